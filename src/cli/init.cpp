@@ -1,0 +1,48 @@
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "cli/commands.hpp"
+#include "core/files.hpp"
+#include "crypto/dev_certificate.hpp"
+#include "crypto/master_key_file.hpp"
+
+namespace alcove::cli {
+namespace {
+
+Status CreateContents(const std::filesystem::path& dir) {
+  Config defaults;
+  if (auto st = WriteNewFile(dir / "alcove.toml", DefaultConfigToml(), 0600); !st) {
+    return st;
+  }
+  if (auto st = crypto::CreateMasterKeyFile(dir / defaults.keys.master_key_file); !st) {
+    return st;
+  }
+  if (auto st = CreatePrivateDirectory(dir / "tls"); !st) {
+    return st;
+  }
+  return crypto::CreateDevelopmentCertificate(dir / defaults.tls.certificate,
+                                              dir / defaults.tls.private_key);
+}
+
+}  // namespace
+
+Status InitDataDir(const std::filesystem::path& dir) {
+  std::error_code ec;
+  if (std::filesystem::exists(std::filesystem::symlink_status(dir, ec))) {
+    return Fail(ErrorCode::kAlreadyExists,
+                fmt::format("{} already exists; alcove init never overwrites a data directory. "
+                            "Choose another path, or remove it if you really mean to start over",
+                            dir.string()));
+  }
+  if (auto st = CreatePrivateDirectory(dir); !st) {
+    return st;
+  }
+  if (auto st = CreateContents(dir); !st) {
+    std::filesystem::remove_all(dir, ec);  // we created it in this call: nothing else is lost
+    return st;
+  }
+  return {};
+}
+
+}  // namespace alcove::cli

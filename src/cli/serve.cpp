@@ -1,0 +1,109 @@
+#include <algorithm>
+#include <cstdio>
+#include <thread>
+
+#include <fmt/format.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "cli/commands.hpp"
+#include "core/clock.hpp"
+#include "core/files.hpp"
+#include "crypto/master_key_file.hpp"
+#include "web/app.hpp"
+#include "web/server.hpp"
+
+#ifndef ALCOVE_DEFAULT_WEB_DIR
+#error "ALCOVE_DEFAULT_WEB_DIR must be defined by the build"
+#endif
+
+namespace alcove::cli {
+namespace {
+
+unsigned Cores() { return std::max(1u, std::thread::hardware_concurrency()); }
+
+Status CheckDataDir(const Config& config) {
+  if (auto st = CheckPrivateDirectory(config.data_dir, "data directory"); !st) {
+    return st;
+  }
+  if (auto versions = crypto::CheckMasterKeyFile(config.InDataDir(config.keys.master_key_file));
+      !versions) {
+    return std::unexpected(versions.error());
+  }
+  return {};
+}
+
+}  // namespace
+
+void SetUpLogging(const std::string& level) {
+  auto logger = spdlog::stderr_logger_mt("alcove");
+  spdlog::set_default_logger(logger);
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %l %v", spdlog::pattern_time_type::utc);
+  spdlog::set_level(spdlog::level::from_str(level));
+  spdlog::flush_on(spdlog::level::info);
+}
+
+int Serve(const Config& config) {
+  if (auto st = CheckDataDir(config); !st) {
+    fmt::print(stderr, "alcove serve: {}\n", st.error().internal);
+    return 2;
+  }
+  web::ServerOptions so;
+  so.bind_address = config.server.bind;
+  so.https_port = config.server.https_port;
+  so.http_port = config.server.http_port;
+  so.max_connections = config.server.max_connections;
+  so.max_header_bytes = config.server.max_header_bytes;
+  so.header_timeout = std::chrono::seconds(config.server.header_timeout_seconds);
+  so.body_timeout = std::chrono::seconds(config.server.body_timeout_seconds);
+  so.idle_timeout = std::chrono::seconds(config.server.idle_timeout_seconds);
+  so.shutdown_grace = std::chrono::seconds(config.server.shutdown_grace_seconds);
+  so.io_threads = config.server.io_threads != 0 ? config.server.io_threads : Cores();
+  so.worker_threads =
+      config.server.worker_threads != 0 ? config.server.worker_threads : std::max(2u, Cores());
+  so.certificate = config.InDataDir(config.tls.certificate);
+  so.private_key = config.InDataDir(config.tls.private_key);
+
+  auto server = web::Server::Create(so);
+  if (!server) {
+    fmt::print(stderr, "alcove serve: {}\n", server.error().internal);
+    return 2;
+  }
+  const std::string origin = config.PublicOrigin((*server)->https_port());
+
+  web::AppOptions ao;
+  ao.web_dir = config.server.web_dir.empty() ? std::filesystem::path(ALCOVE_DEFAULT_WEB_DIR)
+                                             : std::filesystem::path(config.server.web_dir);
+  ao.default_max_body_bytes = config.server.max_body_bytes;
+  ao.site = web::SiteSettings{.public_origin = origin,
+                              .security_contact = config.security.contact,
+                              .policy_url = config.security.policy_url,
+                              .security_txt_days = config.security.security_txt_days};
+  const Clock& clock = SystemClock::Instance();
+  auto app = web::App::Create(ao, clock);
+  if (!app) {
+    fmt::print(stderr, "alcove serve: {}\n", app.error().internal);
+    return 2;
+  }
+  web::RedirectApp redirect(origin, clock);
+
+  fmt::print("Alcove is serving {}\n", origin);
+  fmt::print("  http://{}:{} only redirects there.\n",
+             config.server.bind.find(':') != std::string::npos ? "[" + config.server.bind + "]"
+                                                                 : config.server.bind,
+             (*server)->http_port());
+  if (config.tls.certificate == TlsConfig{}.certificate) {
+    fmt::print(
+        "  The certificate is the development certificate made by `alcove init`: your browser "
+        "will warn about it.\n  For production, set tls.certificate and tls.private_key to a "
+        "real certificate.\n");
+  }
+  fmt::print("  Data directory: {}. Stop with Ctrl-C.\n", config.data_dir.string());
+  fmt::print("listening https={} http={}\n", (*server)->https_port(), (*server)->http_port());
+  std::fflush(stdout);
+
+  (*server)->Run(**app, redirect);
+  return 0;
+}
+
+}  // namespace alcove::cli

@@ -1,0 +1,108 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace alcove {
+
+// Settings, in three layers: the data directory's alcove.toml, then `ALCOVE_*`
+// environment variables, then command-line flags; a later layer wins. Every key has
+// one spelling in each layer: `server.https_port` in the file is
+// `ALCOVE_SERVER_HTTPS_PORT` in the environment. Unknown keys are errors in every
+// layer. Secrets never live here: a setting ending in `_env` names the environment
+// variable that holds the secret. docs/configuration.md lists every key.
+
+struct ServerConfig {
+  std::string bind = "127.0.0.1";
+  std::uint16_t https_port = 8443;
+  std::uint16_t http_port = 8080;
+  // The origin users reach (e.g. "https://alcove.example.org"); redirects and links
+  // use it, never a request's Host header. Empty: https://localhost:<https_port>.
+  std::string public_origin;
+  std::uint32_t max_connections = 1024;
+  std::uint32_t max_header_bytes = 16 * 1024;
+  std::uint32_t max_body_bytes = 1024 * 1024;  // routes may set their own
+  std::uint32_t header_timeout_seconds = 10;    // whole request head, and the TLS handshake
+  std::uint32_t body_timeout_seconds = 30;
+  std::uint32_t idle_timeout_seconds = 60;      // between requests on a kept-alive connection
+  std::uint32_t shutdown_grace_seconds = 10;
+  std::uint32_t io_threads = 0;                 // 0: one per core
+  std::uint32_t worker_threads = 0;             // 0: one per core, at least 2
+  std::string web_dir;                          // templates/ and static/; empty: built-in
+};
+
+struct TlsConfig {
+  std::string certificate = "tls/cert.pem";  // relative paths are inside the data dir
+  std::string private_key = "tls/key.pem";
+};
+
+struct KeysConfig {
+  std::string master_key_file = "master.key";
+};
+
+struct SecurityConfig {
+  std::string contact = "mailto:security@localhost";  // security.txt Contact (a URI)
+  std::string policy_url;                             // empty: <origin>/security
+  std::uint32_t security_txt_days = 180;              // security.txt Expires, from now
+};
+
+struct MailConfig {
+  std::string mode = "outbox";  // "outbox" (development) or "smtp"
+  std::string from = "Alcove <no-reply@localhost>";
+  std::string smtp_url;           // smtps://host:465 or smtp://host:587 (STARTTLS required)
+  std::string smtp_username;
+  std::string smtp_password_env;  // the NAME of the variable holding the password
+};
+
+struct DatabaseConfig {
+  std::string url;           // empty: SQLite in the data dir; postgresql://... otherwise
+  std::string password_env;  // the NAME of the variable holding the password
+};
+
+struct LogConfig {
+  std::string level = "info";  // trace, debug, info, warn, error
+};
+
+struct Config {
+  std::filesystem::path data_dir;
+  ServerConfig server;
+  TlsConfig tls;
+  KeysConfig keys;
+  SecurityConfig security;
+  MailConfig mail;
+  DatabaseConfig database;
+  LogConfig log;
+
+  // `p` if absolute, else data_dir / p.
+  std::filesystem::path InDataDir(const std::filesystem::path& p) const;
+  // public_origin, or https://localhost:<port> when unset.
+  std::string PublicOrigin(std::uint16_t actual_https_port) const;
+};
+
+using Environment = std::map<std::string, std::string>;
+
+// The process environment (for LoadConfig).
+Environment ProcessEnvironment();
+
+// Loads DIR/alcove.toml, applies `env` (only ALCOVE_* names are looked at) and then
+// `flags` (dotted keys: {"server.https_port", "0"}), and validates the result.
+// Errors name the file/variable/flag and the key, and say what is accepted.
+Result<Config> LoadConfig(const std::filesystem::path& data_dir, const Environment& env,
+                          const std::map<std::string, std::string>& flags = {});
+
+// The alcove.toml that `alcove init` writes: every key with its default, commented.
+std::string DefaultConfigToml();
+
+// Environment variable names that are not settings but are read by name elsewhere.
+inline constexpr std::string_view kMasterKeyEnv = "ALCOVE_MASTER_KEY";
+
+// Every setting's dotted name, for messages and docs.
+std::vector<std::string> KnownConfigKeys();
+
+}  // namespace alcove

@@ -1,0 +1,131 @@
+#include "web/app.hpp"
+
+#include <fmt/format.h>
+
+#include "web/target.hpp"
+
+namespace alcove::web {
+namespace {
+
+// The order of the chain, outermost first, and why each layer sits where it does.
+std::vector<Middleware> StandardLayers(std::string listener, const Clock& clock,
+                                       const Templates* templates) {
+  return {
+      // 1. Request id and access log: outermost, so every later log line can carry the
+      //    id and the access line sees the final status, whatever produced it.
+      RequestIdAndAccessLog(std::move(listener), clock),
+      // 2. Security headers: outside error mapping, so that a 500 made from an
+      //    exception gets the full header set like every other answer (C60).
+      SecurityHeaders(),
+      // 3. Error mapping: turns anything thrown below into a generic 500.
+      ErrorMapping(templates),
+      // 4. Limits: answers requests the connection could not read whole (413, 431,
+      //    408, 400) before any routing or handler code sees them. Rate limits will
+      //    join here, before sessions are looked up.
+      Limits(templates),
+  };
+}
+
+}  // namespace
+
+std::string SecurityTxt(const SiteSettings& site, Micros now) {
+  const Micros expires = now + static_cast<Micros>(site.security_txt_days) * 86'400 *
+                                   kMicrosPerSecond;
+  const std::string policy =
+      site.policy_url.empty() ? site.public_origin + "/security" : site.policy_url;
+  return fmt::format(
+      "Contact: {}\n"
+      "Expires: {}\n"
+      "Canonical: {}/.well-known/security.txt\n"
+      "Policy: {}\n"
+      "Preferred-Languages: en\n",
+      site.security_contact, FormatRfc3339(expires), site.public_origin, policy);
+}
+
+Result<std::unique_ptr<App>> App::Create(const AppOptions& options, const Clock& clock) {
+  auto templates = Templates::Load(options.web_dir / "templates");
+  if (!templates) {
+    return std::unexpected(templates.error());
+  }
+  auto app = std::unique_ptr<App>(new App(options, clock, std::move(*templates)));
+  app->AddSiteRoutes();
+  return app;
+}
+
+App::App(const AppOptions& options, const Clock& clock, std::unique_ptr<Templates> templates)
+    : options_(options),
+      clock_(clock),
+      templates_(std::move(templates)),
+      static_files_(options.web_dir / "static"),
+      chain_(StandardLayers("https", clock, templates_.get()),
+             RouteTo(router_, templates_.get())) {}
+
+void App::AddSiteRoutes() {
+  const RouteOptions inline_get{.max_body_bytes = 0, .runs_inline = true};
+  router_.Add(
+      "GET", "/healthz", [](Request&) { return Response::Json(200, R"({"status":"ok"})"); },
+      inline_get);
+  router_.Add(
+      "GET", "/.well-known/security.txt",
+      [this](Request&) {
+        return Response::Text(200, SecurityTxt(options_.site, clock_.Now()));
+      },
+      inline_get);
+  router_.Add("GET", "/", [this](Request&) {
+    TemplateData data;
+    data.set("origin", options_.site.public_origin);
+    return Response::Html(200, templates_->RenderPage("index", "Alcove", data));
+  });
+  router_.Add("GET", "/security", [this](Request&) {
+    TemplateData data;
+    data.set("contact", options_.site.security_contact);
+    data.set("origin", options_.site.public_origin);
+    return Response::Html(200, templates_->RenderPage("security", "Security at Alcove", data));
+  });
+  router_.Add("GET", "/static/{*path}", [this](Request& req) {
+    return static_files_.Serve(req, req.Param("path").value_or(""));
+  });
+}
+
+Dispatcher::Plan App::PlanFor(std::string_view method, std::string_view target) const {
+  Plan plan{.read_body = true, .max_body_bytes = options_.default_max_body_bytes,
+            .runs_inline = false};
+  auto parsed = ParseTarget(target);
+  if (!parsed) {
+    plan.runs_inline = true;  // answered with 400 by the chain, cheaply
+    return plan;
+  }
+  const RouteMatch m = router_.Match(method, parsed->segments);
+  if (m.outcome != RouteMatch::Outcome::kFound) {
+    plan.runs_inline = true;  // 404 or 405
+    return plan;
+  }
+  if (m.route->options.max_body_bytes != 0) {
+    plan.max_body_bytes = m.route->options.max_body_bytes;
+  }
+  plan.runs_inline = m.route->options.runs_inline;
+  return plan;
+}
+
+Response App::Handle(Request& request) const { return chain_(request); }
+
+RedirectApp::RedirectApp(std::string public_origin, const Clock& clock)
+    : origin_(std::move(public_origin)),
+      chain_(StandardLayers("http", clock, nullptr), [this](Request& req) {
+        // Keep the path and query exactly as sent, but only in origin-form: anything
+        // else (absolute-form, "*") goes to the front page. The origin is ours.
+        const bool origin_form = req.target.starts_with('/') && !req.target.starts_with("//");
+        Response res = Response::Text(301, "Use HTTPS.\n");
+        res.headers.Set("Location", origin_ + (origin_form ? req.target : "/"));
+        res.close = true;
+        req.route = "(redirect)";
+        return res;
+      }) {}
+
+Dispatcher::Plan RedirectApp::PlanFor(std::string_view, std::string_view) const {
+  return Plan{.read_body = false, .max_body_bytes = 0, .runs_inline = true};
+}
+
+Response RedirectApp::Handle(Request& request) const { return chain_(request); }
+
+}  // namespace alcove::web

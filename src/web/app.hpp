@@ -1,0 +1,72 @@
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "web/dispatcher.hpp"
+#include "web/middleware.hpp"
+#include "web/router.hpp"
+#include "web/static_files.hpp"
+#include "web/templates.hpp"
+
+namespace alcove::web {
+
+struct SiteSettings {
+  std::string public_origin;     // "https://localhost:8443"
+  std::string security_contact;  // security.txt Contact
+  std::string policy_url;        // security.txt Policy; empty: <origin>/security
+  std::uint32_t security_txt_days = 180;
+};
+
+struct AppOptions {
+  std::filesystem::path web_dir;           // holds templates/ and static/
+  std::size_t default_max_body_bytes = 1024 * 1024;
+  SiteSettings site;
+};
+
+// The HTTPS application: the router with every route, the templates, the static
+// files, and the middleware chain in front of them. Domain modules add their routes
+// through router() before serving starts.
+class App final : public Dispatcher {
+ public:
+  static Result<std::unique_ptr<App>> Create(const AppOptions& options, const Clock& clock);
+
+  Plan PlanFor(std::string_view method, std::string_view target) const override;
+  Response Handle(Request& request) const override;
+
+  Router& router() { return router_; }
+  const Templates& templates() const { return *templates_; }
+
+ private:
+  App(const AppOptions& options, const Clock& clock, std::unique_ptr<Templates> templates);
+  void AddSiteRoutes();
+
+  AppOptions options_;
+  const Clock& clock_;
+  std::unique_ptr<Templates> templates_;
+  StaticFiles static_files_;
+  Router router_;
+  Chain chain_;
+};
+
+// The plain-HTTP listener's application: every request, whatever its method, gets a
+// 301 to the same path and query on the public HTTPS origin (never the Host header),
+// without its body being read (C11).
+class RedirectApp final : public Dispatcher {
+ public:
+  RedirectApp(std::string public_origin, const Clock& clock);
+  Plan PlanFor(std::string_view method, std::string_view target) const override;
+  Response Handle(Request& request) const override;
+
+ private:
+  std::string origin_;
+  Chain chain_;
+};
+
+// security.txt (RFC 9116) for `site`, expiring `days` after `now`.
+std::string SecurityTxt(const SiteSettings& site, Micros now);
+
+}  // namespace alcove::web

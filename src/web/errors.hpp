@@ -1,0 +1,28 @@
+#pragma once
+
+#include <string_view>
+
+#include "core/error.hpp"
+#include "web/http.hpp"
+
+namespace alcove::web {
+
+class Templates;
+
+// The one place that maps error codes to HTTP statuses.
+int HttpStatusFor(ErrorCode code);
+
+// Builds the answer for an error: for API paths (/api/...) the JSON body
+// {"error":{"code":"...","message":"..."}}; for pages, a readable HTML page rendered
+// with `templates` (or plain text if there are none). `message` is public: it must
+// never hold client content.
+Response ErrorResponse(const Request& request, const Templates* templates, int status,
+                       std::string_view code, std::string_view message);
+
+// The same for an Error value (uses its public message).
+Response ErrorResponse(const Request& request, const Templates* templates, const Error& error);
+
+// The error code name for a status we answer without an ErrorCode (404, 405, ...).
+std::string_view CodeForStatus(int status);
+
+}  // namespace alcove::web

@@ -1,0 +1,71 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace alcove::web {
+
+// Our own small HTTP types. Handlers, middleware and tests see only these; Beast and
+// Asio stay inside server.cpp (compile time, and one place that touches the wire).
+
+// Header names compare case-insensitively; order and repeats are kept.
+class Headers {
+ public:
+  std::optional<std::string_view> Get(std::string_view name) const;
+  bool Has(std::string_view name) const { return Get(name).has_value(); }
+  // Replaces every header called `name` by one with `value`.
+  void Set(std::string_view name, std::string value);
+  void Add(std::string_view name, std::string value);
+  void Remove(std::string_view name);
+  const std::vector<std::pair<std::string, std::string>>& all() const { return items_; }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> items_;
+};
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+
+struct Request {
+  std::string method;        // "GET", as sent (methods are case-sensitive)
+  std::string target;        // raw request-target, never logged: queries carry tokens
+  Headers headers;
+  std::string body;
+  std::string remote_address;
+
+  // Set by the connection when it could not read a whole request: 400, 408, 413 or
+  // 431. Such a request still passes through the middleware chain, so its answer
+  // carries the same headers and log line as every other.
+  std::optional<int> early_status;
+
+  // Filled in by the chain.
+  std::string request_id;
+  std::string route;  // the matched route pattern, for logs ("-" when none matched)
+  std::vector<std::pair<std::string, std::string>> path_params;
+  std::vector<std::pair<std::string, std::string>> query;
+  std::string path;   // decoded path, segments joined by '/'
+
+  std::optional<std::string_view> Param(std::string_view name) const;
+  std::optional<std::string_view> QueryValue(std::string_view name) const;
+};
+
+struct Response {
+  int status = 200;
+  Headers headers;
+  std::string body;
+  // Close the connection after this response (e.g. after an error mid-request).
+  bool close = false;
+
+  static Response Text(int status, std::string body,
+                       std::string content_type = "text/plain; charset=utf-8");
+  static Response Html(int status, std::string body);
+  static Response Json(int status, std::string body);
+};
+
+// "Not Found" for 404, and so on; "Unknown" for codes we never send.
+std::string_view ReasonPhrase(int status);
+
+}  // namespace alcove::web

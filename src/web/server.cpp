@@ -1,0 +1,489 @@
+// The only translation unit that includes Beast and Asio (STACK-NOTES.md: each one
+// costs ~30 s and 1 GB to compile). Everything above it sees web/http.hpp types.
+#include "web/server.hpp"
+
+#include <array>
+#include <atomic>
+#include <limits>
+#include <csignal>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "crypto/tls.hpp"
+
+namespace alcove::web {
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = net::ssl;
+using tcp = net::ip::tcp;
+using net::awaitable;
+
+constexpr std::chrono::seconds kTlsShutdownTimeout{2};
+
+// A connection's state that Stop() may touch from another thread, through the
+// connection's strand: the stream pointer is set and cleared on that strand only.
+struct ConnState {
+  net::any_io_executor executor;
+  beast::tcp_stream* lowest = nullptr;
+  bool idle = false;
+};
+
+bool HasLineBreakOrNul(std::string_view s) {
+  return s.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
+}
+
+}  // namespace
+
+struct Server::Impl {
+  ServerOptions options;
+  net::io_context ioc;
+  ssl::context tls{ssl::context::tls_server};
+  tcp::acceptor https_acceptor{ioc};
+  tcp::acceptor http_acceptor{ioc};
+  net::signal_set signals{ioc, SIGINT, SIGTERM};
+  std::unique_ptr<net::thread_pool> workers;
+  std::atomic<std::size_t> connections{0};
+  std::atomic<bool> stopping{false};
+
+  std::mutex conns_mu;
+  std::unordered_map<std::uint64_t, std::weak_ptr<ConnState>> conns;
+  std::uint64_t next_conn_id = 0;
+
+  const Dispatcher* app = nullptr;
+  const Dispatcher* redirect = nullptr;
+
+  explicit Impl(const ServerOptions& o) : options(o), ioc(static_cast<int>(o.io_threads)) {}
+
+  Status Listen(tcp::acceptor& acceptor, std::uint16_t port, std::string_view what) {
+    boost::system::error_code ec;
+    const auto address = net::ip::make_address(options.bind_address, ec);
+    if (ec) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  fmt::format("bind address {} is not an IP address", options.bind_address));
+    }
+    const tcp::endpoint endpoint(address, port);
+    acceptor.open(endpoint.protocol(), ec);
+    if (!ec) {
+      acceptor.set_option(net::socket_base::reuse_address(true), ec);
+    }
+    if (!ec) {
+      acceptor.bind(endpoint, ec);
+    }
+    if (!ec) {
+      acceptor.listen(net::socket_base::max_listen_connections, ec);
+    }
+    if (ec) {
+      return Fail(ErrorCode::kUnavailable,
+                  fmt::format("cannot listen for {} on {}:{}: {}; choose another port with "
+                              "--{}-port",
+                              what, options.bind_address, port, ec.message(), what));
+    }
+    return {};
+  }
+
+  // Registers a connection so Stop() can close it while it waits for a request.
+  std::shared_ptr<ConnState> Register(net::any_io_executor ex, std::uint64_t* id) {
+    auto state = std::make_shared<ConnState>();
+    state->executor = std::move(ex);
+    std::lock_guard lock(conns_mu);
+    *id = next_conn_id++;
+    conns.emplace(*id, state);
+    return state;
+  }
+
+  void Unregister(std::uint64_t id) {
+    std::lock_guard lock(conns_mu);
+    conns.erase(id);
+  }
+
+  void BeginStop() {
+    if (stopping.exchange(true)) {
+      return;
+    }
+    spdlog::info("stopping: no new connections; finishing requests in flight");
+    boost::system::error_code ignored;
+    https_acceptor.close(ignored);
+    http_acceptor.close(ignored);
+    signals.cancel(ignored);
+    {
+      std::lock_guard lock(conns_mu);
+      for (auto& [id, weak] : conns) {
+        if (auto state = weak.lock()) {
+          net::post(state->executor, [weak_state = std::weak_ptr<ConnState>(state)] {
+            auto s = weak_state.lock();
+            if (s && s->lowest != nullptr && s->idle) {
+              s->lowest->cancel();
+            }
+          });
+        }
+      }
+    }
+    net::co_spawn(ioc, WaitForDrain(), net::detached);
+  }
+
+  awaitable<void> WaitForDrain() {
+    const auto deadline = std::chrono::steady_clock::now() + options.shutdown_grace;
+    net::steady_timer timer(ioc);
+    while (connections.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+      timer.expires_after(std::chrono::milliseconds(20));
+      boost::system::error_code ec;
+      co_await timer.async_wait(net::redirect_error(net::use_awaitable, ec));
+    }
+    if (connections.load() > 0) {
+      spdlog::warn("stopping: {} connections still open after the grace period; closing them",
+                   connections.load());
+    }
+    ioc.stop();
+  }
+
+  awaitable<void> Accept(tcp::acceptor& acceptor, bool https) {
+    while (!stopping.load()) {
+      boost::system::error_code ec;
+      tcp::socket socket = co_await acceptor.async_accept(
+          net::make_strand(ioc), net::redirect_error(net::use_awaitable, ec));
+      if (ec) {
+        if (ec == net::error::operation_aborted || !acceptor.is_open()) {
+          co_return;
+        }
+        // e.g. EMFILE: back off briefly instead of spinning.
+        spdlog::warn("accept failed: {}", ec.message());
+        net::steady_timer timer(ioc, std::chrono::milliseconds(100));
+        co_await timer.async_wait(net::redirect_error(net::use_awaitable, ec));
+        continue;
+      }
+      if (connections.load() >= options.max_connections) {
+        spdlog::warn("connection limit ({}) reached; closing a new connection",
+                     options.max_connections);
+        boost::system::error_code ignored;
+        socket.close(ignored);
+        continue;
+      }
+      connections.fetch_add(1);
+      auto ex = socket.get_executor();
+      auto done = [this](std::exception_ptr e) {
+        connections.fetch_sub(1);
+        if (e) {
+          try {
+            std::rethrow_exception(e);
+          } catch (const std::exception& err) {
+            spdlog::error("connection ended by exception: {}", err.what());
+          } catch (...) {
+            spdlog::error("connection ended by a non-standard exception");
+          }
+        }
+      };
+      if (https) {
+        net::co_spawn(ex, ServeHttps(std::move(socket)), done);
+      } else {
+        net::co_spawn(ex, ServeHttp(std::move(socket)), done);
+      }
+    }
+  }
+
+  awaitable<void> ServeHttps(tcp::socket socket) {
+    std::uint64_t id = 0;
+    auto state = Register(socket.get_executor(), &id);
+    const std::string remote = RemoteAddress(socket);
+    ssl::stream<beast::tcp_stream> stream(std::move(socket), tls);
+    auto& lowest = beast::get_lowest_layer(stream);
+    state->lowest = &lowest;
+    lowest.expires_after(options.header_timeout);
+    boost::system::error_code ec;
+    co_await stream.async_handshake(ssl::stream_base::server,
+                                    net::redirect_error(net::use_awaitable, ec));
+    if (!ec) {
+      const bool clean = co_await ServeRequests(stream, *state, *app, remote);
+      if (clean) {
+        lowest.expires_after(kTlsShutdownTimeout);
+        co_await stream.async_shutdown(net::redirect_error(net::use_awaitable, ec));
+      }
+    }
+    state->lowest = nullptr;
+    Unregister(id);
+  }
+
+  awaitable<void> ServeHttp(tcp::socket socket) {
+    std::uint64_t id = 0;
+    auto state = Register(socket.get_executor(), &id);
+    const std::string remote = RemoteAddress(socket);
+    beast::tcp_stream stream(std::move(socket));
+    state->lowest = &stream;
+    const bool clean = co_await ServeRequests(stream, *state, *redirect, remote);
+    if (clean) {
+      boost::system::error_code ignored;
+      stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    }
+    state->lowest = nullptr;
+    Unregister(id);
+  }
+
+  static std::string RemoteAddress(const tcp::socket& socket) {
+    boost::system::error_code ec;
+    const auto ep = socket.remote_endpoint(ec);
+    return ec ? std::string("-") : ep.address().to_string();
+  }
+
+  // Reads requests until the peer leaves, a limit is hit, or the server stops.
+  // Returns true if the connection should be closed gracefully.
+  //
+  // GCC 12 miscompiles some coroutine forms (co_await inside ?:, structured bindings
+  // of co_await results, by-value class parameters with defaults), so coroutines here
+  // take references only and use redirect_error.
+  template <class Stream>
+  awaitable<bool> ServeRequests(Stream& stream, ConnState& state, const Dispatcher& dispatcher,
+                                const std::string& remote) {
+    auto& lowest = beast::get_lowest_layer(stream);
+    beast::flat_buffer buffer;
+    boost::system::error_code ec;
+    for (;;) {
+      if (buffer.size() == 0) {
+        // Waiting for the next request: the idle timeout applies, and Stop() may cancel.
+        if (stopping.load()) {
+          co_return true;
+        }
+        state.idle = true;
+        lowest.expires_after(options.idle_timeout);
+        const std::size_t n = co_await stream.async_read_some(
+            buffer.prepare(4096), net::redirect_error(net::use_awaitable, ec));
+        state.idle = false;
+        if (ec) {
+          co_return false;
+        }
+        buffer.commit(n);
+      }
+
+      http::request_parser<http::empty_body> head;
+      head.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
+      head.body_limit(std::numeric_limits<std::uint64_t>::max());  // checked per route below
+      lowest.expires_after(options.header_timeout);
+      co_await http::async_read_header(stream, buffer, head,
+                                       net::redirect_error(net::use_awaitable, ec));
+      if (ec) {
+        if (IsPeerGone(ec)) {
+          co_return false;
+        }
+        const int status = ec == http::error::header_limit ? 431
+                           : ec == beast::error::timeout   ? 408
+                                                           : 400;
+        Request req = EarlyRequest(head, remote, status);
+        auto msg = ToMessage(dispatcher.Handle(req), req, false, false);
+        co_await Write(stream, msg);
+        co_await Drain(stream);
+        co_return false;
+      }
+
+      Request req = MakeRequest(head.get(), remote);
+      const Dispatcher::Plan plan = dispatcher.PlanFor(req.method, req.target);
+      if (!plan.read_body) {
+        auto msg = ToMessage(dispatcher.Handle(req), req, false, false);
+        co_await Write(stream, msg);
+        co_return true;
+      }
+      const auto declared = head.content_length();
+      if (declared && *declared > plan.max_body_bytes) {
+        req.early_status = 413;
+        auto msg = ToMessage(dispatcher.Handle(req), req, false, false);
+        co_await Write(stream, msg);
+        co_await Drain(stream);
+        co_return false;
+      }
+      http::request_parser<http::string_body> parser(std::move(head));
+      parser.body_limit(plan.max_body_bytes);
+      if (beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+        http::response<http::empty_body> cont{http::status::continue_, 11};
+        lowest.expires_after(options.body_timeout);
+        co_await http::async_write(stream, cont, net::redirect_error(net::use_awaitable, ec));
+        if (ec) {
+          co_return false;
+        }
+      }
+      lowest.expires_after(options.body_timeout);
+      co_await http::async_read(stream, buffer, parser,
+                                net::redirect_error(net::use_awaitable, ec));
+      if (ec) {
+        if (IsPeerGone(ec)) {
+          co_return false;
+        }
+        req.early_status = ec == http::error::body_limit ? 413
+                           : ec == beast::error::timeout ? 408
+                                                         : 400;
+        auto msg = ToMessage(dispatcher.Handle(req), req, false, false);
+        co_await Write(stream, msg);
+        co_await Drain(stream);
+        co_return false;
+      }
+      req.body = std::move(parser.get().body());
+      const bool keep_alive = parser.keep_alive();
+      const bool head_only = req.method == "HEAD";
+      Response res;
+      if (plan.runs_inline) {
+        res = dispatcher.Handle(req);
+      } else {
+        res = co_await OnWorkers(dispatcher, req);
+      }
+      auto msg = ToMessage(std::move(res), req, keep_alive, head_only);
+      const bool keep = msg.keep_alive();
+      const bool written = co_await Write(stream, msg);
+      if (!written) {
+        co_return false;
+      }
+      if (!keep) {
+        co_return true;
+      }
+    }
+  }
+
+  // After answering a request whose body we did not read, reads and discards what the
+  // client is still sending (bounded in bytes and time) before closing, so that the
+  // close does not reset the connection before the client has read our answer.
+  template <class Stream>
+  awaitable<void> Drain(Stream& stream) {
+    constexpr std::size_t kMaxDrainBytes = 4 * 1024 * 1024;
+    constexpr std::chrono::seconds kMaxDrainTime{2};
+    std::array<char, 16 * 1024> sink;
+    std::size_t total = 0;
+    boost::system::error_code ec;
+    beast::get_lowest_layer(stream).expires_after(kMaxDrainTime);
+    while (total < kMaxDrainBytes) {
+      total += co_await stream.async_read_some(net::buffer(sink),
+                                               net::redirect_error(net::use_awaitable, ec));
+      if (ec) {
+        break;
+      }
+    }
+  }
+
+  static bool IsPeerGone(const boost::system::error_code& ec) {
+    return ec == http::error::end_of_stream || ec == net::error::eof ||
+           ec == ssl::error::stream_truncated || ec == net::error::connection_reset ||
+           ec == net::error::operation_aborted || ec == net::error::broken_pipe;
+  }
+
+  awaitable<Response> OnWorkers(const Dispatcher& dispatcher, Request& req) {
+    co_return co_await net::co_spawn(
+        workers->get_executor(),
+        [&dispatcher, &req]() -> awaitable<Response> { co_return dispatcher.Handle(req); },
+        net::use_awaitable);
+  }
+
+  static Request EarlyRequest(const http::request_parser<http::empty_body>& head,
+                              const std::string& remote, int status) {
+    Request req;
+    if (head.is_header_done()) {
+      req = MakeRequest(head.get(), remote);
+    } else {
+      req.remote_address = remote;
+    }
+    req.early_status = status;
+    return req;
+  }
+
+  template <class Fields>
+  static Request MakeRequest(const http::request_header<Fields>& h, const std::string& remote) {
+    Request req;
+    req.method = std::string(h.method_string());
+    req.target = std::string(h.target());
+    for (const auto& field : h) {
+      req.headers.Add(std::string(field.name_string()), std::string(field.value()));
+    }
+    req.remote_address = remote;
+    return req;
+  }
+
+  // The wire message for `res`. The connection stays open only if the client asked
+  // for keep-alive, the answer does not close it, and the server is not stopping.
+  http::response<http::string_body> ToMessage(Response res, const Request& req, bool keep_alive,
+                                              bool head_only) const {
+    const bool keep = keep_alive && !res.close && !req.early_status && !stopping.load();
+    http::response<http::string_body> out{static_cast<http::status>(res.status), 11};
+    for (const auto& [name, value] : res.headers.all()) {
+      if (HasLineBreakOrNul(name) || HasLineBreakOrNul(value)) {
+        spdlog::error("request id={} dropped a response header with a line break",
+                      req.request_id);
+        continue;
+      }
+      out.insert(name, value);
+    }
+    out.body() = std::move(res.body);
+    out.keep_alive(keep);
+    out.prepare_payload();
+    if (head_only) {
+      out.body().clear();
+    }
+    return out;
+  }
+
+  template <class Stream>
+  awaitable<bool> Write(Stream& stream, http::response<http::string_body>& msg) {
+    boost::system::error_code ec;
+    beast::get_lowest_layer(stream).expires_after(options.body_timeout);
+    co_await http::async_write(stream, msg, net::redirect_error(net::use_awaitable, ec));
+    co_return !ec;
+  }
+};
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Server::~Server() = default;
+
+Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options) {
+  auto impl = std::make_unique<Impl>(options);
+  if (auto st = crypto::ConfigureTls13Server(impl->tls.native_handle(), options.certificate,
+                                             options.private_key);
+      !st) {
+    return std::unexpected(st.error());
+  }
+  if (auto st = impl->Listen(impl->https_acceptor, options.https_port, "https"); !st) {
+    return std::unexpected(st.error());
+  }
+  if (auto st = impl->Listen(impl->http_acceptor, options.http_port, "http"); !st) {
+    return std::unexpected(st.error());
+  }
+  impl->workers = std::make_unique<net::thread_pool>(std::max(1u, options.worker_threads));
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+std::uint16_t Server::https_port() const { return impl_->https_acceptor.local_endpoint().port(); }
+std::uint16_t Server::http_port() const { return impl_->http_acceptor.local_endpoint().port(); }
+
+void Server::Run(const Dispatcher& app, const Dispatcher& redirect) {
+  auto& s = *impl_;
+  s.app = &app;
+  s.redirect = &redirect;
+  s.signals.async_wait([&s](const boost::system::error_code& ec, int signal) {
+    if (!ec) {
+      spdlog::info("received signal {}", signal);
+      s.BeginStop();
+    }
+  });
+  net::co_spawn(s.ioc, s.Accept(s.https_acceptor, true), net::detached);
+  net::co_spawn(s.ioc, s.Accept(s.http_acceptor, false), net::detached);
+  std::vector<std::thread> threads;
+  for (unsigned i = 1; i < std::max(1u, s.options.io_threads); ++i) {
+    threads.emplace_back([&s] { s.ioc.run(); });
+  }
+  s.ioc.run();
+  for (auto& t : threads) {
+    t.join();
+  }
+  s.workers->join();
+  spdlog::info("stopped");
+}
+
+void Server::Stop() {
+  net::post(impl_->ioc, [s = impl_.get()] { s->BeginStop(); });
+}
+
+}  // namespace alcove::web
