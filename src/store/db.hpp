@@ -63,6 +63,8 @@ class Transaction {
   // Runs one statement and returns the number of rows it changed.
   virtual Result<std::int64_t> Execute(std::string_view sql,
                                        std::span<const Value> params = {}) = 0;
+  // Runs several `;`-separated statements without parameters (migrations only).
+  virtual Status ExecuteScript(std::string_view sql) = 0;
   virtual Status Commit() = 0;
   // The tenant this transaction is confined to, if any.
   virtual std::optional<TenantId> tenant() const = 0;
