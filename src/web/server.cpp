@@ -41,6 +41,46 @@ struct ConnState {
   bool idle = false;
 };
 
+// A deadline for one read that, unlike tcp_stream's own expiry (which closes the
+// socket), only cancels the pending read, so the connection can still answer 408.
+// Runs on the connection's strand; the handler touches the stream only while armed,
+// that is while the read it guards is still pending.
+class SoftDeadline {
+ public:
+  SoftDeadline(beast::tcp_stream& lowest, std::chrono::steady_clock::duration after)
+      : timer_(lowest.get_executor()), flags_(std::make_shared<Flags>()) {
+    timer_.expires_after(after);
+    timer_.async_wait([flags = flags_, &lowest](const boost::system::error_code& ec) {
+      if (ec || !flags->armed) {
+        return;
+      }
+      flags->fired = true;
+      boost::system::error_code ignored;
+      lowest.socket().cancel(ignored);
+    });
+  }
+  SoftDeadline(const SoftDeadline&) = delete;
+  SoftDeadline& operator=(const SoftDeadline&) = delete;
+  ~SoftDeadline() { Disarm(); }
+
+  void Disarm() {
+    flags_->armed = false;
+    timer_.cancel();
+  }
+  bool fired() const { return flags_->fired; }
+
+ private:
+  struct Flags {
+    bool armed = true;
+    bool fired = false;
+  };
+  net::steady_timer timer_;
+  std::shared_ptr<Flags> flags_;
+};
+
+// The socket-level backstop behind a SoftDeadline: if even the 408 cannot be sent.
+constexpr std::chrono::seconds kHardDeadlineSlack{5};
+
 bool HasLineBreakOrNul(std::string_view s) {
   return s.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
 }
@@ -268,9 +308,16 @@ struct Server::Impl {
       http::request_parser<http::empty_body> head;
       head.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
       head.body_limit(std::numeric_limits<std::uint64_t>::max());  // checked per route below
-      lowest.expires_after(options.header_timeout);
-      co_await http::async_read_header(stream, buffer, head,
-                                       net::redirect_error(net::use_awaitable, ec));
+      {
+        SoftDeadline deadline(lowest, options.header_timeout);
+        lowest.expires_after(options.header_timeout + kHardDeadlineSlack);
+        co_await http::async_read_header(stream, buffer, head,
+                                         net::redirect_error(net::use_awaitable, ec));
+        deadline.Disarm();
+        if (ec && deadline.fired()) {
+          ec = beast::error::timeout;
+        }
+      }
       if (ec) {
         if (IsPeerGone(ec)) {
           co_return false;
@@ -310,9 +357,16 @@ struct Server::Impl {
           co_return false;
         }
       }
-      lowest.expires_after(options.body_timeout);
-      co_await http::async_read(stream, buffer, parser,
-                                net::redirect_error(net::use_awaitable, ec));
+      {
+        SoftDeadline deadline(lowest, options.body_timeout);
+        lowest.expires_after(options.body_timeout + kHardDeadlineSlack);
+        co_await http::async_read(stream, buffer, parser,
+                                  net::redirect_error(net::use_awaitable, ec));
+        deadline.Disarm();
+        if (ec && deadline.fired()) {
+          ec = beast::error::timeout;
+        }
+      }
       if (ec) {
         if (IsPeerGone(ec)) {
           co_return false;

@@ -1,0 +1,151 @@
+// Black-box tests of the server's defences against slow, large and path-escaping
+// requests, and of its connection cap.
+#include <fstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <openssl/ssl.h>
+
+#include "support/https_client.hpp"
+#include "support/process.hpp"
+
+namespace alcove::testing {
+namespace {
+
+TEST(Limits, SlowHeaderSenderIsCutOffWith408) {
+  ServerProcess server({.env = {{"ALCOVE_SERVER_HEADER_TIMEOUT_SECONDS", "1"}}});
+  ASSERT_TRUE(server.started()) << server.Stderr();
+  RawTlsClient client(server.https_port(), TLS1_3_VERSION, TLS1_3_VERSION);
+  ASSERT_TRUE(client.handshake_ok());
+  ASSERT_TRUE(client.Write("GET / HTTP/1.1\r\nHost: localhost\r\n"));
+  // Trickle a header one byte at a time; a well-behaved server gives up long before
+  // the 600 bytes (60 s at this pace) are through.
+  const std::string header = "X-Slow: " + std::string(590, 'a') + "\r\n";
+  std::string answer;
+  for (char c : header) {
+    if (!client.Write(std::string(1, c))) {
+      break;
+    }
+    answer += client.ReadUntilClose(100);
+    if (client.closed()) {
+      break;
+    }
+  }
+  EXPECT_TRUE(client.closed());
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 408 ")) << answer;
+  EXPECT_NE(answer.find("Strict-Transport-Security:"), std::string::npos);
+  EXPECT_NE(server.Stderr().find("status=408"), std::string::npos) << server.Stderr();
+}
+
+TEST(Limits, IdleKeptAliveConnectionIsClosed) {
+  ServerProcess server({.env = {{"ALCOVE_SERVER_IDLE_TIMEOUT_SECONDS", "1"}}});
+  ASSERT_TRUE(server.started()) << server.Stderr();
+  RawTlsClient client(server.https_port(), TLS1_3_VERSION, TLS1_3_VERSION);
+  ASSERT_TRUE(client.handshake_ok());
+  ASSERT_TRUE(client.Write("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+  // The answer arrives, then the connection is closed once idle (bounded wait).
+  const std::string got = client.ReadUntilClose(15000);
+  EXPECT_NE(got.find("HTTP/1.1 200 OK"), std::string::npos) << got;
+  EXPECT_TRUE(client.WaitForClose(15000));
+}
+
+TEST(Limits, OversizedDeclaredBodyIsRefusedBeforeItIsRead) {
+  ServerProcess server({.env = {{"ALCOVE_SERVER_MAX_BODY_BYTES", "1024"}}});
+  ASSERT_TRUE(server.started());
+  RawTlsClient client(server.https_port(), TLS1_3_VERSION, TLS1_3_VERSION);
+  ASSERT_TRUE(client.handshake_ok());
+  ASSERT_TRUE(client.Write(
+      "POST /healthz HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000000000\r\n\r\n"));
+  const std::string got = client.ReadUntilClose(15000);
+  EXPECT_TRUE(got.starts_with("HTTP/1.1 413 ")) << got;
+}
+
+TEST(Limits, ChunkedBodyOverTheLimitGets413) {
+  ServerProcess server({.env = {{"ALCOVE_SERVER_MAX_BODY_BYTES", "1024"}}});
+  ASSERT_TRUE(server.started());
+  RawTlsClient client(server.https_port(), TLS1_3_VERSION, TLS1_3_VERSION);
+  ASSERT_TRUE(client.handshake_ok());
+  std::string req = "POST /healthz HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (int i = 0; i < 4; ++i) {
+    req += "400\r\n" + std::string(1024, 'x') + "\r\n";
+  }
+  req += "0\r\n\r\n";
+  client.Write(req);
+  const std::string got = client.ReadUntilClose(15000);
+  EXPECT_TRUE(got.starts_with("HTTP/1.1 413 ")) << got.substr(0, 200);
+}
+
+TEST(Limits, ConnectionsBeyondTheCapAreClosed) {
+  ServerProcess server({.env = {{"ALCOVE_SERVER_MAX_CONNECTIONS", "2"}}});
+  ASSERT_TRUE(server.started());
+  auto a = std::make_unique<RawTlsClient>(server.https_port(), TLS1_3_VERSION, TLS1_3_VERSION);
+  auto b = std::make_unique<RawTlsClient>(server.https_port(), TLS1_3_VERSION, TLS1_3_VERSION);
+  ASSERT_TRUE(a->handshake_ok());
+  ASSERT_TRUE(b->handshake_ok());
+  RawTlsClient c(server.https_port(), TLS1_3_VERSION, TLS1_3_VERSION);
+  EXPECT_FALSE(c.handshake_ok());
+  EXPECT_NE(server.Stderr().find("connection limit (2) reached"), std::string::npos);
+  // Once one leaves, a new connection is served again (the count is released).
+  a.reset();
+  bool served = false;
+  for (int attempt = 0; attempt < 100 && !served; ++attempt) {
+    const auto r = Fetch(server.origin() + "/healthz", {.ca_file = server.certificate()});
+    served = r.ok && r.status == 200;
+    if (!served) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  EXPECT_TRUE(served);
+}
+
+// A copy of web/ with a secret file next to static/, so escaping static/ by one level
+// would find it.
+class StaticEscapeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto src = std::filesystem::path(ALCOVE_SOURCE_DIR) / "web";
+    std::filesystem::copy(src, web_ / "web", std::filesystem::copy_options::recursive);
+    std::ofstream(web_ / "web/secret.txt") << "TOPSECRET-OUTSIDE-STATIC";
+    std::ofstream(web_ / "web/templates/secret.css") << "TOPSECRET-IN-TEMPLATES";
+    std::filesystem::create_symlink(web_ / "web/secret.txt", web_ / "web/static/link.txt");
+    server_ = std::make_unique<ServerProcess>(
+        ServerProcess::Options{.env = {{"ALCOVE_SERVER_WEB_DIR", (web_ / "web").string()}}});
+    ASSERT_TRUE(server_->started()) << server_->Stderr();
+  }
+  TempDir web_;
+  std::unique_ptr<ServerProcess> server_;
+};
+
+TEST_F(StaticEscapeTest, NoPathLeavesTheStaticFolder) {
+  const char* targets[] = {
+      "/static/../secret.txt",          "/static/%2e%2e/secret.txt",
+      "/static/%2E%2E/secret.txt",      "/static/.%2e/secret.txt",
+      "/static/..%2fsecret.txt",        "/static/..%2Fsecret.txt",
+      "/static/%2e%2e%2fsecret.txt",    "/static/..%5csecret.txt",
+      "/static/../templates/secret.css", "/static/%2e%2e/templates/secret.css",
+      "/static/link.txt",               "/static/secret.txt%00.css",
+      "/static/app.css%00/../../secret.txt", "/static//etc/passwd",
+      "/static/%2fetc%2fpasswd",        "/static/....//secret.txt",
+  };
+  for (const char* t : targets) {
+    RawTlsClient client(server_->https_port(), TLS1_3_VERSION, TLS1_3_VERSION);
+    ASSERT_TRUE(client.handshake_ok());
+    client.Write(std::string("GET ") + t + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    const std::string got = client.ReadUntilClose(10000);
+    EXPECT_EQ(got.find("TOPSECRET"), std::string::npos) << t;
+    EXPECT_EQ(got.find("root:"), std::string::npos) << t;
+    EXPECT_FALSE(got.starts_with("HTTP/1.1 200")) << t << "\n" << got.substr(0, 100);
+  }
+  // A raw NUL byte in the request line is refused by the parser.
+  RawTlsClient client(server_->https_port(), TLS1_3_VERSION, TLS1_3_VERSION);
+  client.Write(std::string("GET /static/app.css\0../secret.txt HTTP/1.1\r\nHost: x\r\n\r\n", 55));
+  const std::string got = client.ReadUntilClose(10000);
+  EXPECT_EQ(got.find("TOPSECRET"), std::string::npos);
+  EXPECT_TRUE(got.starts_with("HTTP/1.1 400")) << got.substr(0, 100);
+  // The legitimate file is still there.
+  const auto css = Fetch(server_->origin() + "/static/app.css", {.ca_file = server_->certificate()});
+  EXPECT_EQ(css.status, 200);
+}
+
+}  // namespace
+}  // namespace alcove::testing

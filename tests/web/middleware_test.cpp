@@ -1,0 +1,179 @@
+#include "web/middleware.hpp"
+
+#include <sstream>
+
+#include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include "web/cookies.hpp"
+#include "web/security_headers.hpp"
+
+namespace alcove::web {
+namespace {
+
+// Captures everything logged while alive.
+class LogCapture {
+ public:
+  LogCapture() : previous_(spdlog::default_logger()) {
+    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out_);
+    spdlog::set_default_logger(std::make_shared<spdlog::logger>("capture", sink));
+    spdlog::set_level(spdlog::level::trace);
+  }
+  ~LogCapture() { spdlog::set_default_logger(previous_); }
+  std::string text() const { return out_.str(); }
+
+ private:
+  std::ostringstream out_;
+  std::shared_ptr<spdlog::logger> previous_;
+};
+
+class ChainTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    router_.Add("GET", "/ok", [](Request&) { return Response::Text(200, "ok"); });
+    router_.Add("POST", "/ok", [](Request&) { return Response::Text(201, "made"); });
+    router_.Add("GET", "/boom", [](Request&) -> Response { throw std::runtime_error("kaboom"); });
+    router_.Add("GET", "/weak-cookie", [](Request&) {
+      Response r = Response::Text(200, "x");
+      r.headers.Add("Set-Cookie", "tracking=1; Path=/");
+      SetCookie(r, "__Host-good", "v");
+      return r;
+    });
+    router_.Add("GET", "/cached", [](Request&) {
+      Response r = Response::Text(200, "x");
+      r.headers.Set("Cache-Control", "no-cache");
+      return r;
+    });
+  }
+
+  Response Send(std::string method, std::string target, std::optional<int> early = {}) {
+    Request req;
+    req.method = std::move(method);
+    req.target = std::move(target);
+    req.early_status = early;
+    return chain_(req);
+  }
+
+  FakeClock clock_{1'700'000'000'000'000};
+  Router router_;
+  Chain chain_{{RequestIdAndAccessLog("https", clock_), SecurityHeaders(), ErrorMapping(nullptr),
+                Limits(nullptr)},
+               RouteTo(router_, nullptr)};
+};
+
+void ExpectFullHeaderSet(const Response& r) {
+  const auto hsts = r.headers.Get("Strict-Transport-Security");
+  ASSERT_TRUE(hsts) << r.status;
+  EXPECT_EQ(*hsts, kHsts);
+  EXPECT_EQ(r.headers.Get("Content-Security-Policy"), kContentSecurityPolicy);
+  EXPECT_EQ(r.headers.Get("X-Frame-Options"), "DENY");
+  EXPECT_EQ(r.headers.Get("X-Content-Type-Options"), "nosniff");
+  EXPECT_EQ(r.headers.Get("Referrer-Policy"), "no-referrer");
+  EXPECT_EQ(r.headers.Get("Permissions-Policy"), kPermissionsPolicy);
+  EXPECT_EQ(r.headers.Get("Cross-Origin-Opener-Policy"), "same-origin");
+  EXPECT_EQ(r.headers.Get("Cross-Origin-Embedder-Policy"), "require-corp");
+  EXPECT_EQ(r.headers.Get("Cross-Origin-Resource-Policy"), "same-origin");
+  EXPECT_TRUE(r.headers.Get("X-Request-Id"));
+}
+
+// claim: C60
+TEST_F(ChainTest, C60_EveryStatusCarriesTheSecurityHeaders) {
+  LogCapture quiet;
+  for (auto [method, target, early, status] :
+       std::vector<std::tuple<std::string, std::string, std::optional<int>, int>>{
+           {"GET", "/ok", {}, 200},          {"POST", "/ok", {}, 201},
+           {"GET", "/nope", {}, 404},        {"DELETE", "/ok", {}, 405},
+           {"GET", "/a%zz", {}, 400},        {"GET", "/boom", {}, 500},
+           {"POST", "/ok", 413, 413},        {"GET", "/ok", 431, 431},
+           {"GET", "/ok", 408, 408}}) {
+    const Response r = Send(method, target, early);
+    EXPECT_EQ(r.status, status) << method << " " << target;
+    ExpectFullHeaderSet(r);
+  }
+}
+
+TEST_F(ChainTest, DynamicResponsesAreNotStoredButHandlersMayChoose) {
+  EXPECT_EQ(Send("GET", "/ok").headers.Get("Cache-Control"), "no-store");
+  EXPECT_EQ(Send("GET", "/cached").headers.Get("Cache-Control"), "no-cache");
+}
+
+TEST_F(ChainTest, MethodNotAllowedListsAllowedMethods) {
+  const Response r = Send("PUT", "/ok");
+  EXPECT_EQ(r.status, 405);
+  EXPECT_EQ(r.headers.Get("Allow"), "GET, HEAD, POST");
+}
+
+TEST_F(ChainTest, ExceptionBecomesGeneric500AndIsLoggedWithoutDetailToClient) {
+  LogCapture log;
+  const Response r = Send("GET", "/boom");
+  EXPECT_EQ(r.status, 500);
+  EXPECT_EQ(r.body.find("kaboom"), std::string::npos);
+  EXPECT_NE(log.text().find("kaboom"), std::string::npos);
+}
+
+TEST_F(ChainTest, EarlyFailuresCloseTheConnection) {
+  EXPECT_TRUE(Send("POST", "/ok", 413).close);
+  EXPECT_FALSE(Send("GET", "/ok").close);
+}
+
+TEST_F(ChainTest, WeakCookiesAreDroppedStrictOnesKept) {
+  LogCapture log;
+  const Response r = Send("GET", "/weak-cookie");
+  int cookies = 0;
+  for (const auto& [k, v] : r.headers.all()) {
+    if (EqualsIgnoreCase(k, "Set-Cookie")) {
+      ++cookies;
+      EXPECT_TRUE(v.starts_with("__Host-good="));
+    }
+  }
+  EXPECT_EQ(cookies, 1);
+  EXPECT_NE(log.text().find("non-strict cookie"), std::string::npos);
+}
+
+TEST_F(ChainTest, AccessLogHasRoutePatternNotTargetQueryOrHeaders) {
+  router_.Add("GET", "/api/v1/clients/{id}", [](Request&) { return Response::Text(200, "x"); });
+  LogCapture log;
+  Request req;
+  req.method = "GET";
+  req.target = "/api/v1/clients/c0ffee?token=SECRETTOKEN";
+  req.headers.Add("Cookie", "__Host-alcove_session=COOKIEVALUE");
+  req.headers.Add("Authorization", "Bearer AUTHVALUE");
+  req.body = "BODYCONTENT";
+  const Response r = chain_(req);
+  EXPECT_EQ(r.status, 200);
+  const std::string text = log.text();
+  EXPECT_NE(text.find("route=/api/v1/clients/{id}"), std::string::npos) << text;
+  EXPECT_NE(text.find("status=200"), std::string::npos);
+  EXPECT_NE(text.find("method=GET"), std::string::npos);
+  EXPECT_NE(text.find("id=" + req.request_id), std::string::npos);
+  for (const char* secret : {"SECRETTOKEN", "c0ffee", "COOKIEVALUE", "AUTHVALUE", "BODYCONTENT"}) {
+    EXPECT_EQ(text.find(secret), std::string::npos) << secret;
+  }
+}
+
+TEST_F(ChainTest, OddMethodsAreNotWrittenToTheLog) {
+  LogCapture log;
+  Send("GET\x1b[31mRED", "/ok");
+  EXPECT_EQ(log.text().find("RED"), std::string::npos);
+  EXPECT_NE(log.text().find("method=?"), std::string::npos);
+}
+
+TEST_F(ChainTest, RequestIdsAreRandomAndDistinct) {
+  const auto a = Send("GET", "/ok").headers.Get("X-Request-Id");
+  const auto b = Send("GET", "/ok").headers.Get("X-Request-Id");
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(a->size(), 24u);
+  EXPECT_NE(*a, *b);
+}
+
+TEST_F(ChainTest, ApiErrorsAreJsonPagesAreNot) {
+  const Response api = Send("GET", "/api/v1/missing");
+  EXPECT_EQ(api.headers.Get("Content-Type"), "application/json");
+  EXPECT_EQ(api.body, R"({"error":{"code":"not_found","message":"There is nothing at this address."}})");
+  const Response page = Send("GET", "/missing");
+  EXPECT_NE(page.headers.Get("Content-Type")->find("text/"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace alcove::web
