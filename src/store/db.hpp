@@ -24,7 +24,9 @@ enum class Engine { kSqlite, kPostgres };
 
 using TenantId = std::int64_t;
 
-struct Null {};
+struct Null {
+  bool operator==(const Null&) const = default;
+};
 using Bytes = std::vector<std::uint8_t>;
 // A parameter or column value: NULL, a 64-bit integer, UTF-8 text, or bytes.
 using Value = std::variant<Null, std::int64_t, std::string, Bytes>;

@@ -168,6 +168,8 @@ class Pool {
       return Fail(ErrorCode::kUnavailable,
                   fmt::format("cannot connect to PostgreSQL: {}", msg), "database unavailable");
     }
+    // Server notices (e.g. "drop cascades to ...") are not errors; keep them off stderr.
+    PQsetNoticeProcessor(conn.get(), [](void*, const char*) {}, nullptr);
     // claim: C13 — never run unencrypted, whatever libpq decided (it ignores sslmode on
     // Unix sockets).
     if (PQsslInUse(conn.get()) != 1) {
