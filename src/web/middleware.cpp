@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <exception>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "crypto/random.hpp"
@@ -19,6 +20,15 @@ std::string_view LoggableMethod(std::string_view m) {
   const bool ok = !m.empty() && m.size() <= 16 &&
                   std::all_of(m.begin(), m.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
   return ok ? m : std::string_view("?");
+}
+
+// A request id: a random per-thread prefix and a per-thread counter, 24 hex digits.
+// Unique per process without a system call per request; ids correlate log lines and
+// are not secrets.
+std::string NextRequestId() {
+  thread_local const std::string prefix = crypto::RandomHex(6);
+  thread_local std::uint64_t counter = 0;
+  return fmt::format("{}{:012x}", prefix, ++counter & 0xffff'ffff'ffffULL);
 }
 
 }  // namespace
@@ -39,7 +49,7 @@ Response Chain::Run(std::size_t index, Request& request) const {
 Middleware RequestIdAndAccessLog(std::string listener, const Clock& clock) {
   return [listener = std::move(listener), &clock](Request& req, const Next& next) {
     const Micros start = clock.Now();
-    req.request_id = crypto::RandomHex(12);
+    req.request_id = NextRequestId();
     req.route = "-";
     Response res;
     try {

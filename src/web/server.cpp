@@ -33,8 +33,8 @@ using net::awaitable;
 
 constexpr std::chrono::seconds kTlsShutdownTimeout{2};
 
-// A connection's state that Stop() may touch from another thread, through the
-// connection's strand: the stream pointer is set and cleared on that strand only.
+// A connection's state that Stop() may touch from another thread, by posting to the
+// connection's executor: the stream pointer is set and cleared on that executor only.
 struct ConnState {
   net::any_io_executor executor;
   beast::tcp_stream* lowest = nullptr;
@@ -87,9 +87,16 @@ bool HasLineBreakOrNul(std::string_view s) {
 
 }  // namespace
 
+// Threading: one io_context per I/O thread, each run by exactly one thread (as nginx
+// runs one event loop per worker). The listeners live on the first; each accepted
+// connection goes to the next context in turn and stays there, so a connection's
+// handlers never run concurrently and need no strand, and no handler hops threads.
+// Blocking work goes to the worker pool and comes back to the connection's context.
 struct Server::Impl {
   ServerOptions options;
-  net::io_context ioc;
+  std::vector<std::unique_ptr<net::io_context>> contexts;
+  net::io_context& ioc;  // contexts[0]: listeners, signals, shutdown
+  std::atomic<std::size_t> next_context{0};
   ssl::context tls{ssl::context::tls_server};
   tcp::acceptor https_acceptor{ioc};
   tcp::acceptor http_acceptor{ioc};
@@ -105,7 +112,25 @@ struct Server::Impl {
   const Dispatcher* app = nullptr;
   const Dispatcher* redirect = nullptr;
 
-  explicit Impl(const ServerOptions& o) : options(o), ioc(static_cast<int>(o.io_threads)) {}
+  explicit Impl(const ServerOptions& o) : options(o), contexts(MakeContexts(o)), ioc(*contexts[0]) {}
+
+  static std::vector<std::unique_ptr<net::io_context>> MakeContexts(const ServerOptions& o) {
+    std::vector<std::unique_ptr<net::io_context>> out;
+    for (unsigned i = 0; i < std::max(1u, o.io_threads); ++i) {
+      out.push_back(std::make_unique<net::io_context>(1));
+    }
+    return out;
+  }
+
+  net::io_context& NextContext() {
+    return *contexts[next_context.fetch_add(1) % contexts.size()];
+  }
+
+  void StopAll() {
+    for (auto& c : contexts) {
+      c->stop();
+    }
+  }
 
   Status Listen(tcp::acceptor& acceptor, std::uint16_t port, std::string_view what) {
     boost::system::error_code ec;
@@ -186,14 +211,14 @@ struct Server::Impl {
       spdlog::warn("stopping: {} connections still open after the grace period; closing them",
                    connections.load());
     }
-    ioc.stop();
+    StopAll();
   }
 
   awaitable<void> Accept(tcp::acceptor& acceptor, bool https) {
     while (!stopping.load()) {
       boost::system::error_code ec;
       tcp::socket socket = co_await acceptor.async_accept(
-          net::make_strand(ioc), net::redirect_error(net::use_awaitable, ec));
+          NextContext(), net::redirect_error(net::use_awaitable, ec));
       if (ec) {
         if (ec == net::error::operation_aborted || !acceptor.is_open()) {
           co_return;
@@ -514,6 +539,8 @@ std::uint16_t Server::http_port() const { return impl_->http_acceptor.local_endp
 
 void Server::Run(const Dispatcher& app, const Dispatcher& redirect) {
   auto& s = *impl_;
+  // Writes to a closed peer or a closed stdout must be errors, never a fatal signal.
+  std::signal(SIGPIPE, SIG_IGN);
   s.app = &app;
   s.redirect = &redirect;
   s.signals.async_wait([&s](const boost::system::error_code& ec, int signal) {
@@ -524,9 +551,14 @@ void Server::Run(const Dispatcher& app, const Dispatcher& redirect) {
   });
   net::co_spawn(s.ioc, s.Accept(s.https_acceptor, true), net::detached);
   net::co_spawn(s.ioc, s.Accept(s.http_acceptor, false), net::detached);
+  // Keep every context running while it has no connection yet.
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> guards;
+  for (auto& c : s.contexts) {
+    guards.push_back(net::make_work_guard(*c));
+  }
   std::vector<std::thread> threads;
-  for (unsigned i = 1; i < std::max(1u, s.options.io_threads); ++i) {
-    threads.emplace_back([&s] { s.ioc.run(); });
+  for (std::size_t i = 1; i < s.contexts.size(); ++i) {
+    threads.emplace_back([&s, i] { s.contexts[i]->run(); });
   }
   s.ioc.run();
   for (auto& t : threads) {

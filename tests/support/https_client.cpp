@@ -1,6 +1,7 @@
 #include "support/https_client.hpp"
 
 #include <arpa/inet.h>
+#include <csignal>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -14,6 +15,13 @@
 
 namespace alcove::testing {
 namespace {
+
+// A test that writes to a connection the server has closed must see an error, not be
+// killed by SIGPIPE.
+const bool kSigpipeIgnored = [] {
+  std::signal(SIGPIPE, SIG_IGN);
+  return true;
+}();
 
 std::size_t OnBody(char* data, std::size_t size, std::size_t n, void* user) {
   static_cast<std::string*>(user)->append(data, size * n);
