@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/database.hpp"
 #include "core/files.hpp"
 #include "crypto/dev_certificate.hpp"
 #include "crypto/master_key_file.hpp"
@@ -21,8 +22,18 @@ Status CreateContents(const std::filesystem::path& dir) {
   if (auto st = CreatePrivateDirectory(dir / "tls"); !st) {
     return st;
   }
-  return crypto::CreateDevelopmentCertificate(dir / defaults.tls.certificate,
-                                              dir / defaults.tls.private_key);
+  if (auto st = crypto::CreateDevelopmentCertificate(dir / defaults.tls.certificate,
+                                                    dir / defaults.tls.private_key);
+      !st) {
+    return st;
+  }
+  // The embedded database (alcove.db), with every migration applied.
+  Config config;
+  config.data_dir = dir;
+  if (auto db = OpenDatabase(config); !db) {
+    return std::unexpected(db.error());
+  }
+  return {};
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.hpp"
+#include "cli/database.hpp"
 #include "core/clock.hpp"
 #include "core/files.hpp"
 #include "crypto/master_key_file.hpp"
@@ -46,6 +47,12 @@ void SetUpLogging(const std::string& level) {
 int Serve(const Config& config) {
   if (auto st = CheckDataDir(config); !st) {
     fmt::print(stderr, "alcove serve: {}\n", st.error().internal);
+    return 2;
+  }
+  // Opened and migrated before anything listens: an unusable database stops start-up.
+  auto db = OpenDatabase(config);
+  if (!db) {
+    fmt::print(stderr, "alcove serve: {}\n", db.error().internal);
     return 2;
   }
   web::ServerOptions so;
