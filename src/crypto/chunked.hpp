@@ -1,0 +1,170 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "core/error.hpp"
+#include "store/db.hpp"
+
+namespace alcove::crypto {
+
+// Chunked streaming encryption for recordings and other large blobs: C2SP
+// "c2sp.org/chunked-encryption" with AES-256-GCM and SHA-512 ("Cobblestone-256"),
+// CRYPTO-FORMATS.md §3, docs/crypto.md § Chunked encryption.
+//
+//   salt (24) | commitment (32) | chunk_0 | chunk_1 | ... | chunk_n
+//   (chunk_key 32 | base_nonce 12 | commitment 32) =
+//       HKDF-Expand-SHA-512(key, "c2sp.org/chunked-encryption@v1+" "AEAD_AES_256_GCM"
+//                                 0x00 || salt || context, 76)
+//   chunk_k = AES-256-GCM(chunk_key, base_nonce XOR be96(k), aad = "", 16384-byte piece)
+//
+// Every chunk holds 16384 bytes of plaintext except the last, which is shorter and may
+// be empty: the end of the message is marked only by a short chunk at the right index
+// (there is no flag in the nonce), so a message that ends after a full chunk is
+// truncated. Chunk k starts at ciphertext offset 56 + k * 16400.
+//
+// Keys: `key` is the blob's 32-byte data key. It is borrowed for the call that takes it;
+// derived keys live only inside OpenSSL cipher contexts, which wipe them when freed.
+// Errors: every authentication or format failure (wrong key or context, modified,
+// truncated, reordered or extended ciphertext) is the one generic error
+// kInvalidArgument "decryption failed"; its internal message says which check failed,
+// never any content. A key that is not 32 bytes is kInvalidArgument.
+// Thread-safety: one object per stream, used by one thread at a time.
+
+inline constexpr std::size_t kChunkedKeySize = 32;
+inline constexpr std::size_t kChunkedSaltSize = 24;
+inline constexpr std::size_t kChunkedCommitmentSize = 32;
+inline constexpr std::size_t kChunkedHeaderSize = kChunkedSaltSize + kChunkedCommitmentSize;
+inline constexpr std::size_t kChunkSize = 16384;  // plaintext bytes per full chunk
+inline constexpr std::size_t kChunkTagSize = 16;
+inline constexpr std::size_t kSealedChunkSize = kChunkSize + kChunkTagSize;
+// Chunk indexes are < 2^38 (the last chunk included): at most 4 PiB per blob.
+inline constexpr std::uint64_t kMaxChunks = std::uint64_t{1} << 38;
+// Longest context we accept (it goes into the HKDF info, which OpenSSL bounds).
+inline constexpr std::size_t kMaxChunkedContextSize = 512;
+
+// The context that binds a recording's ciphertext to its place:
+// "alcove/recording/v1" 0x00 <tenant id in decimal> 0x00 <recording id>.
+std::string RecordingContext(store::TenantId tenant, std::string_view recording_id);
+
+// Size of the ciphertext of a `plaintext_size`-byte message.
+std::uint64_t ChunkedCiphertextSize(std::uint64_t plaintext_size);
+
+// Where bytes go: a BlobStore writer's Append, a socket, a buffer. A failure stops the
+// stream and is returned to the caller unchanged.
+using ByteSink = std::function<Status(std::span<const std::uint8_t>)>;
+
+// Encrypts a message that arrives in pieces of any size, in constant memory: it holds
+// at most one chunk of plaintext (buffered_size() < kChunkSize after every call) and
+// writes each chunk to the sink as soon as it is sealed. The header is written by
+// Create. Call Finish() exactly once at the end; until it succeeds the ciphertext is
+// truncated (and will not decrypt). After any error every call fails.
+class ChunkedEncryptor {
+ public:
+  // Picks a fresh random salt. Fails if `key` is not 32 bytes, `context` is longer than
+  // kMaxChunkedContextSize, or the sink refuses the header.
+  static Result<std::unique_ptr<ChunkedEncryptor>> Create(std::span<const std::uint8_t> key,
+                                                          std::string_view context,
+                                                          ByteSink sink);
+  ~ChunkedEncryptor();
+  ChunkedEncryptor(const ChunkedEncryptor&) = delete;
+  ChunkedEncryptor& operator=(const ChunkedEncryptor&) = delete;
+
+  // Encrypts `plaintext`, writing every chunk it completes. Errors: the sink's error;
+  // kResourceExhausted past kMaxChunks chunks; kFailedPrecondition after Finish().
+  Status Write(std::span<const std::uint8_t> plaintext);
+  Status Write(std::string_view plaintext);
+  // Seals and writes the final short chunk.
+  Status Finish();
+
+  // Plaintext bytes held, waiting to fill a chunk: always < kChunkSize between calls.
+  std::size_t buffered_size() const;
+  std::uint64_t plaintext_size() const;
+
+  // Only for tests that replay published vectors: a caller-chosen salt. Reusing a salt
+  // with the same key and context repeats nonces; production code uses Create.
+  static Result<std::unique_ptr<ChunkedEncryptor>> CreateWithSaltForTest(
+      std::span<const std::uint8_t> key, std::string_view context,
+      std::span<const std::uint8_t> salt, ByteSink sink);
+
+  struct State;
+
+ private:
+  explicit ChunkedEncryptor(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+// Decrypts a stream that arrives in pieces of any size, in constant memory (at most one
+// sealed chunk buffered). Checks the commitment as soon as the 56 header bytes are in,
+// before any chunk is decrypted; hands a chunk's plaintext to the sink only after its
+// tag verified. Plaintext handed out before a later failure is a verified prefix of the
+// message: the caller must discard it unless Finish() succeeds. Finish() fails if the
+// stream ended without its short final chunk (truncation). After any error every call
+// fails.
+class ChunkedDecryptor {
+ public:
+  static Result<std::unique_ptr<ChunkedDecryptor>> Create(std::span<const std::uint8_t> key,
+                                                          std::string_view context,
+                                                          ByteSink sink);
+  ~ChunkedDecryptor();
+  ChunkedDecryptor(const ChunkedDecryptor&) = delete;
+  ChunkedDecryptor& operator=(const ChunkedDecryptor&) = delete;
+
+  Status Write(std::span<const std::uint8_t> ciphertext);
+  Status Finish();
+
+  // Ciphertext bytes held: at most kSealedChunkSize (or the header) between calls.
+  std::size_t buffered_size() const;
+  std::uint64_t plaintext_size() const;  // verified plaintext handed out so far
+
+  struct State;
+
+ private:
+  explicit ChunkedDecryptor(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+// Reads `out.size()` bytes of stored ciphertext at `offset`, all of them or an error.
+using ReadAtFn = std::function<Status(std::uint64_t offset, std::span<std::uint8_t> out)>;
+
+// Random access to a stored ciphertext of known size (audio range requests). Open checks
+// the commitment and authenticates the final chunk at the index the size implies, so
+// plaintext_size() is authentic; ReadAt decrypts only the chunks a range touches (one
+// chunk cached). After any error every call fails.
+class ChunkedReader {
+ public:
+  static Result<std::unique_ptr<ChunkedReader>> Open(std::span<const std::uint8_t> key,
+                                                     std::string_view context,
+                                                     std::uint64_t ciphertext_size,
+                                                     ReadAtFn read_at);
+  ~ChunkedReader();
+  ChunkedReader(const ChunkedReader&) = delete;
+  ChunkedReader& operator=(const ChunkedReader&) = delete;
+
+  std::uint64_t plaintext_size() const;
+  // Copies plaintext from `offset` into `out`; returns how many bytes were copied:
+  // min(out.size(), plaintext_size() - offset), 0 at or past the end.
+  Result<std::size_t> ReadAt(std::uint64_t offset, std::span<std::uint8_t> out);
+
+  struct State;
+
+ private:
+  explicit ChunkedReader(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+namespace test_hooks {
+// True iff HKDF-Expand of (key, salt, context) yields this chunk key and base nonce (the
+// vectors' aeadKey and baseNonce). Compares inside crypto/; no key bytes come out.
+bool ChunkedDerivationMatches(std::span<const std::uint8_t> key, std::string_view context,
+                              std::span<const std::uint8_t> salt,
+                              std::span<const std::uint8_t> chunk_key,
+                              std::span<const std::uint8_t> base_nonce);
+}  // namespace test_hooks
+
+}  // namespace alcove::crypto
