@@ -1,14 +1,13 @@
 #include "store/blob_store.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-
-#include <fmt/format.h>
 
 #include "store/ids.hpp"
 
@@ -19,8 +18,8 @@ constexpr std::string_view kTempPrefix = ".tmp-";
 
 std::unexpected<Error> ErrnoFail(int err, std::string_view what, const std::filesystem::path& p) {
   const ErrorCode code = (err == ENOSPC || err == EDQUOT) ? ErrorCode::kResourceExhausted
-                         : err == ENOENT                   ? ErrorCode::kNotFound
-                                                           : ErrorCode::kInternal;
+                         : err == ENOENT                  ? ErrorCode::kNotFound
+                                                          : ErrorCode::kInternal;
   return Fail(code, fmt::format("blob store: {} {}: {}", what, p.string(), std::strerror(err)),
               code == ErrorCode::kNotFound ? "not found" : "storage error");
 }
@@ -95,8 +94,7 @@ class FileBlobWriter final : public BlobWriter {
     }
     fd_ = -1;
     const std::filesystem::path final_path = dir_ / id_;
-    if (::renameat2(AT_FDCWD, temp_.c_str(), AT_FDCWD, final_path.c_str(), RENAME_NOREPLACE) !=
-        0) {
+    if (::renameat2(AT_FDCWD, temp_.c_str(), AT_FDCWD, final_path.c_str(), RENAME_NOREPLACE) != 0) {
       return ErrnoFail(errno, "rename into place", final_path);
     }
     committed_ = true;
@@ -131,14 +129,14 @@ class FileBlobReader final : public BlobReader {
     Bytes out(static_cast<std::size_t>(std::min<std::uint64_t>(available, length)));
     std::size_t got = 0;
     while (got < out.size()) {
-      const ssize_t n = ::pread(fd_, out.data() + got, out.size() - got,
-                                static_cast<off_t>(offset + got));
+      const ssize_t n =
+          ::pread(fd_, out.data() + got, out.size() - got, static_cast<off_t>(offset + got));
       if (n < 0) {
         if (errno == EINTR) {
           continue;
         }
-        return Fail(ErrorCode::kInternal,
-                    fmt::format("blob store: read: {}", std::strerror(errno)), "storage error");
+        return Fail(ErrorCode::kInternal, fmt::format("blob store: read: {}", std::strerror(errno)),
+                    "storage error");
       }
       if (n == 0) {
         break;  // the file cannot shrink (blobs are immutable); be safe anyway
@@ -161,8 +159,7 @@ class FileBlobStore final : public BlobStore {
   Result<std::unique_ptr<BlobWriter>> Create() override {
     std::string id = NewId();
     std::filesystem::path temp = dir_ / (std::string(kTempPrefix) + NewId());
-    const int fd =
-        ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) {
       return ErrnoFail(errno, "create", temp);
     }

@@ -1,11 +1,10 @@
 #include "store/migrations.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <set>
 #include <vector>
-
-#include <fmt/format.h>
-
 
 namespace alcove::store {
 namespace {

@@ -1,8 +1,8 @@
 #include "store/open_db.hpp"
 
-#include <cstdlib>
-
 #include <fmt/format.h>
+
+#include <cstdlib>
 
 #include "store/migrations.hpp"
 #include "store/postgres/postgres_db.hpp"

@@ -1,8 +1,8 @@
 #include "store/tenant_tables.hpp"
 
-#include <stdexcept>
-
 #include <fmt/format.h>
+
+#include <stdexcept>
 
 namespace alcove::store {
 

@@ -1,11 +1,12 @@
 // `alcove init` creates the database; `alcove serve` refuses to start on an unusable one.
-#include <fstream>
-#include <string>
+#include "cli/database.hpp"
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <string>
+
 #include "cli/commands.hpp"
-#include "cli/database.hpp"
 #include "core/config.hpp"
 #include "store/migrations.hpp"
 #include "store/sqlite/sqlite_db.hpp"

@@ -1,3 +1,6 @@
+#include "store/blob_store.hpp"
+
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -7,9 +10,6 @@
 #include <fstream>
 #include <string>
 
-#include <gtest/gtest.h>
-
-#include "store/blob_store.hpp"
 #include "store/ids.hpp"
 #include "support/temp_dir.hpp"
 
@@ -181,9 +181,7 @@ TEST(FileBlobStore, AProcessKilledBeforeCommitLeavesNoBlob) {
 TEST(FileBlobStore, RefusesIdsThatCouldNameOtherPaths) {
   TempDir dir;
   std::filesystem::create_directory(dir / "blobs");
-  {
-    std::ofstream(dir / "outside") << "secret";
-  }
+  { std::ofstream(dir / "outside") << "secret"; }
   auto store = OpenFileBlobStore(dir / "blobs");
   ASSERT_TRUE(store);
   for (const std::string& bad :

@@ -1,5 +1,7 @@
 // One conformance suite for both drivers: the same repository SQL must behave the same
 // on SQLite and PostgreSQL.
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <climits>
 #include <cstdint>
@@ -7,8 +9,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "core/clock.hpp"
 #include "store/db.hpp"
@@ -235,8 +235,8 @@ TYPED_TEST(DbConformance, ConstraintViolationsAreConflictsWithoutValuesInMessage
     std::vector<Value> params;
   };
   const std::vector<Case> cases = {
-      {"INSERT INTO parent (id, email) VALUES (2, $1)", {secret}},              // unique
-      {"INSERT INTO parent (id, email) VALUES (1, $1)", {secret + "x"}},        // primary key
+      {"INSERT INTO parent (id, email) VALUES (2, $1)", {secret}},        // unique
+      {"INSERT INTO parent (id, email) VALUES (1, $1)", {secret + "x"}},  // primary key
       {"INSERT INTO child (id, parent_id, amount) VALUES (1, $1, 1)", {std::int64_t{99}}},  // fk
       {"INSERT INTO child (id, parent_id, amount) VALUES (1, 1, $1)", {std::int64_t{-5}}},  // check
       {"INSERT INTO parent (id, email) VALUES ($1, NULL)", {std::int64_t{3}}},  // not null
@@ -269,7 +269,8 @@ TYPED_TEST(DbConformance, OneStatementPerCallAndNoNulInText) {
   {
     auto tx = this->db_->Begin();
     ASSERT_TRUE(tx);
-    EXPECT_FALSE((*tx)->Execute("INSERT INTO vals (id) VALUES (1); INSERT INTO vals (id) VALUES (2)"));
+    EXPECT_FALSE(
+        (*tx)->Execute("INSERT INTO vals (id) VALUES (1); INSERT INTO vals (id) VALUES (2)"));
   }
   {
     auto tx = this->db_->Begin();

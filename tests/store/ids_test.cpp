@@ -1,9 +1,9 @@
-#include <set>
-#include <string>
+#include "store/ids.hpp"
 
 #include <gtest/gtest.h>
 
-#include "store/ids.hpp"
+#include <set>
+#include <string>
 
 namespace alcove::store {
 namespace {

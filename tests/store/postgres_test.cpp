@@ -1,6 +1,7 @@
 // PostgreSQL-only promises: encryption is mandatory (C13) and row-level security is a
 // second wall between tenants (C20).
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -8,8 +9,6 @@
 #include <cstdlib>
 #include <string>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "core/config.hpp"
 #include "store/migrations.hpp"
@@ -90,8 +89,8 @@ class NoSslServer {
         }
         got += static_cast<std::size_t>(n);
       }
-      ssl_requested_ = got == 8 && request[4] == 0x04 && request[5] == 0xd2 &&
-                       request[6] == 0x16 && request[7] == 0x2f;  // 80877103
+      ssl_requested_ = got == 8 && request[4] == 0x04 && request[5] == 0xd2 && request[6] == 0x16 &&
+                       request[7] == 0x2f;  // 80877103
       const char no = 'N';
       (void)::write(c, &no, 1);
       unsigned char rest[256];
@@ -145,7 +144,8 @@ TEST(PostgresC13, ConnectsOverTls13WithVerifyFull) {
   ASSERT_TRUE(db) << db.error().internal;
   auto tx = (*db)->Begin();
   ASSERT_TRUE(tx);
-  auto rows = (*tx)->Query("SELECT ssl::int, version FROM pg_stat_ssl WHERE pid = pg_backend_pid()");
+  auto rows =
+      (*tx)->Query("SELECT ssl::int, version FROM pg_stat_ssl WHERE pid = pg_backend_pid()");
   ASSERT_TRUE(rows) << rows.error().internal;
   ASSERT_EQ(rows->size(), 1u);
   EXPECT_EQ(rows->at(0).Int(0), 1);
@@ -351,8 +351,7 @@ TEST(PostgresMigrations, AppRoleCannotRunMigrations) {
   const auto pending = NotesMigrations();
   auto st = ApplyMigrations(**app, pending);
   ASSERT_FALSE(st);
-  EXPECT_NE(st.error().internal.find("migration 9000"), std::string::npos)
-      << st.error().internal;
+  EXPECT_NE(st.error().internal.find("migration 9000"), std::string::npos) << st.error().internal;
 }
 
 TEST(Postgres, TenantTablePolicySqlRefusesOddNames) {

@@ -1,4 +1,5 @@
 // SQLite-only promises: the file, its settings, and durability across a SIGKILL.
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -10,8 +11,6 @@
 #include <set>
 #include <string>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "core/config.hpp"
 #include "store/migrations.hpp"
@@ -93,7 +92,8 @@ TEST(Sqlite, RefusesParametersThatAreNotNumbered) {
 
 TEST(Sqlite, ASecondTransactionWaitsAndTimesOutInsteadOfDeadlocking) {
   TempDir dir;
-  auto db = OpenSqlite(dir / "alcove.db", SqliteOptions{.busy_timeout = std::chrono::milliseconds(50)});
+  auto db =
+      OpenSqlite(dir / "alcove.db", SqliteOptions{.busy_timeout = std::chrono::milliseconds(50)});
   ASSERT_TRUE(db);
   auto held = (*db)->Begin();
   ASSERT_TRUE(held);

@@ -54,12 +54,12 @@ class PgTestSchema {
 
 // Skips (developer run) or fails (CI, make test) the current test when the cluster is
 // missing; otherwise declares `var` as the PgUrls.
-#define ALCOVE_REQUIRE_PG(var)                                    \
-  auto var##_found = ::alcove::testing::FindPgUrls();             \
-  if (!var##_found) {                                             \
-    if (::alcove::testing::PgRequired()) {                        \
-      FAIL() << ::alcove::testing::kPgMissing;                    \
-    }                                                             \
-    GTEST_SKIP() << ::alcove::testing::kPgMissing;                \
-  }                                                               \
+#define ALCOVE_REQUIRE_PG(var)                        \
+  auto var##_found = ::alcove::testing::FindPgUrls(); \
+  if (!var##_found) {                                 \
+    if (::alcove::testing::PgRequired()) {            \
+      FAIL() << ::alcove::testing::kPgMissing;        \
+    }                                                 \
+    GTEST_SKIP() << ::alcove::testing::kPgMissing;    \
+  }                                                   \
   const ::alcove::testing::PgUrls& var = *var##_found

@@ -1,5 +1,6 @@
 #include "store/postgres/postgres_db.hpp"
 
+#include <fmt/format.h>
 #include <libpq-fe.h>
 
 #include <bit>
@@ -9,8 +10,6 @@
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <fmt/format.h>
 
 namespace alcove::store {
 namespace {
@@ -165,11 +164,12 @@ class Pool {
       while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) {
         msg.pop_back();
       }
-      return Fail(ErrorCode::kUnavailable,
-                  fmt::format("cannot connect to PostgreSQL: {}", msg), "database unavailable");
+      return Fail(ErrorCode::kUnavailable, fmt::format("cannot connect to PostgreSQL: {}", msg),
+                  "database unavailable");
     }
     // Server notices (e.g. "drop cascades to ...") are not errors; keep them off stderr.
-    PQsetNoticeProcessor(conn.get(), [](void*, const char*) {}, nullptr);
+    PQsetNoticeProcessor(
+        conn.get(), [](void*, const char*) {}, nullptr);
     // claim: C13 — never run unencrypted, whatever libpq decided (it ignores sslmode on
     // Unix sockets).
     if (PQsslInUse(conn.get()) != 1) {
@@ -177,8 +177,7 @@ class Pool {
                   fmt::format("refusing an unencrypted PostgreSQL connection (claim C13): the "
                               "session to {} is not using SSL. Connect over TCP to a server with "
                               "ssl=on and {}",
-                              PQhost(conn.get()) != nullptr ? PQhost(conn.get()) : "?",
-                              kSslAdvice),
+                              PQhost(conn.get()) != nullptr ? PQhost(conn.get()) : "?", kSslAdvice),
                   "database unavailable");
     }
     return conn;
@@ -209,8 +208,8 @@ class Pool {
 
   // Returns a healthy idle connection to the pool, or closes it.
   void Release(ConnPtr conn) {
-    const bool healthy = PQstatus(conn.get()) == CONNECTION_OK &&
-                         PQtransactionStatus(conn.get()) == PQTRANS_IDLE;
+    const bool healthy =
+        PQstatus(conn.get()) == CONNECTION_OK && PQtransactionStatus(conn.get()) == PQTRANS_IDLE;
     if (!healthy) {
       conn.reset();
       Forget();

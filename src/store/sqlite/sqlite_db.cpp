@@ -1,6 +1,7 @@
 #include "store/sqlite/sqlite_db.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -13,8 +14,6 @@
 #include <unordered_map>
 #include <utility>
 #include <vector>
-
-#include <fmt/format.h>
 
 namespace alcove::store {
 namespace {
@@ -272,8 +271,7 @@ class SqliteTransaction final : public Transaction {
     return st;
   }
 
-  Status RunUnchecked(std::string_view sql, std::span<const Value> params,
-                      std::vector<Row>* rows) {
+  Status RunUnchecked(std::string_view sql, std::span<const Value> params, std::vector<Row>* rows) {
     auto stmt = conn_.Prepare(sql);
     if (!stmt) {
       return std::unexpected(stmt.error());
@@ -351,18 +349,17 @@ Result<std::unique_ptr<Db>> OpenSqlite(const std::filesystem::path& path,
   // Create the file ourselves so it never exists with a wider mode.
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) {
-    return Fail(ErrorCode::kFailedPrecondition,
-                fmt::format("cannot open the database file {}: {}", path.string(),
-                            std::strerror(errno)),
-                "database unavailable");
+    return Fail(
+        ErrorCode::kFailedPrecondition,
+        fmt::format("cannot open the database file {}: {}", path.string(), std::strerror(errno)),
+        "database unavailable");
   }
   ::close(fd);
 
   sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX |
-                                     SQLITE_OPEN_NOFOLLOW,
-                                 nullptr);
+  const int rc = sqlite3_open_v2(
+      path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_NOFOLLOW,
+      nullptr);
   if (rc != SQLITE_OK) {
     std::string msg = raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);
     sqlite3_close_v2(raw);
@@ -396,8 +393,8 @@ Result<std::unique_ptr<Db>> OpenSqlite(const std::filesystem::path& path,
         "PRAGMA trusted_schema=OFF", "SELECT count(*) FROM sqlite_schema"}) {
     if (auto st = conn->Exec(pragma); !st) {
       return Fail(ErrorCode::kFailedPrecondition,
-                  fmt::format("{} is not a usable SQLite database ({}): {}", path.string(),
-                              pragma, st.error().internal),
+                  fmt::format("{} is not a usable SQLite database ({}): {}", path.string(), pragma,
+                              st.error().internal),
                   "database unavailable");
     }
   }
