@@ -1,6 +1,8 @@
 // The operator commands as an operator runs them: `alcove init` and the checks
 // `alcove serve` makes before it starts, and a clean stop.
+#include <csignal>
 #include <fstream>
+#include <thread>
 #include <sys/stat.h>
 
 #include <gtest/gtest.h>
@@ -159,6 +161,27 @@ TEST(Serve, SigtermStopsCleanlyWithExitZeroEvenWithIdleConnections) {
   EXPECT_EQ(server.Stop(), 0);
   EXPECT_NE(server.Stderr().find("stopped"), std::string::npos);
   EXPECT_TRUE(idle.WaitForClose(5000));
+}
+
+TEST(Serve, SigtermLetsARequestInFlightFinishThenExitsZero) {
+  ServerProcess server;
+  ASSERT_TRUE(server.started());
+  RawTlsClient client(server.https_port(), TLS1_3_VERSION, TLS1_3_VERSION);
+  ASSERT_TRUE(client.handshake_ok());
+  // Half a request: the head and part of the body.
+  ASSERT_TRUE(client.Write("POST /nope HTTP/1.1\r\nHost: localhost\r\nContent-Length: 10\r\n\r\n12345"));
+  // Give the server time to read the head (ordering, not a timing assertion), then stop it.
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  server.Signal(SIGTERM);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  ASSERT_TRUE(client.Write("67890"));
+  const std::string answer = client.ReadUntilClose(10000);
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 404 ")) << answer;
+  EXPECT_NE(answer.find("Connection: close"), std::string::npos) << answer;
+  EXPECT_EQ(server.Stop(), 0);
+  // Once stopping, no new connection is accepted.
+  RawTlsClient late(server.https_port(), TLS1_3_VERSION, TLS1_3_VERSION);
+  EXPECT_FALSE(late.handshake_ok());
 }
 
 }  // namespace

@@ -201,6 +201,17 @@ TEST_F(TransportTest, C61_SecurityTxtNamesTheConfiguredContact) {
   EXPECT_EQ(Get("/security").status, 200);
 }
 
+TEST_F(TransportTest, StaticFilesRevalidateWith304) {
+  const auto first = Get("/static/app.css");
+  ASSERT_EQ(first.status, 200);
+  const auto etag = first.Header("ETag");
+  ASSERT_TRUE(etag);
+  const auto again = Get("/static/app.css", {.headers = {"If-None-Match: " + *etag}});
+  EXPECT_EQ(again.status, 304);
+  EXPECT_TRUE(again.body.empty());
+  ExpectSecurityHeaders(again, "304");
+}
+
 TEST_F(TransportTest, HeadAnswersWithoutABody) {
   const auto r = Get("/", {.method = "HEAD"});
   ASSERT_TRUE(r.ok) << r.error;

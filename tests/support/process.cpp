@@ -138,6 +138,12 @@ int ServerProcess::Stop() {
   return exit_code_;
 }
 
+void ServerProcess::Signal(int signal) {
+  if (pid_ > 0) {
+    ::kill(pid_, signal);
+  }
+}
+
 ServerProcess::~ServerProcess() { Stop(); }
 
 std::string ServerProcess::Stdout() const { return Slurp(temp_ / "serve.out"); }

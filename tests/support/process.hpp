@@ -49,6 +49,8 @@ class ServerProcess {
 
   // Sends SIGTERM and waits (bounded); returns the exit code, -1 if it had to be killed.
   int Stop();
+  // Sends `signal` without waiting.
+  void Signal(int signal);
   std::string Stdout() const;
   std::string Stderr() const;
 
