@@ -12,6 +12,9 @@ namespace alcove {
 // Byte/text encodings. Decoders return nullopt on any malformed input (wrong
 // alphabet, wrong length, non-canonical padding); they never throw.
 
+// The value of one hex digit (either case), or -1.
+int HexDigitValue(char c);
+
 std::string HexEncode(std::span<const std::uint8_t> bytes);
 std::optional<std::vector<std::uint8_t>> HexDecode(std::string_view text);
 

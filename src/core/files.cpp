@@ -13,22 +13,6 @@ namespace {
 
 std::string Errno() { return std::strerror(errno); }
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) {
-      ::close(fd_);
-    }
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 Status CheckOwnerAndMode(const std::filesystem::path& path, std::string_view what, bool dir) {
   struct stat st {};
   if (::lstat(path.c_str(), &st) != 0) {
@@ -57,6 +41,13 @@ Status CheckOwnerAndMode(const std::filesystem::path& path, std::string_view wha
 
 }  // namespace
 
+void UniqueFd::Reset() {
+  if (fd_ >= 0) {
+    ::close(fd_);
+    fd_ = -1;
+  }
+}
+
 Status CreatePrivateDirectory(const std::filesystem::path& dir, mode_t mode) {
   if (::mkdir(dir.c_str(), mode) != 0) {
     if (errno == EEXIST) {
@@ -73,7 +64,7 @@ Status CreatePrivateDirectory(const std::filesystem::path& dir, mode_t mode) {
 }
 
 Status WriteNewFile(const std::filesystem::path& path, std::string_view content, mode_t mode) {
-  Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
   if (fd.get() < 0) {
     if (errno == EEXIST) {
       return Fail(ErrorCode::kAlreadyExists, fmt::format("{} already exists", path.string()));
@@ -106,7 +97,7 @@ Status WriteNewFile(const std::filesystem::path& path, std::string_view content,
 }
 
 Result<std::string> ReadSmallFile(const std::filesystem::path& path, std::size_t max_bytes) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {
     return Fail(ErrorCode::kNotFound, fmt::format("cannot open {}: {}", path.string(), Errno()));
   }

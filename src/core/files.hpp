@@ -9,6 +9,30 @@
 
 namespace alcove {
 
+// Owns a file descriptor and closes it. Move-only.
+class UniqueFd {
+ public:
+  explicit UniqueFd(int fd = -1) : fd_(fd) {}
+  UniqueFd(UniqueFd&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  UniqueFd& operator=(UniqueFd&& other) noexcept {
+    if (this != &other) {
+      Reset();
+      fd_ = other.fd_;
+      other.fd_ = -1;
+    }
+    return *this;
+  }
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  ~UniqueFd() { Reset(); }
+  int get() const { return fd_; }
+  bool valid() const { return fd_ >= 0; }
+
+ private:
+  void Reset();
+  int fd_;
+};
+
 // Creates `dir` with `mode`; fails with kAlreadyExists if anything is there.
 Status CreatePrivateDirectory(const std::filesystem::path& dir, mode_t mode = 0700);
 

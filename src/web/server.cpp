@@ -333,16 +333,9 @@ struct Server::Impl {
       http::request_parser<http::empty_body> head;
       head.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
       head.body_limit(std::numeric_limits<std::uint64_t>::max());  // checked per route below
-      {
-        SoftDeadline deadline(lowest, options.header_timeout);
-        lowest.expires_after(options.header_timeout + kHardDeadlineSlack);
-        co_await http::async_read_header(stream, buffer, head,
-                                         net::redirect_error(net::use_awaitable, ec));
-        deadline.Disarm();
-        if (ec && deadline.fired()) {
-          ec = beast::error::timeout;
-        }
-      }
+      ec = co_await ReadWithin(stream, options.header_timeout, [&](auto token) {
+        return http::async_read_header(stream, buffer, head, token);
+      });
       if (ec) {
         if (IsPeerGone(ec)) {
           co_return false;
@@ -382,16 +375,9 @@ struct Server::Impl {
           co_return false;
         }
       }
-      {
-        SoftDeadline deadline(lowest, options.body_timeout);
-        lowest.expires_after(options.body_timeout + kHardDeadlineSlack);
-        co_await http::async_read(stream, buffer, parser,
-                                  net::redirect_error(net::use_awaitable, ec));
-        deadline.Disarm();
-        if (ec && deadline.fired()) {
-          ec = beast::error::timeout;
-        }
-      }
+      ec = co_await ReadWithin(stream, options.body_timeout, [&](auto token) {
+        return http::async_read(stream, buffer, parser, token);
+      });
       if (ec) {
         if (IsPeerGone(ec)) {
           co_return false;
@@ -423,6 +409,24 @@ struct Server::Impl {
         co_return true;
       }
     }
+  }
+
+  // Runs the read that `start(token)` begins, under a SoftDeadline of `limit` (so a
+  // late client can still be answered 408) and a socket-level backstop; returns its
+  // error, with beast::error::timeout when the deadline cut it short.
+  template <class Stream, class StartRead>
+  awaitable<boost::system::error_code> ReadWithin(Stream& stream, std::chrono::seconds limit,
+                                                  StartRead start) {
+    auto& lowest = beast::get_lowest_layer(stream);
+    boost::system::error_code ec;
+    SoftDeadline deadline(lowest, limit);
+    lowest.expires_after(limit + kHardDeadlineSlack);
+    co_await start(net::redirect_error(net::use_awaitable, ec));
+    deadline.Disarm();
+    if (ec && deadline.fired()) {
+      ec = beast::error::timeout;
+    }
+    co_return ec;
   }
 
   // After answering a request whose body we did not read, reads and discards what the

@@ -2,21 +2,10 @@
 
 #include <optional>
 
+#include "core/encoding.hpp"
+
 namespace alcove::web {
 namespace {
-
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
 
 bool HasControl(std::string_view s) {
   for (char c : s) {
@@ -44,8 +33,8 @@ std::optional<std::string> PercentDecode(std::string_view text, bool plus_is_spa
       if (i + 2 >= text.size()) {
         return std::nullopt;
       }
-      const int hi = HexDigit(text[i + 1]);
-      const int lo = HexDigit(text[i + 2]);
+      const int hi = HexDigitValue(text[i + 1]);
+      const int lo = HexDigitValue(text[i + 2]);
       if (hi < 0 || lo < 0) {
         return std::nullopt;
       }
