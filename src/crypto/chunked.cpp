@@ -4,10 +4,10 @@
 #include <array>
 #include <cstring>
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
-#include <fmt/format.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -22,22 +22,23 @@ namespace {
 
 constexpr std::string_view kInfoPrefix = "c2sp.org/chunked-encryption@v1+AEAD_AES_256_GCM";
 constexpr std::size_t kNonceSize = 12;
+static_assert(kChunkedKeySize == 32, "the messages below say 32");
 constexpr std::size_t kDerivedSize = kChunkedKeySize + kNonceSize + kChunkedCommitmentSize;
 
 std::unexpected<Error> DecryptionFailed(std::string_view why) {
-  return Fail(ErrorCode::kInvalidArgument, fmt::format("chunked decryption failed: {}", why),
+  return Fail(ErrorCode::kInvalidArgument, "chunked decryption failed: " + std::string(why),
               "decryption failed");
 }
 
 Status CheckKeyAndContext(std::span<const std::uint8_t> key, std::string_view context) {
   if (key.size() != kChunkedKeySize) {
     return Fail(ErrorCode::kInvalidArgument,
-                fmt::format("chunked encryption key must be {} bytes", kChunkedKeySize));
+                "chunked encryption key must be 32 bytes");
   }
   if (context.size() > kMaxChunkedContextSize) {
     return Fail(ErrorCode::kInvalidArgument,
-                fmt::format("chunked encryption context longer than {} bytes",
-                            kMaxChunkedContextSize));
+                "chunked encryption context longer than " +
+                    std::to_string(kMaxChunkedContextSize) + " bytes");
   }
   return {};
 }
@@ -391,7 +392,7 @@ struct ChunkedDecryptor::State {
       return Fail(DecryptionFailed("more than 2^38 chunks").error());
     }
     if (!cipher->Open(next_chunk, in, plain.data())) {
-      return Fail(DecryptionFailed(fmt::format("chunk {} failed authentication", next_chunk))
+      return Fail(DecryptionFailed("chunk " + std::to_string(next_chunk) + " failed authentication")
                       .error());
     }
     ++next_chunk;
@@ -533,7 +534,7 @@ struct ChunkedReader::State {
       return Fail(st.error());
     }
     if (!cipher.Open(k, std::span(sealed).first(n), plain.data())) {
-      return Fail(DecryptionFailed(fmt::format("chunk {} failed authentication", k)).error());
+      return Fail(DecryptionFailed("chunk " + std::to_string(k) + " failed authentication").error());
     }
     cached = k;
     cached_size = n - kChunkTagSize;
