@@ -55,7 +55,11 @@ class Row {
 // Errors: a unique, foreign-key or check constraint violation is ErrorCode::kConflict;
 // a lost connection or a busy database is kUnavailable; anything else kInternal.
 // Error messages never contain parameter values (they may hold client content).
-// Thread-safety: one thread at a time.
+// After any failed statement the transaction is spoilt on both engines: later statements
+// and Commit fail with kFailedPrecondition, and it rolls back (use ON CONFLICT clauses
+// for expected collisions). One statement per Query/Execute call.
+// Thread-safety: one thread at a time. A thread holds at most one transaction at a time
+// (SQLite runs one transaction at a time: a second Begin on the same thread fails).
 class Transaction {
  public:
   virtual ~Transaction() = default;
@@ -72,7 +76,9 @@ class Transaction {
   virtual std::optional<TenantId> tenant() const = 0;
 };
 
-// A connection pool (or one shared connection) to one database.
+// A connection pool (or one shared connection) to one database. Drivers:
+// sqlite/sqlite_db.hpp, postgres/postgres_db.hpp; open_db.hpp picks one from the config;
+// fault_injecting_db.hpp wraps one for tests. The Db must outlive its transactions.
 // Thread-safety: Begin* may be called from any thread; each transaction is used by one.
 class Db {
  public:

@@ -106,6 +106,19 @@ TEST(Sqlite, ASecondTransactionWaitsAndTimesOutInsteadOfDeadlocking) {
   EXPECT_TRUE((*db)->Begin());
 }
 
+TEST(Sqlite, ASecondTransactionOnTheSameThreadFailsAtOnce) {
+  TempDir dir;
+  auto db = OpenSqlite(dir / "alcove.db");
+  ASSERT_TRUE(db);
+  auto held = (*db)->Begin();
+  ASSERT_TRUE(held);
+  auto second = (*db)->BeginTenant(1);
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error().code, ErrorCode::kFailedPrecondition);
+  held->reset();
+  EXPECT_TRUE((*db)->Begin());
+}
+
 TEST(Sqlite, StatementCacheSurvivesManyDistinctStatements) {
   TempDir dir;
   auto db = OpenSqlite(dir / "alcove.db", SqliteOptions{.statement_cache_size = 4});

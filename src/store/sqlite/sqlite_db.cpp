@@ -5,12 +5,14 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -193,9 +195,9 @@ Result<Value> Column(sqlite3_stmt* stmt, int i) {
 
 class SqliteTransaction final : public Transaction {
  public:
-  SqliteTransaction(std::unique_lock<std::timed_mutex> lock, Connection& conn,
-                    std::optional<TenantId> tenant)
-      : lock_(std::move(lock)), conn_(conn), tenant_(tenant) {}
+  SqliteTransaction(std::unique_lock<std::timed_mutex> lock, std::atomic<std::thread::id>& owner,
+                    Connection& conn, std::optional<TenantId> tenant)
+      : lock_(std::move(lock)), owner_(owner), conn_(conn), tenant_(tenant) {}
   SqliteTransaction(const SqliteTransaction&) = delete;
   SqliteTransaction& operator=(const SqliteTransaction&) = delete;
 
@@ -203,6 +205,7 @@ class SqliteTransaction final : public Transaction {
     if (!done_) {
       (void)conn_.Exec("ROLLBACK");
     }
+    owner_.store(std::thread::id());  // lock_ is released right after
   }
 
   Result<std::vector<Row>> Query(std::string_view sql, std::span<const Value> params) override {
@@ -306,6 +309,7 @@ class SqliteTransaction final : public Transaction {
   }
 
   std::unique_lock<std::timed_mutex> lock_;
+  std::atomic<std::thread::id>& owner_;
   Connection& conn_;
   std::optional<TenantId> tenant_;
   bool done_ = false;
@@ -325,6 +329,11 @@ class SqliteDb final : public Db {
 
  private:
   Result<std::unique_ptr<Transaction>> Start(std::optional<TenantId> tenant) {
+    if (owner_.load() == std::this_thread::get_id()) {
+      return Fail(ErrorCode::kFailedPrecondition,
+                  "sqlite: this thread already holds a transaction (one at a time)",
+                  "database error");
+    }
     std::unique_lock lock(mu_, std::defer_lock);
     if (!lock.try_lock_for(busy_timeout_)) {
       return Fail(ErrorCode::kUnavailable,
@@ -334,10 +343,12 @@ class SqliteDb final : public Db {
     if (auto st = conn_->Exec("BEGIN IMMEDIATE"); !st) {
       return std::unexpected(st.error());
     }
-    return std::make_unique<SqliteTransaction>(std::move(lock), *conn_, tenant);
+    owner_.store(std::this_thread::get_id());
+    return std::make_unique<SqliteTransaction>(std::move(lock), owner_, *conn_, tenant);
   }
 
   std::timed_mutex mu_;
+  std::atomic<std::thread::id> owner_;  // the thread that began the running transaction
   std::unique_ptr<Connection> conn_;
   std::chrono::milliseconds busy_timeout_;
 };

@@ -30,7 +30,7 @@ namespace alcove::store {
 // operator command) waits its turn instead of failing half-way. SQLite allows a single
 // writer anyway; serialising whole transactions in the process keeps writers from
 // ever seeing SQLITE_BUSY in the middle of a transaction. A thread must not hold two
-// transactions at once (the second Begin would time out with kUnavailable).
+// transactions at once: the second Begin fails at once with kFailedPrecondition.
 //
 // Errors (besides those of db.hpp): after any failed statement the transaction is
 // spoilt: later statements and Commit fail with kFailedPrecondition and it rolls back.
