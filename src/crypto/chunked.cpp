@@ -613,6 +613,24 @@ Result<std::size_t> ChunkedReader::ReadAt(std::uint64_t offset, std::span<std::u
   return done;
 }
 
+ByteSink SinkTo(store::BlobWriter& writer) {
+  return [&writer](std::span<const std::uint8_t> bytes) { return writer.Append(bytes); };
+}
+
+ReadAtFn ReadAtFrom(const store::BlobReader& reader) {
+  return [&reader](std::uint64_t offset, std::span<std::uint8_t> out) -> Status {
+    auto bytes = reader.Read(offset, out.size());
+    if (!bytes) {
+      return std::unexpected(bytes.error());
+    }
+    if (bytes->size() != out.size()) {
+      return Fail(ErrorCode::kInternal, "blob shorter than its recorded size");
+    }
+    std::memcpy(out.data(), bytes->data(), out.size());
+    return {};
+  };
+}
+
 namespace test_hooks {
 bool ChunkedDerivationMatches(std::span<const std::uint8_t> key, std::string_view context,
                               std::span<const std::uint8_t> salt,

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "core/error.hpp"
+#include "store/blob_store.hpp"
 #include "store/db.hpp"
 
 namespace alcove::crypto {
@@ -157,6 +158,16 @@ class ChunkedReader {
   explicit ChunkedReader(std::unique_ptr<State> state);
   std::unique_ptr<State> state_;
 };
+
+// Adapters for the blob store. The writer and reader are borrowed: they must outlive the
+// returned function. For an upload:
+//   auto blob = store.Create();  auto enc = ChunkedEncryptor::Create(dek, ctx, SinkTo(**blob));
+//   ... enc->Write(piece) ...;  enc->Finish();  (*blob)->Commit();
+// For a range request:
+//   auto blob = store.Open(id);
+//   auto reader = ChunkedReader::Open(dek, ctx, (*blob)->size(), ReadAtFrom(**blob));
+ByteSink SinkTo(store::BlobWriter& writer);
+ReadAtFn ReadAtFrom(const store::BlobReader& reader);
 
 namespace test_hooks {
 // True iff HKDF-Expand of (key, salt, context) yields this chunk key and base nonce (the

@@ -15,6 +15,9 @@
 
 #include "core/encoding.hpp"
 #include "crypto/sha.hpp"
+#include "store/blob_store.hpp"
+#include "store/ids.hpp"
+#include "support/temp_dir.hpp"
 
 namespace alcove::crypto {
 namespace {
@@ -541,6 +544,54 @@ TEST(ChunkedEncryption, CiphertextSizeFollowsTheFormat) {
   EXPECT_EQ(ChunkedCiphertextSize(0), 56u + 16u);
   EXPECT_EQ(ChunkedCiphertextSize(16383), 56u + 16383u + 16u);
   EXPECT_EQ(ChunkedCiphertextSize(16384), 56u + 16384u + 32u);
+}
+
+// A recording streams into the file blob store and back out, range by range, with at
+// most one chunk of plaintext in memory on either side; the stored bytes are ciphertext.
+// claim: C03
+TEST(ChunkedEncryption, StreamsIntoAndOutOfTheBlobStore) {
+  alcove::testing::TempDir dir;
+  auto store = store::OpenFileBlobStore(dir / "blobs");
+  ASSERT_TRUE(store) << store.error().internal;
+  std::mt19937_64 rng(13);
+  const Bytes key = TestKey(10);
+  const Bytes msg = RandomData(4 * kChunkSize + 777, rng);
+  auto writer = (*store)->Create();
+  ASSERT_TRUE(writer);
+  const std::string id = (*writer)->id();
+  const std::string ctx = RecordingContext(3, id);
+  auto enc = ChunkedEncryptor::Create(key, ctx, SinkTo(**writer));
+  ASSERT_TRUE(enc);
+  ASSERT_TRUE(FeedInPieces(msg, rng, 5000, [&](std::span<const std::uint8_t> p) {
+    const bool ok = static_cast<bool>((*enc)->Write(p));
+    EXPECT_LT((*enc)->buffered_size(), kChunkSize);
+    return ok;
+  }));
+  ASSERT_TRUE((*enc)->Finish());
+  ASSERT_TRUE((*writer)->Commit());
+
+  auto blob = (*store)->Open(id);
+  ASSERT_TRUE(blob);
+  ASSERT_EQ((*blob)->size(), ChunkedCiphertextSize(msg.size()));
+  auto stored = (*blob)->Read(0, static_cast<std::size_t>((*blob)->size()));
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(std::search(stored->begin(), stored->end(), msg.begin(), msg.begin() + 64),
+            stored->end());
+
+  auto reader = ChunkedReader::Open(key, ctx, (*blob)->size(), ReadAtFrom(**blob));
+  ASSERT_TRUE(reader) << reader.error().internal;
+  ASSERT_EQ((*reader)->plaintext_size(), msg.size());
+  Bytes out(3000);
+  for (const std::uint64_t off : {std::uint64_t{0}, std::uint64_t{kChunkSize - 100},
+                                  std::uint64_t{msg.size() - 10}}) {
+    auto n = (*reader)->ReadAt(off, out);
+    ASSERT_TRUE(n);
+    EXPECT_TRUE(std::equal(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(*n),
+                           msg.begin() + static_cast<std::ptrdiff_t>(off)));
+  }
+  // Bound to its place: under another recording's context it does not open.
+  EXPECT_FALSE(ChunkedReader::Open(key, RecordingContext(3, store::NewId()), (*blob)->size(),
+                                   ReadAtFrom(**blob)));
 }
 
 }  // namespace
