@@ -22,7 +22,9 @@ configure: setup
 build: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
-run: build
+# `run` builds only the server binary; `test` builds everything.
+run: configure
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target alcove
 	@if [ ! -d $(DATA_DIR) ]; then $(BUILD_DIR)/alcove init --data-dir $(DATA_DIR); fi
 	@$(BUILD_DIR)/alcove serve --data-dir $(DATA_DIR)
 
