@@ -324,21 +324,6 @@ class PostgresTransaction final : public Transaction {
 
   std::optional<TenantId> tenant() const override { return tenant_; }
 
-  Status SetTenant() {
-    if (!tenant_) {
-      return {};
-    }
-    const std::string value = std::to_string(*tenant_);
-    const char* params[] = {value.c_str()};
-    ResultPtr r(PQexecParams(conn_.get(), "SELECT set_config('app.tenant_id', $1, true)", 1,
-                             nullptr, params, nullptr, nullptr, 0));
-    if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
-      failed_ = true;
-      return ResultFail(conn_.get(), r.get(), "set app.tenant_id");
-    }
-    return {};
-  }
-
  private:
   Status Usable() const {
     if (done_) {
@@ -429,7 +414,12 @@ class PostgresDb final : public Db {
         return std::unexpected(conn.error());
       }
       PGconn* raw = conn->get();
-      auto begun = Exec(raw, "BEGIN");
+      // One round trip: BEGIN and, for a tenant, SET LOCAL app.tenant_id (an integer we
+      // format ourselves, so nothing can be injected).
+      const std::string begin =
+          tenant ? fmt::format("BEGIN; SELECT set_config('app.tenant_id', '{}', true)", *tenant)
+                 : std::string("BEGIN");
+      auto begun = Exec(raw, begin.c_str());
       if (!begun) {
         pool_.Release(std::move(*conn));
         if (attempt == 0 && begun.error().code == ErrorCode::kUnavailable) {
@@ -437,11 +427,7 @@ class PostgresDb final : public Db {
         }
         return std::unexpected(begun.error());
       }
-      auto tx = std::make_unique<PostgresTransaction>(pool_, std::move(*conn), tenant);
-      if (auto st = tx->SetTenant(); !st) {
-        return std::unexpected(st.error());
-      }
-      return tx;
+      return std::make_unique<PostgresTransaction>(pool_, std::move(*conn), tenant);
     }
   }
 
