@@ -58,7 +58,8 @@ class BlobStore {
 // files 0600). A write goes to a temporary file (`.tmp-<random>`), is fsynced, renamed
 // to its id (never replacing an existing file) and the directory is fsynced, so after a
 // crash a blob is either complete or absent. Opening the store removes temporary files
-// left by a crash. Delete unlinks the file: no copy remains in the store.
+// left by a crash, so only one process (the server) opens a given directory at a time.
+// Delete unlinks the file: no copy remains in the store.
 Result<std::unique_ptr<BlobStore>> OpenFileBlobStore(const std::filesystem::path& dir);
 
 }  // namespace alcove::store

@@ -53,6 +53,10 @@ TEST(Sqlite, CreatesAPrivateFileWithSafeSettings) {
   EXPECT_EQ(Pragma(**db, "synchronous"), "2");  // FULL
   EXPECT_NE(Pragma(**db, "busy_timeout"), "0");
   EXPECT_EQ((*db)->engine(), Engine::kSqlite);
+  // The write-ahead log, which holds recent rows, is as private as the database.
+  ASSERT_TRUE(ApplyMigrations(**db, kItems));
+  ASSERT_EQ(::stat((dir / "alcove.db-wal").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
 }
 
 TEST(Sqlite, StrictTablesRefuseValuesOfTheWrongType) {
