@@ -21,8 +21,14 @@ Result<std::unique_ptr<store::Db>> OpenDatabase(const Config& config) {
     const std::string which = config.database.url.empty()
                                   ? (config.data_dir / "alcove.db").string()
                                   : std::string("the PostgreSQL database of database.url");
+    const bool needs_owner =
+        !config.database.url.empty() && db.error().code == ErrorCode::kPermissionDenied;
     return Fail(db.error().code,
-                fmt::format("the database is unusable ({}): {}", which, db.error().internal),
+                fmt::format("the database is unusable ({}): {}{}", which, db.error().internal,
+                            needs_owner ? ". Migrations run as the owner role: start once with "
+                                          "database.url naming the owner, then with the app "
+                                          "role (docs/storage.md)"
+                                        : ""),
                 db.error().public_message);
   }
   return db;

@@ -78,11 +78,12 @@ std::unexpected<Error> ResultFail(PGconn* conn, const PGresult* r, std::string_v
   return Fail(code, std::move(msg), "database error");
 }
 
-Result<ResultPtr> Exec(PGconn* conn, const char* sql) {
+// Runs `sql` (no parameters; several statements allowed); `what` names it in errors.
+Result<ResultPtr> Exec(PGconn* conn, const char* sql, std::string_view what) {
   ResultPtr r(PQexec(conn, sql));
   const auto s = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
   if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
-    return ResultFail(conn, r.get(), sql);
+    return ResultFail(conn, r.get(), what);
   }
   return r;
 }
@@ -253,7 +254,7 @@ class PostgresTransaction final : public Transaction {
 
   ~PostgresTransaction() override {
     if (!done_) {
-      (void)Exec(conn_.get(), "ROLLBACK");
+      (void)Exec(conn_.get(), "ROLLBACK", "rollback");
     }
     pool_.Release(std::move(conn_));
   }
@@ -298,7 +299,7 @@ class PostgresTransaction final : public Transaction {
       return st;
     }
     const std::string text(sql);
-    if (auto r = Exec(conn_.get(), text.c_str()); !r) {
+    if (auto r = Exec(conn_.get(), text.c_str(), "script"); !r) {
       failed_ = true;
       return std::unexpected(r.error());
     }
@@ -309,7 +310,7 @@ class PostgresTransaction final : public Transaction {
     if (auto st = Usable(); !st) {
       return st;
     }
-    auto r = Exec(conn_.get(), "COMMIT");
+    auto r = Exec(conn_.get(), "COMMIT", "commit");
     if (!r) {
       failed_ = true;
       return std::unexpected(r.error());
@@ -419,7 +420,7 @@ class PostgresDb final : public Db {
       const std::string begin =
           tenant ? fmt::format("BEGIN; SELECT set_config('app.tenant_id', '{}', true)", *tenant)
                  : std::string("BEGIN");
-      auto begun = Exec(raw, begin.c_str());
+      auto begun = Exec(raw, begin.c_str(), "begin");
       if (!begun) {
         pool_.Release(std::move(*conn));
         if (attempt == 0 && begun.error().code == ErrorCode::kUnavailable) {
