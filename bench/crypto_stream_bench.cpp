@@ -59,8 +59,7 @@ void BM_ChunkedEncrypt16MiB(benchmark::State& state) {
 }
 BENCHMARK(BM_ChunkedEncrypt16MiB)->Unit(benchmark::kMillisecond);
 
-std::vector<std::uint8_t> Ciphertext(const std::vector<std::uint8_t>& key,
-                                     const std::string& ctx) {
+std::vector<std::uint8_t> Ciphertext(const std::vector<std::uint8_t>& key, const std::string& ctx) {
   const auto plain = Plaintext();
   std::vector<std::uint8_t> ct;
   auto enc = ChunkedEncryptor::Create(key, ctx, [&](std::span<const std::uint8_t> b) {
@@ -99,11 +98,11 @@ void BM_ChunkedRangeRead64KiB(benchmark::State& state) {
   const auto key = Key();
   const std::string ctx = RecordingContext(1, "00112233445566778899aabbccddeeff");
   const auto ct = Ciphertext(key, ctx);
-  auto reader = ChunkedReader::Open(key, ctx, ct.size(),
-                                    [&](std::uint64_t off, std::span<std::uint8_t> out) {
-                                      std::memcpy(out.data(), ct.data() + off, out.size());
-                                      return Status{};
-                                    });
+  auto reader =
+      ChunkedReader::Open(key, ctx, ct.size(), [&](std::uint64_t off, std::span<std::uint8_t> out) {
+        std::memcpy(out.data(), ct.data() + off, out.size());
+        return Status{};
+      });
   std::vector<std::uint8_t> buf(kPiece);
   std::mt19937_64 rng(2);
   for (auto _ : state) {

@@ -25,7 +25,10 @@ using namespace alcove::crypto;
 constexpr std::uint8_t kKey[32] = {'a', 'l', 'c', 'o', 'v', 'e', '-', 'f', 'u', 'z', 'z',
                                    '-', 'c', 'h', 'u', 'n', 'k', 'e', 'd', '-', 'k', 'e',
                                    'y', '-', '0', '1', '2', '3', '4', '5', '6', '7'};
-constexpr char kContextBytes[] = "alcove/recording/v1\0" "1\0" "fuzz";
+constexpr char kContextBytes[] =
+    "alcove/recording/v1\0"
+    "1\0"
+    "fuzz";
 constexpr std::string_view kContext{kContextBytes, sizeof kContextBytes - 1};
 
 void Check(bool ok) {
@@ -62,12 +65,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // Random access.
   std::vector<std::uint8_t> read;
   bool read_ok = false;
-  auto reader = ChunkedReader::Open(
-      kKey, kContext, size, [&](std::uint64_t off, std::span<std::uint8_t> out) -> Status {
-        Check(off <= size && out.size() <= size - off);
-        std::memcpy(out.data(), data + off, out.size());
-        return {};
-      });
+  auto reader = ChunkedReader::Open(kKey, kContext, size,
+                                    [&](std::uint64_t off, std::span<std::uint8_t> out) -> Status {
+                                      Check(off <= size && out.size() <= size - off);
+                                      std::memcpy(out.data(), data + off, out.size());
+                                      return {};
+                                    });
   if (reader) {
     std::vector<std::uint8_t> buf(7000);
     read_ok = true;

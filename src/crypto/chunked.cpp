@@ -1,5 +1,11 @@
 #include "crypto/chunked.hpp"
 
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
+#include <openssl/params.h>
+
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -7,12 +13,6 @@
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <openssl/core_names.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/kdf.h>
-#include <openssl/params.h>
 
 #include "crypto/random.hpp"
 #include "crypto/secret.hpp"
@@ -32,13 +32,11 @@ std::unexpected<Error> DecryptionFailed(std::string_view why) {
 
 Status CheckKeyAndContext(std::span<const std::uint8_t> key, std::string_view context) {
   if (key.size() != kChunkedKeySize) {
-    return Fail(ErrorCode::kInvalidArgument,
-                "chunked encryption key must be 32 bytes");
+    return Fail(ErrorCode::kInvalidArgument, "chunked encryption key must be 32 bytes");
   }
   if (context.size() > kMaxChunkedContextSize) {
-    return Fail(ErrorCode::kInvalidArgument,
-                "chunked encryption context longer than " +
-                    std::to_string(kMaxChunkedContextSize) + " bytes");
+    return Fail(ErrorCode::kInvalidArgument, "chunked encryption context longer than " +
+                                                 std::to_string(kMaxChunkedContextSize) + " bytes");
   }
   return {};
 }
@@ -81,8 +79,8 @@ Status Derive(std::span<const std::uint8_t> key, std::span<const std::uint8_t> s
   OSSL_PARAM params[] = {
       OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0),
       OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
-                                        const_cast<std::uint8_t*>(key.data()), key.size()),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, const_cast<std::uint8_t*>(key.data()),
+                                        key.size()),
       OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info.data(), info.size()),
       OSSL_PARAM_construct_end()};
   const int ok = EVP_KDF_derive(kctx, out.bytes.data(), out.bytes.size(), params);
@@ -128,8 +126,8 @@ class ChunkCipher {
         EVP_EncryptUpdate(ctx_.get(), out, &len, in.data(), static_cast<int>(in.size())) != 1 ||
         EVP_EncryptFinal_ex(ctx_.get(), out + len, &fin) != 1 ||
         static_cast<std::size_t>(len + fin) != in.size() ||
-        EVP_CIPHER_CTX_ctrl(ctx_.get(), EVP_CTRL_GCM_GET_TAG, kChunkTagSize,
-                            out + in.size()) != 1) {
+        EVP_CIPHER_CTX_ctrl(ctx_.get(), EVP_CTRL_GCM_GET_TAG, kChunkTagSize, out + in.size()) !=
+            1) {
       return false;
     }
     return true;
@@ -267,8 +265,8 @@ ChunkedEncryptor::ChunkedEncryptor(std::unique_ptr<State> state) : state_(std::m
 ChunkedEncryptor::~ChunkedEncryptor() = default;
 
 Result<std::unique_ptr<ChunkedEncryptor>> ChunkedEncryptor::CreateWithSaltForTest(
-    std::span<const std::uint8_t> key, std::string_view context,
-    std::span<const std::uint8_t> salt, ByteSink sink) {
+    std::span<const std::uint8_t> key, std::string_view context, std::span<const std::uint8_t> salt,
+    ByteSink sink) {
   if (auto st = CheckKeyAndContext(key, context); !st) {
     return std::unexpected(st.error());
   }
@@ -327,8 +325,7 @@ Status ChunkedEncryptor::Write(std::span<const std::uint8_t> plaintext) {
     s.total += take;
     plaintext = plaintext.subspan(take);
     if (s.buffered == kChunkSize) {
-      if (auto st = s.Emit(std::span<const std::uint8_t>(s.plain.data(), kChunkSize), false);
-          !st) {
+      if (auto st = s.Emit(std::span<const std::uint8_t>(s.plain.data(), kChunkSize), false); !st) {
         return st;
       }
       s.buffered = 0;
@@ -507,8 +504,8 @@ std::uint64_t ChunkedDecryptor::plaintext_size() const { return state_->total; }
 struct ChunkedReader::State {
   ChunkCipher cipher;
   ReadAtFn read_at;
-  std::uint64_t full_chunks = 0;     // chunks before the final one
-  std::size_t final_sealed = 0;      // sealed size of the final chunk (16..16399)
+  std::uint64_t full_chunks = 0;  // chunks before the final one
+  std::size_t final_sealed = 0;   // sealed size of the final chunk (16..16399)
   std::uint64_t plaintext_size = 0;
   std::vector<std::uint8_t> sealed = std::vector<std::uint8_t>(kSealedChunkSize);
   WipedBuffer plain{kChunkSize};
@@ -534,7 +531,8 @@ struct ChunkedReader::State {
       return Fail(st.error());
     }
     if (!cipher.Open(k, std::span(sealed).first(n), plain.data())) {
-      return Fail(DecryptionFailed("chunk " + std::to_string(k) + " failed authentication").error());
+      return Fail(
+          DecryptionFailed("chunk " + std::to_string(k) + " failed authentication").error());
     }
     cached = k;
     cached_size = n - kChunkTagSize;

@@ -70,8 +70,7 @@ class ChunkedEncryptor {
   // Picks a fresh random salt. Fails if `key` is not 32 bytes, `context` is longer than
   // kMaxChunkedContextSize, or the sink refuses the header.
   static Result<std::unique_ptr<ChunkedEncryptor>> Create(std::span<const std::uint8_t> key,
-                                                          std::string_view context,
-                                                          ByteSink sink);
+                                                          std::string_view context, ByteSink sink);
   ~ChunkedEncryptor();
   ChunkedEncryptor(const ChunkedEncryptor&) = delete;
   ChunkedEncryptor& operator=(const ChunkedEncryptor&) = delete;
@@ -110,8 +109,7 @@ class ChunkedEncryptor {
 class ChunkedDecryptor {
  public:
   static Result<std::unique_ptr<ChunkedDecryptor>> Create(std::span<const std::uint8_t> key,
-                                                          std::string_view context,
-                                                          ByteSink sink);
+                                                          std::string_view context, ByteSink sink);
   ~ChunkedDecryptor();
   ChunkedDecryptor(const ChunkedDecryptor&) = delete;
   ChunkedDecryptor& operator=(const ChunkedDecryptor&) = delete;

@@ -1,9 +1,9 @@
 #include "crypto/password_hasher.hpp"
 
-#include <array>
-
 #include <fmt/format.h>
 #include <sodium.h>
+
+#include <array>
 
 #include "crypto/random.hpp"
 
@@ -91,16 +91,15 @@ Result<std::string> PasswordHasher::Hash(const Secret<std::string>& password) {
   }
   std::array<char, crypto_pwhash_STRBYTES> out{};
   const std::string& pw = password.reveal();
-  if (crypto_pwhash_str_alg(out.data(), pw.data(), pw.size(), options_.opslimit,
-                            options_.memlimit, crypto_pwhash_ALG_ARGON2ID13) != 0) {
+  if (crypto_pwhash_str_alg(out.data(), pw.data(), pw.size(), options_.opslimit, options_.memlimit,
+                            crypto_pwhash_ALG_ARGON2ID13) != 0) {
     return Fail(ErrorCode::kResourceExhausted, "argon2id hashing failed (out of memory)",
                 "the server is busy; try again in a moment");
   }
   return std::string(out.data());
 }
 
-Result<bool> PasswordHasher::Verify(const Secret<std::string>& password,
-                                    std::string_view stored) {
+Result<bool> PasswordHasher::Verify(const Secret<std::string>& password, std::string_view stored) {
   if (auto st = CheckInput(password); !st) {
     return std::unexpected(st.error());
   }

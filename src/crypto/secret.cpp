@@ -1,8 +1,8 @@
 #include "crypto/secret.hpp"
 
-#include <atomic>
-
 #include <sodium.h>
+
+#include <atomic>
 
 #include "crypto/random.hpp"
 

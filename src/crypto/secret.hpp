@@ -1,5 +1,7 @@
 #pragma once
 
+#include <fmt/format.h>
+
 #include <array>
 #include <concepts>
 #include <cstddef>
@@ -10,8 +12,6 @@
 #include <type_traits>
 #include <utility>
 #include <vector>
-
-#include <fmt/format.h>
 
 namespace alcove::crypto {
 
@@ -44,10 +44,10 @@ enum class Sensitivity { kSecret, kPhi };
 // Contiguous byte-like storage we know how to wipe.
 template <typename T>
 concept WipeableBytes = requires(T& t) {
-  { t.data() };
   { t.size() } -> std::convertible_to<std::size_t>;
-} && std::is_trivially_copyable_v<std::remove_cvref_t<decltype(*std::declval<T&>().data())>> &&
-    sizeof(*std::declval<T&>().data()) == 1;
+  requires std::is_trivially_copyable_v<std::remove_pointer_t<decltype(t.data())>>;
+  requires sizeof(*t.data()) == 1;
+};
 
 // Overwrites `n` bytes at `p` with zeros in a way the compiler cannot elide.
 void SecureZero(void* p, std::size_t n);

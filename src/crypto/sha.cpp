@@ -1,8 +1,8 @@
 #include "crypto/sha.hpp"
 
-#include <cstdlib>
-
 #include <openssl/evp.h>
+
+#include <cstdlib>
 
 namespace alcove::crypto {
 namespace {

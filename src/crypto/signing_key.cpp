@@ -1,11 +1,11 @@
 #include "crypto/signing_key.hpp"
 
+#include <fmt/format.h>
+#include <sodium.h>
+
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
-#include <sodium.h>
 
 #include "core/encoding.hpp"
 #include "core/files.hpp"
@@ -61,8 +61,7 @@ Result<std::unique_ptr<SigningKey>> SigningKey::Load(const std::filesystem::path
   const Secret<std::string> text(std::move(*read));
   auto malformed = [&](std::size_t line_no, std::string_view why) {
     return Fail(ErrorCode::kFailedPrecondition,
-                fmt::format("audit signing key file {} line {}: {}", path.string(), line_no,
-                            why));
+                fmt::format("audit signing key file {} line {}: {}", path.string(), line_no, why));
   };
   bool header_seen = false;
   std::optional<Secret<std::vector<std::uint8_t>>> seed;
@@ -145,12 +144,9 @@ Ed25519Signature SigningKey::Sign(std::span<const std::uint8_t> message) const {
   return sig;
 }
 
-Ed25519Signature SigningKey::Sign(std::string_view message) const {
-  return Sign(Bytes(message));
-}
+Ed25519Signature SigningKey::Sign(std::string_view message) const { return Sign(Bytes(message)); }
 
-bool VerifyEd25519(std::span<const std::uint8_t> public_key,
-                   std::span<const std::uint8_t> message,
+bool VerifyEd25519(std::span<const std::uint8_t> public_key, std::span<const std::uint8_t> message,
                    std::span<const std::uint8_t> signature) {
   if (public_key.size() != kEd25519PublicKeySize || signature.size() != kEd25519SignatureSize) {
     return false;

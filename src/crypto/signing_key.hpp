@@ -64,8 +64,7 @@ class SigningKey {
 // True iff `signature` is a valid Ed25519 signature of `message` under `public_key`
 // (libsodium crypto_sign_verify_detached: canonical encodings only, small-order keys
 // refused). Wrong sizes are simply invalid. Thread-safe.
-bool VerifyEd25519(std::span<const std::uint8_t> public_key,
-                   std::span<const std::uint8_t> message,
+bool VerifyEd25519(std::span<const std::uint8_t> public_key, std::span<const std::uint8_t> message,
                    std::span<const std::uint8_t> signature);
 
 }  // namespace alcove::crypto

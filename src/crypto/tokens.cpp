@@ -1,9 +1,9 @@
 #include "crypto/tokens.hpp"
 
+#include <fmt/format.h>
+
 #include <array>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "core/encoding.hpp"
 #include "crypto/random.hpp"
@@ -61,8 +61,8 @@ bool ValidPurpose(std::string_view p) {
     return false;
   }
   for (const char c : p) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
-                    c == '-';
+    const bool ok =
+        (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
     if (!ok) {
       return false;
     }
@@ -110,8 +110,8 @@ Sha256Digest TokenHash(std::string_view purpose, const Secret<std::string>& toke
 
 std::span<const store::Migration> TokenMigrations() { return kMigrations; }
 
-Result<Secret<std::string>> TokenIssuer::Issue(std::string_view purpose, Micros ttl,
-                                               TokenUse use, std::string_view subject,
+Result<Secret<std::string>> TokenIssuer::Issue(std::string_view purpose, Micros ttl, TokenUse use,
+                                               std::string_view subject,
                                                std::optional<store::TenantId> tenant) {
   auto tx = db_.Begin();
   if (!tx) {
@@ -128,8 +128,7 @@ Result<Secret<std::string>> TokenIssuer::Issue(std::string_view purpose, Micros 
 }
 
 Result<Secret<std::string>> TokenIssuer::Issue(store::Transaction& tx, std::string_view purpose,
-                                               Micros ttl, TokenUse use,
-                                               std::string_view subject,
+                                               Micros ttl, TokenUse use, std::string_view subject,
                                                std::optional<store::TenantId> tenant) {
   if (!ValidPurpose(purpose)) {
     return Fail(ErrorCode::kInvalidArgument, "token purpose must be 1-64 of [a-z0-9_.-]");
@@ -235,8 +234,7 @@ Result<TokenRecord> TokenIssuer::Consume(store::Transaction& tx, std::string_vie
   // concurrent consumer either waits for our row lock and then finds used_at set
   // (PostgreSQL re-checks the WHERE clause), or ran first and we change nothing.
   const Micros now = clock_.Now();
-  const store::Value params[] = {now, HashValue(TokenHash(purpose, token)),
-                                 std::string(purpose)};
+  const store::Value params[] = {now, HashValue(TokenHash(purpose, token)), std::string(purpose)};
   auto changed = tx.Execute(
       "UPDATE tokens SET used_at = $1 WHERE hash = $2 AND purpose = $3 AND single_use = 1 "
       "AND used_at IS NULL AND expires_at > $1",

@@ -34,8 +34,8 @@ namespace alcove::crypto {
 // the internal message says which check failed. Database errors pass through (db.hpp).
 // Thread-safety: a TokenIssuer may be used from any thread (the Db is thread-safe).
 
-inline constexpr std::size_t kTokenBytes = 32;       // 256 bits
-inline constexpr std::size_t kTokenLength = 43;      // base64url, unpadded
+inline constexpr std::size_t kTokenBytes = 32;   // 256 bits
+inline constexpr std::size_t kTokenLength = 43;  // base64url, unpadded
 inline constexpr std::size_t kMaxPurposeLength = 64;
 inline constexpr std::size_t kMaxSubjectLength = 256;
 
@@ -70,8 +70,8 @@ class TokenIssuer {
                                     std::string_view subject,
                                     std::optional<store::TenantId> tenant = std::nullopt);
   // The same inside the caller's transaction (e.g. together with a session row).
-  Result<Secret<std::string>> Issue(store::Transaction& tx, std::string_view purpose,
-                                    Micros ttl, TokenUse use, std::string_view subject,
+  Result<Secret<std::string>> Issue(store::Transaction& tx, std::string_view purpose, Micros ttl,
+                                    TokenUse use, std::string_view subject,
                                     std::optional<store::TenantId> tenant = std::nullopt);
 
   // Checks a token without using it up: right purpose, not expired, not used.

@@ -1,6 +1,10 @@
 #include "crypto/chunked.hpp"
 
+#include <gtest/gtest.h>
+#include <zlib.h>
+
 #include <algorithm>
+#include <boost/json.hpp>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -8,10 +12,6 @@
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <boost/json.hpp>
-#include <gtest/gtest.h>
-#include <zlib.h>
 
 #include "core/encoding.hpp"
 #include "crypto/sha.hpp"
@@ -76,8 +76,7 @@ Bytes TestKey(std::uint8_t seed) {
 
 // Feeds `data` to `write` in pieces of random size (1 .. max_piece).
 template <typename WriteFn>
-bool FeedInPieces(const Bytes& data, std::mt19937_64& rng, std::size_t max_piece,
-                  WriteFn write) {
+bool FeedInPieces(const Bytes& data, std::mt19937_64& rng, std::size_t max_piece, WriteFn write) {
   std::size_t pos = 0;
   while (pos < data.size()) {
     const std::size_t n = std::min<std::size_t>(data.size() - pos, 1 + rng() % max_piece);
@@ -235,12 +234,12 @@ TEST(ChunkedEncryption, PassesEveryWycheproofC2spVector) {
         }
         // The writer produces exactly these bytes from the same key, context and salt.
         Bytes again;
-        auto enc = ChunkedEncryptor::CreateWithSaltForTest(
-            key, ctx, std::span(ct).first(kChunkedSaltSize),
-            [&](std::span<const std::uint8_t> b) -> Status {
-              again.insert(again.end(), b.begin(), b.end());
-              return {};
-            });
+        auto enc =
+            ChunkedEncryptor::CreateWithSaltForTest(key, ctx, std::span(ct).first(kChunkedSaltSize),
+                                                    [&](std::span<const std::uint8_t> b) -> Status {
+                                                      again.insert(again.end(), b.begin(), b.end());
+                                                      return {};
+                                                    });
         ASSERT_TRUE(enc);
         ASSERT_TRUE((*enc)->Write(whole.plaintext));
         ASSERT_TRUE((*enc)->Finish());
@@ -291,26 +290,26 @@ TEST(ChunkedEncryption, RoundTripsEdgeAndRandomSizesFedInRandomPieces) {
   std::mt19937_64 rng(42);
   const Bytes key = TestKey(1);
   const std::string ctx = RecordingContext(7, "0123456789abcdef0123456789abcdef");
-  std::vector<std::size_t> sizes = {0,     1,     15,    16,        17,        16383,
-                                    16384, 16385, 32767, 32768,     32769,     3 * 16384,
-                                    3 * 16384 + 1, 3 * 16384 - 1, 100000};
+  std::vector<std::size_t> sizes = {
+      0,     1,     15,    16,    17,        16383,         16384,
+      16385, 32767, 32768, 32769, 3 * 16384, 3 * 16384 + 1, 3 * 16384 - 1,
+      100000};
   for (int i = 0; i < 8; ++i) {
     sizes.push_back(rng() % 200000);
   }
   for (const std::size_t size : sizes) {
     SCOPED_TRACE(size);
     const Bytes msg = RandomData(size, rng);
-    for (const std::size_t max_piece : {std::size_t{1} + rng() % 7, std::size_t{4096},
-                                        std::size_t{40000}}) {
+    for (const std::size_t max_piece :
+         {std::size_t{1} + rng() % 7, std::size_t{4096}, std::size_t{40000}}) {
       if (max_piece < 16 && size > 40000) {
         continue;  // byte-at-a-time on big inputs only slows the test down
       }
       Bytes ct;
-      auto enc =
-          ChunkedEncryptor::Create(key, ctx, [&](std::span<const std::uint8_t> b) -> Status {
-            ct.insert(ct.end(), b.begin(), b.end());
-            return {};
-          });
+      auto enc = ChunkedEncryptor::Create(key, ctx, [&](std::span<const std::uint8_t> b) -> Status {
+        ct.insert(ct.end(), b.begin(), b.end());
+        return {};
+      });
       ASSERT_TRUE(enc);
       ASSERT_TRUE(FeedInPieces(msg, rng, max_piece, [&](std::span<const std::uint8_t> p) {
         const bool ok = static_cast<bool>((*enc)->Write(p));
@@ -412,9 +411,9 @@ TEST(ChunkedEncryption, DetectsTruncationAtEveryChunkBoundaryAndMidChunk) {
     const Bytes ct = Encrypt(key, "", msg);
     std::vector<std::size_t> cuts = {0, 1, 23, 24, 55, kChunkedHeaderSize};
     for (std::size_t b = kChunkedHeaderSize; b < ct.size(); b += kSealedChunkSize) {
-      for (const std::size_t d : {std::size_t{0}, std::size_t{1}, std::size_t{15},
-                                  std::size_t{16}, std::size_t{17}, kSealedChunkSize / 2,
-                                  kSealedChunkSize - 16, kSealedChunkSize - 1}) {
+      for (const std::size_t d :
+           {std::size_t{0}, std::size_t{1}, std::size_t{15}, std::size_t{16}, std::size_t{17},
+            kSealedChunkSize / 2, kSealedChunkSize - 16, kSealedChunkSize - 1}) {
         if (b + d < ct.size()) {
           cuts.push_back(b + d);
         }
@@ -436,8 +435,8 @@ TEST(ChunkedEncryption, DetectsTruncationAtEveryChunkBoundaryAndMidChunk) {
 }
 
 Bytes Chunk(const Bytes& ct, std::size_t k) {
-  const auto begin = ct.begin() + static_cast<std::ptrdiff_t>(kChunkedHeaderSize +
-                                                              k * kSealedChunkSize);
+  const auto begin =
+      ct.begin() + static_cast<std::ptrdiff_t>(kChunkedHeaderSize + k * kSealedChunkSize);
   const auto end = std::min(begin + static_cast<std::ptrdiff_t>(kSealedChunkSize), ct.end());
   return Bytes(begin, end);
 }
@@ -491,9 +490,10 @@ TEST(ChunkedEncryption, WrongKeyOrContextFailsAtTheHeaderAndKeepsFailing) {
     ADD_FAILURE() << "plaintext released";
     return {};
   };
-  for (const auto& [k, c] : {std::pair{TestKey(7), ctx},
-                             std::pair{key, RecordingContext(2, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")},
-                             std::pair{key, RecordingContext(1, "baaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")}}) {
+  for (const auto& [k, c] :
+       {std::pair{TestKey(7), ctx},
+        std::pair{key, RecordingContext(2, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")},
+        std::pair{key, RecordingContext(1, "baaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")}}) {
     auto dec = ChunkedDecryptor::Create(k, c, never);
     ASSERT_TRUE(dec);
     auto st = (*dec)->Write(std::span(ct).first(kChunkedHeaderSize));
@@ -511,8 +511,8 @@ TEST(ChunkedEncryption, RejectsKeysThatAreNot32Bytes) {
   EXPECT_FALSE(ChunkedEncryptor::Create(Bytes(31), "", sink));
   EXPECT_FALSE(ChunkedEncryptor::Create(Bytes(33), "", sink));
   EXPECT_FALSE(ChunkedDecryptor::Create(Bytes(16), "", sink));
-  EXPECT_FALSE(ChunkedEncryptor::Create(Bytes(32), std::string(kMaxChunkedContextSize + 1, 'x'),
-                                        sink));
+  EXPECT_FALSE(
+      ChunkedEncryptor::Create(Bytes(32), std::string(kMaxChunkedContextSize + 1, 'x'), sink));
 }
 
 TEST(ChunkedEncryption, SinkErrorsStopTheStreamForGood) {
@@ -537,7 +537,9 @@ TEST(ChunkedEncryption, SameMessageEncryptsDifferentlyEachTime) {
 TEST(ChunkedEncryption, RecordingContextIsCanonical) {
   using namespace std::string_literals;
   EXPECT_EQ(RecordingContext(42, "00ff00ff00ff00ff00ff00ff00ff00ff"),
-            "alcove/recording/v1\0"s "42\0"s "00ff00ff00ff00ff00ff00ff00ff00ff");
+            "alcove/recording/v1\0"s
+            "42\0"s
+            "00ff00ff00ff00ff00ff00ff00ff00ff");
 }
 
 TEST(ChunkedEncryption, CiphertextSizeFollowsTheFormat) {
@@ -582,8 +584,8 @@ TEST(ChunkedEncryption, StreamsIntoAndOutOfTheBlobStore) {
   ASSERT_TRUE(reader) << reader.error().internal;
   ASSERT_EQ((*reader)->plaintext_size(), msg.size());
   Bytes out(3000);
-  for (const std::uint64_t off : {std::uint64_t{0}, std::uint64_t{kChunkSize - 100},
-                                  std::uint64_t{msg.size() - 10}}) {
+  for (const std::uint64_t off :
+       {std::uint64_t{0}, std::uint64_t{kChunkSize - 100}, std::uint64_t{msg.size() - 10}}) {
     auto n = (*reader)->ReadAt(off, out);
     ASSERT_TRUE(n);
     EXPECT_TRUE(std::equal(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(*n),

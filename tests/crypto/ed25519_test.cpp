@@ -1,11 +1,11 @@
 // Ed25519 verification (audit checkpoint signatures) against every vector of
 // Wycheproof's ed25519_test.json: valid signatures verify, invalid ones are rejected.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-
-#include <boost/json.hpp>
-#include <gtest/gtest.h>
 
 #include "core/encoding.hpp"
 #include "crypto/signing_key.hpp"
@@ -36,8 +36,8 @@ TEST(Ed25519, PassesEveryWycheproofVector) {
     const auto pk = Hex(group.at("publicKey").as_object().at("pk").as_string());
     for (const auto& tv : group.at("tests").as_array()) {
       const auto& t = tv.as_object();
-      SCOPED_TRACE(::testing::Message() << "tcId " << t.at("tcId").as_int64() << ": "
-                                        << t.at("comment").as_string());
+      SCOPED_TRACE(::testing::Message()
+                   << "tcId " << t.at("tcId").as_int64() << ": " << t.at("comment").as_string());
       const auto msg = Hex(t.at("msg").as_string());
       const auto sig = Hex(t.at("sig").as_string());
       const std::string result(t.at("result").as_string());

@@ -1,13 +1,13 @@
 #include "crypto/password_hasher.hpp"
 
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <charconv>
 #include <future>
 #include <map>
 #include <string>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 namespace alcove::crypto {
 namespace {

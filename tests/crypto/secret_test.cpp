@@ -1,19 +1,21 @@
 #include "crypto/secret.hpp"
 
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
 #include <array>
 #include <ostream>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
-#include <gtest/gtest.h>
 
 namespace alcove::crypto {
 namespace {
 
 // Not formattable, not streamable: these are compile-time facts, checked at compile time.
 template <typename T>
-concept Streamable = requires(std::ostream& os, const T& v) { os << v; };
+concept Streamable = requires(std::ostream& os, const T& v) {
+  os << v;
+};
 
 static_assert(!fmt::is_formattable<Secret<std::string>>::value);
 static_assert(!fmt::is_formattable<Phi<std::string>>::value);
@@ -31,6 +33,11 @@ static_assert(!std::is_convertible_v<Secret<std::string>, std::string>);
 static_assert(!std::is_convertible_v<const Secret<std::string>&, std::string_view>);
 static_assert(!std::is_copy_constructible_v<Secret<std::string>>);
 static_assert(std::is_move_constructible_v<Secret<std::string>>);
+
+// Only byte storage can be wrapped (it is what we know how to wipe).
+static_assert(WipeableBytes<std::string> && WipeableBytes<std::vector<std::uint8_t>> &&
+              WipeableBytes<std::array<std::uint8_t, 32>>);
+static_assert(!WipeableBytes<std::vector<int>> && !WipeableBytes<int>);
 
 // Secret and Phi are distinct types, and Phi can be recognised at compile time.
 static_assert(!std::is_same_v<Secret<std::string>, Phi<std::string>>);
@@ -73,7 +80,7 @@ class SecretWipe : public ::testing::Test {
 
 TEST_F(SecretWipe, DestructionZeroesTheBytes) {
   {
-    Secret<std::string> s(std::string(100, 'p'));  // on the heap
+    Secret<std::string> s(std::string(100, 'p'));    // on the heap
     Secret<std::string> small(std::string("pin1"));  // in the small-string buffer
     Phi<std::vector<std::uint8_t>> note(std::vector<std::uint8_t>(64, 0x5a));
     Secret<std::array<std::uint8_t, 32>> key(std::array<std::uint8_t, 32>{1, 2, 3});

@@ -1,8 +1,8 @@
 #include "crypto/sha.hpp"
 
-#include <string>
-
 #include <gtest/gtest.h>
+
+#include <string>
 
 #include "core/encoding.hpp"
 

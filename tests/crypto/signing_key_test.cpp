@@ -1,11 +1,10 @@
 #include "crypto/signing_key.hpp"
 
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <fstream>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "core/encoding.hpp"
 #include "core/files.hpp"
@@ -40,8 +39,7 @@ TEST(SigningKey, CreatedFileIsPrivateLoadsAndSigns) {
   bad[10] ^= 1;
   EXPECT_FALSE(VerifyEd25519((*key)->public_key(), AsBytes(message), bad));
   // The public line of the file is the key's public key.
-  EXPECT_NE(ReadAll(path).find("public " + Base64Encode((*key)->public_key())),
-            std::string::npos);
+  EXPECT_NE(ReadAll(path).find("public " + Base64Encode((*key)->public_key())), std::string::npos);
 }
 
 TEST(SigningKey, RefusesToOverwriteAnExistingFile) {

@@ -2,14 +2,14 @@
 // uses (migrated by the owner role), so the grants and the portable SQL are exercised.
 #include "crypto/tokens.hpp"
 
+#include <gtest/gtest.h>
+
 #include <latch>
 #include <memory>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "core/encoding.hpp"
 #include "store/migrations.hpp"
@@ -245,8 +245,8 @@ TYPED_TEST(Tokens, ConsumeInARolledBackTransactionLeavesTheTokenUnused) {
 }
 
 TYPED_TEST(Tokens, RejectsMalformedAndUnknownTokensAndBadArguments) {
-  for (const std::string& bad : {std::string(), std::string("short"), std::string(43, '!'), std::string(44, 'A'),
-                                std::string(43, 'A')}) {
+  for (const std::string& bad : {std::string(), std::string("short"), std::string(43, '!'),
+                                 std::string(44, 'A'), std::string(43, 'A')}) {
     auto r = this->issuer_->Verify("magic_link", Secret<std::string>(bad));
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, ErrorCode::kUnauthenticated);
