@@ -31,6 +31,9 @@ namespace alcove::crypto {
 //
 // Keys: `key` is the blob's 32-byte data key. It is borrowed for the call that takes it;
 // derived keys live only inside OpenSSL cipher contexts, which wipe them when freed.
+// The factories that take raw key bytes are for crypto/ itself: code outside crypto/
+// never holds a DEK, and gets these objects from the key ring, which unwraps the
+// recording's DEK and passes it in.
 // Errors: every authentication or format failure (wrong key or context, modified,
 // truncated, reordered or extended ciphertext) is the one generic error
 // kInvalidArgument "decryption failed"; its internal message says which check failed,
