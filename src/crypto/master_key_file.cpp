@@ -1,12 +1,13 @@
 #include "crypto/master_key_file.hpp"
 
-#include <algorithm>
 #include <charconv>
 #include <string>
 #include <string_view>
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <sodium.h>
+#include <unistd.h>
 
 #include "core/encoding.hpp"
 #include "core/files.hpp"
@@ -17,12 +18,26 @@ namespace {
 
 constexpr std::size_t kKeyBytes = 32;
 constexpr std::string_view kHeader = "alcove-master-keys v1";
+constexpr std::size_t kMaxKeyFileBytes = 64 * 1024;
 
 // Wipes a std::string that held key material before it is freed.
 struct WipeOnExit {
   std::string& s;
   ~WipeOnExit() { sodium_memzero(s.data(), s.size()); }
 };
+
+Status FsyncDirectory(const std::filesystem::path& dir) {
+  const int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) {
+    return Fail(ErrorCode::kInternal, fmt::format("cannot open directory {}", dir.string()));
+  }
+  const int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) {
+    return Fail(ErrorCode::kInternal, fmt::format("fsync of directory {} failed", dir.string()));
+  }
+  return {};
+}
 
 }  // namespace
 
@@ -41,22 +56,22 @@ Status CreateMasterKeyFile(const std::filesystem::path& path) {
 }
 
 Result<std::vector<std::uint32_t>> CheckMasterKeyFile(const std::filesystem::path& path) {
-  if (auto st = CheckPrivateFile(path, "master key file"); !st) {
-    return std::unexpected(st.error());
+  auto keys = MasterKeys::Load(path);
+  if (!keys) {
+    return std::unexpected(keys.error());
   }
-  auto text = ReadSmallFile(path, 64 * 1024);
-  if (!text) {
-    return std::unexpected(text.error());
-  }
-  WipeOnExit wipe{*text};
+  return keys->versions();
+}
+
+Result<MasterKeys> MasterKeys::Parse(std::string_view text, std::string_view what) {
   auto malformed = [&](std::size_t line_no, std::string_view why) {
     return Fail(ErrorCode::kFailedPrecondition,
-                fmt::format("master key file {} line {}: {}", path.string(), line_no, why));
+                fmt::format("{} line {}: {}", what, line_no, why));
   };
-  std::vector<std::uint32_t> versions;
+  MasterKeys out;
   bool header_seen = false;
   std::size_t line_no = 0;
-  std::string_view rest(*text);
+  std::string_view rest(text);
   while (!rest.empty()) {
     const auto nl = rest.find('\n');
     std::string_view line = rest.substr(0, nl);
@@ -87,27 +102,148 @@ Result<std::vector<std::uint32_t>> CheckMasterKeyFile(const std::filesystem::pat
     const auto vtext = line.substr(0, sp);
     const auto [p, ec] = std::from_chars(vtext.data(), vtext.data() + vtext.size(), version);
     if (ec != std::errc{} || p != vtext.data() + vtext.size() || version == 0) {
-      return malformed(line_no, "the version must be a positive whole number");
+      return malformed(line_no, "the version must be a positive whole number below 2^32");
     }
     auto key = Base64Decode(line.substr(sp + 1));
     const bool ok = key.has_value() && key->size() == kKeyBytes;
+    SecureBuffer bytes;
+    if (ok) {
+      bytes = SecureBuffer::CopyOf(*key);
+    }
     if (key) {
       sodium_memzero(key->data(), key->size());
     }
     if (!ok) {
       return malformed(line_no, "the key must be 32 bytes in base64");
     }
-    if (std::find(versions.begin(), versions.end(), version) != versions.end()) {
+    if (out.keys_.contains(version)) {
       return malformed(line_no, fmt::format("version {} appears twice", version));
     }
-    versions.push_back(version);
+    out.keys_.emplace(version, std::move(bytes));
   }
-  if (!header_seen || versions.empty()) {
+  if (!header_seen || out.keys_.empty()) {
+    return Fail(ErrorCode::kFailedPrecondition, fmt::format("{} holds no key", what));
+  }
+  return out;
+}
+
+Result<MasterKeys> MasterKeys::ParseEnvironmentValue(std::string_view value) {
+  constexpr std::string_view kWhat = "ALCOVE_MASTER_KEY";
+  if (value.find('\n') != std::string_view::npos || value.starts_with(kHeader)) {
+    return Parse(value, kWhat);
+  }
+  auto key = Base64Decode(value);
+  const bool ok = key.has_value() && key->size() == kKeyBytes;
+  MasterKeys out;
+  if (ok) {
+    out.keys_.emplace(1u, SecureBuffer::CopyOf(*key));
+  }
+  if (key) {
+    sodium_memzero(key->data(), key->size());
+  }
+  if (!ok) {
     return Fail(ErrorCode::kFailedPrecondition,
-                fmt::format("master key file {} holds no key", path.string()));
+                fmt::format("{} must hold the master key file format or the base64 of one "
+                            "32-byte key",
+                            kWhat));
   }
-  std::sort(versions.begin(), versions.end());
-  return versions;
+  return out;
+}
+
+Result<MasterKeys> MasterKeys::Load(const std::filesystem::path& path) {
+  if (auto st = CheckPrivateFile(path, "master key file"); !st) {
+    return std::unexpected(st.error());
+  }
+  auto text = ReadSmallFile(path, kMaxKeyFileBytes);
+  if (!text) {
+    return std::unexpected(text.error());
+  }
+  WipeOnExit wipe{*text};
+  return Parse(*text, fmt::format("master key file {}", path.string()));
+}
+
+std::vector<std::uint32_t> MasterKeys::versions() const {
+  std::vector<std::uint32_t> out;
+  out.reserve(keys_.size());
+  for (const auto& [v, _] : keys_) {
+    out.push_back(v);
+  }
+  return out;
+}
+
+std::uint32_t MasterKeys::newest() const { return keys_.empty() ? 0 : keys_.rbegin()->first; }
+
+std::span<const std::uint8_t> MasterKeys::Key(std::uint32_t version) const {
+  const auto it = keys_.find(version);
+  if (it == keys_.end()) {
+    return {};
+  }
+  return it->second.span();
+}
+
+Status MasterKeys::AddRandom(std::uint32_t version) {
+  if (version == 0 || keys_.contains(version)) {
+    return Fail(ErrorCode::kAlreadyExists,
+                fmt::format("master key version {} exists or is not valid", version));
+  }
+  SecureBuffer key(kKeyBytes);
+  RandomBytes(key.span());
+  keys_.emplace(version, std::move(key));
+  return {};
+}
+
+void MasterKeys::RemoveBelow(std::uint32_t oldest_kept) {
+  keys_.erase(keys_.begin(), keys_.lower_bound(oldest_kept));
+}
+
+std::string MasterKeys::Serialize() const {
+  std::string out =
+      "# Alcove master keys. Secret: keep this file at mode 0600 and back it up apart from\n"
+      "# the database. Losing it makes every encrypted record unreadable.\n"
+      "# `alcove keys rotate` adds a version and retires the old ones (docs/crypto.md).\n";
+  out.append(kHeader).push_back('\n');
+  for (const auto& [version, key] : keys_) {
+    std::string b64 = Base64Encode(key.span());
+    out += fmt::format("key {} ", version);
+    out += b64;
+    out.push_back('\n');
+    sodium_memzero(b64.data(), b64.size());
+  }
+  return out;
+}
+
+Status WriteMasterKeyFile(const std::filesystem::path& path, const MasterKeys& keys) {
+  std::string content = keys.Serialize();
+  WipeOnExit wipe{content};
+  auto temp = path;
+  temp += ".tmp-" + RandomHex(8);
+  if (auto st = WriteNewFile(temp, content, 0600); !st) {
+    return st;
+  }
+  if (::rename(temp.c_str(), path.c_str()) != 0) {
+    ::unlink(temp.c_str());
+    return Fail(ErrorCode::kInternal,
+                fmt::format("cannot rename {} to {}", temp.string(), path.string()));
+  }
+  return FsyncDirectory(path.parent_path());
+}
+
+Result<std::uint32_t> AddMasterKeyVersion(const std::filesystem::path& path) {
+  auto keys = MasterKeys::Load(path);
+  if (!keys) {
+    return std::unexpected(keys.error());
+  }
+  const std::uint32_t next = keys->newest() + 1;
+  if (next == 0) {
+    return Fail(ErrorCode::kFailedPrecondition, "master key versions are exhausted");
+  }
+  if (auto st = keys->AddRandom(next); !st) {
+    return std::unexpected(st.error());
+  }
+  if (auto st = WriteMasterKeyFile(path, *keys); !st) {
+    return std::unexpected(st.error());
+  }
+  return next;
 }
 
 }  // namespace alcove::crypto

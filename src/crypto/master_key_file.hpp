@@ -2,9 +2,13 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
+#include <span>
+#include <string_view>
 #include <vector>
 
 #include "core/error.hpp"
+#include "crypto/secure_buffer.hpp"
 
 namespace alcove::crypto {
 
@@ -15,6 +19,8 @@ namespace alcove::crypto {
 //   key <version> <base64 of 32 bytes>
 //
 // One line per live master-key version; the highest version wraps new data keys.
+// The same text may instead come from the environment variable ALCOVE_MASTER_KEY, which
+// also accepts the bare base64 of one 32-byte key (read as version 1).
 
 // Creates the file with a single version 1 of 256 bits from the OS CSPRNG, mode 0600.
 // Fails with kAlreadyExists rather than overwrite a key.
@@ -24,5 +30,53 @@ Status CreateMasterKeyFile(const std::filesystem::path& path);
 // and well formed, and returns the key versions it holds (ascending). Key bytes are
 // decoded into locked memory, checked and wiped; none leave this function.
 Result<std::vector<std::uint32_t>> CheckMasterKeyFile(const std::filesystem::path& path);
+
+// The master-key versions held in memory: locked (SecureBuffer), wiped when released.
+// For src/crypto/ only (the key ring); nothing outside crypto/ sees a key byte.
+// Thread-safety: const methods are safe from several threads; the object is move-only.
+class MasterKeys {
+ public:
+  // Parses the file format above. `what` names the source in error messages (never the
+  // content). Errors: kFailedPrecondition for anything malformed, a version that is not
+  // a positive 32-bit number, a duplicate version, or no key at all.
+  static Result<MasterKeys> Parse(std::string_view text, std::string_view what);
+
+  // The value of ALCOVE_MASTER_KEY: the file format, or the base64 of one 32-byte key
+  // (version 1). Errors as Parse.
+  static Result<MasterKeys> ParseEnvironmentValue(std::string_view value);
+
+  // Reads and parses the key file after CheckPrivateFile (a file that group or others
+  // may read, or a symbolic link, is refused with kFailedPrecondition).
+  static Result<MasterKeys> Load(const std::filesystem::path& path);
+
+  // Ascending; never empty for a parsed object.
+  std::vector<std::uint32_t> versions() const;
+  std::uint32_t newest() const;
+  bool Has(std::uint32_t version) const { return keys_.contains(version); }
+  // The 32 key bytes of `version`, or an empty span if this object does not hold it.
+  std::span<const std::uint8_t> Key(std::uint32_t version) const;
+
+  // Adds `version` with 32 fresh bytes from the CSPRNG. kAlreadyExists if present.
+  Status AddRandom(std::uint32_t version);
+  // Drops every version below `oldest_kept` (the bytes are wiped).
+  void RemoveBelow(std::uint32_t oldest_kept);
+
+  // The file format, for writing. The returned text holds key material: the caller
+  // wipes it (WriteMasterKeyFile does).
+  std::string Serialize() const;
+
+ private:
+  std::map<std::uint32_t, SecureBuffer> keys_;
+};
+
+// Replaces the key file atomically and durably: writes `keys` to a new temporary file
+// (mode 0600, O_EXCL) in the same directory, fsyncs it, renames it over `path` and
+// fsyncs the directory. A crash leaves either the old file or the new one, never a
+// mix; a stray temporary file (`<name>.tmp-<hex>`) may remain and is safe to delete.
+Status WriteMasterKeyFile(const std::filesystem::path& path, const MasterKeys& keys);
+
+// Loads the file, adds version newest + 1 with a fresh random key, and writes it back
+// with WriteMasterKeyFile. Returns the new version.
+Result<std::uint32_t> AddMasterKeyVersion(const std::filesystem::path& path);
 
 }  // namespace alcove::crypto

@@ -1,0 +1,813 @@
+#include "crypto/key_ring.hpp"
+
+#include <algorithm>
+#include <array>
+#include <limits>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "core/encoding.hpp"
+#include "crypto/key_wrap.hpp"
+#include "crypto/random.hpp"
+#include "store/ids.hpp"
+
+namespace alcove::crypto {
+namespace {
+
+using store::Bytes;
+using store::Row;
+using store::Value;
+
+// data_keys holds only wrapped DEKs (useless without the master key, which never enters
+// the database) and their bookkeeping. It is deliberately NOT a tenant table under
+// row-level security: master-key rotation is an operator command that must re-wrap
+// every tenant's DEKs from one unscoped transaction, and the key ring itself checks the
+// tenant of every DEK it hands to FieldCipher (a DEK of another tenant answers as
+// missing). key_ring_state records the oldest master-key version new DEKs may be
+// wrapped with, which a rotation raises before it re-wraps (see RotateMasterKey).
+constexpr std::string_view kKeyRingSqlite =
+    "CREATE TABLE data_keys (\n"
+    "  key_id INTEGER PRIMARY KEY,\n"
+    "  dek_id TEXT NOT NULL UNIQUE,\n"
+    "  tenant_id INTEGER NOT NULL,\n"
+    "  purpose TEXT NOT NULL,\n"
+    "  family INTEGER NOT NULL,\n"
+    "  generation INTEGER NOT NULL,\n"
+    "  master_version INTEGER NOT NULL,\n"
+    "  wrapped BLOB NOT NULL,\n"
+    "  seal_count INTEGER NOT NULL,\n"
+    "  created_at INTEGER NOT NULL,\n"
+    "  UNIQUE (family, generation)\n"
+    ") STRICT;\n"
+    "CREATE INDEX data_keys_by_master_version ON data_keys (master_version);\n"
+    "CREATE INDEX data_keys_by_tenant ON data_keys (tenant_id);\n"
+    "CREATE UNIQUE INDEX data_keys_system_root ON data_keys (purpose)\n"
+    "  WHERE tenant_id = 0 AND generation = 1;\n"
+    "CREATE TABLE key_ring_state (\n"
+    "  id INTEGER PRIMARY KEY CHECK (id = 1),\n"
+    "  min_master_version INTEGER NOT NULL\n"
+    ") STRICT;\n"
+    "INSERT INTO key_ring_state (id, min_master_version) VALUES (1, 0);\n";
+
+constexpr std::string_view kKeyRingPostgres =
+    "CREATE TABLE data_keys (\n"
+    "  key_id BIGINT PRIMARY KEY,\n"
+    "  dek_id TEXT NOT NULL UNIQUE,\n"
+    "  tenant_id BIGINT NOT NULL,\n"
+    "  purpose TEXT NOT NULL,\n"
+    "  family BIGINT NOT NULL,\n"
+    "  generation BIGINT NOT NULL,\n"
+    "  master_version BIGINT NOT NULL,\n"
+    "  wrapped BYTEA NOT NULL,\n"
+    "  seal_count BIGINT NOT NULL,\n"
+    "  created_at BIGINT NOT NULL,\n"
+    "  UNIQUE (family, generation)\n"
+    ");\n"
+    "CREATE INDEX data_keys_by_master_version ON data_keys (master_version);\n"
+    "CREATE INDEX data_keys_by_tenant ON data_keys (tenant_id);\n"
+    "CREATE UNIQUE INDEX data_keys_system_root ON data_keys (purpose)\n"
+    "  WHERE tenant_id = 0 AND generation = 1;\n"
+    "CREATE TABLE key_ring_state (\n"
+    "  id BIGINT PRIMARY KEY CHECK (id = 1),\n"
+    "  min_master_version BIGINT NOT NULL\n"
+    ");\n"
+    "INSERT INTO key_ring_state (id, min_master_version) VALUES (1, 0);\n";
+
+constexpr store::Migration kKeyRingMigrations[] = {
+    {100, "key_ring_data_keys", kKeyRingSqlite, kKeyRingPostgres},
+};
+
+constexpr std::size_t kMaxPurposeBytes = 200;
+constexpr std::string_view kKeyedHashRootPurpose = "alcove/keyed-hash-root";
+constexpr std::string_view kKeyedHashLabel = "alcove/keyed-hash/v1";
+constexpr int kMaxAttempts = 8;
+constexpr std::int64_t kRewrapBatch = 100;
+
+Status CheckPurpose(std::string_view purpose) {
+  if (purpose.empty() || purpose.size() > kMaxPurposeBytes ||
+      purpose.find('\0') != std::string_view::npos) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "a key purpose is 1 to 200 bytes of text without NUL characters");
+  }
+  return {};
+}
+
+std::unexpected<Error> NoSuchKey() {
+  return Fail(ErrorCode::kNotFound, "no such data key", "not found");
+}
+
+template <typename T>
+std::unexpected<Error> Forward(const Result<T>& r) {
+  return std::unexpected(r.error());
+}
+
+KeyId RandomKeyId() {
+  for (;;) {
+    std::array<std::uint8_t, 4> b{};
+    RandomBytes(b);
+    const KeyId id = (KeyId{b[0]} << 24) | (KeyId{b[1]} << 16) | (KeyId{b[2]} << 8) | b[3];
+    if (id != 0) {
+      return id;
+    }
+  }
+}
+
+// On PostgreSQL a DEK insert takes a share lock on key_ring_state, so a rotation's
+// update of the minimum version waits for it (and the rotation's re-wrap then sees
+// the new DEK). On SQLite every write transaction is exclusive already.
+std::string_view MinVersionSql(store::Engine engine) {
+  return engine == store::Engine::kPostgres
+             ? "SELECT min_master_version FROM key_ring_state WHERE id = 1 FOR SHARE"
+             : "SELECT min_master_version FROM key_ring_state WHERE id = 1";
+}
+
+}  // namespace
+
+std::span<const store::Migration> KeyRingMigrations() { return kKeyRingMigrations; }
+
+struct KeyRing::NewDek {
+  KeyId key_id = 0;
+  SecureBuffer dek;
+};
+
+KeyRing::KeyRing(Passkey /*unused*/, store::Db& db, MasterKeys keys, std::optional<std::filesystem::path> key_file,
+                 const Clock& clock, KeyRingOptions options)
+    : db_(db),
+      clock_(clock),
+      options_(options),
+      key_file_(std::move(key_file)),
+      master_keys_(std::move(keys)) {}
+
+KeyRing::~KeyRing() = default;
+
+Result<std::unique_ptr<KeyRing>> KeyRing::OpenWithKeyFile(store::Db& db,
+                                                          const std::filesystem::path& key_file,
+                                                          const Clock& clock,
+                                                          KeyRingOptions options) {
+  auto keys = MasterKeys::Load(key_file);
+  if (!keys) {
+    return Forward(keys);
+  }
+  return std::make_unique<KeyRing>(Passkey{}, db, std::move(*keys), key_file, clock, options);
+}
+
+std::unique_ptr<KeyRing> KeyRing::OpenWithKeys(store::Db& db, MasterKeys keys,
+                                               const Clock& clock, KeyRingOptions options) {
+  return std::make_unique<KeyRing>(Passkey{}, db, std::move(keys), std::nullopt, clock,
+                                   options);
+}
+
+Result<std::unique_ptr<KeyRing>> KeyRing::OpenFromConfig(store::Db& db, const Config& config,
+                                                         const Environment& env,
+                                                         const Clock& clock,
+                                                         KeyRingOptions options) {
+  if (const auto it = env.find(std::string(kMasterKeyEnv)); it != env.end() &&
+                                                             !it->second.empty()) {
+    auto keys = MasterKeys::ParseEnvironmentValue(it->second);
+    if (!keys) {
+      return Forward(keys);
+    }
+    return OpenWithKeys(db, std::move(*keys), clock, options);
+  }
+  return OpenWithKeyFile(db, config.InDataDir(config.keys.master_key_file), clock, options);
+}
+
+Status KeyRing::ReloadMasterKeys() {
+  if (!key_file_) {
+    return Fail(ErrorCode::kFailedPrecondition,
+                "the master keys were given at start-up (ALCOVE_MASTER_KEY) and cannot be "
+                "re-read");
+  }
+  auto keys = MasterKeys::Load(*key_file_);
+  if (!keys) {
+    return std::unexpected(keys.error());
+  }
+  std::lock_guard lock(keys_mu_);
+  master_keys_ = std::move(*keys);
+  return {};
+}
+
+Result<std::uint32_t> KeyRing::WrappingMasterKey(std::uint32_t min_version, SecureBuffer& out) {
+  for (int pass = 0; pass < 2; ++pass) {
+    {
+      std::lock_guard lock(keys_mu_);
+      const std::uint32_t v = master_keys_.newest();
+      if (v >= min_version && v != 0) {
+        out = SecureBuffer::CopyOf(master_keys_.Key(v));
+        return v;
+      }
+    }
+    if (pass == 0) {
+      if (auto st = ReloadMasterKeys(); !st) {
+        return std::unexpected(st.error());
+      }
+    }
+  }
+  return Fail(ErrorCode::kFailedPrecondition,
+              fmt::format("a master-key rotation requires version {} or newer for new data "
+                          "keys, and the key file does not hold it",
+                          min_version));
+}
+
+Result<SecureBuffer> KeyRing::Unwrap(std::string_view dek_id, std::string_view purpose,
+                                     std::span<const std::uint8_t> wrapped) {
+  auto version = WrappedDekMasterVersion(wrapped);
+  if (!version) {
+    return Forward(version);
+  }
+  for (int pass = 0; pass < 2; ++pass) {
+    {
+      std::lock_guard lock(keys_mu_);
+      if (master_keys_.Has(*version)) {
+        return UnwrapDek(master_keys_.Key(*version), dek_id, purpose, wrapped);
+      }
+    }
+    // A version we do not hold: a rotation may have added it since we loaded the file.
+    if (pass == 0 && key_file_) {
+      if (auto st = ReloadMasterKeys(); !st) {
+        return std::unexpected(st.error());
+      }
+    }
+  }
+  return Fail(ErrorCode::kFailedPrecondition,
+              fmt::format("a data key is wrapped by master-key version {}, which is not "
+                          "available",
+                          *version));
+}
+
+Result<KeyRing::NewDek> KeyRing::InsertDek(store::Transaction& tx, TenantId tenant,
+                                           std::string_view purpose, KeyId family,
+                                           std::int64_t generation, std::int64_t seal_count) {
+  auto min_rows = tx.Query(MinVersionSql(db_.engine()));
+  if (!min_rows) {
+    return Forward(min_rows);
+  }
+  if (min_rows->empty()) {
+    return Fail(ErrorCode::kFailedPrecondition, "key_ring_state is missing its row");
+  }
+  const auto min_version = static_cast<std::uint32_t>(min_rows->at(0).Int(0));
+  SecureBuffer master;
+  auto version = WrappingMasterKey(min_version, master);
+  if (!version) {
+    return Forward(version);
+  }
+  KeyId key_id = 0;
+  for (int i = 0; i < kMaxAttempts && key_id == 0; ++i) {
+    const KeyId candidate = RandomKeyId();
+    const Value p[] = {std::int64_t{candidate}};
+    auto rows = tx.Query("SELECT 1 FROM data_keys WHERE key_id = $1", p);
+    if (!rows) {
+      return Forward(rows);
+    }
+    if (rows->empty()) {
+      key_id = candidate;
+    }
+  }
+  if (key_id == 0) {
+    return Fail(ErrorCode::kConflict, "no free data key id found");
+  }
+  const std::string dek_id = store::NewId();
+  NewDek out{key_id, SecureBuffer(kDekSize)};
+  RandomBytes(out.dek.span());
+  auto wrapped = WrapDek(master.span(), *version, dek_id, purpose, out.dek.span());
+  if (!wrapped) {
+    return Forward(wrapped);
+  }
+  const Value params[] = {std::int64_t{key_id},
+                          dek_id,
+                          tenant,
+                          std::string(purpose),
+                          std::int64_t{family == 0 ? key_id : family},
+                          generation,
+                          std::int64_t{*version},
+                          std::move(*wrapped),
+                          seal_count,
+                          clock_.Now()};
+  auto inserted = tx.Execute(
+      "INSERT INTO data_keys (key_id, dek_id, tenant_id, purpose, family, generation, "
+      "master_version, wrapped, seal_count, created_at) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+      params);
+  if (!inserted) {
+    return Forward(inserted);
+  }
+  return out;
+}
+
+Result<KeyId> KeyRing::CreateDek(TenantId tenant, std::string_view purpose) {
+  if (tenant <= 0) {
+    return Fail(ErrorCode::kInvalidArgument, "a data key belongs to a tenant (id > 0)");
+  }
+  if (auto st = CheckPurpose(purpose); !st) {
+    return std::unexpected(st.error());
+  }
+  for (int attempt = 0;; ++attempt) {
+    auto tx = db_.Begin();
+    if (!tx) {
+      return Forward(tx);
+    }
+    auto dek = InsertDek(**tx, tenant, purpose, 0, 1, 0);
+    Status committed = dek ? (*tx)->Commit() : Status(std::unexpected(dek.error()));
+    if (!committed) {
+      if (committed.error().code == ErrorCode::kConflict && attempt + 1 < kMaxAttempts) {
+        continue;  // another process took the same random key id: draw again
+      }
+      return std::unexpected(committed.error());
+    }
+    const Micros now = clock_.Now();
+    std::lock_guard lock(mu_);
+    InsertCacheLocked(CachedKey{.key_id = dek->key_id,
+                                .tenant = tenant,
+                                .family = dek->key_id,
+                                .key = std::make_shared<const SecureBuffer>(std::move(dek->dek)),
+                                .loaded_at = now,
+                                .last_used = now});
+    return dek->key_id;
+  }
+}
+
+Status KeyRing::DestroyDek(TenantId tenant, KeyId key) {
+  if (tenant <= 0) {
+    return NoSuchKey();
+  }
+  auto tx = db_.Begin();
+  if (!tx) {
+    return std::unexpected(tx.error());
+  }
+  const Value p[] = {std::int64_t{key}, tenant};
+  auto rows = (*tx)->Query("SELECT family FROM data_keys WHERE key_id = $1 AND tenant_id = $2", p);
+  if (!rows) {
+    return std::unexpected(rows.error());
+  }
+  if (rows->empty()) {
+    return NoSuchKey();
+  }
+  const auto family = static_cast<KeyId>(rows->at(0).Int(0));
+  const Value d[] = {std::int64_t{family}, tenant};
+  if (auto n = (*tx)->Execute("DELETE FROM data_keys WHERE family = $1 AND tenant_id = $2", d);
+      !n) {
+    return std::unexpected(n.error());
+  }
+  if (auto st = (*tx)->Commit(); !st) {
+    return st;
+  }
+  std::lock_guard lock(mu_);
+  ++destroy_epoch_;
+  std::vector<KeyId> doomed;
+  for (const auto& [id, entry] : cache_) {
+    if (entry.family == family) {
+      doomed.push_back(id);
+    }
+  }
+  for (KeyId id : doomed) {
+    EraseLocked(id);
+  }
+  sealing_.erase(family);
+  return {};
+}
+
+Result<KeyRing::KeyHandle> KeyRing::AcquireSealKey(TenantId tenant, KeyId family) {
+  {
+    std::lock_guard lock(mu_);
+    const Micros now = clock_.Now();
+    PurgeLocked(now);
+    if (auto s = sealing_.find(family); s != sealing_.end()) {
+      auto c = cache_.find(s->second);
+      if (c != cache_.end() && c->second.seal_budget > 0) {
+        if (c->second.tenant != tenant) {
+          return NoSuchKey();
+        }
+        --c->second.seal_budget;
+        c->second.last_used = now;
+        return KeyHandle{c->second.key_id, c->second.tenant, c->second.family, c->second.key};
+      }
+    }
+  }
+  const std::int64_t reservation = options_.seal_reservation;
+  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+    std::uint64_t epoch = 0;
+    {
+      std::lock_guard lock(mu_);
+      epoch = destroy_epoch_;
+    }
+    auto tx = db_.Begin();
+    if (!tx) {
+      return Forward(tx);
+    }
+    const Value p[] = {std::int64_t{family}};
+    auto rows = (*tx)->Query(
+        "SELECT key_id, dek_id, tenant_id, purpose, generation, wrapped, seal_count "
+        "FROM data_keys WHERE family = $1 ORDER BY generation DESC LIMIT 1",
+        p);
+    if (!rows) {
+      return Forward(rows);
+    }
+    if (rows->empty() || rows->at(0).Int(2) != tenant || tenant == kSystemTenant) {
+      return NoSuchKey();
+    }
+    const Row& r = rows->at(0);
+    KeyId key_id = static_cast<KeyId>(r.Int(0));
+    SecureBuffer dek;
+    if (static_cast<std::uint64_t>(r.Int(6)) + static_cast<std::uint64_t>(reservation) >
+        options_.seal_limit) {
+      // This generation has (nearly) reached its seal limit: the next one takes over.
+      auto next = InsertDek(**tx, tenant, r.Text(3), family, r.Int(4) + 1, reservation);
+      if (!next) {
+        if (next.error().code == ErrorCode::kConflict) {
+          continue;  // another process made the next generation first: use that one
+        }
+        return Forward(next);
+      }
+      key_id = next->key_id;
+      dek = std::move(next->dek);
+    } else {
+      const Value u[] = {reservation, std::int64_t{key_id}};
+      auto n = (*tx)->Execute("UPDATE data_keys SET seal_count = seal_count + $1 WHERE key_id = $2",
+                              u);
+      if (!n) {
+        return Forward(n);
+      }
+    }
+    if (auto st = (*tx)->Commit(); !st) {
+      if (st.error().code == ErrorCode::kConflict) {
+        continue;  // another process made the next generation first: use that one
+      }
+      return std::unexpected(st.error());
+    }
+    std::shared_ptr<const SecureBuffer> key;
+    {
+      std::lock_guard lock(mu_);
+      if (auto c = cache_.find(key_id); c != cache_.end()) {
+        key = c->second.key;
+      }
+    }
+    if (!key) {
+      if (dek.empty()) {
+        auto unwrapped = Unwrap(r.Text(1), r.Text(3), r.Blob(5));
+        if (!unwrapped) {
+          return Forward(unwrapped);
+        }
+        dek = std::move(*unwrapped);
+      }
+      key = std::make_shared<const SecureBuffer>(std::move(dek));
+    }
+    std::lock_guard lock(mu_);
+    if (epoch != destroy_epoch_) {
+      continue;  // a DEK was destroyed meanwhile: look again, it may have been this one
+    }
+    const Micros now = clock_.Now();
+    auto c = cache_.find(key_id);
+    if (c == cache_.end()) {
+      InsertCacheLocked(CachedKey{.key_id = key_id,
+                                  .tenant = tenant,
+                                  .family = family,
+                                  .key = key,
+                                  .loaded_at = now,
+                                  .last_used = now});
+      c = cache_.find(key_id);
+    }
+    if (auto old = sealing_.find(family); old != sealing_.end() && old->second != key_id) {
+      if (auto o = cache_.find(old->second); o != cache_.end()) {
+        o->second.seal_budget = 0;  // an older generation never seals again
+      }
+    }
+    sealing_[family] = key_id;
+    c->second.seal_budget += static_cast<std::uint64_t>(reservation) - 1;
+    c->second.last_used = now;
+    return KeyHandle{key_id, tenant, family, c->second.key};
+  }
+  return Fail(ErrorCode::kUnavailable, "could not reserve seals for a data key; retry");
+}
+
+Result<KeyRing::KeyHandle> KeyRing::KeyForOpen(KeyId key_id) {
+  std::uint64_t epoch = 0;
+  {
+    std::lock_guard lock(mu_);
+    const Micros now = clock_.Now();
+    PurgeLocked(now);
+    if (auto c = cache_.find(key_id); c != cache_.end()) {
+      c->second.last_used = now;
+      return KeyHandle{c->second.key_id, c->second.tenant, c->second.family, c->second.key};
+    }
+    epoch = destroy_epoch_;
+  }
+  auto tx = db_.Begin();
+  if (!tx) {
+    return Forward(tx);
+  }
+  const Value p[] = {std::int64_t{key_id}};
+  auto rows = (*tx)->Query(
+      "SELECT dek_id, tenant_id, purpose, family, wrapped FROM data_keys WHERE key_id = $1", p);
+  if (!rows) {
+    return Forward(rows);
+  }
+  if (rows->empty()) {
+    return NoSuchKey();
+  }
+  const Row& r = rows->at(0);
+  auto dek = Unwrap(r.Text(0), r.Text(2), r.Blob(4));
+  if (!dek) {
+    return Forward(dek);
+  }
+  KeyHandle handle{key_id, r.Int(1), static_cast<KeyId>(r.Int(3)),
+                   std::make_shared<const SecureBuffer>(std::move(*dek))};
+  std::lock_guard lock(mu_);
+  // If a DEK was destroyed while we read, do not cache what we read before it.
+  if (epoch == destroy_epoch_) {
+    const Micros now = clock_.Now();
+    InsertCacheLocked(CachedKey{.key_id = key_id,
+                                .tenant = handle.tenant,
+                                .family = handle.family,
+                                .key = handle.key,
+                                .loaded_at = now,
+                                .last_used = now});
+  }
+  return handle;
+}
+
+Result<HmacSha256Tag> KeyRing::KeyedHash(std::string_view purpose,
+                                         std::span<const std::uint8_t> data) {
+  if (auto st = CheckPurpose(purpose); !st) {
+    return std::unexpected(st.error());
+  }
+  KeyId root = 0;
+  {
+    std::lock_guard lock(mu_);
+    root = keyed_hash_root_;
+  }
+  for (int attempt = 0; root == 0 && attempt < kMaxAttempts; ++attempt) {
+    auto tx = db_.Begin();
+    if (!tx) {
+      return Forward(tx);
+    }
+    const Value p[] = {std::string(kKeyedHashRootPurpose)};
+    auto rows = (*tx)->Query(
+        "SELECT key_id FROM data_keys WHERE tenant_id = 0 AND purpose = $1 AND generation = 1",
+        p);
+    if (!rows) {
+      return Forward(rows);
+    }
+    if (!rows->empty()) {
+      root = static_cast<KeyId>(rows->at(0).Int(0));
+      break;
+    }
+    auto dek = InsertDek(**tx, kSystemTenant, kKeyedHashRootPurpose, 0, 1, 0);
+    if (!dek) {
+      if (dek.error().code == ErrorCode::kConflict) {
+        continue;  // another process created the root first: read it
+      }
+      return Forward(dek);
+    }
+    if (auto st = (*tx)->Commit(); !st) {
+      if (st.error().code == ErrorCode::kConflict) {
+        continue;  // another process created the root first: read it
+      }
+      return std::unexpected(st.error());
+    }
+    root = dek->key_id;
+  }
+  if (root == 0) {
+    return Fail(ErrorCode::kUnavailable, "could not set up the keyed-hash key; retry");
+  }
+  {
+    std::lock_guard lock(mu_);
+    keyed_hash_root_ = root;
+  }
+  auto handle = KeyForOpen(root);
+  if (!handle) {
+    return Forward(handle);
+  }
+  std::string info(kKeyedHashLabel);
+  info.push_back('\0');
+  info.append(purpose);
+  SecureBuffer key(kHmacSha256Size);
+  if (auto st = HkdfExtractExpand(HkdfHash::kSha256, handle->key->span(), {}, AsBytes(info),
+                                  key.span());
+      !st) {
+    return std::unexpected(st.error());
+  }
+  return HmacSha256(key.span(), data);
+}
+
+void KeyRing::PurgeExpired() {
+  std::lock_guard lock(mu_);
+  last_purge_ = 0;
+  PurgeLocked(clock_.Now());
+}
+
+std::size_t KeyRing::cached_keys() const {
+  std::lock_guard lock(mu_);
+  return cache_.size();
+}
+
+void KeyRing::InsertCacheLocked(CachedKey entry) {
+  if (options_.cache_capacity == 0) {
+    return;
+  }
+  if (cache_.contains(entry.key_id)) {
+    return;
+  }
+  while (cache_.size() >= options_.cache_capacity) {
+    auto lru = std::min_element(cache_.begin(), cache_.end(), [](const auto& a, const auto& b) {
+      return a.second.last_used < b.second.last_used;
+    });
+    EraseLocked(lru->first);
+  }
+  const KeyId id = entry.key_id;
+  cache_.emplace(id, std::move(entry));
+}
+
+void KeyRing::EraseLocked(KeyId key_id) {
+  auto it = cache_.find(key_id);
+  if (it == cache_.end()) {
+    return;
+  }
+  if (auto s = sealing_.find(it->second.family); s != sealing_.end() && s->second == key_id) {
+    sealing_.erase(s);
+  }
+  cache_.erase(it);  // the SecureBuffer wipes itself once no operation still uses it
+}
+
+void KeyRing::PurgeLocked(Micros now) {
+  if (last_purge_ != 0 && now - last_purge_ < kMicrosPerSecond) {
+    return;
+  }
+  last_purge_ = now;
+  const Micros ttl = static_cast<Micros>(options_.cache_ttl.count()) * kMicrosPerSecond;
+  std::vector<KeyId> expired;
+  for (const auto& [id, entry] : cache_) {
+    if (now - entry.loaded_at >= ttl) {
+      expired.push_back(id);
+    }
+  }
+  for (KeyId id : expired) {
+    EraseLocked(id);
+  }
+}
+
+// ---- Rotation ----
+
+Result<std::int64_t> RewrapDeks(store::Db& db, const MasterKeys& keys, std::uint32_t target,
+                                std::int64_t limit) {
+  const auto target_key = keys.Key(target);
+  if (target_key.empty()) {
+    return Fail(ErrorCode::kFailedPrecondition,
+                fmt::format("the key file does not hold master-key version {}", target));
+  }
+  std::int64_t done = 0;
+  while (done < limit) {
+    auto tx = db.Begin();
+    if (!tx) {
+      return Forward(tx);
+    }
+    const Value p[] = {std::int64_t{target}, std::min(kRewrapBatch, limit - done)};
+    auto rows = (*tx)->Query(
+        "SELECT key_id, dek_id, purpose, wrapped FROM data_keys WHERE master_version < $1 "
+        "ORDER BY key_id LIMIT $2",
+        p);
+    if (!rows) {
+      return Forward(rows);
+    }
+    if (rows->empty()) {
+      break;
+    }
+    for (const Row& r : *rows) {
+      const Bytes& wrapped = r.Blob(3);
+      auto version = WrappedDekMasterVersion(wrapped);
+      if (!version) {
+        return Fail(ErrorCode::kFailedPrecondition,
+                    fmt::format("data key {} has a malformed wrapped row", r.Int(0)));
+      }
+      const auto old_key = keys.Key(*version);
+      if (old_key.empty()) {
+        return Fail(ErrorCode::kFailedPrecondition,
+                    fmt::format("data key {} is wrapped by master-key version {}, which the "
+                                "key file does not hold; restore that version to the key file "
+                                "and run the rotation again",
+                                r.Int(0), *version));
+      }
+      auto dek = UnwrapDek(old_key, r.Text(1), r.Text(2), wrapped);
+      if (!dek) {
+        return Fail(ErrorCode::kFailedPrecondition,
+                    fmt::format("data key {} does not unwrap under master-key version {}",
+                                r.Int(0), *version));
+      }
+      auto rewrapped = WrapDek(target_key, target, r.Text(1), r.Text(2), dek->span());
+      if (!rewrapped) {
+        return Forward(rewrapped);
+      }
+      const Value u[] = {std::move(*rewrapped), std::int64_t{target}, r.Int(0), wrapped};
+      auto n = (*tx)->Execute(
+          "UPDATE data_keys SET wrapped = $1, master_version = $2 "
+          "WHERE key_id = $3 AND wrapped = $4",
+          u);
+      if (!n) {
+        return Forward(n);
+      }
+      done += *n;  // 0 if the DEK was destroyed or changed meanwhile
+    }
+    if (auto st = (*tx)->Commit(); !st) {
+      return std::unexpected(st.error());
+    }
+  }
+  return done;
+}
+
+Result<std::vector<std::pair<std::uint32_t, std::int64_t>>> CountDeksByMasterVersion(
+    store::Db& db) {
+  auto tx = db.Begin();
+  if (!tx) {
+    return Forward(tx);
+  }
+  auto rows = (*tx)->Query(
+      "SELECT master_version, count(*) FROM data_keys GROUP BY master_version "
+      "ORDER BY master_version");
+  if (!rows) {
+    return Forward(rows);
+  }
+  std::vector<std::pair<std::uint32_t, std::int64_t>> out;
+  for (const Row& r : *rows) {
+    out.emplace_back(static_cast<std::uint32_t>(r.Int(0)), r.Int(1));
+  }
+  return out;
+}
+
+Result<RotationReport> RotateMasterKey(store::Db& db, const std::filesystem::path& key_file) {
+  auto keys = MasterKeys::Load(key_file);
+  if (!keys) {
+    return Forward(keys);
+  }
+  RotationReport report;
+  report.resumed = keys->versions().size() > 1;
+  if (!report.resumed) {
+    auto added = AddMasterKeyVersion(key_file);
+    if (!added) {
+      return Forward(added);
+    }
+    keys = MasterKeys::Load(key_file);
+    if (!keys) {
+      return Forward(keys);
+    }
+  }
+  const std::uint32_t target = keys->newest();
+  report.new_version = target;
+
+  // Step 2: from now on, new DEKs are wrapped by `target` or newer.
+  {
+    auto tx = db.Begin();
+    if (!tx) {
+      return Forward(tx);
+    }
+    const Value p[] = {std::int64_t{target}};
+    auto n = (*tx)->Execute(
+        "UPDATE key_ring_state SET min_master_version = $1 "
+        "WHERE id = 1 AND min_master_version < $1",
+        p);
+    if (!n) {
+      return Forward(n);
+    }
+    if (auto st = (*tx)->Commit(); !st) {
+      return std::unexpected(st.error());
+    }
+  }
+
+  // Steps 3 and 4: re-wrap until nothing refers to an older version.
+  for (int pass = 0;; ++pass) {
+    auto n = RewrapDeks(db, *keys, target, std::numeric_limits<std::int64_t>::max());
+    if (!n) {
+      return Forward(n);
+    }
+    report.rewrapped += *n;
+    auto counts = CountDeksByMasterVersion(db);
+    if (!counts) {
+      return Forward(counts);
+    }
+    const bool clean = std::all_of(counts->begin(), counts->end(),
+                                   [&](const auto& c) { return c.first >= target; });
+    if (clean) {
+      break;
+    }
+    if (pass >= kMaxAttempts) {
+      return Fail(ErrorCode::kUnavailable,
+                  "data keys wrapped by an old master key keep appearing; run the rotation "
+                  "again");
+    }
+  }
+
+  // Step 5: retire the older versions.
+  for (std::uint32_t v : keys->versions()) {
+    if (v < target) {
+      report.retired.push_back(v);
+    }
+  }
+  if (!report.retired.empty()) {
+    keys->RemoveBelow(target);
+    if (auto st = WriteMasterKeyFile(key_file, *keys); !st) {
+      return std::unexpected(st.error());
+    }
+  }
+  return report;
+}
+
+}  // namespace alcove::crypto
