@@ -1,0 +1,546 @@
+#include "audit/log.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include "audit/checkpoint_signer.hpp"
+#include "core/encoding.hpp"
+#include "store/ids.hpp"
+#include "store/tenant_tables.hpp"
+
+namespace alcove::audit {
+namespace {
+
+using store::Bytes;
+using store::Value;
+
+constexpr std::string_view kSqliteV200 = R"sql(
+CREATE TABLE audit_events (
+  seq INTEGER PRIMARY KEY CHECK (seq >= 0),
+  id TEXT NOT NULL UNIQUE,
+  tenant_id INTEGER NOT NULL CHECK (tenant_id >= 0),
+  at INTEGER NOT NULL,
+  action TEXT NOT NULL,
+  event BLOB NOT NULL,
+  leaf_hash BLOB NOT NULL
+) STRICT;
+CREATE INDEX audit_events_by_tenant ON audit_events (tenant_id, seq);
+CREATE TABLE audit_nodes (
+  level INTEGER NOT NULL CHECK (level >= 1),
+  idx INTEGER NOT NULL CHECK (idx >= 0),
+  hash BLOB NOT NULL,
+  PRIMARY KEY (level, idx)
+) STRICT;
+CREATE TABLE audit_head (
+  one INTEGER PRIMARY KEY CHECK (one = 1),
+  size INTEGER NOT NULL CHECK (size >= 0),
+  frontier BLOB NOT NULL
+) STRICT;
+INSERT INTO audit_head (one, size, frontier) VALUES (1, 0, x'');
+CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
+BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END;
+CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
+BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END;
+CREATE TRIGGER audit_events_no_replace BEFORE INSERT ON audit_events
+WHEN EXISTS (SELECT 1 FROM audit_events WHERE seq = NEW.seq OR id = NEW.id)
+BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END;
+CREATE TRIGGER audit_nodes_no_update BEFORE UPDATE ON audit_nodes
+BEGIN SELECT RAISE(ABORT, 'audit_nodes is append-only'); END;
+CREATE TRIGGER audit_nodes_no_delete BEFORE DELETE ON audit_nodes
+BEGIN SELECT RAISE(ABORT, 'audit_nodes is append-only'); END;
+CREATE TRIGGER audit_nodes_no_replace BEFORE INSERT ON audit_nodes
+WHEN EXISTS (SELECT 1 FROM audit_nodes WHERE level = NEW.level AND idx = NEW.idx)
+BEGIN SELECT RAISE(ABORT, 'audit_nodes is append-only'); END;
+CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON audit_head
+BEGIN SELECT RAISE(ABORT, 'audit_head cannot be deleted'); END;
+CREATE TRIGGER audit_head_no_insert BEFORE INSERT ON audit_head
+WHEN EXISTS (SELECT 1 FROM audit_head)
+BEGIN SELECT RAISE(ABORT, 'audit_head has one row'); END;
+CREATE TRIGGER audit_head_forward_only BEFORE UPDATE ON audit_head
+WHEN NEW.size <= OLD.size
+BEGIN SELECT RAISE(ABORT, 'audit_head only grows'); END;
+)sql";
+
+constexpr std::string_view kPostgresV200 = R"sql(
+CREATE TABLE audit_events (
+  seq BIGINT PRIMARY KEY CHECK (seq >= 0),
+  id TEXT NOT NULL UNIQUE,
+  tenant_id BIGINT NOT NULL CHECK (tenant_id >= 0),
+  at BIGINT NOT NULL,
+  action TEXT NOT NULL,
+  event BYTEA NOT NULL,
+  leaf_hash BYTEA NOT NULL
+);
+CREATE INDEX audit_events_by_tenant ON audit_events (tenant_id, seq);
+CREATE TABLE audit_nodes (
+  level INTEGER NOT NULL CHECK (level >= 1),
+  idx BIGINT NOT NULL CHECK (idx >= 0),
+  hash BYTEA NOT NULL,
+  PRIMARY KEY (level, idx)
+);
+CREATE TABLE audit_head (
+  one INTEGER PRIMARY KEY CHECK (one = 1),
+  size BIGINT NOT NULL CHECK (size >= 0),
+  frontier BYTEA NOT NULL
+);
+INSERT INTO audit_head (one, size, frontier) VALUES (1, 0, '\x'::bytea);
+CREATE FUNCTION audit_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  RAISE EXCEPTION 'the audit log is append-only (%)', TG_TABLE_NAME;
+END
+$fn$;
+CREATE FUNCTION audit_head_forward_only() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  IF NEW.size <= OLD.size THEN
+    RAISE EXCEPTION 'audit_head only grows';
+  END IF;
+  RETURN NEW;
+END
+$fn$;
+CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events
+  FOR EACH ROW EXECUTE FUNCTION audit_refuse_change();
+CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events
+  FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change();
+CREATE TRIGGER audit_nodes_append_only BEFORE UPDATE OR DELETE ON audit_nodes
+  FOR EACH ROW EXECUTE FUNCTION audit_refuse_change();
+CREATE TRIGGER audit_nodes_no_truncate BEFORE TRUNCATE ON audit_nodes
+  FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change();
+CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON audit_head
+  FOR EACH ROW EXECUTE FUNCTION audit_refuse_change();
+CREATE TRIGGER audit_head_no_truncate BEFORE TRUNCATE ON audit_head
+  FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse_change();
+CREATE TRIGGER audit_head_grows BEFORE UPDATE ON audit_head
+  FOR EACH ROW EXECUTE FUNCTION audit_head_forward_only();
+REVOKE UPDATE, DELETE, TRUNCATE ON audit_events, audit_nodes FROM alcove_app;
+REVOKE DELETE, TRUNCATE ON audit_head FROM alcove_app;
+GRANT SELECT, INSERT ON audit_events, audit_nodes TO alcove_app;
+GRANT SELECT, UPDATE ON audit_head TO alcove_app;
+)sql";
+
+constexpr store::Migration kMigrations[] = {
+    {200, "audit_log", kSqliteV200, kPostgresV200},
+};
+
+Bytes ToBytes(std::span<const std::uint8_t> s) { return Bytes(s.begin(), s.end()); }
+
+Result<Hash> ToHash(const Bytes& b, std::string_view what) {
+  if (b.size() != Hash{}.size()) {
+    return Fail(ErrorCode::kInternal, std::string(what) + " is not 32 bytes");
+  }
+  Hash h{};
+  std::copy(b.begin(), b.end(), h.begin());
+  return h;
+}
+
+Result<StoredEvent> ToStored(const store::Row& row) {
+  // Columns: seq, event, leaf_hash.
+  StoredEvent s;
+  s.bytes = row.Blob(1);
+  auto logged = DecodeEvent(s.bytes);
+  if (!logged) {
+    return Fail(ErrorCode::kInternal,
+                "audit event " + std::to_string(row.Int(0)) + " does not decode: run alcove "
+                "audit verify");
+  }
+  s.logged = std::move(*logged);
+  auto h = ToHash(row.Blob(2), "a leaf hash");
+  if (!h) {
+    return std::unexpected(h.error());
+  }
+  s.leaf_hash = *h;
+  return s;
+}
+
+std::string Range(std::uint64_t a, std::uint64_t b) {
+  return a + 1 == b ? "seq " + std::to_string(a)
+                    : "seq " + std::to_string(a) + ".." + std::to_string(b - 1);
+}
+
+}  // namespace
+
+std::span<const store::Migration> AuditMigrations() { return kMigrations; }
+
+Result<TreeHead> ReadHead(store::Transaction& tx) {
+  auto rows = tx.Query("SELECT size, frontier FROM audit_head WHERE one = 1");
+  if (!rows) {
+    return std::unexpected(rows.error());
+  }
+  if (rows->size() != 1) {
+    return Fail(ErrorCode::kInternal, "audit_head is missing");
+  }
+  const auto size = rows->at(0).Int(0);
+  auto range = CompactRange::Deserialize(static_cast<std::uint64_t>(size), rows->at(0).Blob(1));
+  if (size < 0 || !range) {
+    return Fail(ErrorCode::kInternal, "audit_head is malformed: run alcove audit verify");
+  }
+  return TreeHead{std::move(*range)};
+}
+
+Result<LoggedEvent> Log::Append(store::Transaction& tx, const Event& event) const {
+  if (auto st = Validate(event); !st) {
+    return std::unexpected(st.error());
+  }
+  // The head row is the single-writer lock on PostgreSQL; SQLite's transaction already
+  // holds the database's write lock.
+  auto rows = tx.Query(engine_ == store::Engine::kPostgres
+                           ? "SELECT size, frontier FROM audit_head WHERE one = 1 FOR UPDATE"
+                           : "SELECT size, frontier FROM audit_head WHERE one = 1");
+  if (!rows) {
+    return std::unexpected(rows.error());
+  }
+  if (rows->size() != 1 || rows->at(0).Int(0) < 0) {
+    return Fail(ErrorCode::kInternal, "audit_head is missing or malformed");
+  }
+  auto range = CompactRange::Deserialize(static_cast<std::uint64_t>(rows->at(0).Int(0)),
+                                         rows->at(0).Blob(1));
+  if (!range) {
+    return Fail(ErrorCode::kInternal, "audit_head is malformed: run alcove audit verify");
+  }
+  LoggedEvent logged{.seq = range->size(), .id = store::NewId(), .event = event};
+  const auto bytes = EncodeEvent(logged);
+  const Hash leaf = LeafHash(bytes);
+  const Value insert[] = {static_cast<std::int64_t>(logged.seq),
+                          logged.id,
+                          event.tenant,
+                          event.time,
+                          std::string(ActionName(event.action)),
+                          ToBytes(bytes),
+                          ToBytes(leaf)};
+  if (auto r = tx.Execute(
+          "INSERT INTO audit_events (seq, id, tenant_id, at, action, event, leaf_hash) "
+          "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+          insert);
+      !r) {
+    return std::unexpected(r.error());
+  }
+  std::vector<std::pair<SubtreeId, Hash>> completed;
+  range->Append(leaf, &completed);
+  for (const auto& [id, hash] : completed) {
+    const Value node[] = {static_cast<std::int64_t>(id.level),
+                          static_cast<std::int64_t>(id.index), ToBytes(hash)};
+    if (auto r =
+            tx.Execute("INSERT INTO audit_nodes (level, idx, hash) VALUES ($1, $2, $3)", node);
+        !r) {
+      return std::unexpected(r.error());
+    }
+  }
+  const Value head[] = {static_cast<std::int64_t>(range->size()), range->Serialize()};
+  if (auto r = tx.Execute("UPDATE audit_head SET size = $1, frontier = $2 WHERE one = 1", head);
+      !r) {
+    return std::unexpected(r.error());
+  }
+  if (listener_) {
+    listener_(range->size());
+  }
+  return logged;
+}
+
+Result<LoggedEvent> Log::RecordRead(store::Db& db, const Event& event) const {
+  auto tx = event.tenant != 0 ? db.BeginTenant(event.tenant) : db.Begin();
+  if (!tx) {
+    return std::unexpected(tx.error());
+  }
+  auto logged = Append(**tx, event);
+  if (!logged) {
+    return logged;
+  }
+  if (auto st = (*tx)->Commit(); !st) {
+    return std::unexpected(st.error());
+  }
+  return logged;
+}
+
+SubtreeSource DatabaseSubtrees(store::Transaction& tx) {
+  return [&tx](SubtreeId id) -> Result<Hash> {
+    const Value p[] = {static_cast<std::int64_t>(id.index)};
+    Result<std::vector<store::Row>> rows =
+        id.level == 0 ? tx.Query("SELECT leaf_hash FROM audit_events WHERE seq = $1", p)
+                      : [&] {
+                          const Value q[] = {static_cast<std::int64_t>(id.level),
+                                             static_cast<std::int64_t>(id.index)};
+                          return tx.Query(
+                              "SELECT hash FROM audit_nodes WHERE level = $1 AND idx = $2", q);
+                        }();
+    if (!rows) {
+      return std::unexpected(rows.error());
+    }
+    if (rows->size() != 1) {
+      return Fail(ErrorCode::kInternal, "audit tree node (" + std::to_string(id.level) + ", " +
+                                            std::to_string(id.index) +
+                                            ") is missing: run alcove audit verify");
+    }
+    return ToHash(rows->at(0).Blob(0), "an audit tree node");
+  };
+}
+
+Result<std::vector<StoredEvent>> ListEvents(store::Transaction& tx, store::TenantId tenant,
+                                            std::optional<std::uint64_t> before,
+                                            std::size_t limit) {
+  limit = std::clamp<std::size_t>(limit, 1, 500);
+  constexpr auto kNoLimit = std::numeric_limits<std::int64_t>::max();
+  const Value p[] = {tenant,
+                     before ? static_cast<std::int64_t>(std::min<std::uint64_t>(
+                                  *before, static_cast<std::uint64_t>(kNoLimit)))
+                            : kNoLimit,
+                     static_cast<std::int64_t>(limit)};
+  auto rows = tx.Query(
+      "SELECT seq, event, leaf_hash FROM audit_events WHERE tenant_id = $1 AND seq < $2 "
+      "ORDER BY seq DESC LIMIT $3",
+      p);
+  if (!rows) {
+    return std::unexpected(rows.error());
+  }
+  std::vector<StoredEvent> out;
+  out.reserve(rows->size());
+  for (const auto& row : *rows) {
+    auto s = ToStored(row);
+    if (!s) {
+      return std::unexpected(s.error());
+    }
+    out.push_back(std::move(*s));
+  }
+  return out;
+}
+
+Result<Receipt> ProofFor(store::Transaction& tx, store::TenantId tenant,
+                         std::string_view event_id, const SignedCheckpoint& checkpoint,
+                         std::string_view verifier_key) {
+  if (!store::IsValidId(event_id)) {
+    return Fail(ErrorCode::kNotFound, "no such audit event", "not found");
+  }
+  const Value p[] = {std::string(event_id), tenant};
+  auto rows = tx.Query(
+      "SELECT seq, event, leaf_hash FROM audit_events WHERE id = $1 AND tenant_id = $2", p);
+  if (!rows) {
+    return std::unexpected(rows.error());
+  }
+  if (rows->empty()) {
+    return Fail(ErrorCode::kNotFound, "no such audit event", "not found");
+  }
+  auto stored = ToStored(rows->at(0));
+  if (!stored) {
+    return std::unexpected(stored.error());
+  }
+  if (stored->logged.seq >= checkpoint.checkpoint.size) {
+    return Fail(ErrorCode::kFailedPrecondition,
+                "audit event " + std::to_string(stored->logged.seq) +
+                    " is not yet covered by a checkpoint",
+                "this event is not yet covered by a checkpoint; try again in a minute");
+  }
+  auto proof =
+      InclusionProof(stored->logged.seq, checkpoint.checkpoint.size, DatabaseSubtrees(tx));
+  if (!proof) {
+    return std::unexpected(proof.error());
+  }
+  return Receipt{.event = std::move(stored->bytes),
+                 .proof = std::move(*proof),
+                 .verifier_key = std::string(verifier_key),
+                 .checkpoint_note = checkpoint.text};
+}
+
+Result<std::vector<Hash>> ConsistencyProofBetween(store::Transaction& tx, std::uint64_t size1,
+                                                  std::uint64_t size2) {
+  auto head = ReadHead(tx);
+  if (!head) {
+    return std::unexpected(head.error());
+  }
+  if (size1 > size2 || size2 > head->size()) {
+    return Fail(ErrorCode::kInvalidArgument, "consistency proof: sizes out of range");
+  }
+  return ConsistencyProof(size1, size2, DatabaseSubtrees(tx));
+}
+
+Result<VerifyOutcome> VerifyLog(store::Transaction& tx,
+                                std::span<const SignedCheckpoint> checkpoints,
+                                std::span<const std::uint8_t> public_key) {
+  VerifyOutcome out;
+  out.checkpoints = checkpoints.size();
+  auto fail = [&out](std::optional<std::uint64_t> seq, std::string problem) {
+    out.ok = false;
+    out.first_bad_seq = seq;
+    out.problem = std::move(problem);
+    return out;
+  };
+
+  // 1. The checkpoints themselves: signed by our key, for our origin, never shrinking.
+  const std::string origin = LogOrigin(public_key);
+  std::uint64_t previous_size = 0;
+  for (std::size_t i = 0; i < checkpoints.size(); ++i) {
+    const auto& cp = checkpoints[i];
+    const std::string name = "checkpoint " + std::to_string(i + 1) + " (size " +
+                             std::to_string(cp.checkpoint.size) + ")";
+    if (!VerifyCheckpointSignature(cp, kCheckpointKeyName, public_key)) {
+      return fail(std::nullopt, name + ": the signature does not verify with the log's key");
+    }
+    if (cp.checkpoint.origin != origin) {
+      return fail(std::nullopt, name + ": the origin is not this log's");
+    }
+    if (cp.checkpoint.size < previous_size) {
+      return fail(std::nullopt, name + ": smaller than the checkpoint before it");
+    }
+    previous_size = cp.checkpoint.size;
+    out.last_checkpoint = cp.checkpoint;
+  }
+
+  // 2. Every row in order, and the root at every checkpoint size.
+  CompactRange range;
+  std::size_t next_cp = 0;
+  std::uint64_t last_good_cp_size = 0;
+  std::vector<std::vector<Hash>> nodes;  // nodes[level - 1][idx]: recomputed subtrees
+  auto check_checkpoints = [&]() -> std::optional<VerifyOutcome> {
+    while (next_cp < checkpoints.size() &&
+           checkpoints[next_cp].checkpoint.size == range.size()) {
+      if (checkpoints[next_cp].checkpoint.root != range.Root()) {
+        return fail(last_good_cp_size,
+                    "the root of the first " + std::to_string(range.size()) +
+                        " events differs from signed checkpoint " + std::to_string(next_cp + 1) +
+                        ": an event in " + Range(last_good_cp_size, range.size()) +
+                        " was changed, inserted, removed or re-ordered");
+      }
+      last_good_cp_size = range.size();
+      ++next_cp;
+    }
+    return std::nullopt;
+  };
+  if (auto bad = check_checkpoints()) {
+    return *bad;
+  }
+  constexpr std::int64_t kBatch = 4096;
+  std::int64_t after = -1;
+  for (;;) {
+    const Value p[] = {after, kBatch};
+    auto rows = tx.Query(
+        "SELECT seq, id, tenant_id, at, action, event, leaf_hash FROM audit_events "
+        "WHERE seq > $1 ORDER BY seq LIMIT $2",
+        p);
+    if (!rows) {
+      return std::unexpected(rows.error());
+    }
+    for (const auto& row : *rows) {
+      const auto expected = range.size();
+      const auto seq = row.Int(0);
+      if (seq != static_cast<std::int64_t>(expected)) {
+        return fail(expected, "seq " + std::to_string(expected) +
+                                  " is missing (the next event in the table is seq " +
+                                  std::to_string(seq) + "): an event was deleted");
+      }
+      const std::string at = "seq " + std::to_string(expected) + ": ";
+      const Bytes& bytes = row.Blob(5);
+      auto logged = DecodeEvent(bytes);
+      if (!logged) {
+        return fail(expected, at + "the event bytes do not decode (" + logged.error().internal +
+                                  "): the event was changed");
+      }
+      if (logged->seq != expected) {
+        return fail(expected, at + "the event bytes say seq " + std::to_string(logged->seq) +
+                                  ": events were re-ordered or renumbered");
+      }
+      if (logged->id != row.Text(1) || logged->event.tenant != row.Int(2) ||
+          logged->event.time != row.Int(3) || ActionName(logged->event.action) != row.Text(4)) {
+        return fail(expected,
+                    at + "a column (id, tenant_id, at or action) differs from the event bytes: "
+                         "the event was changed");
+      }
+      const Hash leaf = LeafHash(bytes);
+      const Bytes& stored_leaf = row.Blob(6);
+      if (!std::equal(leaf.begin(), leaf.end(), stored_leaf.begin(), stored_leaf.end())) {
+        return fail(expected, at + "the stored leaf hash is not the hash of the event bytes: "
+                                   "the event was changed");
+      }
+      if (expected == 0) {
+        out.first_time = logged->event.time;
+      }
+      out.last_time = logged->event.time;
+      std::vector<std::pair<SubtreeId, Hash>> completed;
+      range.Append(leaf, &completed);
+      for (const auto& [id, hash] : completed) {
+        if (nodes.size() < static_cast<std::size_t>(id.level)) {
+          nodes.resize(static_cast<std::size_t>(id.level));
+        }
+        nodes[static_cast<std::size_t>(id.level - 1)].push_back(hash);
+      }
+      if (auto bad = check_checkpoints()) {
+        return *bad;
+      }
+      after = seq;
+    }
+    if (static_cast<std::int64_t>(rows->size()) < kBatch) {
+      break;
+    }
+  }
+  out.events = range.size();
+
+  // 3. Truncation: a checkpoint covers more than the table holds.
+  if (next_cp < checkpoints.size()) {
+    const auto covered = checkpoints.back().checkpoint.size;
+    return fail(range.size(), "the log holds " + std::to_string(range.size()) +
+                                  " events but signed checkpoint " +
+                                  std::to_string(checkpoints.size()) + " covers " +
+                                  std::to_string(covered) + ": " +
+                                  Range(range.size(), covered) + " were removed");
+  }
+
+  // 4. The stored nodes and head, which proofs and appends rely on.
+  std::size_t node_count = 0;
+  {
+    std::int64_t level_after = 0;
+    std::int64_t idx_after = -1;
+    for (;;) {
+      const Value p[] = {level_after, idx_after, kBatch};
+      auto rows = tx.Query(
+          "SELECT level, idx, hash FROM audit_nodes WHERE level > $1 OR (level = $1 AND idx > "
+          "$2) ORDER BY level, idx LIMIT $3",
+          p);
+      if (!rows) {
+        return std::unexpected(rows.error());
+      }
+      for (const auto& row : *rows) {
+        const auto level = row.Int(0);
+        const auto idx = row.Int(1);
+        const bool known = level >= 1 && static_cast<std::size_t>(level) <= nodes.size() &&
+                           idx >= 0 &&
+                           static_cast<std::size_t>(idx) <
+                               nodes[static_cast<std::size_t>(level - 1)].size();
+        const Hash* h = known ? &nodes[static_cast<std::size_t>(level - 1)]
+                                      [static_cast<std::size_t>(idx)]
+                              : nullptr;
+        const Bytes& stored = row.Blob(2);
+        if (h == nullptr || !std::equal(h->begin(), h->end(), stored.begin(), stored.end())) {
+          const std::uint64_t width = std::uint64_t{1} << std::min<std::int64_t>(level, 62);
+          const auto first = static_cast<std::uint64_t>(std::max<std::int64_t>(idx, 0)) * width;
+          return fail(first, "tree node (" + std::to_string(level) + ", " + std::to_string(idx) +
+                                 ") over " + Range(first, first + width) +
+                                 " does not match the events");
+        }
+        ++node_count;
+        level_after = level;
+        idx_after = idx;
+      }
+      if (static_cast<std::int64_t>(rows->size()) < kBatch) {
+        break;
+      }
+    }
+  }
+  std::size_t expected_nodes = 0;
+  for (const auto& level : nodes) {
+    expected_nodes += level.size();
+  }
+  if (node_count != expected_nodes) {
+    return fail(std::nullopt, "audit_nodes holds " + std::to_string(node_count) +
+                                  " subtrees; the events make " +
+                                  std::to_string(expected_nodes));
+  }
+  auto head = ReadHead(tx);
+  if (!head) {
+    return fail(std::nullopt, "audit_head: " + head.error().internal);
+  }
+  if (head->size() != range.size() || head->range.hashes() != range.hashes()) {
+    return fail(std::nullopt, "audit_head (size " + std::to_string(head->size()) +
+                                  ") does not match the " + std::to_string(range.size()) +
+                                  " events");
+  }
+  out.ok = true;
+  return out;
+}
+
+}  // namespace alcove::audit

@@ -1,0 +1,138 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "audit/checkpoint.hpp"
+#include "audit/event.hpp"
+#include "audit/merkle.hpp"
+#include "audit/receipt.hpp"
+#include "core/error.hpp"
+#include "store/db.hpp"
+#include "store/migrations.hpp"
+
+namespace alcove::audit {
+
+// The audit log's tables (versions 200–299; docs/audit.md § Schema):
+//   audit_events (seq, id, tenant_id, at, action, event, leaf_hash): one row per event,
+//     seq = leaf index from 0, event = canonical bytes, tenant_id 0 for system events;
+//   audit_nodes (level, idx, hash): every complete subtree of level >= 1, for proofs;
+//   audit_head (one = 1, size, frontier): the tree size and its compact range.
+// The database refuses UPDATE and DELETE of audit_events and audit_nodes (SQLite
+// triggers; PostgreSQL: no UPDATE/DELETE/TRUNCATE privilege for the app role, and
+// triggers for every role), and INSERT OR REPLACE over an existing row (SQLite trigger).
+// The audit tables are not row-level-security tenant tables: every append reads and
+// extends the one tree that all tenants share, and an inclusion proof for one tenant's
+// event needs hashes of others' (hashes only). Tenant reads are scoped in the SQL of
+// ListEvents and ProofFor.
+std::span<const store::Migration> AuditMigrations();
+
+// The tree as the database holds it.
+struct TreeHead {
+  CompactRange range;
+  std::uint64_t size() const { return range.size(); }
+  Hash root() const { return range.Root(); }
+};
+
+// Reads audit_head. kInternal if it is malformed.
+Result<TreeHead> ReadHead(store::Transaction& tx);
+
+// Appends events to the one Merkle tree of the log (claim C40).
+// Thread-safety: Append may be called from any thread, each with its own transaction.
+// Appends are single-writer: on SQLite the transaction already holds the write lock
+// (BEGIN IMMEDIATE); on PostgreSQL Append locks the head row (SELECT ... FOR UPDATE)
+// until the caller's transaction ends, so sequence numbers are dense and the order of
+// leaves is the order of commits.
+class Log {
+ public:
+  explicit Log(store::Engine engine) : engine_(engine) {}
+
+  // Appends `event` in the caller's transaction `tx`: it becomes visible only if `tx`
+  // commits, and disappears with everything else if `tx` rolls back — never a change
+  // without its event, never an event for a change that did not happen. Assigns the
+  // next sequence number and a random id. Errors: kInvalidArgument from Validate; the
+  // database's errors (then `tx` is spoilt: the caller's change cannot commit either).
+  Result<LoggedEvent> Append(store::Transaction& tx, const Event& event) const;
+
+  // For reads and exports, whose data leaves the server instead of changing a row:
+  // appends `event` in a transaction of its own (confined to event.tenant when it is not
+  // 0) and commits it before returning. CONTRACT: call it after the data has been read
+  // and before any of it is sent; send nothing if it fails. Thus no client data leaves
+  // the server without a committed event saying so (an event for data that was then not
+  // delivered, e.g. a dropped connection, is possible; the reverse is not).
+  // REQUIRES: the calling thread holds no transaction (SQLite allows one per thread).
+  Result<LoggedEvent> RecordRead(store::Db& db, const Event& event) const;
+
+  // Called after each successful Append (inside the caller's transaction, before its
+  // commit) with the new tree size; the server nudges the Checkpointer with it.
+  // Set once before use.
+  void SetAppendListener(std::function<void(std::uint64_t)> listener) {
+    listener_ = std::move(listener);
+  }
+
+ private:
+  store::Engine engine_;
+  std::function<void(std::uint64_t)> listener_;
+};
+
+// A SubtreeSource over the tables, for proofs (level 0: leaf hashes of audit_events;
+// above: audit_nodes). kInternal if a needed row is missing.
+SubtreeSource DatabaseSubtrees(store::Transaction& tx);
+
+// One event as stored.
+struct StoredEvent {
+  LoggedEvent logged;
+  std::vector<std::uint8_t> bytes;  // canonical
+  Hash leaf_hash{};
+};
+
+// The newest `limit` (1..500, clamped) events of `tenant` with seq < `before` (all if
+// nullopt), newest first. For GET /api/v1/audit. kInternal if a row does not decode.
+Result<std::vector<StoredEvent>> ListEvents(store::Transaction& tx, store::TenantId tenant,
+                                            std::optional<std::uint64_t> before,
+                                            std::size_t limit);
+
+// The receipt of event `event_id` of `tenant` against `checkpoint` (normally the latest).
+// For GET /api/v1/audit/{id}/proof and `alcove audit prove`.
+// Errors: kNotFound when there is no such event in this tenant (another tenant's event
+// is not found); kFailedPrecondition when the checkpoint does not cover it yet (the next
+// checkpoint comes within 60 s).
+Result<Receipt> ProofFor(store::Transaction& tx, store::TenantId tenant,
+                         std::string_view event_id, const SignedCheckpoint& checkpoint,
+                         std::string_view verifier_key);
+
+// The consistency proof between two tree sizes of the stored log (size1 <= size2 <=
+// head size), e.g. between two checkpoints.
+Result<std::vector<Hash>> ConsistencyProofBetween(store::Transaction& tx, std::uint64_t size1,
+                                                  std::uint64_t size2);
+
+// What `alcove audit verify` found.
+struct VerifyOutcome {
+  bool ok = false;
+  std::optional<std::uint64_t> first_bad_seq;  // when a problem is tied to an event
+  std::string problem;                         // empty when ok
+  std::uint64_t events = 0;
+  Micros first_time = 0;
+  Micros last_time = 0;
+  std::size_t checkpoints = 0;
+  std::optional<Checkpoint> last_checkpoint;
+};
+
+// Checks the whole log (CRYPTO-FORMATS.md §5, claim C41): every checkpoint's signature
+// and origin, then every row in seq order — sequence numbers dense from 0, the canonical
+// bytes decode and name the row's own seq, id, tenant, time and action, the stored leaf
+// hash is the hash of those bytes — the root at every checkpoint size equals the signed
+// root, no checkpoint covers more events than the log holds, every stored node and the
+// head match the recomputed tree. Stops at the first problem. Errors (the Result's) are
+// only for a database that cannot be read.
+Result<VerifyOutcome> VerifyLog(store::Transaction& tx,
+                                std::span<const SignedCheckpoint> checkpoints,
+                                std::span<const std::uint8_t> public_key);
+
+}  // namespace alcove::audit
