@@ -5,8 +5,10 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "cli/commands.hpp"
+#include "cli/keys.hpp"
 #include "core/config.hpp"
 
 int main(int argc, char** argv) {
@@ -28,6 +30,12 @@ int main(int argc, char** argv) {
   serve->add_option("--http-port", http_port, "Redirect-only HTTP port (default 8080)");
   serve->add_option("--bind", bind, "Address to listen on (default 127.0.0.1)");
 
+  auto* keys = app.add_subcommand("keys", "Manage the master keys");
+  keys->require_subcommand(1);
+  auto* rotate = keys->add_subcommand(
+      "rotate", "Add a master key version, re-wrap every data key, retire the old versions");
+  rotate->add_option("--data-dir", data_dir, "Data directory made by `alcove init`")->required();
+
   CLI11_PARSE(app, argc, argv);
 
   if (init->parsed()) {
@@ -39,6 +47,28 @@ int main(int argc, char** argv) {
                "development TLS certificate for localhost in tls/.\n"
                "Start the server with: alcove serve --data-dir {}\n",
                data_dir, data_dir);
+    return 0;
+  }
+
+  if (rotate->parsed()) {
+    const auto env = alcove::ProcessEnvironment();
+    auto config = alcove::LoadConfig(data_dir, env);
+    if (!config) {
+      fmt::print(stderr, "alcove keys rotate: {}\n", config.error().internal);
+      return 2;
+    }
+    auto report = alcove::cli::RotateMasterKeys(*config, env);
+    if (!report) {
+      fmt::print(stderr, "alcove keys rotate: {}\n", report.error().internal);
+      return 1;
+    }
+    fmt::print("{} master key version {}; re-wrapped {} data keys; retired versions: {}.\n"
+               "Keep backups of the old key file only as long as the database backups it "
+               "opens (docs/crypto.md).\n",
+               report->resumed ? "Finished the interrupted rotation to" : "Rotated to",
+               report->new_version, report->rewrapped,
+               report->retired.empty() ? std::string("none")
+                                       : fmt::format("{}", fmt::join(report->retired, ", ")));
     return 0;
   }
 

@@ -1,0 +1,48 @@
+#include "cli/keys.hpp"
+
+#include <algorithm>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "cli/database.hpp"
+#include "core/files.hpp"
+#include "store/migrations.hpp"
+#include "store/open_db.hpp"
+
+namespace alcove::cli {
+
+Result<crypto::RotationReport> RotateMasterKeys(const Config& config, const Environment& env) {
+  if (const auto it = env.find(std::string(kMasterKeyEnv)); it != env.end() &&
+                                                             !it->second.empty()) {
+    return Fail(ErrorCode::kFailedPrecondition,
+                fmt::format("{} is set: the master keys come from the environment, and "
+                            "`alcove keys rotate` rotates the key file only. Unset it, or "
+                            "rotate by hand as docs/crypto.md describes",
+                            kMasterKeyEnv));
+  }
+  if (auto st = CheckPrivateDirectory(config.data_dir, "data directory"); !st) {
+    return std::unexpected(st.error());
+  }
+  const auto key_file = config.InDataDir(config.keys.master_key_file);
+  if (auto versions = crypto::CheckMasterKeyFile(key_file); !versions) {
+    return std::unexpected(versions.error());
+  }
+  // Every module's migrations plus the key ring's, in case this binary's AllMigrations()
+  // does not list them yet.
+  std::vector<store::Migration> migrations = AllMigrations();
+  for (const auto& m : crypto::KeyRingMigrations()) {
+    if (std::none_of(migrations.begin(), migrations.end(),
+                     [&](const store::Migration& x) { return x.version == m.version; })) {
+      migrations.push_back(m);
+    }
+  }
+  auto db = store::OpenAndMigrate(config, migrations);
+  if (!db) {
+    return Fail(db.error().code, fmt::format("the database is unusable: {}", db.error().internal),
+                db.error().public_message);
+  }
+  return crypto::RotateMasterKey(**db, key_file);
+}
+
+}  // namespace alcove::cli

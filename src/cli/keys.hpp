@@ -1,0 +1,19 @@
+#pragma once
+
+#include "core/config.hpp"
+#include "core/error.hpp"
+#include "crypto/key_ring.hpp"
+
+namespace alcove::cli {
+
+// `alcove keys rotate`: master-key rotation on the data directory of `config`
+// (crypto::RotateMasterKey: add a version, re-wrap every data key, retire the old
+// versions). Safe while `alcove serve` runs on the same data directory and safe to
+// interrupt; running it again finishes an interrupted rotation (claim C07).
+// Errors: kFailedPrecondition when ALCOVE_MASTER_KEY is set in `env` (rotation rewrites
+// the key file; keys given in the environment are rotated by the operator, see
+// docs/crypto.md), when the data directory or key file is not private, or when a data
+// key needs a master-key version the file lacks; database errors.
+Result<crypto::RotationReport> RotateMasterKeys(const Config& config, const Environment& env);
+
+}  // namespace alcove::cli
