@@ -9,8 +9,9 @@
 
 namespace alcove::cli {
 
-// `alcove init`: creates `dir` (0700) with alcove.toml, a master key file (0600), and a
-// self-signed development certificate for localhost (tls/, key 0600). Refuses if `dir`
+// `alcove init`: creates `dir` (0700) with alcove.toml, a master key file (0600), a
+// self-signed development certificate for localhost (tls/, key 0600), and the SQLite
+// database alcove.db with every migration applied. Refuses if `dir`
 // exists. If anything fails, removes what it created, so a retry starts clean.
 Status InitDataDir(const std::filesystem::path& dir);
 

@@ -15,7 +15,8 @@ namespace alcove::cli {
 std::vector<store::Migration> AllMigrations();
 
 // Opens the configured database (SQLite in the data directory, or PostgreSQL), applies
-// AllMigrations() and checks the session role. The error's internal message says what
+// AllMigrations() — through database.migration_url (the owner role) when it is set,
+// then opens database.url (the app role) — and checks the session role. The error's internal message says what
 // is wrong and what to change.
 Result<std::unique_ptr<store::Db>> OpenDatabase(const Config& config);
 

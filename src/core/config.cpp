@@ -65,6 +65,9 @@ const std::vector<Field>& Fields() {
       {"mail", "smtp_password_env", [](Config& c) -> Ref { return &c.mail.smtp_password_env; }},
       {"database", "url", [](Config& c) -> Ref { return &c.database.url; }},
       {"database", "password_env", [](Config& c) -> Ref { return &c.database.password_env; }},
+      {"database", "migration_url", [](Config& c) -> Ref { return &c.database.migration_url; }},
+      {"database", "migration_password_env",
+       [](Config& c) -> Ref { return &c.database.migration_password_env; }},
       {"log", "level", [](Config& c) -> Ref { return &c.log.level; }},
   };
   return fields;
@@ -204,6 +207,29 @@ bool IsEnvVarName(std::string_view s) {
 
 bool StartsWith(std::string_view s, std::string_view prefix) { return s.starts_with(prefix); }
 
+// A PostgreSQL URL setting: empty, or postgresql:// without a password in it.
+Status ValidateDatabaseUrl(std::string_view name, const std::string& u) {
+  if (u.empty()) {
+    return {};
+  }
+  if (!StartsWith(u, "postgresql://") && !StartsWith(u, "postgres://")) {
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("{} must be empty (SQLite) or a postgresql:// URL", name));
+  }
+  const auto authority_start = u.find("//") + 2;
+  const auto authority = u.substr(0, u.find_first_of("/?", authority_start));
+  const auto at = authority.rfind('@');
+  const bool user_password =
+      at != std::string::npos && authority.find(':', authority_start) < at;
+  if (user_password || u.find("password=") != std::string::npos) {
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("{} must not contain a password; name the variable that holds it "
+                            "in {}password_env",
+                            name, name == "database.url" ? "database." : "database.migration_"));
+  }
+  return {};
+}
+
 // Checks values that have a shape, after all layers are applied.
 Status Validate(const Config& c) {
   auto bad = [](std::string msg) { return Fail(ErrorCode::kInvalidArgument, std::move(msg)); };
@@ -242,7 +268,8 @@ Status Validate(const Config& c) {
   }
   for (const auto& [name, value] :
        {std::pair{"mail.smtp_password_env", &c.mail.smtp_password_env},
-        std::pair{"database.password_env", &c.database.password_env}}) {
+        std::pair{"database.password_env", &c.database.password_env},
+        std::pair{"database.migration_password_env", &c.database.migration_password_env}}) {
     if (!value->empty() && !IsEnvVarName(*value)) {
       return bad(fmt::format(
           "{} names an environment variable (e.g. ALCOVE_DB_PASSWORD); put the secret in that "
@@ -250,24 +277,14 @@ Status Validate(const Config& c) {
           name));
     }
   }
-  if (!c.database.url.empty()) {
-    const auto& u = c.database.url;
-    if (!StartsWith(u, "postgresql://") && !StartsWith(u, "postgres://")) {
-      return bad("database.url must be empty (SQLite) or a postgresql:// URL");
+  for (const auto& [name, url] : {std::pair{"database.url", &c.database.url},
+                                   std::pair{"database.migration_url", &c.database.migration_url}}) {
+    if (auto st = ValidateDatabaseUrl(name, *url); !st) {
+      return st;
     }
-    const auto authority_end = u.find_first_of("/?", u.find("//") + 2);
-    const auto authority = u.substr(0, authority_end);
-    const auto at = authority.rfind('@');
-    if (at != std::string::npos && authority.find(':', u.find("//") + 2) < at) {
-      return bad(
-          "database.url must not contain a password; name the variable that holds it in "
-          "database.password_env");
-    }
-    if (u.find("password=") != std::string::npos) {
-      return bad(
-          "database.url must not contain a password; name the variable that holds it in "
-          "database.password_env");
-    }
+  }
+  if (!c.database.migration_url.empty() && c.database.url.empty()) {
+    return bad("database.migration_url needs database.url (the app role's URL) as well");
   }
   static constexpr std::string_view kLevels[] = {"trace", "debug", "info", "warn", "error"};
   if (std::find(std::begin(kLevels), std::end(kLevels), c.log.level) == std::end(kLevels)) {
@@ -334,7 +351,8 @@ Result<Config> LoadConfig(const std::filesystem::path& data_dir, const Environme
   // except the ones that settings name as holders of secrets, and the master key.
   for (const auto& [name, value] : env) {
     if (!name.starts_with("ALCOVE_") || FindEnv(name) != nullptr || name == kMasterKeyEnv ||
-        name == config.mail.smtp_password_env || name == config.database.password_env) {
+        name == config.mail.smtp_password_env || name == config.database.password_env ||
+        name == config.database.migration_password_env) {
       continue;
     }
     return Fail(ErrorCode::kInvalidArgument,

@@ -63,6 +63,11 @@ struct MailConfig {
 struct DatabaseConfig {
   std::string url;           // empty: SQLite in the data dir; postgresql://... otherwise
   std::string password_env;  // the NAME of the variable holding the password
+  // PostgreSQL only: the owner role's URL. When set, start-up applies migrations
+  // through it and then serves through `url` (the app role, which may not change the
+  // schema). Empty: migrations run through `url`.
+  std::string migration_url;
+  std::string migration_password_env;
 };
 
 struct LogConfig {

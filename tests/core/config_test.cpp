@@ -151,3 +151,32 @@ TEST_F(ConfigTest, EveryKnownKeyIsWrittenOrDocumented) {
 
 }  // namespace
 }  // namespace alcove
+
+namespace alcove {
+namespace {
+
+TEST(ConfigDatabase, MigrationUrlFollowsTheSameRulesAsUrl) {
+  testing::TempDir dir;
+  auto load = [&](const std::string& toml, Environment env = {}) {
+    std::ofstream(dir / "alcove.toml") << toml;
+    return LoadConfig(dir.path(), env);
+  };
+  auto ok = load(
+      "[database]\nurl = \"postgresql://alcove_app@db/alcove\"\n"
+      "migration_url = \"postgresql://alcove_owner@db/alcove\"\n"
+      "migration_password_env = \"ALCOVE_DB_OWNER_PASSWORD\"\n",
+      {{"ALCOVE_DB_OWNER_PASSWORD", "x"}});
+  ASSERT_TRUE(ok) << ok.error().internal;
+  EXPECT_EQ(ok->database.migration_url, "postgresql://alcove_owner@db/alcove");
+  auto with_password = load(
+      "[database]\nurl = \"postgresql://alcove_app@db/alcove\"\n"
+      "migration_url = \"postgresql://alcove_owner:pw@db/alcove\"\n");
+  ASSERT_FALSE(with_password);
+  EXPECT_NE(with_password.error().internal.find("database.migration_password_env"),
+            std::string::npos);
+  EXPECT_FALSE(load("[database]\nmigration_url = \"postgresql://o@db/a\"\n"));
+  EXPECT_FALSE(load("[database]\nurl = \"postgresql://a@db/a\"\nmigration_url = \"mysql://o@db/a\"\n"));
+}
+
+}  // namespace
+}  // namespace alcove
