@@ -3,7 +3,10 @@
 #include <fmt/format.h>
 #include <sodium.h>
 
+#include <algorithm>
 #include <array>
+#include <charconv>
+#include <optional>
 
 #include "crypto/random.hpp"
 
@@ -99,6 +102,58 @@ Result<std::string> PasswordHasher::Hash(const Secret<std::string>& password) {
   return std::string(out.data());
 }
 
+namespace {
+
+// The m (KiB), t and p of "$argon2id$v=19$m=19456,t=3,p=1$salt$hash", or nullopt.
+struct Argon2Params {
+  std::uint64_t m_kib = 0;
+  std::uint64_t t = 0;
+  std::uint64_t p = 0;
+};
+
+std::optional<Argon2Params> ParseArgon2Params(std::string_view stored) {
+  const auto start = stored.find("$m=");
+  if (start == std::string_view::npos) {
+    return std::nullopt;
+  }
+  std::string_view rest = stored.substr(start + 1);
+  rest = rest.substr(0, rest.find('$'));
+  Argon2Params out;
+  for (auto [key, target] : {std::pair{std::string_view("m="), &out.m_kib},
+                             std::pair{std::string_view("t="), &out.t},
+                             std::pair{std::string_view("p="), &out.p}}) {
+    if (!rest.starts_with(key)) {
+      return std::nullopt;
+    }
+    rest.remove_prefix(key.size());
+    const auto end = rest.find(',');
+    const auto digits = rest.substr(0, end);
+    const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), *target);
+    if (ec != std::errc{} || ptr != digits.data() + digits.size()) {
+      return std::nullopt;
+    }
+    rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 1);
+  }
+  return out;
+}
+
+}  // namespace
+
+Status PasswordHasher::CheckStoredCost(std::string_view stored) const {
+  // A stored string carries its own cost. One planted by someone with write access to
+  // the database must not make a single Verify allocate past what the pool budgets
+  // for, so costs far above ours are refused instead of computed.
+  const auto params = ParseArgon2Params(stored);
+  const std::uint64_t max_mem = std::max<std::uint64_t>(4 * options_.memlimit, 256u << 20);
+  const std::uint64_t max_ops = 4 * options_.opslimit;
+  if (!params || params->p != 1 || params->m_kib * 1024 > max_mem || params->t > max_ops) {
+    return Fail(ErrorCode::kFailedPrecondition,
+                "stored password hash has parameters outside the accepted range",
+                "Sign-in is not possible with this password right now.");
+  }
+  return {};
+}
+
 Result<bool> PasswordHasher::Verify(const Secret<std::string>& password, std::string_view stored) {
   if (auto st = CheckInput(password); !st) {
     return std::unexpected(st.error());
@@ -107,6 +162,9 @@ Result<bool> PasswordHasher::Verify(const Secret<std::string>& password, std::st
   // never matches, and the NUL-terminated copy below stays bounded.
   if (!stored.starts_with("$argon2id$") || stored.size() >= crypto_pwhash_STRBYTES) {
     return false;
+  }
+  if (auto st = CheckStoredCost(stored); !st) {
+    return std::unexpected(st.error());
   }
   if (!Acquire()) {
     return Busy();

@@ -61,7 +61,10 @@ class PasswordHasher {
   Result<std::string> Hash(const Secret<std::string>& password);
 
   // True if `password` matches `stored`, false if not (or if `stored` is not an Argon2id
-  // string). Errors: kInvalidArgument (input too long), kResourceExhausted (pool busy).
+  // string). Errors: kInvalidArgument (input too long), kResourceExhausted (pool busy),
+  // kFailedPrecondition when `stored` asks for more than 4x our memory (at least
+  // 256 MiB) or 4x our passes, or p != 1: such a string is refused, never computed,
+  // so a hash planted in the database cannot exhaust memory.
   Result<bool> Verify(const Secret<std::string>& password, std::string_view stored);
 
   // True if `stored` was made with other parameters than this hasher's (or is not an
@@ -76,6 +79,8 @@ class PasswordHasher {
 
  private:
   explicit PasswordHasher(PasswordHasherOptions options) : options_(std::move(options)) {}
+
+  Status CheckStoredCost(std::string_view stored) const;
 
   // Waits for a slot (up to max_wait); false if none came free.
   bool Acquire();

@@ -179,5 +179,35 @@ TEST(PasswordHasher, NeverRunsMoreThanThePoolSize) {
   EXPECT_EQ(self->in_flight(), 0u);
 }
 
+// claim: C25
+TEST(PasswordHasher, RefusesAPlantedHashThatAsksForExcessiveMemoryWithoutComputingIt) {
+  auto hasher = PasswordHasher::Create();
+  ASSERT_TRUE(hasher);
+  const Secret<std::string> pw(std::string("correct horse battery staple"));
+  auto good = (*hasher)->Hash(pw);
+  ASSERT_TRUE(good);
+  // The same string with m raised to 4 GiB: must be refused, not run.
+  std::string planted = *good;
+  const auto m = planted.find("m=");
+  const auto comma = planted.find(',', m);
+  planted.replace(m, comma - m, "m=4194304");
+  auto r = (*hasher)->Verify(pw, planted);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_EQ((*hasher)->in_flight(), 0u);
+  // Parallelism other than 1 and absurd pass counts are refused the same way.
+  std::string parallel = *good;
+  parallel.replace(parallel.find("p=1"), 3, "p=8");
+  EXPECT_FALSE((*hasher)->Verify(pw, parallel));
+  std::string passes = *good;
+  const auto t = passes.find("t=");
+  passes.replace(t, passes.find(',', t) - t, "t=1000");
+  EXPECT_FALSE((*hasher)->Verify(pw, passes));
+  // The genuine string still verifies.
+  auto ok = (*hasher)->Verify(pw, *good);
+  ASSERT_TRUE(ok);
+  EXPECT_TRUE(*ok);
+}
+
 }  // namespace
 }  // namespace alcove::crypto
