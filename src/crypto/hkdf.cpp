@@ -26,6 +26,19 @@ struct MacCtxFree {
 
 const char* DigestName(HkdfHash hash) { return hash == HkdfHash::kSha256 ? "SHA256" : "SHA512"; }
 
+// Fetching an algorithm from OpenSSL's providers is far slower than using it, so each is
+// fetched once and shared (fetched objects are immutable and thread-safe; contexts are
+// made per call).
+EVP_KDF* HkdfAlgorithm() {
+  static const std::unique_ptr<EVP_KDF, KdfFree> kdf(EVP_KDF_fetch(nullptr, "HKDF", nullptr));
+  return kdf.get();
+}
+
+EVP_MAC* HmacAlgorithm() {
+  static const std::unique_ptr<EVP_MAC, MacFree> mac(EVP_MAC_fetch(nullptr, "HMAC", nullptr));
+  return mac.get();
+}
+
 // OpenSSL's OSSL_PARAM builders take non-const pointers to octet strings they only read.
 void* Mutable(std::span<const std::uint8_t> s) {
   return const_cast<std::uint8_t*>(s.data());  // NOLINT: read-only use by OpenSSL
@@ -37,11 +50,11 @@ Status Derive(HkdfHash hash, int mode, std::span<const std::uint8_t> key,
   if (out.empty() || out.size() > HkdfMaxOutput(hash)) {
     return Fail(ErrorCode::kInvalidArgument, "HKDF output length out of range");
   }
-  std::unique_ptr<EVP_KDF, KdfFree> kdf(EVP_KDF_fetch(nullptr, "HKDF", nullptr));
-  if (!kdf) {
+  EVP_KDF* kdf = HkdfAlgorithm();
+  if (kdf == nullptr) {
     return Fail(ErrorCode::kInternal, "OpenSSL has no HKDF");
   }
-  std::unique_ptr<EVP_KDF_CTX, KdfCtxFree> ctx(EVP_KDF_CTX_new(kdf.get()));
+  std::unique_ptr<EVP_KDF_CTX, KdfCtxFree> ctx(EVP_KDF_CTX_new(kdf));
   if (!ctx) {
     return Fail(ErrorCode::kInternal, "OpenSSL HKDF context allocation failed");
   }
@@ -93,11 +106,11 @@ Status HkdfExpand(HkdfHash hash, std::span<const std::uint8_t> prk,
 
 Result<HmacSha256Tag> HmacSha256(std::span<const std::uint8_t> key,
                                  std::span<const std::uint8_t> data) {
-  std::unique_ptr<EVP_MAC, MacFree> mac(EVP_MAC_fetch(nullptr, "HMAC", nullptr));
-  if (!mac) {
+  EVP_MAC* mac = HmacAlgorithm();
+  if (mac == nullptr) {
     return Fail(ErrorCode::kInternal, "OpenSSL has no HMAC");
   }
-  std::unique_ptr<EVP_MAC_CTX, MacCtxFree> ctx(EVP_MAC_CTX_new(mac.get()));
+  std::unique_ptr<EVP_MAC_CTX, MacCtxFree> ctx(EVP_MAC_CTX_new(mac));
   if (!ctx) {
     return Fail(ErrorCode::kInternal, "OpenSSL HMAC context allocation failed");
   }

@@ -466,6 +466,11 @@ Result<KeyRing::KeyHandle> KeyRing::AcquireSealKey(TenantId tenant, KeyId family
                                   .loaded_at = now,
                                   .last_used = now});
       c = cache_.find(key_id);
+      if (c == cache_.end()) {
+        // Caching is off (capacity 0): the rest of the reservation is given up, which
+        // only over-counts.
+        return KeyHandle{key_id, tenant, family, key};
+      }
     }
     if (auto old = sealing_.find(family); old != sealing_.end() && old->second != key_id) {
       if (auto o = cache_.find(old->second); o != cache_.end()) {

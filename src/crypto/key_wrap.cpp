@@ -1,10 +1,12 @@
 #include "crypto/key_wrap.hpp"
 
+#include <array>
 #include <climits>
 #include <memory>
 #include <string>
 
 #include <openssl/evp.h>
+#include <sodium.h>
 
 #include "crypto/hkdf.hpp"
 
@@ -15,6 +17,18 @@ struct CtxFree {
   void operator()(EVP_CIPHER_CTX* c) const { EVP_CIPHER_CTX_free(c); }
 };
 using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, CtxFree>;
+
+struct CipherFree {
+  void operator()(EVP_CIPHER* c) const { EVP_CIPHER_free(c); }
+};
+
+// Fetched once: an implicit fetch on every Init costs more than sealing a small field.
+// Fetched algorithms are immutable and thread-safe.
+const EVP_CIPHER* Algorithm() {
+  static const std::unique_ptr<EVP_CIPHER, CipherFree> cipher(
+      EVP_CIPHER_fetch(nullptr, "AES-256-WRAP-PAD", nullptr));
+  return cipher.get();
+}
 
 constexpr std::string_view kKekLabel = "alcove/kek/v1";
 
@@ -41,7 +55,7 @@ Result<std::vector<std::uint8_t>> KwpWrap(std::span<const std::uint8_t> kek,
   std::vector<std::uint8_t> out((key_data.size() + 7) / 8 * 8 + 8);
   int len = 0;
   int fin = 0;
-  if (EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_wrap_pad(), nullptr, kek.data(), nullptr) != 1 ||
+  if (EVP_EncryptInit_ex(ctx.get(), Algorithm(), nullptr, kek.data(), nullptr) != 1 ||
       EVP_EncryptUpdate(ctx.get(), out.data(), &len, key_data.data(),
                         static_cast<int>(key_data.size())) != 1 ||
       EVP_EncryptFinal_ex(ctx.get(), out.data() + len, &fin) != 1 ||
@@ -66,7 +80,7 @@ Result<SecureBuffer> KwpUnwrap(std::span<const std::uint8_t> kek,
   SecureBuffer out(wrapped.size());
   int len = 0;
   int fin = 0;
-  if (EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_wrap_pad(), nullptr, kek.data(), nullptr) != 1 ||
+  if (EVP_DecryptInit_ex(ctx.get(), Algorithm(), nullptr, kek.data(), nullptr) != 1 ||
       EVP_DecryptUpdate(ctx.get(), out.data(), &len, wrapped.data(),
                         static_cast<int>(wrapped.size())) != 1 ||
       len <= 0 || EVP_DecryptFinal_ex(ctx.get(), out.data() + len, &fin) != 1) {
@@ -76,11 +90,21 @@ Result<SecureBuffer> KwpUnwrap(std::span<const std::uint8_t> kek,
   if (n == 0 || n > wrapped.size() - 8) {
     return UnwrapFailed();
   }
-  return SecureBuffer::CopyOf(out.span().first(n));
+  out.Truncate(n);
+  return out;
 }
 
-Result<SecureBuffer> DeriveDekWrappingKey(std::span<const std::uint8_t> master_key,
-                                          std::string_view dek_id, std::string_view purpose) {
+namespace {
+
+// A derived wrapping key that lives for one wrap or unwrap: on the stack (a locked
+// allocation costs several system calls), wiped when it goes out of scope.
+struct EphemeralKek {
+  std::array<std::uint8_t, kKwpKeySize> bytes{};
+  ~EphemeralKek() { sodium_memzero(bytes.data(), bytes.size()); }
+};
+
+Status DeriveInto(std::span<const std::uint8_t> master_key, std::string_view dek_id,
+                  std::string_view purpose, std::span<std::uint8_t> out) {
   if (dek_id.find('\0') != std::string_view::npos ||
       purpose.find('\0') != std::string_view::npos) {
     return Fail(ErrorCode::kInvalidArgument, "a DEK id or purpose may not contain NUL");
@@ -90,11 +114,17 @@ Result<SecureBuffer> DeriveDekWrappingKey(std::span<const std::uint8_t> master_k
   info.append(kKekLabel).push_back('\0');
   info.append(dek_id).push_back('\0');
   info.append(purpose);
-  SecureBuffer kek(kKwpKeySize);
   const std::span<const std::uint8_t> info_bytes(
       reinterpret_cast<const std::uint8_t*>(info.data()), info.size());
-  if (auto st = HkdfExtractExpand(HkdfHash::kSha256, master_key, {}, info_bytes, kek.span());
-      !st) {
+  return HkdfExtractExpand(HkdfHash::kSha256, master_key, {}, info_bytes, out);
+}
+
+}  // namespace
+
+Result<SecureBuffer> DeriveDekWrappingKey(std::span<const std::uint8_t> master_key,
+                                          std::string_view dek_id, std::string_view purpose) {
+  SecureBuffer kek(kKwpKeySize);
+  if (auto st = DeriveInto(master_key, dek_id, purpose, kek.span()); !st) {
     return std::unexpected(st.error());
   }
   return kek;
@@ -107,11 +137,11 @@ Result<std::vector<std::uint8_t>> WrapDek(std::span<const std::uint8_t> master_k
   if (dek.size() != kDekSize) {
     return Fail(ErrorCode::kInvalidArgument, "a DEK is 32 bytes");
   }
-  auto kek = DeriveDekWrappingKey(master_key, dek_id, purpose);
-  if (!kek) {
-    return std::unexpected(kek.error());
+  EphemeralKek kek;
+  if (auto st = DeriveInto(master_key, dek_id, purpose, kek.bytes); !st) {
+    return std::unexpected(st.error());
   }
-  auto wrapped = KwpWrap(kek->span(), dek);
+  auto wrapped = KwpWrap(kek.bytes, dek);
   if (!wrapped) {
     return std::unexpected(wrapped.error());
   }
@@ -142,11 +172,11 @@ Result<SecureBuffer> UnwrapDek(std::span<const std::uint8_t> master_key,
   if (!WrappedDekMasterVersion(row)) {
     return UnwrapFailed();
   }
-  auto kek = DeriveDekWrappingKey(master_key, dek_id, purpose);
-  if (!kek) {
+  EphemeralKek kek;
+  if (!DeriveInto(master_key, dek_id, purpose, kek.bytes)) {
     return UnwrapFailed();
   }
-  auto dek = KwpUnwrap(kek->span(), row.subspan(5));
+  auto dek = KwpUnwrap(kek.bytes, row.subspan(5));
   if (!dek || dek->size() != kDekSize) {
     return UnwrapFailed();
   }

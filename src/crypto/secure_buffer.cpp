@@ -30,6 +30,14 @@ SecureBuffer SecureBuffer::CopyOf(std::span<const std::uint8_t> bytes) {
   return b;
 }
 
+void SecureBuffer::Truncate(std::size_t n) {
+  if (n >= size_) {
+    return;
+  }
+  sodium_memzero(data_ + n, size_ - n);
+  size_ = n;
+}
+
 SecureBuffer::SecureBuffer(SecureBuffer&& other) noexcept
     : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)) {}
 

@@ -36,6 +36,10 @@ class SecureBuffer {
   std::size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
   std::span<std::uint8_t> span() { return {data_, size_}; }
+  // Wipes the bytes from `n` on and makes the buffer `n` bytes long (n <= size()); the
+  // memory stays allocated until release. For outputs whose length is known only after
+  // they were written, without a second locked allocation.
+  void Truncate(std::size_t n);
   std::span<const std::uint8_t> span() const { return {data_, size_}; }
 
   template <typename CharT, typename Traits>
