@@ -242,14 +242,11 @@ bool VerifyInclusion(std::uint64_t index, std::uint64_t size, const Hash& leaf_h
 
 bool VerifyConsistency(std::uint64_t size1, std::uint64_t size2, const Hash& root1,
                        const Hash& root2, std::span<const Hash> proof) {
-  if (size2 < size1) {
+  if (size2 < size1 || size1 == 0) {
     return false;
   }
   if (size1 == size2) {
     return proof.empty() && root1 == root2;
-  }
-  if (size1 == 0) {
-    return proof.empty();
   }
   if (proof.empty()) {
     return false;

@@ -82,8 +82,9 @@ Result<std::vector<Hash>> ConsistencyProof(std::uint64_t size1, std::uint64_t si
 bool VerifyInclusion(std::uint64_t index, std::uint64_t size, const Hash& leaf_hash,
                      std::span<const Hash> proof, const Hash& root);
 
-// RFC 9162 §2.1.4.2, with the edge cases of transparency-dev/merkle: size1 == size2
-// needs an empty proof and equal roots; size1 == 0 needs an empty proof.
+// RFC 9162 §2.1.4.2: true iff `proof` shows the tree of size2 leaves with `root2` extends
+// the tree of size1 leaves with `root1`. size1 == size2 needs an empty proof and equal
+// roots; size1 == 0 is always refused (nothing to prove; the vectors' wantErr cases).
 bool VerifyConsistency(std::uint64_t size1, std::uint64_t size2, const Hash& root1,
                        const Hash& root2, std::span<const Hash> proof);
 

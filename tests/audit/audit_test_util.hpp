@@ -1,0 +1,94 @@
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "audit/event.hpp"
+#include "audit/log.hpp"
+#include "store/db.hpp"
+#include "store/ids.hpp"
+#include "store/migrations.hpp"
+#include "store/postgres/postgres_db.hpp"
+#include "store/sqlite/sqlite_db.hpp"
+#include "support/pg_test_env.hpp"
+#include "support/temp_dir.hpp"
+
+namespace alcove::audit::testing {
+
+// A table the tests change next to their audit events (an audited change).
+inline constexpr store::Migration kTestTable{
+    1000, "audit_test_changes",
+    "CREATE TABLE audit_test_changes (id INTEGER PRIMARY KEY, tenant_id INTEGER NOT NULL) STRICT",
+    "CREATE TABLE audit_test_changes (id BIGINT PRIMARY KEY, tenant_id BIGINT NOT NULL)"};
+
+inline std::vector<store::Migration> TestMigrations() {
+  std::vector<store::Migration> all;
+  for (const auto& list : {store::StoreMigrations(), AuditMigrations()}) {
+    all.insert(all.end(), list.begin(), list.end());
+  }
+  all.push_back(kTestTable);
+  return all;
+}
+
+inline Event MakeEvent(store::TenantId tenant, int i, Action action = Action::kSessionLogCreated) {
+  Event e;
+  e.actor = *Actor::Account("acct" + std::to_string(tenant));
+  e.tenant = tenant;
+  e.action = action;
+  e.object_type = "session_log";
+  e.object_id = store::NewId();
+  e.time = 1'795'000'000'000'000 + i;
+  e.client_ip = "127.0.0.1";
+  e.user_agent_digest = UserAgentDigest("test-agent");
+  EXPECT_TRUE(e.details.SetInt("n", i));
+  return e;
+}
+
+// A migrated database on one engine: `app` is what the server uses; `owner` runs DDL
+// (the same object on SQLite). PostgreSQL needs the test cluster (pg_test_env.hpp).
+struct TestDb {
+  std::unique_ptr<alcove::testing::TempDir> dir;
+  std::unique_ptr<alcove::testing::PgTestSchema> schema;
+  std::unique_ptr<store::Db> app;
+  std::unique_ptr<store::Db> owner_db;  // PostgreSQL only
+  store::Db& owner() { return owner_db ? *owner_db : *app; }
+};
+
+inline std::unique_ptr<store::Db> OpenPg(const std::string& url, std::size_t pool) {
+  store::PostgresOptions o;
+  o.url = url;
+  o.max_connections = pool;
+  auto db = store::OpenPostgres(o);
+  EXPECT_TRUE(db) << (db ? "" : db.error().internal);
+  return db ? std::move(*db) : nullptr;
+}
+
+inline std::unique_ptr<TestDb> OpenSqliteTestDb() {
+  auto t = std::make_unique<TestDb>();
+  t->dir = std::make_unique<alcove::testing::TempDir>();
+  auto db = store::OpenSqlite(t->dir->path() / "alcove.db");
+  EXPECT_TRUE(db);
+  t->app = std::move(*db);
+  const auto all = TestMigrations();
+  EXPECT_TRUE(store::ApplyMigrations(*t->app, all));
+  return t;
+}
+
+inline std::unique_ptr<TestDb> OpenPgTestDb(const alcove::testing::PgUrls& urls) {
+  auto t = std::make_unique<TestDb>();
+  t->schema = std::make_unique<alcove::testing::PgTestSchema>(urls);
+  t->owner_db = OpenPg(t->schema->OwnerUrl(), 2);
+  if (!t->owner_db) {
+    return nullptr;
+  }
+  const auto all = TestMigrations();
+  auto st = store::ApplyMigrations(*t->owner_db, all);
+  EXPECT_TRUE(st) << (st ? "" : st.error().internal);
+  t->app = OpenPg(t->schema->AppUrl(), 8);
+  return t->app ? std::move(t) : nullptr;
+}
+
+}  // namespace alcove::audit::testing
