@@ -6,6 +6,7 @@
 
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -14,6 +15,8 @@
 #include "crypto/field_cipher.hpp"
 #include "crypto/key_ring_test_env.hpp"
 #include "crypto/key_wrap.hpp"
+#include "store/postgres/postgres_db.hpp"
+#include "support/pg_test_env.hpp"
 
 namespace alcove::crypto {
 namespace {
@@ -270,6 +273,138 @@ TEST(KeyRing, OpenFromConfigPrefersTheEnvironment) {
   EXPECT_FALSE(FieldCipher(**from_file, *key).Open(*sealed, At("a")));
   EXPECT_FALSE(KeyRing::OpenFromConfig(env.db(), config, {{"ALCOVE_MASTER_KEY", "short"}},
                                        env.clock()));
+}
+
+}  // namespace
+}  // namespace alcove::crypto
+
+namespace alcove::crypto {
+namespace {
+
+TEST(KeyRing, WorksWithTheCacheTurnedOff) {
+  KeyRingOptions options;
+  options.cache_capacity = 0;
+  KeyRingTestEnv env(options);
+  auto key = env.ring().CreateDek(kTenant, "client");
+  ASSERT_TRUE(key);
+  const FieldCipher cipher(env.ring(), *key);
+  for (int i = 0; i < 3; ++i) {
+    auto s = cipher.Seal("x", At("a"));
+    ASSERT_TRUE(s);
+    auto o = cipher.Open(*s, At("a"));
+    ASSERT_TRUE(o);
+    EXPECT_EQ(o->reveal(), "x");
+  }
+  EXPECT_EQ(env.ring().cached_keys(), 0u);
+}
+
+TEST(KeyRing, SealsFromManyThreadsAtOnce) {
+  KeyRingOptions options;
+  options.seal_limit = 50;
+  options.seal_reservation = 8;
+  KeyRingTestEnv env(options);
+  auto key = env.ring().CreateDek(kTenant, "client");
+  ASSERT_TRUE(key);
+  std::vector<std::vector<std::vector<std::uint8_t>>> sealed(4);
+  std::vector<std::thread> threads;
+  for (std::size_t t = 0; t < sealed.size(); ++t) {
+    threads.emplace_back([&, t] {
+      const FieldCipher cipher(env.ring(), *key);
+      for (int i = 0; i < 40; ++i) {
+        auto s = cipher.Seal("t" + std::to_string(t), At("r"));
+        if (s) {
+          sealed[t].push_back(*s);
+        }
+      }
+    });
+  }
+  for (auto& th : threads) {
+    th.join();
+  }
+  const FieldCipher cipher(env.ring(), *key);
+  for (std::size_t t = 0; t < sealed.size(); ++t) {
+    ASSERT_EQ(sealed[t].size(), 40u);
+    for (const auto& s : sealed[t]) {
+      auto o = cipher.Open(s, At("r"));
+      ASSERT_TRUE(o);
+      EXPECT_EQ(o->reveal(), "t" + std::to_string(t));
+    }
+  }
+  const store::Value p[] = {std::int64_t{*key}};
+  std::int64_t counted = 0;
+  for (const auto& r : Query(env.db(), "SELECT seal_count FROM data_keys WHERE family = $1", p)) {
+    EXPECT_LE(r.Int(0), 50);
+    counted += r.Int(0);
+  }
+  EXPECT_GE(counted, 160);
+}
+
+// The same life cycle on PostgreSQL, as the app role (no superuser, row-level security
+// in force): the key ring's SQL and the rotation's locking run on both engines.
+TEST(KeyRing, LifeCycleAndRotationOnPostgresAsTheAppRole) {
+  ALCOVE_REQUIRE_PG(urls);
+  alcove::testing::PgTestSchema schema(urls);
+  {
+    store::PostgresOptions o;
+    o.url = schema.OwnerUrl();
+    auto owner = store::OpenPostgres(o);
+    ASSERT_TRUE(owner) << owner.error().internal;
+    const auto migrations = testing::KeyRingTestMigrations();
+    auto st = store::ApplyMigrations(**owner, migrations);
+    ASSERT_TRUE(st) << st.error().internal;
+  }
+  store::PostgresOptions o;
+  o.url = schema.AppUrl();
+  auto db = store::OpenPostgres(o);
+  ASSERT_TRUE(db) << db.error().internal;
+  alcove::testing::TempDir dir;
+  ASSERT_TRUE(CreateMasterKeyFile(dir / "master.key"));
+  FakeClock clock(1'800'000'000'000'000);
+  KeyRingOptions options;
+  options.seal_limit = 6;
+  options.seal_reservation = 2;
+  auto ring = KeyRing::OpenWithKeyFile(**db, dir / "master.key", clock, options);
+  ASSERT_TRUE(ring) << ring.error().internal;
+  auto key = (*ring)->CreateDek(kTenant, "client");
+  ASSERT_TRUE(key) << key.error().internal;
+  const FieldCipher cipher(**ring, *key);
+  std::vector<std::vector<std::uint8_t>> sealed;
+  for (int i = 0; i < 10; ++i) {
+    auto s = cipher.Seal("pg " + std::to_string(i), At("r"));
+    ASSERT_TRUE(s) << s.error().internal;
+    sealed.push_back(*s);
+  }
+  auto hash = (*ring)->KeyedHash("email-lookup", AsBytes("ada@example.org"));
+  ASSERT_TRUE(hash) << hash.error().internal;
+
+  auto report = RotateMasterKey(**db, dir / "master.key");
+  ASSERT_TRUE(report) << report.error().internal;
+  EXPECT_EQ(report->new_version, 2u);
+  EXPECT_EQ(CheckMasterKeyFile(dir / "master.key").value_or(std::vector<std::uint32_t>{}),
+            std::vector<std::uint32_t>{2});
+  auto fresh = KeyRing::OpenWithKeyFile(**db, dir / "master.key", clock, options);
+  ASSERT_TRUE(fresh);
+  for (std::size_t i = 0; i < sealed.size(); ++i) {
+    auto opened = FieldCipher(**fresh, *key).Open(sealed[i], At("r"));
+    ASSERT_TRUE(opened) << i;
+    EXPECT_EQ(opened->reveal(), "pg " + std::to_string(i));
+  }
+  auto hash_after = (*fresh)->KeyedHash("email-lookup", AsBytes("ada@example.org"));
+  ASSERT_TRUE(hash_after);
+  EXPECT_EQ(*hash, *hash_after);
+  // The ring that was running during the rotation creates new DEKs under version 2.
+  ASSERT_TRUE((*ring)->CreateDek(kTenant, "client"));
+  auto counts = CountDeksByMasterVersion(**db);
+  ASSERT_TRUE(counts);
+  ASSERT_EQ(counts->size(), 1u);
+  EXPECT_EQ(counts->at(0).first, 2u);
+
+  ASSERT_TRUE((*fresh)->DestroyDek(kTenant, *key));
+  EXPECT_FALSE(FieldCipher(**fresh, *key).Open(sealed[0], At("r")));
+  // The other process forgets it once its cache entry expires.
+  clock.Advance(301 * kMicrosPerSecond);
+  (*ring)->PurgeExpired();
+  EXPECT_FALSE(FieldCipher(**ring, *key).Open(sealed[0], At("r")));
 }
 
 }  // namespace
