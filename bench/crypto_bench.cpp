@@ -38,12 +38,11 @@ class BenchRing {
     for (const auto& list : {store::StoreMigrations(), KeyRingMigrations()}) {
       migrations.insert(migrations.end(), list.begin(), list.end());
     }
-    if (!store::ApplyMigrations(*db_, migrations) ||
-        !CreateMasterKeyFile(dir_ / "master.key")) {
+    if (!store::ApplyMigrations(*db_, migrations) || !CreateMasterKeyFile(dir_ / "master.key")) {
       std::abort();
     }
-    auto ring = KeyRing::OpenWithKeyFile(*db_, dir_ / "master.key", SystemClock::Instance(),
-                                         options);
+    auto ring =
+        KeyRing::OpenWithKeyFile(*db_, dir_ / "master.key", SystemClock::Instance(), options);
     if (!ring) {
       std::abort();
     }

@@ -1,9 +1,9 @@
 #include "cli/keys.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "cli/database.hpp"
 #include "core/files.hpp"
@@ -13,8 +13,8 @@
 namespace alcove::cli {
 
 Result<crypto::RotationReport> RotateMasterKeys(const Config& config, const Environment& env) {
-  if (const auto it = env.find(std::string(kMasterKeyEnv)); it != env.end() &&
-                                                             !it->second.empty()) {
+  if (const auto it = env.find(std::string(kMasterKeyEnv));
+      it != env.end() && !it->second.empty()) {
     return Fail(ErrorCode::kFailedPrecondition,
                 fmt::format("{} is set: the master keys come from the environment, and "
                             "`alcove keys rotate` rotates the key file only. Unset it, or "

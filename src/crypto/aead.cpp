@@ -1,11 +1,11 @@
 #include "crypto/aead.hpp"
 
+#include <openssl/evp.h>
+#include <sodium.h>
+
 #include <algorithm>
 #include <climits>
 #include <memory>
-
-#include <openssl/evp.h>
-#include <sodium.h>
 
 #include "crypto/random.hpp"
 
@@ -63,13 +63,11 @@ Status AesGcmSeal(std::span<const std::uint8_t> key, std::span<const std::uint8_
   };
   CipherCtx ctx(EVP_CIPHER_CTX_new());
   int len = 0;
-  if (!ctx ||
-      EVP_EncryptInit_ex(ctx.get(), Algorithm(), nullptr, key.data(), nonce.data()) != 1) {
+  if (!ctx || EVP_EncryptInit_ex(ctx.get(), Algorithm(), nullptr, key.data(), nonce.data()) != 1) {
     return internal();
   }
   if (!aad.empty() &&
-      EVP_EncryptUpdate(ctx.get(), nullptr, &len, aad.data(), static_cast<int>(aad.size())) !=
-          1) {
+      EVP_EncryptUpdate(ctx.get(), nullptr, &len, aad.data(), static_cast<int>(aad.size())) != 1) {
     return internal();
   }
   std::size_t written = 0;
@@ -111,13 +109,11 @@ Status AesGcmOpen(std::span<const std::uint8_t> key, std::span<const std::uint8_
   };
   CipherCtx ctx(EVP_CIPHER_CTX_new());
   int len = 0;
-  if (!ctx ||
-      EVP_DecryptInit_ex(ctx.get(), Algorithm(), nullptr, key.data(), nonce.data()) != 1) {
+  if (!ctx || EVP_DecryptInit_ex(ctx.get(), Algorithm(), nullptr, key.data(), nonce.data()) != 1) {
     return failed();
   }
   if (!aad.empty() &&
-      EVP_DecryptUpdate(ctx.get(), nullptr, &len, aad.data(), static_cast<int>(aad.size())) !=
-          1) {
+      EVP_DecryptUpdate(ctx.get(), nullptr, &len, aad.data(), static_cast<int>(aad.size())) != 1) {
     return failed();
   }
   std::size_t written = 0;
@@ -131,8 +127,8 @@ Status AesGcmOpen(std::span<const std::uint8_t> key, std::span<const std::uint8_
   // OpenSSL takes a non-const pointer for the expected tag but only reads it.
   std::uint8_t tag[kAesGcmTagSize];
   std::copy_n(ciphertext_and_tag.data() + ct_size, kAesGcmTagSize, tag);
-  if (EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(kAesGcmTagSize),
-                          tag) != 1) {
+  if (EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(kAesGcmTagSize), tag) !=
+      1) {
     return failed();
   }
   if (EVP_DecryptFinal_ex(ctx.get(), out.data() + written, &len) != 1) {

@@ -11,9 +11,7 @@ namespace {
 
 constexpr std::string_view kPlaceLabel = "alcove/field/v1";
 
-bool ValidName(std::string_view s) {
-  return !s.empty() && s.find('\0') == std::string_view::npos;
-}
+bool ValidName(std::string_view s) { return !s.empty() && s.find('\0') == std::string_view::npos; }
 
 void AppendName(std::vector<std::uint8_t>& out, std::string_view s) {
   out.insert(out.end(), s.begin(), s.end());
@@ -70,10 +68,9 @@ Result<std::vector<std::uint8_t>> FieldCipher::Seal(std::string_view plaintext,
   RandomBytes(nonce);
   const std::span<std::uint8_t> body(out.data() + 5 + kAesGcmNonceSize,
                                      plaintext.size() + kAesGcmTagSize);
-  if (auto st = AesGcmSeal(key->key->span(), nonce, *aad,
-                           {reinterpret_cast<const std::uint8_t*>(plaintext.data()),
-                            plaintext.size()},
-                           body);
+  if (auto st = AesGcmSeal(
+          key->key->span(), nonce, *aad,
+          {reinterpret_cast<const std::uint8_t*>(plaintext.data()), plaintext.size()}, body);
       !st) {
     return std::unexpected(st.error());
   }

@@ -1,12 +1,12 @@
 #include "crypto/hkdf.hpp"
 
-#include <memory>
-
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 #include <openssl/params.h>
 #include <sodium.h>
+
+#include <memory>
 
 namespace alcove::crypto {
 namespace {
@@ -69,12 +69,12 @@ Status Derive(HkdfHash hash, int mode, std::span<const std::uint8_t> key,
       OSSL_KDF_PARAM_KEY, key.empty() ? const_cast<std::uint8_t*>(kEmpty) : Mutable(key),
       key.size());
   if (!salt.empty()) {
-    params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, Mutable(salt),
-                                                    salt.size());
+    params[n++] =
+        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, Mutable(salt), salt.size());
   }
   if (!info.empty()) {
-    params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, Mutable(info),
-                                                    info.size());
+    params[n++] =
+        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, Mutable(info), info.size());
   }
   params[n] = OSSL_PARAM_construct_end();
   if (EVP_KDF_derive(ctx.get(), out.data(), out.size(), params) != 1) {

@@ -1,11 +1,11 @@
 #include "crypto/key_ring.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <limits>
 #include <utility>
-
-#include <fmt/format.h>
 
 #include "core/encoding.hpp"
 #include "crypto/key_wrap.hpp"
@@ -131,8 +131,9 @@ struct KeyRing::NewDek {
   SecureBuffer dek;
 };
 
-KeyRing::KeyRing(Passkey /*unused*/, store::Db& db, MasterKeys keys, std::optional<std::filesystem::path> key_file,
-                 const Clock& clock, KeyRingOptions options)
+KeyRing::KeyRing(Passkey /*unused*/, store::Db& db, MasterKeys keys,
+                 std::optional<std::filesystem::path> key_file, const Clock& clock,
+                 KeyRingOptions options)
     : db_(db),
       clock_(clock),
       options_(options),
@@ -152,18 +153,16 @@ Result<std::unique_ptr<KeyRing>> KeyRing::OpenWithKeyFile(store::Db& db,
   return std::make_unique<KeyRing>(Passkey{}, db, std::move(*keys), key_file, clock, options);
 }
 
-std::unique_ptr<KeyRing> KeyRing::OpenWithKeys(store::Db& db, MasterKeys keys,
-                                               const Clock& clock, KeyRingOptions options) {
-  return std::make_unique<KeyRing>(Passkey{}, db, std::move(keys), std::nullopt, clock,
-                                   options);
+std::unique_ptr<KeyRing> KeyRing::OpenWithKeys(store::Db& db, MasterKeys keys, const Clock& clock,
+                                               KeyRingOptions options) {
+  return std::make_unique<KeyRing>(Passkey{}, db, std::move(keys), std::nullopt, clock, options);
 }
 
 Result<std::unique_ptr<KeyRing>> KeyRing::OpenFromConfig(store::Db& db, const Config& config,
-                                                         const Environment& env,
-                                                         const Clock& clock,
+                                                         const Environment& env, const Clock& clock,
                                                          KeyRingOptions options) {
-  if (const auto it = env.find(std::string(kMasterKeyEnv)); it != env.end() &&
-                                                             !it->second.empty()) {
+  if (const auto it = env.find(std::string(kMasterKeyEnv));
+      it != env.end() && !it->second.empty()) {
     auto keys = MasterKeys::ParseEnvironmentValue(it->second);
     if (!keys) {
       return Forward(keys);
@@ -423,8 +422,8 @@ Result<KeyRing::KeyHandle> KeyRing::AcquireSealKey(TenantId tenant, KeyId family
       dek = std::move(next->dek);
     } else {
       const Value u[] = {reservation, std::int64_t{key_id}};
-      auto n = (*tx)->Execute("UPDATE data_keys SET seal_count = seal_count + $1 WHERE key_id = $2",
-                              u);
+      auto n =
+          (*tx)->Execute("UPDATE data_keys SET seal_count = seal_count + $1 WHERE key_id = $2", u);
       if (!n) {
         return Forward(n);
       }
@@ -548,8 +547,7 @@ Result<HmacSha256Tag> KeyRing::KeyedHash(std::string_view purpose,
     }
     const Value p[] = {std::string(kKeyedHashRootPurpose)};
     auto rows = (*tx)->Query(
-        "SELECT key_id FROM data_keys WHERE tenant_id = 0 AND purpose = $1 AND generation = 1",
-        p);
+        "SELECT key_id FROM data_keys WHERE tenant_id = 0 AND purpose = $1 AND generation = 1", p);
     if (!rows) {
       return Forward(rows);
     }
@@ -587,8 +585,8 @@ Result<HmacSha256Tag> KeyRing::KeyedHash(std::string_view purpose,
   info.push_back('\0');
   info.append(purpose);
   SecureBuffer key(kHmacSha256Size);
-  if (auto st = HkdfExtractExpand(HkdfHash::kSha256, handle->key->span(), {}, AsBytes(info),
-                                  key.span());
+  if (auto st =
+          HkdfExtractExpand(HkdfHash::kSha256, handle->key->span(), {}, AsBytes(info), key.span());
       !st) {
     return std::unexpected(st.error());
   }
@@ -695,8 +693,8 @@ Result<std::int64_t> RewrapDeks(store::Db& db, const MasterKeys& keys, std::uint
       auto dek = UnwrapDek(old_key, r.Text(1), r.Text(2), wrapped);
       if (!dek) {
         return Fail(ErrorCode::kFailedPrecondition,
-                    fmt::format("data key {} does not unwrap under master-key version {}",
-                                r.Int(0), *version));
+                    fmt::format("data key {} does not unwrap under master-key version {}", r.Int(0),
+                                *version));
       }
       auto rewrapped = WrapDek(target_key, target, r.Text(1), r.Text(2), dek->span());
       if (!rewrapped) {

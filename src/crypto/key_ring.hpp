@@ -86,13 +86,12 @@ class KeyRing {
                                                           const Clock& clock,
                                                           KeyRingOptions options = {});
   // A key ring with fixed master keys (never re-read).
-  static std::unique_ptr<KeyRing> OpenWithKeys(store::Db& db, MasterKeys keys,
-                                               const Clock& clock, KeyRingOptions options = {});
+  static std::unique_ptr<KeyRing> OpenWithKeys(store::Db& db, MasterKeys keys, const Clock& clock,
+                                               KeyRingOptions options = {});
   // The server's key ring: ALCOVE_MASTER_KEY from `env` when it is set (then the key
   // file is not read), else the key file config.keys.master_key_file.
   static Result<std::unique_ptr<KeyRing>> OpenFromConfig(store::Db& db, const Config& config,
-                                                         const Environment& env,
-                                                         const Clock& clock,
+                                                         const Environment& env, const Clock& clock,
                                                          KeyRingOptions options = {});
 
   KeyRing(const KeyRing&) = delete;
@@ -180,7 +179,7 @@ class KeyRing {
   mutable std::mutex mu_;  // guards everything below
   std::unordered_map<KeyId, CachedKey> cache_;
   std::unordered_map<KeyId, KeyId> sealing_;  // family -> cached key with a seal budget
-  std::uint64_t destroy_epoch_ = 0;            // bumps on every DestroyDek
+  std::uint64_t destroy_epoch_ = 0;           // bumps on every DestroyDek
   Micros last_purge_ = 0;
   KeyId keyed_hash_root_ = 0;
 };
@@ -196,8 +195,8 @@ class KeyRing {
 // Safe while servers run, and safe to interrupt: running it again finishes the job.
 struct RotationReport {
   std::uint32_t new_version = 0;
-  bool resumed = false;             // an interrupted rotation was finished
-  std::int64_t rewrapped = 0;       // DEKs re-wrapped by this run
+  bool resumed = false;        // an interrupted rotation was finished
+  std::int64_t rewrapped = 0;  // DEKs re-wrapped by this run
   std::vector<std::uint32_t> retired;
 };
 Result<RotationReport> RotateMasterKey(store::Db& db, const std::filesystem::path& key_file);
@@ -209,7 +208,6 @@ Result<std::int64_t> RewrapDeks(store::Db& db, const MasterKeys& keys, std::uint
                                 std::int64_t limit);
 
 // How many DEKs are wrapped by each master-key version (version -> count), for checks.
-Result<std::vector<std::pair<std::uint32_t, std::int64_t>>> CountDeksByMasterVersion(
-    store::Db& db);
+Result<std::vector<std::pair<std::uint32_t, std::int64_t>>> CountDeksByMasterVersion(store::Db& db);
 
 }  // namespace alcove::crypto

@@ -1,12 +1,12 @@
 #include "crypto/key_wrap.hpp"
 
+#include <openssl/evp.h>
+#include <sodium.h>
+
 #include <array>
 #include <climits>
 #include <memory>
 #include <string>
-
-#include <openssl/evp.h>
-#include <sodium.h>
 
 #include "crypto/hkdf.hpp"
 
@@ -105,8 +105,7 @@ struct EphemeralKek {
 
 Status DeriveInto(std::span<const std::uint8_t> master_key, std::string_view dek_id,
                   std::string_view purpose, std::span<std::uint8_t> out) {
-  if (dek_id.find('\0') != std::string_view::npos ||
-      purpose.find('\0') != std::string_view::npos) {
+  if (dek_id.find('\0') != std::string_view::npos || purpose.find('\0') != std::string_view::npos) {
     return Fail(ErrorCode::kInvalidArgument, "a DEK id or purpose may not contain NUL");
   }
   std::string info;
@@ -114,8 +113,8 @@ Status DeriveInto(std::span<const std::uint8_t> master_key, std::string_view dek
   info.append(kKekLabel).push_back('\0');
   info.append(dek_id).push_back('\0');
   info.append(purpose);
-  const std::span<const std::uint8_t> info_bytes(
-      reinterpret_cast<const std::uint8_t*>(info.data()), info.size());
+  const std::span<const std::uint8_t> info_bytes(reinterpret_cast<const std::uint8_t*>(info.data()),
+                                                 info.size());
   return HkdfExtractExpand(HkdfHash::kSha256, master_key, {}, info_bytes, out);
 }
 
@@ -166,9 +165,8 @@ Result<std::uint32_t> WrappedDekMasterVersion(std::span<const std::uint8_t> row)
          (std::uint32_t{row[3]} << 8) | std::uint32_t{row[4]};
 }
 
-Result<SecureBuffer> UnwrapDek(std::span<const std::uint8_t> master_key,
-                               std::string_view dek_id, std::string_view purpose,
-                               std::span<const std::uint8_t> row) {
+Result<SecureBuffer> UnwrapDek(std::span<const std::uint8_t> master_key, std::string_view dek_id,
+                               std::string_view purpose, std::span<const std::uint8_t> row) {
   if (!WrappedDekMasterVersion(row)) {
     return UnwrapFailed();
   }

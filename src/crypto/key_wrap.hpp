@@ -55,8 +55,7 @@ Result<std::uint32_t> WrappedDekMasterVersion(std::span<const std::uint8_t> row)
 // Unwraps a row made by WrapDek with the master key of the version it names (the caller
 // looks it up with WrappedDekMasterVersion). Fails (kInvalidArgument, "key unwrap
 // failed") for another dek_id or purpose, a tampered row or the wrong master key.
-Result<SecureBuffer> UnwrapDek(std::span<const std::uint8_t> master_key,
-                               std::string_view dek_id, std::string_view purpose,
-                               std::span<const std::uint8_t> row);
+Result<SecureBuffer> UnwrapDek(std::span<const std::uint8_t> master_key, std::string_view dek_id,
+                               std::string_view purpose, std::span<const std::uint8_t> row);
 
 }  // namespace alcove::crypto

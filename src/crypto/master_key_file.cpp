@@ -1,13 +1,13 @@
 #include "crypto/master_key_file.hpp"
 
-#include <charconv>
-#include <string>
-#include <string_view>
-
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sodium.h>
 #include <unistd.h>
+
+#include <charconv>
+#include <string>
+#include <string_view>
 
 #include "core/encoding.hpp"
 #include "core/files.hpp"
@@ -65,8 +65,7 @@ Result<std::vector<std::uint32_t>> CheckMasterKeyFile(const std::filesystem::pat
 
 Result<MasterKeys> MasterKeys::Parse(std::string_view text, std::string_view what) {
   auto malformed = [&](std::size_t line_no, std::string_view why) {
-    return Fail(ErrorCode::kFailedPrecondition,
-                fmt::format("{} line {}: {}", what, line_no, why));
+    return Fail(ErrorCode::kFailedPrecondition, fmt::format("{} line {}: {}", what, line_no, why));
   };
   MasterKeys out;
   bool header_seen = false;

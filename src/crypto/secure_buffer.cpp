@@ -1,10 +1,10 @@
 #include "crypto/secure_buffer.hpp"
 
+#include <sodium.h>
+
 #include <cstdlib>
 #include <cstring>
 #include <utility>
-
-#include <sodium.h>
 
 #include "crypto/random.hpp"
 

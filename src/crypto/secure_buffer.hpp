@@ -1,11 +1,11 @@
 #pragma once
 
+#include <fmt/format.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <iosfwd>
 #include <span>
-
-#include <fmt/format.h>
 
 namespace alcove::crypto {
 

@@ -1,14 +1,14 @@
 // The AES-256-GCM primitive against Project Wycheproof (CRYPTO-FORMATS.md §1).
 #include "crypto/aead.hpp"
 
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <boost/json.hpp>
-#include <gtest/gtest.h>
 
 #include "core/encoding.hpp"
 

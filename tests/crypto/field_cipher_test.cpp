@@ -1,10 +1,10 @@
 // Field ciphertexts (CRYPTO-FORMATS.md §1): format, place binding and the single error.
 #include "crypto/field_cipher.hpp"
 
+#include <gtest/gtest.h>
+
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "crypto/key_ring_test_env.hpp"
 
@@ -58,8 +58,8 @@ TEST_F(FieldCipherTest, FormatIsVersionKeyIdNonceCiphertextTag) {
   auto b = cipher.Seal("same text", NotePlace());
   ASSERT_TRUE(a && b);
   EXPECT_EQ((*a)[0], 0x01);
-  const KeyId id = (KeyId{(*a)[1]} << 24) | (KeyId{(*a)[2]} << 16) | (KeyId{(*a)[3]} << 8) |
-                   KeyId{(*a)[4]};
+  const KeyId id =
+      (KeyId{(*a)[1]} << 24) | (KeyId{(*a)[2]} << 16) | (KeyId{(*a)[3]} << 8) | KeyId{(*a)[4]};
   EXPECT_EQ(id, key_);
   // Fresh random nonces: the same plaintext never gives the same bytes.
   EXPECT_NE(std::vector<std::uint8_t>(a->begin() + 5, a->begin() + 17),
@@ -129,8 +129,8 @@ TEST_F(FieldCipherTest, WrongVersionUnknownKeyIdOrTruncationDoesNotOpen) {
   const KeyId other = key_ ^ 0x80000000u;
   unknown[1] = static_cast<std::uint8_t>(other >> 24);
   ExpectGenericFailure(cipher.Open(unknown, NotePlace()), "unknown key id");
-  for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{5}, kFieldOverhead - 1,
-                        sealed->size() - 1}) {
+  for (std::size_t n :
+       {std::size_t{0}, std::size_t{1}, std::size_t{5}, kFieldOverhead - 1, sealed->size() - 1}) {
     ExpectGenericFailure(cipher.Open(std::span(*sealed).first(n), NotePlace()),
                          "truncated to " + std::to_string(n));
   }

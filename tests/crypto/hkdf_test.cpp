@@ -1,14 +1,14 @@
 // HKDF-SHA256 and HKDF-SHA512 against Project Wycheproof.
 #include "crypto/hkdf.hpp"
 
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <boost/json.hpp>
-#include <gtest/gtest.h>
 
 #include "core/encoding.hpp"
 

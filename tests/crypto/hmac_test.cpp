@@ -1,12 +1,12 @@
 // HMAC-SHA256 against Project Wycheproof.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <boost/json.hpp>
-#include <gtest/gtest.h>
 
 #include "core/encoding.hpp"
 #include "crypto/hkdf.hpp"

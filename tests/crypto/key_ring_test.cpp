@@ -2,14 +2,13 @@
 // key sources.
 #include "crypto/key_ring.hpp"
 
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "core/encoding.hpp"
 #include "crypto/field_cipher.hpp"
@@ -244,13 +243,13 @@ TEST(MasterKeys, EnvironmentValueIsTheFileFormatOrOneBase64Key) {
   EXPECT_FALSE(MasterKeys::ParseEnvironmentValue(""));
   EXPECT_FALSE(MasterKeys::ParseEnvironmentValue(Base64Encode(std::vector<std::uint8_t>(16, 1))));
   EXPECT_FALSE(MasterKeys::ParseEnvironmentValue("not base64 at all"));
-  auto dup = MasterKeys::Parse("alcove-master-keys v1\nkey 1 " + Base64Encode(raw) + "\nkey 1 " +
-                                   Base64Encode(raw) + "\n",
-                               "test");
+  auto dup = MasterKeys::Parse(
+      "alcove-master-keys v1\nkey 1 " + Base64Encode(raw) + "\nkey 1 " + Base64Encode(raw) + "\n",
+      "test");
   EXPECT_FALSE(dup);
   // The error names the source, never the key.
-  auto bad = MasterKeys::Parse("alcove-master-keys v1\nkey 1 " + Base64Encode(raw) + "xx\n",
-                               "test");
+  auto bad =
+      MasterKeys::Parse("alcove-master-keys v1\nkey 1 " + Base64Encode(raw) + "xx\n", "test");
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().internal.find(Base64Encode(raw)), std::string::npos);
 }
@@ -271,8 +270,8 @@ TEST(KeyRing, OpenFromConfigPrefersTheEnvironment) {
   auto from_file = KeyRing::OpenFromConfig(env.db(), config, {}, env.clock());
   ASSERT_TRUE(from_file);
   EXPECT_FALSE(FieldCipher(**from_file, *key).Open(*sealed, At("a")));
-  EXPECT_FALSE(KeyRing::OpenFromConfig(env.db(), config, {{"ALCOVE_MASTER_KEY", "short"}},
-                                       env.clock()));
+  EXPECT_FALSE(
+      KeyRing::OpenFromConfig(env.db(), config, {{"ALCOVE_MASTER_KEY", "short"}}, env.clock()));
 }
 
 }  // namespace

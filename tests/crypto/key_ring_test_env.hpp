@@ -2,11 +2,11 @@
 
 // Shared set-up for the key ring, field cipher and rotation tests: a fresh SQLite
 // database with the key ring's tables, and master keys in a private key file.
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <memory>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "core/clock.hpp"
 #include "crypto/key_ring.hpp"

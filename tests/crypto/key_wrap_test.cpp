@@ -2,14 +2,14 @@
 // CRYPTO-FORMATS.md §2.
 #include "crypto/key_wrap.hpp"
 
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <boost/json.hpp>
-#include <gtest/gtest.h>
 
 #include "core/encoding.hpp"
 #include "crypto/hkdf.hpp"

@@ -1,11 +1,10 @@
 // Master-key rotation (C07): library steps and the real `alcove keys rotate`.
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <map>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "crypto/field_cipher.hpp"
 #include "crypto/key_ring.hpp"
@@ -215,9 +214,9 @@ TEST(KeysRotate, TheAlcoveBinaryRefusesAReadableKeyFileAndTheEnvironmentKey) {
   ASSERT_EQ(::chmod((dir / "master.key").c_str(), 0600), 0);
   EXPECT_EQ(FileVersions(dir / "master.key"), std::vector<std::uint32_t>{1});
 
-  run = alcove::testing::RunAlcove({"keys", "rotate", "--data-dir", dir.string()},
-                                   {{"ALCOVE_MASTER_KEY",
-                                     "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE="}});
+  run = alcove::testing::RunAlcove(
+      {"keys", "rotate", "--data-dir", dir.string()},
+      {{"ALCOVE_MASTER_KEY", "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE="}});
   EXPECT_NE(run.exit_code, 0);
   EXPECT_NE(run.err.find("ALCOVE_MASTER_KEY"), std::string::npos) << run.err;
   EXPECT_EQ(run.err.find("AQEBAQEB"), std::string::npos);
