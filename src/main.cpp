@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "cli/audit.hpp"
 #include "cli/commands.hpp"
 #include "cli/keys.hpp"
 #include "core/config.hpp"
@@ -36,7 +37,44 @@ int main(int argc, char** argv) {
       "rotate", "Add a master key version, re-wrap every data key, retire the old versions");
   rotate->add_option("--data-dir", data_dir, "Data directory made by `alcove init`")->required();
 
+  auto* audit = app.add_subcommand("audit", "Check and prove the audit log");
+  audit->require_subcommand(1);
+  auto* verify = audit->add_subcommand(
+      "verify", "Recompute the whole log and check every signed checkpoint");
+  verify->add_option("--data-dir", data_dir, "Data directory made by `alcove init`")->required();
+  std::uint64_t event_seq = 0;
+  auto* prove = audit->add_subcommand("prove", "Print a receipt proving one event is in the log");
+  prove->add_option("--data-dir", data_dir, "Data directory made by `alcove init`")->required();
+  prove->add_option("--event", event_seq, "The event's sequence number")->required();
+  std::string receipt_file;
+  std::string verifier_key;
+  auto* check = audit->add_subcommand("check", "Check a receipt offline (no database needed)");
+  check->add_option("RECEIPT_FILE", receipt_file, "A receipt made by `alcove audit prove`")
+      ->required();
+  check->add_option("--key", verifier_key, "The verifier key the practice gave you");
+  auto* export_cmd = audit->add_subcommand("export", "Write every event as JSON Lines (ids only)");
+  export_cmd->add_option("--data-dir", data_dir, "Data directory made by `alcove init`")
+      ->required();
+
   CLI11_PARSE(app, argc, argv);
+
+  if (check->parsed()) {
+    return alcove::cli::AuditCheck(receipt_file, verifier_key);
+  }
+  if (audit->parsed()) {
+    auto config = alcove::LoadConfig(data_dir, alcove::ProcessEnvironment());
+    if (!config) {
+      fmt::print(stderr, "alcove audit: {}\n", config.error().internal);
+      return 2;
+    }
+    if (verify->parsed()) {
+      return alcove::cli::AuditVerify(*config);
+    }
+    if (prove->parsed()) {
+      return alcove::cli::AuditProve(*config, event_seq);
+    }
+    return alcove::cli::AuditExport(*config);
+  }
 
   if (init->parsed()) {
     if (auto st = alcove::cli::InitDataDir(data_dir); !st) {

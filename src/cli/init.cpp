@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "audit/checkpoint_signer.hpp"
+#include "cli/audit.hpp"
 #include "cli/commands.hpp"
 #include "cli/database.hpp"
 #include "core/files.hpp"
@@ -27,10 +29,14 @@ Status CreateContents(const std::filesystem::path& dir) {
       !st) {
     return st;
   }
+  // The audit log's checkpoint signing key (audit/signing.key), kept outside the database.
+  if (auto st = audit::CreateAuditFiles(dir); !st) {
+    return st;
+  }
   // The embedded database (alcove.db), with every migration applied.
   Config config;
   config.data_dir = dir;
-  if (auto db = OpenDatabase(config); !db) {
+  if (auto db = OpenAuditedDatabase(config); !db) {
     return std::unexpected(db.error());
   }
   return {};

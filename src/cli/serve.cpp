@@ -6,6 +6,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "cli/audit.hpp"
 #include "cli/commands.hpp"
 #include "cli/database.hpp"
 #include "core/clock.hpp"
@@ -50,9 +51,15 @@ int Serve(const Config& config) {
     return 2;
   }
   // Opened and migrated before anything listens: an unusable database stops start-up.
-  auto db = OpenDatabase(config);
+  auto db = OpenAuditedDatabase(config);
   if (!db) {
     fmt::print(stderr, "alcove serve: {}\n", db.error().internal);
+    return 2;
+  }
+  // The audit log: signed checkpoints every 100 events, every 60 s, and at shutdown.
+  auto audit = AuditRuntime::Start(config, **db, SystemClock::Instance());
+  if (!audit) {
+    fmt::print(stderr, "alcove serve: {}\n", audit.error().internal);
     return 2;
   }
   web::ServerOptions so;
@@ -110,6 +117,7 @@ int Serve(const Config& config) {
   std::fflush(stdout);
 
   (*server)->Run(**app, redirect);
+  (*audit)->Stop();
   return 0;
 }
 
