@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "core/encoding.hpp"
@@ -79,6 +80,27 @@ TEST(AesKwp, PassesEveryWycheproofVectorWith256BitKeys) {
   EXPECT_EQ(valid, 25);
   EXPECT_EQ(invalid, 69);
   EXPECT_GT(other_sizes, 0);
+}
+
+// Key bytes cannot be copied, formatted or streamed by accident.
+static_assert(!std::is_copy_constructible_v<SecureBuffer>);
+static_assert(!std::is_copy_assignable_v<SecureBuffer>);
+static_assert(std::is_nothrow_move_constructible_v<SecureBuffer>);
+static_assert(!fmt::is_formattable<SecureBuffer>::value);
+
+TEST(SecureBuffer, MovesOwnershipAndTruncatesByWiping) {
+  auto a = SecureBuffer::CopyOf(std::vector<std::uint8_t>{1, 2, 3, 4});
+  const std::uint8_t* p = a.data();
+  SecureBuffer b(std::move(a));
+  EXPECT_EQ(b.data(), p);
+  EXPECT_EQ(a.size(), 0u);  // NOLINT(bugprone-use-after-move): checking the moved-from state
+  EXPECT_EQ(a.data(), nullptr);
+  b.Truncate(2);
+  ASSERT_EQ(b.size(), 2u);
+  EXPECT_EQ(b.data()[0], 1);
+  EXPECT_EQ(b.data()[1], 2);
+  EXPECT_EQ(p[2], 0);  // still our allocation: the cut-off bytes are zero
+  EXPECT_EQ(p[3], 0);
 }
 
 TEST(WrapDek, RowIsVersionByteMasterVersionAndFortyBytesOfKwp) {
