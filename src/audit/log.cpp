@@ -121,6 +121,8 @@ constexpr store::Migration kMigrations[] = {
     {200, "audit_log", kSqliteV200, kPostgresV200},
 };
 
+constexpr std::int64_t kVerifyBatch = 4096;
+
 Bytes ToBytes(std::span<const std::uint8_t> s) { return Bytes(s.begin(), s.end()); }
 
 Result<Hash> ToHash(const Bytes& b, std::string_view what) {
@@ -382,11 +384,46 @@ Result<VerifyOutcome> VerifyLog(store::Transaction& tx,
     out.last_checkpoint = cp.checkpoint;
   }
 
-  // 2. Every row in order, and the root at every checkpoint size.
+  // 2. The stored subtree nodes (which proofs rely on), loaded first so that each can be
+  // compared as soon as the recomputation completes it.
+  std::map<std::pair<std::int64_t, std::int64_t>, Hash> stored_nodes;  // (level, idx)
+  std::size_t stored_count = 0;
+  {
+    std::int64_t level_after = 0;
+    std::int64_t idx_after = -1;
+    for (;;) {
+      const Value p[] = {level_after, idx_after, kVerifyBatch};
+      auto rows = tx.Query(
+          "SELECT level, idx, hash FROM audit_nodes WHERE level > $1 OR (level = $1 AND idx > "
+          "$2) ORDER BY level, idx LIMIT $3",
+          p);
+      if (!rows) {
+        return std::unexpected(rows.error());
+      }
+      for (const auto& row : *rows) {
+        const auto level = row.Int(0);
+        const auto idx = row.Int(1);
+        auto hash = ToHash(row.Blob(2), "a node hash");
+        if (level < 1 || level > 63 || idx < 0 || !hash) {
+          return fail(std::nullopt, "audit_nodes holds a malformed row (" +
+                                        std::to_string(level) + ", " + std::to_string(idx) + ")");
+        }
+        stored_nodes.emplace(std::make_pair(level, idx), *hash);
+        ++stored_count;
+        level_after = level;
+        idx_after = idx;
+      }
+      if (static_cast<std::int64_t>(rows->size()) < kVerifyBatch) {
+        break;
+      }
+    }
+  }
+
+  // 3. Every row in order, every completed subtree, and the root at every checkpoint size.
   CompactRange range;
   std::size_t next_cp = 0;
   std::uint64_t last_good_cp_size = 0;
-  std::vector<std::vector<Hash>> nodes;  // nodes[level - 1][idx]: recomputed subtrees
+  std::size_t computed_count = 0;
   auto check_checkpoints = [&]() -> std::optional<VerifyOutcome> {
     while (next_cp < checkpoints.size() &&
            checkpoints[next_cp].checkpoint.size == range.size()) {
@@ -405,10 +442,9 @@ Result<VerifyOutcome> VerifyLog(store::Transaction& tx,
   if (auto bad = check_checkpoints()) {
     return *bad;
   }
-  constexpr std::int64_t kBatch = 4096;
   std::int64_t after = -1;
   for (;;) {
-    const Value p[] = {after, kBatch};
+    const Value p[] = {after, kVerifyBatch};
     auto rows = tx.Query(
         "SELECT seq, id, tenant_id, at, action, event, leaf_hash FROM audit_events "
         "WHERE seq > $1 ORDER BY seq LIMIT $2",
@@ -454,23 +490,30 @@ Result<VerifyOutcome> VerifyLog(store::Transaction& tx,
       std::vector<std::pair<SubtreeId, Hash>> completed;
       range.Append(leaf, &completed);
       for (const auto& [id, hash] : completed) {
-        if (nodes.size() < static_cast<std::size_t>(id.level)) {
-          nodes.resize(static_cast<std::size_t>(id.level));
+        ++computed_count;
+        const auto found = stored_nodes.find(
+            std::make_pair(std::int64_t{id.level}, static_cast<std::int64_t>(id.index)));
+        const bool present = found != stored_nodes.end();
+        if (!present || found->second != hash) {
+          const std::uint64_t first = id.index << id.level;
+          return fail(first, "the stored tree node over " +
+                                 Range(first, first + (std::uint64_t{1} << id.level)) +
+                                 (present ? " differs from" : " is missing for") +
+                                 " these events: one of them was changed");
         }
-        nodes[static_cast<std::size_t>(id.level - 1)].push_back(hash);
       }
       if (auto bad = check_checkpoints()) {
         return *bad;
       }
       after = seq;
     }
-    if (static_cast<std::int64_t>(rows->size()) < kBatch) {
+    if (static_cast<std::int64_t>(rows->size()) < kVerifyBatch) {
       break;
     }
   }
   out.events = range.size();
 
-  // 3. Truncation: a checkpoint covers more than the table holds.
+  // 4. Truncation: a checkpoint covers more than the table holds.
   if (next_cp < checkpoints.size()) {
     const auto covered = checkpoints.back().checkpoint.size;
     return fail(range.size(), "the log holds " + std::to_string(range.size()) +
@@ -480,55 +523,11 @@ Result<VerifyOutcome> VerifyLog(store::Transaction& tx,
                                   Range(range.size(), covered) + " were removed");
   }
 
-  // 4. The stored nodes and head, which proofs and appends rely on.
-  std::size_t node_count = 0;
-  {
-    std::int64_t level_after = 0;
-    std::int64_t idx_after = -1;
-    for (;;) {
-      const Value p[] = {level_after, idx_after, kBatch};
-      auto rows = tx.Query(
-          "SELECT level, idx, hash FROM audit_nodes WHERE level > $1 OR (level = $1 AND idx > "
-          "$2) ORDER BY level, idx LIMIT $3",
-          p);
-      if (!rows) {
-        return std::unexpected(rows.error());
-      }
-      for (const auto& row : *rows) {
-        const auto level = row.Int(0);
-        const auto idx = row.Int(1);
-        const bool known = level >= 1 && static_cast<std::size_t>(level) <= nodes.size() &&
-                           idx >= 0 &&
-                           static_cast<std::size_t>(idx) <
-                               nodes[static_cast<std::size_t>(level - 1)].size();
-        const Hash* h = known ? &nodes[static_cast<std::size_t>(level - 1)]
-                                      [static_cast<std::size_t>(idx)]
-                              : nullptr;
-        const Bytes& stored = row.Blob(2);
-        if (h == nullptr || !std::equal(h->begin(), h->end(), stored.begin(), stored.end())) {
-          const std::uint64_t width = std::uint64_t{1} << std::min<std::int64_t>(level, 62);
-          const auto first = static_cast<std::uint64_t>(std::max<std::int64_t>(idx, 0)) * width;
-          return fail(first, "tree node (" + std::to_string(level) + ", " + std::to_string(idx) +
-                                 ") over " + Range(first, first + width) +
-                                 " does not match the events");
-        }
-        ++node_count;
-        level_after = level;
-        idx_after = idx;
-      }
-      if (static_cast<std::int64_t>(rows->size()) < kBatch) {
-        break;
-      }
-    }
-  }
-  std::size_t expected_nodes = 0;
-  for (const auto& level : nodes) {
-    expected_nodes += level.size();
-  }
-  if (node_count != expected_nodes) {
-    return fail(std::nullopt, "audit_nodes holds " + std::to_string(node_count) +
+  // 5. Nothing stored beyond the events, and the head that appends continue from.
+  if (stored_count != computed_count) {
+    return fail(std::nullopt, "audit_nodes holds " + std::to_string(stored_count) +
                                   " subtrees; the events make " +
-                                  std::to_string(expected_nodes));
+                                  std::to_string(computed_count));
   }
   auto head = ReadHead(tx);
   if (!head) {
