@@ -112,7 +112,7 @@ CREATE TRIGGER audit_head_no_truncate BEFORE TRUNCATE ON audit_head
 CREATE TRIGGER audit_head_grows BEFORE UPDATE ON audit_head
   FOR EACH ROW EXECUTE FUNCTION audit_head_forward_only();
 REVOKE UPDATE, DELETE, TRUNCATE ON audit_events, audit_nodes FROM alcove_app;
-REVOKE DELETE, TRUNCATE ON audit_head FROM alcove_app;
+REVOKE INSERT, DELETE, TRUNCATE ON audit_head FROM alcove_app;
 GRANT SELECT, INSERT ON audit_events, audit_nodes TO alcove_app;
 GRANT SELECT, UPDATE ON audit_head TO alcove_app;
 )sql";
