@@ -2,13 +2,19 @@
 
 #include <fmt/format.h>
 
+#include "audit/log.hpp"
+#include "crypto/key_ring.hpp"
+#include "crypto/tokens.hpp"
 #include "store/open_db.hpp"
 
 namespace alcove::cli {
 
 std::vector<store::Migration> AllMigrations() {
   std::vector<store::Migration> all;
-  for (const auto& list : {store::StoreMigrations()}) {
+  // In version order of the ranges: store 1-99, key ring 100-149, tokens 150-199,
+  // audit 200-299.
+  for (const auto& list : {store::StoreMigrations(), crypto::KeyRingMigrations(),
+                           crypto::TokenMigrations(), audit::AuditMigrations()}) {
     all.insert(all.end(), list.begin(), list.end());
   }
   return all;

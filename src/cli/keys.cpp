@@ -28,19 +28,10 @@ Result<crypto::RotationReport> RotateMasterKeys(const Config& config, const Envi
   if (auto versions = crypto::CheckMasterKeyFile(key_file); !versions) {
     return std::unexpected(versions.error());
   }
-  // Every module's migrations plus the key ring's, in case this binary's AllMigrations()
-  // does not list them yet.
-  std::vector<store::Migration> migrations = AllMigrations();
-  for (const auto& m : crypto::KeyRingMigrations()) {
-    if (std::none_of(migrations.begin(), migrations.end(),
-                     [&](const store::Migration& x) { return x.version == m.version; })) {
-      migrations.push_back(m);
-    }
-  }
-  auto db = store::OpenAndMigrate(config, migrations);
+  // Opened as `serve` opens it (migrations through the owner role when configured).
+  auto db = OpenDatabase(config);
   if (!db) {
-    return Fail(db.error().code, fmt::format("the database is unusable: {}", db.error().internal),
-                db.error().public_message);
+    return std::unexpected(db.error());
   }
   return crypto::RotateMasterKey(**db, key_file);
 }

@@ -8,6 +8,7 @@
 #include <memory>
 #include <vector>
 
+#include "cli/database.hpp"
 #include "core/clock.hpp"
 #include "crypto/key_ring.hpp"
 #include "crypto/master_key_file.hpp"
@@ -17,13 +18,9 @@
 
 namespace alcove::crypto::testing {
 
-inline std::vector<store::Migration> KeyRingTestMigrations() {
-  std::vector<store::Migration> all;
-  for (const auto& list : {store::StoreMigrations(), KeyRingMigrations()}) {
-    all.insert(all.end(), list.begin(), list.end());
-  }
-  return all;
-}
+// Every module's migrations, as the server applies them: a database made here and one
+// made by `alcove init` have the same schema.
+inline std::vector<store::Migration> KeyRingTestMigrations() { return cli::AllMigrations(); }
 
 inline std::unique_ptr<store::Db> OpenTestDb(const std::filesystem::path& path) {
   auto db = store::OpenSqlite(path);

@@ -163,6 +163,16 @@ TEST(Serve, SigtermStopsCleanlyWithExitZeroEvenWithIdleConnections) {
   EXPECT_TRUE(idle.WaitForClose(5000));
 }
 
+// claim: C07
+TEST(Serve, C07_StartsOnADataDirectoryWhoseKeysWereRotated) {
+  ServerProcess server({.prepare = [](const std::filesystem::path& d) {
+    const auto r = RunAlcove({"keys", "rotate", "--data-dir", d.string()});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }});
+  ASSERT_TRUE(server.started()) << server.Stderr();
+  EXPECT_EQ(Fetch(server.origin() + "/healthz", {.ca_file = server.certificate()}).status, 200);
+}
+
 TEST(Serve, SigtermLetsARequestInFlightFinishThenExitsZero) {
   ServerProcess server;
   ASSERT_TRUE(server.started());
