@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,13 @@ class AuditRuntime {
                                                      const Clock& clock);
   ~AuditRuntime();
   const audit::Log& log() const { return log_; }
+  // The latest signed checkpoint and the verifier key, for receipts (audit::ProofFor).
+  std::optional<audit::SignedCheckpoint> LatestCheckpoint() const {
+    return checkpointer_->Latest();
+  }
+  std::string VerifierKey() const {
+    return audit::VerifierKey(audit::kCheckpointKeyName, key_->public_key());
+  }
   // Stops the checkpointer after writing a last checkpoint (shutdown).
   void Stop();
 
