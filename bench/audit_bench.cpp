@@ -53,8 +53,8 @@ struct BenchDb {
 
 std::unique_ptr<BenchDb> OpenBenchDb(const std::string& name) {
   auto b = std::make_unique<BenchDb>();
-  b->dir = std::filesystem::temp_directory_path() / ("alcove-audit-bench-" + name + "-" +
-                                                     store::NewId());
+  b->dir = std::filesystem::temp_directory_path() /
+           ("alcove-audit-bench-" + name + "-" + store::NewId());
   std::filesystem::create_directories(b->dir);
   auto db = store::OpenSqlite(b->dir / "alcove.db");
   if (!db) {

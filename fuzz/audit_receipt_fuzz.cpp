@@ -26,8 +26,7 @@ void CheckEvent(std::span<const std::uint8_t> bytes) {
 
 void CheckNote(std::string_view text) {
   auto cp = alcove::audit::ParseSignedCheckpoint(text);
-  if (cp && (cp->body != alcove::audit::CheckpointBody(cp->checkpoint) ||
-             cp->signatures.empty())) {
+  if (cp && (cp->body != alcove::audit::CheckpointBody(cp->checkpoint) || cp->signatures.empty())) {
     std::abort();
   }
 }

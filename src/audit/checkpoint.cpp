@@ -11,8 +11,7 @@ namespace {
 constexpr std::string_view kSignaturePrefix = "\xE2\x80\x94 ";  // U+2014 EM DASH, space
 
 std::unexpected<Error> Malformed(std::string what) {
-  return Fail(ErrorCode::kInvalidArgument, "malformed checkpoint: " + what,
-              "malformed checkpoint");
+  return Fail(ErrorCode::kInvalidArgument, "malformed checkpoint: " + what, "malformed checkpoint");
 }
 
 bool IsPrintable(char c) { return c >= 0x21 && c <= 0x7e; }
@@ -205,8 +204,8 @@ Result<ParsedVerifierKey> ParseVerifierKey(std::string_view text) {
   out.key_name = std::string(text.substr(0, first));
   const auto hash = HexDecode(text.substr(first + 1, second - first - 1));
   const auto key = Base64Decode(text.substr(second + 1));
-  if (!IsValidKeyName(out.key_name) || !hash || hash->size() != 4 || !key ||
-      key->size() != 33 || (*key)[0] != kEd25519NoteAlgorithm) {
+  if (!IsValidKeyName(out.key_name) || !hash || hash->size() != 4 || !key || key->size() != 33 ||
+      (*key)[0] != kEd25519NoteAlgorithm) {
     return Fail(ErrorCode::kInvalidArgument, "malformed verifier key");
   }
   std::copy(key->begin() + 1, key->end(), out.public_key.begin());

@@ -1,13 +1,12 @@
 #include "audit/checkpoint_signer.hpp"
 
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-
-#include <spdlog/spdlog.h>
 
 #include "audit/log.hpp"
 #include "core/encoding.hpp"
@@ -30,9 +29,7 @@ Status FsyncPath(const std::filesystem::path& path, int flags) {
 
 }  // namespace
 
-std::filesystem::path AuditDir(const std::filesystem::path& data_dir) {
-  return data_dir / "audit";
-}
+std::filesystem::path AuditDir(const std::filesystem::path& data_dir) { return data_dir / "audit"; }
 std::filesystem::path SigningKeyPath(const std::filesystem::path& data_dir) {
   return AuditDir(data_dir) / "signing.key";
 }
@@ -74,9 +71,8 @@ Status AppendCheckpointFile(const std::filesystem::path& path, std::string_view 
   const bool existed = std::filesystem::exists(std::filesystem::symlink_status(path, ec));
   UniqueFd fd(::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!fd.valid()) {
-    return Fail(ErrorCode::kFailedPrecondition,
-                "cannot open the audit checkpoint file " + path.string() + ": " +
-                    std::strerror(errno));
+    return Fail(ErrorCode::kFailedPrecondition, "cannot open the audit checkpoint file " +
+                                                    path.string() + ": " + std::strerror(errno));
   }
   std::string record(note);
   record += '\n';
@@ -87,16 +83,14 @@ Status AppendCheckpointFile(const std::filesystem::path& path, std::string_view 
       continue;
     }
     if (n <= 0) {
-      return Fail(ErrorCode::kFailedPrecondition,
-                  "cannot write the audit checkpoint file " + path.string() + ": " +
-                      std::strerror(errno));
+      return Fail(ErrorCode::kFailedPrecondition, "cannot write the audit checkpoint file " +
+                                                      path.string() + ": " + std::strerror(errno));
     }
     done += static_cast<std::size_t>(n);
   }
   if (::fsync(fd.get()) != 0) {
-    return Fail(ErrorCode::kFailedPrecondition,
-                "cannot fsync the audit checkpoint file " + path.string() + ": " +
-                    std::strerror(errno));
+    return Fail(ErrorCode::kFailedPrecondition, "cannot fsync the audit checkpoint file " +
+                                                    path.string() + ": " + std::strerror(errno));
   }
   if (!existed) {
     return FsyncPath(path.parent_path(), O_RDONLY | O_DIRECTORY);
@@ -115,16 +109,14 @@ Result<std::vector<SignedCheckpoint>> ReadCheckpointFile(const std::filesystem::
   }
   auto parsed = ParseCheckpointFile(*text);
   if (!parsed) {
-    return Fail(ErrorCode::kInvalidArgument,
-                "the audit checkpoint file " + path.string() + " is damaged: " +
-                    parsed.error().internal);
+    return Fail(ErrorCode::kInvalidArgument, "the audit checkpoint file " + path.string() +
+                                                 " is damaged: " + parsed.error().internal);
   }
   return parsed;
 }
 
-Checkpointer::Checkpointer(store::Db& db, const crypto::SigningKey& key,
-                           std::filesystem::path file, const Clock& clock,
-                           CheckpointerOptions options)
+Checkpointer::Checkpointer(store::Db& db, const crypto::SigningKey& key, std::filesystem::path file,
+                           const Clock& clock, CheckpointerOptions options)
     : db_(db),
       key_(key),
       file_(std::move(file)),

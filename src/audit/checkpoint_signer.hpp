@@ -52,7 +52,7 @@ Status AppendCheckpointFile(const std::filesystem::path& path, std::string_view 
 Result<std::vector<SignedCheckpoint>> ReadCheckpointFile(const std::filesystem::path& path);
 
 struct CheckpointerOptions {
-  std::uint64_t every_events = 100;    // a checkpoint after this many new events,
+  std::uint64_t every_events = 100;      // a checkpoint after this many new events,
   Micros every = 60 * kMicrosPerSecond;  // or after this long when there are new events
   std::chrono::milliseconds poll{1000};  // how often the background thread looks
 };
@@ -70,8 +70,7 @@ class Checkpointer {
  public:
   // Reads the existing checkpoint file to learn the last checkpointed size.
   // Errors: those of ReadCheckpointFile.
-  static Result<std::unique_ptr<Checkpointer>> Create(store::Db& db,
-                                                      const crypto::SigningKey& key,
+  static Result<std::unique_ptr<Checkpointer>> Create(store::Db& db, const crypto::SigningKey& key,
                                                       std::filesystem::path file,
                                                       const Clock& clock,
                                                       CheckpointerOptions options = {});

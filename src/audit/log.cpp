@@ -140,9 +140,9 @@ Result<StoredEvent> ToStored(const store::Row& row) {
   s.bytes = row.Blob(1);
   auto logged = DecodeEvent(s.bytes);
   if (!logged) {
-    return Fail(ErrorCode::kInternal,
-                "audit event " + std::to_string(row.Int(0)) + " does not decode: run alcove "
-                "audit verify");
+    return Fail(ErrorCode::kInternal, "audit event " + std::to_string(row.Int(0)) +
+                                          " does not decode: run alcove "
+                                          "audit verify");
   }
   s.logged = std::move(*logged);
   auto h = ToHash(row.Blob(2), "a leaf hash");
@@ -201,27 +201,22 @@ Result<LoggedEvent> Log::Append(store::Transaction& tx, const Event& event) cons
   LoggedEvent logged{.seq = range->size(), .id = store::NewId(), .event = event};
   const auto bytes = EncodeEvent(logged);
   const Hash leaf = LeafHash(bytes);
-  const Value insert[] = {static_cast<std::int64_t>(logged.seq),
-                          logged.id,
-                          event.tenant,
-                          event.time,
-                          std::string(ActionName(event.action)),
-                          ToBytes(bytes),
-                          ToBytes(leaf)};
-  if (auto r = tx.Execute(
-          "INSERT INTO audit_events (seq, id, tenant_id, at, action, event, leaf_hash) "
-          "VALUES ($1, $2, $3, $4, $5, $6, $7)",
-          insert);
+  const Value insert[] = {
+      static_cast<std::int64_t>(logged.seq), logged.id,      event.tenant, event.time,
+      std::string(ActionName(event.action)), ToBytes(bytes), ToBytes(leaf)};
+  if (auto r =
+          tx.Execute("INSERT INTO audit_events (seq, id, tenant_id, at, action, event, leaf_hash) "
+                     "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                     insert);
       !r) {
     return std::unexpected(r.error());
   }
   std::vector<std::pair<SubtreeId, Hash>> completed;
   range->Append(leaf, &completed);
   for (const auto& [id, hash] : completed) {
-    const Value node[] = {static_cast<std::int64_t>(id.level),
-                          static_cast<std::int64_t>(id.index), ToBytes(hash)};
-    if (auto r =
-            tx.Execute("INSERT INTO audit_nodes (level, idx, hash) VALUES ($1, $2, $3)", node);
+    const Value node[] = {static_cast<std::int64_t>(id.level), static_cast<std::int64_t>(id.index),
+                          ToBytes(hash)};
+    if (auto r = tx.Execute("INSERT INTO audit_nodes (level, idx, hash) VALUES ($1, $2, $3)", node);
         !r) {
       return std::unexpected(r.error());
     }
@@ -256,13 +251,11 @@ SubtreeSource DatabaseSubtrees(store::Transaction& tx) {
   return [&tx](SubtreeId id) -> Result<Hash> {
     const Value p[] = {static_cast<std::int64_t>(id.index)};
     Result<std::vector<store::Row>> rows =
-        id.level == 0 ? tx.Query("SELECT leaf_hash FROM audit_events WHERE seq = $1", p)
-                      : [&] {
-                          const Value q[] = {static_cast<std::int64_t>(id.level),
-                                             static_cast<std::int64_t>(id.index)};
-                          return tx.Query(
-                              "SELECT hash FROM audit_nodes WHERE level = $1 AND idx = $2", q);
-                        }();
+        id.level == 0 ? tx.Query("SELECT leaf_hash FROM audit_events WHERE seq = $1", p) : [&] {
+          const Value q[] = {static_cast<std::int64_t>(id.level),
+                             static_cast<std::int64_t>(id.index)};
+          return tx.Query("SELECT hash FROM audit_nodes WHERE level = $1 AND idx = $2", q);
+        }();
     if (!rows) {
       return std::unexpected(rows.error());
     }
@@ -304,9 +297,8 @@ Result<std::vector<StoredEvent>> ListEvents(store::Transaction& tx, store::Tenan
   return out;
 }
 
-Result<Receipt> ProofFor(store::Transaction& tx, store::TenantId tenant,
-                         std::string_view event_id, const SignedCheckpoint& checkpoint,
-                         std::string_view verifier_key) {
+Result<Receipt> ProofFor(store::Transaction& tx, store::TenantId tenant, std::string_view event_id,
+                         const SignedCheckpoint& checkpoint, std::string_view verifier_key) {
   if (!store::IsValidId(event_id)) {
     return Fail(ErrorCode::kNotFound, "no such audit event", "not found");
   }
@@ -324,13 +316,12 @@ Result<Receipt> ProofFor(store::Transaction& tx, store::TenantId tenant,
     return std::unexpected(stored.error());
   }
   if (stored->logged.seq >= checkpoint.checkpoint.size) {
-    return Fail(ErrorCode::kFailedPrecondition,
-                "audit event " + std::to_string(stored->logged.seq) +
-                    " is not yet covered by a checkpoint",
-                "this event is not yet covered by a checkpoint; try again in a minute");
+    return Fail(
+        ErrorCode::kFailedPrecondition,
+        "audit event " + std::to_string(stored->logged.seq) + " is not yet covered by a checkpoint",
+        "this event is not yet covered by a checkpoint; try again in a minute");
   }
-  auto proof =
-      InclusionProof(stored->logged.seq, checkpoint.checkpoint.size, DatabaseSubtrees(tx));
+  auto proof = InclusionProof(stored->logged.seq, checkpoint.checkpoint.size, DatabaseSubtrees(tx));
   if (!proof) {
     return std::unexpected(proof.error());
   }
@@ -405,8 +396,8 @@ Result<VerifyOutcome> VerifyLog(store::Transaction& tx,
         const auto idx = row.Int(1);
         auto hash = ToHash(row.Blob(2), "a node hash");
         if (level < 1 || level > 63 || idx < 0 || !hash) {
-          return fail(std::nullopt, "audit_nodes holds a malformed row (" +
-                                        std::to_string(level) + ", " + std::to_string(idx) + ")");
+          return fail(std::nullopt, "audit_nodes holds a malformed row (" + std::to_string(level) +
+                                        ", " + std::to_string(idx) + ")");
         }
         stored_nodes.emplace(std::make_pair(level, idx), *hash);
         ++stored_count;
@@ -425,14 +416,13 @@ Result<VerifyOutcome> VerifyLog(store::Transaction& tx,
   std::uint64_t last_good_cp_size = 0;
   std::size_t computed_count = 0;
   auto check_checkpoints = [&]() -> std::optional<VerifyOutcome> {
-    while (next_cp < checkpoints.size() &&
-           checkpoints[next_cp].checkpoint.size == range.size()) {
+    while (next_cp < checkpoints.size() && checkpoints[next_cp].checkpoint.size == range.size()) {
       if (checkpoints[next_cp].checkpoint.root != range.Root()) {
-        return fail(last_good_cp_size,
-                    "the root of the first " + std::to_string(range.size()) +
-                        " events differs from signed checkpoint " + std::to_string(next_cp + 1) +
-                        ": an event in " + Range(last_good_cp_size, range.size()) +
-                        " was changed, inserted, removed or re-ordered");
+        return fail(last_good_cp_size, "the root of the first " + std::to_string(range.size()) +
+                                           " events differs from signed checkpoint " +
+                                           std::to_string(next_cp + 1) + ": an event in " +
+                                           Range(last_good_cp_size, range.size()) +
+                                           " was changed, inserted, removed or re-ordered");
       }
       last_good_cp_size = range.size();
       ++next_cp;
@@ -516,18 +506,16 @@ Result<VerifyOutcome> VerifyLog(store::Transaction& tx,
   // 4. Truncation: a checkpoint covers more than the table holds.
   if (next_cp < checkpoints.size()) {
     const auto covered = checkpoints.back().checkpoint.size;
-    return fail(range.size(), "the log holds " + std::to_string(range.size()) +
-                                  " events but signed checkpoint " +
-                                  std::to_string(checkpoints.size()) + " covers " +
-                                  std::to_string(covered) + ": " +
-                                  Range(range.size(), covered) + " were removed");
+    return fail(range.size(),
+                "the log holds " + std::to_string(range.size()) + " events but signed checkpoint " +
+                    std::to_string(checkpoints.size()) + " covers " + std::to_string(covered) +
+                    ": " + Range(range.size(), covered) + " were removed");
   }
 
   // 5. Nothing stored beyond the events, and the head that appends continue from.
   if (stored_count != computed_count) {
     return fail(std::nullopt, "audit_nodes holds " + std::to_string(stored_count) +
-                                  " subtrees; the events make " +
-                                  std::to_string(computed_count));
+                                  " subtrees; the events make " + std::to_string(computed_count));
   }
   auto head = ReadHead(tx);
   if (!head) {

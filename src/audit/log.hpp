@@ -95,17 +95,15 @@ struct StoredEvent {
 // The newest `limit` (1..500, clamped) events of `tenant` with seq < `before` (all if
 // nullopt), newest first. For GET /api/v1/audit. kInternal if a row does not decode.
 Result<std::vector<StoredEvent>> ListEvents(store::Transaction& tx, store::TenantId tenant,
-                                            std::optional<std::uint64_t> before,
-                                            std::size_t limit);
+                                            std::optional<std::uint64_t> before, std::size_t limit);
 
 // The receipt of event `event_id` of `tenant` against `checkpoint` (normally the latest).
 // For GET /api/v1/audit/{id}/proof and `alcove audit prove`.
 // Errors: kNotFound when there is no such event in this tenant (another tenant's event
 // is not found); kFailedPrecondition when the checkpoint does not cover it yet (the next
 // checkpoint comes within 60 s).
-Result<Receipt> ProofFor(store::Transaction& tx, store::TenantId tenant,
-                         std::string_view event_id, const SignedCheckpoint& checkpoint,
-                         std::string_view verifier_key);
+Result<Receipt> ProofFor(store::Transaction& tx, store::TenantId tenant, std::string_view event_id,
+                         const SignedCheckpoint& checkpoint, std::string_view verifier_key);
 
 // The consistency proof between two tree sizes of the stored log (size1 <= size2 <=
 // head size), e.g. between two checkpoints.

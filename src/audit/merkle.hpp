@@ -45,8 +45,7 @@ class CompactRange {
 
   // Appends one leaf. When `completed` is given, every complete subtree of level >= 1
   // this append finished is added to it (lowest level first), with its hash.
-  void Append(const Hash& leaf_hash,
-              std::vector<std::pair<SubtreeId, Hash>>* completed = nullptr);
+  void Append(const Hash& leaf_hash, std::vector<std::pair<SubtreeId, Hash>>* completed = nullptr);
   Hash Root() const;
   std::uint64_t size() const { return size_; }
   const std::vector<Hash>& hashes() const { return hashes_; }

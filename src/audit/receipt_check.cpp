@@ -5,16 +5,14 @@
 
 namespace alcove::audit {
 
-Result<ReceiptCheck> CheckReceipt(const Receipt& receipt,
-                                  std::string_view expected_verifier_key) {
+Result<ReceiptCheck> CheckReceipt(const Receipt& receipt, std::string_view expected_verifier_key) {
   auto check = CheckReceiptProof(receipt);
   if (!check) {
     return check;
   }
   if (!expected_verifier_key.empty() && expected_verifier_key != receipt.verifier_key) {
     return Fail(ErrorCode::kFailedPrecondition,
-                "the receipt's verifier key is not the expected one",
-                "the receipt does not hold");
+                "the receipt's verifier key is not the expected one", "the receipt does not hold");
   }
   auto key = ParseVerifierKey(receipt.verifier_key);
   auto cp = ParseSignedCheckpoint(receipt.checkpoint_note);

@@ -1,10 +1,10 @@
 #include "cli/audit.hpp"
 
-#include <algorithm>
-#include <cstdio>
-
-#include <boost/json.hpp>
 #include <fmt/format.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <cstdio>
 
 #include "audit/receipt.hpp"
 #include "cli/database.hpp"
@@ -65,14 +65,14 @@ Result<std::unique_ptr<store::Db>> OpenAuditedDatabase(const Config& config) {
 }
 
 Result<std::unique_ptr<AuditRuntime>> AuditRuntime::Start(const Config& config, store::Db& db,
-                                                           const Clock& clock) {
+                                                          const Clock& clock) {
   auto key = crypto::SigningKey::Load(audit::SigningKeyPath(config.data_dir));
   if (!key) {
     return Fail(key.error().code, "the audit signing key: " + key.error().internal);
   }
   std::unique_ptr<AuditRuntime> rt(new AuditRuntime(std::move(*key), db.engine()));
-  auto cp = audit::Checkpointer::Create(db, *rt->key_, audit::CheckpointFilePath(config.data_dir),
-                                        clock);
+  auto cp =
+      audit::Checkpointer::Create(db, *rt->key_, audit::CheckpointFilePath(config.data_dir), clock);
   if (!cp) {
     return Fail(ErrorCode::kFailedPrecondition,
                 cp.error().internal + "; run `alcove audit verify` and restore the file");
@@ -209,8 +209,8 @@ int AuditCheck(const std::filesystem::path& receipt_file, const std::string& exp
     return 1;
   }
   fmt::print("receipt OK: event seq {} (id {}, {}, {}) is in log {} of {} events, signed by {}\n",
-             check->seq, check->event_id, check->action, FormatRfc3339(check->time),
-             check->origin, check->tree_size, check->verifier_key);
+             check->seq, check->event_id, check->action, FormatRfc3339(check->time), check->origin,
+             check->tree_size, check->verifier_key);
   return 0;
 }
 
@@ -238,8 +238,7 @@ int AuditExport(const Config& config) {
     for (const auto& row : *rows) {
       auto logged = audit::DecodeEvent(row.Blob(1));
       if (!logged) {
-        fmt::print(stderr,
-                   "alcove audit export: seq {} does not decode; run alcove audit verify\n",
+        fmt::print(stderr, "alcove audit export: seq {} does not decode; run alcove audit verify\n",
                    row.Int(0));
         return 1;
       }

@@ -106,8 +106,9 @@ TEST_F(AuditCli, C41WithTriggersInPlaceTheDatabaseRefusesUpdateAndDelete) {
   EXPECT_NE(RawSql(dir(), "DELETE FROM audit_events WHERE seq = 11"), SQLITE_OK);
   EXPECT_NE(RawSql(dir(), "DELETE FROM audit_events"), SQLITE_OK);
   EXPECT_NE(RawSql(dir(), "UPDATE audit_nodes SET hash = x'00'"), SQLITE_OK);
-  EXPECT_NE(RawSql(dir(), "INSERT OR REPLACE INTO audit_events SELECT seq, id, tenant_id, 0, "
-                          "action, event, leaf_hash FROM audit_events WHERE seq = 1"),
+  EXPECT_NE(RawSql(dir(),
+                   "INSERT OR REPLACE INTO audit_events SELECT seq, id, tenant_id, 0, "
+                   "action, event, leaf_hash FROM audit_events WHERE seq = 1"),
             SQLITE_OK);
   EXPECT_EQ(Verify().exit_code, 0);
 }
@@ -163,9 +164,10 @@ TEST_F(AuditCli, C41ADeletedMiddleEventIsNamed) {
 // when the intruder also rewinds the head and the stored nodes.
 TEST_F(AuditCli, C41ADeletedTailCoveredByACheckpointIsNamed) {
   ASSERT_EQ(RawSql(dir(), kDropTriggers), SQLITE_OK);
-  ASSERT_EQ(RawSql(dir(), "DELETE FROM audit_events WHERE seq >= 10;"
-                          "DELETE FROM audit_nodes WHERE (level = 1 AND idx >= 5) OR "
-                          "(level = 2 AND idx >= 3) OR (level = 3 AND idx >= 2)"),
+  ASSERT_EQ(RawSql(dir(),
+                   "DELETE FROM audit_events WHERE seq >= 10;"
+                   "DELETE FROM audit_nodes WHERE (level = 1 AND idx >= 5) OR "
+                   "(level = 2 AND idx >= 3) OR (level = 3 AND idx >= 2)"),
             SQLITE_OK);
   {
     // Rewind the head to the 10 remaining events.
@@ -196,9 +198,10 @@ TEST_F(AuditCli, C41ADeletedTailCoveredByACheckpointIsNamed) {
 // claim: C41
 TEST_F(AuditCli, C41AReorderedPairIsNamed) {
   ASSERT_EQ(RawSql(dir(), kDropTriggers), SQLITE_OK);
-  ASSERT_EQ(RawSql(dir(), "UPDATE audit_events SET seq = 1000 WHERE seq = 3;"
-                          "UPDATE audit_events SET seq = 3 WHERE seq = 4;"
-                          "UPDATE audit_events SET seq = 4 WHERE seq = 1000;"),
+  ASSERT_EQ(RawSql(dir(),
+                   "UPDATE audit_events SET seq = 1000 WHERE seq = 3;"
+                   "UPDATE audit_events SET seq = 3 WHERE seq = 4;"
+                   "UPDATE audit_events SET seq = 4 WHERE seq = 1000;"),
             SQLITE_OK);
   auto r = Verify();
   EXPECT_EQ(r.exit_code, 1);
@@ -241,8 +244,7 @@ TEST_F(AuditCli, C41AForgedCheckpointSignatureIsNamed) {
   WriteFile(path, cps->at(0).text + "\n" + SignCheckpoint(**key, cps->at(1).checkpoint) + "\n");
   r = Verify();
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("checkpoint 2 (size 12): the signature does not verify"),
-            std::string::npos)
+  EXPECT_NE(r.err.find("checkpoint 2 (size 12): the signature does not verify"), std::string::npos)
       << r.err;
 }
 
@@ -272,8 +274,7 @@ TEST_F(AuditCli, ProveWritesAReceiptThatCheckAcceptsAndATamperedOneFails) {
   WriteFile(receipt_file, fresh.out);
   EXPECT_EQ(RunAlcove({"audit", "check", receipt_file.string()}).exit_code, 0);
   EXPECT_EQ(Verify().exit_code, 0);
-  EXPECT_NE(RunAlcove({"audit", "prove", "--data-dir", dir().string(), "--event", "99"})
-                .exit_code,
+  EXPECT_NE(RunAlcove({"audit", "prove", "--data-dir", dir().string(), "--event", "99"}).exit_code,
             0);
 }
 
@@ -288,8 +289,7 @@ TEST_F(AuditCli, ExportWritesOneJsonObjectPerEvent) {
     const auto v = boost::json::parse(line).as_object();
     EXPECT_EQ(v.at("seq").to_number<std::int64_t>(), n);
     EXPECT_EQ(v.at("action").as_string(), "session_log.created");
-    EXPECT_EQ(v.at("user_agent_sha256").as_string(),
-              HexEncode(UserAgentDigest("test-agent")));
+    EXPECT_EQ(v.at("user_agent_sha256").as_string(), HexEncode(UserAgentDigest("test-agent")));
     ++n;
   }
   EXPECT_EQ(n, 12);

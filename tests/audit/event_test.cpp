@@ -1,9 +1,10 @@
 // Audit events: typed, ids only, canonical bytes (C40, C43).
+#include "audit/event.hpp"
+
 #include <gtest/gtest.h>
 
 #include <set>
 
-#include "audit/event.hpp"
 #include "core/encoding.hpp"
 #include "crypto/secret.hpp"
 #include "store/ids.hpp"
@@ -14,13 +15,21 @@ namespace {
 // claim: C43 — client content (crypto::Phi<>) and secrets cannot be put in an event: the
 // detail setters do not compile with them, and no field is assignable from them.
 template <typename V>
-concept DetailIntAccepts = requires(Details d, const V& v) { d.SetInt("k", v); };
+concept DetailIntAccepts = requires(Details d, const V& v) {
+  d.SetInt("k", v);
+};
 template <typename V>
-concept DetailHashAccepts = requires(Details d, const V& v) { d.SetHash("k", v); };
+concept DetailHashAccepts = requires(Details d, const V& v) {
+  d.SetHash("k", v);
+};
 template <typename V>
-concept DetailTokenAccepts = requires(Details d, const V& v) { d.SetToken("k", v); };
+concept DetailTokenAccepts = requires(Details d, const V& v) {
+  d.SetToken("k", v);
+};
 template <typename V>
-concept FieldAccepts = requires(Event e, const V& v) { e.object_id = v; };
+concept FieldAccepts = requires(Event e, const V& v) {
+  e.object_id = v;
+};
 
 static_assert(DetailIntAccepts<std::int64_t>);
 static_assert(DetailHashAccepts<crypto::Sha256Digest>);
@@ -96,8 +105,8 @@ TEST(AuditEvent, EveryActionHasADistinctNameThatParsesBack) {
        {"auth.login.succeeded", "auth.magic_link.issued", "auth.magic_link.used",
         "auth.session.revoked", "record.accessed", "record.exported", "sharing.granted",
         "consent.given", "ai.used", "session_log.created", "session_log.edited",
-        "session_log.deleted", "weekly_log.status_changed", "signature.made",
-        "csv_import.started", "csv_import.completed", "key.rotated"}) {
+        "session_log.deleted", "weekly_log.status_changed", "signature.made", "csv_import.started",
+        "csv_import.completed", "key.rotated"}) {
     EXPECT_TRUE(ActionFromName(required)) << required;
   }
 }
@@ -118,12 +127,19 @@ TEST(AuditEvent, CanonicalBytesRoundTripAndAreFixed) {
   fixed.event.action = Action::kLogout;
   fixed.event.time = 2;
   EXPECT_EQ(HexEncode(EncodeEvent(fixed)),
-            "01" "0000000000000001"
-            "00000020" + HexEncode(AsBytes(std::string(32, 'a'))) +
-            "0000000000000002" "0000000000000000"
-            "00000006" + HexEncode(AsBytes("system")) +
-            "0000000b" + HexEncode(AsBytes("auth.logout")) +
-            "00000000" "00000000" "00000000" "00000000" "00000000");
+            "01"
+            "0000000000000001"
+            "00000020" +
+                HexEncode(AsBytes(std::string(32, 'a'))) +
+                "0000000000000002"
+                "0000000000000000"
+                "00000006" +
+                HexEncode(AsBytes("system")) + "0000000b" + HexEncode(AsBytes("auth.logout")) +
+                "00000000"
+                "00000000"
+                "00000000"
+                "00000000"
+                "00000000");
 }
 
 TEST(AuditEvent, DecodeRejectsEverythingEncodeWouldNotProduce) {

@@ -1,5 +1,7 @@
 // The audit log on both engines: appends in the caller's transaction (C40), the database
 // refuses changes (C41), single writer under concurrency, tenant-scoped reads and proofs.
+#include "audit/log.hpp"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -7,7 +9,6 @@
 #include <thread>
 
 #include "audit/checkpoint_signer.hpp"
-#include "audit/log.hpp"
 #include "audit/receipt.hpp"
 #include "audit_test_util.hpp"
 #include "core/encoding.hpp"
@@ -17,9 +18,9 @@
 namespace alcove::audit {
 namespace {
 
+using store::Value;
 using testing::MakeEvent;
 using testing::TestDb;
-using store::Value;
 
 std::int64_t Count(store::Db& db, std::string_view table) {
   auto tx = db.Begin();
@@ -131,13 +132,13 @@ TEST_P(AuditLog, C40FailedStatementAfterTheAppendLeavesNeitherChangeNorEvent) {
     auto tx = faulty.BeginTenant(1);
     ASSERT_TRUE(tx);
     const Value change[] = {std::int64_t{1}, std::int64_t{1}};
-    ASSERT_TRUE((*tx)->Execute("INSERT INTO audit_test_changes (id, tenant_id) VALUES ($1, $2)",
-                               change));
+    ASSERT_TRUE(
+        (*tx)->Execute("INSERT INTO audit_test_changes (id, tenant_id) VALUES ($1, $2)", change));
     ASSERT_TRUE(log.Append(**tx, MakeEvent(1, 100)));
     faulty.FailStatement(1);
     const Value more[] = {std::int64_t{2}, std::int64_t{1}};
-    EXPECT_FALSE((*tx)->Execute(
-        "INSERT INTO audit_test_changes (id, tenant_id) VALUES ($1, $2)", more));
+    EXPECT_FALSE(
+        (*tx)->Execute("INSERT INTO audit_test_changes (id, tenant_id) VALUES ($1, $2)", more));
     EXPECT_FALSE((*tx)->Commit());
   }
   EXPECT_EQ(faulty.injected(), 1);
@@ -154,8 +155,8 @@ TEST_P(AuditLog, C40FailedCommitLeavesNeitherChangeNorEvent) {
     auto tx = faulty.BeginTenant(1);
     ASSERT_TRUE(tx);
     const Value change[] = {std::int64_t{1}, std::int64_t{1}};
-    ASSERT_TRUE((*tx)->Execute("INSERT INTO audit_test_changes (id, tenant_id) VALUES ($1, $2)",
-                               change));
+    ASSERT_TRUE(
+        (*tx)->Execute("INSERT INTO audit_test_changes (id, tenant_id) VALUES ($1, $2)", change));
     ASSERT_TRUE(log.Append(**tx, MakeEvent(1, 1)));
     faulty.FailCommit(1);
     EXPECT_FALSE((*tx)->Commit());
@@ -181,8 +182,8 @@ TEST_P(AuditLog, C40FailureInsideTheAppendSpoilsTheCallersTransaction) {
       auto tx = faulty.BeginTenant(1);
       ASSERT_TRUE(tx);
       const Value change[] = {std::int64_t{n}, std::int64_t{1}};
-      ASSERT_TRUE((*tx)->Execute(
-          "INSERT INTO audit_test_changes (id, tenant_id) VALUES ($1, $2)", change));
+      ASSERT_TRUE(
+          (*tx)->Execute("INSERT INTO audit_test_changes (id, tenant_id) VALUES ($1, $2)", change));
       faulty.FailStatement(n);
       EXPECT_FALSE(log.Append(**tx, MakeEvent(1, n))) << n;
       EXPECT_FALSE((*tx)->Commit()) << n;
@@ -461,7 +462,8 @@ TEST_P(AuditLog, CheckpointerThreadWakesWhenNudged) {
 INSTANTIATE_TEST_SUITE_P(Engines, AuditLog,
                          ::testing::Values(store::Engine::kSqlite, store::Engine::kPostgres),
                          [](const auto& param_info) {
-                           return param_info.param == store::Engine::kSqlite ? "Sqlite" : "Postgres";
+                           return param_info.param == store::Engine::kSqlite ? "Sqlite"
+                                                                             : "Postgres";
                          });
 
 }  // namespace

@@ -1,5 +1,7 @@
 // The RFC 6962 tree of CRYPTO-FORMATS.md §5: reference root, the transparency-dev
 // inclusion and consistency vectors, and generated proofs against the verifiers.
+#include "audit/merkle.hpp"
+
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -7,7 +9,6 @@
 #include <fstream>
 #include <sstream>
 
-#include "audit/merkle.hpp"
 #include "core/encoding.hpp"
 
 namespace alcove::audit {
@@ -198,8 +199,8 @@ TEST(MerkleVectors, InclusionVectorsAcceptHappyPathsAndRejectEveryWantErr) {
     bool malformed = false;
     const Hash leaf = B64Hash(v.at("leafHash"), &malformed);
     const Hash root = B64Hash(v.at("root"), &malformed);
-    const bool ok = !malformed && VerifyInclusion(U64(v.at("leafIdx")), U64(v.at("treeSize")),
-                                                  leaf, ProofOf(v.at("proof"), &malformed), root);
+    const bool ok = !malformed && VerifyInclusion(U64(v.at("leafIdx")), U64(v.at("treeSize")), leaf,
+                                                  ProofOf(v.at("proof"), &malformed), root);
     if (v.at("wantErr").as_bool()) {
       EXPECT_FALSE(ok) << path;
       ++rejected;
@@ -220,8 +221,8 @@ TEST(MerkleVectors, ConsistencyVectorsAcceptHappyPathsAndRejectEveryWantErr) {
     bool malformed = false;
     const Hash root1 = OpaqueRoot(v.at("root1"));
     const Hash root2 = OpaqueRoot(v.at("root2"));
-    const bool ok = !malformed && VerifyConsistency(U64(v.at("size1")), U64(v.at("size2")),
-                                                    root1, root2, ProofOf(v.at("proof"), &malformed));
+    const bool ok = !malformed && VerifyConsistency(U64(v.at("size1")), U64(v.at("size2")), root1,
+                                                    root2, ProofOf(v.at("proof"), &malformed));
     if (v.at("wantErr").as_bool()) {
       EXPECT_FALSE(ok) << path;
       ++rejected;

@@ -37,10 +37,10 @@ TEST(AuditPostgresC41, TheAppRoleHasNoUpdateDeleteOrTruncatePrivilegeOnTheAuditT
     EXPECT_EQ(granted, expected) << table << " " << privilege;
   }
   tx->reset();
-  for (const char* sql : {"UPDATE audit_events SET at = 0", "DELETE FROM audit_events",
-                          "TRUNCATE audit_events", "UPDATE audit_nodes SET idx = idx",
-                          "DELETE FROM audit_nodes", "TRUNCATE audit_nodes",
-                          "DELETE FROM audit_head", "TRUNCATE audit_head"}) {
+  for (const char* sql :
+       {"UPDATE audit_events SET at = 0", "DELETE FROM audit_events", "TRUNCATE audit_events",
+        "UPDATE audit_nodes SET idx = idx", "DELETE FROM audit_nodes", "TRUNCATE audit_nodes",
+        "DELETE FROM audit_head", "TRUNCATE audit_head"}) {
     auto t = db->app->Begin();
     ASSERT_TRUE(t);
     auto r = (*t)->Execute(sql);
