@@ -7,7 +7,6 @@
 #include <cstdio>
 
 #include "audit/receipt.hpp"
-#include "cli/database.hpp"
 #include "core/encoding.hpp"
 #include "core/files.hpp"
 #include "store/open_db.hpp"
@@ -38,31 +37,6 @@ Result<KeyAndCheckpoints> LoadKeyAndCheckpoints(const Config& config) {
 std::string RootText(const audit::Hash& root) { return Base64Encode(root); }
 
 }  // namespace
-
-std::vector<store::Migration> MigrationsWithAudit() {
-  auto all = AllMigrations();
-  for (const auto& m : audit::AuditMigrations()) {
-    if (std::none_of(all.begin(), all.end(),
-                     [&](const store::Migration& x) { return x.version == m.version; })) {
-      all.push_back(m);
-    }
-  }
-  return all;
-}
-
-Result<std::unique_ptr<store::Db>> OpenAuditedDatabase(const Config& config) {
-  const auto migrations = MigrationsWithAudit();
-  auto db = store::OpenAndMigrate(config, migrations);
-  if (!db) {
-    const std::string which = config.database.url.empty()
-                                  ? (config.data_dir / "alcove.db").string()
-                                  : std::string("the PostgreSQL database of database.url");
-    return Fail(db.error().code,
-                fmt::format("the database is unusable ({}): {}", which, db.error().internal),
-                db.error().public_message);
-  }
-  return db;
-}
 
 Result<std::unique_ptr<AuditRuntime>> AuditRuntime::Start(const Config& config, store::Db& db,
                                                           const Clock& clock) {

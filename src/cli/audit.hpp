@@ -5,7 +5,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <vector>
 
 #include "audit/checkpoint_signer.hpp"
 #include "audit/log.hpp"
@@ -16,14 +15,6 @@
 #include "store/db.hpp"
 
 namespace alcove::cli {
-
-// AllMigrations() plus the audit log's (versions 200–299), each version once. Until
-// cli/database.cpp lists audit::AuditMigrations() itself, init and serve open the
-// database with this list.
-std::vector<store::Migration> MigrationsWithAudit();
-
-// OpenDatabase (cli/database.hpp) with MigrationsWithAudit().
-Result<std::unique_ptr<store::Db>> OpenAuditedDatabase(const Config& config);
 
 // The audit log of a running server: the signing key, the Log handlers append through,
 // and the Checkpointer thread that writes signed checkpoints to DIR/audit/checkpoints.

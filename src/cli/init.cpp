@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include "audit/checkpoint_signer.hpp"
-#include "cli/audit.hpp"
 #include "cli/commands.hpp"
 #include "cli/database.hpp"
 #include "core/files.hpp"
@@ -36,7 +35,7 @@ Status CreateContents(const std::filesystem::path& dir) {
   // The embedded database (alcove.db), with every migration applied.
   Config config;
   config.data_dir = dir;
-  if (auto db = OpenAuditedDatabase(config); !db) {
+  if (auto db = OpenDatabase(config); !db) {
     return std::unexpected(db.error());
   }
   return {};

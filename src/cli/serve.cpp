@@ -51,7 +51,7 @@ int Serve(const Config& config) {
     return 2;
   }
   // Opened and migrated before anything listens: an unusable database stops start-up.
-  auto db = OpenAuditedDatabase(config);
+  auto db = OpenDatabase(config);
   if (!db) {
     fmt::print(stderr, "alcove serve: {}\n", db.error().internal);
     return 2;
