@@ -1,6 +1,7 @@
 #include "cli/audit.hpp"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <boost/json.hpp>
@@ -40,6 +41,28 @@ std::string RootText(const audit::Hash& root) { return Base64Encode(root); }
 
 Result<std::unique_ptr<AuditRuntime>> AuditRuntime::Start(const Config& config, store::Db& db,
                                                           const Clock& clock) {
+  // A data directory made before the audit log existed has no audit/ yet: create the key
+  // then, but only while the log is empty. With events and no key, refuse: the key was
+  // lost or removed, and a new one must not quietly replace it.
+  std::error_code ec;
+  if (!std::filesystem::exists(audit::AuditDir(config.data_dir), ec)) {
+    auto tx = db.Begin();
+    if (!tx) {
+      return std::unexpected(tx.error());
+    }
+    auto head = audit::ReadHead(**tx);
+    if (!head) {
+      return std::unexpected(head.error());
+    }
+    tx->reset();
+    if (head->size() == 0) {
+      if (auto st = audit::CreateAuditFiles(config.data_dir); !st) {
+        return std::unexpected(st.error());
+      }
+      spdlog::info("created the audit checkpoint key {}",
+                   audit::SigningKeyPath(config.data_dir).string());
+    }
+  }
   auto key = crypto::SigningKey::Load(audit::SigningKeyPath(config.data_dir));
   if (!key) {
     return Fail(key.error().code, "the audit signing key: " + key.error().internal);

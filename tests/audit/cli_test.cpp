@@ -314,3 +314,32 @@ TEST(AuditServe, ServeWritesACheckpointAtShutdown) {
 
 }  // namespace
 }  // namespace alcove::audit
+
+namespace alcove::audit {
+namespace {
+
+// A data directory from before the audit log gets its key at the first start, but only
+// while the log is empty: with events and no key, the server refuses to start.
+TEST(AuditServe, ServeCreatesAMissingKeyOnlyWhileTheLogIsEmpty) {
+  {
+    alcove::testing::ServerProcess::Options options;
+    options.prepare = [](const std::filesystem::path& dir) {
+      std::filesystem::remove_all(AuditDir(dir));
+    };
+    alcove::testing::ServerProcess server(options);
+    ASSERT_TRUE(server.started()) << server.Stderr();
+    EXPECT_TRUE(std::filesystem::exists(SigningKeyPath(server.data_dir())));
+    EXPECT_EQ(server.Stop(), 0);
+  }
+  alcove::testing::ServerProcess::Options options;
+  options.prepare = [](const std::filesystem::path& dir) {
+    AppendEvents(dir, 2, {});
+    std::filesystem::remove_all(AuditDir(dir));
+  };
+  alcove::testing::ServerProcess server(options);
+  EXPECT_FALSE(server.started());
+  EXPECT_NE(server.Stderr().find("audit signing key"), std::string::npos) << server.Stderr();
+}
+
+}  // namespace
+}  // namespace alcove::audit
