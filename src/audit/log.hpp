@@ -129,6 +129,9 @@ struct VerifyOutcome {
 // root, no checkpoint covers more events than the log holds, every stored node and the
 // head match the recomputed tree. Stops at the first problem. Errors (the Result's) are
 // only for a database that cannot be read.
+// REQUIRES: every statement of `tx` sees one snapshot while a server may be appending:
+// any SQLite transaction (it holds the write lock); on PostgreSQL one that began with
+// SET TRANSACTION ISOLATION LEVEL REPEATABLE READ (`alcove audit verify` does).
 Result<VerifyOutcome> VerifyLog(store::Transaction& tx,
                                 std::span<const SignedCheckpoint> checkpoints,
                                 std::span<const std::uint8_t> public_key);

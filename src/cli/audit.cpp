@@ -37,6 +37,19 @@ Result<KeyAndCheckpoints> LoadKeyAndCheckpoints(const Config& config) {
 
 std::string RootText(const audit::Hash& root) { return Base64Encode(root); }
 
+// Operator reads of the whole log must see one snapshot while the server appends: SQLite's
+// transaction holds the write lock already; PostgreSQL needs REPEATABLE READ (its first
+// statement, before the snapshot is taken).
+Status OneSnapshot(store::Transaction& tx, store::Engine engine) {
+  if (engine != store::Engine::kPostgres) {
+    return {};
+  }
+  if (auto r = tx.Execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"); !r) {
+    return std::unexpected(r.error());
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<std::unique_ptr<AuditRuntime>> AuditRuntime::Start(const Config& config, store::Db& db,
@@ -103,6 +116,10 @@ int AuditVerify(const Config& config) {
   auto tx = (*db)->Begin();
   if (!tx) {
     fmt::print(stderr, "alcove audit verify: {}\n", tx.error().internal);
+    return 2;
+  }
+  if (auto st = OneSnapshot(**tx, (*db)->engine()); !st) {
+    fmt::print(stderr, "alcove audit verify: {}\n", st.error().internal);
     return 2;
   }
   auto outcome = audit::VerifyLog(**tx, files->checkpoints, files->key->public_key());
@@ -220,6 +237,10 @@ int AuditExport(const Config& config) {
   auto tx = (*db)->Begin();
   if (!tx) {
     fmt::print(stderr, "alcove audit export: {}\n", tx.error().internal);
+    return 2;
+  }
+  if (auto st = OneSnapshot(**tx, (*db)->engine()); !st) {
+    fmt::print(stderr, "alcove audit export: {}\n", st.error().internal);
     return 2;
   }
   constexpr std::int64_t kBatch = 4096;

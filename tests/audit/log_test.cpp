@@ -64,6 +64,11 @@ Result<VerifyOutcome> Verify(store::Db& db, std::span<const SignedCheckpoint> cp
   if (!tx) {
     return std::unexpected(tx.error());
   }
+  if (db.engine() == store::Engine::kPostgres) {
+    if (auto r = (*tx)->Execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"); !r) {
+      return std::unexpected(r.error());
+    }
+  }
   return VerifyLog(**tx, cps, key);
 }
 
