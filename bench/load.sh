@@ -34,14 +34,14 @@ free_port() {
 
 "$build/alcove" init --data-dir "$work/data" >/dev/null
 "$build/alcove" serve --data-dir "$work/data" --https-port 0 --http-port 0 \
-  >"$work/alcove.out" 2>"$work/alcove.err" &
+  >"$work/alcove.out" 2>"$work/alcove.log" &
 alcove_pid=$!
 for _ in $(seq 1 100); do
   grep -q '^listening' "$work/alcove.out" 2>/dev/null && break
   sleep 0.1
 done
 alcove_port=$(sed -n 's/^listening https=\([0-9]*\).*/\1/p' "$work/alcove.out")
-[[ -n "$alcove_port" ]] || { echo "alcove did not start"; cat "$work/alcove.err"; exit 1; }
+[[ -n "$alcove_port" ]] || { echo "alcove did not start"; cat "$work/alcove.log"; exit 1; }
 
 nginx_port=$(free_port)
 mkdir -p "$work/nginx/www" "$work/nginx/tmp"
@@ -53,7 +53,8 @@ error_log $work/nginx/error.log warn;
 user root;
 events { worker_connections 1024; }
 http {
-  access_log off;
+  # Both servers log every request (Alcove to its buffered stderr, nginx to a file).
+  access_log $work/nginx/access.log;
   client_body_temp_path $work/nginx/tmp;
   proxy_temp_path $work/nginx/tmp;
   fastcgi_temp_path $work/nginx/tmp;

@@ -149,4 +149,14 @@ ServerProcess::~ServerProcess() { Stop(); }
 std::string ServerProcess::Stdout() const { return Slurp(temp_ / "serve.out"); }
 std::string ServerProcess::Stderr() const { return Slurp(temp_ / "serve.err"); }
 
+std::string ServerProcess::StderrOnceItHas(std::string_view needle) const {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  std::string text = Stderr();
+  while (text.find(needle) == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    text = Stderr();
+  }
+  return text;
+}
+
 }  // namespace alcove::testing

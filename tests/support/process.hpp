@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 #include <sys/types.h>
 #include <vector>
 
@@ -53,6 +54,9 @@ class ServerProcess {
   void Signal(int signal);
   std::string Stdout() const;
   std::string Stderr() const;
+  // The server's log once it contains `needle`, waiting (bounded) for the buffered log
+  // to be flushed (at least once a second); whatever it holds after the bound otherwise.
+  std::string StderrOnceItHas(std::string_view needle) const;
 
  private:
   TempDir temp_;
