@@ -81,8 +81,9 @@ int main(int argc, char** argv) {
       fmt::print(stderr, "alcove init: {}\n", st.error().internal);
       return 1;
     }
-    fmt::print("Created {}: alcove.toml, master.key (keep it secret and backed up), and a\n"
-               "development TLS certificate for localhost in tls/.\n"
+    fmt::print("Created {}: alcove.toml, master.key (keep it secret and backed up),\n"
+               "audit/signing.key (signs the audit log's checkpoints; keep it too), the\n"
+               "database alcove.db, and a development TLS certificate for localhost in tls/.\n"
                "Start the server with: alcove serve --data-dir {}\n",
                data_dir, data_dir);
     return 0;
