@@ -9,23 +9,14 @@
 
 #include "crypto/random.hpp"
 
+#include "crypto/openssl_ptr.hpp"
+
 namespace alcove::crypto {
 namespace {
 
-struct CtxFree {
-  void operator()(EVP_CIPHER_CTX* c) const { EVP_CIPHER_CTX_free(c); }
-};
-using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, CtxFree>;
-
-struct CipherFree {
-  void operator()(EVP_CIPHER* c) const { EVP_CIPHER_free(c); }
-};
-
-// Fetched once: an implicit fetch on every Init costs more than sealing a small field.
-// Fetched algorithms are immutable and thread-safe.
+// Fetched once (see FetchCipher).
 const EVP_CIPHER* Algorithm() {
-  static const std::unique_ptr<EVP_CIPHER, CipherFree> cipher(
-      EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr));
+  static const CipherPtr cipher = FetchCipher("AES-256-GCM");
   return cipher.get();
 }
 
@@ -61,7 +52,7 @@ Status AesGcmSeal(std::span<const std::uint8_t> key, std::span<const std::uint8_
     sodium_memzero(out.data(), out.size());
     return Fail(ErrorCode::kInternal, "OpenSSL AES-256-GCM encryption failed");
   };
-  CipherCtx ctx(EVP_CIPHER_CTX_new());
+  CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
   int len = 0;
   if (!ctx || EVP_EncryptInit_ex(ctx.get(), Algorithm(), nullptr, key.data(), nonce.data()) != 1) {
     return internal();
@@ -107,7 +98,7 @@ Status AesGcmOpen(std::span<const std::uint8_t> key, std::span<const std::uint8_
     sodium_memzero(out.data(), out.size());
     return Failed();
   };
-  CipherCtx ctx(EVP_CIPHER_CTX_new());
+  CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
   int len = 0;
   if (!ctx || EVP_DecryptInit_ex(ctx.get(), Algorithm(), nullptr, key.data(), nonce.data()) != 1) {
     return failed();

@@ -13,21 +13,15 @@
 #include <openssl/x509v3.h>
 
 #include "core/files.hpp"
+#include "crypto/openssl_ptr.hpp"
 
 namespace alcove::crypto {
 namespace {
 
-template <auto Fn>
-struct Deleter {
-  template <typename T>
-  void operator()(T* p) const {
-    Fn(p);
-  }
-};
-using PkeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY_free>>;
-using X509Ptr = std::unique_ptr<X509, Deleter<X509_free>>;
-using BioPtr = std::unique_ptr<BIO, Deleter<BIO_free>>;
-using ExtPtr = std::unique_ptr<X509_EXTENSION, Deleter<X509_EXTENSION_free>>;
+using PkeyPtr = std::unique_ptr<EVP_PKEY, OpenSslFree<EVP_PKEY_free>>;
+using X509Ptr = std::unique_ptr<X509, OpenSslFree<X509_free>>;
+using BioPtr = std::unique_ptr<BIO, OpenSslFree<BIO_free>>;
+using ExtPtr = std::unique_ptr<X509_EXTENSION, OpenSslFree<X509_EXTENSION_free>>;
 
 std::string OpenSslError(std::string_view what) {
   const unsigned long e = ERR_get_error();
@@ -75,7 +69,7 @@ Status CreateDevelopmentCertificate(const std::filesystem::path& cert_path,
     return internal("RAND_bytes");
   }
   serial_bytes[0] &= 0x7f;
-  std::unique_ptr<BIGNUM, Deleter<BN_free>> serial(
+  std::unique_ptr<BIGNUM, OpenSslFree<BN_free>> serial(
       BN_bin2bn(serial_bytes, sizeof serial_bytes, nullptr));
   if (!serial || BN_to_ASN1_INTEGER(serial.get(), X509_get_serialNumber(cert.get())) == nullptr) {
     return internal("serial number");

@@ -10,23 +10,14 @@
 
 #include "crypto/hkdf.hpp"
 
+#include "crypto/openssl_ptr.hpp"
+
 namespace alcove::crypto {
 namespace {
 
-struct CtxFree {
-  void operator()(EVP_CIPHER_CTX* c) const { EVP_CIPHER_CTX_free(c); }
-};
-using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, CtxFree>;
-
-struct CipherFree {
-  void operator()(EVP_CIPHER* c) const { EVP_CIPHER_free(c); }
-};
-
-// Fetched once: an implicit fetch on every Init costs more than sealing a small field.
-// Fetched algorithms are immutable and thread-safe.
+// Fetched once (see FetchCipher).
 const EVP_CIPHER* Algorithm() {
-  static const std::unique_ptr<EVP_CIPHER, CipherFree> cipher(
-      EVP_CIPHER_fetch(nullptr, "AES-256-WRAP-PAD", nullptr));
+  static const CipherPtr cipher = FetchCipher("AES-256-WRAP-PAD");
   return cipher.get();
 }
 
@@ -46,7 +37,7 @@ Result<std::vector<std::uint8_t>> KwpWrap(std::span<const std::uint8_t> kek,
   if (key_data.empty() || key_data.size() > static_cast<std::size_t>(INT_MAX) - 16) {
     return Fail(ErrorCode::kInvalidArgument, "AES-KWP input length out of range");
   }
-  CipherCtx ctx(EVP_CIPHER_CTX_new());
+  CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
   if (!ctx) {
     return Fail(ErrorCode::kInternal, "OpenSSL cipher context allocation failed");
   }
@@ -72,7 +63,7 @@ Result<SecureBuffer> KwpUnwrap(std::span<const std::uint8_t> kek,
       wrapped.size() > static_cast<std::size_t>(INT_MAX)) {
     return UnwrapFailed();
   }
-  CipherCtx ctx(EVP_CIPHER_CTX_new());
+  CipherCtxPtr ctx(EVP_CIPHER_CTX_new());
   if (!ctx) {
     return Fail(ErrorCode::kInternal, "OpenSSL cipher context allocation failed");
   }

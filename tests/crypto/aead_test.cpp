@@ -11,33 +11,18 @@
 #include <vector>
 
 #include "core/encoding.hpp"
+#include "support/wycheproof.hpp"
 
 namespace alcove::crypto {
 namespace {
 
 namespace json = boost::json;
 
-// A missing or unreadable vector file fails the test (never a skip).
-json::value LoadVectors(const std::string& name) {
-  const auto path = std::filesystem::path(ALCOVE_TESTVECTORS_DIR) / "wycheproof" / name;
-  std::ifstream in(path);
-  EXPECT_TRUE(in.good()) << "missing test vectors: " << path;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  boost::system::error_code ec;
-  auto v = json::parse(ss.str(), ec);
-  EXPECT_FALSE(ec) << "malformed test vectors: " << path;
-  return v;
-}
-
-std::vector<std::uint8_t> Hex(const json::value& v) {
-  auto bytes = HexDecode(std::string(v.as_string()));
-  EXPECT_TRUE(bytes.has_value());
-  return bytes.value_or(std::vector<std::uint8_t>{});
-}
+using ::alcove::testing::HexField;
+using ::alcove::testing::LoadWycheproof;
 
 TEST(AesGcm, PassesEveryApplicableWycheproofVector) {
-  const auto doc = LoadVectors("aes_gcm_test.json");
+  const auto doc = LoadWycheproof("aes_gcm_test.json");
   ASSERT_TRUE(doc.is_object());
   int valid = 0;
   int invalid = 0;
@@ -49,12 +34,12 @@ TEST(AesGcm, PassesEveryApplicableWycheproofVector) {
     const bool applicable = key_bits == 256 && iv_bits == 96 && tag_bits == 128;
     for (const auto& t : g.at("tests").as_array()) {
       const auto id = t.at("tcId").to_number<int>();
-      const auto key = Hex(t.at("key"));
-      const auto iv = Hex(t.at("iv"));
-      const auto aad = Hex(t.at("aad"));
-      const auto msg = Hex(t.at("msg"));
-      auto ct = Hex(t.at("ct"));
-      const auto tag = Hex(t.at("tag"));
+      const auto key = HexField(t.at("key"));
+      const auto iv = HexField(t.at("iv"));
+      const auto aad = HexField(t.at("aad"));
+      const auto msg = HexField(t.at("msg"));
+      auto ct = HexField(t.at("ct"));
+      const auto tag = HexField(t.at("tag"));
       ct.insert(ct.end(), tag.begin(), tag.end());
       const std::string result(t.at("result").as_string());
       std::vector<std::uint8_t> out(ct.size() >= 16 ? ct.size() - 16 : 0);

@@ -11,33 +11,19 @@
 #include <vector>
 
 #include "core/encoding.hpp"
+#include "support/wycheproof.hpp"
 
 namespace alcove::crypto {
 namespace {
 
 namespace json = boost::json;
 
-json::value LoadVectors(const std::string& name) {
-  const auto path = std::filesystem::path(ALCOVE_TESTVECTORS_DIR) / "wycheproof" / name;
-  std::ifstream in(path);
-  EXPECT_TRUE(in.good()) << "missing test vectors: " << path;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  boost::system::error_code ec;
-  auto v = json::parse(ss.str(), ec);
-  EXPECT_FALSE(ec) << "malformed test vectors: " << path;
-  return v;
-}
-
-std::vector<std::uint8_t> Hex(const json::value& v) {
-  auto bytes = HexDecode(std::string(v.as_string()));
-  EXPECT_TRUE(bytes.has_value());
-  return bytes.value_or(std::vector<std::uint8_t>{});
-}
+using ::alcove::testing::HexField;
+using ::alcove::testing::LoadWycheproof;
 
 // Runs every vector of `file`; returns how many ran.
 int RunHkdfVectors(const std::string& file, HkdfHash hash) {
-  const auto doc = LoadVectors(file);
+  const auto doc = LoadWycheproof(file);
   EXPECT_TRUE(doc.is_object());
   if (!doc.is_object()) {
     return 0;
@@ -46,11 +32,11 @@ int RunHkdfVectors(const std::string& file, HkdfHash hash) {
   for (const auto& g : doc.at("testGroups").as_array()) {
     for (const auto& t : g.at("tests").as_array()) {
       const auto id = t.at("tcId").to_number<int>();
-      const auto ikm = Hex(t.at("ikm"));
-      const auto salt = Hex(t.at("salt"));
-      const auto info = Hex(t.at("info"));
+      const auto ikm = HexField(t.at("ikm"));
+      const auto salt = HexField(t.at("salt"));
+      const auto info = HexField(t.at("info"));
       const auto size = t.at("size").to_number<std::size_t>();
-      const auto okm = Hex(t.at("okm"));
+      const auto okm = HexField(t.at("okm"));
       const std::string result(t.at("result").as_string());
       std::vector<std::uint8_t> out(size);
       auto st = HkdfExtractExpand(hash, ikm, salt, info, out);

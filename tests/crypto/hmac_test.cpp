@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/encoding.hpp"
+#include "support/wycheproof.hpp"
 #include "crypto/hkdf.hpp"
 
 namespace alcove::crypto {
@@ -16,23 +17,8 @@ namespace {
 
 namespace json = boost::json;
 
-json::value LoadVectors(const std::string& name) {
-  const auto path = std::filesystem::path(ALCOVE_TESTVECTORS_DIR) / "wycheproof" / name;
-  std::ifstream in(path);
-  EXPECT_TRUE(in.good()) << "missing test vectors: " << path;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  boost::system::error_code ec;
-  auto v = json::parse(ss.str(), ec);
-  EXPECT_FALSE(ec) << "malformed test vectors: " << path;
-  return v;
-}
-
-std::vector<std::uint8_t> Hex(const json::value& v) {
-  auto bytes = HexDecode(std::string(v.as_string()));
-  EXPECT_TRUE(bytes.has_value());
-  return bytes.value_or(std::vector<std::uint8_t>{});
-}
+using ::alcove::testing::HexField;
+using ::alcove::testing::LoadWycheproof;
 
 // Full-length (256-bit) tags: HmacSha256 computes them and HmacSha256Verify accepts
 // exactly the valid ones. Truncated-tag groups (tagSize 128): our API has no truncated
@@ -40,7 +26,7 @@ std::vector<std::uint8_t> Hex(const json::value& v) {
 // the computation itself, a valid truncated tag must equal the prefix of our full tag
 // and an invalid one must not.
 TEST(HmacSha256, PassesEveryWycheproofVector) {
-  const auto doc = LoadVectors("hmac_sha256_test.json");
+  const auto doc = LoadWycheproof("hmac_sha256_test.json");
   ASSERT_TRUE(doc.is_object());
   int full = 0;
   int truncated = 0;
@@ -48,9 +34,9 @@ TEST(HmacSha256, PassesEveryWycheproofVector) {
     const auto tag_bits = g.at("tagSize").to_number<std::size_t>();
     for (const auto& t : g.at("tests").as_array()) {
       const auto id = t.at("tcId").to_number<int>();
-      const auto key = Hex(t.at("key"));
-      const auto msg = Hex(t.at("msg"));
-      const auto tag = Hex(t.at("tag"));
+      const auto key = HexField(t.at("key"));
+      const auto msg = HexField(t.at("msg"));
+      const auto tag = HexField(t.at("tag"));
       const bool valid = t.at("result").as_string() == "valid";
       auto mac = HmacSha256(key, msg);
       ASSERT_TRUE(mac) << "tcId " << id;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/encoding.hpp"
+#include "support/wycheproof.hpp"
 #include "crypto/hkdf.hpp"
 
 namespace alcove::crypto {
@@ -20,30 +21,15 @@ namespace {
 
 namespace json = boost::json;
 
-json::value LoadVectors(const std::string& name) {
-  const auto path = std::filesystem::path(ALCOVE_TESTVECTORS_DIR) / "wycheproof" / name;
-  std::ifstream in(path);
-  EXPECT_TRUE(in.good()) << "missing test vectors: " << path;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  boost::system::error_code ec;
-  auto v = json::parse(ss.str(), ec);
-  EXPECT_FALSE(ec) << "malformed test vectors: " << path;
-  return v;
-}
-
-std::vector<std::uint8_t> Hex(const json::value& v) {
-  auto bytes = HexDecode(std::string(v.as_string()));
-  EXPECT_TRUE(bytes.has_value());
-  return bytes.value_or(std::vector<std::uint8_t>{});
-}
+using ::alcove::testing::HexField;
+using ::alcove::testing::LoadWycheproof;
 
 std::vector<std::uint8_t> ToVector(const SecureBuffer& b) {
   return {b.data(), b.data() + b.size()};
 }
 
 TEST(AesKwp, PassesEveryWycheproofVectorWith256BitKeys) {
-  const auto doc = LoadVectors("aes_kwp_test.json");
+  const auto doc = LoadWycheproof("aes_kwp_test.json");
   ASSERT_TRUE(doc.is_object());
   int valid = 0;
   int invalid = 0;
@@ -52,9 +38,9 @@ TEST(AesKwp, PassesEveryWycheproofVectorWith256BitKeys) {
     const auto key_bits = g.at("keySize").to_number<int>();
     for (const auto& t : g.at("tests").as_array()) {
       const auto id = t.at("tcId").to_number<int>();
-      const auto key = Hex(t.at("key"));
-      const auto msg = Hex(t.at("msg"));
-      const auto ct = Hex(t.at("ct"));
+      const auto key = HexField(t.at("key"));
+      const auto msg = HexField(t.at("msg"));
+      const auto ct = HexField(t.at("ct"));
       if (key_bits != 256) {
         EXPECT_FALSE(KwpUnwrap(key, ct)) << "tcId " << id;
         if (!msg.empty()) {
