@@ -11,6 +11,7 @@
 
 #include "core/encoding.hpp"
 #include "core/files.hpp"
+#include "crypto/key_file_lines.hpp"
 #include "crypto/random.hpp"
 
 namespace alcove::crypto {
@@ -68,59 +69,48 @@ Result<MasterKeys> MasterKeys::Parse(std::string_view text, std::string_view wha
     return Fail(ErrorCode::kFailedPrecondition, fmt::format("{} line {}: {}", what, line_no, why));
   };
   MasterKeys out;
-  bool header_seen = false;
-  std::size_t line_no = 0;
-  std::string_view rest(text);
-  while (!rest.empty()) {
-    const auto nl = rest.find('\n');
-    std::string_view line = rest.substr(0, nl);
-    rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') {
-      line.remove_suffix(1);
-    }
-    if (line.empty() || line.front() == '#') {
-      continue;
-    }
-    if (!header_seen) {
-      if (line != kHeader) {
+  auto st = ForEachKeyFileLine(
+      text, kHeader,
+      [&](std::size_t line_no) {
         return malformed(line_no, fmt::format("expected `{}`", kHeader));
-      }
-      header_seen = true;
-      continue;
-    }
-    if (!line.starts_with("key ")) {
-      return malformed(line_no, "expected `key <version> <base64 key>`");
-    }
-    line.remove_prefix(4);
-    const auto sp = line.find(' ');
-    if (sp == std::string_view::npos) {
-      return malformed(line_no, "expected `key <version> <base64 key>`");
-    }
-    std::uint32_t version = 0;
-    const auto vtext = line.substr(0, sp);
-    const auto [p, ec] = std::from_chars(vtext.data(), vtext.data() + vtext.size(), version);
-    if (ec != std::errc{} || p != vtext.data() + vtext.size() || version == 0) {
-      return malformed(line_no, "the version must be a positive whole number below 2^32");
-    }
-    auto key = Base64Decode(line.substr(sp + 1));
-    const bool ok = key.has_value() && key->size() == kKeyBytes;
-    SecureBuffer bytes;
-    if (ok) {
-      bytes = SecureBuffer::CopyOf(*key);
-    }
-    if (key) {
-      sodium_memzero(key->data(), key->size());
-    }
-    if (!ok) {
-      return malformed(line_no, "the key must be 32 bytes in base64");
-    }
-    if (out.keys_.contains(version)) {
-      return malformed(line_no, fmt::format("version {} appears twice", version));
-    }
-    out.keys_.emplace(version, std::move(bytes));
+      },
+      [&](std::size_t line_no, std::string_view line) -> Status {
+        if (!line.starts_with("key ")) {
+          return malformed(line_no, "expected `key <version> <base64 key>`");
+        }
+        line.remove_prefix(4);
+        const auto sp = line.find(' ');
+        if (sp == std::string_view::npos) {
+          return malformed(line_no, "expected `key <version> <base64 key>`");
+        }
+        std::uint32_t version = 0;
+        const auto vtext = line.substr(0, sp);
+        const auto [p, ec] = std::from_chars(vtext.data(), vtext.data() + vtext.size(), version);
+        if (ec != std::errc{} || p != vtext.data() + vtext.size() || version == 0) {
+          return malformed(line_no, "the version must be a positive whole number below 2^32");
+        }
+        auto key = Base64Decode(line.substr(sp + 1));
+        const bool ok = key.has_value() && key->size() == kKeyBytes;
+        SecureBuffer bytes;
+        if (ok) {
+          bytes = SecureBuffer::CopyOf(*key);
+        }
+        if (key) {
+          sodium_memzero(key->data(), key->size());
+        }
+        if (!ok) {
+          return malformed(line_no, "the key must be 32 bytes in base64");
+        }
+        if (out.keys_.contains(version)) {
+          return malformed(line_no, fmt::format("version {} appears twice", version));
+        }
+        out.keys_.emplace(version, std::move(bytes));
+        return {};
+      });
+  if (!st) {
+    return std::unexpected(st.error());
   }
-  if (!header_seen || out.keys_.empty()) {
+  if (out.keys_.empty()) {
     return Fail(ErrorCode::kFailedPrecondition, fmt::format("{} holds no key", what));
   }
   return out;

@@ -9,6 +9,7 @@
 
 #include "core/encoding.hpp"
 #include "core/files.hpp"
+#include "crypto/key_file_lines.hpp"
 #include "crypto/random.hpp"
 #include "crypto/secret.hpp"
 
@@ -63,57 +64,45 @@ Result<std::unique_ptr<SigningKey>> SigningKey::Load(const std::filesystem::path
     return Fail(ErrorCode::kFailedPrecondition,
                 fmt::format("audit signing key file {} line {}: {}", path.string(), line_no, why));
   };
-  bool header_seen = false;
   std::optional<Secret<std::vector<std::uint8_t>>> seed;
   std::optional<std::vector<std::uint8_t>> public_key;
-  std::size_t line_no = 0;
-  std::string_view rest(text.reveal());
-  while (!rest.empty()) {
-    const auto nl = rest.find('\n');
-    std::string_view line = rest.substr(0, nl);
-    rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') {
-      line.remove_suffix(1);
-    }
-    if (line.empty() || line.front() == '#') {
-      continue;
-    }
-    if (!header_seen) {
-      if (line != kHeader) {
+  auto st = ForEachKeyFileLine(
+      text.reveal(), kHeader,
+      [&](std::size_t line_no) {
         return malformed(line_no, fmt::format("expected `{}`", kHeader));
-      }
-      header_seen = true;
-      continue;
-    }
-    if (line.starts_with("seed ")) {
-      if (seed) {
-        return malformed(line_no, "more than one seed line");
-      }
-      auto decoded = Base64Decode(line.substr(5));
-      if (!decoded || decoded->size() != kSeedSize) {
-        if (decoded) {
-          SecureZero(decoded->data(), decoded->size());
+      },
+      [&](std::size_t line_no, std::string_view line) -> Status {
+        if (line.starts_with("seed ")) {
+          if (seed) {
+            return malformed(line_no, "more than one seed line");
+          }
+          auto decoded = Base64Decode(line.substr(5));
+          if (!decoded || decoded->size() != kSeedSize) {
+            if (decoded) {
+              SecureZero(decoded->data(), decoded->size());
+            }
+            return malformed(line_no, "the seed must be 32 bytes of base64");
+          }
+          seed.emplace(std::move(*decoded));
+          return {};
         }
-        return malformed(line_no, "the seed must be 32 bytes of base64");
-      }
-      seed.emplace(std::move(*decoded));
-      continue;
-    }
-    if (line.starts_with("public ")) {
-      if (public_key) {
-        return malformed(line_no, "more than one public line");
-      }
-      auto decoded = Base64Decode(line.substr(7));
-      if (!decoded || decoded->size() != kEd25519PublicKeySize) {
-        return malformed(line_no, "the public key must be 32 bytes of base64");
-      }
-      public_key = std::move(*decoded);
-      continue;
-    }
-    return malformed(line_no, "expected `seed <base64>` or `public <base64>`");
+        if (line.starts_with("public ")) {
+          if (public_key) {
+            return malformed(line_no, "more than one public line");
+          }
+          auto decoded = Base64Decode(line.substr(7));
+          if (!decoded || decoded->size() != kEd25519PublicKeySize) {
+            return malformed(line_no, "the public key must be 32 bytes of base64");
+          }
+          public_key = std::move(*decoded);
+          return {};
+        }
+        return malformed(line_no, "expected `seed <base64>` or `public <base64>`");
+      });
+  if (!st) {
+    return std::unexpected(st.error());
   }
-  if (!header_seen || !seed || !public_key) {
+  if (!seed || !public_key) {
     return Fail(ErrorCode::kFailedPrecondition,
                 fmt::format("audit signing key file {} needs the header, a seed line and a "
                             "public line",

@@ -1,4 +1,5 @@
 #include "store/postgres/postgres_db.hpp"
+#include "store/transaction_state.hpp"
 
 #include <fmt/format.h>
 #include <libpq-fe.h>
@@ -326,18 +327,7 @@ class PostgresTransaction final : public Transaction {
   std::optional<TenantId> tenant() const override { return tenant_; }
 
  private:
-  Status Usable() const {
-    if (done_) {
-      return Fail(ErrorCode::kFailedPrecondition, "transaction already committed",
-                  "database error");
-    }
-    if (failed_) {
-      return Fail(ErrorCode::kFailedPrecondition,
-                  "an earlier statement of this transaction failed; it will roll back",
-                  "database error");
-    }
-    return {};
-  }
+  Status Usable() const { return TransactionUsable(done_, failed_); }
 
   Result<ResultPtr> Run(std::string_view sql, std::span<const Value> params) {
     if (auto st = Usable(); !st) {

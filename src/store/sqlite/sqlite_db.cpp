@@ -1,4 +1,5 @@
 #include "store/sqlite/sqlite_db.hpp"
+#include "store/transaction_state.hpp"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -250,18 +251,7 @@ class SqliteTransaction final : public Transaction {
   std::optional<TenantId> tenant() const override { return tenant_; }
 
  private:
-  Status Usable() const {
-    if (done_) {
-      return Fail(ErrorCode::kFailedPrecondition, "transaction already committed",
-                  "database error");
-    }
-    if (failed_) {
-      return Fail(ErrorCode::kFailedPrecondition,
-                  "an earlier statement of this transaction failed; it will roll back",
-                  "database error");
-    }
-    return {};
-  }
+  Status Usable() const { return TransactionUsable(done_, failed_); }
 
   Status Run(std::string_view sql, std::span<const Value> params, std::vector<Row>* rows) {
     if (auto st = Usable(); !st) {
