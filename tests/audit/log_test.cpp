@@ -223,7 +223,7 @@ TEST_P(AuditLog, C40RecordReadCommitsItsEventBeforeReturning) {
 // that verifies.
 TEST_P(AuditLog, ConcurrentAppendsProduceOneConsistentTree) {
   constexpr int kThreads = 4;
-  constexpr int kEach = 40;
+  constexpr int kEach = 1000;  // issue 5: 4 threads x 1,000 events, one tree of 4,000
   const Log log(db().engine());
   std::atomic<int> failures{0};
   std::vector<std::thread> threads;
