@@ -4,6 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <latch>
 #include <memory>
 #include <set>
@@ -12,6 +17,7 @@
 #include <vector>
 
 #include "core/encoding.hpp"
+#include "crypto/secret.hpp"
 #include "store/migrations.hpp"
 #include "store/postgres/postgres_db.hpp"
 #include "store/sqlite/sqlite_db.hpp"
@@ -285,6 +291,132 @@ TYPED_TEST(Tokens, ConcurrentConsumeSucceedsExactlyOnce) {
     b.join();
     ASSERT_EQ(wins.load(), 1) << "round " << round;
     ASSERT_EQ(rejections.load(), 1) << "round " << round;
+  }
+}
+
+// The bytes of every file SQLite keeps for the database at `db_path` (the database, and
+// its -wal, -shm or -journal file when present), with the names found.
+struct DatabaseFiles {
+  std::vector<std::string> names;
+  std::vector<std::vector<std::uint8_t>> contents;
+
+  bool Contains(std::span<const std::uint8_t> needle) const {
+    return std::any_of(contents.begin(), contents.end(), [&](const auto& bytes) {
+      return std::search(bytes.begin(), bytes.end(), needle.begin(), needle.end()) != bytes.end();
+    });
+  }
+  bool Contains(std::string_view needle) const { return Contains(AsBytes(needle)); }
+};
+
+DatabaseFiles ReadDatabaseFiles(const std::filesystem::path& db_path) {
+  DatabaseFiles files;
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+    std::filesystem::path path = db_path;
+    path += suffix;
+    if (!std::filesystem::exists(path)) {
+      continue;
+    }
+    std::ifstream in(path, std::ios::binary);
+    EXPECT_TRUE(in) << path;
+    files.names.push_back(path.filename().string());
+    files.contents.emplace_back(std::istreambuf_iterator<char>(in),
+                                std::istreambuf_iterator<char>());
+  }
+  return files;
+}
+
+std::string Upper(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return s;
+}
+
+// Scans the raw bytes of a file-backed SQLite database, while it is open (commits still
+// in the -wal file) and after it is closed (checkpointed into the main file), for every
+// form of every token issued into it: the base64url text, standard base64, the 32 raw
+// bytes, and their hex in both cases. None may appear. The stored form,
+// SHA-256(purpose || 0x00 || token), must appear each time, so the scan is shown to
+// find what is there.
+// claim: C27
+TEST(TokensSqliteFile, C27DatabaseFilesHoldNoTokenInAnyFormOnlyItsHash) {
+  testing::TempDir dir;
+  const auto db_path = dir / "alcove.db";
+  FakeClock clock{kStart};
+  struct Issued {
+    std::string purpose;
+    Secret<std::string> token;
+  };
+  std::vector<Issued> issued;
+  {
+    auto db = store::OpenSqlite(db_path);
+    ASSERT_TRUE(db) << db.error().internal;
+    const auto all = Migrations();
+    ASSERT_TRUE(store::ApplyMigrations(**db, all));
+    TokenIssuer issuer(**db, clock);
+    const std::vector<std::pair<std::string, TokenUse>> kinds = {
+        {"magic_link", TokenUse::kSingle},   {"portal_invite", TokenUse::kSingle},
+        {"session", TokenUse::kReusable},    {"questionnaire", TokenUse::kReusable},
+        {"signing_link", TokenUse::kSingle}, {"magic_link", TokenUse::kSingle},
+    };
+    for (const auto& [purpose, use] : kinds) {
+      auto token = issuer.Issue(purpose, 60 * kMinute, use, "acct-7", store::TenantId{3});
+      ASSERT_TRUE(token) << token.error().internal;
+      issued.push_back({purpose, std::move(*token)});
+    }
+    // A token issued inside a caller's transaction, committed with it.
+    auto tx = (*db)->Begin();
+    ASSERT_TRUE(tx);
+    auto in_tx = issuer.Issue(**tx, "session", 60 * kMinute, TokenUse::kReusable, "acct-8");
+    ASSERT_TRUE(in_tx);
+    ASSERT_TRUE((*tx)->Commit());
+    issued.push_back({"session", std::move(*in_tx)});
+
+    const auto open_files = ReadDatabaseFiles(db_path);
+    for (const auto& t : issued) {
+      const auto hash = TokenHash(t.purpose, t.token);
+      EXPECT_TRUE(open_files.Contains(hash)) << "the scan of the open database misses a hash";
+      EXPECT_FALSE(open_files.Contains(t.token.reveal()));
+      const auto raw = Base64UrlDecode(t.token.reveal());
+      ASSERT_TRUE(raw);
+      EXPECT_FALSE(open_files.Contains(*raw));
+    }
+  }  // closes the database: SQLite checkpoints the WAL into the main file
+
+  const auto files = ReadDatabaseFiles(db_path);
+  ASSERT_FALSE(files.names.empty());
+  ASSERT_EQ(files.names.front(), "alcove.db");
+  ASSERT_EQ(issued.size(), 7u);
+  for (const auto& t : issued) {
+    SCOPED_TRACE(t.purpose);
+    const std::string& text = t.token.reveal();
+    ASSERT_EQ(text.size(), kTokenLength);
+    const auto raw = Base64UrlDecode(text);
+    ASSERT_TRUE(raw);
+    ASSERT_EQ(raw->size(), kTokenBytes);
+    const std::string hex = HexEncode(*raw);
+    const std::string hex_upper = Upper(hex);
+    ASSERT_NE(hex, hex_upper);  // 64 hex digits of random bytes include a letter
+    EXPECT_FALSE(files.Contains(text)) << "base64url token text in the database files";
+    EXPECT_FALSE(files.Contains(Base64Encode(*raw))) << "base64 of the token";
+    EXPECT_FALSE(files.Contains(*raw)) << "raw token bytes in the database files";
+    EXPECT_FALSE(files.Contains(hex)) << "lower-case hex of the token";
+    EXPECT_FALSE(files.Contains(hex_upper)) << "upper-case hex of the token";
+    // Not even a 16-byte piece of any form (no partial or split copy).
+    EXPECT_FALSE(files.Contains(std::string_view(text).substr(0, 16)));
+    EXPECT_FALSE(files.Contains(std::span(*raw).first(16)));
+    EXPECT_FALSE(files.Contains(std::string_view(hex).substr(0, 16)));
+
+    const auto hash = TokenHash(t.purpose, t.token);
+    EXPECT_EQ(hash, Sha256(t.purpose + '\0' + text));
+    EXPECT_TRUE(files.Contains(hash)) << "the stored hash is not found: the scan is blind";
+  }
+
+  // The files scanned are the live database: the tokens still verify from them.
+  auto db = store::OpenSqlite(db_path);
+  ASSERT_TRUE(db) << db.error().internal;
+  TokenIssuer issuer(**db, clock);
+  for (const auto& t : issued) {
+    EXPECT_TRUE(issuer.Verify(t.purpose, t.token)) << t.purpose;
   }
 }
 
