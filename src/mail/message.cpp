@@ -1,0 +1,310 @@
+#include "mail/message.hpp"
+
+#include <fmt/format.h>
+#include <sys/random.h>
+
+#include <array>
+#include <cerrno>
+#include <ctime>
+#include <stdexcept>
+#include <vector>
+
+namespace alcove::mail {
+namespace {
+
+bool IsAlnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+// RFC 5322 atext.
+bool IsAtext(char c) {
+  return IsAlnum(c) || std::string_view("!#$%&'*+-/=?^_`{|}~").find(c) != std::string_view::npos;
+}
+
+bool IsDotAtom(std::string_view s) {
+  if (s.empty() || s.front() == '.' || s.back() == '.') {
+    return false;
+  }
+  char prev = 0;
+  for (char c : s) {
+    if (c == '.') {
+      if (prev == '.') {
+        return false;
+      }
+    } else if (!IsAtext(c)) {
+      return false;
+    }
+    prev = c;
+  }
+  return true;
+}
+
+bool IsDomain(std::string_view d) {
+  if (d.empty() || d.size() > 253) {
+    return false;
+  }
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t dot = d.find('.', start);
+    const std::string_view label =
+        d.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') {
+      return false;
+    }
+    for (char c : label) {
+      if (!IsAlnum(c) && c != '-') {
+        return false;
+      }
+    }
+    if (dot == std::string_view::npos) {
+      return true;
+    }
+    start = dot + 1;
+  }
+}
+
+bool HasLineBreak(std::string_view s) {
+  return s.find_first_of("\r\n") != std::string_view::npos;
+}
+
+bool IsLinkChar(char c) {
+  return IsAlnum(c) ||
+         std::string_view("-._~/?=&%+:@!$'()*,;").find(c) != std::string_view::npos;
+}
+
+// https://host[:port] with a host of domain labels (or an IPv4 literal, which IsDomain
+// also accepts) and no path, user info or trailing slash.
+bool IsHttpsOrigin(std::string_view origin) {
+  constexpr std::string_view kScheme = "https://";
+  if (!origin.starts_with(kScheme)) {
+    return false;
+  }
+  std::string_view rest = origin.substr(kScheme.size());
+  std::string_view host = rest;
+  if (const auto colon = rest.find(':'); colon != std::string_view::npos) {
+    host = rest.substr(0, colon);
+    const std::string_view port = rest.substr(colon + 1);
+    if (port.empty() || port.size() > 5) {
+      return false;
+    }
+    for (char c : port) {
+      if (c < '0' || c > '9') {
+        return false;
+      }
+    }
+  }
+  return IsDomain(host);
+}
+
+struct KindText {
+  std::string_view name;
+  std::string_view subject;
+  std::string_view before;  // lines before the link
+  std::string_view after;   // lines after the link
+};
+
+// Fixed per kind. ASCII only, CRLF line endings, no line longer than 78 characters.
+const KindText& TextOf(MailKind kind) {
+  static const KindText kSignIn{
+      "sign-in link", "Your Alcove sign-in link",
+      "Someone asked to sign in to Alcove with this address.\r\n"
+      "Open this link in the same browser, within 15 minutes, to sign in:\r\n",
+      "If you did not ask to sign in, you can ignore this message.\r\n"
+      "The link works once.\r\n"};
+  static const KindText kSignUp{
+      "sign-up confirmation", "Confirm your Alcove account",
+      "Someone created an Alcove account with this address.\r\n"
+      "Open this link in the same browser, within 15 minutes, to confirm it:\r\n",
+      "If this was not you, ignore this message and no account will be created.\r\n"};
+  static const KindText kPortal{
+      "portal invitation", "Your invitation to a secure Alcove portal",
+      "You have been invited to a secure portal on Alcove.\r\n"
+      "Open this link to accept the invitation:\r\n",
+      "If you did not expect this invitation, you can ignore this message.\r\n"};
+  static const KindText kQuestionnaire{
+      "questionnaire link", "A questionnaire is waiting for you on Alcove",
+      "A questionnaire is waiting for you on Alcove.\r\n"
+      "Open this link to fill it in:\r\n",
+      "If you did not expect this message, you can ignore it.\r\n"};
+  static const KindText kSupervisor{
+      "supervisor signing link", "A weekly log is waiting for your signature on Alcove",
+      "A weekly log is waiting for your signature as supervisor on Alcove.\r\n"
+      "Open this link to review and sign it:\r\n",
+      "If you did not expect this message, you can ignore it.\r\n"};
+  switch (kind) {
+    case MailKind::kSignInLink:
+      return kSignIn;
+    case MailKind::kSignUpConfirmation:
+      return kSignUp;
+    case MailKind::kPortalInvitation:
+      return kPortal;
+    case MailKind::kQuestionnaireLink:
+      return kQuestionnaire;
+    case MailKind::kSupervisorSigningLink:
+      return kSupervisor;
+  }
+  throw std::logic_error("unknown MailKind");
+}
+
+}  // namespace
+
+std::string_view MailKindName(MailKind kind) { return TextOf(kind).name; }
+
+bool IsAcceptableAddress(std::string_view address) {
+  if (address.size() > 254) {
+    return false;
+  }
+  const auto at = address.rfind('@');
+  if (at == std::string_view::npos) {
+    return false;
+  }
+  const std::string_view local = address.substr(0, at);
+  const std::string_view domain = address.substr(at + 1);
+  return local.size() <= 64 && IsDotAtom(local) && IsDomain(domain);
+}
+
+Result<Sender> Sender::Parse(std::string_view from) {
+  auto bad = [] {
+    return Fail(ErrorCode::kInvalidArgument,
+                "mail.from must be an address (no-reply@example.org) or "
+                "`Name <no-reply@example.org>` with a printable ASCII name");
+  };
+  if (HasLineBreak(from)) {
+    return bad();
+  }
+  const auto open = from.find('<');
+  if (open == std::string_view::npos) {
+    if (!IsAcceptableAddress(from)) {
+      return bad();
+    }
+    return Sender("", std::string(from));
+  }
+  if (from.back() != '>' || open + 2 > from.size()) {
+    return bad();
+  }
+  const std::string_view address = from.substr(open + 1, from.size() - open - 2);
+  std::string_view display = from.substr(0, open);
+  while (!display.empty() && display.back() == ' ') {
+    display.remove_suffix(1);
+  }
+  for (char c : display) {
+    if (c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>') {
+      return bad();
+    }
+  }
+  if (!IsAcceptableAddress(address)) {
+    return bad();
+  }
+  return Sender(std::string(display), std::string(address));
+}
+
+std::string Sender::HeaderValue() const {
+  if (display_.empty()) {
+    return address_;
+  }
+  return fmt::format("\"{}\" <{}>", display_, address_);
+}
+
+Result<Message> Message::Make(MailKind kind, std::string_view to, std::string_view link,
+                              std::string_view origin) {
+  if (!IsAcceptableAddress(to)) {
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("{} mail: the recipient is not an acceptable address",
+                            MailKindName(kind)),
+                "That email address cannot be used.");
+  }
+  if (!IsHttpsOrigin(origin)) {
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("{} mail: the public origin is not https://host[:port]",
+                            MailKindName(kind)));
+  }
+  if (link.size() > kMaxLinkLength || link.size() <= origin.size() + 1 ||
+      !link.starts_with(origin) || link[origin.size()] != '/') {
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("{} mail: the link is not an https URL with a path on the "
+                            "configured origin",
+                            MailKindName(kind)));
+  }
+  for (char c : link) {
+    if (!IsLinkChar(c)) {
+      return Fail(ErrorCode::kInvalidArgument,
+                  fmt::format("{} mail: the link holds a character outside the URL-safe set",
+                              MailKindName(kind)));
+    }
+  }
+  return Message(kind, std::string(to), std::string(link));
+}
+
+std::string_view Message::subject() const { return TextOf(kind_).subject; }
+
+std::string Message::Body() const {
+  const KindText& t = TextOf(kind_);
+  return fmt::format("{}\r\n{}\r\n\r\n{}", t.before, link_, t.after);
+}
+
+std::string FormatRfc5322Date(Micros t) {
+  const std::time_t secs = static_cast<std::time_t>(t / kMicrosPerSecond);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  std::array<char, 64> buf{};
+  const std::size_t n = std::strftime(buf.data(), buf.size(), "%a, %d %b %Y %H:%M:%S +0000", &tm);
+  return std::string(buf.data(), n);
+}
+
+std::string RandomToken(std::size_t bytes) {
+  std::vector<unsigned char> raw(bytes);
+  std::size_t got = 0;
+  while (got < raw.size()) {
+    const ssize_t n = ::getrandom(raw.data() + got, raw.size() - got, 0);
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      throw std::runtime_error("getrandom failed");
+    }
+    got += static_cast<std::size_t>(n);
+  }
+  std::string out;
+  out.reserve(bytes * 2);
+  for (unsigned char b : raw) {
+    out += fmt::format("{:02x}", b);
+  }
+  return out;
+}
+
+Result<std::string> RenderRfc5322(const Message& message, const Sender& from, Micros date,
+                                  std::string_view message_id) {
+  const std::string_view domain =
+      std::string_view(from.address()).substr(from.address().rfind('@') + 1);
+  for (char c : message_id) {
+    if (!IsAlnum(c)) {
+      return Fail(ErrorCode::kInternal, "mail: Message-ID must be alphanumeric");
+    }
+  }
+  const std::string from_value = from.HeaderValue();
+  const std::string id_value = fmt::format("<{}@{}>", message_id, domain);
+  const std::string date_value = FormatRfc5322Date(date);
+  // Header injection: no value may carry a line break. Make and Sender::Parse already
+  // refuse them; this check keeps it true whatever changes upstream.
+  for (std::string_view v : {std::string_view(from_value), std::string_view(message.to()),
+                             message.subject(), std::string_view(id_value),
+                             std::string_view(date_value)}) {
+    if (HasLineBreak(v)) {
+      return Fail(ErrorCode::kInternal, "mail: a header value holds a line break");
+    }
+  }
+  std::string out;
+  out += "From: " + from_value + "\r\n";
+  out += "To: " + message.to() + "\r\n";
+  out += fmt::format("Subject: {}\r\n", message.subject());
+  out += "Date: " + date_value + "\r\n";
+  out += "Message-ID: " + id_value + "\r\n";
+  out += "MIME-Version: 1.0\r\n";
+  out += "Content-Type: text/plain; charset=utf-8\r\n";
+  out += "Content-Transfer-Encoding: 7bit\r\n";
+  out += "\r\n";
+  out += message.Body();
+  return out;
+}
+
+}  // namespace alcove::mail
