@@ -1,0 +1,209 @@
+#include "identity/rate_limit.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <functional>
+#include <limits>
+
+namespace alcove::identity {
+
+std::int64_t RetryAfterSeconds(Micros wait) {
+  const std::int64_t s = (wait + kMicrosPerSecond - 1) / kMicrosPerSecond;
+  return std::max<std::int64_t>(s, 1);
+}
+
+GcraStep Gcra(const RateLimit& limit, std::optional<Micros> tat, Micros now) {
+  const Micros t = limit.EmissionInterval();
+  const Micros tolerance = t * static_cast<Micros>(limit.burst);
+  const Micros base = std::max(tat.value_or(now), now);
+  const Micros next = base + t;
+  if (next - now <= tolerance) {
+    return {Decision{true, 0}, next};
+  }
+  return {Decision{false, RetryAfterSeconds(next - tolerance - now)}, 0};
+}
+
+// ---------------------------------------------------------------------------------------
+// In memory.
+
+InMemoryRateLimitStore::InMemoryRateLimitStore(std::size_t max_keys)
+    : per_shard_(std::max<std::size_t>(1, max_keys / kShards)) {}
+
+InMemoryRateLimitStore::Shard& InMemoryRateLimitStore::ShardOf(std::string_view key) {
+  return shards_[std::hash<std::string_view>{}(key) % kShards];
+}
+
+Result<Decision> InMemoryRateLimitStore::Check(std::string_view key, const RateLimit& limit,
+                                               Micros now) {
+  Shard& shard = ShardOf(key);
+  std::lock_guard lock(shard.mu);
+  auto it = shard.tat.find(std::string(key));
+  const std::optional<Micros> tat =
+      it == shard.tat.end() ? std::nullopt : std::optional<Micros>(it->second);
+  const GcraStep step = Gcra(limit, tat, now);
+  if (!step.decision.allowed) {
+    return step.decision;
+  }
+  if (it != shard.tat.end()) {
+    it->second = step.new_tat;
+    return step.decision;
+  }
+  if (shard.tat.size() >= per_shard_) {
+    std::erase_if(shard.tat, [now](const auto& kv) { return kv.second <= now; });
+  }
+  if (shard.tat.size() >= per_shard_) {
+    auto oldest = std::min_element(shard.tat.begin(), shard.tat.end(),
+                                   [](const auto& a, const auto& b) { return a.second < b.second; });
+    shard.tat.erase(oldest);
+  }
+  shard.tat.emplace(std::string(key), step.new_tat);
+  return step.decision;
+}
+
+Result<std::int64_t> InMemoryRateLimitStore::Sweep(Micros now) {
+  std::int64_t n = 0;
+  for (Shard& shard : shards_) {
+    std::lock_guard lock(shard.mu);
+    n += static_cast<std::int64_t>(
+        std::erase_if(shard.tat, [now](const auto& kv) { return kv.second <= now; }));
+  }
+  return n;
+}
+
+std::size_t InMemoryRateLimitStore::size() const {
+  std::size_t n = 0;
+  for (const Shard& shard : shards_) {
+    std::lock_guard lock(shard.mu);
+    n += shard.tat.size();
+  }
+  return n;
+}
+
+// ---------------------------------------------------------------------------------------
+// In the database.
+
+namespace {
+
+// $1 key, $2 now, $3 emission interval, $4 burst * interval. Inserts a fresh key (always
+// allowed: burst >= 1), or moves an existing key's TAT only when the GCRA allows it; no
+// row comes back when it does not.
+constexpr std::string_view kCheckSql =
+    "INSERT INTO rate_limits (key, tat) VALUES ($1, $2 + $3) "
+    "ON CONFLICT (key) DO UPDATE "
+    "SET tat = (CASE WHEN rate_limits.tat > $2 THEN rate_limits.tat ELSE $2 END) + $3 "
+    "WHERE (CASE WHEN rate_limits.tat > $2 THEN rate_limits.tat ELSE $2 END) + $3 - $2 <= $4 "
+    "RETURNING tat";
+
+constexpr std::string_view kTatSql = "SELECT tat FROM rate_limits WHERE key = $1";
+
+constexpr std::string_view kRateLimitsSqlite =
+    "CREATE TABLE rate_limits (key TEXT PRIMARY KEY, tat INTEGER NOT NULL) STRICT, WITHOUT ROWID;";
+// Not a tenant table: keys are IP addresses and hashes, never tenant data, so no
+// tenant_id and no row-level security; the app role's rights come from store
+// migration 1's default privileges.
+constexpr std::string_view kRateLimitsPostgres =
+    "CREATE TABLE rate_limits (key TEXT PRIMARY KEY, tat BIGINT NOT NULL);";
+
+constexpr std::array<store::Migration, 1> kMigrations{{
+    {300, "identity: rate_limits", kRateLimitsSqlite, kRateLimitsPostgres},
+}};
+
+}  // namespace
+
+std::span<const store::Migration> RateLimitMigrations() { return kMigrations; }
+
+Result<Decision> DbRateLimitStore::Check(std::string_view key, const RateLimit& limit,
+                                         Micros now) {
+  auto txn = db_.Begin();
+  if (!txn) {
+    return std::unexpected(txn.error());
+  }
+  const Micros t = limit.EmissionInterval();
+  const Micros tolerance = t * static_cast<Micros>(limit.burst);
+  const std::array<store::Value, 4> params{std::string(key), now, t, tolerance};
+  auto rows = (*txn)->Query(kCheckSql, params);
+  if (!rows) {
+    return std::unexpected(rows.error());
+  }
+  Decision decision{true, 0};
+  if (rows->empty()) {
+    const std::array<store::Value, 1> key_param{std::string(key)};
+    auto tat = (*txn)->Query(kTatSql, key_param);
+    if (!tat) {
+      return std::unexpected(tat.error());
+    }
+    if (tat->empty()) {
+      return Fail(ErrorCode::kInternal, "rate limit: the row refused by the update is gone");
+    }
+    decision = Gcra(limit, tat->front().Int(0), now).decision;
+    if (decision.allowed) {
+      return Fail(ErrorCode::kInternal, "rate limit: the database and GCRA disagree");
+    }
+  }
+  if (auto st = (*txn)->Commit(); !st) {
+    return std::unexpected(st.error());
+  }
+  return decision;
+}
+
+Result<std::int64_t> DbRateLimitStore::Sweep(Micros now) {
+  auto txn = db_.Begin();
+  if (!txn) {
+    return std::unexpected(txn.error());
+  }
+  const std::array<store::Value, 1> params{now};
+  auto n = (*txn)->Execute("DELETE FROM rate_limits WHERE tat <= $1", params);
+  if (!n) {
+    return std::unexpected(n.error());
+  }
+  if (auto st = (*txn)->Commit(); !st) {
+    return std::unexpected(st.error());
+  }
+  return *n;
+}
+
+// ---------------------------------------------------------------------------------------
+
+std::map<std::string, RateLimit, std::less<>> DefaultRateLimits() {
+  constexpr Micros kMinute = 60 * kMicrosPerSecond;
+  return {
+      {"sign_in", {10, 15 * kMinute, 5}},
+      {"magic_link", {5, 60 * kMinute, 3}},
+      {"consume", {20, 15 * kMinute, 10}},
+      {"password", {5, 15 * kMinute, 5}},
+      {"portal_invite", {30, 60 * kMinute, 10}},
+      {"public_link", {60, 60 * kMinute, 20}},
+      {"ai", {60, 60 * kMinute, 10}},
+  };
+}
+
+RateLimiter::RateLimiter(RateLimitStore& store, const Clock& clock,
+                         std::map<std::string, RateLimit, std::less<>> classes)
+    : store_(store), clock_(clock), classes_(std::move(classes)) {}
+
+Result<Decision> RateLimiter::Check(std::string_view route_class, std::string_view key) {
+  return Check(route_class, key, clock_.Now());
+}
+
+Result<Decision> RateLimiter::Check(std::string_view route_class, std::string_view key,
+                                    Micros now) {
+  const auto it = classes_.find(route_class);
+  if (it == classes_.end()) {
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("rate limit: unknown route class `{}`", route_class));
+  }
+  if (key.empty()) {
+    return Fail(ErrorCode::kInvalidArgument, "rate limit: empty key");
+  }
+  const RateLimit& limit = it->second;
+  if (limit.events == 0 || limit.burst == 0 || limit.EmissionInterval() <= 0) {
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("rate limit: class `{}` needs events, burst and period > 0",
+                            route_class));
+  }
+  return store_.Check(fmt::format("{}:{}", route_class, key), limit, now);
+}
+
+}  // namespace alcove::identity
