@@ -9,6 +9,8 @@
 namespace alcove::crypto {
 namespace {
 
+static_assert(kFieldNonceSize == kAesGcmNonceSize && kFieldTagSize == kAesGcmTagSize);
+
 constexpr std::string_view kPlaceLabel = "alcove/field/v1";
 
 bool ValidName(std::string_view s) { return !s.empty() && s.find('\0') == std::string_view::npos; }
@@ -20,10 +22,6 @@ void AppendName(std::vector<std::uint8_t>& out, std::string_view s) {
 std::unexpected<Error> Failed() { return std::unexpected(DecryptionFailedError()); }
 
 }  // namespace
-
-Error DecryptionFailedError() {
-  return Error::Make(ErrorCode::kInternal, "decryption failed", "decryption failed");
-}
 
 Result<std::vector<std::uint8_t>> EncodePlace(const Place& place) {
   if (!ValidName(place.table) || !ValidName(place.column) || !ValidName(place.row_id)) {
@@ -79,22 +77,21 @@ Result<std::vector<std::uint8_t>> FieldCipher::Seal(std::string_view plaintext,
 
 Result<PhiString> FieldCipher::Open(std::span<const std::uint8_t> ciphertext,
                                     const Place& place) const {
-  if (ciphertext.size() < kFieldOverhead || ciphertext[0] != kFieldFormatVersion) {
+  const auto parsed = ParseFieldCiphertext(ciphertext);
+  if (!parsed) {
     return Failed();
   }
   auto aad = EncodePlace(place);
   if (!aad) {
     return Failed();
   }
-  const KeyId key_id = (KeyId{ciphertext[1]} << 24) | (KeyId{ciphertext[2]} << 16) |
-                       (KeyId{ciphertext[3]} << 8) | KeyId{ciphertext[4]};
-  auto key = ring_.KeyForOpen(key_id);
+  auto key = ring_.KeyForOpen(parsed->key_id);
   if (!key || key->tenant != place.tenant || key->family != family_ ||
       key->tenant == kSystemTenant) {
     return Failed();
   }
-  const auto nonce = ciphertext.subspan(5, kAesGcmNonceSize);
-  const auto body = ciphertext.subspan(5 + kAesGcmNonceSize);
+  const auto nonce = parsed->nonce;
+  const auto body = parsed->ciphertext_and_tag;
   const std::size_t n = body.size() - kAesGcmTagSize;
   // Reserve at least a heap block so that moving the string into the Phi moves the
   // pointer: a short string would otherwise be copied out of its inline buffer and

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "crypto/field_ciphertext.hpp"
 #include "crypto/key_ring.hpp"
 #include "crypto/secret.hpp"
 
@@ -33,14 +34,9 @@ struct Place {
 // 0x00 byte.
 Result<std::vector<std::uint8_t>> EncodePlace(const Place& place);
 
-// Field ciphertext format (CRYPTO-FORMATS.md §1):
+// Field ciphertext format (CRYPTO-FORMATS.md §1), its constants (kFieldFormatVersion,
+// kFieldOverhead), its parser and DecryptionFailedError(): crypto/field_ciphertext.hpp.
 //   0x01 | key_id (4 bytes, big-endian) | nonce (12) | AES-256-GCM ciphertext | tag (16)
-inline constexpr std::uint8_t kFieldFormatVersion = 0x01;
-inline constexpr std::size_t kFieldOverhead = 1 + 4 + 12 + 16;
-
-// The one error every failed Open returns, whatever the cause: kInternal with internal
-// and public message "decryption failed" (C02; STYLE.md convention 2).
-Error DecryptionFailedError();
 
 // Seals and opens database fields with AES-256-GCM under the data key (DEK) family
 // `key` of the key ring (a KeyId from KeyRing::CreateDek). The key ring picks the key
