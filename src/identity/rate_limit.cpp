@@ -54,8 +54,9 @@ Result<Decision> InMemoryRateLimitStore::Check(std::string_view key, const RateL
     std::erase_if(shard.tat, [now](const auto& kv) { return kv.second <= now; });
   }
   if (shard.tat.size() >= per_shard_) {
-    auto oldest = std::min_element(shard.tat.begin(), shard.tat.end(),
-                                   [](const auto& a, const auto& b) { return a.second < b.second; });
+    auto oldest =
+        std::min_element(shard.tat.begin(), shard.tat.end(),
+                         [](const auto& a, const auto& b) { return a.second < b.second; });
     shard.tat.erase(oldest);
   }
   shard.tat.emplace(std::string(key), step.new_tat);
@@ -114,8 +115,7 @@ constexpr std::array<store::Migration, 1> kMigrations{{
 
 std::span<const store::Migration> RateLimitMigrations() { return kMigrations; }
 
-Result<Decision> DbRateLimitStore::Check(std::string_view key, const RateLimit& limit,
-                                         Micros now) {
+Result<Decision> DbRateLimitStore::Check(std::string_view key, const RateLimit& limit, Micros now) {
   auto txn = db_.Begin();
   if (!txn) {
     return std::unexpected(txn.error());
@@ -199,9 +199,9 @@ Result<Decision> RateLimiter::Check(std::string_view route_class, std::string_vi
   }
   const RateLimit& limit = it->second;
   if (limit.events == 0 || limit.burst == 0 || limit.EmissionInterval() <= 0) {
-    return Fail(ErrorCode::kInvalidArgument,
-                fmt::format("rate limit: class `{}` needs events, burst and period > 0",
-                            route_class));
+    return Fail(
+        ErrorCode::kInvalidArgument,
+        fmt::format("rate limit: class `{}` needs events, burst and period > 0", route_class));
   }
   return store_.Check(fmt::format("{}:{}", route_class, key), limit, now);
 }

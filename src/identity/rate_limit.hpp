@@ -36,9 +36,9 @@ namespace alcove::identity {
 // never share a budget. docs/rate-limits.md lists the route classes and their defaults.
 
 struct RateLimit {
-  std::uint32_t events = 1;  // per period, >= 1
+  std::uint32_t events = 1;          // per period, >= 1
   Micros period = kMicrosPerSecond;  // > 0
-  std::uint32_t burst = 1;   // >= 1
+  std::uint32_t burst = 1;           // >= 1
   Micros EmissionInterval() const { return period / static_cast<Micros>(events); }
 };
 

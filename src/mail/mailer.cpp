@@ -94,9 +94,9 @@ Result<std::unique_ptr<Mailer>> MakeMailer(const Config& config, const Environme
     return std::make_unique<OutboxMailer>(config.data_dir, std::move(*from), clock, std::cout);
   }
   if (config.mail.mode != "smtp") {
-    return Fail(ErrorCode::kFailedPrecondition,
-                fmt::format("mail.mode must be \"outbox\" or \"smtp\", not `{}`",
-                            config.mail.mode));
+    return Fail(
+        ErrorCode::kFailedPrecondition,
+        fmt::format("mail.mode must be \"outbox\" or \"smtp\", not `{}`", config.mail.mode));
   }
   SmtpOptions options;
   options.url = config.mail.smtp_url;

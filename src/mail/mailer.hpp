@@ -66,8 +66,16 @@ class SmtpMailer final : public Mailer {
   Status Send(const Message& message) override;
 
  private:
-  SmtpMailer(SmtpOptions options, Sender from, const Clock& clock)
+  struct Checked {
+    explicit Checked() = default;
+  };
+
+ public:
+  // Only Create can make the tag: use Create.
+  SmtpMailer(Checked, SmtpOptions options, Sender from, const Clock& clock)
       : options_(std::move(options)), from_(std::move(from)), clock_(clock) {}
+
+ private:
   SmtpOptions options_;
   Sender from_;
   const Clock& clock_;

@@ -63,13 +63,10 @@ bool IsDomain(std::string_view d) {
   }
 }
 
-bool HasLineBreak(std::string_view s) {
-  return s.find_first_of("\r\n") != std::string_view::npos;
-}
+bool HasLineBreak(std::string_view s) { return s.find_first_of("\r\n") != std::string_view::npos; }
 
 bool IsLinkChar(char c) {
-  return IsAlnum(c) ||
-         std::string_view("-._~/?=&%+:@!$'()*,;").find(c) != std::string_view::npos;
+  return IsAlnum(c) || std::string_view("-._~/?=&%+:@!$'()*,;").find(c) != std::string_view::npos;
 }
 
 // https://host[:port] with a host of domain labels (or an IPv4 literal, which IsDomain
@@ -208,15 +205,15 @@ std::string Sender::HeaderValue() const {
 Result<Message> Message::Make(MailKind kind, std::string_view to, std::string_view link,
                               std::string_view origin) {
   if (!IsAcceptableAddress(to)) {
-    return Fail(ErrorCode::kInvalidArgument,
-                fmt::format("{} mail: the recipient is not an acceptable address",
-                            MailKindName(kind)),
-                "That email address cannot be used.");
+    return Fail(
+        ErrorCode::kInvalidArgument,
+        fmt::format("{} mail: the recipient is not an acceptable address", MailKindName(kind)),
+        "That email address cannot be used.");
   }
   if (!IsHttpsOrigin(origin)) {
-    return Fail(ErrorCode::kInvalidArgument,
-                fmt::format("{} mail: the public origin is not https://host[:port]",
-                            MailKindName(kind)));
+    return Fail(
+        ErrorCode::kInvalidArgument,
+        fmt::format("{} mail: the public origin is not https://host[:port]", MailKindName(kind)));
   }
   if (link.size() > kMaxLinkLength || link.size() <= origin.size() + 1 ||
       !link.starts_with(origin) || link[origin.size()] != '/') {
@@ -286,9 +283,9 @@ Result<std::string> RenderRfc5322(const Message& message, const Sender& from, Mi
   const std::string date_value = FormatRfc5322Date(date);
   // Header injection: no value may carry a line break. Make and Sender::Parse already
   // refuse them; this check keeps it true whatever changes upstream.
-  for (std::string_view v : {std::string_view(from_value), std::string_view(message.to()),
-                             message.subject(), std::string_view(id_value),
-                             std::string_view(date_value)}) {
+  for (std::string_view v :
+       {std::string_view(from_value), std::string_view(message.to()), message.subject(),
+        std::string_view(id_value), std::string_view(date_value)}) {
     if (HasLineBreak(v)) {
       return Fail(ErrorCode::kInternal, "mail: a header value holds a line break");
     }

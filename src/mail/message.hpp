@@ -19,11 +19,11 @@ namespace alcove::mail {
 
 // One kind per flow of the product that sends mail.
 enum class MailKind {
-  kSignInLink,            // magic link to sign in
-  kSignUpConfirmation,    // confirm a new account's address
-  kPortalInvitation,      // a therapist invites a client to the portal
-  kQuestionnaireLink,     // a client is asked to fill in a questionnaire
-  kSupervisorSigningLink, // a supervisor is asked to sign a weekly log
+  kSignInLink,             // magic link to sign in
+  kSignUpConfirmation,     // confirm a new account's address
+  kPortalInvitation,       // a therapist invites a client to the portal
+  kQuestionnaireLink,      // a client is asked to fill in a questionnaire
+  kSupervisorSigningLink,  // a supervisor is asked to sign a weekly log
 };
 
 // "sign-in link", "sign-up confirmation", ... (for the console line and logs).

@@ -42,7 +42,7 @@ void GlobalInitOnce() {
 }  // namespace
 
 Result<std::unique_ptr<SmtpMailer>> SmtpMailer::Create(SmtpOptions options, Sender from,
-                                                      const Clock& clock) {
+                                                       const Clock& clock) {
   const std::string_view url = options.url;
   const bool ok = (url.starts_with("smtps://") && url.size() > 8) ||
                   (url.starts_with("smtp://") && url.size() > 7);
@@ -52,7 +52,7 @@ Result<std::unique_ptr<SmtpMailer>> SmtpMailer::Create(SmtpOptions options, Send
                 "(STARTTLS, required)");
   }
   GlobalInitOnce();
-  return std::unique_ptr<SmtpMailer>(new SmtpMailer(std::move(options), std::move(from), clock));
+  return std::make_unique<SmtpMailer>(Checked{}, std::move(options), std::move(from), clock);
 }
 
 Status SmtpMailer::Send(const Message& message) {

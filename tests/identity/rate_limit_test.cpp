@@ -1,4 +1,6 @@
 // GCRA rate limits: the mechanism behind claim C30's 429 + Retry-After.
+#include "identity/rate_limit.hpp"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -10,7 +12,6 @@
 #include <vector>
 
 #include "core/clock.hpp"
-#include "identity/rate_limit.hpp"
 #include "store/migrations.hpp"
 #include "store/postgres/postgres_db.hpp"
 #include "store/sqlite/sqlite_db.hpp"

@@ -1,13 +1,14 @@
 // Messages carry a fixed text and one link, and nothing else can get in (claim C53).
+#include "mail/message.hpp"
+
 #include <gtest/gtest.h>
 
 #include <set>
 #include <string>
-#include <type_traits>
 #include <string_view>
+#include <type_traits>
 
 #include "crypto/secret.hpp"
-#include "mail/message.hpp"
 
 namespace alcove::mail {
 namespace {
@@ -97,21 +98,21 @@ TEST(MessageC53, EveryKindHasItsOwnSubjectAndName) {
 // claim: C53
 TEST(MessageC53, LinksOffTheConfiguredHttpsOriginAreRefused) {
   for (std::string_view link : {
-           "http://alcove.example.org/auth/magic?t=1",          // not https
-           "https://evil.example.com/auth/magic?t=1",           // another origin
-           "https://alcove.example.org.evil.com/x",             // origin as a prefix
-           "https://alcove.example.org@evil.com/x",             // user info trick
-           "https://alcove.example.org:8443/x",                 // another port
-           "https://alcove.example.org",                        // no path
-           "https://alcove.example.org/",                       // no path either
-           "HTTPS://alcove.example.org/x",                      // not the configured text
-           "javascript:alert(1)",                               //
-           "https://alcove.example.org/x\r\nBcc: a@evil.com",   // line break
-           "https://alcove.example.org/x\n",                    //
-           "https://alcove.example.org/a b",                    // space
-           "https://alcove.example.org/a<b>",                   // markup
-           "https://alcove.example.org/a#frag",                 // fragment
-           "https://alcove.example.org/caf\xc3\xa9",            // non-ASCII
+           "http://alcove.example.org/auth/magic?t=1",         // not https
+           "https://evil.example.com/auth/magic?t=1",          // another origin
+           "https://alcove.example.org.evil.com/x",            // origin as a prefix
+           "https://alcove.example.org@evil.com/x",            // user info trick
+           "https://alcove.example.org:8443/x",                // another port
+           "https://alcove.example.org",                       // no path
+           "https://alcove.example.org/",                      // no path either
+           "HTTPS://alcove.example.org/x",                     // not the configured text
+           "javascript:alert(1)",                              //
+           "https://alcove.example.org/x\r\nBcc: a@evil.com",  // line break
+           "https://alcove.example.org/x\n",                   //
+           "https://alcove.example.org/a b",                   // space
+           "https://alcove.example.org/a<b>",                  // markup
+           "https://alcove.example.org/a#frag",                // fragment
+           "https://alcove.example.org/caf\xc3\xa9",           // non-ASCII
        }) {
     auto m = Message::Make(MailKind::kSignInLink, kTo, link, kOrigin);
     ASSERT_FALSE(m) << link;
@@ -129,12 +130,12 @@ TEST(MessageC53, LinksOffTheConfiguredHttpsOriginAreRefused) {
 
 // claim: C53
 TEST(MessageC53, HeaderInjectionThroughTheRecipientIsRefused) {
-  for (std::string_view to : {
-           "a@example.org\r\nBcc: victim@example.com", "a@example.org\nBcc: x@y.org",
-           "a@example.org\r", "\"a b\"@example.org", "a@example.org>, b@evil.com",
-           "Name <a@example.org>", "a@[127.0.0.1]", "a@-example.org", "a@example..org",
-           ".a@example.org", "a..b@example.org", "a@", "@example.org", "a", "",
-           "caf\xc3\xa9@example.org", "a b@example.org", "a@exa_mple.org"}) {
+  for (std::string_view to :
+       {"a@example.org\r\nBcc: victim@example.com", "a@example.org\nBcc: x@y.org",
+        "a@example.org\r", "\"a b\"@example.org", "a@example.org>, b@evil.com",
+        "Name <a@example.org>", "a@[127.0.0.1]", "a@-example.org", "a@example..org",
+        ".a@example.org", "a..b@example.org", "a@", "@example.org", "a", "",
+        "caf\xc3\xa9@example.org", "a b@example.org", "a@exa_mple.org"}) {
     auto m = Message::Make(MailKind::kSignInLink, to, kLink, kOrigin);
     ASSERT_FALSE(m) << to;
     EXPECT_EQ(m.error().code, ErrorCode::kInvalidArgument);
@@ -147,10 +148,10 @@ TEST(MessageC53, HeaderInjectionThroughTheRecipientIsRefused) {
 
 // claim: C53
 TEST(MessageC53, HeaderInjectionThroughTheSenderIsRefused) {
-  for (std::string_view from : {"Alcove <a@example.org>\r\nBcc: x@evil.com",
-                                "Al\"cove <a@example.org>", "Alcove <a@example.org",
-                                "Alcove\n <a@example.org>", "a@example.org\r\n", "<>",
-                                "Alcove <a@example.org> x", "Caf\xc3\xa9 <a@example.org>"}) {
+  for (std::string_view from :
+       {"Alcove <a@example.org>\r\nBcc: x@evil.com", "Al\"cove <a@example.org>",
+        "Alcove <a@example.org", "Alcove\n <a@example.org>", "a@example.org\r\n", "<>",
+        "Alcove <a@example.org> x", "Caf\xc3\xa9 <a@example.org>"}) {
     EXPECT_FALSE(Sender::Parse(from)) << from;
   }
   auto plain = Sender::Parse("no-reply@example.org");

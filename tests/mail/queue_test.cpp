@@ -1,4 +1,6 @@
 // Mail leaves the request path: a caller's latency does not depend on sending (C53 flows).
+#include "mail/queue.hpp"
+
 #include <gtest/gtest.h>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
@@ -8,8 +10,6 @@
 #include <memory>
 #include <sstream>
 #include <vector>
-
-#include "mail/queue.hpp"
 
 namespace alcove::mail {
 namespace {

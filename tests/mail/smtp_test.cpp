@@ -117,7 +117,7 @@ class Sink {
     fs::create_directory(out());
     const std::string log = (dir_ / "sink.log").string();
     std::vector<std::string> args{"/usr/bin/python3", script.string(), std::string(mode),
-                                  out().string(), c.cert.string(), c.key.string()};
+                                  out().string(),     c.cert.string(), c.key.string()};
     pid_ = ::fork();
     if (pid_ == 0) {
       const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -223,15 +223,17 @@ TEST_F(SmtpMailerC53, StartTlsSinkReceivesExactlyTheLinkOnlyMessage) {
   ASSERT_NE(split, std::string::npos) << text;
   const std::string head = text.substr(0, split + 2);
   EXPECT_EQ(text.substr(split + 4), m.Body());  // exactly the fixed text and the link
-  EXPECT_TRUE(head.starts_with("From: \"Alcove\" <no-reply@example.org>\r\n"
-                               "To: therapist@example.org\r\n"
-                               "Subject: Your Alcove sign-in link\r\n"
-                               "Date: Mon, 23 Nov 2026 09:30:00 +0000\r\n"
-                               "Message-ID: <"))
+  EXPECT_TRUE(
+      head.starts_with("From: \"Alcove\" <no-reply@example.org>\r\n"
+                       "To: therapist@example.org\r\n"
+                       "Subject: Your Alcove sign-in link\r\n"
+                       "Date: Mon, 23 Nov 2026 09:30:00 +0000\r\n"
+                       "Message-ID: <"))
       << head;
-  EXPECT_TRUE(head.ends_with("MIME-Version: 1.0\r\n"
-                             "Content-Type: text/plain; charset=utf-8\r\n"
-                             "Content-Transfer-Encoding: 7bit\r\n"))
+  EXPECT_TRUE(
+      head.ends_with("MIME-Version: 1.0\r\n"
+                     "Content-Type: text/plain; charset=utf-8\r\n"
+                     "Content-Transfer-Encoding: 7bit\r\n"))
       << head;
   // The link is the only URL in the whole message.
   EXPECT_EQ(text.find("https://"), text.rfind("https://"));
