@@ -5,6 +5,7 @@
 #include "audit/log.hpp"
 #include "crypto/key_ring.hpp"
 #include "crypto/tokens.hpp"
+#include "identity/rate_limit.hpp"
 #include "store/open_db.hpp"
 
 namespace alcove::cli {
@@ -12,9 +13,10 @@ namespace alcove::cli {
 std::vector<store::Migration> AllMigrations() {
   std::vector<store::Migration> all;
   // In version order of the ranges: store 1-99, key ring 100-149, tokens 150-199,
-  // audit 200-299.
-  for (const auto& list : {store::StoreMigrations(), crypto::KeyRingMigrations(),
-                           crypto::TokenMigrations(), audit::AuditMigrations()}) {
+  // audit 200-299, identity 300-399.
+  for (const auto& list :
+       {store::StoreMigrations(), crypto::KeyRingMigrations(), crypto::TokenMigrations(),
+        audit::AuditMigrations(), identity::RateLimitMigrations()}) {
     all.insert(all.end(), list.begin(), list.end());
   }
   return all;
