@@ -157,6 +157,28 @@ class ChunkCipher {
     return ok;
   }
 
+  // Opening a chunk whose bytes arrive in pieces: Begin(k), then Update with the
+  // ciphertext in order (it writes as many plaintext bytes to `out`, not yet verified),
+  // then Finish with the tag. Until Finish returns true the plaintext is unauthenticated:
+  // the caller keeps it to itself and wipes it on failure.
+  bool Begin(std::uint64_t k) {
+    const auto nonce = Nonce(k);
+    return EVP_DecryptInit_ex(ctx_.get(), nullptr, nullptr, nullptr, nonce.data()) == 1;
+  }
+  bool Update(std::span<const std::uint8_t> in, std::uint8_t* out) {
+    int len = 0;
+    return in.empty() ||
+           (EVP_DecryptUpdate(ctx_.get(), out, &len, in.data(), static_cast<int>(in.size())) == 1 &&
+            static_cast<std::size_t>(len) == in.size());
+  }
+  bool Finish(std::span<const std::uint8_t, kChunkTagSize> tag, std::uint8_t* out) {
+    std::array<std::uint8_t, kChunkTagSize> copy{};
+    std::copy(tag.begin(), tag.end(), copy.begin());
+    int fin = 0;
+    return EVP_CIPHER_CTX_ctrl(ctx_.get(), EVP_CTRL_GCM_SET_TAG, kChunkTagSize, copy.data()) == 1 &&
+           EVP_DecryptFinal_ex(ctx_.get(), out, &fin) == 1 && fin == 0;
+  }
+
  private:
   ChunkCipher() = default;
 
@@ -366,8 +388,13 @@ struct ChunkedDecryptor::State {
   std::optional<ChunkCipher> cipher;
   std::array<std::uint8_t, kChunkedHeaderSize> header{};
   std::size_t header_have = 0;
-  std::vector<std::uint8_t> sealed = std::vector<std::uint8_t>(kSealedChunkSize);
-  std::size_t buffered = 0;
+  // A chunk that arrives over several Writes is decrypted as its bytes come in, not
+  // gathered first: `received` bytes of it are in, of which the last min(16, received)
+  // wait in `tail` (they are the tag if the stream ends there) and the others have gone
+  // through the cipher into `plain` (unverified until the tag is checked).
+  std::size_t received = 0;
+  std::array<std::uint8_t, kChunkTagSize> tail{};
+  std::size_t tail_size = 0;
   WipedBuffer plain{kChunkSize};
   std::uint64_t next_chunk = 0;
   std::uint64_t total = 0;
@@ -392,8 +419,12 @@ struct ChunkedDecryptor::State {
       return Fail(DecryptionFailed("chunk " + std::to_string(next_chunk) + " failed authentication")
                       .error());
     }
+    return Deliver(in.size() - kChunkTagSize);
+  }
+
+  // Hands the `n` verified plaintext bytes of chunk `next_chunk` to the sink.
+  Status Deliver(std::size_t n) {
     ++next_chunk;
-    const std::size_t n = in.size() - kChunkTagSize;
     total += n;
     auto st = sink(std::span<const std::uint8_t>(plain.data(), n));
     SecureZero(plain.data(), n);
@@ -401,6 +432,46 @@ struct ChunkedDecryptor::State {
       return Fail(st.error());
     }
     return {};
+  }
+
+  // Takes `in`, the next bytes of the current chunk (received + in.size() <= 16400):
+  // decrypts all but the last 16 bytes received so far, keeps those in `tail`.
+  Status Absorb(std::span<const std::uint8_t> in) {
+    if (received == 0) {
+      if (next_chunk >= kMaxChunks) {
+        return Fail(DecryptionFailed("more than 2^38 chunks").error());
+      }
+      if (!cipher->Begin(next_chunk)) {
+        return Fail(Error::Make(ErrorCode::kInternal, "AES-256-GCM init failed"));
+      }
+    }
+    const std::size_t have = tail_size + in.size();
+    const std::size_t keep = std::min(have, kChunkTagSize);
+    const std::size_t from_tail = std::min(tail_size, have - keep);
+    const std::size_t from_in = have - keep - from_tail;
+    const std::size_t decrypted = received - tail_size;  // plaintext bytes written so far
+    if (!cipher->Update(std::span(tail).first(from_tail), plain.data() + decrypted) ||
+        !cipher->Update(in.first(from_in), plain.data() + decrypted + from_tail)) {
+      return Fail(Error::Make(ErrorCode::kInternal, "AES-256-GCM decryption failed"));
+    }
+    std::memmove(tail.data(), tail.data() + from_tail, tail_size - from_tail);
+    tail_size -= from_tail;
+    std::memcpy(tail.data() + tail_size, in.data() + from_in, in.size() - from_in);
+    tail_size += in.size() - from_in;
+    received += in.size();
+    return {};
+  }
+
+  // Ends the current chunk: `tail` is its tag. Delivers the plaintext if it verifies.
+  Status FinishChunk() {
+    const std::size_t n = received - kChunkTagSize;
+    if (!cipher->Finish(std::span(tail).first<kChunkTagSize>(), plain.data() + n)) {
+      return Fail(DecryptionFailed("chunk " + std::to_string(next_chunk) + " failed authentication")
+                      .error());
+    }
+    received = 0;
+    tail_size = 0;
+    return Deliver(n);
   }
 };
 
@@ -448,22 +519,22 @@ Status ChunkedDecryptor::Write(std::span<const std::uint8_t> ciphertext) {
   }
   while (!ciphertext.empty()) {
     // A sealed chunk of full size is never the final one: open it at once.
-    if (s.buffered == 0 && ciphertext.size() >= kSealedChunkSize) {
+    if (s.received == 0 && ciphertext.size() >= kSealedChunkSize) {
       if (auto st = s.OpenChunk(ciphertext.first(kSealedChunkSize)); !st) {
         return st;
       }
       ciphertext = ciphertext.subspan(kSealedChunkSize);
       continue;
     }
-    const std::size_t take = std::min(kSealedChunkSize - s.buffered, ciphertext.size());
-    std::memcpy(s.sealed.data() + s.buffered, ciphertext.data(), take);
-    s.buffered += take;
+    const std::size_t take = std::min(kSealedChunkSize - s.received, ciphertext.size());
+    if (auto st = s.Absorb(ciphertext.first(take)); !st) {
+      return st;
+    }
     ciphertext = ciphertext.subspan(take);
-    if (s.buffered == kSealedChunkSize) {
-      if (auto st = s.OpenChunk(s.sealed); !st) {
+    if (s.received == kSealedChunkSize) {
+      if (auto st = s.FinishChunk(); !st) {
         return st;
       }
-      s.buffered = 0;
     }
   }
   return {};
@@ -480,21 +551,21 @@ Status ChunkedDecryptor::Finish() {
   if (!s.cipher) {
     return s.Fail(DecryptionFailed("truncated header").error());
   }
-  // What is buffered is the final chunk; it must at least hold a tag. Nothing buffered
-  // means the stream stopped after a full chunk: the short final chunk is missing.
-  if (s.buffered < kChunkTagSize) {
+  // What was received of the current chunk is the final chunk; it must at least hold a
+  // tag. Nothing received means the stream stopped after a full chunk: the short final
+  // chunk is missing.
+  if (s.received < kChunkTagSize) {
     return s.Fail(DecryptionFailed("truncated (no short final chunk)").error());
   }
-  if (auto st = s.OpenChunk(std::span(s.sealed).first(s.buffered)); !st) {
+  if (auto st = s.FinishChunk(); !st) {
     return st;
   }
-  s.buffered = 0;
   s.finished = true;
   return {};
 }
 
 std::size_t ChunkedDecryptor::buffered_size() const {
-  return state_->cipher ? state_->buffered : state_->header_have;
+  return state_->cipher ? state_->received : state_->header_have;
 }
 std::uint64_t ChunkedDecryptor::plaintext_size() const { return state_->total; }
 

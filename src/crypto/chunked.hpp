@@ -120,7 +120,10 @@ class ChunkedDecryptor {
   Status Write(std::span<const std::uint8_t> ciphertext);
   Status Finish();
 
-  // Ciphertext bytes held: at most kSealedChunkSize (or the header) between calls.
+  // Bytes of the current chunk received so far (< kSealedChunkSize between calls), or of
+  // the header until it is complete. A chunk that arrives over several calls is decrypted
+  // as it comes (into the one-chunk plaintext buffer, released only once its tag
+  // verified); only its last 16 bytes, the tag if the stream ends there, are held back.
   std::size_t buffered_size() const;
   std::uint64_t plaintext_size() const;  // verified plaintext handed out so far
 
