@@ -15,6 +15,11 @@ namespace alcove::cli {
 // exists. If anything fails, removes what it created, so a retry starts clean.
 Status InitDataDir(const std::filesystem::path& dir);
 
+// The checks every command that opens a data directory makes first: the directory is
+// private to this user, and the master key file is private and well formed. The
+// error says which chmod/chown or which line fixes it.
+Status CheckDataDir(const Config& config);
+
 // `alcove serve`: checks the data directory (private, key files private, certificate
 // present, configuration valid), then serves until SIGTERM/SIGINT. Returns the
 // process exit code; explains on stderr what to fix when it cannot start.

@@ -2,13 +2,8 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <vector>
-
+#include "cli/commands.hpp"
 #include "cli/database.hpp"
-#include "core/files.hpp"
-#include "store/migrations.hpp"
-#include "store/open_db.hpp"
 
 namespace alcove::cli {
 
@@ -21,13 +16,10 @@ Result<crypto::RotationReport> RotateMasterKeys(const Config& config, const Envi
                             "rotate by hand as docs/crypto.md describes",
                             kMasterKeyEnv));
   }
-  if (auto st = CheckPrivateDirectory(config.data_dir, "data directory"); !st) {
+  if (auto st = CheckDataDir(config); !st) {
     return std::unexpected(st.error());
   }
   const auto key_file = config.InDataDir(config.keys.master_key_file);
-  if (auto versions = crypto::CheckMasterKeyFile(key_file); !versions) {
-    return std::unexpected(versions.error());
-  }
   // Opened as `serve` opens it (migrations through the owner role when configured).
   auto db = OpenDatabase(config);
   if (!db) {

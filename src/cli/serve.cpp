@@ -24,6 +24,8 @@ namespace {
 
 unsigned Cores() { return std::max(1u, std::thread::hardware_concurrency()); }
 
+}  // namespace
+
 Status CheckDataDir(const Config& config) {
   if (auto st = CheckPrivateDirectory(config.data_dir, "data directory"); !st) {
     return st;
@@ -34,8 +36,6 @@ Status CheckDataDir(const Config& config) {
   }
   return {};
 }
-
-}  // namespace
 
 void SetUpLogging(const std::string& level) {
   // stderr is unbuffered by default: one write(2) per access line halved the
