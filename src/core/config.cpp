@@ -205,14 +205,12 @@ bool IsEnvVarName(std::string_view s) {
   });
 }
 
-bool StartsWith(std::string_view s, std::string_view prefix) { return s.starts_with(prefix); }
-
 // A PostgreSQL URL setting: empty, or postgresql:// without a password in it.
 Status ValidateDatabaseUrl(std::string_view name, const std::string& u) {
   if (u.empty()) {
     return {};
   }
-  if (!StartsWith(u, "postgresql://") && !StartsWith(u, "postgres://")) {
+  if (!u.starts_with("postgresql://") && !u.starts_with("postgres://")) {
     return Fail(ErrorCode::kInvalidArgument,
                 fmt::format("{} must be empty (SQLite) or a postgresql:// URL", name));
   }
@@ -244,7 +242,7 @@ Status Validate(const Config& c) {
   }
   if (!c.server.public_origin.empty()) {
     const auto& o = c.server.public_origin;
-    const bool ok = StartsWith(o, "https://") && o.size() > 8 &&
+    const bool ok = o.starts_with("https://") && o.size() > 8 &&
                     o.find_first_of("/?#@ \\", 8) == std::string::npos;
     if (!ok) {
       return bad(fmt::format(
@@ -253,17 +251,17 @@ Status Validate(const Config& c) {
           o));
     }
   }
-  if (!StartsWith(c.security.contact, "mailto:") && !StartsWith(c.security.contact, "https://")) {
+  if (!c.security.contact.starts_with("mailto:") && !c.security.contact.starts_with("https://")) {
     return bad("security.contact must be a mailto: or https:// URI (RFC 9116 Contact)");
   }
-  if (!c.security.policy_url.empty() && !StartsWith(c.security.policy_url, "https://")) {
+  if (!c.security.policy_url.empty() && !c.security.policy_url.starts_with("https://")) {
     return bad("security.policy_url must be an https:// URL");
   }
   if (c.mail.mode != "outbox" && c.mail.mode != "smtp") {
     return bad(fmt::format("mail.mode must be \"outbox\" or \"smtp\", not `{}`", c.mail.mode));
   }
-  if (c.mail.mode == "smtp" && !StartsWith(c.mail.smtp_url, "smtps://") &&
-      !StartsWith(c.mail.smtp_url, "smtp://")) {
+  if (c.mail.mode == "smtp" && !c.mail.smtp_url.starts_with("smtps://") &&
+      !c.mail.smtp_url.starts_with("smtp://")) {
     return bad("mail.mode = \"smtp\" needs mail.smtp_url (smtps://host:465 or smtp://host:587)");
   }
   for (const auto& [name, value] :
