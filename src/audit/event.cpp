@@ -37,6 +37,10 @@ constexpr ActionEntry kActions[] = {
     {Action::kCsvImportStarted, "csv_import.started"},
     {Action::kCsvImportCompleted, "csv_import.completed"},
     {Action::kKeyRotated, "key.rotated"},
+    {Action::kAccountCreated, "auth.account.created"},
+    {Action::kMagicLinkRefused, "auth.magic_link.refused"},
+    {Action::kPasswordChanged, "auth.password.changed"},
+    {Action::kSessionDeviceMismatch, "auth.session.device_mismatch"},
 };
 
 constexpr auto kActionList = [] {

@@ -42,6 +42,10 @@ enum class Action : std::uint8_t {
   kCsvImportStarted,        // "csv_import.started"
   kCsvImportCompleted,      // "csv_import.completed"
   kKeyRotated,              // "key.rotated"
+  kAccountCreated,          // "auth.account.created"
+  kMagicLinkRefused,        // "auth.magic_link.refused" (expired, used, another browser)
+  kPasswordChanged,         // "auth.password.changed"
+  kSessionDeviceMismatch,   // "auth.session.device_mismatch" (the session is revoked)
 };
 
 // Every action, in declaration order (for tests and documentation).

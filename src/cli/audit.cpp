@@ -11,6 +11,7 @@
 #include "core/encoding.hpp"
 #include "core/files.hpp"
 #include "store/open_db.hpp"
+#include "web/audit_routes.hpp"
 
 namespace alcove::cli {
 namespace {
@@ -260,26 +261,8 @@ int AuditExport(const Config& config) {
                    row.Int(0));
         return 1;
       }
-      const audit::Event& e = logged->event;
-      boost::json::object details;
-      for (const auto& [k, v] : e.details.entries()) {
-        details[k] = v;
-      }
-      boost::json::object line{
-          {"seq", logged->seq},
-          {"id", logged->id},
-          {"time", FormatRfc3339(e.time)},
-          {"time_us", e.time},
-          {"tenant", e.tenant},
-          {"actor", e.actor.text()},
-          {"action", std::string(audit::ActionName(e.action))},
-          {"object_type", e.object_type},
-          {"object_id", e.object_id},
-          {"client_ip", e.client_ip},
-          {"user_agent_sha256", e.user_agent_digest ? HexEncode(*e.user_agent_digest) : ""},
-          {"details", std::move(details)},
-          {"leaf_hash", HexEncode(row.Blob(2))},
-      };
+      boost::json::object line = web::AuditEventJson(*logged);
+      line["leaf_hash"] = HexEncode(row.Blob(2));
       fmt::print("{}\n", boost::json::serialize(line));
       after = row.Int(0);
     }

@@ -33,6 +33,15 @@ class AuditRuntime {
   std::optional<audit::SignedCheckpoint> LatestCheckpoint() const {
     return checkpointer_->Latest();
   }
+  // The latest checkpoint, after writing one now if it covers fewer than `size` events.
+  std::optional<audit::SignedCheckpoint> CheckpointCovering(std::uint64_t size) {
+    auto latest = checkpointer_->Latest();
+    if (!latest || latest->checkpoint.size < size) {
+      (void)checkpointer_->Flush();
+      latest = checkpointer_->Latest();
+    }
+    return latest;
+  }
   std::string VerifierKey() const {
     return audit::VerifierKey(audit::kCheckpointKeyName, key_->public_key());
   }

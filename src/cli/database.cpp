@@ -5,6 +5,7 @@
 #include "audit/log.hpp"
 #include "crypto/key_ring.hpp"
 #include "crypto/tokens.hpp"
+#include "identity/identity.hpp"
 #include "identity/rate_limit.hpp"
 #include "store/open_db.hpp"
 
@@ -16,7 +17,8 @@ std::vector<store::Migration> AllMigrations() {
   // audit 200-299, identity 300-399.
   for (const auto& list :
        {store::StoreMigrations(), crypto::KeyRingMigrations(), crypto::TokenMigrations(),
-        audit::AuditMigrations(), identity::RateLimitMigrations()}) {
+        audit::AuditMigrations(), identity::RateLimitMigrations(),
+        identity::IdentityMigrations()}) {
     all.insert(all.end(), list.begin(), list.end());
   }
   return all;

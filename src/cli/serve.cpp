@@ -1,5 +1,7 @@
 #include <algorithm>
+#include <condition_variable>
 #include <cstdio>
+#include <mutex>
 #include <thread>
 
 #include <fmt/format.h>
@@ -11,9 +13,17 @@
 #include "cli/database.hpp"
 #include "core/clock.hpp"
 #include "core/files.hpp"
+#include "crypto/key_ring.hpp"
 #include "crypto/master_key_file.hpp"
+#include "crypto/password_hasher.hpp"
+#include "identity/identity.hpp"
+#include "identity/rate_limit.hpp"
+#include "mail/mailer.hpp"
+#include "mail/queue.hpp"
 #include "web/app.hpp"
+#include "web/audit_routes.hpp"
 #include "web/server.hpp"
+#include "web/session_auth.hpp"
 
 #ifndef ALCOVE_DEFAULT_WEB_DIR
 #error "ALCOVE_DEFAULT_WEB_DIR must be defined by the build"
@@ -23,6 +33,40 @@ namespace alcove::cli {
 namespace {
 
 unsigned Cores() { return std::max(1u, std::thread::hardware_concurrency()); }
+
+// Once a minute: expired sessions and tokens go, idle cached data keys are wiped, idle
+// rate-limit buckets are forgotten. Stops (and joins) on destruction.
+class Housekeeping {
+ public:
+  Housekeeping(identity::Identity& identity, crypto::KeyRing& keys,
+               identity::RateLimitStore& limits, const Clock& clock)
+      : thread_([&, this] {
+          std::unique_lock lock(mu_);
+          while (!cv_.wait_for(lock, std::chrono::seconds(60), [this] { return stop_; })) {
+            lock.unlock();
+            if (auto n = identity.SweepExpired(); !n) {
+              spdlog::warn("sweeping expired sessions failed: {}", n.error().internal);
+            }
+            keys.PurgeExpired();
+            (void)limits.Sweep(clock.Now());
+            lock.lock();
+          }
+        }) {}
+  ~Housekeeping() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;  // last
+};
 
 }  // namespace
 
@@ -100,6 +144,46 @@ int Serve(const Config& config) {
                               .policy_url = config.security.policy_url,
                               .security_txt_days = config.security.security_txt_days};
   const Clock& clock = SystemClock::Instance();
+  // Identity: keys, password hashing, mail, rate limits, sessions.
+  auto keys = crypto::KeyRing::OpenFromConfig(**db, config, ProcessEnvironment(), clock);
+  if (!keys) {
+    fmt::print(stderr, "alcove serve: {}\n", keys.error().internal);
+    return 2;
+  }
+  auto hasher = crypto::PasswordHasher::Create();
+  auto mailer = mail::MakeMailer(config, ProcessEnvironment(), clock);
+  auto limits = identity::RateLimitsFromConfig(config.rate_limits);
+  if (!hasher || !mailer || !limits) {
+    fmt::print(stderr, "alcove serve: {}\n",
+               !hasher ? hasher.error().internal
+                       : (!mailer ? mailer.error().internal : limits.error().internal));
+    return 2;
+  }
+  mail::Queue mail_queue(**mailer);
+  std::unique_ptr<identity::RateLimitStore> limit_store;
+  if (config.rate_limits.store == "database") {
+    limit_store = std::make_unique<identity::DbRateLimitStore>(**db);
+  } else {
+    limit_store = std::make_unique<identity::InMemoryRateLimitStore>();
+  }
+  identity::RateLimiter limiter(*limit_store, clock, std::move(*limits));
+  identity::IdentityOptions io{
+      .public_origin = origin,
+      .session_idle = static_cast<Micros>(config.sessions.idle_minutes) * 60 * kMicrosPerSecond,
+      .session_absolute =
+          static_cast<Micros>(config.sessions.absolute_hours) * 3600 * kMicrosPerSecond,
+  };
+  identity::Identity identity(**db, **keys, **hasher, (*audit)->log(), mail_queue, clock, io);
+  web::IdentityServices identity_services{.identity = identity, .limiter = limiter, .clock = clock};
+  web::AuditServices audit_services{
+      .db = **db,
+      .checkpoint = [rt = audit->get()](std::uint64_t size) { return rt->CheckpointCovering(size); },
+      .verifier_key = (*audit)->VerifierKey(),
+  };
+  ao.identity = &identity_services;
+  ao.audit = &audit_services;
+  Housekeeping housekeeping(identity, **keys, *limit_store, clock);
+
   auto app = web::App::Create(ao, clock);
   if (!app) {
     fmt::print(stderr, "alcove serve: {}\n", app.error().internal);
@@ -123,6 +207,8 @@ int Serve(const Config& config) {
   std::fflush(stdout);
 
   (*server)->Run(**app, redirect);
+  identity.WaitIdle();  // queued sign-in links are issued and audited before the last checkpoint
+  mail_queue.WaitIdle();
   (*audit)->Stop();
   spdlog::default_logger()->flush();
   return 0;

@@ -68,6 +68,19 @@ const std::vector<Field>& Fields() {
       {"database", "migration_url", [](Config& c) -> Ref { return &c.database.migration_url; }},
       {"database", "migration_password_env",
        [](Config& c) -> Ref { return &c.database.migration_password_env; }},
+      {"sessions", "idle_minutes", [](Config& c) -> Ref { return &c.sessions.idle_minutes; }, 1,
+       1440},
+      {"sessions", "absolute_hours", [](Config& c) -> Ref { return &c.sessions.absolute_hours; },
+       1, 168},
+      {"rate_limits", "store", [](Config& c) -> Ref { return &c.rate_limits.store; }},
+      {"rate_limits", "sign_in", [](Config& c) -> Ref { return &c.rate_limits.sign_in; }},
+      {"rate_limits", "magic_link", [](Config& c) -> Ref { return &c.rate_limits.magic_link; }},
+      {"rate_limits", "consume", [](Config& c) -> Ref { return &c.rate_limits.consume; }},
+      {"rate_limits", "password", [](Config& c) -> Ref { return &c.rate_limits.password; }},
+      {"rate_limits", "portal_invite",
+       [](Config& c) -> Ref { return &c.rate_limits.portal_invite; }},
+      {"rate_limits", "public_link", [](Config& c) -> Ref { return &c.rate_limits.public_link; }},
+      {"rate_limits", "ai", [](Config& c) -> Ref { return &c.rate_limits.ai; }},
       {"log", "level", [](Config& c) -> Ref { return &c.log.level; }},
   };
   return fields;
@@ -284,6 +297,10 @@ Status Validate(const Config& c) {
   if (!c.database.migration_url.empty() && c.database.url.empty()) {
     return bad("database.migration_url needs database.url (the app role's URL) as well");
   }
+  if (c.rate_limits.store != "memory" && c.rate_limits.store != "database") {
+    return bad(fmt::format("rate_limits.store must be \"memory\" or \"database\", not `{}`",
+                           c.rate_limits.store));
+  }
   static constexpr std::string_view kLevels[] = {"trace", "debug", "info", "warn", "error"};
   if (std::find(std::begin(kLevels), std::end(kLevels), c.log.level) == std::end(kLevels)) {
     return bad("log.level must be one of trace, debug, info, warn, error");
@@ -414,6 +431,17 @@ from = "Alcove <no-reply@localhost>"
 [database]
 # Empty: the embedded SQLite database in this directory.
 url = ""
+
+[sessions]
+# A session ends after this long unused, and this long after sign-in in any case.
+idle_minutes = 30
+absolute_hours = 12
+
+[rate_limits]
+# "memory" for one server; "database" when several servers share one database.
+store = "memory"
+# Per route class, "<events> per <n>s|m|h burst <burst>"; empty means the default
+# (docs/rate-limits.md), e.g. sign_in = "10 per 15m burst 5".
 
 [log]
 level = "info"

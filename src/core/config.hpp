@@ -70,6 +70,24 @@ struct DatabaseConfig {
   std::string migration_password_env;
 };
 
+struct SessionsConfig {
+  std::uint32_t idle_minutes = 30;    // a session unused this long ends
+  std::uint32_t absolute_hours = 12;  // a session ends this long after sign-in, used or not
+};
+
+// Rate limits per route class (docs/rate-limits.md). Each limit is written
+// "<events> per <n>s|m|h burst <burst>", e.g. "10 per 15m burst 5"; empty: the default.
+struct RateLimitsConfig {
+  std::string store = "memory";  // "memory" (one server) or "database" (shared by servers)
+  std::string sign_in;
+  std::string magic_link;
+  std::string consume;
+  std::string password;
+  std::string portal_invite;
+  std::string public_link;
+  std::string ai;
+};
+
 struct LogConfig {
   std::string level = "info";  // trace, debug, info, warn, error
 };
@@ -82,6 +100,8 @@ struct Config {
   SecurityConfig security;
   MailConfig mail;
   DatabaseConfig database;
+  SessionsConfig sessions;
+  RateLimitsConfig rate_limits;
   LogConfig log;
 
   // `p` if absolute, else data_dir / p.

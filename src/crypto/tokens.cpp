@@ -164,7 +164,7 @@ Result<Secret<std::string>> TokenIssuer::Issue(store::Transaction& tx, std::stri
   return token;
 }
 
-Result<TokenRecord> TokenIssuer::Lookup(store::Transaction& tx, std::string_view purpose,
+Result<TokenRecord> TokenIssuer::FindIn(store::Transaction& tx, std::string_view purpose,
                                         const Secret<std::string>& token) {
   if (!ValidPurpose(purpose)) {
     return Rejected("invalid purpose");
@@ -186,14 +186,30 @@ Result<TokenRecord> TokenIssuer::Lookup(store::Transaction& tx, std::string_view
   if (!ConstantTimeEquals(row.Blob(0), hash) || row.Text(1) != purpose) {
     return Rejected("hash or purpose mismatch");
   }
-  TokenRecord record = FromRow(row);
-  if (clock_.Now() >= record.expires_at) {
+  return FromRow(row);
+}
+
+Result<TokenRecord> TokenIssuer::Lookup(store::Transaction& tx, std::string_view purpose,
+                                        const Secret<std::string>& token) {
+  auto record = FindIn(tx, purpose, token);
+  if (!record) {
+    return record;
+  }
+  if (clock_.Now() >= record->expires_at) {
     return Rejected("expired");
   }
-  if (record.used_at) {
+  if (record->used_at) {
     return Rejected("already used");
   }
   return record;
+}
+
+Result<TokenRecord> TokenIssuer::Find(std::string_view purpose, const Secret<std::string>& token) {
+  auto tx = db_.Begin();
+  if (!tx) {
+    return std::unexpected(tx.error());
+  }
+  return FindIn(**tx, purpose, token);  // read only: rolls back
 }
 
 Result<TokenRecord> TokenIssuer::Verify(std::string_view purpose,

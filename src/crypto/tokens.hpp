@@ -77,6 +77,11 @@ class TokenIssuer {
   // Checks a token without using it up: right purpose, not expired, not used.
   Result<TokenRecord> Verify(std::string_view purpose, const Secret<std::string>& token);
 
+  // The record of a token we issued for `purpose`, whether or not it is still valid
+  // (expired, used): for explaining and auditing a refused attempt. Never treat its
+  // success as permission. kUnauthenticated when no such token exists.
+  Result<TokenRecord> Find(std::string_view purpose, const Secret<std::string>& token);
+
   // Uses up a single-use token, atomically: of concurrent calls with the same token
   // exactly one succeeds. A reusable token cannot be consumed (kUnauthenticated).
   Result<TokenRecord> Consume(std::string_view purpose, const Secret<std::string>& token);
@@ -92,6 +97,8 @@ class TokenIssuer {
   Result<std::int64_t> DeleteExpired();
 
  private:
+  Result<TokenRecord> FindIn(store::Transaction& tx, std::string_view purpose,
+                             const Secret<std::string>& token);
   Result<TokenRecord> Lookup(store::Transaction& tx, std::string_view purpose,
                              const Secret<std::string>& token);
 

@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <functional>
 #include <limits>
+#include <sstream>
 
 namespace alcove::identity {
 
@@ -177,6 +179,65 @@ std::map<std::string, RateLimit, std::less<>> DefaultRateLimits() {
       {"public_link", {60, 60 * kMinute, 20}},
       {"ai", {60, 60 * kMinute, 10}},
   };
+}
+
+Result<RateLimit> ParseRateLimit(std::string_view text, std::string_view setting) {
+  auto bad = [&] {
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("{} must look like \"10 per 15m burst 5\" (events per n s|m|h, "
+                            "burst), all numbers at least 1",
+                            setting));
+  };
+  std::istringstream in{std::string(text)};
+  std::uint64_t events = 0;
+  std::uint64_t burst = 0;
+  std::string per;
+  std::string period;
+  std::string burst_word;
+  std::string rest;
+  if (!(in >> events >> per >> period >> burst_word >> burst) || (in >> rest) || per != "per" ||
+      burst_word != "burst" || period.size() < 2) {
+    return bad();
+  }
+  const char unit = period.back();
+  const std::string_view digits = std::string_view(period).substr(0, period.size() - 1);
+  std::uint64_t n = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+  const Micros scale = unit == 's' ? kMicrosPerSecond
+                       : unit == 'm' ? 60 * kMicrosPerSecond
+                       : unit == 'h' ? 3600 * kMicrosPerSecond
+                                     : 0;
+  if (ec != std::errc() || end != digits.data() + digits.size() || scale == 0 || n == 0 ||
+      n > 1'000'000 || events == 0 || events > 1'000'000 || burst == 0 || burst > 1'000'000) {
+    return bad();
+  }
+  return RateLimit{.events = static_cast<std::uint32_t>(events),
+                   .period = static_cast<Micros>(n) * scale,
+                   .burst = static_cast<std::uint32_t>(burst)};
+}
+
+Result<std::map<std::string, RateLimit, std::less<>>> RateLimitsFromConfig(
+    const RateLimitsConfig& config) {
+  auto classes = DefaultRateLimits();
+  for (const auto& [name, value] : {
+           std::pair{"sign_in", &config.sign_in},
+           std::pair{"magic_link", &config.magic_link},
+           std::pair{"consume", &config.consume},
+           std::pair{"password", &config.password},
+           std::pair{"portal_invite", &config.portal_invite},
+           std::pair{"public_link", &config.public_link},
+           std::pair{"ai", &config.ai},
+       }) {
+    if (value->empty()) {
+      continue;
+    }
+    auto limit = ParseRateLimit(*value, fmt::format("rate_limits.{}", name));
+    if (!limit) {
+      return std::unexpected(limit.error());
+    }
+    classes[name] = *limit;
+  }
+  return classes;
 }
 
 RateLimiter::RateLimiter(RateLimitStore& store, const Clock& clock,

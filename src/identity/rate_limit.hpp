@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "core/clock.hpp"
+#include "core/config.hpp"
 #include "core/error.hpp"
 #include "store/db.hpp"
 #include "store/migrations.hpp"
@@ -125,6 +126,14 @@ std::span<const store::Migration> RateLimitMigrations();
 //   public_link  60 per hour,   burst 20   public questionnaire link requests
 //   ai           60 per hour,   burst 10   AI endpoint calls
 std::map<std::string, RateLimit, std::less<>> DefaultRateLimits();
+
+// "<events> per <n>s|m|h burst <burst>" (e.g. "10 per 15m burst 5"), as in the
+// rate_limits.* settings. kInvalidArgument naming `setting` when malformed or zero.
+Result<RateLimit> ParseRateLimit(std::string_view text, std::string_view setting);
+
+// DefaultRateLimits() with the non-empty rate_limits.* settings of `config` applied.
+Result<std::map<std::string, RateLimit, std::less<>>> RateLimitsFromConfig(
+    const RateLimitsConfig& config);
 
 // The limiter the web layer calls. Thread-safety: Check from any thread.
 class RateLimiter {

@@ -222,8 +222,16 @@ Result<Message> Message::Make(MailKind kind, std::string_view to, std::string_vi
                             "configured origin",
                             MailKindName(kind)));
   }
-  for (char c : link) {
-    if (!IsLinkChar(c)) {
+  // One '#' may start a fragment: sign-in links carry their token there (C26), where
+  // browsers never send it to a server.
+  const std::size_t hash = link.find('#');
+  if (hash != std::string_view::npos && link.find('#', hash + 1) != std::string_view::npos) {
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("{} mail: the link holds more than one '#'", MailKindName(kind)));
+  }
+  for (std::size_t i = 0; i < link.size(); ++i) {
+    const char c = link[i];
+    if (!IsLinkChar(c) && i != hash) {
       return Fail(ErrorCode::kInvalidArgument,
                   fmt::format("{} mail: the link holds a character outside the URL-safe set",
                               MailKindName(kind)));

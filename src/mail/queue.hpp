@@ -1,12 +1,9 @@
 #pragma once
 
-#include <condition_variable>
 #include <cstddef>
-#include <deque>
-#include <mutex>
-#include <thread>
 
 #include "core/error.hpp"
+#include "core/work_queue.hpp"
 #include "mail/mailer.hpp"
 #include "mail/message.hpp"
 
@@ -25,32 +22,20 @@ class Queue {
  public:
   // Borrows `mailer`, which must outlive the queue. `capacity` >= 1.
   explicit Queue(Mailer& mailer, std::size_t capacity = 1000);
-  Queue(const Queue&) = delete;
-  Queue& operator=(const Queue&) = delete;
-  ~Queue();
 
   // Queues `message` and returns at once. kResourceExhausted when `capacity` messages are
   // already waiting, kUnavailable once the queue is shutting down.
   Status Enqueue(Message message);
 
   // Messages waiting (not counting one being sent).
-  std::size_t Pending() const;
+  std::size_t Pending() const { return work_.Pending(); }
 
   // Blocks until nothing is waiting or being sent (for tests and orderly shutdown).
-  void WaitIdle();
+  void WaitIdle() { work_.WaitIdle(); }
 
  private:
-  void Run();
-
   Mailer& mailer_;
-  const std::size_t capacity_;
-  mutable std::mutex mu_;
-  std::condition_variable wake_;
-  std::condition_variable idle_;
-  std::deque<Message> queue_;
-  bool sending_ = false;
-  bool stopping_ = false;
-  std::thread worker_;  // last: starts after the members it uses exist
+  WorkQueue work_;  // last: its worker may use the members above until it is joined
 };
 
 }  // namespace alcove::mail

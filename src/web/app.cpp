@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include "web/audit_routes.hpp"
+#include "web/identity_routes.hpp"
+#include "web/session_auth.hpp"
 #include "web/target.hpp"
 
 namespace alcove::web {
@@ -57,8 +60,14 @@ App::App(const AppOptions& options, const Clock& clock, std::unique_ptr<Template
       clock_(clock),
       templates_(std::move(templates)),
       static_files_(options.web_dir / "static"),
-      chain_(StandardLayers("https", clock, templates_.get()),
-             RouteTo(router_, templates_.get())) {}
+      chain_(
+          [&] {
+            auto layers = StandardLayers("https", clock, templates_.get());
+            // 5. Writes from other origins are refused before any handler runs (CSRF).
+            layers.push_back(SameOriginWrites(options.site.public_origin, templates_.get()));
+            return layers;
+          }(),
+          RouteTo(router_, templates_.get())) {}
 
 void App::AddSiteRoutes() {
   const RouteOptions inline_get{.max_body_bytes = 0, .runs_inline = true};
@@ -71,11 +80,20 @@ void App::AddSiteRoutes() {
         return Response::Text(200, SecurityTxt(options_.site, clock_.Now()));
       },
       inline_get);
-  router_.Add("GET", "/", [this](Request&) {
-    TemplateData data;
-    data.set("origin", options_.site.public_origin);
-    return Response::Html(200, templates_->RenderPage("index", "Alcove", data));
-  });
+  if (options_.identity != nullptr) {
+    route_sets_.push_back(
+        AddIdentityRoutes(router_, *options_.identity, *templates_, options_.site));
+    if (options_.audit != nullptr) {
+      route_sets_.push_back(
+          AddAuditRoutes(router_, *options_.identity, *options_.audit, *templates_));
+    }
+  } else {
+    router_.Add("GET", "/", [this](Request&) {
+      TemplateData data;
+      data.set("origin", options_.site.public_origin);
+      return Response::Html(200, templates_->RenderPage("index", "Alcove", data));
+    });
+  }
   router_.Add("GET", "/security", [this](Request&) {
     TemplateData data;
     data.set("contact", options_.site.security_contact);

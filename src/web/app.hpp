@@ -21,10 +21,17 @@ struct SiteSettings {
   std::uint32_t security_txt_days = 180;
 };
 
+struct IdentityServices;
+struct AuditServices;
+
 struct AppOptions {
   std::filesystem::path web_dir;           // holds templates/ and static/
   std::size_t default_max_body_bytes = 1024 * 1024;
   SiteSettings site;
+  // Borrowed; when set, the sign-in, session and settings routes (and the signed-in home
+  // page) are served, and with `audit` also the audit log's routes.
+  IdentityServices* identity = nullptr;
+  AuditServices* audit = nullptr;
 };
 
 // The HTTPS application: the router with every route, the templates, the static
@@ -49,6 +56,7 @@ class App final : public Dispatcher {
   std::unique_ptr<Templates> templates_;
   StaticFiles static_files_;
   Router router_;
+  std::vector<std::unique_ptr<RouteSet>> route_sets_;
   Chain chain_;
 };
 

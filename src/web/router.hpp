@@ -43,6 +43,13 @@ struct RouteMatch {
   std::string allow;  // kMethodNotAllowed: "GET, HEAD, POST"
 };
 
+// Whatever a group of routes keeps alive for its handlers (they capture it); its owner
+// keeps it as long as the router.
+class RouteSet {
+ public:
+  virtual ~RouteSet() = default;
+};
+
 // Maps (method, decoded path segments) to a handler. Patterns are literal segments,
 // `{name}` for one segment, and a final `{*name}` for the rest of the path (one or
 // more segments). Where several patterns match, the most specific wins: at the first

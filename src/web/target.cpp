@@ -96,7 +96,16 @@ Result<Target> ParseTarget(std::string_view raw) {
     t.path += t.segments[i];
   }
 
-  std::string_view qs = raw_query;
+  auto query = ParseQuery(raw_query);
+  if (!query) {
+    return std::unexpected(query.error());
+  }
+  t.query = std::move(*query);
+  return t;
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> ParseQuery(std::string_view qs) {
+  std::vector<std::pair<std::string, std::string>> out;
   while (!qs.empty()) {
     const auto amp = qs.find('&');
     const std::string_view pair = qs.substr(0, amp);
@@ -113,9 +122,9 @@ Result<Target> ParseTarget(std::string_view raw) {
     if (key->find('\0') != std::string::npos || value->find('\0') != std::string::npos) {
       return std::unexpected(Bad("NUL in query").error());
     }
-    t.query.emplace_back(std::move(*key), std::move(*value));
+    out.emplace_back(std::move(*key), std::move(*value));
   }
-  return t;
+  return out;
 }
 
 }  // namespace alcove::web

@@ -23,6 +23,10 @@ struct Target {
 // ("." or "..", also as %2e%2e), so later code never has to normalise a path.
 Result<Target> ParseTarget(std::string_view raw);
 
+// Parses "a=1&b=x+y" (a query string, or an application/x-www-form-urlencoded body):
+// pairs in order, '+' decoded as a space. kInvalidArgument for bad escapes or NUL.
+Result<std::vector<std::pair<std::string, std::string>>> ParseQuery(std::string_view text);
+
 // Decodes %XX escapes (and '+' as space when `plus_is_space`); nullopt if malformed.
 std::optional<std::string> PercentDecode(std::string_view text, bool plus_is_space);
 

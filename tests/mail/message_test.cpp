@@ -111,7 +111,8 @@ TEST(MessageC53, LinksOffTheConfiguredHttpsOriginAreRefused) {
            "https://alcove.example.org/x\n",                   //
            "https://alcove.example.org/a b",                   // space
            "https://alcove.example.org/a<b>",                  // markup
-           "https://alcove.example.org/a#frag",                // fragment
+           "https://alcove.example.org/a#b#c",                 // two fragments
+           "https://alcove.example.org/a#b c",                 // space in the fragment
            "https://alcove.example.org/caf\xc3\xa9",           // non-ASCII
        }) {
     auto m = Message::Make(MailKind::kSignInLink, kTo, link, kOrigin);
@@ -126,6 +127,10 @@ TEST(MessageC53, LinksOffTheConfiguredHttpsOriginAreRefused) {
                              "http://alcove.example.org"));
   EXPECT_TRUE(Message::Make(MailKind::kSignInLink, kTo, "https://localhost:8443/auth/m?t=1",
                             "https://localhost:8443"));
+  // A fragment is allowed: sign-in links carry their token there (C26).
+  EXPECT_TRUE(Message::Make(MailKind::kSignInLink, kTo,
+                            "https://alcove.example.org/auth/magic#token=abc-_1",
+                            "https://alcove.example.org"));
 }
 
 // claim: C53

@@ -1,0 +1,220 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "audit/log.hpp"
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "core/work_queue.hpp"
+#include "crypto/key_ring.hpp"
+#include "crypto/password_hasher.hpp"
+#include "crypto/secret.hpp"
+#include "crypto/tokens.hpp"
+#include "identity/principal.hpp"
+#include "mail/queue.hpp"
+#include "store/db.hpp"
+#include "store/migrations.hpp"
+
+namespace alcove::identity {
+
+// Accounts, sign-in and sessions (issue #6; claims C23–C27; docs/identity.md).
+//
+// Accounts: a role, an email address sealed with the account's own data key plus a
+// keyed hash of it for lookup (HMAC under a key-ring key, "email-lookup"), a sealed
+// display name, an optional argon2id password hash, and whether the address has been
+// verified (by the first magic link used).
+//
+// Magic links (C26): a 256-bit single-use token, valid for 10 minutes, stored only as
+// its hash (crypto/tokens.hpp), and bound to the browser that asked for it: the request
+// carries a random `__Host-alcove_login` cookie whose hash is part of the token's
+// subject, and consuming the token needs the same cookie. The work behind a link request
+// — finding the account, issuing the token, mailing it — runs on a background queue, so
+// the answer to the request is the same, in content and in time, for known and unknown
+// addresses.
+//
+// Sessions (C23, C24): rows holding the SHA-256 of the session token, the hash of the
+// device token (`__Host-alcove_device`, hashed together with the session id), created,
+// last seen, idle expiry and absolute expiry. Every authenticated request reads the row,
+// so a revoked session is dead on its next request. A token presented without its device
+// token, or with another one, is refused, the session is deleted and the event audited.
+//
+// Tables (identity's range, 300–399): tenants, accounts and sessions are read before the
+// tenant is known (sign-in, session lookup), so they are not row-level-security tenant
+// tables; every query filters by account or tenant itself. They hold no client content.
+//
+// Thread-safety: every method may be called from any thread.
+
+struct IdentityOptions {
+  std::string public_origin;  // "https://host[:port]": links in mail
+  Micros session_idle = 30 * 60 * kMicrosPerSecond;
+  Micros session_absolute = 12 * 3600 * kMicrosPerSecond;
+  Micros magic_link_ttl = 10 * 60 * kMicrosPerSecond;
+  // last_seen_at is written at most this often per session (each write is a commit);
+  // the idle expiry is therefore exact to within this interval.
+  Micros touch_interval = 60 * kMicrosPerSecond;
+  std::size_t background_capacity = 1000;
+};
+
+// The schema (versions 301–302).
+std::span<const store::Migration> IdentityMigrations();
+
+// A new session's two cookie values, handed out once. Neither is stored.
+struct NewSession {
+  Principal principal;
+  crypto::SecretString session_token;
+  crypto::SecretString device_token;
+  Micros expires_at = 0;  // absolute expiry: the cookies' lifetime
+};
+
+struct SessionInfo {
+  std::string id;
+  Micros created_at = 0;
+  Micros last_seen_at = 0;
+  std::string user_agent;
+  bool current = false;
+};
+
+// The signed-in account as its owner sees it (GET /api/v1/me).
+struct Profile {
+  std::string id;
+  std::string email;
+  std::string name;
+  Role role = Role::kTherapist;
+  bool has_password = false;
+};
+
+// The lower-cased, trimmed address, or kInvalidArgument if it is not one we can mail.
+Result<std::string> NormalizeEmail(std::string_view email);
+
+// A display name: 1–100 code points of valid UTF-8 without control characters, trimmed.
+Result<std::string> NormalizeName(std::string_view name);
+
+// A new random value for the `__Host-alcove_login` cookie (256 bits, base64url).
+crypto::SecretString NewLoginCookie();
+
+// True if `value` has the shape of a value NewLoginCookie makes (and so may be reused).
+bool IsWellFormedCookieToken(std::string_view value);
+
+// The CSRF token of a session: base64url(SHA-256("alcove/csrf/v1" 0x00 session token)).
+// Derived, not stored: it cannot be turned back into the session token.
+std::string CsrfTokenFor(const crypto::SecretString& session_token);
+// Constant-time check of a presented CSRF token.
+bool CheckCsrfToken(const crypto::SecretString& session_token, std::string_view presented);
+
+class Identity {
+ public:
+  // Borrows everything; all must outlive the service.
+  Identity(store::Db& db, crypto::KeyRing& keys, crypto::PasswordHasher& hasher,
+           const audit::Log& log, mail::Queue& mail, const Clock& clock, IdentityOptions options);
+  // Waits for queued background work.
+  ~Identity();
+  Identity(const Identity&) = delete;
+  Identity& operator=(const Identity&) = delete;
+
+  // The rate-limit key for an address: "acct:" + hex HMAC of the normalised address
+  // (never the address). Errors: the key ring's.
+  Result<std::string> AccountRateKey(std::string_view normalized_email);
+
+  // Therapist sign-up. Validates the input (kInvalidArgument: bad address, name or
+  // password), then queues the rest and returns: for a new address, create the
+  // therapist's tenant and account and mail a confirmation link; for a known one, mail
+  // a sign-in link. The link is bound to `login_cookie`. A password given here becomes
+  // usable only when this sign-up's own confirmation link is used (so someone who signs
+  // up with another person's address cannot later sign in with a password they chose).
+  Status SignUp(std::string_view email, std::string_view name,
+                const std::optional<crypto::SecretString>& password,
+                const crypto::SecretString& login_cookie, const Caller& caller);
+
+  // Queues "mail a sign-in link if the address has an account". Errors only for a
+  // malformed address or a full queue — never depending on whether the account exists.
+  Status RequestMagicLink(std::string_view email, const crypto::SecretString& login_cookie,
+                          const Caller& caller);
+
+  // Uses a magic-link token: only with the login cookie it was bound to, once, before
+  // it expires. The first use verifies the address. kUnauthenticated otherwise, with
+  // the refusal audited when the token was one of ours.
+  Result<NewSession> ConsumeMagicLink(const crypto::SecretString& token,
+                                      const std::optional<crypto::SecretString>& login_cookie,
+                                      const Caller& caller);
+
+  // Password sign-in (C25): kUnauthenticated for any mismatch (unknown address, no
+  // password, unverified address, wrong password), after the same argon2id work;
+  // kResourceExhausted when the hashing pool is busy.
+  Result<NewSession> SignInWithPassword(std::string_view email,
+                                        const crypto::SecretString& password,
+                                        const Caller& caller);
+
+  // The principal of a session (C23, C24). kUnauthenticated for a missing, unknown,
+  // expired or revoked session; and when the device token is missing or wrong, in
+  // which case the session is also deleted and the mismatch audited.
+  Result<Principal> Authenticate(const crypto::SecretString& session_token,
+                                 const std::optional<crypto::SecretString>& device_token,
+                                 const Caller& caller);
+
+  Status Logout(const Principal& who, const Caller& caller);
+  Result<std::vector<SessionInfo>> ListSessions(const Principal& who);
+  // kNotFound unless `session_id` is one of who's own live sessions.
+  Status RevokeSession(const Principal& who, std::string_view session_id, const Caller& caller);
+  // Ends every session of who's account but the current one; returns how many.
+  Result<std::int64_t> RevokeOtherSessions(const Principal& who, const Caller& caller);
+
+  // Sets a new password (C25). If the account has one, `current` must match it
+  // (kUnauthenticated otherwise). Ends every other session of the account.
+  Status ChangePassword(const Principal& who, const std::optional<crypto::SecretString>& current,
+                        const crypto::SecretString& next, const Caller& caller);
+
+  Result<Profile> GetProfile(const Principal& who);
+
+  // Deletes expired sessions and tokens; returns how many rows went.
+  Result<std::int64_t> SweepExpired();
+
+  // Blocks until queued background work is done (tests, shutdown).
+  void WaitIdle() { background_.WaitIdle(); }
+
+  const IdentityOptions& options() const { return options_; }
+
+ private:
+  struct AccountRow;
+
+  Result<std::optional<AccountRow>> FindAccountByEmail(std::string_view normalized_email);
+  Result<std::optional<AccountRow>> FindAccountById(store::Transaction& tx,
+                                                    std::string_view account_id);
+  Result<std::vector<std::uint8_t>> EmailLookupHash(std::string_view normalized_email);
+
+  // Background jobs.
+  void DoSignUp(const std::string& email, const std::string& name,
+                const std::optional<crypto::SecretString>& password, const std::string& binding,
+                const Caller& caller);
+  void DoMagicLink(const std::string& email, const std::string& binding, const Caller& caller);
+  Status IssueLink(const AccountRow& account, bool signup, const std::string& email,
+                   const std::string& binding, const Caller& caller);
+  Result<AccountRow> CreateTherapist(const std::string& email, const std::string& name,
+                                     const std::optional<std::string>& password_hash,
+                                     const Caller& caller);
+
+  Result<NewSession> StartSession(store::Transaction& tx, const AccountRow& account,
+                                  const Caller& caller);
+  Status AuditOwnTx(const audit::Event& event);
+  const std::string& DummyPasswordHash();
+
+  store::Db& db_;
+  crypto::KeyRing& keys_;
+  crypto::PasswordHasher& hasher_;
+  const audit::Log& log_;
+  mail::Queue& mail_;
+  const Clock& clock_;
+  const IdentityOptions options_;
+  crypto::TokenIssuer tokens_;
+  std::once_flag dummy_once_;
+  std::string dummy_hash_;
+  WorkQueue background_;  // last: joined before the members its jobs use are destroyed
+};
+
+}  // namespace alcove::identity

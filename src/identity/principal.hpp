@@ -1,0 +1,34 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "store/db.hpp"
+
+namespace alcove::identity {
+
+// What an account is. Therapists own a tenant; supervisors and clients (later issues)
+// belong to one. The names are stored and appear in the API ("therapist").
+enum class Role { kTherapist, kSupervisor, kClient };
+
+std::string_view RoleName(Role role);
+std::optional<Role> RoleFromName(std::string_view name);
+
+// Who is calling, established from a valid, device-bound session. Every domain service
+// method that touches tenant data takes one (ARCHITECTURE.md § Layers); `tenant` is the
+// scope of every query it makes.
+struct Principal {
+  std::string account_id;  // 32 hex
+  store::TenantId tenant = 0;
+  Role role = Role::kTherapist;
+  std::string session_id;  // 32 hex; the session this request came with
+};
+
+// Where a request came from, for audit events and the sessions list.
+struct Caller {
+  std::string ip;          // as the connection saw it; may be empty
+  std::string user_agent;  // the User-Agent header; audit events keep only its digest
+};
+
+}  // namespace alcove::identity

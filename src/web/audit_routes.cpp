@@ -1,0 +1,290 @@
+#include "web/audit_routes.hpp"
+
+#include <boost/json.hpp>
+
+#include <charconv>
+
+#include "audit/log.hpp"
+#include "audit/receipt.hpp"
+#include "core/encoding.hpp"
+#include "store/ids.hpp"
+#include "web/body.hpp"
+#include "web/errors.hpp"
+#include "web/templates.hpp"
+
+namespace alcove::web {
+namespace {
+
+namespace json = boost::json;
+
+constexpr std::size_t kDefaultLimit = 50;
+constexpr std::size_t kMaxLimit = 200;
+// An `object` filter scans at most this many events per request; the answer's
+// next_before lets the caller go on.
+constexpr std::size_t kMaxScanned = 5000;
+
+std::optional<std::uint64_t> ParseUnsigned(std::string_view text) {
+  std::uint64_t v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) {
+    return std::nullopt;
+  }
+  return v;
+}
+
+// "You signed in", "Someone failed to sign in to your account": the page's wording. The
+// object is named by its type only; ids are shown apart (client aliases join here when
+// records exist: they are resolved at display time, never stored in the event).
+std::string Sentence(const audit::Event& e, bool by_me) {
+  const std::string who = by_me ? "You" : (e.actor == audit::Actor::System() ? "Alcove" : "Someone");
+  switch (e.action) {
+    case audit::Action::kLoginSucceeded:
+      return who + " signed in";
+    case audit::Action::kLoginFailed:
+      return "A sign-in to your account failed";
+    case audit::Action::kLogout:
+      return who + " signed out";
+    case audit::Action::kMagicLinkIssued:
+      return "A sign-in link was mailed to you";
+    case audit::Action::kMagicLinkUsed:
+      return who + " used a sign-in link";
+    case audit::Action::kMagicLinkRefused:
+      return "A sign-in link was refused";
+    case audit::Action::kSessionRevoked:
+      return who + " ended a session";
+    case audit::Action::kSessionDeviceMismatch:
+      return "A session was used from another browser and was ended";
+    case audit::Action::kAccountCreated:
+      return who + " created the account";
+    case audit::Action::kPasswordChanged:
+      return who + " changed the password";
+    case audit::Action::kRecordAccessed:
+      return who + " viewed a record";
+    case audit::Action::kRecordExported:
+      return who + " exported a record";
+    default:
+      return who + ": " + std::string(audit::ActionName(e.action));
+  }
+}
+
+class AuditRoutes final : public RouteSet {
+ public:
+  AuditRoutes(IdentityServices& identity, AuditServices& audit, const Templates& templates)
+      : identity_(identity), audit_(audit), t_(templates) {}
+
+  void Add(Router& router) {
+    router.Add("GET", "/api/v1/audit",
+               RequireSignIn(identity_, &t_, Surface::kApi,
+                             [this](Request& req, const SignedIn& who) { return List(req, who); }));
+    router.Add("GET", "/api/v1/audit/{id}/proof",
+               RequireSignIn(identity_, &t_, Surface::kApi,
+                             [this](Request& req, const SignedIn& who) { return Proof(req, who); }));
+    router.Add("GET", "/audit",
+               RequireSignIn(identity_, &t_, Surface::kPage,
+                             [this](Request& req, const SignedIn& who) { return Page(req, who); }));
+  }
+
+ private:
+  struct Slice {
+    std::vector<audit::StoredEvent> events;
+    std::optional<std::uint64_t> next_before;
+  };
+
+  // The newest `limit` events of the caller's tenant before `before`, optionally only
+  // those about `object`.
+  Result<Slice> Read(const SignedIn& who, std::optional<std::uint64_t> before, std::size_t limit,
+                     const std::string& object) {
+    auto tx = audit_.db.BeginTenant(who.principal.tenant);
+    if (!tx) {
+      return std::unexpected(tx.error());
+    }
+    Slice out;
+    std::size_t scanned = 0;
+    for (;;) {
+      const std::size_t batch = object.empty() ? limit + 1 : 500;
+      auto page = audit::ListEvents(**tx, who.principal.tenant, before, batch);
+      if (!page) {
+        return std::unexpected(page.error());
+      }
+      for (auto& ev : *page) {
+        if (out.events.size() == limit) {
+          out.next_before = out.events.back().logged.seq;
+          return out;
+        }
+        before = ev.logged.seq;
+        ++scanned;
+        if (object.empty() || ev.logged.event.object_id == object) {
+          out.events.push_back(std::move(ev));
+        }
+      }
+      if (page->size() < batch) {
+        return out;  // the beginning of the log
+      }
+      if (scanned >= kMaxScanned) {
+        out.next_before = before;
+        return out;
+      }
+    }
+  }
+
+  Response List(Request& req, const SignedIn& who) {
+    std::optional<std::uint64_t> before;
+    std::size_t limit = kDefaultLimit;
+    if (auto b = req.QueryValue("before")) {
+      before = ParseUnsigned(*b);
+      if (!before) {
+        return ErrorResponse(req, &t_, 400, "invalid_argument",
+                             "`before` must be a sequence number from an earlier answer.");
+      }
+    }
+    if (auto l = req.QueryValue("limit")) {
+      const auto n = ParseUnsigned(*l);
+      if (!n || *n == 0 || *n > kMaxLimit) {
+        return ErrorResponse(req, &t_, 400, "invalid_argument",
+                             "`limit` must be a number from 1 to 200.");
+      }
+      limit = static_cast<std::size_t>(*n);
+    }
+    std::string object(req.QueryValue("object").value_or(""));
+    if (!object.empty() && !audit::IsToken(object)) {
+      return ErrorResponse(req, &t_, 400, "invalid_argument", "`object` must be an object id.");
+    }
+    auto slice = Read(who, before, limit, object);
+    if (!slice) {
+      return ErrorResponse(req, &t_, slice.error());
+    }
+    json::array events;
+    for (const auto& ev : slice->events) {
+      events.push_back(AuditEventJson(ev.logged));
+    }
+    json::object out{{"events", std::move(events)}};
+    out["next_before"] = slice->next_before ? json::value(*slice->next_before) : json::value();
+    return JsonResponse(200, out);
+  }
+
+  Response Proof(Request& req, const SignedIn& who) {
+    const std::string id(req.Param("id").value_or(""));
+    if (!store::IsValidId(id)) {
+      return ErrorResponse(req, &t_, 404, "not_found", "No such event.");
+    }
+    std::uint64_t seq = 0;
+    {
+      auto tx = audit_.db.BeginTenant(who.principal.tenant);
+      if (!tx) {
+        return ErrorResponse(req, &t_, tx.error());
+      }
+      const store::Value params[] = {id, who.principal.tenant};
+      auto rows = (*tx)->Query(
+          "SELECT seq FROM audit_events WHERE id = $1 AND tenant_id = $2", params);
+      if (!rows) {
+        return ErrorResponse(req, &t_, rows.error());
+      }
+      if (rows->empty()) {
+        return ErrorResponse(req, &t_, 404, "not_found", "No such event.");
+      }
+      seq = static_cast<std::uint64_t>(rows->front().Int(0));
+    }
+    auto checkpoint = audit_.checkpoint(seq + 1);
+    if (!checkpoint) {
+      return ErrorResponse(req, &t_, 503, "unavailable",
+                           "No signed checkpoint covers this event yet; try again in a minute.");
+    }
+    auto tx = audit_.db.BeginTenant(who.principal.tenant);
+    if (!tx) {
+      return ErrorResponse(req, &t_, tx.error());
+    }
+    auto receipt = audit::ProofFor(**tx, who.principal.tenant, id, *checkpoint,
+                                   audit_.verifier_key);
+    if (!receipt) {
+      return ErrorResponse(req, &t_, receipt.error());
+    }
+    auto logged = audit::DecodeEvent(receipt->event);
+    if (!logged) {
+      return ErrorResponse(req, &t_, logged.error());
+    }
+    json::array proof;
+    for (const auto& h : receipt->proof) {
+      proof.push_back(json::value(HexEncode(h)));
+    }
+    return JsonResponse(
+        200, json::object{
+                 {"event", AuditEventJson(*logged)},
+                 {"event_bytes", Base64Encode(receipt->event)},
+                 {"leaf_index", logged->seq},
+                 {"inclusion_proof", std::move(proof)},
+                 {"checkpoint", receipt->checkpoint_note},
+                 {"verifier_key", receipt->verifier_key},
+                 {"receipt", audit::FormatReceipt(*receipt)},
+             });
+  }
+
+  Response Page(Request& req, const SignedIn& who) {
+    std::optional<std::uint64_t> before;
+    if (auto b = req.QueryValue("before")) {
+      before = ParseUnsigned(*b);
+    }
+    auto slice = Read(who, before, kDefaultLimit, "");
+    if (!slice) {
+      return ErrorResponse(req, &t_, slice.error());
+    }
+    const std::string me = "account:" + who.principal.account_id;
+    TemplateData rows{TemplateData::type::list};
+    for (const auto& ev : slice->events) {
+      const audit::Event& e = ev.logged.event;
+      TemplateData row;
+      const std::string t = FormatRfc3339(e.time);
+      row.set("time", t.substr(0, 10) + " " + t.substr(11, 8) + " UTC");
+      row.set("what", Sentence(e, e.actor.text() == me));
+      row.set("object", e.object_type.empty() ? std::string() : e.object_type);
+      row.set("ip", e.client_ip);
+      row.set("id", ev.logged.id);
+      rows.push_back(row);
+    }
+    TemplateData data;
+    data.set("events", rows);
+    if (slice->events.empty()) {
+      data.set("empty", true);
+    }
+    if (slice->next_before) {
+      data.set("older", std::to_string(*slice->next_before));
+    }
+    return Response::Html(200, t_.RenderPage("audit", "Audit log · Alcove", data));
+  }
+
+  IdentityServices& identity_;
+  AuditServices& audit_;
+  const Templates& t_;
+};
+
+}  // namespace
+
+json::object AuditEventJson(const audit::LoggedEvent& logged) {
+  const audit::Event& e = logged.event;
+  json::object details;
+  for (const auto& [k, v] : e.details.entries()) {
+    details[k] = v;
+  }
+  return json::object{
+      {"seq", logged.seq},
+      {"id", logged.id},
+      {"time", FormatRfc3339(e.time)},
+      {"time_us", e.time},
+      {"tenant", e.tenant},
+      {"actor", e.actor.text()},
+      {"action", std::string(audit::ActionName(e.action))},
+      {"object_type", e.object_type},
+      {"object_id", e.object_id},
+      {"client_ip", e.client_ip},
+      {"user_agent_sha256", e.user_agent_digest ? HexEncode(*e.user_agent_digest) : ""},
+      {"details", std::move(details)},
+  };
+}
+
+std::unique_ptr<RouteSet> AddAuditRoutes(Router& router, IdentityServices& identity,
+                                         AuditServices& audit, const Templates& templates) {
+  auto routes = std::make_unique<AuditRoutes>(identity, audit, templates);
+  routes->Add(router);
+  return routes;
+}
+
+}  // namespace alcove::web

@@ -1,0 +1,150 @@
+#include "web/session_auth.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "web/cookies.hpp"
+#include "web/errors.hpp"
+#include "web/body.hpp"
+
+namespace alcove::web {
+namespace {
+
+bool IsSafeMethod(std::string_view method) {
+  return method == "GET" || method == "HEAD" || method == "OPTIONS";
+}
+
+std::optional<crypto::SecretString> CookieSecret(const Request& request, std::string_view name) {
+  auto value = GetCookie(request, name);
+  if (!value) {
+    return std::nullopt;
+  }
+  return crypto::SecretString(std::move(*value));
+}
+
+// The csrf_token field of a form body, if the body is a form.
+std::optional<std::string> FormCsrf(const Request& request) {
+  auto fields = FormBody(request);
+  if (!fields || !fields->contains(kCsrfField)) {
+    return std::nullopt;
+  }
+  return FormValue(*fields, kCsrfField);
+}
+
+}  // namespace
+
+identity::Caller CallerOf(const Request& request) {
+  return identity::Caller{
+      .ip = request.remote_address,
+      .user_agent = std::string(request.headers.Get("User-Agent").value_or("")),
+  };
+}
+
+std::string IpKey(const Request& request) { return "ip:" + request.remote_address; }
+
+Result<std::optional<SignedIn>> SessionOf(IdentityServices& services, const Request& request) {
+  auto token = CookieSecret(request, kSessionCookie);
+  if (!token) {
+    return std::optional<SignedIn>();
+  }
+  auto principal =
+      services.identity.Authenticate(*token, CookieSecret(request, kDeviceCookie), CallerOf(request));
+  if (!principal) {
+    if (principal.error().code == ErrorCode::kUnauthenticated) {
+      return std::optional<SignedIn>();
+    }
+    return std::unexpected(principal.error());
+  }
+  std::string csrf = identity::CsrfTokenFor(*token);
+  return std::optional<SignedIn>(SignedIn{.principal = std::move(*principal),
+                                          .session_token = std::move(*token),
+                                          .csrf_token = std::move(csrf)});
+}
+
+Handler RequireSignIn(IdentityServices& services, const Templates* templates, Surface surface,
+                      SignedInHandler handler) {
+  return [&services, templates, surface, handler = std::move(handler)](Request& req) {
+    auto session = SessionOf(services, req);
+    if (!session) {
+      return ErrorResponse(req, templates, session.error());
+    }
+    if (!*session) {
+      Response res;
+      if (surface == Surface::kApi) {
+        res = ErrorResponse(req, templates, 401, "unauthenticated", "Please sign in.");
+      } else {
+        res = Response::Text(303, "Please sign in.\n");
+        res.headers.Set("Location", "/signin");
+      }
+      if (GetCookie(req, kSessionCookie)) {
+        ClearSessionCookies(res);
+      }
+      return res;
+    }
+    if (!IsSafeMethod(req.method)) {
+      const std::optional<std::string> presented =
+          surface == Surface::kApi
+              ? std::optional<std::string>(req.headers.Get(kCsrfHeader).transform(
+                    [](std::string_view v) { return std::string(v); }))
+              : FormCsrf(req);
+      if (!presented || !identity::CheckCsrfToken((*session)->session_token, *presented)) {
+        return ErrorResponse(req, templates, 403, "csrf_token_invalid",
+                             surface == Surface::kApi
+                                 ? "The X-CSRF-Token header is missing or wrong; get the "
+                                   "token from GET /api/v1/me."
+                                 : "This form has expired. Go back, reload the page and try "
+                                   "again.");
+      }
+    }
+    return handler(req, **session);
+  };
+}
+
+std::optional<Response> Throttle(IdentityServices& services, const Templates* templates,
+                                 const Request& request, std::string_view route_class,
+                                 std::string_view key) {
+  auto decision = services.limiter.Check(route_class, key);
+  if (!decision) {
+    spdlog::warn("rate limiter unavailable ({}): {}", route_class, decision.error().internal);
+    return ErrorResponse(request, templates, 503, "unavailable",
+                         "The server is busy. Try again in a minute.");
+  }
+  if (decision->allowed) {
+    return std::nullopt;
+  }
+  Response res = ErrorResponse(request, templates, 429, "rate_limited",
+                               "Too many attempts. Wait a little and try again.");
+  res.headers.Set("Retry-After", std::to_string(decision->retry_after_seconds));
+  return res;
+}
+
+void SetSessionCookies(Response& response, const identity::NewSession& session, Micros now) {
+  const auto lifetime =
+      std::chrono::seconds(std::max<Micros>(1, (session.expires_at - now) / kMicrosPerSecond));
+  SetCookie(response, kSessionCookie, session.session_token.reveal(), lifetime);
+  SetCookie(response, kDeviceCookie, session.device_token.reveal(), lifetime);
+}
+
+void ClearSessionCookies(Response& response) {
+  SetCookie(response, kSessionCookie, "", std::chrono::seconds(0));
+  SetCookie(response, kDeviceCookie, "", std::chrono::seconds(0));
+}
+
+Middleware SameOriginWrites(std::string origin, const Templates* templates) {
+  return [origin = std::move(origin), templates](Request& req, const Next& next) {
+    if (!IsSafeMethod(req.method)) {
+      const auto o = req.headers.Get("Origin");
+      const auto site = req.headers.Get("Sec-Fetch-Site");
+      const bool foreign =
+          (o && *o != origin) || (site && *site != "same-origin" && *site != "none");
+      if (foreign) {
+        return ErrorResponse(req, templates, 403, "forbidden",
+                             "Requests from other sites are not accepted.");
+      }
+    }
+    return next(req);
+  };
+}
+
+}  // namespace alcove::web

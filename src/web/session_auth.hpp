@@ -1,0 +1,76 @@
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "crypto/secret.hpp"
+#include "identity/identity.hpp"
+#include "identity/rate_limit.hpp"
+#include "web/http.hpp"
+#include "web/middleware.hpp"
+#include "web/router.hpp"
+
+namespace alcove::web {
+
+// Sessions, CSRF and rate limits on the HTTP side (docs/identity.md). The cookies:
+inline constexpr std::string_view kSessionCookie = "__Host-alcove_session";
+inline constexpr std::string_view kDeviceCookie = "__Host-alcove_device";
+inline constexpr std::string_view kLoginCookie = "__Host-alcove_login";
+inline constexpr std::string_view kCsrfHeader = "X-CSRF-Token";
+inline constexpr std::string_view kCsrfField = "csrf_token";
+
+class Templates;
+
+// What the identity routes need. Borrowed; must outlive the routes.
+struct IdentityServices {
+  identity::Identity& identity;
+  identity::RateLimiter& limiter;
+  const Clock& clock;
+};
+
+// The request's client IP and User-Agent, for audit events and the sessions list.
+identity::Caller CallerOf(const Request& request);
+
+// A request with a valid, device-bound session.
+struct SignedIn {
+  identity::Principal principal;
+  crypto::SecretString session_token;
+  std::string csrf_token;  // for forms and GET /api/v1/me
+};
+
+// The session of `request`, if it has a valid one; nullopt otherwise (a device
+// mismatch still revokes the session: Identity::Authenticate). Errors: the database's.
+Result<std::optional<SignedIn>> SessionOf(IdentityServices& services, const Request& request);
+
+enum class Surface { kApi, kPage };
+using SignedInHandler = std::function<Response(Request&, const SignedIn&)>;
+
+// Wraps a handler that needs a signed-in caller. Without a valid session: 401 JSON
+// (API) or a 303 to /signin (pages), and the session cookies are cleared. For methods
+// other than GET and HEAD the CSRF token must match (header X-CSRF-Token for the API,
+// the form field csrf_token for pages): 403 otherwise.
+Handler RequireSignIn(IdentityServices& services, const Templates* templates, Surface surface,
+                      SignedInHandler handler);
+
+// Checks `key` against the limiter's `route_class`: nullopt when allowed; a 429 with
+// Retry-After when denied; a 503 when the limiter's store fails (fail closed).
+std::optional<Response> Throttle(IdentityServices& services, const Templates* templates,
+                                 const Request& request, std::string_view route_class,
+                                 std::string_view key);
+
+// "ip:<address>" for per-IP buckets.
+std::string IpKey(const Request& request);
+
+// Sets the session and device cookies of a new session (lifetime: its absolute expiry).
+void SetSessionCookies(Response& response, const identity::NewSession& session, Micros now);
+void ClearSessionCookies(Response& response);
+
+// Refuses (403) state-changing requests (anything but GET, HEAD, OPTIONS) whose Origin
+// header names another origin than `origin`, or whose Sec-Fetch-Site says cross-site.
+// Requests without either header (non-browser clients) pass; they still need the
+// CSRF token when they use a session.
+Middleware SameOriginWrites(std::string origin, const Templates* templates);
+
+}  // namespace alcove::web
