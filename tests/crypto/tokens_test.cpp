@@ -23,6 +23,7 @@
 #include "store/sqlite/sqlite_db.hpp"
 #include "support/pg_test_env.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_db.hpp"
 
 namespace alcove::crypto {
 namespace {
@@ -294,36 +295,8 @@ TYPED_TEST(Tokens, ConcurrentConsumeSucceedsExactlyOnce) {
   }
 }
 
-// The bytes of every file SQLite keeps for the database at `db_path` (the database, and
-// its -wal, -shm or -journal file when present), with the names found.
-struct DatabaseFiles {
-  std::vector<std::string> names;
-  std::vector<std::vector<std::uint8_t>> contents;
-
-  bool Contains(std::span<const std::uint8_t> needle) const {
-    return std::any_of(contents.begin(), contents.end(), [&](const auto& bytes) {
-      return std::search(bytes.begin(), bytes.end(), needle.begin(), needle.end()) != bytes.end();
-    });
-  }
-  bool Contains(std::string_view needle) const { return Contains(AsBytes(needle)); }
-};
-
-DatabaseFiles ReadDatabaseFiles(const std::filesystem::path& db_path) {
-  DatabaseFiles files;
-  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
-    std::filesystem::path path = db_path;
-    path += suffix;
-    if (!std::filesystem::exists(path)) {
-      continue;
-    }
-    std::ifstream in(path, std::ios::binary);
-    EXPECT_TRUE(in) << path;
-    files.names.push_back(path.filename().string());
-    files.contents.emplace_back(std::istreambuf_iterator<char>(in),
-                                std::istreambuf_iterator<char>());
-  }
-  return files;
-}
+using testing::DatabaseFiles;
+using testing::ReadDatabaseFiles;
 
 std::string Upper(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),

@@ -1,0 +1,490 @@
+// Accounts, magic links, passwords and sessions (issue #6) on both engines: SQLite, and
+// PostgreSQL as the app role the server uses. Claims C23, C24, C25, C26, C27.
+#include "identity/identity.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <latch>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "audit/log.hpp"
+#include "cli/database.hpp"
+#include "core/clock.hpp"
+#include "crypto/key_ring.hpp"
+#include "crypto/master_key_file.hpp"
+#include "mail/mailer.hpp"
+#include "mail/queue.hpp"
+#include "support/pg_test_env.hpp"
+#include "support/temp_dir.hpp"
+#include "support/test_db.hpp"
+
+namespace alcove::identity {
+namespace {
+
+using crypto::SecretString;
+using testing::TestEngine;
+
+constexpr Micros kMinute = 60 * kMicrosPerSecond;
+constexpr Micros kStart = 1'800'000'000 * kMicrosPerSecond;
+const Caller kCaller{.ip = "192.0.2.10", .user_agent = "TestBrowser/1.0"};
+const Caller kOtherCaller{.ip = "198.51.100.7", .user_agent = "Attacker/1.0"};
+
+// Keeps every message it is asked to send.
+class RecordingMailer final : public mail::Mailer {
+ public:
+  Status Send(const mail::Message& message) override {
+    std::lock_guard lock(mu_);
+    sent_.push_back(message);
+    return {};
+  }
+  std::vector<mail::Message> sent() const {
+    std::lock_guard lock(mu_);
+    return sent_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<mail::Message> sent_;
+};
+
+std::string TokenOf(const mail::Message& m) {
+  const auto pos = m.link().find("#token=");
+  EXPECT_NE(pos, std::string::npos) << "the token travels in the fragment (C26)";
+  return pos == std::string::npos ? std::string() : m.link().substr(pos + 7);
+}
+
+class IdentityTest : public ::testing::TestWithParam<TestEngine> {
+ protected:
+  void SetUp() override {
+    std::optional<testing::PgUrls> urls;
+    if (GetParam() == TestEngine::kPostgres) {
+      urls = testing::FindPgUrls();
+      if (!urls) {
+        if (testing::PgRequired()) {
+          FAIL() << testing::kPgMissing;
+        }
+        GTEST_SKIP() << testing::kPgMissing;
+      }
+    }
+    const auto migrations = cli::AllMigrations();
+    auto db = testing::OpenTestDb(GetParam(), migrations, urls ? &*urls : nullptr);
+    ASSERT_TRUE(db) << db.error().internal;
+    db_ = std::move(*db);
+    ASSERT_TRUE(crypto::CreateMasterKeyFile(keys_dir_ / "master.key"));
+    auto ring = crypto::KeyRing::OpenWithKeyFile(*db_.db, keys_dir_ / "master.key", clock_);
+    ASSERT_TRUE(ring) << ring.error().internal;
+    ring_ = std::move(*ring);
+    auto hasher = crypto::PasswordHasher::Create();
+    ASSERT_TRUE(hasher);
+    hasher_ = std::move(*hasher);
+    log_ = std::make_unique<audit::Log>(db_.db->engine());
+    queue_ = std::make_unique<mail::Queue>(mailer_);
+    identity_ = std::make_unique<Identity>(
+        *db_.db, *ring_, *hasher_, *log_, *queue_, clock_,
+        IdentityOptions{.public_origin = "https://alcove.example.org"});
+  }
+
+  void TearDown() override {
+    identity_.reset();
+    queue_.reset();
+  }
+
+  // Waits for the background work and the mail queue.
+  std::vector<mail::Message> Sent() {
+    identity_->WaitIdle();
+    queue_->WaitIdle();
+    return mailer_.sent();
+  }
+
+  // Signs up `email` in the browser holding `cookie` and returns the link's token.
+  std::string SignUp(const std::string& email, const SecretString& cookie,
+                     std::optional<std::string> password = std::nullopt) {
+    std::optional<SecretString> pw;
+    if (password) {
+      pw.emplace(*password);
+    }
+    const std::size_t before = Sent().size();
+    auto st = identity_->SignUp(email, "Dr Test Person", pw, cookie, kCaller);
+    EXPECT_TRUE(st) << (st ? "" : st.error().internal);
+    const auto sent = Sent();
+    EXPECT_EQ(sent.size(), before + 1);
+    return sent.empty() ? std::string() : TokenOf(sent.back());
+  }
+
+  // A signed-up, verified account with one session.
+  NewSession SignedUp(const std::string& email, std::optional<std::string> password = {}) {
+    const SecretString cookie = NewLoginCookie();
+    const std::string token = SignUp(email, cookie, password);
+    auto s = identity_->ConsumeMagicLink(SecretString(token), SecretString(cookie.reveal()),
+                                         kCaller);
+    EXPECT_TRUE(s) << (s ? "" : s.error().internal);
+    return std::move(*s);
+  }
+
+  Result<Principal> Auth(const NewSession& s) {
+    return identity_->Authenticate(SecretString(s.session_token.reveal()),
+                                   SecretString(s.device_token.reveal()), kCaller);
+  }
+
+  std::vector<audit::Action> Actions(store::TenantId tenant) {
+    auto tx = db_.db->Begin();
+    EXPECT_TRUE(tx);
+    auto events = audit::ListEvents(**tx, tenant, std::nullopt, 500);
+    EXPECT_TRUE(events) << events.error().internal;
+    std::vector<audit::Action> out;
+    for (const auto& e : *events) {
+      out.push_back(e.logged.event.action);
+    }
+    return out;
+  }
+
+  bool Has(store::TenantId tenant, audit::Action a) {
+    const auto all = Actions(tenant);
+    return std::find(all.begin(), all.end(), a) != all.end();
+  }
+
+  testing::TestDb db_;
+  testing::TempDir keys_dir_;
+  FakeClock clock_{kStart};
+  std::unique_ptr<crypto::KeyRing> ring_;
+  std::unique_ptr<crypto::PasswordHasher> hasher_;
+  std::unique_ptr<audit::Log> log_;
+  RecordingMailer mailer_;
+  std::unique_ptr<mail::Queue> queue_;
+  std::unique_ptr<Identity> identity_;
+};
+
+// ---- C26: magic links ----------------------------------------------------------------
+
+TEST_P(IdentityTest, C26SignUpMailsALinkWithTheTokenInTheFragmentAndItSignsIn) {
+  const SecretString cookie = NewLoginCookie();
+  const std::string token = SignUp("New.Therapist@Example.org", cookie, "a long passphrase here");
+  ASSERT_EQ(token.size(), crypto::kTokenLength);
+  const auto sent = Sent();
+  EXPECT_EQ(sent.back().kind(), mail::MailKind::kSignUpConfirmation);
+  EXPECT_EQ(sent.back().to(), "new.therapist@example.org");
+  EXPECT_TRUE(sent.back().link().starts_with("https://alcove.example.org/auth/magic#token="));
+
+  auto session = identity_->ConsumeMagicLink(SecretString(token), SecretString(cookie.reveal()),
+                                             kCaller);
+  ASSERT_TRUE(session) << session.error().internal;
+  auto who = Auth(*session);
+  ASSERT_TRUE(who) << who.error().internal;
+  EXPECT_EQ(who->role, Role::kTherapist);
+  auto profile = identity_->GetProfile(*who);
+  ASSERT_TRUE(profile) << profile.error().internal;
+  EXPECT_EQ(profile->email, "new.therapist@example.org");
+  EXPECT_EQ(profile->name, "Dr Test Person");
+  EXPECT_TRUE(profile->has_password);  // chosen at sign-up, confirmed by its own link
+  EXPECT_TRUE(Has(who->tenant, audit::Action::kAccountCreated));
+  EXPECT_TRUE(Has(who->tenant, audit::Action::kMagicLinkIssued));
+  EXPECT_TRUE(Has(who->tenant, audit::Action::kMagicLinkUsed));
+  EXPECT_TRUE(Has(who->tenant, audit::Action::kLoginSucceeded));
+}
+
+TEST_P(IdentityTest, C26LinkIsSingleUse) {
+  const SecretString cookie = NewLoginCookie();
+  const std::string token = SignUp("once@example.org", cookie);
+  ASSERT_TRUE(identity_->ConsumeMagicLink(SecretString(token), SecretString(cookie.reveal()),
+                                          kCaller));
+  auto again = identity_->ConsumeMagicLink(SecretString(token), SecretString(cookie.reveal()),
+                                           kCaller);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, ErrorCode::kUnauthenticated);
+}
+
+TEST_P(IdentityTest, C26LinkWorksOnlyInTheBrowserThatAskedForIt) {
+  const SecretString cookie = NewLoginCookie();
+  const std::string token = SignUp("browser@example.org", cookie);
+  // No login cookie, and another browser's cookie: refused, and the link is not spent.
+  auto none = identity_->ConsumeMagicLink(SecretString(token), std::nullopt, kOtherCaller);
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().code, ErrorCode::kUnauthenticated);
+  auto other = identity_->ConsumeMagicLink(SecretString(token), NewLoginCookie(), kOtherCaller);
+  ASSERT_FALSE(other);
+  EXPECT_EQ(other.error().code, ErrorCode::kUnauthenticated);
+  auto session = identity_->ConsumeMagicLink(SecretString(token), SecretString(cookie.reveal()),
+                                             kCaller);
+  ASSERT_TRUE(session) << session.error().internal;
+  EXPECT_TRUE(Has(session->principal.tenant, audit::Action::kMagicLinkRefused));
+}
+
+TEST_P(IdentityTest, C26LinkExpiresAfterTenMinutes) {
+  SignedUp("expiry@example.org");
+  const SecretString cookie = NewLoginCookie();
+  ASSERT_TRUE(identity_->RequestMagicLink("expiry@example.org", cookie, kCaller));
+  const std::string late = TokenOf(Sent().back());
+  ASSERT_TRUE(identity_->RequestMagicLink("expiry@example.org", cookie, kCaller));
+  const std::string in_time = TokenOf(Sent().back());
+
+  clock_.Advance(10 * kMinute - 1);
+  EXPECT_TRUE(identity_->ConsumeMagicLink(SecretString(in_time), SecretString(cookie.reveal()),
+                                          kCaller));
+  clock_.Advance(1);
+  auto expired = identity_->ConsumeMagicLink(SecretString(late), SecretString(cookie.reveal()),
+                                             kCaller);
+  ASSERT_FALSE(expired);
+  EXPECT_EQ(expired.error().code, ErrorCode::kUnauthenticated);
+}
+
+TEST_P(IdentityTest, C26HundredConcurrentRedemptionsGiveExactlyOneSession) {
+  const SecretString cookie = NewLoginCookie();
+  const std::string token = SignUp("race@example.org", cookie);
+  constexpr int kThreads = 100;
+  std::atomic<int> wins{0};
+  std::atomic<int> refusals{0};
+  std::latch start(kThreads);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&] {
+      start.arrive_and_wait();
+      auto s = identity_->ConsumeMagicLink(SecretString(token), SecretString(cookie.reveal()),
+                                           kCaller);
+      if (s) {
+        ++wins;
+      } else if (s.error().code == ErrorCode::kUnauthenticated) {
+        ++refusals;
+      }
+    });
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  EXPECT_EQ(wins.load(), 1);
+  EXPECT_EQ(refusals.load(), kThreads - 1);
+}
+
+TEST_P(IdentityTest, UnknownAddressesGetNoMailAndTheSameAnswer) {
+  SignedUp("known@example.org");
+  const std::size_t before = Sent().size();
+  EXPECT_TRUE(identity_->RequestMagicLink("unknown@example.org", NewLoginCookie(), kCaller));
+  EXPECT_EQ(Sent().size(), before);
+  EXPECT_TRUE(identity_->RequestMagicLink("known@example.org", NewLoginCookie(), kCaller));
+  EXPECT_EQ(Sent().size(), before + 1);
+  // Signing up with a known address mails a sign-in link, creates nothing.
+  EXPECT_TRUE(identity_->SignUp("KNOWN@example.org", "Someone Else", std::nullopt,
+                                NewLoginCookie(), kCaller));
+  const auto sent = Sent();
+  ASSERT_EQ(sent.size(), before + 2);
+  EXPECT_EQ(sent.back().kind(), mail::MailKind::kSignInLink);
+}
+
+TEST_P(IdentityTest, C25APasswordChosenBySomeoneElseAtSignUpNeverBecomesUsable) {
+  // A squatter signs up with the victim's address and a password of their choosing.
+  const SecretString squatter = NewLoginCookie();
+  SignUp("victim@example.org", squatter, "squatters secret pass");
+  // The victim signs in with a link of their own: the address is verified ...
+  const SecretString victim = NewLoginCookie();
+  ASSERT_TRUE(identity_->RequestMagicLink("victim@example.org", victim, kCaller));
+  const std::string token = TokenOf(Sent().back());
+  auto session = identity_->ConsumeMagicLink(SecretString(token), SecretString(victim.reveal()),
+                                             kCaller);
+  ASSERT_TRUE(session);
+  // ... and the squatter's password does not sign in.
+  auto in = identity_->SignInWithPassword("victim@example.org",
+                                          SecretString("squatters secret pass"), kOtherCaller);
+  ASSERT_FALSE(in);
+  EXPECT_EQ(in.error().code, ErrorCode::kUnauthenticated);
+}
+
+// ---- C25: passwords --------------------------------------------------------------------
+
+TEST_P(IdentityTest, C25PasswordSignInChecksArgon2idHashAndWrongOnesFail) {
+  SignedUp("pw@example.org", "horse battery staple 9");
+  {
+    auto tx = db_.db->Begin();
+    ASSERT_TRUE(tx);
+    auto rows = (*tx)->Query("SELECT password_hash FROM accounts");
+    ASSERT_TRUE(rows);
+    ASSERT_EQ(rows->size(), 1u);
+    EXPECT_TRUE(rows->front().Text(0).starts_with("$argon2id$v=19$m=19456,t=3,p=1$"));
+  }
+  auto wrong = identity_->SignInWithPassword("pw@example.org", SecretString("horse battery staple 8"),
+                                             kCaller);
+  ASSERT_FALSE(wrong);
+  EXPECT_EQ(wrong.error().code, ErrorCode::kUnauthenticated);
+  auto unknown = identity_->SignInWithPassword("nobody@example.org",
+                                               SecretString("horse battery staple 9"), kCaller);
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().public_message, wrong.error().public_message);
+  auto right = identity_->SignInWithPassword(" PW@example.org ",
+                                             SecretString("horse battery staple 9"), kCaller);
+  ASSERT_TRUE(right) << right.error().internal;
+  EXPECT_TRUE(Auth(*right));
+  EXPECT_TRUE(Has(right->principal.tenant, audit::Action::kLoginFailed));
+}
+
+TEST_P(IdentityTest, C25ChangingThePasswordNeedsTheCurrentOneAndEndsOtherSessions) {
+  NewSession first = SignedUp("change@example.org", "first passphrase 123");
+  auto second = identity_->SignInWithPassword("change@example.org",
+                                              SecretString("first passphrase 123"), kCaller);
+  ASSERT_TRUE(second);
+  const Principal me = *Auth(first);
+
+  auto weak = identity_->ChangePassword(me, SecretString("first passphrase 123"),
+                                        SecretString("short"), kCaller);
+  ASSERT_FALSE(weak);
+  EXPECT_EQ(weak.error().code, ErrorCode::kInvalidArgument);
+  auto bad_current = identity_->ChangePassword(me, SecretString("not the password!"),
+                                               SecretString("second passphrase 456"), kCaller);
+  ASSERT_FALSE(bad_current);
+  EXPECT_EQ(bad_current.error().code, ErrorCode::kUnauthenticated);
+  ASSERT_TRUE(identity_->ChangePassword(me, SecretString("first passphrase 123"),
+                                        SecretString("second passphrase 456"), kCaller));
+  EXPECT_TRUE(Auth(first)) << "the session that changed it stays";
+  EXPECT_FALSE(Auth(*second)) << "every other session ends";
+  EXPECT_FALSE(identity_->SignInWithPassword("change@example.org",
+                                             SecretString("first passphrase 123"), kCaller));
+  EXPECT_TRUE(identity_->SignInWithPassword("change@example.org",
+                                            SecretString("second passphrase 456"), kCaller));
+  EXPECT_TRUE(Has(me.tenant, audit::Action::kPasswordChanged));
+}
+
+// ---- C23: expiry and revocation ---------------------------------------------------------
+
+TEST_P(IdentityTest, C23SessionsEndAfterThirtyIdleMinutes) {
+  NewSession s = SignedUp("idle@example.org");
+  clock_.Advance(29 * kMinute);
+  ASSERT_TRUE(Auth(s)) << "used within 30 minutes: alive, and the idle clock restarts";
+  clock_.Advance(29 * kMinute);
+  ASSERT_TRUE(Auth(s));
+  clock_.Advance(30 * kMinute);
+  auto dead = Auth(s);
+  ASSERT_FALSE(dead);
+  EXPECT_EQ(dead.error().code, ErrorCode::kUnauthenticated);
+}
+
+TEST_P(IdentityTest, C23SessionsEndAfterTwelveHoursHoweverActive) {
+  NewSession s = SignedUp("absolute@example.org");
+  for (int i = 0; i < 35; ++i) {  // every 20 minutes for 11 h 40 min
+    clock_.Advance(20 * kMinute);
+    ASSERT_TRUE(Auth(s)) << "at step " << i;
+  }
+  clock_.Advance(20 * kMinute);  // 12 h
+  EXPECT_FALSE(Auth(s));
+}
+
+TEST_P(IdentityTest, C23RevocationTakesEffectOnTheNextRequest) {
+  NewSession a = SignedUp("revoke@example.org", "revocation pass 1234");
+  auto b = identity_->SignInWithPassword("revoke@example.org", SecretString("revocation pass 1234"),
+                                         kCaller);
+  auto c = identity_->SignInWithPassword("revoke@example.org", SecretString("revocation pass 1234"),
+                                         kCaller);
+  ASSERT_TRUE(b && c);
+  const Principal me = *Auth(a);
+  auto list = identity_->ListSessions(me);
+  ASSERT_TRUE(list);
+  EXPECT_EQ(list->size(), 3u);
+  EXPECT_EQ(std::count_if(list->begin(), list->end(), [](const auto& x) { return x.current; }), 1);
+
+  ASSERT_TRUE(identity_->RevokeSession(me, b->principal.session_id, kCaller));
+  EXPECT_FALSE(Auth(*b));
+  EXPECT_TRUE(Auth(*c));
+  auto others = identity_->RevokeOtherSessions(me, kCaller);
+  ASSERT_TRUE(others);
+  EXPECT_EQ(*others, 1);
+  EXPECT_FALSE(Auth(*c));
+  ASSERT_TRUE(identity_->Logout(me, kCaller));
+  EXPECT_FALSE(Auth(a));
+  EXPECT_TRUE(Has(me.tenant, audit::Action::kSessionRevoked));
+  EXPECT_TRUE(Has(me.tenant, audit::Action::kLogout));
+}
+
+TEST_P(IdentityTest, C20AnotherAccountsSessionCannotBeRevoked) {
+  NewSession mine = SignedUp("mine@example.org");
+  NewSession theirs = SignedUp("theirs@example.org");
+  auto st = identity_->RevokeSession(*Auth(mine), theirs.principal.session_id, kCaller);
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code, ErrorCode::kNotFound);
+  EXPECT_TRUE(Auth(theirs));
+}
+
+// ---- C24: device binding -------------------------------------------------------------------
+
+TEST_P(IdentityTest, C24ASessionTokenWithoutItsDeviceTokenIsRefusedAndTheSessionDies) {
+  NewSession s = SignedUp("device@example.org");
+  auto other = identity_->Authenticate(SecretString(s.session_token.reveal()), NewLoginCookie(),
+                                       kOtherCaller);
+  ASSERT_FALSE(other);
+  EXPECT_EQ(other.error().code, ErrorCode::kUnauthenticated);
+  EXPECT_FALSE(Auth(s)) << "the session is revoked, also for its own browser";
+  EXPECT_TRUE(Has(s.principal.tenant, audit::Action::kSessionDeviceMismatch));
+
+  NewSession t = SignedUp("device2@example.org");
+  EXPECT_FALSE(identity_->Authenticate(SecretString(t.session_token.reveal()), std::nullopt,
+                                       kOtherCaller));
+  EXPECT_FALSE(Auth(t));
+}
+
+TEST(CsrfTokens, AreDerivedFromTheSessionAndCheckedExactly) {
+  const SecretString a = NewLoginCookie();
+  const SecretString b = NewLoginCookie();
+  const std::string csrf = CsrfTokenFor(a);
+  EXPECT_EQ(csrf.size(), 43u);
+  EXPECT_NE(csrf, a.reveal());
+  EXPECT_TRUE(CheckCsrfToken(a, csrf));
+  EXPECT_FALSE(CheckCsrfToken(b, csrf));
+  EXPECT_FALSE(CheckCsrfToken(a, ""));
+  EXPECT_FALSE(CheckCsrfToken(a, csrf.substr(1)));
+}
+
+// ---- C27: nothing stored but hashes --------------------------------------------------------
+
+TEST_P(IdentityTest, C27TokensAndAddressesAreNotStoredInTheClear) {
+  const SecretString cookie = NewLoginCookie();
+  const std::string link_token = SignUp("Stored.Nowhere@example.org", cookie, "plain pass phrase 77");
+  const std::string pending = [&] {
+    EXPECT_TRUE(identity_->RequestMagicLink("stored.nowhere@example.org", cookie, kCaller));
+    return TokenOf(Sent().back());
+  }();
+  auto s = identity_->ConsumeMagicLink(SecretString(link_token), SecretString(cookie.reveal()),
+                                       kCaller);
+  ASSERT_TRUE(s);
+  const std::vector<std::string> secrets = {link_token,           pending,
+                                            s->session_token.reveal(), s->device_token.reveal(),
+                                            cookie.reveal(),      "stored.nowhere@example.org",
+                                            "Dr Test Person",     "plain pass phrase 77",
+                                            CsrfTokenFor(s->session_token)};
+  if (GetParam() == TestEngine::kSqlite) {
+    const auto files = testing::ReadDatabaseFiles(db_.sqlite_path);
+    ASSERT_FALSE(files.contents.empty());
+    for (const auto& secret : secrets) {
+      EXPECT_FALSE(files.Contains(secret)) << "a stored secret or address, in clear";
+      if (auto raw = Base64UrlDecode(secret); raw && raw->size() == 32) {
+        EXPECT_FALSE(files.Contains(*raw)) << "a token's raw bytes";
+      }
+    }
+  } else {
+    // Every row of the identity and token tables, as text.
+    auto tx = db_.db->Begin();
+    ASSERT_TRUE(tx);
+    std::string dump;
+    for (const char* table : {"accounts", "sessions", "tokens", "tenants"}) {
+      auto rows = (*tx)->Query(std::string("SELECT t::text FROM ") + table + " t");
+      ASSERT_TRUE(rows) << rows.error().internal;
+      for (const auto& r : *rows) {
+        dump += r.Text(0);
+      }
+    }
+    ASSERT_FALSE(dump.empty());
+    for (const auto& secret : secrets) {
+      EXPECT_EQ(dump.find(secret), std::string::npos) << "a stored secret or address, in clear";
+      if (auto raw = Base64UrlDecode(secret); raw && raw->size() == 32) {
+        EXPECT_EQ(dump.find(HexEncode(*raw)), std::string::npos) << "a token's raw bytes";
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, IdentityTest,
+                         ::testing::Values(TestEngine::kSqlite, TestEngine::kPostgres),
+                         [](const auto& param_info) {
+                           return param_info.param == TestEngine::kSqlite ? "sqlite" : "postgres";
+                         });
+
+}  // namespace
+}  // namespace alcove::identity
