@@ -41,6 +41,10 @@ constexpr ActionEntry kActions[] = {
     {Action::kMagicLinkRefused, "auth.magic_link.refused"},
     {Action::kPasswordChanged, "auth.password.changed"},
     {Action::kSessionDeviceMismatch, "auth.session.device_mismatch"},
+    {Action::kRecordCreated, "record.created"},
+    {Action::kRecordUpdated, "record.updated"},
+    {Action::kRecordDeleted, "record.deleted"},
+    {Action::kSummaryReviewed, "summary.reviewed"},
 };
 
 constexpr auto kActionList = [] {

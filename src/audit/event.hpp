@@ -46,6 +46,10 @@ enum class Action : std::uint8_t {
   kMagicLinkRefused,        // "auth.magic_link.refused" (expired, used, another browser)
   kPasswordChanged,         // "auth.password.changed"
   kSessionDeviceMismatch,   // "auth.session.device_mismatch" (the session is revoked)
+  kRecordCreated,           // "record.created" (client, note, summary, conceptualization)
+  kRecordUpdated,           // "record.updated"
+  kRecordDeleted,           // "record.deleted" (a client: its data key is destroyed too)
+  kSummaryReviewed,         // "summary.reviewed"
 };
 
 // Every action, in declaration order (for tests and documentation).

@@ -7,6 +7,7 @@
 #include "crypto/tokens.hpp"
 #include "identity/identity.hpp"
 #include "identity/rate_limit.hpp"
+#include "practice/practice.hpp"
 #include "store/open_db.hpp"
 
 namespace alcove::cli {
@@ -14,11 +15,11 @@ namespace alcove::cli {
 std::vector<store::Migration> AllMigrations() {
   std::vector<store::Migration> all;
   // In version order of the ranges: store 1-99, key ring 100-149, tokens 150-199,
-  // audit 200-299, identity 300-399.
+  // audit 200-299, identity 300-399, practice 400-499.
   for (const auto& list :
        {store::StoreMigrations(), crypto::KeyRingMigrations(), crypto::TokenMigrations(),
         audit::AuditMigrations(), identity::RateLimitMigrations(),
-        identity::IdentityMigrations()}) {
+        identity::IdentityMigrations(), practice::PracticeMigrations()}) {
     all.insert(all.end(), list.begin(), list.end());
   }
   return all;

@@ -20,6 +20,7 @@
 #include "identity/rate_limit.hpp"
 #include "mail/mailer.hpp"
 #include "mail/queue.hpp"
+#include "practice/practice.hpp"
 #include "web/app.hpp"
 #include "web/audit_routes.hpp"
 #include "web/server.hpp"
@@ -180,8 +181,10 @@ int Serve(const Config& config) {
       .checkpoint = [rt = audit->get()](std::uint64_t size) { return rt->CheckpointCovering(size); },
       .verifier_key = (*audit)->VerifierKey(),
   };
+  practice::Practice practice(**db, **keys, (*audit)->log(), clock);
   ao.identity = &identity_services;
   ao.audit = &audit_services;
+  ao.practice = &practice;
   Housekeeping housekeeping(identity, **keys, *limit_store, clock);
 
   auto app = web::App::Create(ao, clock);

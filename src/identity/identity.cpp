@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "core/encoding.hpp"
+#include "core/utf8.hpp"
 #include "crypto/field_cipher.hpp"
 #include "crypto/random.hpp"
 #include "crypto/sha.hpp"
@@ -184,42 +185,12 @@ audit::Event MakeEvent(Micros time, audit::Action action, store::TenantId tenant
 std::optional<std::size_t> CountPrintableCodePoints(std::string_view s) {
   std::size_t count = 0;
   for (std::size_t i = 0; i < s.size();) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    std::size_t len = 0;
-    char32_t cp = 0;
-    if (c < 0x80) {
-      len = 1;
-      cp = c;
-    } else if ((c & 0xE0) == 0xC0) {
-      len = 2;
-      cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      len = 3;
-      cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      len = 4;
-      cp = c & 0x07;
-    } else {
-      return std::nullopt;
-    }
-    if (i + len > s.size()) {
-      return std::nullopt;
-    }
-    for (std::size_t k = 1; k < len; ++k) {
-      const auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xC0) != 0x80) {
-        return std::nullopt;
-      }
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    const bool overlong = (len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
-                          (len == 4 && cp < 0x10000);
-    if (overlong || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) || cp < 0x20 ||
-        (cp >= 0x7F && cp < 0xA0)) {
+    const auto cp = DecodeUtf8At(s, i);
+    if (!cp || cp->value < 0x20 || (cp->value >= 0x7F && cp->value < 0xA0)) {
       return std::nullopt;
     }
     ++count;
-    i += len;
+    i += cp->length;
   }
   return count;
 }

@@ -4,6 +4,7 @@
 
 #include "web/audit_routes.hpp"
 #include "web/identity_routes.hpp"
+#include "web/practice_routes.hpp"
 #include "web/session_auth.hpp"
 #include "web/target.hpp"
 
@@ -86,6 +87,10 @@ void App::AddSiteRoutes() {
     if (options_.audit != nullptr) {
       route_sets_.push_back(
           AddAuditRoutes(router_, *options_.identity, *options_.audit, *templates_));
+    }
+    if (options_.practice != nullptr) {
+      route_sets_.push_back(
+          AddPracticeRoutes(router_, *options_.identity, *options_.practice, *templates_));
     }
   } else {
     router_.Add("GET", "/", [this](Request&) {

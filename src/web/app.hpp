@@ -23,6 +23,11 @@ struct SiteSettings {
 
 struct IdentityServices;
 struct AuditServices;
+}  // namespace alcove::web
+namespace alcove::practice {
+class Practice;
+}  // namespace alcove::practice
+namespace alcove::web {
 
 struct AppOptions {
   std::filesystem::path web_dir;           // holds templates/ and static/
@@ -32,6 +37,7 @@ struct AppOptions {
   // page) are served, and with `audit` also the audit log's routes.
   IdentityServices* identity = nullptr;
   AuditServices* audit = nullptr;
+  practice::Practice* practice = nullptr;  // with `identity`: the clients and records routes
 };
 
 // The HTTPS application: the router with every route, the templates, the static

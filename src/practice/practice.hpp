@@ -1,0 +1,216 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "audit/log.hpp"
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "crypto/key_ring.hpp"
+#include "crypto/secret.hpp"
+#include "identity/principal.hpp"
+#include "store/db.hpp"
+#include "store/migrations.hpp"
+
+namespace alcove::practice {
+
+// Practice records (issue #7; claims C01, C02, C06, C20, C22, C40, C50; docs/practice.md):
+// clients, session notes with their versions, summaries, case conceptualizations.
+//
+// - Every method takes the caller's Principal and touches only its tenant: every
+//   statement runs in a transaction from Db::BeginTenant(who.tenant) (PostgreSQL's
+//   row-level security is the second wall) and filters by tenant_id itself. Another
+//   tenant's id is kNotFound, exactly like an id that does not exist (C20).
+// - Each client has its own data key (C06). Every content field of the client and of
+//   everything under it is sealed with that key for its Place (C01, C02). Deleting a
+//   client deletes its rows and destroys its key; the audit event stays.
+// - Client content enters and leaves only as crypto::PhiString: it cannot be logged or
+//   put into an audit event.
+// - Every read of content (a client's profile, notes, summaries, conceptualizations,
+//   an export) appends a committed audit event before the data is returned (C40); every
+//   change is audited in its own transaction.
+// - The client's name is never stored: only its initials (alias.hpp, C50).
+// Thread-safety: every method may be called from any thread.
+
+enum class ClientStatus { kActive, kArchived };
+std::string_view StatusName(ClientStatus status);
+std::optional<ClientStatus> StatusFromName(std::string_view name);
+
+enum class NoteFormat { kSoap, kDap, kBirp, kFree };
+std::string_view FormatName(NoteFormat format);  // "soap", "dap", "birp", "free"
+std::optional<NoteFormat> FormatFromName(std::string_view name);
+// The sections of a format, in order: SOAP subjective, objective, assessment, plan;
+// DAP data, assessment, plan; BIRP behavior, intervention, response, plan; free text.
+std::span<const std::string_view> SectionsOf(NoteFormat format);
+
+// Section name -> text, in the format's order.
+using Sections = std::vector<std::pair<std::string, crypto::PhiString>>;
+
+// The schema (versions 401–402).
+std::span<const store::Migration> PracticeMigrations();
+
+// The optional profile fields. In a change, nullopt leaves a field alone and an empty
+// value clears it.
+struct ProfileFields {
+  std::optional<crypto::PhiString> email;
+  std::optional<crypto::PhiString> phone;
+  std::optional<crypto::PhiString> date_of_birth;  // "YYYY-MM-DD"
+  std::optional<crypto::PhiString> notes;
+};
+
+struct ClientListItem {
+  std::string id;
+  std::string alias;  // "J.D." or "J.D. · 2"
+  ClientStatus status = ClientStatus::kActive;
+  Micros created_at = 0;
+  std::optional<std::string> last_session_date;  // "YYYY-MM-DD"
+};
+
+struct ClientRecord {
+  ClientListItem client;
+  ProfileFields profile;  // decrypted; absent fields are nullopt
+};
+
+struct NoteInfo {
+  std::string id;
+  std::string client_id;
+  std::string session_date;  // "YYYY-MM-DD"
+  NoteFormat format = NoteFormat::kFree;
+  std::int64_t version = 1;  // each save is a new, sealed version
+  Micros created_at = 0;
+  Micros updated_at = 0;
+};
+
+struct Note {
+  NoteInfo info;
+  Sections content;
+};
+
+enum class SummaryStatus { kDraft, kReviewed };
+std::string_view SummaryStatusName(SummaryStatus status);
+
+struct Summary {
+  std::string id;
+  std::string client_id;
+  std::optional<std::string> source_note_id;
+  std::optional<std::string> supersedes;  // the reviewed summary this draft revises
+  SummaryStatus status = SummaryStatus::kDraft;
+  Micros created_at = 0;
+  Micros updated_at = 0;
+  std::optional<Micros> reviewed_at;
+  crypto::PhiString text;
+};
+
+// The five Ps.
+inline constexpr std::string_view kConceptualizationFields[] = {
+    "presenting", "predisposing", "precipitating", "perpetuating", "protective"};
+
+struct Conceptualization {
+  std::string id;
+  std::string client_id;
+  std::int64_t version = 1;
+  Micros created_at = 0;
+  Sections fields;  // the five Ps, in that order
+};
+
+// Everything about one client (GET /api/v1/clients/{id}/export).
+struct ClientExport {
+  ClientRecord record;
+  std::vector<Note> notes;  // current versions, newest session first
+  std::vector<Summary> summaries;
+  std::vector<Conceptualization> conceptualizations;  // every version, newest first
+};
+
+// Limits on what a request may store (bytes of UTF-8).
+inline constexpr std::size_t kMaxSectionBytes = 64 * 1024;
+inline constexpr std::size_t kMaxProfileFieldBytes = 4 * 1024;
+
+class Practice {
+ public:
+  // Borrows everything; all must outlive the service.
+  Practice(store::Db& db, crypto::KeyRing& keys, const audit::Log& log, const Clock& clock);
+
+  // Clients.
+  Result<ClientListItem> CreateClient(const identity::Principal& who, const crypto::PhiString& name,
+                                      ProfileFields profile, const identity::Caller& caller);
+  Result<std::vector<ClientListItem>> ListClients(const identity::Principal& who);
+  Result<ClientRecord> GetClient(const identity::Principal& who, std::string_view client_id,
+                                 const identity::Caller& caller);
+  // `name`, when given, replaces the initials (the name itself is not kept).
+  Status UpdateClient(const identity::Principal& who, std::string_view client_id,
+                      const crypto::PhiString* name, ProfileFields changes,
+                      std::optional<ClientStatus> status, const identity::Caller& caller);
+  // Deletes every row of the client and destroys its data key (C06).
+  Status DeleteClient(const identity::Principal& who, std::string_view client_id,
+                      const identity::Caller& caller);
+  Result<ClientExport> ExportClient(const identity::Principal& who, std::string_view client_id,
+                                    const identity::Caller& caller);
+
+  // Session notes.
+  Result<NoteInfo> CreateNote(const identity::Principal& who, std::string_view client_id,
+                              std::string_view session_date, NoteFormat format, Sections content,
+                              const identity::Caller& caller);
+  // The newest `limit` notes of a client (by session date), decrypted.
+  Result<std::vector<Note>> ListNotes(const identity::Principal& who, std::string_view client_id,
+                                      std::size_t limit, const identity::Caller& caller);
+  Result<Note> GetNote(const identity::Principal& who, std::string_view note_id,
+                       const identity::Caller& caller);
+  // A new version with the given date (optional) and content (sections of the note's format).
+  Result<NoteInfo> UpdateNote(const identity::Principal& who, std::string_view note_id,
+                              std::optional<std::string> session_date, Sections content,
+                              const identity::Caller& caller);
+  Status DeleteNote(const identity::Principal& who, std::string_view note_id,
+                    const identity::Caller& caller);
+  // Every version of a note, oldest first.
+  Result<std::vector<Note>> NoteHistory(const identity::Principal& who, std::string_view note_id,
+                                        const identity::Caller& caller);
+
+  // Summaries: draft -> reviewed; a reviewed one is frozen (editing makes a new draft).
+  Result<Summary> CreateSummary(const identity::Principal& who, std::string_view client_id,
+                                const crypto::PhiString& text,
+                                std::optional<std::string> source_note_id,
+                                const identity::Caller& caller);
+  Result<Summary> GetSummary(const identity::Principal& who, std::string_view summary_id,
+                             const identity::Caller& caller);
+  Result<std::vector<Summary>> ListSummaries(const identity::Principal& who,
+                                             std::string_view client_id,
+                                             const identity::Caller& caller);
+  // Edits a draft in place; for a reviewed summary, creates a new draft that supersedes
+  // it. Returns the draft.
+  Result<Summary> EditSummary(const identity::Principal& who, std::string_view summary_id,
+                              const crypto::PhiString& text, const identity::Caller& caller);
+  Result<Summary> ReviewSummary(const identity::Principal& who, std::string_view summary_id,
+                                const identity::Caller& caller);
+
+  // Case conceptualizations (versioned: each save is a new version).
+  Result<Conceptualization> CreateConceptualization(const identity::Principal& who,
+                                                    std::string_view client_id, Sections fields,
+                                                    const identity::Caller& caller);
+  Result<std::vector<Conceptualization>> ListConceptualizations(const identity::Principal& who,
+                                                                std::string_view client_id,
+                                                                const identity::Caller& caller);
+
+ private:
+  struct ClientKey;
+  Result<ClientKey> LoadClient(store::Transaction& tx, const identity::Principal& who,
+                               std::string_view client_id);
+  Status AuditRead(const identity::Principal& who, const identity::Caller& caller,
+                   audit::Action action, std::string_view object_type, std::string_view object_id,
+                   std::string_view client_id, std::int64_t count);
+  Status AuditChange(store::Transaction& tx, const identity::Principal& who,
+                     const identity::Caller& caller, audit::Action action,
+                     std::string_view object_type, std::string_view object_id,
+                     std::string_view client_id);
+
+  store::Db& db_;
+  crypto::KeyRing& keys_;
+  const audit::Log& log_;
+  const Clock& clock_;
+};
+
+}  // namespace alcove::practice
