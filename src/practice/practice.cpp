@@ -599,16 +599,19 @@ Result<std::vector<ClientListItem>> Practice::ListClients(const Principal& who) 
 
 Result<ClientRecord> Practice::GetClient(const Principal& who, std::string_view client_id,
                                          const Caller& caller) {
-  ClientRecord record;
+  // Read in a transaction, decrypt after it (the key ring may need the database itself).
+  std::optional<ClientKey> client;
+  std::optional<store::Row> row;
   {
     auto tx = db_.BeginTenant(who.tenant);
     if (!tx) {
       return std::unexpected(tx.error());
     }
-    auto client = LoadClient(**tx, who, client_id);
-    if (!client) {
-      return std::unexpected(client.error());
+    auto c = LoadClient(**tx, who, client_id);
+    if (!c) {
+      return std::unexpected(c.error());
     }
+    client = std::move(*c);
     const store::Value params[] = {client->id, who.tenant};
     auto rows = (*tx)->Query(
         "SELECT email, phone, date_of_birth, notes, "
@@ -621,30 +624,44 @@ Result<ClientRecord> Practice::GetClient(const Principal& who, std::string_view 
     if (rows->empty()) {
       return NotFound("client");
     }
-    const crypto::FieldCipher cipher(keys_, client->key_id);
-    for (std::size_t i = 0; i < std::size(kProfileColumns); ++i) {
-      const auto& col = kProfileColumns[i];
-      if (rows->front().IsNull(i)) {
-        continue;
-      }
-      auto text = cipher.Open(rows->front().Blob(i), {who.tenant, "clients", col.column, client->id});
-      if (!text) {
-        return std::unexpected(text.error());
-      }
-      record.profile.*(col.field) = std::move(*text);
-    }
-    record.client = ClientListItem{.id = client->id,
-                                   .alias = DisplayAlias(client->initials, client->ordinal),
-                                   .status = client->status,
-                                   .created_at = client->created_at,
-                                   .last_session_date = OptText(rows->front(), 4)};
+    row = std::move(rows->front());
   }
+  ClientRecord record;
+  const crypto::FieldCipher cipher(keys_, client->key_id);
+  for (std::size_t i = 0; i < std::size(kProfileColumns); ++i) {
+    const auto& col = kProfileColumns[i];
+    if (row->IsNull(i)) {
+      continue;
+    }
+    auto text = cipher.Open(row->Blob(i), {who.tenant, "clients", col.column, client->id});
+    if (!text) {
+      return std::unexpected(text.error());
+    }
+    record.profile.*(col.field) = std::move(*text);
+  }
+  record.client = ClientListItem{.id = client->id,
+                                 .alias = DisplayAlias(client->initials, client->ordinal),
+                                 .status = client->status,
+                                 .created_at = client->created_at,
+                                 .last_session_date = OptText(*row, 4)};
   if (auto st = AuditRead(who, caller, audit::Action::kRecordAccessed, "client", record.client.id,
                           record.client.id, -1);
       !st) {
     return std::unexpected(st.error());
   }
   return record;
+}
+
+Result<crypto::KeyId> Practice::ClientKeyOf(const Principal& who, std::string_view client_id) {
+  auto tx = db_.BeginTenant(who.tenant);
+  if (!tx) {
+    return std::unexpected(tx.error());
+  }
+  auto client = LoadClient(**tx, who, client_id);
+  if (!client) {
+    return std::unexpected(client.error());
+  }
+  return client->key_id;
 }
 
 Status Practice::UpdateClient(const Principal& who, std::string_view client_id,
@@ -661,6 +678,28 @@ Status Practice::UpdateClient(const Principal& who, std::string_view client_id,
   if (auto st = ValidateProfile(changes); !st) {
     return st;
   }
+  auto key = ClientKeyOf(who, client_id);
+  if (!key) {
+    return std::unexpected(key.error());
+  }
+  // Seal outside the write transaction (sealing may reserve seals in the database).
+  const crypto::FieldCipher cipher(keys_, *key);
+  std::vector<std::pair<const char*, store::Value>> sets;
+  for (const auto& col : kProfileColumns) {
+    const auto& v = changes.*(col.field);
+    if (!v) {
+      continue;
+    }
+    store::Value value = store::Null{};
+    if (!v->reveal().empty()) {
+      auto ct = cipher.Seal(v->reveal(), {who.tenant, "clients", col.column, std::string(client_id)});
+      if (!ct) {
+        return std::unexpected(ct.error());
+      }
+      value = std::move(*ct);
+    }
+    sets.emplace_back(col.column, std::move(value));
+  }
   auto tx = db_.BeginTenant(who.tenant);
   if (!tx) {
     return std::unexpected(tx.error());
@@ -669,25 +708,12 @@ Status Practice::UpdateClient(const Principal& who, std::string_view client_id,
   if (!client) {
     return std::unexpected(client.error());
   }
-  const crypto::FieldCipher cipher(keys_, client->key_id);
   const Micros now = clock_.Now();
-  for (const auto& col : kProfileColumns) {
-    const auto& v = changes.*(col.field);
-    if (!v) {
-      continue;
-    }
-    store::Value value = store::Null{};
-    if (!v->reveal().empty()) {
-      auto ct = cipher.Seal(v->reveal(), {who.tenant, "clients", col.column, client->id});
-      if (!ct) {
-        return std::unexpected(ct.error());
-      }
-      value = std::move(*ct);
-    }
+  for (auto& [column, value] : sets) {
     const store::Value params[] = {std::move(value), now, client->id, who.tenant};
     if (auto n = (*tx)->Execute(fmt::format("UPDATE clients SET {} = $1, updated_at = $2 "
                                             "WHERE id = $3 AND tenant_id = $4",
-                                            col.column),
+                                            column),
                                 params);
         !n) {
       return std::unexpected(n.error());
@@ -806,39 +832,41 @@ Result<NoteInfo> Practice::CreateNote(const Principal& who, std::string_view cli
   if (!sections) {
     return std::unexpected(sections.error());
   }
-  auto tx = db_.BeginTenant(who.tenant);
-  if (!tx) {
-    return std::unexpected(tx.error());
-  }
-  auto client = LoadClient(**tx, who, client_id);
-  if (!client) {
-    return std::unexpected(client.error());
+  auto key = ClientKeyOf(who, client_id);
+  if (!key) {
+    return std::unexpected(key.error());
   }
   NoteInfo note{.id = store::NewId(),
-                .client_id = client->id,
+                .client_id = std::string(client_id),
                 .session_date = std::string(session_date),
                 .format = format,
                 .version = 1,
                 .created_at = clock_.Now(),
                 .updated_at = 0};
   note.updated_at = note.created_at;
-  const crypto::FieldCipher cipher(keys_, client->key_id);
+  const crypto::FieldCipher cipher(keys_, *key);
   auto sealed = cipher.Seal(EncodeSections(*sections).reveal(),
                             {who.tenant, "note_versions", "content", VersionRow(note.id, 1)});
   if (!sealed) {
     return std::unexpected(sealed.error());
   }
-  const store::Value params[] = {note.id,          who.tenant,       note.client_id,
-                                 note.session_date, std::string(FormatName(format)),
-                                 note.created_at,  std::move(*sealed)};
+  auto tx = db_.BeginTenant(who.tenant);
+  if (!tx) {
+    return std::unexpected(tx.error());
+  }
+  if (auto client = LoadClient(**tx, who, client_id); !client) {
+    return std::unexpected(client.error());  // deleted meanwhile
+  }
+  const store::Value params[] = {note.id, who.tenant, note.client_id, note.session_date,
+                                 std::string(FormatName(format)), note.created_at};
   if (auto n = (*tx)->Execute(
           "INSERT INTO notes (id, tenant_id, client_id, session_date, format, version, "
           "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 1, $6, $6)",
-          std::span(params, 6));
+          params);
       !n) {
     return std::unexpected(n.error());
   }
-  const store::Value vparams[] = {note.id, who.tenant, note.session_date, params[6],
+  const store::Value vparams[] = {note.id, who.tenant, note.session_date, std::move(*sealed),
                                   note.created_at};
   if (auto n = (*tx)->Execute(
           "INSERT INTO note_versions (note_id, tenant_id, version, session_date, content, "
@@ -848,7 +876,7 @@ Result<NoteInfo> Practice::CreateNote(const Principal& who, std::string_view cli
     return std::unexpected(n.error());
   }
   if (auto st = AuditChange(**tx, who, caller, audit::Action::kRecordCreated, "note", note.id,
-                            client->id);
+                            note.client_id);
       !st) {
     return std::unexpected(st.error());
   }
@@ -858,10 +886,27 @@ Result<NoteInfo> Practice::CreateNote(const Principal& who, std::string_view cli
   return note;
 }
 
+// Decrypts the sealed content of a note version (outside any transaction).
+Result<Note> Practice::OpenNote(const Principal& who, NoteInfo info, crypto::KeyId key,
+                                std::span<const std::uint8_t> content) {
+  const crypto::FieldCipher cipher(keys_, key);
+  auto plain =
+      cipher.Open(content, {who.tenant, "note_versions", "content", VersionRow(info.id, info.version)});
+  if (!plain) {
+    return std::unexpected(plain.error());
+  }
+  auto sections = DecodeSections(*plain);
+  if (!sections) {
+    return std::unexpected(sections.error());
+  }
+  return Note{.info = std::move(info), .content = std::move(*sections)};
+}
+
 Result<std::vector<Note>> Practice::ListNotes(const Principal& who, std::string_view client_id,
                                               std::size_t limit, const Caller& caller) {
-  std::vector<Note> out;
+  std::vector<store::Row> rows;
   std::string id;
+  crypto::KeyId key = 0;
   {
     auto tx = db_.BeginTenant(who.tenant);
     if (!tx) {
@@ -872,33 +917,29 @@ Result<std::vector<Note>> Practice::ListNotes(const Principal& who, std::string_
       return std::unexpected(client.error());
     }
     id = client->id;
+    key = client->key_id;
     const store::Value params[] = {client->id, who.tenant,
                                    static_cast<std::int64_t>(std::clamp<std::size_t>(limit, 1, 500))};
-    auto rows = (*tx)->Query(
+    auto r = (*tx)->Query(
         fmt::format("SELECT {}, v.content FROM notes n JOIN note_versions v ON v.note_id = n.id "
                     "AND v.version = n.version AND v.tenant_id = n.tenant_id "
                     "WHERE n.client_id = $1 AND n.tenant_id = $2 "
                     "ORDER BY n.session_date DESC, n.created_at DESC, n.id LIMIT $3",
                     kNoteColumns),
         params);
-    if (!rows) {
-      return std::unexpected(rows.error());
+    if (!r) {
+      return std::unexpected(r.error());
     }
-    const crypto::FieldCipher cipher(keys_, client->key_id);
-    for (const auto& r : *rows) {
-      Note note{.info = NoteFrom(r), .content = {}};
-      auto plain = cipher.Open(r.Blob(7), {who.tenant, "note_versions", "content",
-                                           VersionRow(note.info.id, note.info.version)});
-      if (!plain) {
-        return std::unexpected(plain.error());
-      }
-      auto sections = DecodeSections(*plain);
-      if (!sections) {
-        return std::unexpected(sections.error());
-      }
-      note.content = std::move(*sections);
-      out.push_back(std::move(note));
+    rows = std::move(*r);
+  }
+  std::vector<Note> out;
+  out.reserve(rows.size());
+  for (const auto& r : rows) {
+    auto note = OpenNote(who, NoteFrom(r), key, r.Blob(7));
+    if (!note) {
+      return std::unexpected(note.error());
     }
+    out.push_back(std::move(*note));
   }
   if (auto st = AuditRead(who, caller, audit::Action::kRecordAccessed, "client_notes", id, id,
                           static_cast<std::int64_t>(out.size()));
@@ -913,49 +954,42 @@ Result<std::vector<Note>> Practice::NoteHistory(const Principal& who, std::strin
   if (!store::IsValidId(note_id)) {
     return NotFound("note");
   }
-  std::vector<Note> out;
-  std::string client_id;
+  std::vector<store::Row> rows;
   {
     auto tx = db_.BeginTenant(who.tenant);
     if (!tx) {
       return std::unexpected(tx.error());
     }
     const store::Value params[] = {std::string(note_id), who.tenant};
-    auto rows = (*tx)->Query(
+    auto r = (*tx)->Query(
         fmt::format("SELECT {}, c.key_id, v.version, v.session_date, v.content, v.created_at "
                     "FROM notes n JOIN clients c ON c.id = n.client_id AND c.tenant_id = n.tenant_id "
                     "JOIN note_versions v ON v.note_id = n.id AND v.tenant_id = n.tenant_id "
                     "WHERE n.id = $1 AND n.tenant_id = $2 ORDER BY v.version",
                     kNoteColumns),
         params);
-    if (!rows) {
-      return std::unexpected(rows.error());
+    if (!r) {
+      return std::unexpected(r.error());
     }
-    if (rows->empty()) {
-      return NotFound("note");
-    }
-    for (const auto& r : *rows) {
-      Note note{.info = NoteFrom(r), .content = {}};
-      client_id = note.info.client_id;
-      note.info.version = r.Int(8);
-      note.info.session_date = r.Text(9);
-      note.info.updated_at = r.Int(11);
-      const crypto::FieldCipher cipher(keys_, static_cast<crypto::KeyId>(r.Int(7)));
-      auto plain = cipher.Open(r.Blob(10), {who.tenant, "note_versions", "content",
-                                            VersionRow(note.info.id, note.info.version)});
-      if (!plain) {
-        return std::unexpected(plain.error());
-      }
-      auto sections = DecodeSections(*plain);
-      if (!sections) {
-        return std::unexpected(sections.error());
-      }
-      note.content = std::move(*sections);
-      out.push_back(std::move(note));
-    }
+    rows = std::move(*r);
   }
-  if (auto st = AuditRead(who, caller, audit::Action::kRecordAccessed, "note", note_id, client_id,
-                          static_cast<std::int64_t>(out.size()));
+  if (rows.empty()) {
+    return NotFound("note");
+  }
+  std::vector<Note> out;
+  for (const auto& r : rows) {
+    NoteInfo info = NoteFrom(r);
+    info.version = r.Int(8);
+    info.session_date = r.Text(9);
+    info.updated_at = r.Int(11);
+    auto note = OpenNote(who, std::move(info), static_cast<crypto::KeyId>(r.Int(7)), r.Blob(10));
+    if (!note) {
+      return std::unexpected(note.error());
+    }
+    out.push_back(std::move(*note));
+  }
+  if (auto st = AuditRead(who, caller, audit::Action::kRecordAccessed, "note", note_id,
+                          out.front().info.client_id, static_cast<std::int64_t>(out.size()));
       !st) {
     return std::unexpected(st.error());
   }
@@ -967,7 +1001,7 @@ Result<Note> Practice::GetNote(const Principal& who, std::string_view note_id,
   if (!store::IsValidId(note_id)) {
     return NotFound("note");
   }
-  Note note;
+  std::optional<store::Row> row;
   {
     auto tx = db_.BeginTenant(who.tenant);
     if (!tx) {
@@ -987,22 +1021,14 @@ Result<Note> Practice::GetNote(const Principal& who, std::string_view note_id,
     if (rows->empty()) {
       return NotFound("note");
     }
-    const store::Row& r = rows->front();
-    note.info = NoteFrom(r);
-    const crypto::FieldCipher cipher(keys_, static_cast<crypto::KeyId>(r.Int(7)));
-    auto plain = cipher.Open(r.Blob(8), {who.tenant, "note_versions", "content",
-                                         VersionRow(note.info.id, note.info.version)});
-    if (!plain) {
-      return std::unexpected(plain.error());
-    }
-    auto sections = DecodeSections(*plain);
-    if (!sections) {
-      return std::unexpected(sections.error());
-    }
-    note.content = std::move(*sections);
+    row = std::move(rows->front());
   }
-  if (auto st = AuditRead(who, caller, audit::Action::kRecordAccessed, "note", note.info.id,
-                          note.info.client_id, -1);
+  auto note = OpenNote(who, NoteFrom(*row), static_cast<crypto::KeyId>(row->Int(7)), row->Blob(8));
+  if (!note) {
+    return std::unexpected(note.error());
+  }
+  if (auto st = AuditRead(who, caller, audit::Action::kRecordAccessed, "note", note->info.id,
+                          note->info.client_id, -1);
       !st) {
     return std::unexpected(st.error());
   }
@@ -1018,28 +1044,34 @@ Result<NoteInfo> Practice::UpdateNote(const Principal& who, std::string_view not
   if (session_date && !IsDate(*session_date)) {
     return Invalid("session_date malformed", "The session date must be a date like 2026-11-23.");
   }
-  auto tx = db_.BeginTenant(who.tenant);
-  if (!tx) {
-    return std::unexpected(tx.error());
+  // What the new version needs: the note's format, version and the client's key.
+  std::optional<store::Row> current;
+  {
+    auto tx = db_.BeginTenant(who.tenant);
+    if (!tx) {
+      return std::unexpected(tx.error());
+    }
+    const store::Value params[] = {std::string(note_id), who.tenant};
+    auto rows = (*tx)->Query(
+        fmt::format("SELECT {}, c.key_id FROM notes n JOIN clients c ON c.id = n.client_id "
+                    "AND c.tenant_id = n.tenant_id WHERE n.id = $1 AND n.tenant_id = $2",
+                    kNoteColumns),
+        params);
+    if (!rows) {
+      return std::unexpected(rows.error());
+    }
+    if (rows->empty()) {
+      return NotFound("note");
+    }
+    current = std::move(rows->front());
   }
-  const store::Value params[] = {std::string(note_id), who.tenant};
-  auto rows = (*tx)->Query(
-      fmt::format("SELECT {}, c.key_id FROM notes n JOIN clients c ON c.id = n.client_id "
-                  "AND c.tenant_id = n.tenant_id WHERE n.id = $1 AND n.tenant_id = $2",
-                  kNoteColumns),
-      params);
-  if (!rows) {
-    return std::unexpected(rows.error());
-  }
-  if (rows->empty()) {
-    return NotFound("note");
-  }
-  NoteInfo note = NoteFrom(rows->front());
-  const auto key = static_cast<crypto::KeyId>(rows->front().Int(7));
+  NoteInfo note = NoteFrom(*current);
+  const auto key = static_cast<crypto::KeyId>(current->Int(7));
   auto sections = Normalize(std::move(content), SectionsOf(note.format), "note");
   if (!sections) {
     return std::unexpected(sections.error());
   }
+  const std::int64_t previous = note.version;
   note.version += 1;
   note.updated_at = clock_.Now();
   if (session_date) {
@@ -1052,21 +1084,30 @@ Result<NoteInfo> Practice::UpdateNote(const Principal& who, std::string_view not
   if (!sealed) {
     return std::unexpected(sealed.error());
   }
+  auto tx = db_.BeginTenant(who.tenant);
+  if (!tx) {
+    return std::unexpected(tx.error());
+  }
+  // Only on top of the version we read: a concurrent save makes this one a conflict.
+  const store::Value uparams[] = {note.version, note.session_date, note.updated_at, note.id,
+                                  who.tenant, previous};
+  auto updated = (*tx)->Execute(
+      "UPDATE notes SET version = $1, session_date = $2, updated_at = $3 "
+      "WHERE id = $4 AND tenant_id = $5 AND version = $6",
+      uparams);
+  if (!updated) {
+    return std::unexpected(updated.error());
+  }
+  if (*updated != 1) {
+    return Fail(ErrorCode::kConflict, "note changed or deleted concurrently",
+                "The note was changed meanwhile; reload it and try again.");
+  }
   const store::Value vparams[] = {note.id,          who.tenant, note.version,
                                   note.session_date, std::move(*sealed), note.updated_at};
   if (auto n = (*tx)->Execute(
           "INSERT INTO note_versions (note_id, tenant_id, version, session_date, content, "
           "created_at) VALUES ($1, $2, $3, $4, $5, $6)",
           vparams);
-      !n) {
-    return std::unexpected(n.error());  // a concurrent save took this version: kConflict
-  }
-  const store::Value uparams[] = {note.version, note.session_date, note.updated_at, note.id,
-                                  who.tenant};
-  if (auto n = (*tx)->Execute(
-          "UPDATE notes SET version = $1, session_date = $2, updated_at = $3 "
-          "WHERE id = $4 AND tenant_id = $5",
-          uparams);
       !n) {
     return std::unexpected(n.error());
   }
@@ -1153,6 +1194,19 @@ Result<Summary> Practice::CreateSummary(const Principal& who, std::string_view c
   if (!IsAcceptableText(text.reveal(), kMaxSectionBytes, true)) {
     return Invalid("summary text not acceptable", "The summary must be text of at most 64 KiB.");
   }
+  if (source_note_id && !store::IsValidId(*source_note_id)) {
+    return NotFound("note");
+  }
+  auto key = ClientKeyOf(who, client_id);
+  if (!key) {
+    return std::unexpected(key.error());
+  }
+  const std::string id = store::NewId();
+  const crypto::FieldCipher cipher(keys_, *key);
+  auto sealed = cipher.Seal(text.reveal(), {who.tenant, "summaries", "text", id});
+  if (!sealed) {
+    return std::unexpected(sealed.error());
+  }
   auto tx = db_.BeginTenant(who.tenant);
   if (!tx) {
     return std::unexpected(tx.error());
@@ -1162,9 +1216,6 @@ Result<Summary> Practice::CreateSummary(const Principal& who, std::string_view c
     return std::unexpected(client.error());
   }
   if (source_note_id) {
-    if (!store::IsValidId(*source_note_id)) {
-      return NotFound("note");
-    }
     const store::Value p[] = {*source_note_id, client->id, who.tenant};
     auto rows = (*tx)->Query(
         "SELECT 1 FROM notes WHERE id = $1 AND client_id = $2 AND tenant_id = $3", p);
@@ -1174,12 +1225,6 @@ Result<Summary> Practice::CreateSummary(const Principal& who, std::string_view c
     if (rows->empty()) {
       return NotFound("note");
     }
-  }
-  const std::string id = store::NewId();
-  const crypto::FieldCipher cipher(keys_, client->key_id);
-  auto sealed = cipher.Seal(text.reveal(), {who.tenant, "summaries", "text", id});
-  if (!sealed) {
-    return std::unexpected(sealed.error());
   }
   const Micros now = clock_.Now();
   const store::Value params[] = {
@@ -1212,78 +1257,66 @@ Result<Summary> Practice::CreateSummary(const Principal& who, std::string_view c
                  .text = PhiString(std::string(text.reveal()))};
 }
 
+Result<std::vector<store::Row>> Practice::SummaryRows(const Principal& who, std::string_view where,
+                                                      std::string_view id) {
+  auto tx = db_.BeginTenant(who.tenant);
+  if (!tx) {
+    return std::unexpected(tx.error());
+  }
+  const store::Value params[] = {std::string(id), who.tenant};
+  return (*tx)->Query(
+      fmt::format("SELECT {} FROM summaries s JOIN clients c ON c.id = s.client_id AND "
+                  "c.tenant_id = s.tenant_id WHERE {} = $1 AND s.tenant_id = $2 "
+                  "ORDER BY s.created_at DESC, s.id",
+                  kSummaryColumns, where),
+      params);
+}
+
 Result<Summary> Practice::GetSummary(const Principal& who, std::string_view summary_id,
                                      const Caller& caller) {
   if (!store::IsValidId(summary_id)) {
     return NotFound("summary");
   }
-  std::optional<Summary> out;
-  {
-    auto tx = db_.BeginTenant(who.tenant);
-    if (!tx) {
-      return std::unexpected(tx.error());
-    }
-    const store::Value params[] = {std::string(summary_id), who.tenant};
-    auto rows = (*tx)->Query(
-        fmt::format("SELECT {} FROM summaries s JOIN clients c ON c.id = s.client_id AND "
-                    "c.tenant_id = s.tenant_id WHERE s.id = $1 AND s.tenant_id = $2",
-                    kSummaryColumns),
-        params);
-    if (!rows) {
-      return std::unexpected(rows.error());
-    }
-    if (rows->empty()) {
-      return NotFound("summary");
-    }
-    auto s = SummaryFrom(rows->front(), keys_, who.tenant);
-    if (!s) {
-      return std::unexpected(s.error());
-    }
-    out.emplace(std::move(*s));
+  auto rows = SummaryRows(who, "s.id", summary_id);
+  if (!rows) {
+    return std::unexpected(rows.error());
   }
-  if (auto st = AuditRead(who, caller, audit::Action::kRecordAccessed, "summary", out->id,
-                          out->client_id, -1);
+  if (rows->empty()) {
+    return NotFound("summary");
+  }
+  auto s = SummaryFrom(rows->front(), keys_, who.tenant);
+  if (!s) {
+    return std::unexpected(s.error());
+  }
+  if (auto st = AuditRead(who, caller, audit::Action::kRecordAccessed, "summary", s->id,
+                          s->client_id, -1);
       !st) {
     return std::unexpected(st.error());
   }
-  return std::move(*out);
+  return s;
 }
 
 Result<std::vector<Summary>> Practice::ListSummaries(const Principal& who,
                                                      std::string_view client_id,
                                                      const Caller& caller) {
-  std::vector<Summary> out;
-  std::string id;
-  {
-    auto tx = db_.BeginTenant(who.tenant);
-    if (!tx) {
-      return std::unexpected(tx.error());
-    }
-    auto client = LoadClient(**tx, who, client_id);
-    if (!client) {
-      return std::unexpected(client.error());
-    }
-    id = client->id;
-    const store::Value params[] = {client->id, who.tenant};
-    auto rows = (*tx)->Query(
-        fmt::format("SELECT {} FROM summaries s JOIN clients c ON c.id = s.client_id AND "
-                    "c.tenant_id = s.tenant_id WHERE s.client_id = $1 AND s.tenant_id = $2 "
-                    "ORDER BY s.created_at DESC, s.id",
-                    kSummaryColumns),
-        params);
-    if (!rows) {
-      return std::unexpected(rows.error());
-    }
-    for (const auto& r : *rows) {
-      auto s = SummaryFrom(r, keys_, who.tenant);
-      if (!s) {
-        return std::unexpected(s.error());
-      }
-      out.push_back(std::move(*s));
-    }
+  auto key = ClientKeyOf(who, client_id);  // 404 for an unknown client
+  if (!key) {
+    return std::unexpected(key.error());
   }
-  if (auto st = AuditRead(who, caller, audit::Action::kRecordAccessed, "client_summaries", id, id,
-                          static_cast<std::int64_t>(out.size()));
+  auto rows = SummaryRows(who, "s.client_id", client_id);
+  if (!rows) {
+    return std::unexpected(rows.error());
+  }
+  std::vector<Summary> out;
+  for (const auto& r : *rows) {
+    auto s = SummaryFrom(r, keys_, who.tenant);
+    if (!s) {
+      return std::unexpected(s.error());
+    }
+    out.push_back(std::move(*s));
+  }
+  if (auto st = AuditRead(who, caller, audit::Action::kRecordAccessed, "client_summaries",
+                          client_id, client_id, static_cast<std::int64_t>(out.size()));
       !st) {
     return std::unexpected(st.error());
   }
@@ -1298,16 +1331,7 @@ Result<Summary> Practice::EditSummary(const Principal& who, std::string_view sum
   if (!store::IsValidId(summary_id)) {
     return NotFound("summary");
   }
-  auto tx = db_.BeginTenant(who.tenant);
-  if (!tx) {
-    return std::unexpected(tx.error());
-  }
-  const store::Value params[] = {std::string(summary_id), who.tenant};
-  auto rows = (*tx)->Query(
-      fmt::format("SELECT {} FROM summaries s JOIN clients c ON c.id = s.client_id AND "
-                  "c.tenant_id = s.tenant_id WHERE s.id = $1 AND s.tenant_id = $2",
-                  kSummaryColumns),
-      params);
+  auto rows = SummaryRows(who, "s.id", summary_id);
   if (!rows) {
     return std::unexpected(rows.error());
   }
@@ -1335,6 +1359,10 @@ Result<Summary> Practice::EditSummary(const Principal& who, std::string_view sum
               .updated_at = now,
               .reviewed_at = std::nullopt,
               .text = PhiString(std::string(text.reveal()))};
+  auto tx = db_.BeginTenant(who.tenant);
+  if (!tx) {
+    return std::unexpected(tx.error());
+  }
   if (reviewed) {
     const store::Value p[] = {
         id,
@@ -1349,7 +1377,7 @@ Result<Summary> Practice::EditSummary(const Principal& who, std::string_view sum
             "text, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7, $7)",
             p);
         !n) {
-      return std::unexpected(n.error());
+      return std::unexpected(n.error());  // the client was deleted meanwhile: kConflict
     }
     if (auto st = AuditChange(**tx, who, caller, audit::Action::kRecordCreated, "summary", id,
                               client_id);
@@ -1358,12 +1386,16 @@ Result<Summary> Practice::EditSummary(const Principal& who, std::string_view sum
     }
   } else {
     const store::Value p[] = {std::move(*sealed), now, id, who.tenant};
-    if (auto n = (*tx)->Execute(
-            "UPDATE summaries SET text = $1, updated_at = $2 WHERE id = $3 AND tenant_id = $4 "
-            "AND status = 'draft'",
-            p);
-        !n) {
+    auto n = (*tx)->Execute(
+        "UPDATE summaries SET text = $1, updated_at = $2 WHERE id = $3 AND tenant_id = $4 "
+        "AND status = 'draft'",
+        p);
+    if (!n) {
       return std::unexpected(n.error());
+    }
+    if (*n != 1) {
+      return Fail(ErrorCode::kConflict, "summary reviewed or deleted concurrently",
+                  "The summary was reviewed or deleted meanwhile; reload it.");
     }
     if (auto st = AuditChange(**tx, who, caller, audit::Action::kRecordUpdated, "summary", id,
                               client_id);
@@ -1432,15 +1464,29 @@ Result<Conceptualization> Practice::CreateConceptualization(const Principal& who
   if (!sections) {
     return std::unexpected(sections.error());
   }
+  auto key = ClientKeyOf(who, client_id);
+  if (!key) {
+    return std::unexpected(key.error());
+  }
+  Conceptualization c{.id = store::NewId(),
+                      .client_id = std::string(client_id),
+                      .version = 1,
+                      .created_at = clock_.Now(),
+                      .fields = {}};
+  const crypto::FieldCipher cipher(keys_, *key);
+  auto sealed = cipher.Seal(EncodeSections(*sections).reveal(),
+                            {who.tenant, "conceptualizations", "content", c.id});
+  if (!sealed) {
+    return std::unexpected(sealed.error());
+  }
   auto tx = db_.BeginTenant(who.tenant);
   if (!tx) {
     return std::unexpected(tx.error());
   }
-  auto client = LoadClient(**tx, who, client_id);
-  if (!client) {
+  if (auto client = LoadClient(**tx, who, client_id); !client) {
     return std::unexpected(client.error());
   }
-  const store::Value q[] = {client->id, who.tenant};
+  const store::Value q[] = {c.client_id, who.tenant};
   auto next = (*tx)->Query(
       "SELECT COALESCE(MAX(version), 0) + 1 FROM conceptualizations WHERE client_id = $1 AND "
       "tenant_id = $2",
@@ -1448,17 +1494,7 @@ Result<Conceptualization> Practice::CreateConceptualization(const Principal& who
   if (!next) {
     return std::unexpected(next.error());
   }
-  Conceptualization c{.id = store::NewId(),
-                      .client_id = client->id,
-                      .version = next->front().Int(0),
-                      .created_at = clock_.Now(),
-                      .fields = {}};
-  const crypto::FieldCipher cipher(keys_, client->key_id);
-  auto sealed = cipher.Seal(EncodeSections(*sections).reveal(),
-                            {who.tenant, "conceptualizations", "content", c.id});
-  if (!sealed) {
-    return std::unexpected(sealed.error());
-  }
+  c.version = next->front().Int(0);
   const store::Value params[] = {c.id, who.tenant, c.client_id, c.version, std::move(*sealed),
                                  c.created_at};
   if (auto n = (*tx)->Execute(
@@ -1482,8 +1518,9 @@ Result<Conceptualization> Practice::CreateConceptualization(const Principal& who
 
 Result<std::vector<Conceptualization>> Practice::ListConceptualizations(
     const Principal& who, std::string_view client_id, const Caller& caller) {
-  std::vector<Conceptualization> out;
+  std::vector<store::Row> rows;
   std::string id;
+  crypto::KeyId key = 0;
   {
     auto tx = db_.BeginTenant(who.tenant);
     if (!tx) {
@@ -1494,32 +1531,35 @@ Result<std::vector<Conceptualization>> Practice::ListConceptualizations(
       return std::unexpected(client.error());
     }
     id = client->id;
+    key = client->key_id;
     const store::Value params[] = {client->id, who.tenant};
-    auto rows = (*tx)->Query(
+    auto r = (*tx)->Query(
         "SELECT id, version, created_at, content FROM conceptualizations WHERE client_id = $1 "
         "AND tenant_id = $2 ORDER BY version DESC",
         params);
-    if (!rows) {
-      return std::unexpected(rows.error());
+    if (!r) {
+      return std::unexpected(r.error());
     }
-    const crypto::FieldCipher cipher(keys_, client->key_id);
-    for (const auto& r : *rows) {
-      Conceptualization c{.id = r.Text(0),
-                          .client_id = client->id,
-                          .version = r.Int(1),
-                          .created_at = r.Int(2),
-                          .fields = {}};
-      auto plain = cipher.Open(r.Blob(3), {who.tenant, "conceptualizations", "content", c.id});
-      if (!plain) {
-        return std::unexpected(plain.error());
-      }
-      auto sections = DecodeSections(*plain);
-      if (!sections) {
-        return std::unexpected(sections.error());
-      }
-      c.fields = std::move(*sections);
-      out.push_back(std::move(c));
+    rows = std::move(*r);
+  }
+  std::vector<Conceptualization> out;
+  const crypto::FieldCipher cipher(keys_, key);
+  for (const auto& r : rows) {
+    Conceptualization c{.id = r.Text(0),
+                        .client_id = id,
+                        .version = r.Int(1),
+                        .created_at = r.Int(2),
+                        .fields = {}};
+    auto plain = cipher.Open(r.Blob(3), {who.tenant, "conceptualizations", "content", c.id});
+    if (!plain) {
+      return std::unexpected(plain.error());
     }
+    auto sections = DecodeSections(*plain);
+    if (!sections) {
+      return std::unexpected(sections.error());
+    }
+    c.fields = std::move(*sections);
+    out.push_back(std::move(c));
   }
   if (auto st = AuditRead(who, caller, audit::Action::kRecordAccessed, "conceptualizations", id,
                           id, static_cast<std::int64_t>(out.size()));

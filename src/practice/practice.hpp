@@ -199,6 +199,16 @@ class Practice {
   struct ClientKey;
   Result<ClientKey> LoadClient(store::Transaction& tx, const identity::Principal& who,
                                std::string_view client_id);
+  // The client's data key, read in a transaction of its own. Sealing and opening happen
+  // outside transactions: the key ring may itself read or write the database (unwrapping
+  // a key, reserving seals), and SQLite allows one transaction per thread.
+  Result<crypto::KeyId> ClientKeyOf(const identity::Principal& who, std::string_view client_id);
+  Result<Note> OpenNote(const identity::Principal& who, NoteInfo info, crypto::KeyId key,
+                        std::span<const std::uint8_t> content);
+  // Rows of summaries (with their client's key id) where `where` = id, in a transaction
+  // of its own.
+  Result<std::vector<store::Row>> SummaryRows(const identity::Principal& who,
+                                              std::string_view where, std::string_view id);
   Status AuditRead(const identity::Principal& who, const identity::Caller& caller,
                    audit::Action action, std::string_view object_type, std::string_view object_id,
                    std::string_view client_id, std::int64_t count);

@@ -1,0 +1,548 @@
+// Practice records (issue #7) on both engines: SQLite, and PostgreSQL as the app role.
+// Claims C01, C02, C06, C20, C22, C40, C50.
+#include "practice/practice.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "audit/log.hpp"
+#include "cli/database.hpp"
+#include "core/clock.hpp"
+#include "crypto/key_ring.hpp"
+#include "crypto/master_key_file.hpp"
+#include "practice/alias.hpp"
+#include "practice/shareable.hpp"
+#include "store/postgres/postgres_db.hpp"
+#include "store/sqlite/sqlite_db.hpp"
+#include "support/pg_test_env.hpp"
+#include "support/temp_dir.hpp"
+#include "support/test_db.hpp"
+
+namespace alcove::practice {
+namespace {
+
+using crypto::PhiString;
+using identity::Caller;
+using identity::Principal;
+using testing::TestEngine;
+
+constexpr Micros kStart = 1'800'000'000 * kMicrosPerSecond;
+const Caller kCaller{.ip = "192.0.2.10", .user_agent = "TestBrowser/1.0"};
+
+// ---- C50: initials -----------------------------------------------------------------------
+
+std::string Initials(const std::string& name) {
+  auto r = InitialsOf(PhiString(std::string(name)));
+  return r ? *r : "<error>";
+}
+
+TEST(ClientAliasC50, NamesBecomeInitials) {
+  EXPECT_EQ(Initials("John Doe"), "J.D.");
+  EXPECT_EQ(Initials("Mary-Jane van der Berg"), "M.B.");
+  EXPECT_EQ(Initials("Cher"), "C.");
+  EXPECT_EQ(Initials("  john   ronald reuel   tolkien "), "J.T.");
+  EXPECT_EQ(Initials("O'Brien Sean"), "O.S.");
+  EXPECT_EQ(Initials("\"Jo\" Smith"), "J.S.");
+  EXPECT_EQ(Initials("émile zola"), "\xC3\x89.Z.");                 // É.Z.
+  EXPECT_EQ(Initials("E\xCC\x81mile Zola"), "E\xCC\x81.Z.");        // combining acute kept
+  EXPECT_EQ(Initials("łukasz żak"), "\xC5\x81.\xC5\xBB.");          // Ł.Ż.
+  EXPECT_EQ(Initials("αλέξης παππάς"), "\xCE\x91.\xCE\xA0.");       // Α.Π.
+  EXPECT_EQ(Initials("иван петров"), "\xD0\x98.\xD0\x9F.");         // И.П.
+  EXPECT_EQ(Initials("山田 太郎"), "\xE5\xB1\xB1.\xE5\xA4\xAA.");    // 山.太.
+}
+
+TEST(ClientAliasC50, UnusableNamesAreRefusedWithoutEchoingThem) {
+  for (const std::string& bad : {std::string(""), std::string("   "), std::string("12 34"),
+                                std::string("Jo\x01hn"), std::string("J\xC3"),
+                                std::string("\xED\xA0\x80 x"), std::string(201, 'a')}) {
+    auto r = InitialsOf(PhiString(std::string(bad)));
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+  }
+  auto r = InitialsOf(PhiString(std::string("Secretname\x01")));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().internal.find("Secretname"), std::string::npos);
+  EXPECT_EQ(r.error().public_message.find("Secretname"), std::string::npos);
+}
+
+TEST(ClientAliasC50, SharedInitialsAreNumbered) {
+  EXPECT_EQ(DisplayAlias("J.D.", 1), "J.D.");
+  EXPECT_EQ(DisplayAlias("J.D.", 2), "J.D. \xC2\xB7 2");
+}
+
+// ---- C22: only reviewed summaries can become shareable -------------------------------------
+
+template <typename T>
+concept Shareable = requires(const T& t) { ShareableItem::FromSummary(t); };
+
+TEST(ShareableC22, RawNotesCannotBeSharedAtAll) {
+  static_assert(Shareable<Summary>);
+  static_assert(!Shareable<Note>, "a raw note must not compile into a shareable item");
+  static_assert(!Shareable<NoteInfo>);
+  static_assert(!std::is_constructible_v<ShareableItem, Note>);
+  Summary s;
+  s.id = "a";
+  s.status = SummaryStatus::kDraft;
+  auto draft = ShareableItem::FromSummary(s);
+  ASSERT_FALSE(draft);
+  EXPECT_EQ(draft.error().code, ErrorCode::kFailedPrecondition);
+  s.status = SummaryStatus::kReviewed;
+  EXPECT_TRUE(ShareableItem::FromSummary(s));
+}
+
+// ---- The service on both engines -------------------------------------------------------------
+
+class PracticeTest : public ::testing::TestWithParam<TestEngine> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == TestEngine::kPostgres) {
+      urls_ = testing::FindPgUrls();
+      if (!urls_) {
+        if (testing::PgRequired()) {
+          FAIL() << testing::kPgMissing;
+        }
+        GTEST_SKIP() << testing::kPgMissing;
+      }
+    }
+    const auto migrations = cli::AllMigrations();
+    auto db = testing::OpenTestDb(GetParam(), migrations, urls_ ? &*urls_ : nullptr);
+    ASSERT_TRUE(db) << db.error().internal;
+    db_ = std::move(*db);
+    ASSERT_TRUE(crypto::CreateMasterKeyFile(key_file()));
+    auto ring = crypto::KeyRing::OpenWithKeyFile(*db_.db, key_file(), clock_);
+    ASSERT_TRUE(ring) << ring.error().internal;
+    ring_ = std::move(*ring);
+    log_ = std::make_unique<audit::Log>(db_.db->engine());
+    practice_ = std::make_unique<Practice>(*db_.db, *ring_, *log_, clock_);
+    // Two tenants, as identity would make them (the tenants table is identity's).
+    for (const auto& [tenant, account] : {std::pair{a_.tenant, a_.account_id},
+                                          std::pair{b_.tenant, b_.account_id}}) {
+      auto tx = db_.db->Begin();
+      ASSERT_TRUE(tx);
+      const store::Value p[] = {tenant, kStart};
+      ASSERT_TRUE((*tx)->Execute("INSERT INTO tenants (id, created_at) VALUES ($1, $2)", p));
+      ASSERT_TRUE((*tx)->Commit());
+    }
+  }
+
+  std::filesystem::path key_file() const { return keys_dir_ / "master.key"; }
+
+  std::string NewClient(const Principal& who, const std::string& name,
+                        const std::string& notes = "") {
+    ProfileFields p;
+    if (!notes.empty()) {
+      p.notes = PhiString(std::string(notes));
+    }
+    auto c = practice_->CreateClient(who, PhiString(std::string(name)), std::move(p), kCaller);
+    EXPECT_TRUE(c) << (c ? "" : c.error().internal);
+    return c ? c->id : std::string();
+  }
+
+  Sections Soap(const std::string& s, const std::string& o = "", const std::string& a = "",
+                const std::string& p = "") {
+    Sections out;
+    out.emplace_back("subjective", PhiString(std::string(s)));
+    out.emplace_back("objective", PhiString(std::string(o)));
+    out.emplace_back("assessment", PhiString(std::string(a)));
+    out.emplace_back("plan", PhiString(std::string(p)));
+    return out;
+  }
+
+  std::string NewNote(const Principal& who, const std::string& client, const std::string& text) {
+    auto n = practice_->CreateNote(who, client, "2026-11-20", NoteFormat::kSoap, Soap(text),
+                                   kCaller);
+    EXPECT_TRUE(n) << (n ? "" : n.error().internal);
+    return n ? n->id : std::string();
+  }
+
+  std::vector<audit::StoredEvent> Events(store::TenantId tenant) {
+    auto tx = db_.db->Begin();
+    EXPECT_TRUE(tx);
+    auto events = audit::ListEvents(**tx, tenant, std::nullopt, 500);
+    EXPECT_TRUE(events) << events.error().internal;
+    return events ? std::move(*events) : std::vector<audit::StoredEvent>{};
+  }
+
+  // Everything the database holds, as bytes or text: the SQLite files, or a pg_dump of
+  // the test's schema.
+  std::string DatabaseBytes() {
+    std::string all;
+    if (GetParam() == TestEngine::kSqlite) {
+      const auto files = testing::ReadDatabaseFiles(db_.sqlite_path);
+      for (const auto& c : files.contents) {
+        all.append(c.begin(), c.end());
+      }
+      return all;
+    }
+    // pg_dump refuses tables whose rows row-level security would filter. The owner lifts
+    // FORCE on this throwaway schema so that the dump holds every row.
+    {
+      store::PostgresOptions owner;
+      owner.url = db_.schema->OwnerUrl();
+      auto odb = store::OpenPostgres(owner);
+      EXPECT_TRUE(odb) << odb.error().internal;
+      auto tx = (*odb)->Begin();
+      EXPECT_TRUE(tx);
+      for (const char* t : {"clients", "notes", "note_versions", "summaries", "conceptualizations"}) {
+        EXPECT_TRUE((*tx)->Execute(std::string("ALTER TABLE ") + t + " NO FORCE ROW LEVEL SECURITY"));
+      }
+      EXPECT_TRUE((*tx)->Commit());
+    }
+    const std::string cmd = "/usr/lib/postgresql/15/bin/pg_dump --no-owner --schema=" +
+                            db_.schema->name() + " '" + urls_->owner + "' 2>&1";
+    FILE* p = popen(cmd.c_str(), "r");
+    EXPECT_NE(p, nullptr);
+    char buf[65536];
+    std::size_t n = 0;
+    while (p != nullptr && (n = fread(buf, 1, sizeof buf, p)) > 0) {
+      all.append(buf, n);
+    }
+    if (p != nullptr) {
+      EXPECT_EQ(pclose(p), 0) << all.substr(0, 500);
+    }
+    EXPECT_NE(all.find("CREATE TABLE"), std::string::npos) << "pg_dump produced no schema";
+    return all;
+  }
+
+  std::optional<testing::PgUrls> urls_;
+  testing::TestDb db_;
+  testing::TempDir keys_dir_;
+  FakeClock clock_{kStart};
+  std::unique_ptr<crypto::KeyRing> ring_;
+  std::unique_ptr<audit::Log> log_;
+  std::unique_ptr<Practice> practice_;
+  const Principal a_{.account_id = "0123456789abcdef0123456789abcdef",
+                     .tenant = 1001,
+                     .role = identity::Role::kTherapist,
+                     .session_id = "s"};
+  const Principal b_{.account_id = "fedcba9876543210fedcba9876543210",
+                     .tenant = 2002,
+                     .role = identity::Role::kTherapist,
+                     .session_id = "s"};
+};
+
+TEST_P(PracticeTest, C01C50ContentIsSealedAndTheNameIsNeverStored) {
+  ProfileFields p;
+  p.email = PhiString(std::string("marker-email-zq1@example.org"));
+  p.phone = PhiString(std::string("marker-phone-zq2"));
+  p.date_of_birth = PhiString(std::string("1971-02-03"));
+  p.notes = PhiString(std::string("marker-profile-zq3"));
+  auto c = practice_->CreateClient(a_, PhiString(std::string("Zorblatt Quixotic")), std::move(p),
+                                   kCaller);
+  ASSERT_TRUE(c) << c.error().internal;
+  EXPECT_EQ(c->alias, "Z.Q.");
+  auto note = practice_->CreateNote(a_, c->id, "2026-11-21", NoteFormat::kSoap,
+                                    Soap("marker-subjective-zq4", "marker-objective-zq5",
+                                         "marker-assessment-zq6", "marker-plan-zq7"),
+                                    kCaller);
+  ASSERT_TRUE(note);
+  ASSERT_TRUE(practice_->UpdateNote(a_, note->id, std::nullopt, Soap("marker-second-zq8"),
+                                    kCaller));
+  auto s = practice_->CreateSummary(a_, c->id, PhiString(std::string("marker-summary-zq9")),
+                                    note->id, kCaller);
+  ASSERT_TRUE(s);
+  Sections five;
+  for (const auto name : kConceptualizationFields) {
+    five.emplace_back(std::string(name), PhiString("marker-" + std::string(name) + "-zq10"));
+  }
+  ASSERT_TRUE(practice_->CreateConceptualization(a_, c->id, std::move(five), kCaller));
+
+  // Everything reads back (so the scan below would find it were it in the clear) ...
+  auto exported = practice_->ExportClient(a_, c->id, kCaller);
+  ASSERT_TRUE(exported) << exported.error().internal;
+  EXPECT_EQ(exported->record.profile.phone->reveal(), "marker-phone-zq2");
+  EXPECT_EQ(exported->notes.front().content.front().second.reveal(), "marker-second-zq8");
+  EXPECT_EQ(exported->summaries.front().text.reveal(), "marker-summary-zq9");
+
+  // ... but the database holds none of it, nor the name.
+  const std::string bytes = DatabaseBytes();
+  ASSERT_FALSE(bytes.empty());
+  for (const std::string marker :
+       {"marker-email-zq1", "marker-phone-zq2", "1971-02-03", "marker-profile-zq3",
+        "marker-subjective-zq4", "marker-objective-zq5", "marker-assessment-zq6",
+        "marker-plan-zq7", "marker-second-zq8", "marker-summary-zq9", "zq10", "Zorblatt",
+        "Quixotic"}) {
+    EXPECT_EQ(bytes.find(marker), std::string::npos) << marker << " is stored in the clear";
+  }
+  EXPECT_NE(bytes.find("Z.Q."), std::string::npos) << "the scan sees the alias (self-check)";
+}
+
+TEST_P(PracticeTest, C02ACiphertextMovedToAnotherRowDoesNotOpen) {
+  const std::string x = NewClient(a_, "Xavier Xu", "x-private-notes");
+  const std::string y = NewClient(a_, "Yvonne Yu", "y-private-notes");
+  const std::string nx = NewNote(a_, x, "note of x");
+  const std::string ny = NewNote(a_, y, "note of y");
+  const std::string ny2 = NewNote(a_, y, "second note of y");
+  {
+    auto tx = db_.db->BeginTenant(a_.tenant);
+    ASSERT_TRUE(tx);
+    // x's note content into y's note, y's first note content into its second note, and
+    // x's profile notes into y's.
+    const store::Value p1[] = {nx, ny};
+    ASSERT_TRUE((*tx)->Execute(
+        "UPDATE note_versions SET content = (SELECT content FROM note_versions WHERE note_id = $1) "
+        "WHERE note_id = $2",
+        p1));
+    const store::Value p2[] = {ny, ny2};
+    ASSERT_TRUE((*tx)->Execute(
+        "UPDATE note_versions SET content = (SELECT content FROM note_versions WHERE note_id = $1) "
+        "WHERE note_id = $2",
+        p2));
+    const store::Value p3[] = {x, y};
+    ASSERT_TRUE((*tx)->Execute(
+        "UPDATE clients SET notes = (SELECT notes FROM clients WHERE id = $1) WHERE id = $2", p3));
+    ASSERT_TRUE((*tx)->Commit());
+  }
+  for (const auto& id : {ny, ny2}) {
+    auto n = practice_->GetNote(a_, id, kCaller);
+    ASSERT_FALSE(n) << "a moved ciphertext opened";
+    EXPECT_EQ(n.error().public_message, "decryption failed");
+  }
+  EXPECT_FALSE(practice_->ListNotes(a_, y, 10, kCaller));
+  EXPECT_FALSE(practice_->GetClient(a_, y, kCaller));
+  EXPECT_TRUE(practice_->GetNote(a_, nx, kCaller)) << "the original still opens";
+  EXPECT_TRUE(practice_->GetClient(a_, x, kCaller));
+}
+
+TEST_P(PracticeTest, C06DeletingAClientDestroysItsKey) {
+  const std::string id = NewClient(a_, "Dora Delete", "to be shredded");
+  NewNote(a_, id, "shredded note");
+  std::int64_t key_id = 0;
+  {
+    auto tx = db_.db->BeginTenant(a_.tenant);
+    ASSERT_TRUE(tx);
+    const store::Value p[] = {id};
+    auto rows = (*tx)->Query("SELECT key_id FROM clients WHERE id = $1", p);
+    ASSERT_TRUE(rows);
+    ASSERT_EQ(rows->size(), 1u);
+    key_id = rows->front().Int(0);
+  }
+  auto key_rows = [&] {
+    auto tx = db_.db->Begin();
+    EXPECT_TRUE(tx);
+    const store::Value p[] = {key_id};
+    auto rows = (*tx)->Query("SELECT COUNT(*) FROM data_keys WHERE key_id = $1", p);
+    EXPECT_TRUE(rows) << rows.error().internal;
+    return rows ? rows->front().Int(0) : -1;
+  };
+  EXPECT_GE(key_rows(), 1);
+  ASSERT_TRUE(practice_->DeleteClient(a_, id, kCaller));
+  EXPECT_EQ(key_rows(), 0) << "the client's data key is still in the database";
+  auto gone = practice_->GetClient(a_, id, kCaller);
+  ASSERT_FALSE(gone);
+  EXPECT_EQ(gone.error().code, ErrorCode::kNotFound);
+  bool audited = false;
+  for (const auto& e : Events(a_.tenant)) {
+    audited = audited || (e.logged.event.action == audit::Action::kRecordDeleted &&
+                          e.logged.event.object_id == id);
+  }
+  EXPECT_TRUE(audited) << "the deletion's audit event remains";
+}
+
+// The database copy is a copy of the SQLite files; on PostgreSQL the live part of C06
+// (the key is gone) is C06DeletingAClientDestroysItsKey.
+class PracticeSqliteFileTest : public PracticeTest {};
+
+TEST_P(PracticeSqliteFileTest, C06ACopyTakenBeforeDeletionIsUnreadableAfterRotation) {
+  const std::string id = NewClient(a_, "Copy Kept", "in the old copy");
+  const std::string note = NewNote(a_, id, "old copy note");
+  // A copy of the database as it is now (a backup someone kept).
+  testing::TempDir copy_dir;
+  const auto copy_path = copy_dir / "copy.db";
+  // No writes run now, so the database file and its WAL together are a consistent copy.
+  for (const char* suffix : {"", "-wal"}) {
+    std::filesystem::path from = db_.sqlite_path;
+    from += suffix;
+    std::filesystem::path to = copy_path;
+    to += suffix;
+    if (std::filesystem::exists(from)) {
+      std::filesystem::copy_file(from, to);
+    }
+  }
+  ASSERT_TRUE(std::filesystem::exists(copy_path));
+  ASSERT_TRUE(practice_->DeleteClient(a_, id, kCaller));
+  // Rotate the master key and retire the old version.
+  auto report = crypto::RotateMasterKey(*db_.db, key_file());
+  ASSERT_TRUE(report) << report.error().internal;
+  ASSERT_FALSE(report->retired.empty());
+  // The copy, with the current key ring: the client's data key is wrapped by a retired
+  // master key, so nothing of the client opens.
+  auto copy_db = store::OpenSqlite(copy_path);
+  ASSERT_TRUE(copy_db) << copy_db.error().internal;
+  auto copy_ring = crypto::KeyRing::OpenWithKeyFile(**copy_db, key_file(), clock_);
+  ASSERT_TRUE(copy_ring);
+  audit::Log copy_log((*copy_db)->engine());
+  Practice copy_practice(**copy_db, **copy_ring, copy_log, clock_);
+  EXPECT_FALSE(copy_practice.GetClient(a_, id, kCaller));
+  EXPECT_FALSE(copy_practice.GetNote(a_, note, kCaller));
+}
+
+TEST_P(PracticeTest, C20AnotherTenantsIdsAnswerNotFoundAndChangeNothing) {
+  const std::string client = NewClient(a_, "Alice Able", "a's notes");
+  const std::string note = NewNote(a_, client, "a's note");
+  auto summary = practice_->CreateSummary(a_, client, PhiString(std::string("a's summary")),
+                                          std::nullopt, kCaller);
+  ASSERT_TRUE(summary);
+  const std::string missing = "00000000000000000000000000000000";
+  auto expect_not_found = [](const auto& r, const char* what) {
+    ASSERT_FALSE(r) << what;
+    EXPECT_EQ(r.error().code, ErrorCode::kNotFound) << what;
+  };
+  for (const std::string& id : {client, missing}) {
+    expect_not_found(practice_->GetClient(b_, id, kCaller), "GetClient");
+    expect_not_found(practice_->UpdateClient(b_, id, nullptr, {}, ClientStatus::kArchived, kCaller),
+                     "UpdateClient");
+    expect_not_found(practice_->DeleteClient(b_, id, kCaller), "DeleteClient");
+    expect_not_found(practice_->ExportClient(b_, id, kCaller), "ExportClient");
+    expect_not_found(practice_->ListNotes(b_, id, 10, kCaller), "ListNotes");
+    expect_not_found(practice_->CreateNote(b_, id, "2026-11-20", NoteFormat::kFree, {}, kCaller),
+                     "CreateNote");
+    expect_not_found(practice_->ListSummaries(b_, id, kCaller), "ListSummaries");
+    expect_not_found(
+        practice_->CreateSummary(b_, id, PhiString(std::string("x")), std::nullopt, kCaller),
+        "CreateSummary");
+    expect_not_found(practice_->ListConceptualizations(b_, id, kCaller), "ListConceptualizations");
+    expect_not_found(practice_->CreateConceptualization(b_, id, {}, kCaller),
+                     "CreateConceptualization");
+  }
+  for (const std::string& id : {note, missing}) {
+    expect_not_found(practice_->GetNote(b_, id, kCaller), "GetNote");
+    expect_not_found(practice_->NoteHistory(b_, id, kCaller), "NoteHistory");
+    expect_not_found(practice_->UpdateNote(b_, id, std::nullopt, {}, kCaller), "UpdateNote");
+    expect_not_found(practice_->DeleteNote(b_, id, kCaller), "DeleteNote");
+  }
+  for (const std::string& id : {summary->id, missing}) {
+    expect_not_found(practice_->GetSummary(b_, id, kCaller), "GetSummary");
+    expect_not_found(practice_->EditSummary(b_, id, PhiString(std::string("x")), kCaller),
+                     "EditSummary");
+    expect_not_found(practice_->ReviewSummary(b_, id, kCaller), "ReviewSummary");
+  }
+  // A summary of B's own may not point at A's note.
+  const std::string b_client = NewClient(b_, "Bob Baker");
+  expect_not_found(practice_->CreateSummary(b_, b_client, PhiString(std::string("x")), note,
+                                            kCaller),
+                   "CreateSummary with another tenant's note");
+  auto list = practice_->ListClients(b_);
+  ASSERT_TRUE(list);
+  EXPECT_EQ(list->size(), 1u);
+  // A's data is as it was.
+  auto a_client = practice_->GetClient(a_, client, kCaller);
+  ASSERT_TRUE(a_client);
+  EXPECT_EQ(a_client->client.status, ClientStatus::kActive);
+  auto a_note = practice_->GetNote(a_, note, kCaller);
+  ASSERT_TRUE(a_note);
+  EXPECT_EQ(a_note->info.version, 1);
+  auto a_summary = practice_->GetSummary(a_, summary->id, kCaller);
+  ASSERT_TRUE(a_summary);
+  EXPECT_EQ(a_summary->status, SummaryStatus::kDraft);
+}
+
+TEST_P(PracticeTest, C40EveryReadOfContentIsAuditedBeforeItIsReturned) {
+  const std::string client = NewClient(a_, "Read Me");
+  const std::string note = NewNote(a_, client, "read note");
+  auto summary = practice_->CreateSummary(a_, client, PhiString(std::string("read summary")),
+                                          std::nullopt, kCaller);
+  ASSERT_TRUE(summary);
+  const std::size_t before = Events(a_.tenant).size();
+  ASSERT_TRUE(practice_->GetClient(a_, client, kCaller));
+  ASSERT_TRUE(practice_->GetNote(a_, note, kCaller));
+  ASSERT_TRUE(practice_->GetSummary(a_, summary->id, kCaller));
+  ASSERT_TRUE(practice_->ListNotes(a_, client, 20, kCaller));
+  ASSERT_TRUE(practice_->ExportClient(a_, client, kCaller));
+  const auto events = Events(a_.tenant);
+  ASSERT_GE(events.size(), before + 5);
+  auto seen = [&](audit::Action action, const std::string& object) {
+    return std::any_of(events.begin(), events.end(), [&](const auto& e) {
+      return e.logged.event.action == action && e.logged.event.object_id == object &&
+             e.logged.event.details.entries().at("client") == client;
+    });
+  };
+  EXPECT_TRUE(seen(audit::Action::kRecordAccessed, client));
+  EXPECT_TRUE(seen(audit::Action::kRecordAccessed, note));
+  EXPECT_TRUE(seen(audit::Action::kRecordAccessed, summary->id));
+  EXPECT_TRUE(seen(audit::Action::kRecordExported, client));
+  EXPECT_EQ(events.front().logged.event.action, audit::Action::kRecordExported)
+      << "the export's event is the last one written";
+}
+
+TEST_P(PracticeTest, NotesKeepEveryVersion) {
+  const std::string client = NewClient(a_, "Version Person");
+  const std::string note = NewNote(a_, client, "first words");
+  auto v2 = practice_->UpdateNote(a_, note, std::string("2026-11-22"), Soap("second words"),
+                                  kCaller);
+  ASSERT_TRUE(v2) << v2.error().internal;
+  EXPECT_EQ(v2->version, 2);
+  auto history = practice_->NoteHistory(a_, note, kCaller);
+  ASSERT_TRUE(history);
+  ASSERT_EQ(history->size(), 2u);
+  EXPECT_EQ(history->at(0).content.front().second.reveal(), "first words");
+  EXPECT_EQ(history->at(0).info.session_date, "2026-11-20");
+  EXPECT_EQ(history->at(1).content.front().second.reveal(), "second words");
+  auto current = practice_->GetNote(a_, note, kCaller);
+  ASSERT_TRUE(current);
+  EXPECT_EQ(current->info.session_date, "2026-11-22");
+  // Bad input is refused with a reason, nothing half-written.
+  Sections unknown;
+  unknown.emplace_back("feelings", PhiString(std::string("x")));
+  auto bad = practice_->UpdateNote(a_, note, std::nullopt, std::move(unknown), kCaller);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_FALSE(practice_->CreateNote(a_, client, "2026-02-30", NoteFormat::kSoap, {}, kCaller));
+  auto again = practice_->NoteHistory(a_, note, kCaller);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->size(), 2u);
+}
+
+TEST_P(PracticeTest, ReviewedSummariesAreFrozenAndEditingMakesANewDraft) {
+  const std::string client = NewClient(a_, "Sam Summary");
+  auto draft = practice_->CreateSummary(a_, client, PhiString(std::string("draft one")),
+                                        std::nullopt, kCaller);
+  ASSERT_TRUE(draft);
+  auto edited = practice_->EditSummary(a_, draft->id, PhiString(std::string("draft two")),
+                                       kCaller);
+  ASSERT_TRUE(edited);
+  EXPECT_EQ(edited->id, draft->id) << "a draft is edited in place";
+  auto reviewed = practice_->ReviewSummary(a_, draft->id, kCaller);
+  ASSERT_TRUE(reviewed);
+  EXPECT_EQ(reviewed->status, SummaryStatus::kReviewed);
+  auto revision = practice_->EditSummary(a_, draft->id, PhiString(std::string("draft three")),
+                                         kCaller);
+  ASSERT_TRUE(revision);
+  EXPECT_NE(revision->id, draft->id);
+  EXPECT_EQ(revision->status, SummaryStatus::kDraft);
+  EXPECT_EQ(revision->supersedes, draft->id);
+  auto frozen = practice_->GetSummary(a_, draft->id, kCaller);
+  ASSERT_TRUE(frozen);
+  EXPECT_EQ(frozen->text.reveal(), "draft two");
+  EXPECT_EQ(frozen->status, SummaryStatus::kReviewed);
+}
+
+TEST_P(PracticeTest, SharedInitialsGetNumbersAndTheListShowsLastSessions) {
+  const std::string j1 = NewClient(a_, "John Doe");
+  const std::string j2 = NewClient(a_, "Jane Dunn");
+  NewNote(a_, j1, "x");
+  auto list = practice_->ListClients(a_);
+  ASSERT_TRUE(list);
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ(list->at(0).alias, "J.D.");
+  EXPECT_EQ(list->at(0).last_session_date, "2026-11-20");
+  EXPECT_EQ(list->at(1).alias, "J.D. \xC2\xB7 2");
+  EXPECT_FALSE(list->at(1).last_session_date);
+}
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, PracticeSqliteFileTest, ::testing::Values(TestEngine::kSqlite),
+                         [](const auto&) { return std::string("sqlite"); });
+
+INSTANTIATE_TEST_SUITE_P(Engines, PracticeTest,
+                         ::testing::Values(TestEngine::kSqlite, TestEngine::kPostgres),
+                         [](const auto& param_info) {
+                           return param_info.param == TestEngine::kSqlite ? "sqlite" : "postgres";
+                         });
+
+}  // namespace
+}  // namespace alcove::practice
