@@ -182,6 +182,15 @@ int Serve(const Config& config) {
       .verifier_key = (*audit)->VerifierKey(),
   };
   practice::Practice practice(**db, **keys, (*audit)->log(), clock);
+  audit_services.client_aliases = [&practice](const identity::Principal& who) {
+    std::map<std::string, std::string> out;
+    if (auto list = practice.ListClients(who)) {
+      for (auto& c : *list) {
+        out.emplace(std::move(c.id), std::move(c.alias));
+      }
+    }
+    return out;
+  };
   ao.identity = &identity_services;
   ao.audit = &audit_services;
   ao.practice = &practice;

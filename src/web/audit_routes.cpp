@@ -32,11 +32,19 @@ std::optional<std::uint64_t> ParseUnsigned(std::string_view text) {
   return v;
 }
 
-// "You signed in", "Someone failed to sign in to your account": the page's wording. The
-// object is named by its type only; ids are shown apart (client aliases join here when
-// records exist: they are resolved at display time, never stored in the event).
-std::string Sentence(const audit::Event& e, bool by_me) {
+// "You signed in", "You viewed J.D.'s record": the page's wording. Client aliases are
+// looked up now, from the ids the event holds; events never hold aliases.
+std::string Sentence(const audit::Event& e, bool by_me,
+                     const std::map<std::string, std::string>& aliases) {
   const std::string who = by_me ? "You" : (e.actor == audit::Actor::System() ? "Alcove" : "Someone");
+  std::string alias = "a deleted client";
+  if (const auto c = e.details.entries().find("client"); c != e.details.entries().end()) {
+    if (const auto a = aliases.find(c->second); a != aliases.end()) {
+      alias = a->second;
+    }
+  }
+  const std::string of = alias + "'s";
+  const bool client = e.object_type == "client";
   switch (e.action) {
     case audit::Action::kLoginSucceeded:
       return who + " signed in";
@@ -59,9 +67,32 @@ std::string Sentence(const audit::Event& e, bool by_me) {
     case audit::Action::kPasswordChanged:
       return who + " changed the password";
     case audit::Action::kRecordAccessed:
-      return who + " viewed a record";
+      if (client) {
+        return who + " viewed " + of + " record";
+      }
+      if (e.object_type == "client_notes") {
+        return who + " viewed " + of + " session notes";
+      }
+      if (e.object_type == "client_summaries") {
+        return who + " viewed " + of + " summaries";
+      }
+      if (e.object_type == "conceptualizations") {
+        return who + " viewed " + of + " case conceptualization";
+      }
+      return who + " viewed a " + e.object_type + " of " + alias;
     case audit::Action::kRecordExported:
-      return who + " exported a record";
+      return who + " exported " + of + " record";
+    case audit::Action::kRecordCreated:
+      return client ? who + " added the client " + alias
+                    : who + " wrote a " + e.object_type + " for " + alias;
+    case audit::Action::kRecordUpdated:
+      return client ? who + " changed " + of + " profile"
+                    : who + " changed a " + e.object_type + " of " + alias;
+    case audit::Action::kRecordDeleted:
+      return client ? who + " deleted a client and destroyed their key"
+                    : who + " deleted a " + e.object_type + " of " + alias;
+    case audit::Action::kSummaryReviewed:
+      return who + " reviewed a summary of " + alias;
     default:
       return who + ": " + std::string(audit::ActionName(e.action));
   }
@@ -228,13 +259,15 @@ class AuditRoutes final : public RouteSet {
       return ErrorResponse(req, &t_, slice.error());
     }
     const std::string me = "account:" + who.principal.account_id;
+    const auto aliases = audit_.client_aliases ? audit_.client_aliases(who.principal)
+                                               : std::map<std::string, std::string>{};
     TemplateData rows{TemplateData::type::list};
     for (const auto& ev : slice->events) {
       const audit::Event& e = ev.logged.event;
       TemplateData row;
       const std::string t = FormatRfc3339(e.time);
       row.set("time", t.substr(0, 10) + " " + t.substr(11, 8) + " UTC");
-      row.set("what", Sentence(e, e.actor.text() == me));
+      row.set("what", Sentence(e, e.actor.text() == me, aliases));
       row.set("object", e.object_type.empty() ? std::string() : e.object_type);
       row.set("ip", e.client_ip);
       row.set("id", ev.logged.id);

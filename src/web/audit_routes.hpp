@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -24,6 +25,9 @@ struct AuditServices {
   // covered yet (a receipt needs a checkpoint that includes its event).
   std::function<std::optional<audit::SignedCheckpoint>(std::uint64_t covering)> checkpoint;
   std::string verifier_key;
+  // The caller's clients' aliases by id, to word events at display time ("You viewed
+  // J.D.'s record"); aliases are never stored in events. May be empty.
+  std::function<std::map<std::string, std::string>(const identity::Principal&)> client_aliases;
 };
 
 // An event as the API and `alcove audit export` show it: ids, names and times only.
