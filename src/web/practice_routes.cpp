@@ -864,6 +864,22 @@ void PracticeRoutes::Add(Router& router) {
                TemplateData data;
                data.set("alias", e->record.client.alias);
                data.set("exported", FormatRfc3339(id_.clock.Now()));
+               data.set("status", std::string(practice::StatusName(e->record.client.status)));
+               TemplateData profile{TemplateData::type::list};
+               for (const auto& [label, field] :
+                    {std::pair{"Email", &practice::ProfileFields::email},
+                     std::pair{"Phone", &practice::ProfileFields::phone},
+                     std::pair{"Date of birth", &practice::ProfileFields::date_of_birth},
+                     std::pair{"Notes", &practice::ProfileFields::notes}}) {
+                 const auto& v = e->record.profile.*field;
+                 if (v && !v->reveal().empty()) {
+                   TemplateData item;
+                   item.set("label", label);
+                   item.set("value", v->reveal());
+                   profile.push_back(item);
+                 }
+               }
+               data.set("profile", profile);
                TemplateData notes{TemplateData::type::list};
                for (const auto& n : e->notes) {
                  TemplateData item;

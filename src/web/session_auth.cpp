@@ -136,8 +136,12 @@ Middleware SameOriginWrites(std::string origin, const Templates* templates) {
     if (!IsSafeMethod(req.method)) {
       const auto o = req.headers.Get("Origin");
       const auto site = req.headers.Get("Sec-Fetch-Site");
-      const bool foreign =
-          (o && *o != origin) || (site && *site != "same-origin" && *site != "none");
+      // Under Referrer-Policy: no-referrer, browsers send "Origin: null" with same-origin
+      // form posts; Sec-Fetch-Site (which pages cannot set) then says same-origin. A
+      // null origin without that (sandboxed frames, data: URLs) stays foreign.
+      const bool null_same_origin = o && *o == "null" && site && *site == "same-origin";
+      const bool foreign = (o && *o != origin && !null_same_origin) ||
+                           (site && *site != "same-origin" && *site != "none");
       if (foreign) {
         return ErrorResponse(req, templates, 403, "forbidden",
                              "Requests from other sites are not accepted.");

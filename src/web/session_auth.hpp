@@ -69,6 +69,8 @@ void ClearSessionCookies(Response& response);
 
 // Refuses (403) state-changing requests (anything but GET, HEAD, OPTIONS) whose Origin
 // header names another origin than `origin`, or whose Sec-Fetch-Site says cross-site.
+// "Origin: null" passes only together with "Sec-Fetch-Site: same-origin" (what browsers
+// send for a same-origin form under Referrer-Policy: no-referrer).
 // Requests without either header (non-browser clients) pass; they still need the
 // CSRF token when they use a session.
 Middleware SameOriginWrites(std::string origin, const Templates* templates);

@@ -421,8 +421,21 @@ TEST_F(IdentityFlows, StateChangesWithoutTheCsrfTokenAre403AndChangeNothing) {
                           {"Origin: https://evil.example"})
                 .status,
             403);
+  // "Origin: null" (a sandboxed frame, a data: URL) is foreign unless the browser itself
+  // says the request is same-origin (what a same-origin form sends under no-referrer).
+  EXPECT_EQ(a.Request("POST", "/api/v1/auth/logout", std::nullopt, {Csrf(csrf), "Origin: null"})
+                .status,
+            403);
+  EXPECT_EQ(a.Request("POST", "/api/v1/auth/logout", std::nullopt,
+                      {Csrf(csrf), "Origin: null", "Sec-Fetch-Site: cross-site"})
+                .status,
+            403);
   EXPECT_EQ(b.Get("/api/v1/me").status, 200);
   EXPECT_EQ(a.Get("/api/v1/me").status, 200);
+  const HttpResult null_same_origin =
+      visitor.PostJson("/api/v1/auth/magic-link", json::object{{"email", email}},
+                       {"Origin: null", "Sec-Fetch-Site: same-origin"});
+  EXPECT_EQ(null_same_origin.status, 202) << null_same_origin.body;
 
   // The same requests from our own origin with the right token go through.
   const HttpResult own = a.Request("DELETE", "/api/v1/sessions/" + b_id, std::nullopt,
