@@ -455,10 +455,23 @@ struct Server::Impl {
            ec == net::error::operation_aborted || ec == net::error::broken_pipe;
   }
 
+  // Runs the handler on the worker pool and resumes the connection's coroutine on its own
+  // executor with the answer. Not co_spawn: a coroutine spawned on the pool that finishes
+  // without suspending is posted to the pool once more before its result comes back, so
+  // every answer would wait behind the whole queue of requests (head-of-line blocking
+  // under load; docs/performance.md § Identity).
   awaitable<Response> OnWorkers(const Dispatcher& dispatcher, Request& req) {
-    co_return co_await net::co_spawn(
-        workers->get_executor(),
-        [&dispatcher, &req]() -> awaitable<Response> { co_return dispatcher.Handle(req); },
+    const auto connection = co_await net::this_coro::executor;
+    co_return co_await net::async_initiate<decltype(net::use_awaitable), void(Response)>(
+        [this, &dispatcher, &req, connection](auto handler) {
+          net::post(workers->get_executor(), [&dispatcher, &req, connection,
+                                              handler = std::move(handler)]() mutable {
+            Response res = dispatcher.Handle(req);
+            net::post(connection, [handler = std::move(handler), res = std::move(res)]() mutable {
+              std::move(handler)(std::move(res));
+            });
+          });
+        },
         net::use_awaitable);
   }
 
