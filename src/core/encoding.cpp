@@ -147,4 +147,14 @@ std::optional<std::vector<std::uint8_t>> Base64UrlDecode(std::string_view text) 
   return Decode64(text, kB64Url, false);
 }
 
+std::string_view TrimSpaces(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
 }  // namespace alcove

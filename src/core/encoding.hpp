@@ -30,4 +30,7 @@ inline std::span<const std::uint8_t> AsBytes(std::string_view s) {
   return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
 }
 
+// `s` without leading and trailing spaces and tabs.
+std::string_view TrimSpaces(std::string_view s);
+
 }  // namespace alcove

@@ -159,26 +159,6 @@ std::string DisplayUserAgent(std::string_view ua) {
   return out;
 }
 
-audit::Event MakeEvent(Micros time, audit::Action action, store::TenantId tenant,
-                       std::optional<std::string_view> actor_account, const Caller& caller,
-                       std::string_view object_type = {}, std::string_view object_id = {}) {
-  audit::Event e;
-  if (actor_account) {
-    if (auto a = audit::Actor::Account(*actor_account)) {
-      e.actor = *a;
-    }
-  }
-  e.time = time;
-  e.tenant = tenant;
-  e.action = action;
-  e.object_type = std::string(object_type);
-  e.object_id = std::string(object_id);
-  e.client_ip = audit::IsIpText(caller.ip) ? caller.ip : std::string();
-  if (!caller.user_agent.empty()) {
-    e.user_agent_digest = audit::UserAgentDigest(caller.user_agent);
-  }
-  return e;
-}
 
 // UTF-8 code points of `s`, or nullopt if `s` is not valid UTF-8 or holds a control
 // character.
@@ -195,15 +175,6 @@ std::optional<std::size_t> CountPrintableCodePoints(std::string_view s) {
   return count;
 }
 
-std::string_view TrimAscii(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
 
 }  // namespace
 
@@ -259,10 +230,31 @@ std::optional<Role> RoleFromName(std::string_view name) {
   return std::nullopt;
 }
 
+audit::Event EventFor(Micros time, audit::Action action, store::TenantId tenant,
+                      std::optional<std::string_view> actor_account, const Caller& caller,
+                      std::string_view object_type, std::string_view object_id) {
+  audit::Event e;
+  if (actor_account) {
+    if (auto a = audit::Actor::Account(*actor_account)) {
+      e.actor = *a;
+    }
+  }
+  e.time = time;
+  e.tenant = tenant;
+  e.action = action;
+  e.object_type = std::string(object_type);
+  e.object_id = std::string(object_id);
+  e.client_ip = audit::IsIpText(caller.ip) ? caller.ip : std::string();
+  if (!caller.user_agent.empty()) {
+    e.user_agent_digest = audit::UserAgentDigest(caller.user_agent);
+  }
+  return e;
+}
+
 std::span<const store::Migration> IdentityMigrations() { return kMigrations; }
 
 Result<std::string> NormalizeEmail(std::string_view email) {
-  std::string out(TrimAscii(email));
+  std::string out(TrimSpaces(email));
   std::transform(out.begin(), out.end(), out.begin(), [](char c) {
     return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
   });
@@ -274,7 +266,7 @@ Result<std::string> NormalizeEmail(std::string_view email) {
 }
 
 Result<std::string> NormalizeName(std::string_view name) {
-  const std::string_view trimmed = TrimAscii(name);
+  const std::string_view trimmed = TrimSpaces(name);
   const auto n = CountPrintableCodePoints(trimmed);
   if (!n || *n == 0 || *n > 100) {
     return Fail(ErrorCode::kInvalidArgument, "name empty, too long or not printable UTF-8",
@@ -497,7 +489,7 @@ Status Identity::IssueLink(const AccountRow& account, bool signup, const std::st
   if (!token) {
     return std::unexpected(token.error());
   }
-  audit::Event e = MakeEvent(clock_.Now(), audit::Action::kMagicLinkIssued, account.tenant, std::nullopt,
+  audit::Event e = EventFor(clock_.Now(), audit::Action::kMagicLinkIssued, account.tenant, std::nullopt,
                              caller, "account", account.id);
   (void)e.details.SetToken("kind", signup ? "signup" : "signin");
   if (auto logged = log_.Append(**tx, e); !logged) {
@@ -582,7 +574,7 @@ Result<Identity::AccountRow> Identity::CreateTherapist(
       return std::unexpected(n.error());
     }
     audit::Event e =
-        MakeEvent(clock_.Now(), audit::Action::kAccountCreated, tenant, a.id, caller, "account", a.id);
+        EventFor(clock_.Now(), audit::Action::kAccountCreated, tenant, a.id, caller, "account", a.id);
     (void)e.details.SetToken("role", RoleName(a.role));
     if (auto logged = log_.Append(**tx, e); !logged) {
       return std::unexpected(logged.error());
@@ -618,7 +610,7 @@ Result<NewSession> Identity::ConsumeMagicLink(const SecretString& token,
   const store::TenantId tenant = *record->tenant;
 
   auto refuse = [&](std::string_view reason, std::string public_message) {
-    audit::Event e = MakeEvent(clock_.Now(), audit::Action::kMagicLinkRefused, tenant, std::nullopt, caller,
+    audit::Event e = EventFor(clock_.Now(), audit::Action::kMagicLinkRefused, tenant, std::nullopt, caller,
                                "account", account_id);
     (void)e.details.SetToken("reason", reason);
     if (auto st = AuditOwnTx(e); !st) {
@@ -679,7 +671,7 @@ Result<NewSession> Identity::ConsumeMagicLink(const SecretString& token,
     a.password_hash = keep ? a.pending_password_hash : std::nullopt;
   }
   audit::Event used =
-      MakeEvent(clock_.Now(), audit::Action::kMagicLinkUsed, a.tenant, a.id, caller, "account", a.id);
+      EventFor(clock_.Now(), audit::Action::kMagicLinkUsed, a.tenant, a.id, caller, "account", a.id);
   (void)used.details.SetToken("kind", purpose == kSignUpPurpose ? "signup" : "signin");
   if (auto logged = log_.Append(**tx, used); !logged) {
     return std::unexpected(logged.error());
@@ -689,7 +681,7 @@ Result<NewSession> Identity::ConsumeMagicLink(const SecretString& token,
     return session;
   }
   audit::Event in =
-      MakeEvent(clock_.Now(), audit::Action::kLoginSucceeded, a.tenant, a.id, caller, "session",
+      EventFor(clock_.Now(), audit::Action::kLoginSucceeded, a.tenant, a.id, caller, "session",
                 session->principal.session_id);
   (void)in.details.SetToken("method", "magic_link");
   if (auto logged = log_.Append(**tx, in); !logged) {
@@ -729,9 +721,9 @@ Result<NewSession> Identity::SignInWithPassword(std::string_view email,
     return std::unexpected(match.error());  // busy pool, or a refused stored cost
   }
   if (!usable || !*match) {
-    audit::Event e = *account ? MakeEvent(clock_.Now(), audit::Action::kLoginFailed, (*account)->tenant,
+    audit::Event e = *account ? EventFor(clock_.Now(), audit::Action::kLoginFailed, (*account)->tenant,
                                           std::nullopt, caller, "account", (*account)->id)
-                              : MakeEvent(clock_.Now(), audit::Action::kLoginFailed, 0, std::nullopt, caller);
+                              : EventFor(clock_.Now(), audit::Action::kLoginFailed, 0, std::nullopt, caller);
     (void)e.details.SetToken("method", "password");
     (void)e.details.SetToken(
         "reason", !*account ? "unknown_account"
@@ -766,7 +758,7 @@ Result<NewSession> Identity::SignInWithPassword(std::string_view email,
   if (!session) {
     return session;
   }
-  audit::Event in = MakeEvent(clock_.Now(), audit::Action::kLoginSucceeded, a.tenant, a.id, caller, "session",
+  audit::Event in = EventFor(clock_.Now(), audit::Action::kLoginSucceeded, a.tenant, a.id, caller, "session",
                               session->principal.session_id);
   (void)in.details.SetToken("method", "password");
   if (auto logged = log_.Append(**tx, in); !logged) {
@@ -863,7 +855,7 @@ Result<Principal> Identity::Authenticate(const SecretString& session_token,
       if (auto n = (*tx)->Execute("DELETE FROM sessions WHERE id = $1", by_id); !n) {
         return std::unexpected(n.error());
       }
-      audit::Event e = MakeEvent(clock_.Now(), audit::Action::kSessionDeviceMismatch, tenant, std::nullopt,
+      audit::Event e = EventFor(clock_.Now(), audit::Action::kSessionDeviceMismatch, tenant, std::nullopt,
                                  caller, "session", id);
       (void)e.details.SetToken("account", account_id);
       if (auto logged = log_.Append(**tx, e); !logged) {
@@ -912,7 +904,7 @@ Status Identity::Logout(const Principal& who, const Caller& caller) {
       !n) {
     return std::unexpected(n.error());
   }
-  if (auto logged = log_.Append(**tx, MakeEvent(clock_.Now(), audit::Action::kLogout, who.tenant,
+  if (auto logged = log_.Append(**tx, EventFor(clock_.Now(), audit::Action::kLogout, who.tenant,
                                                 who.account_id, caller, "session",
                                                 who.session_id));
       !logged) {
@@ -962,7 +954,7 @@ Status Identity::RevokeSession(const Principal& who, std::string_view session_id
   if (*n == 0) {
     return Fail(ErrorCode::kNotFound, "no such session for this account", "No such session.");
   }
-  if (auto logged = log_.Append(**tx, MakeEvent(clock_.Now(), audit::Action::kSessionRevoked, who.tenant,
+  if (auto logged = log_.Append(**tx, EventFor(clock_.Now(), audit::Action::kSessionRevoked, who.tenant,
                                                 who.account_id, caller, "session", session_id));
       !logged) {
     return std::unexpected(logged.error());
@@ -980,7 +972,7 @@ Result<std::int64_t> Identity::RevokeOtherSessions(const Principal& who, const C
   if (!n) {
     return n;
   }
-  audit::Event e = MakeEvent(clock_.Now(), audit::Action::kSessionRevoked, who.tenant, who.account_id, caller,
+  audit::Event e = EventFor(clock_.Now(), audit::Action::kSessionRevoked, who.tenant, who.account_id, caller,
                              "account", who.account_id);
   (void)e.details.SetToken("scope", "others");
   (void)e.details.SetInt("count", *n);
@@ -1029,7 +1021,7 @@ Status Identity::ChangePassword(const Principal& who, const std::optional<Secret
       return std::unexpected(match.error());
     }
     if (!*match) {
-      audit::Event e = MakeEvent(clock_.Now(), audit::Action::kLoginFailed, who.tenant, who.account_id, caller,
+      audit::Event e = EventFor(clock_.Now(), audit::Action::kLoginFailed, who.tenant, who.account_id, caller,
                                  "account", who.account_id);
       (void)e.details.SetToken("method", "password_change");
       (void)AuditOwnTx(e);
@@ -1072,7 +1064,7 @@ Status Identity::ChangePassword(const Principal& who, const std::optional<Secret
   if (!revoked) {
     return std::unexpected(revoked.error());
   }
-  audit::Event e = MakeEvent(clock_.Now(), audit::Action::kPasswordChanged, who.tenant, who.account_id, caller,
+  audit::Event e = EventFor(clock_.Now(), audit::Action::kPasswordChanged, who.tenant, who.account_id, caller,
                              "account", who.account_id);
   (void)e.details.SetInt("sessions_ended", *revoked);
   if (auto logged = log_.Append(**tx, e); !logged) {

@@ -4,6 +4,8 @@
 #include <string>
 #include <string_view>
 
+#include "audit/event.hpp"
+#include "core/clock.hpp"
 #include "store/db.hpp"
 
 namespace alcove::identity {
@@ -30,5 +32,11 @@ struct Caller {
   std::string ip;          // as the connection saw it; may be empty
   std::string user_agent;  // the User-Agent header; audit events keep only its digest
 };
+
+// An audit event for `action` in `tenant`, by the account `actor_account` (nullopt: the
+// system), from `caller`: its IP when it is one, its User-Agent only as a digest.
+audit::Event EventFor(Micros time, audit::Action action, store::TenantId tenant,
+                      std::optional<std::string_view> actor_account, const Caller& caller,
+                      std::string_view object_type = {}, std::string_view object_id = {});
 
 }  // namespace alcove::identity

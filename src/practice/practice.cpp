@@ -402,28 +402,25 @@ Result<Practice::ClientKey> Practice::LoadClient(store::Transaction& tx, const P
                    .created_at = r.Int(5)};
 }
 
+Result<std::vector<store::Row>> Practice::QueryTenant(const Principal& who, std::string_view sql,
+                                                      std::span<const store::Value> params) {
+  auto tx = db_.BeginTenant(who.tenant);
+  if (!tx) {
+    return std::unexpected(tx.error());
+  }
+  return (*tx)->Query(sql, params);  // read only: the transaction rolls back
+}
+
 Status Practice::AuditRead(const Principal& who, const Caller& caller, audit::Action action,
                            std::string_view object_type, std::string_view object_id,
                            std::string_view client_id, std::int64_t count) {
-  audit::Event e;
-  if (auto a = audit::Actor::Account(who.account_id)) {
-    e.actor = *a;
-  }
-  e.tenant = who.tenant;
-  e.action = action;
-  e.object_type = std::string(object_type);
-  e.object_id = std::string(object_id);
-  e.time = clock_.Now();
-  e.client_ip = audit::IsIpText(caller.ip) ? caller.ip : std::string();
-  if (!caller.user_agent.empty()) {
-    e.user_agent_digest = audit::UserAgentDigest(caller.user_agent);
-  }
+  audit::Event e = identity::EventFor(clock_.Now(), action, who.tenant, who.account_id, caller,
+                                      object_type, object_id);
   (void)e.details.SetToken("client", client_id);
   if (count >= 0) {
     (void)e.details.SetInt("count", count);
   }
-  auto logged = log_.RecordRead(db_, e);
-  if (!logged) {
+  if (auto logged = log_.RecordRead(db_, e); !logged) {
     return std::unexpected(logged.error());
   }
   return {};
@@ -432,22 +429,10 @@ Status Practice::AuditRead(const Principal& who, const Caller& caller, audit::Ac
 Status Practice::AuditChange(store::Transaction& tx, const Principal& who, const Caller& caller,
                              audit::Action action, std::string_view object_type,
                              std::string_view object_id, std::string_view client_id) {
-  audit::Event e;
-  if (auto a = audit::Actor::Account(who.account_id)) {
-    e.actor = *a;
-  }
-  e.tenant = who.tenant;
-  e.action = action;
-  e.object_type = std::string(object_type);
-  e.object_id = std::string(object_id);
-  e.time = clock_.Now();
-  e.client_ip = audit::IsIpText(caller.ip) ? caller.ip : std::string();
-  if (!caller.user_agent.empty()) {
-    e.user_agent_digest = audit::UserAgentDigest(caller.user_agent);
-  }
+  audit::Event e = identity::EventFor(clock_.Now(), action, who.tenant, who.account_id, caller,
+                                      object_type, object_id);
   (void)e.details.SetToken("client", client_id);
-  auto logged = log_.Append(tx, e);
-  if (!logged) {
+  if (auto logged = log_.Append(tx, e); !logged) {
     return std::unexpected(logged.error());
   }
   return {};
@@ -954,25 +939,19 @@ Result<std::vector<Note>> Practice::NoteHistory(const Principal& who, std::strin
   if (!store::IsValidId(note_id)) {
     return NotFound("note");
   }
-  std::vector<store::Row> rows;
-  {
-    auto tx = db_.BeginTenant(who.tenant);
-    if (!tx) {
-      return std::unexpected(tx.error());
-    }
-    const store::Value params[] = {std::string(note_id), who.tenant};
-    auto r = (*tx)->Query(
-        fmt::format("SELECT {}, c.key_id, v.version, v.session_date, v.content, v.created_at "
-                    "FROM notes n JOIN clients c ON c.id = n.client_id AND c.tenant_id = n.tenant_id "
-                    "JOIN note_versions v ON v.note_id = n.id AND v.tenant_id = n.tenant_id "
-                    "WHERE n.id = $1 AND n.tenant_id = $2 ORDER BY v.version",
-                    kNoteColumns),
-        params);
-    if (!r) {
-      return std::unexpected(r.error());
-    }
-    rows = std::move(*r);
+  const store::Value params[] = {std::string(note_id), who.tenant};
+  auto found = QueryTenant(
+      who,
+      fmt::format("SELECT {}, c.key_id, v.version, v.session_date, v.content, v.created_at "
+                  "FROM notes n JOIN clients c ON c.id = n.client_id AND c.tenant_id = n.tenant_id "
+                  "JOIN note_versions v ON v.note_id = n.id AND v.tenant_id = n.tenant_id "
+                  "WHERE n.id = $1 AND n.tenant_id = $2 ORDER BY v.version",
+                  kNoteColumns),
+      params);
+  if (!found) {
+    return std::unexpected(found.error());
   }
+  const std::vector<store::Row>& rows = *found;
   if (rows.empty()) {
     return NotFound("note");
   }
@@ -1001,28 +980,22 @@ Result<Note> Practice::GetNote(const Principal& who, std::string_view note_id,
   if (!store::IsValidId(note_id)) {
     return NotFound("note");
   }
-  std::optional<store::Row> row;
-  {
-    auto tx = db_.BeginTenant(who.tenant);
-    if (!tx) {
-      return std::unexpected(tx.error());
-    }
-    const store::Value params[] = {std::string(note_id), who.tenant};
-    auto rows = (*tx)->Query(
-        fmt::format("SELECT {}, c.key_id, v.content FROM notes n "
-                    "JOIN clients c ON c.id = n.client_id AND c.tenant_id = n.tenant_id "
-                    "JOIN note_versions v ON v.note_id = n.id AND v.version = n.version "
-                    "AND v.tenant_id = n.tenant_id WHERE n.id = $1 AND n.tenant_id = $2",
-                    kNoteColumns),
-        params);
-    if (!rows) {
-      return std::unexpected(rows.error());
-    }
-    if (rows->empty()) {
-      return NotFound("note");
-    }
-    row = std::move(rows->front());
+  const store::Value params[] = {std::string(note_id), who.tenant};
+  auto rows = QueryTenant(
+      who,
+      fmt::format("SELECT {}, c.key_id, v.content FROM notes n "
+                  "JOIN clients c ON c.id = n.client_id AND c.tenant_id = n.tenant_id "
+                  "JOIN note_versions v ON v.note_id = n.id AND v.version = n.version "
+                  "AND v.tenant_id = n.tenant_id WHERE n.id = $1 AND n.tenant_id = $2",
+                  kNoteColumns),
+      params);
+  if (!rows) {
+    return std::unexpected(rows.error());
   }
+  if (rows->empty()) {
+    return NotFound("note");
+  }
+  const store::Row* row = &rows->front();
   auto note = OpenNote(who, NoteFrom(*row), static_cast<crypto::KeyId>(row->Int(7)), row->Blob(8));
   if (!note) {
     return std::unexpected(note.error());
@@ -1045,26 +1018,20 @@ Result<NoteInfo> Practice::UpdateNote(const Principal& who, std::string_view not
     return Invalid("session_date malformed", "The session date must be a date like 2026-11-23.");
   }
   // What the new version needs: the note's format, version and the client's key.
-  std::optional<store::Row> current;
-  {
-    auto tx = db_.BeginTenant(who.tenant);
-    if (!tx) {
-      return std::unexpected(tx.error());
-    }
-    const store::Value params[] = {std::string(note_id), who.tenant};
-    auto rows = (*tx)->Query(
-        fmt::format("SELECT {}, c.key_id FROM notes n JOIN clients c ON c.id = n.client_id "
-                    "AND c.tenant_id = n.tenant_id WHERE n.id = $1 AND n.tenant_id = $2",
-                    kNoteColumns),
-        params);
-    if (!rows) {
-      return std::unexpected(rows.error());
-    }
-    if (rows->empty()) {
-      return NotFound("note");
-    }
-    current = std::move(rows->front());
+  const store::Value params[] = {std::string(note_id), who.tenant};
+  auto rows = QueryTenant(
+      who,
+      fmt::format("SELECT {}, c.key_id FROM notes n JOIN clients c ON c.id = n.client_id "
+                  "AND c.tenant_id = n.tenant_id WHERE n.id = $1 AND n.tenant_id = $2",
+                  kNoteColumns),
+      params);
+  if (!rows) {
+    return std::unexpected(rows.error());
   }
+  if (rows->empty()) {
+    return NotFound("note");
+  }
+  const store::Row* current = &rows->front();
   NoteInfo note = NoteFrom(*current);
   const auto key = static_cast<crypto::KeyId>(current->Int(7));
   auto sections = Normalize(std::move(content), SectionsOf(note.format), "note");
@@ -1259,17 +1226,13 @@ Result<Summary> Practice::CreateSummary(const Principal& who, std::string_view c
 
 Result<std::vector<store::Row>> Practice::SummaryRows(const Principal& who, std::string_view where,
                                                       std::string_view id) {
-  auto tx = db_.BeginTenant(who.tenant);
-  if (!tx) {
-    return std::unexpected(tx.error());
-  }
   const store::Value params[] = {std::string(id), who.tenant};
-  return (*tx)->Query(
-      fmt::format("SELECT {} FROM summaries s JOIN clients c ON c.id = s.client_id AND "
-                  "c.tenant_id = s.tenant_id WHERE {} = $1 AND s.tenant_id = $2 "
-                  "ORDER BY s.created_at DESC, s.id",
-                  kSummaryColumns, where),
-      params);
+  return QueryTenant(who,
+                     fmt::format("SELECT {} FROM summaries s JOIN clients c ON c.id = s.client_id "
+                                 "AND c.tenant_id = s.tenant_id WHERE {} = $1 AND s.tenant_id = $2 "
+                                 "ORDER BY s.created_at DESC, s.id",
+                                 kSummaryColumns, where),
+                     params);
 }
 
 Result<Summary> Practice::GetSummary(const Principal& who, std::string_view summary_id,

@@ -205,6 +205,10 @@ class Practice {
   Result<crypto::KeyId> ClientKeyOf(const identity::Principal& who, std::string_view client_id);
   Result<Note> OpenNote(const identity::Principal& who, NoteInfo info, crypto::KeyId key,
                         std::span<const std::uint8_t> content);
+  // One read-only statement in a tenant transaction of its own (its rows are decrypted
+  // after the transaction ends).
+  Result<std::vector<store::Row>> QueryTenant(const identity::Principal& who, std::string_view sql,
+                                              std::span<const store::Value> params);
   // Rows of summaries (with their client's key id) where `where` = id, in a transaction
   // of its own.
   Result<std::vector<store::Row>> SummaryRows(const identity::Principal& who,

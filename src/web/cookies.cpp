@@ -1,5 +1,7 @@
 #include "web/cookies.hpp"
 
+#include "core/encoding.hpp"
+
 #include <algorithm>
 #include <stdexcept>
 
@@ -15,15 +17,6 @@ bool IsBase64UrlChars(std::string_view v) {
   });
 }
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
 
 }  // namespace
 
@@ -55,7 +48,7 @@ bool IsStrictCookie(std::string_view v) {
   while (!rest.empty()) {
     rest.remove_prefix(1);  // ';'
     const auto next = rest.find(';');
-    const std::string_view attr = Trim(rest.substr(0, next));
+    const std::string_view attr = TrimSpaces(rest.substr(0, next));
     rest = next == std::string_view::npos ? std::string_view{} : rest.substr(next);
     if (attr == "Path=/") {
       path = true;
@@ -82,7 +75,7 @@ std::optional<std::string> GetCookie(const Request& request, std::string_view na
     std::string_view rest(v);
     while (!rest.empty()) {
       const auto semi = rest.find(';');
-      const std::string_view pair = Trim(rest.substr(0, semi));
+      const std::string_view pair = TrimSpaces(rest.substr(0, semi));
       rest = semi == std::string_view::npos ? std::string_view{} : rest.substr(semi + 1);
       const auto eq = pair.find('=');
       if (eq != std::string_view::npos && pair.substr(0, eq) == name) {
