@@ -236,6 +236,10 @@ struct Server::Impl {
         socket.close(ignored);
         continue;
       }
+      // Answers are written whole; without TCP_NODELAY, one larger than a TLS record
+      // (16 KiB) waited for the client's delayed ACK, ≈ 40 ms (docs/performance.md).
+      boost::system::error_code nodelay_ec;
+      socket.set_option(tcp::no_delay(true), nodelay_ec);
       connections.fetch_add(1);
       auto ex = socket.get_executor();
       auto done = [this](std::exception_ptr e) {
