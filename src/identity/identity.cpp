@@ -336,27 +336,20 @@ Result<std::optional<Identity::AccountRow>> Identity::FindAccountByEmail(
   if (!tx) {
     return std::unexpected(tx.error());
   }
-  const store::Value params[] = {store::Bytes(*hash)};
-  auto rows = (*tx)->Query(
-      fmt::format("SELECT {} FROM accounts WHERE email_hash = $1", kAccountColumns), params);
-  if (!rows) {
-    return std::unexpected(rows.error());
-  }
-  if (rows->empty()) {
-    return std::optional<AccountRow>();
-  }
-  auto row = AccountRow::From(rows->front());
-  if (!row) {
-    return std::unexpected(row.error());
-  }
-  return std::optional<AccountRow>(std::move(*row));
+  return FindAccountWhere(**tx, "email_hash", store::Bytes(*hash));
 }
 
 Result<std::optional<Identity::AccountRow>> Identity::FindAccountById(
     store::Transaction& tx, std::string_view account_id) {
-  const store::Value params[] = {std::string(account_id)};
-  auto rows =
-      tx.Query(fmt::format("SELECT {} FROM accounts WHERE id = $1", kAccountColumns), params);
+  return FindAccountWhere(tx, "id", std::string(account_id));
+}
+
+Result<std::optional<Identity::AccountRow>> Identity::FindAccountWhere(store::Transaction& tx,
+                                                                       std::string_view column,
+                                                                       store::Value value) {
+  const store::Value params[] = {std::move(value)};
+  auto rows = tx.Query(
+      fmt::format("SELECT {} FROM accounts WHERE {} = $1", kAccountColumns, column), params);
   if (!rows) {
     return std::unexpected(rows.error());
   }

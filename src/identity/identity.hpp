@@ -184,6 +184,9 @@ class Identity {
   struct AccountRow;
 
   Result<std::optional<AccountRow>> FindAccountByEmail(std::string_view normalized_email);
+  // The account whose `column` (a unique one: "id" or "email_hash") equals `value`.
+  Result<std::optional<AccountRow>> FindAccountWhere(store::Transaction& tx,
+                                                     std::string_view column, store::Value value);
   Result<std::optional<AccountRow>> FindAccountById(store::Transaction& tx,
                                                     std::string_view account_id);
   Result<std::vector<std::uint8_t>> EmailLookupHash(std::string_view normalized_email);
