@@ -36,11 +36,16 @@ namespace {
 unsigned Cores() { return std::max(1u, std::thread::hardware_concurrency()); }
 
 // Once a minute: expired sessions and tokens go, idle cached data keys are wiped, idle
-// rate-limit buckets are forgotten. Stops (and joins) on destruction.
+// rate-limit buckets are forgotten, and client data keys whose destruction failed are
+// destroyed (C06). Stops (and joins) on destruction.
 class Housekeeping {
  public:
+  // Client keys younger than this may belong to a client being created right now.
+  static constexpr Micros kOrphanKeyMargin = 10 * 60 * kMicrosPerSecond;
+
   Housekeeping(identity::Identity& identity, crypto::KeyRing& keys,
-               identity::RateLimitStore& limits, const Clock& clock)
+               identity::RateLimitStore& limits, practice::Practice& practice,
+               const Clock& clock)
       : thread_([&, this] {
           std::unique_lock lock(mu_);
           while (!cv_.wait_for(lock, std::chrono::seconds(60), [this] { return stop_; })) {
@@ -49,7 +54,14 @@ class Housekeeping {
               spdlog::warn("sweeping expired sessions failed: {}", n.error().internal);
             }
             keys.PurgeExpired();
-            (void)limits.Sweep(clock.Now());
+            if (auto n = limits.Sweep(clock.Now()); !n) {
+              spdlog::warn("sweeping rate-limit buckets failed: {}", n.error().internal);
+            }
+            if (auto n = practice.SweepOrphanKeys(clock.Now() - kOrphanKeyMargin); !n) {
+              spdlog::warn("sweeping orphan client keys failed: {}", n.error().internal);
+            } else if (*n > 0) {
+              spdlog::info("destroyed {} orphan client data key(s)", *n);
+            }
             lock.lock();
           }
         }) {}
@@ -184,7 +196,11 @@ int Serve(const Config& config) {
   practice::Practice practice(**db, **keys, (*audit)->log(), clock);
   audit_services.client_aliases = [&practice](const identity::Principal& who) {
     std::map<std::string, std::string> out;
-    if (auto list = practice.ListClients(who)) {
+    auto scope = identity::TherapistScope::From(who);
+    if (!scope) {
+      return out;  // only a therapist's events name clients
+    }
+    if (auto list = practice.ListClients(*scope)) {
       for (auto& c : *list) {
         out.emplace(std::move(c.id), std::move(c.alias));
       }
@@ -194,7 +210,7 @@ int Serve(const Config& config) {
   ao.identity = &identity_services;
   ao.audit = &audit_services;
   ao.practice = &practice;
-  Housekeeping housekeeping(identity, **keys, *limit_store, clock);
+  Housekeeping housekeeping(identity, **keys, *limit_store, practice, clock);
 
   auto app = web::App::Create(ao, clock);
   if (!app) {

@@ -28,4 +28,34 @@ const char* ErrorCodeName(ErrorCode code) {
   return "internal";
 }
 
+const char* PublicMessageFor(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kInvalidArgument:
+      return "The request is not valid.";
+    case ErrorCode::kNotFound:
+      return "Not found.";
+    case ErrorCode::kAlreadyExists:
+      return "That already exists.";
+    case ErrorCode::kPermissionDenied:
+      return "You may not do that.";
+    case ErrorCode::kUnauthenticated:
+      return "Please sign in.";
+    case ErrorCode::kFailedPrecondition:
+      return "That cannot be done now.";
+    case ErrorCode::kConflict:
+      return "Someone else changed this at the same time. Reload and try again.";
+    case ErrorCode::kResourceExhausted:
+      return "Too many requests. Wait a little and try again.";
+    case ErrorCode::kUnavailable:
+      return "The service is busy or unavailable. Try again in a minute.";
+    case ErrorCode::kInternal:
+      return "Something went wrong on our side.";
+  }
+  return "Something went wrong on our side.";
+}
+
+bool IsServerFault(ErrorCode code) {
+  return code == ErrorCode::kInternal || code == ErrorCode::kUnavailable;
+}
+
 }  // namespace alcove

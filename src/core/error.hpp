@@ -21,9 +21,19 @@ enum class ErrorCode {
   kInternal,           // a bug or an unexpected library failure
 };
 
+// The public message for a code when the error names none: short, plain words, the same
+// for every error of that code ("Something went wrong on our side." for kInternal).
+const char* PublicMessageFor(ErrorCode code);
+
+// True for the codes whose answer is a server fault (5xx). The web layer answers those
+// with the code's generic message and the request id only, whatever the error says, and
+// logs `internal` with the request id (web/errors.cpp).
+bool IsServerFault(ErrorCode code);
+
 // An error carries two messages: `internal` for the operator's log and `public_message`
 // for whoever made the request. Neither may contain client content or secrets; the
-// internal one may name files, settings and library error strings.
+// internal one may name files, settings and library error strings. The internal message
+// never becomes the public one: without a public message the code's own is used.
 struct Error {
   ErrorCode code = ErrorCode::kInternal;
   std::string internal;
@@ -31,7 +41,7 @@ struct Error {
 
   static Error Make(ErrorCode code, std::string internal, std::string public_message = {}) {
     if (public_message.empty()) {
-      public_message = internal;
+      public_message = PublicMessageFor(code);
     }
     return Error{code, std::move(internal), std::move(public_message)};
   }
@@ -49,5 +59,38 @@ inline std::unexpected<Error> Fail(ErrorCode code, std::string internal,
 
 // A short stable name for the code ("not_found"), used in JSON error bodies and logs.
 const char* ErrorCodeName(ErrorCode code);
+
+namespace detail {
+inline std::unexpected<Error> Propagate(Error&& error) { return std::unexpected(std::move(error)); }
+template <typename T>
+inline std::unexpected<Error> Propagate(std::expected<T, Error>&& r) {
+  return std::unexpected(std::move(r).error());
+}
+}  // namespace detail
+
+}  // namespace alcove
+
+// Error propagation for functions returning Result<T> or Status (STYLE.md 1):
+//   ALCOVE_TRY(expr);               returns expr's error, if any; expr is a Result or Status
+//   ALCOVE_TRY_ASSIGN(lhs, expr);   returns expr's error, if any; else lhs = *expr (moved)
+// `lhs` may be a declaration (`auto x`, `const Foo& y`) or an existing variable.
+#define ALCOVE_CONCAT_INNER(a, b) a##b
+#define ALCOVE_CONCAT(a, b) ALCOVE_CONCAT_INNER(a, b)
+#define ALCOVE_TRY(expr)                                                \
+  do {                                                                  \
+    if (auto alcove_try_r = (expr); !alcove_try_r) {                    \
+      return ::alcove::detail::Propagate(std::move(alcove_try_r));      \
+    }                                                                   \
+  } while (false)
+#define ALCOVE_TRY_ASSIGN(lhs, expr) \
+  ALCOVE_TRY_ASSIGN_IMPL(ALCOVE_CONCAT(alcove_try_, __LINE__), lhs, expr)
+#define ALCOVE_TRY_ASSIGN_IMPL(tmp, lhs, expr)          \
+  auto tmp = (expr);                                    \
+  if (!tmp) {                                           \
+    return ::alcove::detail::Propagate(std::move(tmp)); \
+  }                                                     \
+  lhs = std::move(*tmp)
+
+namespace alcove {
 
 }  // namespace alcove

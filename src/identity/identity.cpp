@@ -182,7 +182,7 @@ std::optional<std::size_t> CountPrintableCodePoints(std::string_view s) {
 struct Identity::AccountRow {
   std::string id;
   store::TenantId tenant = 0;
-  Role role = Role::kTherapist;
+  Role role{};
   crypto::KeyId key_id = 0;
   std::optional<std::string> password_hash;
   std::optional<std::string> pending_password_hash;
@@ -503,10 +503,6 @@ Status Identity::IssueLink(const AccountRow& account, bool signup, const std::st
 Result<Identity::AccountRow> Identity::CreateTherapist(
     const std::string& email, const std::string& name,
     const std::optional<std::string>& password_hash, const Caller& caller) {
-  auto lookup = EmailLookupHash(email);
-  if (!lookup) {
-    return std::unexpected(lookup.error());
-  }
   // A tenant id: random, positive, below 2^53 (exact in JSON numbers).
   std::array<std::uint8_t, 8> raw{};
   crypto::RandomBytes(raw);
@@ -515,6 +511,38 @@ Result<Identity::AccountRow> Identity::CreateTherapist(
     r = (r << 8) | b;
   }
   const auto tenant = static_cast<store::TenantId>((r & ((std::uint64_t{1} << 53) - 1)) | 1);
+  return CreateAccount(tenant, true, Role::kTherapist, email, name, password_hash, std::nullopt,
+                       caller);
+}
+
+Result<std::string> Identity::AddMember(const TherapistScope& owner, Role role,
+                                        std::string_view email, std::string_view name,
+                                        const Caller& caller) {
+  if (role == Role::kTherapist) {
+    return Fail(ErrorCode::kInvalidArgument, "a tenant has one therapist",
+                "A practice has one therapist; add a supervisor or a client.");
+  }
+  ALCOVE_TRY_ASSIGN(const std::string normalized, NormalizeEmail(email));
+  ALCOVE_TRY_ASSIGN(const std::string display, NormalizeName(name));
+  ALCOVE_TRY_ASSIGN(const auto existing, FindAccountByEmail(normalized));
+  if (existing) {
+    return Fail(ErrorCode::kAlreadyExists, "member address already has an account",
+                "That address already has an Alcove account.");
+  }
+  ALCOVE_TRY_ASSIGN(const AccountRow a,
+                    CreateAccount(owner.tenant(), false, role, normalized, display, std::nullopt,
+                                  owner.account_id(), caller));
+  return a.id;
+}
+
+Result<Identity::AccountRow> Identity::CreateAccount(
+    store::TenantId tenant, bool new_tenant, Role role, const std::string& email,
+    const std::string& name, const std::optional<std::string>& password_hash,
+    const std::optional<std::string>& actor, const Caller& caller) {
+  auto lookup = EmailLookupHash(email);
+  if (!lookup) {
+    return std::unexpected(lookup.error());
+  }
 
   auto key = keys_.CreateDek(tenant, "account");
   if (!key) {
@@ -523,7 +551,7 @@ Result<Identity::AccountRow> Identity::CreateTherapist(
   AccountRow a;
   a.id = store::NewId();
   a.tenant = tenant;
-  a.role = Role::kTherapist;
+  a.role = role;
   a.key_id = *key;
   a.pending_password_hash = password_hash;
   const crypto::FieldCipher cipher(keys_, *key);
@@ -543,10 +571,9 @@ Result<Identity::AccountRow> Identity::CreateTherapist(
     }
     const Micros now = clock_.Now();
     const store::Value tenant_params[] = {tenant, now};
-    if (auto n = (*tx)->Execute("INSERT INTO tenants (id, created_at) VALUES ($1, $2)",
-                                tenant_params);
-        !n) {
-      return std::unexpected(n.error());
+    if (new_tenant) {
+      ALCOVE_TRY((*tx)->Execute("INSERT INTO tenants (id, created_at) VALUES ($1, $2)",
+                                tenant_params));
     }
     const store::Value params[] = {
         a.id,
@@ -566,8 +593,9 @@ Result<Identity::AccountRow> Identity::CreateTherapist(
         !n) {
       return std::unexpected(n.error());
     }
-    audit::Event e =
-        EventFor(clock_.Now(), audit::Action::kAccountCreated, tenant, a.id, caller, "account", a.id);
+    audit::Event e = EventFor(clock_.Now(), audit::Action::kAccountCreated, tenant,
+                              actor ? std::string_view(*actor) : std::string_view(a.id), caller,
+                              "account", a.id);
     (void)e.details.SetToken("role", RoleName(a.role));
     if (auto logged = log_.Append(**tx, e); !logged) {
       return std::unexpected(logged.error());
@@ -812,7 +840,7 @@ Result<Principal> Identity::Authenticate(const SecretString& session_token,
   std::string id;
   std::string account_id;
   store::TenantId tenant = 0;
-  Role role = Role::kTherapist;
+  Role role{};
   {
     auto tx = db_.Begin();
     if (!tx) {
@@ -834,7 +862,12 @@ Result<Principal> Identity::Authenticate(const SecretString& session_token,
     id = row.Text(0);
     account_id = row.Text(3);
     tenant = row.Int(4);
-    role = RoleFromName(row.Text(5)).value_or(Role::kClient);
+    const auto stored_role = RoleFromName(row.Text(5));
+    if (!stored_role) {
+      // Never guess a role: an account whose role we do not know gets no session.
+      return Fail(ErrorCode::kInternal, "an account's stored role is unknown");
+    }
+    role = *stored_role;
     const Micros last_seen = row.Int(6);
     const Micros idle_expires = row.Int(7);
     const Micros absolute_expires = row.Int(8);

@@ -18,6 +18,7 @@
 #include "crypto/secret.hpp"
 #include "crypto/tokens.hpp"
 #include "identity/principal.hpp"
+#include "identity/scope.hpp"
 #include "mail/queue.hpp"
 #include "store/db.hpp"
 #include "store/migrations.hpp"
@@ -86,7 +87,7 @@ struct Profile {
   std::string id;
   std::string email;
   std::string name;
-  Role role = Role::kTherapist;
+  Role role{};
   bool has_password = false;
 };
 
@@ -172,6 +173,13 @@ class Identity {
 
   Result<Profile> GetProfile(const Principal& who);
 
+  // Adds a supervisor or client account to the therapist's tenant (invitations build on
+  // it). The address is unverified until its first magic link is used; nothing is mailed
+  // here. Returns the account id. Errors: kInvalidArgument (bad address or name, or
+  // role therapist), kAlreadyExists when the address has an account anywhere.
+  Result<std::string> AddMember(const TherapistScope& owner, Role role, std::string_view email,
+                                std::string_view name, const Caller& caller);
+
   // Deletes expired sessions and tokens; returns how many rows went.
   Result<std::int64_t> SweepExpired();
 
@@ -201,6 +209,12 @@ class Identity {
   Result<AccountRow> CreateTherapist(const std::string& email, const std::string& name,
                                      const std::optional<std::string>& password_hash,
                                      const Caller& caller);
+  // One account of `role` in `tenant` (made too when `new_tenant`), audited as created by
+  // `actor` (nullopt: the account itself).
+  Result<AccountRow> CreateAccount(store::TenantId tenant, bool new_tenant, Role role,
+                                   const std::string& email, const std::string& name,
+                                   const std::optional<std::string>& password_hash,
+                                   const std::optional<std::string>& actor, const Caller& caller);
 
   Result<NewSession> StartSession(store::Transaction& tx, const AccountRow& account,
                                   const Caller& caller);

@@ -10,20 +10,24 @@
 
 namespace alcove::identity {
 
-// What an account is. Therapists own a tenant; supervisors and clients (later issues)
-// belong to one. The names are stored and appear in the API ("therapist").
-enum class Role { kTherapist, kSupervisor, kClient };
+// What an account is. Therapists own a tenant; supervisors and clients belong to one.
+// The names are stored and appear in the API ("therapist"). There is no default role:
+// no enumerator is zero, so a Principal whose role was never set (Role{}) is none of
+// them and every scope refuses it (scope.hpp).
+enum class Role { kTherapist = 1, kSupervisor = 2, kClient = 3 };
+inline constexpr Role kAllRoles[] = {Role::kTherapist, Role::kSupervisor, Role::kClient};
 
 std::string_view RoleName(Role role);
 std::optional<Role> RoleFromName(std::string_view name);
 
-// Who is calling, established from a valid, device-bound session. Every domain service
-// method that touches tenant data takes one (ARCHITECTURE.md § Layers); `tenant` is the
-// scope of every query it makes.
+// Who is calling, established from a valid, device-bound session. Domain services take
+// a scope made from it (scope.hpp), never the principal itself, so that its role has
+// been checked; `tenant` is the scope of every query they make. Operations on one's own
+// account (sessions, password, profile) take the principal: every role has those.
 struct Principal {
   std::string account_id;  // 32 hex
   store::TenantId tenant = 0;
-  Role role = Role::kTherapist;
+  Role role{};             // no default: see Role
   std::string session_id;  // 32 hex; the session this request came with
 };
 

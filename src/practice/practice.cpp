@@ -6,9 +6,11 @@
 
 #include <algorithm>
 #include <array>
+#include <limits>
 
 #include "core/utf8.hpp"
 #include "crypto/field_cipher.hpp"
+#include "crypto/sha.hpp"
 #include "practice/alias.hpp"
 #include "store/ids.hpp"
 #include "store/tenant_tables.hpp"
@@ -18,7 +20,7 @@ namespace {
 
 using crypto::PhiString;
 using identity::Caller;
-using identity::Principal;
+using identity::TherapistScope;
 
 // ---------------------------------------------------------------------------------------
 // Schema: tenant tables (row-level security on PostgreSQL). Content columns are sealed
@@ -377,12 +379,12 @@ Practice::Practice(store::Db& db, crypto::KeyRing& keys, const audit::Log& log,
                    const Clock& clock)
     : db_(db), keys_(keys), log_(log), clock_(clock) {}
 
-Result<Practice::ClientKey> Practice::LoadClient(store::Transaction& tx, const Principal& who,
+Result<Practice::ClientKey> Practice::LoadClient(store::Transaction& tx, const TherapistScope& who,
                                                  std::string_view client_id) {
   if (!store::IsValidId(client_id)) {
     return NotFound("client");
   }
-  const store::Value params[] = {std::string(client_id), who.tenant};
+  const store::Value params[] = {std::string(client_id), who.tenant()};
   auto rows = tx.Query(
       "SELECT id, key_id, initials, ordinal, status, created_at FROM clients "
       "WHERE id = $1 AND tenant_id = $2",
@@ -402,19 +404,19 @@ Result<Practice::ClientKey> Practice::LoadClient(store::Transaction& tx, const P
                    .created_at = r.Int(5)};
 }
 
-Result<std::vector<store::Row>> Practice::QueryTenant(const Principal& who, std::string_view sql,
+Result<std::vector<store::Row>> Practice::QueryTenant(const TherapistScope& who, std::string_view sql,
                                                       std::span<const store::Value> params) {
-  auto tx = db_.BeginTenant(who.tenant);
+  auto tx = db_.BeginTenant(who.tenant());
   if (!tx) {
     return std::unexpected(tx.error());
   }
   return (*tx)->Query(sql, params);  // read only: the transaction rolls back
 }
 
-Status Practice::AuditRead(const Principal& who, const Caller& caller, audit::Action action,
+Status Practice::AuditRead(const TherapistScope& who, const Caller& caller, audit::Action action,
                            std::string_view object_type, std::string_view object_id,
                            std::string_view client_id, std::int64_t count) {
-  audit::Event e = identity::EventFor(clock_.Now(), action, who.tenant, who.account_id, caller,
+  audit::Event e = identity::EventFor(clock_.Now(), action, who.tenant(), who.account_id(), caller,
                                       object_type, object_id);
   (void)e.details.SetToken("client", client_id);
   if (count >= 0) {
@@ -426,10 +428,10 @@ Status Practice::AuditRead(const Principal& who, const Caller& caller, audit::Ac
   return {};
 }
 
-Status Practice::AuditChange(store::Transaction& tx, const Principal& who, const Caller& caller,
+Status Practice::AuditChange(store::Transaction& tx, const TherapistScope& who, const Caller& caller,
                              audit::Action action, std::string_view object_type,
                              std::string_view object_id, std::string_view client_id) {
-  audit::Event e = identity::EventFor(clock_.Now(), action, who.tenant, who.account_id, caller,
+  audit::Event e = identity::EventFor(clock_.Now(), action, who.tenant(), who.account_id(), caller,
                                       object_type, object_id);
   (void)e.details.SetToken("client", client_id);
   if (auto logged = log_.Append(tx, e); !logged) {
@@ -471,7 +473,7 @@ Status ValidateProfile(const ProfileFields& p) {
 
 }  // namespace
 
-Result<ClientListItem> Practice::CreateClient(const Principal& who, const PhiString& name,
+Result<ClientListItem> Practice::CreateClient(const TherapistScope& who, const PhiString& name,
                                               ProfileFields profile, const Caller& caller) {
   auto initials = InitialsOf(name);
   if (!initials) {
@@ -480,7 +482,7 @@ Result<ClientListItem> Practice::CreateClient(const Principal& who, const PhiStr
   if (auto st = ValidateProfile(profile); !st) {
     return std::unexpected(st.error());
   }
-  auto key = keys_.CreateDek(who.tenant, "client");
+  auto key = keys_.CreateDek(who.tenant(), "client");
   if (!key) {
     return std::unexpected(key.error());
   }
@@ -493,19 +495,19 @@ Result<ClientListItem> Practice::CreateClient(const Principal& who, const PhiStr
       sealed.emplace_back(store::Null{});
       continue;
     }
-    auto ct = cipher.Seal(v->reveal(), {who.tenant, "clients", col.column, id});
+    auto ct = cipher.Seal(v->reveal(), {who.tenant(), "clients", col.column, id});
     if (!ct) {
-      (void)keys_.DestroyDek(who.tenant, *key);
+      DiscardUnusedKey(who, *key);
       return std::unexpected(ct.error());
     }
     sealed.emplace_back(std::move(*ct));
   }
   auto insert = [&]() -> Result<ClientListItem> {
-    auto tx = db_.BeginTenant(who.tenant);
+    auto tx = db_.BeginTenant(who.tenant());
     if (!tx) {
       return std::unexpected(tx.error());
     }
-    const store::Value q[] = {who.tenant, *initials};
+    const store::Value q[] = {who.tenant(), *initials};
     auto next = (*tx)->Query(
         "SELECT COALESCE(MAX(ordinal), 0) + 1 FROM clients WHERE tenant_id = $1 AND initials = $2",
         q);
@@ -515,7 +517,7 @@ Result<ClientListItem> Practice::CreateClient(const Principal& who, const PhiStr
     const std::int64_t ordinal = next->front().Int(0);
     const Micros now = clock_.Now();
     const store::Value params[] = {id,
-                                   who.tenant,
+                                   who.tenant(),
                                    *initials,
                                    ordinal,
                                    static_cast<std::int64_t>(*key),
@@ -550,17 +552,69 @@ Result<ClientListItem> Practice::CreateClient(const Principal& who, const PhiStr
     created = insert();  // a concurrent client took the same ordinal: take the next
   }
   if (!created) {
-    (void)keys_.DestroyDek(who.tenant, *key);
+    DiscardUnusedKey(who, *key);
   }
   return created;
 }
 
-Result<std::vector<ClientListItem>> Practice::ListClients(const Principal& who) {
-  auto tx = db_.BeginTenant(who.tenant);
+void Practice::DiscardUnusedKey(const TherapistScope& who, crypto::KeyId key) {
+  // The key sealed nothing that was stored; if it cannot go now, SweepOrphanKeys takes it.
+  if (auto st = keys_.DestroyDek(who.tenant(), key); !st) {
+    spdlog::error("an unused client data key {} was not destroyed (the sweeper retries): {}", key,
+                  st.error().internal);
+  }
+}
+
+Result<std::int64_t> Practice::SweepOrphanKeys(Micros created_before) {
+  // The tenants holding client keys: data_keys is the key ring's table, not a row-level-
+  // security table. Each tenant's check then runs in that tenant's own transaction, so
+  // on PostgreSQL the clients it compares against are visible (RLS), never all hidden.
+  std::vector<store::TenantId> tenants;
+  {
+    ALCOVE_TRY_ASSIGN(auto tx, db_.Begin());
+    const store::Value params[] = {created_before};
+    ALCOVE_TRY_ASSIGN(const auto rows,
+                      tx->Query("SELECT DISTINCT tenant_id FROM data_keys WHERE purpose = "
+                                "'client' AND tenant_id > 0 AND created_at < $1",
+                                params));
+    for (const auto& r : rows) {
+      tenants.push_back(r.Int(0));
+    }
+  }
+  std::int64_t destroyed = 0;
+  for (const store::TenantId tenant : tenants) {
+    std::vector<crypto::KeyId> orphans;
+    {
+      ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(tenant));
+      const store::Value params[] = {tenant, created_before};
+      ALCOVE_TRY_ASSIGN(
+          const auto rows,
+          tx->Query("SELECT DISTINCT d.family FROM data_keys d WHERE d.tenant_id = $1 AND "
+                    "d.purpose = 'client' AND d.created_at < $2 AND NOT EXISTS (SELECT 1 FROM "
+                    "clients c WHERE c.tenant_id = $1 AND c.key_id = d.family)",
+                    params));
+      for (const auto& r : rows) {
+        orphans.push_back(static_cast<crypto::KeyId>(r.Int(0)));
+      }
+    }
+    for (const crypto::KeyId key : orphans) {
+      if (auto st = keys_.DestroyDek(tenant, key); !st && st.error().code != ErrorCode::kNotFound) {
+        spdlog::error("sweeping an orphan client data key {} failed (retried next time): {}", key,
+                      st.error().internal);
+        continue;
+      }
+      ++destroyed;
+    }
+  }
+  return destroyed;
+}
+
+Result<std::vector<ClientListItem>> Practice::ListClients(const TherapistScope& who) {
+  auto tx = db_.BeginTenant(who.tenant());
   if (!tx) {
     return std::unexpected(tx.error());
   }
-  const store::Value params[] = {who.tenant};
+  const store::Value params[] = {who.tenant()};
   auto rows = (*tx)->Query(
       "SELECT c.id, c.initials, c.ordinal, c.status, c.created_at, "
       " (SELECT MAX(n.session_date) FROM notes n WHERE n.tenant_id = c.tenant_id AND "
@@ -582,13 +636,34 @@ Result<std::vector<ClientListItem>> Practice::ListClients(const Principal& who) 
   return out;
 }
 
-Result<ClientRecord> Practice::GetClient(const Principal& who, std::string_view client_id,
+Result<ClientRecord> Practice::GetClient(const TherapistScope& who, std::string_view client_id,
                                          const Caller& caller) {
+  ALCOVE_TRY_ASSIGN(ClientRecord record, LoadRecord(who, client_id));
+  ALCOVE_TRY(AuditRead(who, caller, audit::Action::kRecordAccessed, "client", record.client.id,
+                       record.client.id, -1));
+  return record;
+}
+
+Result<ClientListItem> Practice::GetClientInfo(const TherapistScope& who,
+                                               std::string_view client_id) {
+  auto tx = db_.BeginTenant(who.tenant());
+  if (!tx) {
+    return std::unexpected(tx.error());
+  }
+  ALCOVE_TRY_ASSIGN(const ClientKey c, LoadClient(**tx, who, client_id));
+  return ClientListItem{.id = c.id,
+                        .alias = DisplayAlias(c.initials, c.ordinal),
+                        .status = c.status,
+                        .created_at = c.created_at,
+                        .last_session_date = std::nullopt};
+}
+
+Result<ClientRecord> Practice::LoadRecord(const TherapistScope& who, std::string_view client_id) {
   // Read in a transaction, decrypt after it (the key ring may need the database itself).
   std::optional<ClientKey> client;
   std::optional<store::Row> row;
   {
-    auto tx = db_.BeginTenant(who.tenant);
+    auto tx = db_.BeginTenant(who.tenant());
     if (!tx) {
       return std::unexpected(tx.error());
     }
@@ -597,7 +672,7 @@ Result<ClientRecord> Practice::GetClient(const Principal& who, std::string_view 
       return std::unexpected(c.error());
     }
     client = std::move(*c);
-    const store::Value params[] = {client->id, who.tenant};
+    const store::Value params[] = {client->id, who.tenant()};
     auto rows = (*tx)->Query(
         "SELECT email, phone, date_of_birth, notes, "
         " (SELECT MAX(n.session_date) FROM notes n WHERE n.tenant_id = $2 AND n.client_id = $1) "
@@ -618,7 +693,7 @@ Result<ClientRecord> Practice::GetClient(const Principal& who, std::string_view 
     if (row->IsNull(i)) {
       continue;
     }
-    auto text = cipher.Open(row->Blob(i), {who.tenant, "clients", col.column, client->id});
+    auto text = cipher.Open(row->Blob(i), {who.tenant(), "clients", col.column, client->id});
     if (!text) {
       return std::unexpected(text.error());
     }
@@ -629,16 +704,11 @@ Result<ClientRecord> Practice::GetClient(const Principal& who, std::string_view 
                                  .status = client->status,
                                  .created_at = client->created_at,
                                  .last_session_date = OptText(*row, 4)};
-  if (auto st = AuditRead(who, caller, audit::Action::kRecordAccessed, "client", record.client.id,
-                          record.client.id, -1);
-      !st) {
-    return std::unexpected(st.error());
-  }
   return record;
 }
 
-Result<crypto::KeyId> Practice::ClientKeyOf(const Principal& who, std::string_view client_id) {
-  auto tx = db_.BeginTenant(who.tenant);
+Result<crypto::KeyId> Practice::ClientKeyOf(const TherapistScope& who, std::string_view client_id) {
+  auto tx = db_.BeginTenant(who.tenant());
   if (!tx) {
     return std::unexpected(tx.error());
   }
@@ -649,7 +719,7 @@ Result<crypto::KeyId> Practice::ClientKeyOf(const Principal& who, std::string_vi
   return client->key_id;
 }
 
-Status Practice::UpdateClient(const Principal& who, std::string_view client_id,
+Status Practice::UpdateClient(const TherapistScope& who, std::string_view client_id,
                               const PhiString* name, ProfileFields changes,
                               std::optional<ClientStatus> status, const Caller& caller) {
   std::optional<std::string> initials;
@@ -677,7 +747,7 @@ Status Practice::UpdateClient(const Principal& who, std::string_view client_id,
     }
     store::Value value = store::Null{};
     if (!v->reveal().empty()) {
-      auto ct = cipher.Seal(v->reveal(), {who.tenant, "clients", col.column, std::string(client_id)});
+      auto ct = cipher.Seal(v->reveal(), {who.tenant(), "clients", col.column, std::string(client_id)});
       if (!ct) {
         return std::unexpected(ct.error());
       }
@@ -685,7 +755,7 @@ Status Practice::UpdateClient(const Principal& who, std::string_view client_id,
     }
     sets.emplace_back(col.column, std::move(value));
   }
-  auto tx = db_.BeginTenant(who.tenant);
+  auto tx = db_.BeginTenant(who.tenant());
   if (!tx) {
     return std::unexpected(tx.error());
   }
@@ -695,7 +765,7 @@ Status Practice::UpdateClient(const Principal& who, std::string_view client_id,
   }
   const Micros now = clock_.Now();
   for (auto& [column, value] : sets) {
-    const store::Value params[] = {std::move(value), now, client->id, who.tenant};
+    const store::Value params[] = {std::move(value), now, client->id, who.tenant()};
     if (auto n = (*tx)->Execute(fmt::format("UPDATE clients SET {} = $1, updated_at = $2 "
                                             "WHERE id = $3 AND tenant_id = $4",
                                             column),
@@ -705,7 +775,7 @@ Status Practice::UpdateClient(const Principal& who, std::string_view client_id,
     }
   }
   if (status) {
-    const store::Value params[] = {std::string(StatusName(*status)), now, client->id, who.tenant};
+    const store::Value params[] = {std::string(StatusName(*status)), now, client->id, who.tenant()};
     if (auto n = (*tx)->Execute(
             "UPDATE clients SET status = $1, updated_at = $2 WHERE id = $3 AND tenant_id = $4",
             params);
@@ -714,14 +784,14 @@ Status Practice::UpdateClient(const Principal& who, std::string_view client_id,
     }
   }
   if (initials && *initials != client->initials) {
-    const store::Value q[] = {who.tenant, *initials};
+    const store::Value q[] = {who.tenant(), *initials};
     auto next = (*tx)->Query(
         "SELECT COALESCE(MAX(ordinal), 0) + 1 FROM clients WHERE tenant_id = $1 AND initials = $2",
         q);
     if (!next) {
       return std::unexpected(next.error());
     }
-    const store::Value params[] = {*initials, next->front().Int(0), now, client->id, who.tenant};
+    const store::Value params[] = {*initials, next->front().Int(0), now, client->id, who.tenant()};
     if (auto n = (*tx)->Execute("UPDATE clients SET initials = $1, ordinal = $2, updated_at = $3 "
                                 "WHERE id = $4 AND tenant_id = $5",
                                 params);
@@ -737,11 +807,11 @@ Status Practice::UpdateClient(const Principal& who, std::string_view client_id,
   return (*tx)->Commit();
 }
 
-Status Practice::DeleteClient(const Principal& who, std::string_view client_id,
+Status Practice::DeleteClient(const TherapistScope& who, std::string_view client_id,
                               const Caller& caller) {
   crypto::KeyId key = 0;
   {
-    auto tx = db_.BeginTenant(who.tenant);
+    auto tx = db_.BeginTenant(who.tenant());
     if (!tx) {
       return std::unexpected(tx.error());
     }
@@ -750,7 +820,7 @@ Status Practice::DeleteClient(const Principal& who, std::string_view client_id,
       return std::unexpected(client.error());
     }
     key = client->key_id;
-    const store::Value params[] = {client->id, who.tenant};
+    const store::Value params[] = {client->id, who.tenant()};
     // Children first: the foreign keys cascade too, but saying it keeps both engines equal.
     for (const char* sql : {
              "DELETE FROM note_versions WHERE tenant_id = $2 AND note_id IN "
@@ -775,7 +845,7 @@ Status Practice::DeleteClient(const Principal& who, std::string_view client_id,
   }
   // Crypto-shredding (C06): the rows are gone; now the key that could read any copy of
   // them (a backup, a WAL remnant) goes too.
-  if (auto st = keys_.DestroyDek(who.tenant, key); !st) {
+  if (auto st = keys_.DestroyDek(who.tenant(), key); !st) {
     spdlog::error("client deleted but its data key {} was not destroyed: {}", key,
                   st.error().internal);
     return st;
@@ -807,7 +877,7 @@ std::string VersionRow(std::string_view note_id, std::int64_t version) {
 
 }  // namespace
 
-Result<NoteInfo> Practice::CreateNote(const Principal& who, std::string_view client_id,
+Result<NoteInfo> Practice::CreateNote(const TherapistScope& who, std::string_view client_id,
                                       std::string_view session_date, NoteFormat format,
                                       Sections content, const Caller& caller) {
   if (!IsDate(session_date)) {
@@ -831,18 +901,18 @@ Result<NoteInfo> Practice::CreateNote(const Principal& who, std::string_view cli
   note.updated_at = note.created_at;
   const crypto::FieldCipher cipher(keys_, *key);
   auto sealed = cipher.Seal(EncodeSections(*sections).reveal(),
-                            {who.tenant, "note_versions", "content", VersionRow(note.id, 1)});
+                            {who.tenant(), "note_versions", "content", VersionRow(note.id, 1)});
   if (!sealed) {
     return std::unexpected(sealed.error());
   }
-  auto tx = db_.BeginTenant(who.tenant);
+  auto tx = db_.BeginTenant(who.tenant());
   if (!tx) {
     return std::unexpected(tx.error());
   }
   if (auto client = LoadClient(**tx, who, client_id); !client) {
     return std::unexpected(client.error());  // deleted meanwhile
   }
-  const store::Value params[] = {note.id, who.tenant, note.client_id, note.session_date,
+  const store::Value params[] = {note.id, who.tenant(), note.client_id, note.session_date,
                                  std::string(FormatName(format)), note.created_at};
   if (auto n = (*tx)->Execute(
           "INSERT INTO notes (id, tenant_id, client_id, session_date, format, version, "
@@ -851,7 +921,7 @@ Result<NoteInfo> Practice::CreateNote(const Principal& who, std::string_view cli
       !n) {
     return std::unexpected(n.error());
   }
-  const store::Value vparams[] = {note.id, who.tenant, note.session_date, std::move(*sealed),
+  const store::Value vparams[] = {note.id, who.tenant(), note.session_date, std::move(*sealed),
                                   note.created_at};
   if (auto n = (*tx)->Execute(
           "INSERT INTO note_versions (note_id, tenant_id, version, session_date, content, "
@@ -872,11 +942,11 @@ Result<NoteInfo> Practice::CreateNote(const Principal& who, std::string_view cli
 }
 
 // Decrypts the sealed content of a note version (outside any transaction).
-Result<Note> Practice::OpenNote(const Principal& who, NoteInfo info, crypto::KeyId key,
+Result<Note> Practice::OpenNote(const TherapistScope& who, NoteInfo info, crypto::KeyId key,
                                 std::span<const std::uint8_t> content) {
   const crypto::FieldCipher cipher(keys_, key);
   auto plain =
-      cipher.Open(content, {who.tenant, "note_versions", "content", VersionRow(info.id, info.version)});
+      cipher.Open(content, {who.tenant(), "note_versions", "content", VersionRow(info.id, info.version)});
   if (!plain) {
     return std::unexpected(plain.error());
   }
@@ -887,13 +957,23 @@ Result<Note> Practice::OpenNote(const Principal& who, NoteInfo info, crypto::Key
   return Note{.info = std::move(info), .content = std::move(*sections)};
 }
 
-Result<std::vector<Note>> Practice::ListNotes(const Principal& who, std::string_view client_id,
+Result<std::vector<Note>> Practice::ListNotes(const TherapistScope& who, std::string_view client_id,
                                               std::size_t limit, const Caller& caller) {
+  ALCOVE_TRY_ASSIGN(std::vector<Note> out,
+                    LoadNotes(who, client_id, std::clamp<std::size_t>(limit, 1, kMaxNotesListed)));
+  ALCOVE_TRY(AuditRead(who, caller, audit::Action::kRecordAccessed, "client_notes", client_id,
+                       client_id, static_cast<std::int64_t>(out.size())));
+  return out;
+}
+
+Result<std::vector<Note>> Practice::LoadNotes(const TherapistScope& who,
+                                              std::string_view client_id,
+                                              std::optional<std::size_t> limit) {
   std::vector<store::Row> rows;
   std::string id;
   crypto::KeyId key = 0;
   {
-    auto tx = db_.BeginTenant(who.tenant);
+    auto tx = db_.BeginTenant(who.tenant());
     if (!tx) {
       return std::unexpected(tx.error());
     }
@@ -903,8 +983,11 @@ Result<std::vector<Note>> Practice::ListNotes(const Principal& who, std::string_
     }
     id = client->id;
     key = client->key_id;
-    const store::Value params[] = {client->id, who.tenant,
-                                   static_cast<std::int64_t>(std::clamp<std::size_t>(limit, 1, 500))};
+    // Without a limit (exports): every note; LIMIT -1 would be SQLite-only, so the
+    // largest int64 stands for "all" on both engines.
+    const store::Value params[] = {
+        client->id, who.tenant(),
+        limit ? static_cast<std::int64_t>(*limit) : std::numeric_limits<std::int64_t>::max()};
     auto r = (*tx)->Query(
         fmt::format("SELECT {}, v.content FROM notes n JOIN note_versions v ON v.note_id = n.id "
                     "AND v.version = n.version AND v.tenant_id = n.tenant_id "
@@ -926,20 +1009,15 @@ Result<std::vector<Note>> Practice::ListNotes(const Principal& who, std::string_
     }
     out.push_back(std::move(*note));
   }
-  if (auto st = AuditRead(who, caller, audit::Action::kRecordAccessed, "client_notes", id, id,
-                          static_cast<std::int64_t>(out.size()));
-      !st) {
-    return std::unexpected(st.error());
-  }
   return out;
 }
 
-Result<std::vector<Note>> Practice::NoteHistory(const Principal& who, std::string_view note_id,
+Result<std::vector<Note>> Practice::NoteHistory(const TherapistScope& who, std::string_view note_id,
                                                 const Caller& caller) {
   if (!store::IsValidId(note_id)) {
     return NotFound("note");
   }
-  const store::Value params[] = {std::string(note_id), who.tenant};
+  const store::Value params[] = {std::string(note_id), who.tenant()};
   auto found = QueryTenant(
       who,
       fmt::format("SELECT {}, c.key_id, v.version, v.session_date, v.content, v.created_at "
@@ -975,12 +1053,12 @@ Result<std::vector<Note>> Practice::NoteHistory(const Principal& who, std::strin
   return out;
 }
 
-Result<Note> Practice::GetNote(const Principal& who, std::string_view note_id,
+Result<Note> Practice::GetNote(const TherapistScope& who, std::string_view note_id,
                                const Caller& caller) {
   if (!store::IsValidId(note_id)) {
     return NotFound("note");
   }
-  const store::Value params[] = {std::string(note_id), who.tenant};
+  const store::Value params[] = {std::string(note_id), who.tenant()};
   auto rows = QueryTenant(
       who,
       fmt::format("SELECT {}, c.key_id, v.content FROM notes n "
@@ -1008,7 +1086,24 @@ Result<Note> Practice::GetNote(const Principal& who, std::string_view note_id,
   return note;
 }
 
-Result<NoteInfo> Practice::UpdateNote(const Principal& who, std::string_view note_id,
+Result<NoteInfo> Practice::GetNoteInfo(const TherapistScope& who, std::string_view note_id) {
+  if (!store::IsValidId(note_id)) {
+    return NotFound("note");
+  }
+  const store::Value params[] = {std::string(note_id), who.tenant()};
+  ALCOVE_TRY_ASSIGN(
+      const auto rows,
+      QueryTenant(who,
+                  fmt::format("SELECT {} FROM notes n WHERE n.id = $1 AND n.tenant_id = $2",
+                              kNoteColumns),
+                  params));
+  if (rows.empty()) {
+    return NotFound("note");
+  }
+  return NoteFrom(rows.front());
+}
+
+Result<NoteInfo> Practice::UpdateNote(const TherapistScope& who, std::string_view note_id,
                                       std::optional<std::string> session_date, Sections content,
                                       const Caller& caller) {
   if (!store::IsValidId(note_id)) {
@@ -1018,7 +1113,7 @@ Result<NoteInfo> Practice::UpdateNote(const Principal& who, std::string_view not
     return Invalid("session_date malformed", "The session date must be a date like 2026-11-23.");
   }
   // What the new version needs: the note's format, version and the client's key.
-  const store::Value params[] = {std::string(note_id), who.tenant};
+  const store::Value params[] = {std::string(note_id), who.tenant()};
   auto rows = QueryTenant(
       who,
       fmt::format("SELECT {}, c.key_id FROM notes n JOIN clients c ON c.id = n.client_id "
@@ -1046,18 +1141,18 @@ Result<NoteInfo> Practice::UpdateNote(const Principal& who, std::string_view not
   }
   const crypto::FieldCipher cipher(keys_, key);
   auto sealed = cipher.Seal(EncodeSections(*sections).reveal(),
-                            {who.tenant, "note_versions", "content",
+                            {who.tenant(), "note_versions", "content",
                              VersionRow(note.id, note.version)});
   if (!sealed) {
     return std::unexpected(sealed.error());
   }
-  auto tx = db_.BeginTenant(who.tenant);
+  auto tx = db_.BeginTenant(who.tenant());
   if (!tx) {
     return std::unexpected(tx.error());
   }
   // Only on top of the version we read: a concurrent save makes this one a conflict.
   const store::Value uparams[] = {note.version, note.session_date, note.updated_at, note.id,
-                                  who.tenant, previous};
+                                  who.tenant(), previous};
   auto updated = (*tx)->Execute(
       "UPDATE notes SET version = $1, session_date = $2, updated_at = $3 "
       "WHERE id = $4 AND tenant_id = $5 AND version = $6",
@@ -1069,7 +1164,7 @@ Result<NoteInfo> Practice::UpdateNote(const Principal& who, std::string_view not
     return Fail(ErrorCode::kConflict, "note changed or deleted concurrently",
                 "The note was changed meanwhile; reload it and try again.");
   }
-  const store::Value vparams[] = {note.id,          who.tenant, note.version,
+  const store::Value vparams[] = {note.id,          who.tenant(), note.version,
                                   note.session_date, std::move(*sealed), note.updated_at};
   if (auto n = (*tx)->Execute(
           "INSERT INTO note_versions (note_id, tenant_id, version, session_date, content, "
@@ -1089,15 +1184,15 @@ Result<NoteInfo> Practice::UpdateNote(const Principal& who, std::string_view not
   return note;
 }
 
-Status Practice::DeleteNote(const Principal& who, std::string_view note_id, const Caller& caller) {
+Status Practice::DeleteNote(const TherapistScope& who, std::string_view note_id, const Caller& caller) {
   if (!store::IsValidId(note_id)) {
     return NotFound("note");
   }
-  auto tx = db_.BeginTenant(who.tenant);
+  auto tx = db_.BeginTenant(who.tenant());
   if (!tx) {
     return std::unexpected(tx.error());
   }
-  const store::Value params[] = {std::string(note_id), who.tenant};
+  const store::Value params[] = {std::string(note_id), who.tenant()};
   auto rows = (*tx)->Query("SELECT client_id FROM notes WHERE id = $1 AND tenant_id = $2", params);
   if (!rows) {
     return std::unexpected(rows.error());
@@ -1154,7 +1249,7 @@ Result<Summary> SummaryFrom(const store::Row& r, crypto::KeyRing& keys, store::T
 
 }  // namespace
 
-Result<Summary> Practice::CreateSummary(const Principal& who, std::string_view client_id,
+Result<Summary> Practice::CreateSummary(const TherapistScope& who, std::string_view client_id,
                                         const PhiString& text,
                                         std::optional<std::string> source_note_id,
                                         const Caller& caller) {
@@ -1170,11 +1265,11 @@ Result<Summary> Practice::CreateSummary(const Principal& who, std::string_view c
   }
   const std::string id = store::NewId();
   const crypto::FieldCipher cipher(keys_, *key);
-  auto sealed = cipher.Seal(text.reveal(), {who.tenant, "summaries", "text", id});
+  auto sealed = cipher.Seal(text.reveal(), {who.tenant(), "summaries", "text", id});
   if (!sealed) {
     return std::unexpected(sealed.error());
   }
-  auto tx = db_.BeginTenant(who.tenant);
+  auto tx = db_.BeginTenant(who.tenant());
   if (!tx) {
     return std::unexpected(tx.error());
   }
@@ -1183,7 +1278,7 @@ Result<Summary> Practice::CreateSummary(const Principal& who, std::string_view c
     return std::unexpected(client.error());
   }
   if (source_note_id) {
-    const store::Value p[] = {*source_note_id, client->id, who.tenant};
+    const store::Value p[] = {*source_note_id, client->id, who.tenant()};
     auto rows = (*tx)->Query(
         "SELECT 1 FROM notes WHERE id = $1 AND client_id = $2 AND tenant_id = $3", p);
     if (!rows) {
@@ -1195,7 +1290,7 @@ Result<Summary> Practice::CreateSummary(const Principal& who, std::string_view c
   }
   const Micros now = clock_.Now();
   const store::Value params[] = {
-      id, who.tenant, client->id,
+      id, who.tenant(), client->id,
       source_note_id ? store::Value(*source_note_id) : store::Value(store::Null{}),
       std::move(*sealed), now};
   if (auto n = (*tx)->Execute(
@@ -1224,9 +1319,9 @@ Result<Summary> Practice::CreateSummary(const Principal& who, std::string_view c
                  .text = PhiString(std::string(text.reveal()))};
 }
 
-Result<std::vector<store::Row>> Practice::SummaryRows(const Principal& who, std::string_view where,
+Result<std::vector<store::Row>> Practice::SummaryRows(const TherapistScope& who, std::string_view where,
                                                       std::string_view id) {
-  const store::Value params[] = {std::string(id), who.tenant};
+  const store::Value params[] = {std::string(id), who.tenant()};
   return QueryTenant(who,
                      fmt::format("SELECT {} FROM summaries s JOIN clients c ON c.id = s.client_id "
                                  "AND c.tenant_id = s.tenant_id WHERE {} = $1 AND s.tenant_id = $2 "
@@ -1235,7 +1330,7 @@ Result<std::vector<store::Row>> Practice::SummaryRows(const Principal& who, std:
                      params);
 }
 
-Result<Summary> Practice::GetSummary(const Principal& who, std::string_view summary_id,
+Result<Summary> Practice::GetSummary(const TherapistScope& who, std::string_view summary_id,
                                      const Caller& caller) {
   if (!store::IsValidId(summary_id)) {
     return NotFound("summary");
@@ -1247,7 +1342,7 @@ Result<Summary> Practice::GetSummary(const Principal& who, std::string_view summ
   if (rows->empty()) {
     return NotFound("summary");
   }
-  auto s = SummaryFrom(rows->front(), keys_, who.tenant);
+  auto s = SummaryFrom(rows->front(), keys_, who.tenant());
   if (!s) {
     return std::unexpected(s.error());
   }
@@ -1259,9 +1354,17 @@ Result<Summary> Practice::GetSummary(const Principal& who, std::string_view summ
   return s;
 }
 
-Result<std::vector<Summary>> Practice::ListSummaries(const Principal& who,
+Result<std::vector<Summary>> Practice::ListSummaries(const TherapistScope& who,
                                                      std::string_view client_id,
                                                      const Caller& caller) {
+  ALCOVE_TRY_ASSIGN(std::vector<Summary> out, LoadSummaries(who, client_id));
+  ALCOVE_TRY(AuditRead(who, caller, audit::Action::kRecordAccessed, "client_summaries", client_id,
+                       client_id, static_cast<std::int64_t>(out.size())));
+  return out;
+}
+
+Result<std::vector<Summary>> Practice::LoadSummaries(const TherapistScope& who,
+                                                     std::string_view client_id) {
   auto key = ClientKeyOf(who, client_id);  // 404 for an unknown client
   if (!key) {
     return std::unexpected(key.error());
@@ -1272,21 +1375,16 @@ Result<std::vector<Summary>> Practice::ListSummaries(const Principal& who,
   }
   std::vector<Summary> out;
   for (const auto& r : *rows) {
-    auto s = SummaryFrom(r, keys_, who.tenant);
+    auto s = SummaryFrom(r, keys_, who.tenant());
     if (!s) {
       return std::unexpected(s.error());
     }
     out.push_back(std::move(*s));
   }
-  if (auto st = AuditRead(who, caller, audit::Action::kRecordAccessed, "client_summaries",
-                          client_id, client_id, static_cast<std::int64_t>(out.size()));
-      !st) {
-    return std::unexpected(st.error());
-  }
   return out;
 }
 
-Result<Summary> Practice::EditSummary(const Principal& who, std::string_view summary_id,
+Result<Summary> Practice::EditSummary(const TherapistScope& who, std::string_view summary_id,
                                       const PhiString& text, const Caller& caller) {
   if (!IsAcceptableText(text.reveal(), kMaxSectionBytes, true)) {
     return Invalid("summary text not acceptable", "The summary must be text of at most 64 KiB.");
@@ -1309,7 +1407,7 @@ Result<Summary> Practice::EditSummary(const Principal& who, std::string_view sum
   // A reviewed summary is frozen: the edit becomes a new draft that supersedes it.
   const std::string id = reviewed ? store::NewId() : r.Text(0);
   const crypto::FieldCipher cipher(keys_, key);
-  auto sealed = cipher.Seal(text.reveal(), {who.tenant, "summaries", "text", id});
+  auto sealed = cipher.Seal(text.reveal(), {who.tenant(), "summaries", "text", id});
   if (!sealed) {
     return std::unexpected(sealed.error());
   }
@@ -1322,14 +1420,14 @@ Result<Summary> Practice::EditSummary(const Principal& who, std::string_view sum
               .updated_at = now,
               .reviewed_at = std::nullopt,
               .text = PhiString(std::string(text.reveal()))};
-  auto tx = db_.BeginTenant(who.tenant);
+  auto tx = db_.BeginTenant(who.tenant());
   if (!tx) {
     return std::unexpected(tx.error());
   }
   if (reviewed) {
     const store::Value p[] = {
         id,
-        who.tenant,
+        who.tenant(),
         client_id,
         out.source_note_id ? store::Value(*out.source_note_id) : store::Value(store::Null{}),
         *out.supersedes,
@@ -1348,7 +1446,7 @@ Result<Summary> Practice::EditSummary(const Principal& who, std::string_view sum
       return std::unexpected(st.error());
     }
   } else {
-    const store::Value p[] = {std::move(*sealed), now, id, who.tenant};
+    const store::Value p[] = {std::move(*sealed), now, id, who.tenant()};
     auto n = (*tx)->Execute(
         "UPDATE summaries SET text = $1, updated_at = $2 WHERE id = $3 AND tenant_id = $4 "
         "AND status = 'draft'",
@@ -1372,19 +1470,19 @@ Result<Summary> Practice::EditSummary(const Principal& who, std::string_view sum
   return out;
 }
 
-Result<Summary> Practice::ReviewSummary(const Principal& who, std::string_view summary_id,
+Result<Summary> Practice::ReviewSummary(const TherapistScope& who, std::string_view summary_id,
                                         const Caller& caller) {
   if (!store::IsValidId(summary_id)) {
     return NotFound("summary");
   }
   std::string client_id;
   {
-    auto tx = db_.BeginTenant(who.tenant);
+    auto tx = db_.BeginTenant(who.tenant());
     if (!tx) {
       return std::unexpected(tx.error());
     }
     const Micros now = clock_.Now();
-    const store::Value params[] = {now, std::string(summary_id), who.tenant};
+    const store::Value params[] = {now, std::string(summary_id), who.tenant()};
     auto n = (*tx)->Execute(
         "UPDATE summaries SET status = 'reviewed', reviewed_at = $1, updated_at = $1 "
         "WHERE id = $2 AND tenant_id = $3 AND status = 'draft'",
@@ -1392,7 +1490,7 @@ Result<Summary> Practice::ReviewSummary(const Principal& who, std::string_view s
     if (!n) {
       return std::unexpected(n.error());
     }
-    const store::Value q[] = {std::string(summary_id), who.tenant};
+    const store::Value q[] = {std::string(summary_id), who.tenant()};
     auto rows = (*tx)->Query("SELECT client_id FROM summaries WHERE id = $1 AND tenant_id = $2", q);
     if (!rows) {
       return std::unexpected(rows.error());
@@ -1419,7 +1517,7 @@ Result<Summary> Practice::ReviewSummary(const Principal& who, std::string_view s
 // ---------------------------------------------------------------------------------------
 // Conceptualizations
 
-Result<Conceptualization> Practice::CreateConceptualization(const Principal& who,
+Result<Conceptualization> Practice::CreateConceptualization(const TherapistScope& who,
                                                             std::string_view client_id,
                                                             Sections fields,
                                                             const Caller& caller) {
@@ -1438,18 +1536,18 @@ Result<Conceptualization> Practice::CreateConceptualization(const Principal& who
                       .fields = {}};
   const crypto::FieldCipher cipher(keys_, *key);
   auto sealed = cipher.Seal(EncodeSections(*sections).reveal(),
-                            {who.tenant, "conceptualizations", "content", c.id});
+                            {who.tenant(), "conceptualizations", "content", c.id});
   if (!sealed) {
     return std::unexpected(sealed.error());
   }
-  auto tx = db_.BeginTenant(who.tenant);
+  auto tx = db_.BeginTenant(who.tenant());
   if (!tx) {
     return std::unexpected(tx.error());
   }
   if (auto client = LoadClient(**tx, who, client_id); !client) {
     return std::unexpected(client.error());
   }
-  const store::Value q[] = {c.client_id, who.tenant};
+  const store::Value q[] = {c.client_id, who.tenant()};
   auto next = (*tx)->Query(
       "SELECT COALESCE(MAX(version), 0) + 1 FROM conceptualizations WHERE client_id = $1 AND "
       "tenant_id = $2",
@@ -1458,7 +1556,7 @@ Result<Conceptualization> Practice::CreateConceptualization(const Principal& who
     return std::unexpected(next.error());
   }
   c.version = next->front().Int(0);
-  const store::Value params[] = {c.id, who.tenant, c.client_id, c.version, std::move(*sealed),
+  const store::Value params[] = {c.id, who.tenant(), c.client_id, c.version, std::move(*sealed),
                                  c.created_at};
   if (auto n = (*tx)->Execute(
           "INSERT INTO conceptualizations (id, tenant_id, client_id, version, content, created_at) "
@@ -1480,12 +1578,20 @@ Result<Conceptualization> Practice::CreateConceptualization(const Principal& who
 }
 
 Result<std::vector<Conceptualization>> Practice::ListConceptualizations(
-    const Principal& who, std::string_view client_id, const Caller& caller) {
+    const TherapistScope& who, std::string_view client_id, const Caller& caller) {
+  ALCOVE_TRY_ASSIGN(std::vector<Conceptualization> out, LoadConceptualizations(who, client_id));
+  ALCOVE_TRY(AuditRead(who, caller, audit::Action::kRecordAccessed, "conceptualizations",
+                       client_id, client_id, static_cast<std::int64_t>(out.size())));
+  return out;
+}
+
+Result<std::vector<Conceptualization>> Practice::LoadConceptualizations(
+    const TherapistScope& who, std::string_view client_id) {
   std::vector<store::Row> rows;
   std::string id;
   crypto::KeyId key = 0;
   {
-    auto tx = db_.BeginTenant(who.tenant);
+    auto tx = db_.BeginTenant(who.tenant());
     if (!tx) {
       return std::unexpected(tx.error());
     }
@@ -1495,7 +1601,7 @@ Result<std::vector<Conceptualization>> Practice::ListConceptualizations(
     }
     id = client->id;
     key = client->key_id;
-    const store::Value params[] = {client->id, who.tenant};
+    const store::Value params[] = {client->id, who.tenant()};
     auto r = (*tx)->Query(
         "SELECT id, version, created_at, content FROM conceptualizations WHERE client_id = $1 "
         "AND tenant_id = $2 ORDER BY version DESC",
@@ -1513,7 +1619,7 @@ Result<std::vector<Conceptualization>> Practice::ListConceptualizations(
                         .version = r.Int(1),
                         .created_at = r.Int(2),
                         .fields = {}};
-    auto plain = cipher.Open(r.Blob(3), {who.tenant, "conceptualizations", "content", c.id});
+    auto plain = cipher.Open(r.Blob(3), {who.tenant(), "conceptualizations", "content", c.id});
     if (!plain) {
       return std::unexpected(plain.error());
     }
@@ -1524,45 +1630,69 @@ Result<std::vector<Conceptualization>> Practice::ListConceptualizations(
     c.fields = std::move(*sections);
     out.push_back(std::move(c));
   }
-  if (auto st = AuditRead(who, caller, audit::Action::kRecordAccessed, "conceptualizations", id,
-                          id, static_cast<std::int64_t>(out.size()));
-      !st) {
-    return std::unexpected(st.error());
-  }
   return out;
 }
 
 // ---------------------------------------------------------------------------------------
 // Export
 
-Result<ClientExport> Practice::ExportClient(const Principal& who, std::string_view client_id,
+Result<ClientExport> Practice::ExportClient(const TherapistScope& who, std::string_view client_id,
                                             const Caller& caller) {
-  // The reads below each write their own record-access event; the export event comes
-  // last, before anything is returned.
+  // Everything is read first (every note: no limit), then one export event is committed
+  // before anything is returned (C40).
   ClientExport out;
-  auto record = GetClient(who, client_id, caller);
-  if (!record) {
-    return std::unexpected(record.error());
-  }
-  out.record = std::move(*record);
-  auto notes = ListNotes(who, client_id, 500, caller);
-  auto summaries = ListSummaries(who, client_id, caller);
-  auto concepts = ListConceptualizations(who, client_id, caller);
-  if (!notes || !summaries || !concepts) {
-    return std::unexpected(!notes ? notes.error()
-                                  : (!summaries ? summaries.error() : concepts.error()));
-  }
-  out.notes = std::move(*notes);
-  out.summaries = std::move(*summaries);
-  out.conceptualizations = std::move(*concepts);
-  if (auto st = AuditRead(who, caller, audit::Action::kRecordExported, "client",
-                          out.record.client.id, out.record.client.id,
-                          static_cast<std::int64_t>(out.notes.size() + out.summaries.size() +
-                                                    out.conceptualizations.size()));
-      !st) {
-    return std::unexpected(st.error());
-  }
+  ALCOVE_TRY_ASSIGN(out.record, LoadRecord(who, client_id));
+  ALCOVE_TRY_ASSIGN(out.notes, LoadNotes(who, out.record.client.id, std::nullopt));
+  ALCOVE_TRY_ASSIGN(out.summaries, LoadSummaries(who, out.record.client.id));
+  ALCOVE_TRY_ASSIGN(out.conceptualizations, LoadConceptualizations(who, out.record.client.id));
+  ALCOVE_TRY(AuditShown(who, caller, audit::Action::kRecordExported, out.record.client.id,
+                        out.notes, out.summaries, out.conceptualizations));
   return out;
+}
+
+Result<ClientOverview> Practice::GetClientOverview(const TherapistScope& who,
+                                                   std::string_view client_id,
+                                                   std::size_t notes_limit,
+                                                   const Caller& caller) {
+  ClientOverview out;
+  ALCOVE_TRY_ASSIGN(out.record, LoadRecord(who, client_id));
+  ALCOVE_TRY_ASSIGN(out.notes,
+                    LoadNotes(who, out.record.client.id,
+                              std::clamp<std::size_t>(notes_limit, 1, kMaxNotesListed)));
+  ALCOVE_TRY_ASSIGN(out.summaries, LoadSummaries(who, out.record.client.id));
+  ALCOVE_TRY_ASSIGN(out.conceptualizations, LoadConceptualizations(who, out.record.client.id));
+  ALCOVE_TRY(AuditShown(who, caller, audit::Action::kRecordAccessed, out.record.client.id,
+                        out.notes, out.summaries, out.conceptualizations));
+  return out;
+}
+
+Status Practice::AuditShown(const TherapistScope& who, const Caller& caller, audit::Action action,
+                            std::string_view client_id, std::span<const Note> notes,
+                            std::span<const Summary> summaries,
+                            std::span<const Conceptualization> concepts) {
+  // One event for everything shown: how many of each, and the SHA-256 of the ids shown
+  // ("n:<id>,s:<id>,c:<id>,..." in the order shown), so an auditor holding the database
+  // can tell exactly which objects the answer held. Ids only (C43).
+  std::string shown;
+  for (const auto& n : notes) {
+    shown += "n:" + n.info.id + ",";
+  }
+  for (const auto& s : summaries) {
+    shown += "s:" + s.id + ",";
+  }
+  for (const auto& c : concepts) {
+    shown += "c:" + c.id + ",";
+  }
+  audit::Event e = identity::EventFor(clock_.Now(), action, who.tenant(), who.account_id(), caller,
+                                      "client", client_id);
+  ALCOVE_TRY(e.details.SetToken("client", client_id));
+  ALCOVE_TRY(e.details.SetInt("notes", static_cast<std::int64_t>(notes.size())));
+  ALCOVE_TRY(e.details.SetInt("summaries", static_cast<std::int64_t>(summaries.size())));
+  ALCOVE_TRY(
+      e.details.SetInt("conceptualizations", static_cast<std::int64_t>(concepts.size())));
+  ALCOVE_TRY(e.details.SetHash("shown", crypto::Sha256(shown)));
+  ALCOVE_TRY(log_.RecordRead(db_, e));
+  return {};
 }
 
 }  // namespace alcove::practice

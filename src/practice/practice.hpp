@@ -14,6 +14,7 @@
 #include "crypto/key_ring.hpp"
 #include "crypto/secret.hpp"
 #include "identity/principal.hpp"
+#include "identity/scope.hpp"
 #include "store/db.hpp"
 #include "store/migrations.hpp"
 
@@ -22,7 +23,8 @@ namespace alcove::practice {
 // Practice records (issue #7; claims C01, C02, C06, C20, C22, C40, C50; docs/practice.md):
 // clients, session notes with their versions, summaries, case conceptualizations.
 //
-// - Every method takes the caller's Principal and touches only its tenant: every
+// - Every method takes the caller's TherapistScope (only a therapist may use these
+//   records: identity/scope.hpp) and touches only its tenant: every
 //   statement runs in a transaction from Db::BeginTenant(who.tenant) (PostgreSQL's
 //   row-level security is the second wall) and filters by tenant_id itself. Another
 //   tenant's id is kNotFound, exactly like an id that does not exist (C20).
@@ -126,6 +128,17 @@ struct ClientExport {
   std::vector<Conceptualization> conceptualizations;  // every version, newest first
 };
 
+// What a client's page shows (GET /clients/{id}): read together, audited as one event.
+struct ClientOverview {
+  ClientRecord record;
+  std::vector<Note> notes;  // the newest ones, newest session first
+  std::vector<Summary> summaries;
+  std::vector<Conceptualization> conceptualizations;  // every version, newest first
+};
+
+// The most notes one list answer holds (exports hold every note).
+inline constexpr std::size_t kMaxNotesListed = 500;
+
 // Limits on what a request may store (bytes of UTF-8).
 inline constexpr std::size_t kMaxSectionBytes = 64 * 1024;
 inline constexpr std::size_t kMaxProfileFieldBytes = 4 * 1024;
@@ -136,87 +149,121 @@ class Practice {
   Practice(store::Db& db, crypto::KeyRing& keys, const audit::Log& log, const Clock& clock);
 
   // Clients.
-  Result<ClientListItem> CreateClient(const identity::Principal& who, const crypto::PhiString& name,
+  Result<ClientListItem> CreateClient(const identity::TherapistScope& who, const crypto::PhiString& name,
                                       ProfileFields profile, const identity::Caller& caller);
-  Result<std::vector<ClientListItem>> ListClients(const identity::Principal& who);
-  Result<ClientRecord> GetClient(const identity::Principal& who, std::string_view client_id,
+  Result<std::vector<ClientListItem>> ListClients(const identity::TherapistScope& who);
+  Result<ClientRecord> GetClient(const identity::TherapistScope& who, std::string_view client_id,
                                  const identity::Caller& caller);
+  // The client's alias and status only (no content, so not audited; like a list row
+  // without last_session_date): for page titles and headings.
+  Result<ClientListItem> GetClientInfo(const identity::TherapistScope& who,
+                                       std::string_view client_id);
+  // The profile, the newest `notes_limit` notes (1..kMaxNotesListed), every summary and
+  // conceptualization: one committed audit event naming what was shown (C40).
+  Result<ClientOverview> GetClientOverview(const identity::TherapistScope& who,
+                                           std::string_view client_id, std::size_t notes_limit,
+                                           const identity::Caller& caller);
   // `name`, when given, replaces the initials (the name itself is not kept).
-  Status UpdateClient(const identity::Principal& who, std::string_view client_id,
+  Status UpdateClient(const identity::TherapistScope& who, std::string_view client_id,
                       const crypto::PhiString* name, ProfileFields changes,
                       std::optional<ClientStatus> status, const identity::Caller& caller);
   // Deletes every row of the client and destroys its data key (C06).
-  Status DeleteClient(const identity::Principal& who, std::string_view client_id,
+  Status DeleteClient(const identity::TherapistScope& who, std::string_view client_id,
                       const identity::Caller& caller);
-  Result<ClientExport> ExportClient(const identity::Principal& who, std::string_view client_id,
+  // Everything, every note included; one export event (C40).
+  Result<ClientExport> ExportClient(const identity::TherapistScope& who, std::string_view client_id,
                                     const identity::Caller& caller);
 
+  // Destroys every client data key of every tenant that no client uses any more and that
+  // was created before `created_before` (the margin keeps keys of clients being created
+  // right now): the retry for a key destruction that failed after a deletion (C06), or
+  // after a creation that did not complete. Returns how many keys went. Errors: the
+  // database's (keys already destroyed stay destroyed).
+  Result<std::int64_t> SweepOrphanKeys(Micros created_before);
+
   // Session notes.
-  Result<NoteInfo> CreateNote(const identity::Principal& who, std::string_view client_id,
+  Result<NoteInfo> CreateNote(const identity::TherapistScope& who, std::string_view client_id,
                               std::string_view session_date, NoteFormat format, Sections content,
                               const identity::Caller& caller);
-  // The newest `limit` notes of a client (by session date), decrypted.
-  Result<std::vector<Note>> ListNotes(const identity::Principal& who, std::string_view client_id,
+  // The newest `limit` notes of a client (by session date; 1..kMaxNotesListed), decrypted.
+  Result<std::vector<Note>> ListNotes(const identity::TherapistScope& who, std::string_view client_id,
                                       std::size_t limit, const identity::Caller& caller);
-  Result<Note> GetNote(const identity::Principal& who, std::string_view note_id,
+  Result<Note> GetNote(const identity::TherapistScope& who, std::string_view note_id,
                        const identity::Caller& caller);
+  // A note's date, format and version, without its content (so not audited).
+  Result<NoteInfo> GetNoteInfo(const identity::TherapistScope& who, std::string_view note_id);
   // A new version with the given date (optional) and content (sections of the note's format).
-  Result<NoteInfo> UpdateNote(const identity::Principal& who, std::string_view note_id,
+  Result<NoteInfo> UpdateNote(const identity::TherapistScope& who, std::string_view note_id,
                               std::optional<std::string> session_date, Sections content,
                               const identity::Caller& caller);
-  Status DeleteNote(const identity::Principal& who, std::string_view note_id,
+  Status DeleteNote(const identity::TherapistScope& who, std::string_view note_id,
                     const identity::Caller& caller);
   // Every version of a note, oldest first.
-  Result<std::vector<Note>> NoteHistory(const identity::Principal& who, std::string_view note_id,
+  Result<std::vector<Note>> NoteHistory(const identity::TherapistScope& who, std::string_view note_id,
                                         const identity::Caller& caller);
 
   // Summaries: draft -> reviewed; a reviewed one is frozen (editing makes a new draft).
-  Result<Summary> CreateSummary(const identity::Principal& who, std::string_view client_id,
+  Result<Summary> CreateSummary(const identity::TherapistScope& who, std::string_view client_id,
                                 const crypto::PhiString& text,
                                 std::optional<std::string> source_note_id,
                                 const identity::Caller& caller);
-  Result<Summary> GetSummary(const identity::Principal& who, std::string_view summary_id,
+  Result<Summary> GetSummary(const identity::TherapistScope& who, std::string_view summary_id,
                              const identity::Caller& caller);
-  Result<std::vector<Summary>> ListSummaries(const identity::Principal& who,
+  Result<std::vector<Summary>> ListSummaries(const identity::TherapistScope& who,
                                              std::string_view client_id,
                                              const identity::Caller& caller);
   // Edits a draft in place; for a reviewed summary, creates a new draft that supersedes
   // it. Returns the draft.
-  Result<Summary> EditSummary(const identity::Principal& who, std::string_view summary_id,
+  Result<Summary> EditSummary(const identity::TherapistScope& who, std::string_view summary_id,
                               const crypto::PhiString& text, const identity::Caller& caller);
-  Result<Summary> ReviewSummary(const identity::Principal& who, std::string_view summary_id,
+  Result<Summary> ReviewSummary(const identity::TherapistScope& who, std::string_view summary_id,
                                 const identity::Caller& caller);
 
   // Case conceptualizations (versioned: each save is a new version).
-  Result<Conceptualization> CreateConceptualization(const identity::Principal& who,
+  Result<Conceptualization> CreateConceptualization(const identity::TherapistScope& who,
                                                     std::string_view client_id, Sections fields,
                                                     const identity::Caller& caller);
-  Result<std::vector<Conceptualization>> ListConceptualizations(const identity::Principal& who,
+  Result<std::vector<Conceptualization>> ListConceptualizations(const identity::TherapistScope& who,
                                                                 std::string_view client_id,
                                                                 const identity::Caller& caller);
 
  private:
   struct ClientKey;
-  Result<ClientKey> LoadClient(store::Transaction& tx, const identity::Principal& who,
+  void DiscardUnusedKey(const identity::TherapistScope& who, crypto::KeyId key);
+  // Unaudited loaders: every public read is one of these plus one audit event.
+  Result<ClientRecord> LoadRecord(const identity::TherapistScope& who, std::string_view client_id);
+  Result<std::vector<Note>> LoadNotes(const identity::TherapistScope& who,
+                                      std::string_view client_id,
+                                      std::optional<std::size_t> limit);
+  Result<std::vector<Summary>> LoadSummaries(const identity::TherapistScope& who,
+                                             std::string_view client_id);
+  Result<std::vector<Conceptualization>> LoadConceptualizations(
+      const identity::TherapistScope& who, std::string_view client_id);
+  // The one event of a read that showed these objects of a client.
+  Status AuditShown(const identity::TherapistScope& who, const identity::Caller& caller,
+                    audit::Action action, std::string_view client_id, std::span<const Note> notes,
+                    std::span<const Summary> summaries,
+                    std::span<const Conceptualization> concepts);
+  Result<ClientKey> LoadClient(store::Transaction& tx, const identity::TherapistScope& who,
                                std::string_view client_id);
   // The client's data key, read in a transaction of its own. Sealing and opening happen
   // outside transactions: the key ring may itself read or write the database (unwrapping
   // a key, reserving seals), and SQLite allows one transaction per thread.
-  Result<crypto::KeyId> ClientKeyOf(const identity::Principal& who, std::string_view client_id);
-  Result<Note> OpenNote(const identity::Principal& who, NoteInfo info, crypto::KeyId key,
+  Result<crypto::KeyId> ClientKeyOf(const identity::TherapistScope& who, std::string_view client_id);
+  Result<Note> OpenNote(const identity::TherapistScope& who, NoteInfo info, crypto::KeyId key,
                         std::span<const std::uint8_t> content);
   // One read-only statement in a tenant transaction of its own (its rows are decrypted
   // after the transaction ends).
-  Result<std::vector<store::Row>> QueryTenant(const identity::Principal& who, std::string_view sql,
+  Result<std::vector<store::Row>> QueryTenant(const identity::TherapistScope& who, std::string_view sql,
                                               std::span<const store::Value> params);
   // Rows of summaries (with their client's key id) where `where` = id, in a transaction
   // of its own.
-  Result<std::vector<store::Row>> SummaryRows(const identity::Principal& who,
+  Result<std::vector<store::Row>> SummaryRows(const identity::TherapistScope& who,
                                               std::string_view where, std::string_view id);
-  Status AuditRead(const identity::Principal& who, const identity::Caller& caller,
+  Status AuditRead(const identity::TherapistScope& who, const identity::Caller& caller,
                    audit::Action action, std::string_view object_type, std::string_view object_id,
                    std::string_view client_id, std::int64_t count);
-  Status AuditChange(store::Transaction& tx, const identity::Principal& who,
+  Status AuditChange(store::Transaction& tx, const identity::TherapistScope& who,
                      const identity::Caller& caller, audit::Action action,
                      std::string_view object_type, std::string_view object_id,
                      std::string_view client_id);

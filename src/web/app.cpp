@@ -5,6 +5,7 @@
 #include "web/audit_routes.hpp"
 #include "web/identity_routes.hpp"
 #include "web/practice_routes.hpp"
+#include "web/route_kit.hpp"
 #include "web/session_auth.hpp"
 #include "web/target.hpp"
 
@@ -71,7 +72,10 @@ App::App(const AppOptions& options, const Clock& clock, std::unique_ptr<Template
           RouteTo(router_, templates_.get())) {}
 
 void App::AddSiteRoutes() {
-  const RouteOptions inline_get{.max_body_bytes = 0, .runs_inline = true};
+  const RouteOptions inline_get{
+      .max_body_bytes = 0, .runs_inline = true, .audience = Audience::Public()};
+  const RouteOptions public_page{.audience = Audience::Public()};
+  RouteKit kit(router_, options_.identity, templates_.get());
   router_.Add(
       "GET", "/healthz", [](Request&) { return Response::Json(200, R"({"status":"ok"})"); },
       inline_get);
@@ -83,31 +87,31 @@ void App::AddSiteRoutes() {
       inline_get);
   if (options_.identity != nullptr) {
     route_sets_.push_back(
-        AddIdentityRoutes(router_, *options_.identity, *templates_, options_.site));
+        AddIdentityRoutes(kit, *options_.identity, *templates_, options_.site));
     if (options_.audit != nullptr) {
       route_sets_.push_back(
-          AddAuditRoutes(router_, *options_.identity, *options_.audit, *templates_));
+          AddAuditRoutes(kit, *options_.identity, *options_.audit, *templates_));
     }
     if (options_.practice != nullptr) {
       route_sets_.push_back(
-          AddPracticeRoutes(router_, *options_.identity, *options_.practice, *templates_));
+          AddPracticeRoutes(kit, *options_.identity, *options_.practice, *templates_));
     }
   } else {
     router_.Add("GET", "/", [this](Request&) {
       TemplateData data;
       data.set("origin", options_.site.public_origin);
       return Response::Html(200, templates_->RenderPage("index", "Alcove", data));
-    });
+    }, public_page);
   }
   router_.Add("GET", "/security", [this](Request&) {
     TemplateData data;
     data.set("contact", options_.site.security_contact);
     data.set("origin", options_.site.public_origin);
     return Response::Html(200, templates_->RenderPage("security", "Security at Alcove", data));
-  });
+  }, public_page);
   router_.Add("GET", "/static/{*path}", [this](Request& req) {
     return static_files_.Serve(req, req.Param("path").value_or(""));
-  });
+  }, public_page);
 }
 
 Dispatcher::Plan App::PlanFor(std::string_view method, std::string_view target) const {

@@ -10,6 +10,7 @@
 #include "store/ids.hpp"
 #include "web/body.hpp"
 #include "web/errors.hpp"
+#include "web/route_kit.hpp"
 #include "web/templates.hpp"
 
 namespace alcove::web {
@@ -103,16 +104,13 @@ class AuditRoutes final : public RouteSet {
   AuditRoutes(IdentityServices& identity, AuditServices& audit, const Templates& templates)
       : identity_(identity), audit_(audit), t_(templates) {}
 
-  void Add(Router& router) {
+  void Add(RouteKit& router) {
     router.Add("GET", "/api/v1/audit",
-               RequireSignIn(identity_, &t_, Surface::kApi,
-                             [this](Request& req, const SignedIn& who) { return List(req, who); }));
+               ForRoles({identity::Role::kTherapist}, [this](Request& req, const SignedIn& who) { return List(req, who); }));
     router.Add("GET", "/api/v1/audit/{id}/proof",
-               RequireSignIn(identity_, &t_, Surface::kApi,
-                             [this](Request& req, const SignedIn& who) { return Proof(req, who); }));
+               ForRoles({identity::Role::kTherapist}, [this](Request& req, const SignedIn& who) { return Proof(req, who); }));
     router.Add("GET", "/audit",
-               RequireSignIn(identity_, &t_, Surface::kPage,
-                             [this](Request& req, const SignedIn& who) { return Page(req, who); }));
+               ForRoles({identity::Role::kTherapist}, [this](Request& req, const SignedIn& who) { return Page(req, who); }));
   }
 
  private:
@@ -313,7 +311,7 @@ json::object AuditEventJson(const audit::LoggedEvent& logged) {
   };
 }
 
-std::unique_ptr<RouteSet> AddAuditRoutes(Router& router, IdentityServices& identity,
+std::unique_ptr<RouteSet> AddAuditRoutes(RouteKit& router, IdentityServices& identity,
                                          AuditServices& audit, const Templates& templates) {
   auto routes = std::make_unique<AuditRoutes>(identity, audit, templates);
   routes->Add(router);

@@ -11,6 +11,7 @@
 #include "audit/checkpoint.hpp"
 #include "audit/event.hpp"
 #include "store/db.hpp"
+#include "web/route_kit.hpp"
 #include "web/router.hpp"
 #include "web/session_auth.hpp"
 
@@ -35,7 +36,7 @@ boost::json::object AuditEventJson(const audit::LoggedEvent& logged);
 
 // GET /api/v1/audit (query before, limit, object), GET /api/v1/audit/{id}/proof and the
 // page /audit: the caller's own tenant's events, newest first (issue #5).
-std::unique_ptr<RouteSet> AddAuditRoutes(Router& router, IdentityServices& identity,
+std::unique_ptr<RouteSet> AddAuditRoutes(RouteKit& router, IdentityServices& identity,
                                          AuditServices& audit, const Templates& templates);
 
 }  // namespace alcove::web

@@ -1,6 +1,7 @@
 #include "web/errors.hpp"
 
 #include <boost/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include "web/templates.hpp"
 
@@ -72,8 +73,30 @@ Response ErrorResponse(const Request& request, const Templates* templates, int s
 
 Response ErrorResponse(const Request& request, const Templates* templates, const Error& error) {
   const int status = HttpStatusFor(error.code);
+  if (status >= 500) {
+    // A server fault: the internal message (never client content: core/error.hpp) goes to
+    // the log with the request id; whoever asked gets the code's generic words and the id
+    // to quote, never our internals.
+    spdlog::error("request id={} route={} {}: {}",
+                  request.request_id.empty() ? "-" : request.request_id,
+                  request.route.empty() ? "-" : request.route, ErrorCodeName(error.code),
+                  error.internal);
+    return ErrorResponse(request, templates, status, ErrorCodeName(error.code),
+                         ServerFaultMessage(error.code, request.request_id));
+  }
   return ErrorResponse(request, templates, status, ErrorCodeName(error.code),
-                       error.public_message);
+                       error.public_message.empty() ? PublicMessageFor(error.code)
+                                                    : error.public_message);
+}
+
+std::string ServerFaultMessage(ErrorCode code, std::string_view request_id) {
+  std::string out = PublicMessageFor(code);
+  if (!request_id.empty()) {
+    out += " If this keeps happening, tell the operator request id ";
+    out += request_id;
+    out += ".";
+  }
+  return out;
 }
 
 }  // namespace alcove::web

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "core/error.hpp"
@@ -19,8 +20,14 @@ int HttpStatusFor(ErrorCode code);
 Response ErrorResponse(const Request& request, const Templates* templates, int status,
                        std::string_view code, std::string_view message);
 
-// The same for an Error value (uses its public message).
+// The same for an Error value. 4xx: its public message (or the code's). 5xx: only the
+// code's generic message and the request id (ServerFaultMessage); the internal message
+// is logged with the request id and route pattern, never sent.
 Response ErrorResponse(const Request& request, const Templates* templates, const Error& error);
+
+// "Something went wrong on our side. If this keeps happening, tell the operator request
+// id <id>." — the whole public text of a server fault.
+std::string ServerFaultMessage(ErrorCode code, std::string_view request_id);
 
 // The error code name for a status we answer without an ErrorCode (404, 405, ...).
 std::string_view CodeForStatus(int status);

@@ -8,6 +8,7 @@
 #include "web/body.hpp"
 #include "web/cookies.hpp"
 #include "web/errors.hpp"
+#include "web/route_kit.hpp"
 #include "web/templates.hpp"
 
 namespace alcove::web {
@@ -16,7 +17,7 @@ namespace {
 namespace json = boost::json;
 using crypto::SecretString;
 
-constexpr RouteOptions kSmallBody{.max_body_bytes = 16 * 1024, .runs_inline = false};
+const RouteOptions kSmallBody{.max_body_bytes = 16 * 1024, .runs_inline = false};
 
 Response Page(const Templates& templates, std::string_view name, std::string_view title,
               const TemplateData& data, int status = 200) {
@@ -54,7 +55,7 @@ class IdentityRoutes final : public RouteSet {
                  const SiteSettings& site)
       : s_(services), t_(templates), site_(site) {}
 
-  void Add(Router& router);
+  void Add(RouteKit& router);
 
  private:
   identity::Identity& id() { return s_.identity; }
@@ -247,11 +248,11 @@ Response IdentityRoutes::SettingsPage(const Request& req, const SignedIn& who,
   return Page(t_, "settings", "Settings · Alcove", data, status);
 }
 
-void IdentityRoutes::Add(Router& router) {
+void IdentityRoutes::Add(RouteKit& router) {
   // ---- JSON API (docs/api.md § Authentication) ----
   router.Add(
       "POST", "/api/v1/auth/signup",
-      [this](Request& req) {
+      ForAnyone([this](Request& req) {
         auto body = JsonObjectBody(req);
         if (!body) {
           return ErrorResponse(req, &t_, body.error());
@@ -268,11 +269,11 @@ void IdentityRoutes::Add(Router& router) {
           pw.emplace(std::move(**password));
         }
         return RequestLink(req, *email, &*name, pw, "");
-      },
+      }),
       kSmallBody);
   router.Add(
       "POST", "/api/v1/auth/magic-link",
-      [this](Request& req) {
+      ForAnyone([this](Request& req) {
         auto body = JsonObjectBody(req);
         if (!body) {
           return ErrorResponse(req, &t_, body.error());
@@ -282,11 +283,11 @@ void IdentityRoutes::Add(Router& router) {
           return ErrorResponse(req, &t_, email.error());
         }
         return RequestLink(req, *email, nullptr, std::nullopt, "");
-      },
+      }),
       kSmallBody);
   router.Add(
       "POST", "/api/v1/auth/magic-link/consume",
-      [this](Request& req) {
+      ForTokenHolders("signin", [this](Request& req) {
         auto body = JsonObjectBody(req);
         if (!body) {
           return ErrorResponse(req, &t_, body.error());
@@ -296,11 +297,11 @@ void IdentityRoutes::Add(Router& router) {
           return ErrorResponse(req, &t_, token.error());
         }
         return Consume(req, *token, false);
-      },
+      }),
       kSmallBody);
   router.Add(
       "POST", "/api/v1/auth/password",
-      [this](Request& req) {
+      ForAnyone([this](Request& req) {
         auto body = JsonObjectBody(req);
         if (!body) {
           return ErrorResponse(req, &t_, body.error());
@@ -311,10 +312,10 @@ void IdentityRoutes::Add(Router& router) {
           return ErrorResponse(req, &t_, !email ? email.error() : password.error());
         }
         return PasswordSignIn(req, *email, SecretString(std::move(*password)), false);
-      },
+      }),
       kSmallBody);
   router.Add("POST", "/api/v1/auth/logout",
-             RequireSignIn(s_, &t_, Surface::kApi, [this](Request& req, const SignedIn& who) {
+             ForAnyAccount([this](Request& req, const SignedIn& who) {
                if (auto st = id().Logout(who.principal, CallerOf(req)); !st) {
                  return ErrorResponse(req, &t_, st.error());
                }
@@ -323,7 +324,7 @@ void IdentityRoutes::Add(Router& router) {
                return res;
              }));
   router.Add("GET", "/api/v1/me",
-             RequireSignIn(s_, &t_, Surface::kApi, [this](Request& req, const SignedIn& who) {
+             ForAnyAccount([this](Request& req, const SignedIn& who) {
                auto profile = id().GetProfile(who.principal);
                if (!profile) {
                  return ErrorResponse(req, &t_, profile.error());
@@ -339,8 +340,7 @@ void IdentityRoutes::Add(Router& router) {
              }));
   router.Add(
       "PUT", "/api/v1/me/password",
-      RequireSignIn(s_, &t_, Surface::kApi,
-                    [this](Request& req, const SignedIn& who) {
+      ForAnyAccount([this](Request& req, const SignedIn& who) {
                       auto body = JsonObjectBody(req);
                       if (!body) {
                         return ErrorResponse(req, &t_, body.error());
@@ -368,7 +368,7 @@ void IdentityRoutes::Add(Router& router) {
                     }),
       kSmallBody);
   router.Add("GET", "/api/v1/sessions",
-             RequireSignIn(s_, &t_, Surface::kApi, [this](Request& req, const SignedIn& who) {
+             ForAnyAccount([this](Request& req, const SignedIn& who) {
                auto sessions = id().ListSessions(who.principal);
                if (!sessions) {
                  return ErrorResponse(req, &t_, sessions.error());
@@ -386,7 +386,7 @@ void IdentityRoutes::Add(Router& router) {
                return JsonResponse(200, out);
              }));
   router.Add("DELETE", "/api/v1/sessions/{id}",
-             RequireSignIn(s_, &t_, Surface::kApi, [this](Request& req, const SignedIn& who) {
+             ForAnyAccount([this](Request& req, const SignedIn& who) {
                if (auto st = id().RevokeSession(who.principal, req.Param("id").value_or(""),
                                                 CallerOf(req));
                    !st) {
@@ -399,7 +399,7 @@ void IdentityRoutes::Add(Router& router) {
                return res;
              }));
   router.Add("POST", "/api/v1/sessions/revoke-others",
-             RequireSignIn(s_, &t_, Surface::kApi, [this](Request& req, const SignedIn& who) {
+             ForAnyAccount([this](Request& req, const SignedIn& who) {
                auto n = id().RevokeOtherSessions(who.principal, CallerOf(req));
                if (!n) {
                  return ErrorResponse(req, &t_, n.error());
@@ -408,11 +408,11 @@ void IdentityRoutes::Add(Router& router) {
              }));
 
   // ---- Pages (no JavaScript needed) ----
-  router.Add("GET", "/", [this](Request& req) { return Home(req); });
-  router.Add("GET", "/signup", [this](Request&) { return SignupPage("", 200); });
+  router.Add("GET", "/", ForAnyone([this](Request& req) { return Home(req); }));
+  router.Add("GET", "/signup", ForAnyone([this](Request&) { return SignupPage("", 200); }));
   router.Add(
       "POST", "/signup",
-      [this](Request& req) {
+      ForAnyone([this](Request& req) {
         auto form = FormBody(req);
         if (!form) {
           return SignupPage(form.error().public_message, 400);
@@ -423,39 +423,39 @@ void IdentityRoutes::Add(Router& router) {
           pw.emplace(p);
         }
         return RequestLink(req, FormValue(*form, "email"), &name, pw, "signup");
-      },
+      }),
       kSmallBody);
-  router.Add("GET", "/signin", [this](Request&) { return SigninPage("", 200); });
+  router.Add("GET", "/signin", ForAnyone([this](Request&) { return SigninPage("", 200); }));
   router.Add(
       "POST", "/signin/link",
-      [this](Request& req) {
+      ForAnyone([this](Request& req) {
         auto form = FormBody(req);
         if (!form) {
           return SigninPage(form.error().public_message, 400);
         }
         return RequestLink(req, FormValue(*form, "email"), nullptr, std::nullopt, "signin");
-      },
+      }),
       kSmallBody);
   router.Add(
       "POST", "/signin/password",
-      [this](Request& req) {
+      ForAnyone([this](Request& req) {
         auto form = FormBody(req);
         if (!form) {
           return SigninPage(form.error().public_message, 400);
         }
         return PasswordSignIn(req, FormValue(*form, "email"),
                               SecretString(FormValue(*form, "password")), true);
-      },
+      }),
       kSmallBody);
-  router.Add("GET", "/check-email", [this](Request&) {
+  router.Add("GET", "/check-email", ForAnyone([this](Request&) {
     return Page(t_, "check_email", "Check your email · Alcove", TemplateData{});
-  });
-  router.Add("GET", "/auth/magic", [this](Request&) {
+  }));
+  router.Add("GET", "/auth/magic", ForTokenHolders("signin", [this](Request&) {
     return Page(t_, "magic", "Sign in · Alcove", TemplateData{});
-  });
+  }));
   router.Add(
       "POST", "/auth/magic",
-      [this](Request& req) {
+      ForTokenHolders("signin", [this](Request& req) {
         auto form = FormBody(req);
         if (!form) {
           TemplateData data;
@@ -463,15 +463,15 @@ void IdentityRoutes::Add(Router& router) {
           return Page(t_, "magic", "Sign in · Alcove", data, 400);
         }
         return Consume(req, FormValue(*form, "token"), true);
-      },
+      }),
       kSmallBody);
   router.Add("GET", "/settings",
-             RequireSignIn(s_, &t_, Surface::kPage, [this](Request& req, const SignedIn& who) {
+             ForAnyAccount([this](Request& req, const SignedIn& who) {
                return SettingsPage(req, who, "", "", 200);
              }));
   router.Add(
       "POST", "/settings/sessions/{id}/revoke",
-      RequireSignIn(s_, &t_, Surface::kPage, [this](Request& req, const SignedIn& who) {
+      ForAnyAccount([this](Request& req, const SignedIn& who) {
         const std::string target(req.Param("id").value_or(""));
         if (auto st = id().RevokeSession(who.principal, target, CallerOf(req)); !st) {
           return SettingsPage(req, who, "", st.error().public_message, HttpStatusFor(st.error().code));
@@ -485,7 +485,7 @@ void IdentityRoutes::Add(Router& router) {
       }),
       kSmallBody);
   router.Add("POST", "/settings/sessions/revoke-others",
-             RequireSignIn(s_, &t_, Surface::kPage, [this](Request& req, const SignedIn& who) {
+             ForAnyAccount([this](Request& req, const SignedIn& who) {
                if (auto n = id().RevokeOtherSessions(who.principal, CallerOf(req)); !n) {
                  return SettingsPage(req, who, "", n.error().public_message,
                                      HttpStatusFor(n.error().code));
@@ -495,8 +495,7 @@ void IdentityRoutes::Add(Router& router) {
              kSmallBody);
   router.Add(
       "POST", "/settings/password",
-      RequireSignIn(s_, &t_, Surface::kPage,
-                    [this](Request& req, const SignedIn& who) {
+      ForAnyAccount([this](Request& req, const SignedIn& who) {
                       auto form = FormBody(req);
                       if (!form) {
                         return SettingsPage(req, who, "", form.error().public_message, 400);
@@ -522,7 +521,7 @@ void IdentityRoutes::Add(Router& router) {
                     }),
       kSmallBody);
   router.Add("POST", "/signout",
-             RequireSignIn(s_, &t_, Surface::kPage, [this](Request& req, const SignedIn& who) {
+             ForAnyAccount([this](Request& req, const SignedIn& who) {
                if (auto st = id().Logout(who.principal, CallerOf(req)); !st) {
                  return ErrorResponse(req, &t_, st.error());
                }
@@ -535,7 +534,7 @@ void IdentityRoutes::Add(Router& router) {
 
 }  // namespace
 
-std::unique_ptr<RouteSet> AddIdentityRoutes(Router& router, IdentityServices& services,
+std::unique_ptr<RouteSet> AddIdentityRoutes(RouteKit& router, IdentityServices& services,
                                             const Templates& templates,
                                             const SiteSettings& site) {
   auto routes = std::make_unique<IdentityRoutes>(services, templates, site);

@@ -106,7 +106,7 @@ Middleware ErrorMapping(const Templates* templates) {
                     req.route);
     }
     return ErrorResponse(req, templates, 500, "internal",
-                         "Something went wrong on our side. Please try again.");
+                         ServerFaultMessage(ErrorCode::kInternal, req.request_id));
   };
 }
 

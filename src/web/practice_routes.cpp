@@ -5,6 +5,7 @@
 #include "core/clock.hpp"
 #include "web/body.hpp"
 #include "web/errors.hpp"
+#include "web/route_kit.hpp"
 #include "web/templates.hpp"
 
 namespace alcove::web {
@@ -16,7 +17,7 @@ using practice::NoteFormat;
 using practice::Sections;
 
 // Notes and summaries may be long; everything else is small.
-constexpr RouteOptions kRecordBody{.max_body_bytes = 512 * 1024, .runs_inline = false};
+const RouteOptions kRecordBody{.max_body_bytes = 512 * 1024, .runs_inline = false};
 
 Response SeeOther(std::string location) {
   Response res = Response::Text(303, "See " + location + "\n");
@@ -170,18 +171,19 @@ class PracticeRoutes final : public RouteSet {
                  const Templates& templates)
       : id_(identity), p_(practice), t_(templates) {}
 
-  void Add(Router& router);
+  void Add(RouteKit& router);
 
  private:
-  Handler Api(SignedInHandler h) { return RequireSignIn(id_, &t_, Surface::kApi, std::move(h)); }
-  Handler Pg(SignedInHandler h) { return RequireSignIn(id_, &t_, Surface::kPage, std::move(h)); }
+  // Every records route is the therapist's alone (C31).
+  static SessionRoute Api(TherapistHandler h) { return ForTherapist(std::move(h)); }
+  static SessionRoute Pg(TherapistHandler h) { return ForTherapist(std::move(h)); }
   std::string Param(const Request& req, std::string_view name) {
     return std::string(req.Param(name).value_or(""));
   }
 
-  Response ClientPage(Request& req, const SignedIn& who, const std::string& client_id,
+  Response ClientPage(Request& req, const TherapistSession& who, const std::string& client_id,
                       const std::string& error, int status);
-  Response NoteEditor(const SignedIn& who, const std::string& client_id, const std::string& alias,
+  Response NoteEditor(const TherapistSession& who, const std::string& client_id, const std::string& alias,
                       NoteFormat format, const practice::Note* existing, const std::string& error,
                       int status);
 
@@ -190,22 +192,18 @@ class PracticeRoutes final : public RouteSet {
   const Templates& t_;
 };
 
-Response PracticeRoutes::ClientPage(Request& req, const SignedIn& who,
+Response PracticeRoutes::ClientPage(Request& req, const TherapistSession& who,
                                     const std::string& client_id, const std::string& error,
                                     int status) {
-  const auto caller = CallerOf(req);
-  auto record = p_.GetClient(who.principal, client_id, caller);
-  if (!record) {
-    return ErrorResponse(req, &t_, record.error());
+  // One read, one audit event naming everything the page shows (C40).
+  auto overview = p_.GetClientOverview(who.scope, client_id, 20, CallerOf(req));
+  if (!overview) {
+    return ErrorResponse(req, &t_, overview.error());
   }
-  auto notes = p_.ListNotes(who.principal, client_id, 20, caller);
-  auto summaries = p_.ListSummaries(who.principal, client_id, caller);
-  auto concepts = p_.ListConceptualizations(who.principal, client_id, caller);
-  if (!notes || !summaries || !concepts) {
-    return ErrorResponse(req, &t_,
-                         !notes ? notes.error()
-                                : (!summaries ? summaries.error() : concepts.error()));
-  }
+  const practice::ClientRecord* record = &overview->record;
+  const auto* notes = &overview->notes;
+  const auto* summaries = &overview->summaries;
+  const auto* concepts = &overview->conceptualizations;
   TemplateData data;
   data.set("csrf_token", who.csrf_token);
   data.set("id", record->client.id);
@@ -280,7 +278,7 @@ Response PracticeRoutes::ClientPage(Request& req, const SignedIn& who,
   return Response::Html(status, t_.RenderPage("client", Title(record->client.alias, ""), data));
 }
 
-Response PracticeRoutes::NoteEditor(const SignedIn& who, const std::string& client_id,
+Response PracticeRoutes::NoteEditor(const TherapistSession& who, const std::string& client_id,
                                     const std::string& alias, NoteFormat format,
                                     const practice::Note* existing, const std::string& error,
                                     int status) {
@@ -330,10 +328,10 @@ Response PracticeRoutes::NoteEditor(const SignedIn& who, const std::string& clie
   return Response::Html(status, t_.RenderPage("note_edit", Title(alias, "Session note"), data));
 }
 
-void PracticeRoutes::Add(Router& router) {
+void PracticeRoutes::Add(RouteKit& router) {
   // ---- JSON API (API.md § Clients and records) ----
   router.Add(
-      "POST", "/api/v1/clients", Api([this](Request& req, const SignedIn& who) {
+      "POST", "/api/v1/clients", Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
         auto body = JsonObjectBody(req);
         if (!body) {
           return ErrorResponse(req, &t_, body.error());
@@ -343,7 +341,7 @@ void PracticeRoutes::Add(Router& router) {
         if (!name || !profile) {
           return ErrorResponse(req, &t_, !name ? name.error() : profile.error());
         }
-        auto c = p_.CreateClient(who.principal, PhiString(std::move(*name)), std::move(*profile),
+        auto c = p_.CreateClient(who.scope, PhiString(std::move(*name)), std::move(*profile),
                                  CallerOf(req));
         if (!c) {
           return ErrorResponse(req, &t_, c.error());
@@ -351,8 +349,8 @@ void PracticeRoutes::Add(Router& router) {
         return JsonResponse(201, json::object{{"id", c->id}, {"alias", c->alias}});
       }),
       kRecordBody);
-  router.Add("GET", "/api/v1/clients", Api([this](Request& req, const SignedIn& who) {
-               auto list = p_.ListClients(who.principal);
+  router.Add("GET", "/api/v1/clients", Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
+               auto list = p_.ListClients(who.scope);
                if (!list) {
                  return ErrorResponse(req, &t_, list.error());
                }
@@ -362,8 +360,8 @@ void PracticeRoutes::Add(Router& router) {
                }
                return JsonResponse(200, out);
              }));
-  router.Add("GET", "/api/v1/clients/{id}", Api([this](Request& req, const SignedIn& who) {
-               auto r = p_.GetClient(who.principal, Param(req, "id"), CallerOf(req));
+  router.Add("GET", "/api/v1/clients/{id}", Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
+               auto r = p_.GetClient(who.scope, Param(req, "id"), CallerOf(req));
                if (!r) {
                  return ErrorResponse(req, &t_, r.error());
                }
@@ -375,7 +373,7 @@ void PracticeRoutes::Add(Router& router) {
                return JsonResponse(200, o);
              }));
   router.Add(
-      "PATCH", "/api/v1/clients/{id}", Api([this](Request& req, const SignedIn& who) {
+      "PATCH", "/api/v1/clients/{id}", Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
         auto body = JsonObjectBody(req);
         if (!body) {
           return ErrorResponse(req, &t_, body.error());
@@ -399,7 +397,7 @@ void PracticeRoutes::Add(Router& router) {
         if (*name) {
           new_name.emplace(std::move(**name));
         }
-        auto done = p_.UpdateClient(who.principal, Param(req, "id"),
+        auto done = p_.UpdateClient(who.scope, Param(req, "id"),
                                     new_name ? &*new_name : nullptr, std::move(*profile), st,
                                     CallerOf(req));
         if (!done) {
@@ -408,14 +406,14 @@ void PracticeRoutes::Add(Router& router) {
         return JsonResponse(200, json::object{{"status", "updated"}});
       }),
       kRecordBody);
-  router.Add("DELETE", "/api/v1/clients/{id}", Api([this](Request& req, const SignedIn& who) {
-               if (auto st = p_.DeleteClient(who.principal, Param(req, "id"), CallerOf(req)); !st) {
+  router.Add("DELETE", "/api/v1/clients/{id}", Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
+               if (auto st = p_.DeleteClient(who.scope, Param(req, "id"), CallerOf(req)); !st) {
                  return ErrorResponse(req, &t_, st.error());
                }
                return Response::Text(204, "");
              }));
-  router.Add("GET", "/api/v1/clients/{id}/export", Api([this](Request& req, const SignedIn& who) {
-               auto e = p_.ExportClient(who.principal, Param(req, "id"), CallerOf(req));
+  router.Add("GET", "/api/v1/clients/{id}/export", Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
+               auto e = p_.ExportClient(who.scope, Param(req, "id"), CallerOf(req));
                if (!e) {
                  return ErrorResponse(req, &t_, e.error());
                }
@@ -447,7 +445,7 @@ void PracticeRoutes::Add(Router& router) {
                return res;
              }));
   router.Add(
-      "POST", "/api/v1/clients/{id}/notes", Api([this](Request& req, const SignedIn& who) {
+      "POST", "/api/v1/clients/{id}/notes", Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
         auto body = JsonObjectBody(req);
         if (!body) {
           return ErrorResponse(req, &t_, body.error());
@@ -466,7 +464,7 @@ void PracticeRoutes::Add(Router& router) {
         if (!sections) {
           return ErrorResponse(req, &t_, sections.error());
         }
-        auto note = p_.CreateNote(who.principal, Param(req, "id"), *date, *format,
+        auto note = p_.CreateNote(who.scope, Param(req, "id"), *date, *format,
                                   std::move(*sections), CallerOf(req));
         if (!note) {
           return ErrorResponse(req, &t_, note.error());
@@ -474,7 +472,7 @@ void PracticeRoutes::Add(Router& router) {
         return JsonResponse(201, json::object{{"id", note->id}, {"version", note->version}});
       }),
       kRecordBody);
-  router.Add("GET", "/api/v1/clients/{id}/notes", Api([this](Request& req, const SignedIn& who) {
+  router.Add("GET", "/api/v1/clients/{id}/notes", Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
                std::size_t limit = 50;
                if (auto l = req.QueryValue("limit")) {
                  const int n = std::atoi(std::string(*l).c_str());
@@ -484,7 +482,7 @@ void PracticeRoutes::Add(Router& router) {
                  }
                  limit = static_cast<std::size_t>(n);
                }
-               auto notes = p_.ListNotes(who.principal, Param(req, "id"), limit, CallerOf(req));
+               auto notes = p_.ListNotes(who.scope, Param(req, "id"), limit, CallerOf(req));
                if (!notes) {
                  return ErrorResponse(req, &t_, notes.error());
                }
@@ -494,15 +492,15 @@ void PracticeRoutes::Add(Router& router) {
                }
                return JsonResponse(200, out);
              }));
-  router.Add("GET", "/api/v1/notes/{id}", Api([this](Request& req, const SignedIn& who) {
-               auto n = p_.GetNote(who.principal, Param(req, "id"), CallerOf(req));
+  router.Add("GET", "/api/v1/notes/{id}", Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
+               auto n = p_.GetNote(who.scope, Param(req, "id"), CallerOf(req));
                if (!n) {
                  return ErrorResponse(req, &t_, n.error());
                }
                return JsonResponse(200, NoteJson(*n));
              }));
-  router.Add("GET", "/api/v1/notes/{id}/versions", Api([this](Request& req, const SignedIn& who) {
-               auto h = p_.NoteHistory(who.principal, Param(req, "id"), CallerOf(req));
+  router.Add("GET", "/api/v1/notes/{id}/versions", Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
+               auto h = p_.NoteHistory(who.scope, Param(req, "id"), CallerOf(req));
                if (!h) {
                  return ErrorResponse(req, &t_, h.error());
                }
@@ -513,7 +511,7 @@ void PracticeRoutes::Add(Router& router) {
                return JsonResponse(200, out);
              }));
   router.Add(
-      "PATCH", "/api/v1/notes/{id}", Api([this](Request& req, const SignedIn& who) {
+      "PATCH", "/api/v1/notes/{id}", Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
         auto body = JsonObjectBody(req);
         if (!body) {
           return ErrorResponse(req, &t_, body.error());
@@ -522,19 +520,20 @@ void PracticeRoutes::Add(Router& router) {
         if (!date) {
           return ErrorResponse(req, &t_, date.error());
         }
-        // The note's format decides the sections; read it without auditing a read twice.
+        // The note's own format decides how `content` reads (a string only for free
+        // notes); its metadata is not content, so this look-up is not a read to audit.
         const std::string id = Param(req, "id");
         const json::value* content = body->if_contains("content");
         Sections sections;
         if (content != nullptr && !content->is_null()) {
-          auto s = SectionsFromJson(content, content->is_string() ? NoteFormat::kFree
-                                                                  : NoteFormat::kSoap);
+          ALCOVE_TRY_ASSIGN(const practice::NoteInfo info, p_.GetNoteInfo(who.scope, id));
+          auto s = SectionsFromJson(content, info.format);
           if (!s) {
             return ErrorResponse(req, &t_, s.error());
           }
           sections = std::move(*s);
         }
-        auto note = p_.UpdateNote(who.principal, id, std::move(*date), std::move(sections),
+        auto note = p_.UpdateNote(who.scope, id, std::move(*date), std::move(sections),
                                   CallerOf(req));
         if (!note) {
           return ErrorResponse(req, &t_, note.error());
@@ -542,14 +541,14 @@ void PracticeRoutes::Add(Router& router) {
         return JsonResponse(200, json::object{{"id", note->id}, {"version", note->version}});
       }),
       kRecordBody);
-  router.Add("DELETE", "/api/v1/notes/{id}", Api([this](Request& req, const SignedIn& who) {
-               if (auto st = p_.DeleteNote(who.principal, Param(req, "id"), CallerOf(req)); !st) {
+  router.Add("DELETE", "/api/v1/notes/{id}", Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
+               if (auto st = p_.DeleteNote(who.scope, Param(req, "id"), CallerOf(req)); !st) {
                  return ErrorResponse(req, &t_, st.error());
                }
                return Response::Text(204, "");
              }));
   router.Add(
-      "POST", "/api/v1/clients/{id}/summaries", Api([this](Request& req, const SignedIn& who) {
+      "POST", "/api/v1/clients/{id}/summaries", Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
         auto body = JsonObjectBody(req);
         if (!body) {
           return ErrorResponse(req, &t_, body.error());
@@ -559,7 +558,7 @@ void PracticeRoutes::Add(Router& router) {
         if (!text || !source) {
           return ErrorResponse(req, &t_, !text ? text.error() : source.error());
         }
-        auto s = p_.CreateSummary(who.principal, Param(req, "id"), PhiString(std::move(*text)),
+        auto s = p_.CreateSummary(who.scope, Param(req, "id"), PhiString(std::move(*text)),
                                   std::move(*source), CallerOf(req));
         if (!s) {
           return ErrorResponse(req, &t_, s.error());
@@ -568,8 +567,8 @@ void PracticeRoutes::Add(Router& router) {
       }),
       kRecordBody);
   router.Add("GET", "/api/v1/clients/{id}/summaries",
-             Api([this](Request& req, const SignedIn& who) {
-               auto list = p_.ListSummaries(who.principal, Param(req, "id"), CallerOf(req));
+             Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
+               auto list = p_.ListSummaries(who.scope, Param(req, "id"), CallerOf(req));
                if (!list) {
                  return ErrorResponse(req, &t_, list.error());
                }
@@ -579,15 +578,15 @@ void PracticeRoutes::Add(Router& router) {
                }
                return JsonResponse(200, out);
              }));
-  router.Add("GET", "/api/v1/summaries/{id}", Api([this](Request& req, const SignedIn& who) {
-               auto s = p_.GetSummary(who.principal, Param(req, "id"), CallerOf(req));
+  router.Add("GET", "/api/v1/summaries/{id}", Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
+               auto s = p_.GetSummary(who.scope, Param(req, "id"), CallerOf(req));
                if (!s) {
                  return ErrorResponse(req, &t_, s.error());
                }
                return JsonResponse(200, SummaryJson(*s));
              }));
   router.Add(
-      "PATCH", "/api/v1/summaries/{id}", Api([this](Request& req, const SignedIn& who) {
+      "PATCH", "/api/v1/summaries/{id}", Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
         auto body = JsonObjectBody(req);
         if (!body) {
           return ErrorResponse(req, &t_, body.error());
@@ -596,7 +595,7 @@ void PracticeRoutes::Add(Router& router) {
         if (!text) {
           return ErrorResponse(req, &t_, text.error());
         }
-        auto s = p_.EditSummary(who.principal, Param(req, "id"), PhiString(std::move(*text)),
+        auto s = p_.EditSummary(who.scope, Param(req, "id"), PhiString(std::move(*text)),
                                 CallerOf(req));
         if (!s) {
           return ErrorResponse(req, &t_, s.error());
@@ -605,8 +604,8 @@ void PracticeRoutes::Add(Router& router) {
       }),
       kRecordBody);
   router.Add("POST", "/api/v1/summaries/{id}/review",
-             Api([this](Request& req, const SignedIn& who) {
-               auto s = p_.ReviewSummary(who.principal, Param(req, "id"), CallerOf(req));
+             Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
+               auto s = p_.ReviewSummary(who.scope, Param(req, "id"), CallerOf(req));
                if (!s) {
                  return ErrorResponse(req, &t_, s.error());
                }
@@ -614,7 +613,7 @@ void PracticeRoutes::Add(Router& router) {
              }));
   router.Add(
       "POST", "/api/v1/clients/{id}/conceptualizations",
-      Api([this](Request& req, const SignedIn& who) {
+      Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
         auto body = JsonObjectBody(req);
         if (!body) {
           return ErrorResponse(req, &t_, body.error());
@@ -629,7 +628,7 @@ void PracticeRoutes::Add(Router& router) {
             fields.emplace_back(std::string(name), PhiString(std::move(**v)));
           }
         }
-        auto c = p_.CreateConceptualization(who.principal, Param(req, "id"), std::move(fields),
+        auto c = p_.CreateConceptualization(who.scope, Param(req, "id"), std::move(fields),
                                             CallerOf(req));
         if (!c) {
           return ErrorResponse(req, &t_, c.error());
@@ -638,8 +637,8 @@ void PracticeRoutes::Add(Router& router) {
       }),
       kRecordBody);
   router.Add("GET", "/api/v1/clients/{id}/conceptualizations",
-             Api([this](Request& req, const SignedIn& who) {
-               auto list = p_.ListConceptualizations(who.principal, Param(req, "id"), CallerOf(req));
+             Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
+               auto list = p_.ListConceptualizations(who.scope, Param(req, "id"), CallerOf(req));
                if (!list) {
                  return ErrorResponse(req, &t_, list.error());
                }
@@ -651,8 +650,8 @@ void PracticeRoutes::Add(Router& router) {
              }));
 
   // ---- Pages (no JavaScript needed; URLs and titles carry ids and aliases only) ----
-  router.Add("GET", "/clients", Pg([this](Request& req, const SignedIn& who) {
-               auto list = p_.ListClients(who.principal);
+  router.Add("GET", "/clients", Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
+               auto list = p_.ListClients(who.scope);
                if (!list) {
                  return ErrorResponse(req, &t_, list.error());
                }
@@ -676,12 +675,12 @@ void PracticeRoutes::Add(Router& router) {
                return Response::Html(200, t_.RenderPage("clients", "Clients · Alcove", data));
              }));
   router.Add(
-      "POST", "/clients", Pg([this](Request& req, const SignedIn& who) {
+      "POST", "/clients", Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
         auto form = FormBody(req);
         if (!form) {
           return ErrorResponse(req, &t_, form.error());
         }
-        auto c = p_.CreateClient(who.principal, PhiString(FormValue(*form, "name")),
+        auto c = p_.CreateClient(who.scope, PhiString(FormValue(*form, "name")),
                                  ProfileFromForm(*form), CallerOf(req));
         if (!c) {
           return ErrorResponse(req, &t_, c.error());
@@ -689,34 +688,27 @@ void PracticeRoutes::Add(Router& router) {
         return SeeOther("/clients/" + c->id);
       }),
       kRecordBody);
-  router.Add("GET", "/clients/{id}", Pg([this](Request& req, const SignedIn& who) {
+  router.Add("GET", "/clients/{id}", Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
                return ClientPage(req, who, Param(req, "id"), "", 200);
              }));
   router.Add(
-      "POST", "/clients/{id}/delete", Pg([this](Request& req, const SignedIn& who) {
-        if (auto st = p_.DeleteClient(who.principal, Param(req, "id"), CallerOf(req)); !st) {
+      "POST", "/clients/{id}/delete", Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
+        if (auto st = p_.DeleteClient(who.scope, Param(req, "id"), CallerOf(req)); !st) {
           return ErrorResponse(req, &t_, st.error());
         }
         return SeeOther("/clients");
       }),
       kRecordBody);
-  router.Add("GET", "/clients/{id}/notes/new", Pg([this](Request& req, const SignedIn& who) {
+  router.Add("GET", "/clients/{id}/notes/new", Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
                const std::string id = Param(req, "id");
-               auto list = p_.ListClients(who.principal);
-               if (!list) {
-                 return ErrorResponse(req, &t_, list.error());
-               }
-               const auto it = std::find_if(list->begin(), list->end(),
-                                            [&](const auto& c) { return c.id == id; });
-               if (it == list->end()) {
-                 return ErrorResponse(req, &t_, 404, "not_found", "No such client.");
-               }
+               ALCOVE_TRY_ASSIGN(const practice::ClientListItem client,
+                                 p_.GetClientInfo(who.scope, id));
                const auto format = practice::FormatFromName(req.QueryValue("format").value_or("soap"))
                                        .value_or(NoteFormat::kSoap);
-               return NoteEditor(who, id, it->alias, format, nullptr, "", 200);
+               return NoteEditor(who, client.id, client.alias, format, nullptr, "", 200);
              }));
   router.Add(
-      "POST", "/clients/{id}/notes", Pg([this](Request& req, const SignedIn& who) {
+      "POST", "/clients/{id}/notes", Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
         auto form = FormBody(req);
         if (!form) {
           return ErrorResponse(req, &t_, form.error());
@@ -724,45 +716,40 @@ void PracticeRoutes::Add(Router& router) {
         const std::string id = Param(req, "id");
         const auto format =
             practice::FormatFromName(FormValue(*form, "format")).value_or(NoteFormat::kFree);
-        auto note = p_.CreateNote(who.principal, id, FormValue(*form, "session_date"), format,
+        auto note = p_.CreateNote(who.scope, id, FormValue(*form, "session_date"), format,
                                   SectionsFromForm(*form, practice::SectionsOf(format)),
                                   CallerOf(req));
         if (!note) {
           if (note.error().code == ErrorCode::kInvalidArgument) {
-            auto list = p_.ListClients(who.principal);
-            std::string alias;
-            for (const auto& c : list ? *list : std::vector<practice::ClientListItem>{}) {
-              alias = c.id == id ? c.alias : alias;
-            }
-            return NoteEditor(who, id, alias, format, nullptr, note.error().public_message, 400);
+            ALCOVE_TRY_ASSIGN(const practice::ClientListItem client,
+                              p_.GetClientInfo(who.scope, id));
+            return NoteEditor(who, id, client.alias, format, nullptr,
+                              note.error().public_message, 400);
           }
           return ErrorResponse(req, &t_, note.error());
         }
         return SeeOther("/clients/" + id);
       }),
       kRecordBody);
-  router.Add("GET", "/notes/{id}/edit", Pg([this](Request& req, const SignedIn& who) {
-               auto note = p_.GetNote(who.principal, Param(req, "id"), CallerOf(req));
+  router.Add("GET", "/notes/{id}/edit", Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
+               auto note = p_.GetNote(who.scope, Param(req, "id"), CallerOf(req));
                if (!note) {
                  return ErrorResponse(req, &t_, note.error());
                }
-               auto list = p_.ListClients(who.principal);
-               std::string alias;
-               for (const auto& c : list ? *list : std::vector<practice::ClientListItem>{}) {
-                 alias = c.id == note->info.client_id ? c.alias : alias;
-               }
-               return NoteEditor(who, note->info.client_id, alias, note->info.format, &*note, "",
-                                 200);
+               ALCOVE_TRY_ASSIGN(const practice::ClientListItem client,
+                                 p_.GetClientInfo(who.scope, note->info.client_id));
+               return NoteEditor(who, note->info.client_id, client.alias, note->info.format,
+                                 &*note, "", 200);
              }));
   router.Add(
-      "POST", "/notes/{id}", Pg([this](Request& req, const SignedIn& who) {
+      "POST", "/notes/{id}", Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
         auto form = FormBody(req);
         if (!form) {
           return ErrorResponse(req, &t_, form.error());
         }
         const auto format =
             practice::FormatFromName(FormValue(*form, "format")).value_or(NoteFormat::kFree);
-        auto note = p_.UpdateNote(who.principal, Param(req, "id"), FormValue(*form, "session_date"),
+        auto note = p_.UpdateNote(who.scope, Param(req, "id"), FormValue(*form, "session_date"),
                                   SectionsFromForm(*form, practice::SectionsOf(format)),
                                   CallerOf(req));
         if (!note) {
@@ -772,7 +759,7 @@ void PracticeRoutes::Add(Router& router) {
       }),
       kRecordBody);
   router.Add(
-      "POST", "/clients/{id}/summaries", Pg([this](Request& req, const SignedIn& who) {
+      "POST", "/clients/{id}/summaries", Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
         auto form = FormBody(req);
         if (!form) {
           return ErrorResponse(req, &t_, form.error());
@@ -782,7 +769,7 @@ void PracticeRoutes::Add(Router& router) {
         if (const std::string s = FormValue(*form, "source_note_id"); !s.empty()) {
           source = s;
         }
-        auto s = p_.CreateSummary(who.principal, id, PhiString(FormValue(*form, "text")), source,
+        auto s = p_.CreateSummary(who.scope, id, PhiString(FormValue(*form, "text")), source,
                                   CallerOf(req));
         if (!s) {
           if (s.error().code == ErrorCode::kInvalidArgument) {
@@ -793,16 +780,14 @@ void PracticeRoutes::Add(Router& router) {
         return SeeOther("/summaries/" + s->id);
       }),
       kRecordBody);
-  router.Add("GET", "/summaries/{id}", Pg([this](Request& req, const SignedIn& who) {
-               auto s = p_.GetSummary(who.principal, Param(req, "id"), CallerOf(req));
+  router.Add("GET", "/summaries/{id}", Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
+               auto s = p_.GetSummary(who.scope, Param(req, "id"), CallerOf(req));
                if (!s) {
                  return ErrorResponse(req, &t_, s.error());
                }
-               auto list = p_.ListClients(who.principal);
-               std::string alias;
-               for (const auto& c : list ? *list : std::vector<practice::ClientListItem>{}) {
-                 alias = c.id == s->client_id ? c.alias : alias;
-               }
+               ALCOVE_TRY_ASSIGN(const practice::ClientListItem client,
+                                 p_.GetClientInfo(who.scope, s->client_id));
+               const std::string& alias = client.alias;
                TemplateData data;
                data.set("csrf_token", who.csrf_token);
                data.set("id", s->id);
@@ -816,12 +801,12 @@ void PracticeRoutes::Add(Router& router) {
                return Response::Html(200, t_.RenderPage("summary", Title(alias, "Summary"), data));
              }));
   router.Add(
-      "POST", "/summaries/{id}", Pg([this](Request& req, const SignedIn& who) {
+      "POST", "/summaries/{id}", Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
         auto form = FormBody(req);
         if (!form) {
           return ErrorResponse(req, &t_, form.error());
         }
-        auto s = p_.EditSummary(who.principal, Param(req, "id"), PhiString(FormValue(*form, "text")),
+        auto s = p_.EditSummary(who.scope, Param(req, "id"), PhiString(FormValue(*form, "text")),
                                 CallerOf(req));
         if (!s) {
           return ErrorResponse(req, &t_, s.error());
@@ -829,8 +814,8 @@ void PracticeRoutes::Add(Router& router) {
         return SeeOther("/summaries/" + s->id);
       }),
       kRecordBody);
-  router.Add("POST", "/summaries/{id}/review", Pg([this](Request& req, const SignedIn& who) {
-               auto s = p_.ReviewSummary(who.principal, Param(req, "id"), CallerOf(req));
+  router.Add("POST", "/summaries/{id}/review", Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
+               auto s = p_.ReviewSummary(who.scope, Param(req, "id"), CallerOf(req));
                if (!s) {
                  return ErrorResponse(req, &t_, s.error());
                }
@@ -838,14 +823,14 @@ void PracticeRoutes::Add(Router& router) {
              }),
              kRecordBody);
   router.Add(
-      "POST", "/clients/{id}/conceptualizations", Pg([this](Request& req, const SignedIn& who) {
+      "POST", "/clients/{id}/conceptualizations", Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
         auto form = FormBody(req);
         if (!form) {
           return ErrorResponse(req, &t_, form.error());
         }
         const std::string id = Param(req, "id");
         auto c = p_.CreateConceptualization(
-            who.principal, id, SectionsFromForm(*form, practice::kConceptualizationFields),
+            who.scope, id, SectionsFromForm(*form, practice::kConceptualizationFields),
             CallerOf(req));
         if (!c) {
           if (c.error().code == ErrorCode::kInvalidArgument) {
@@ -856,8 +841,8 @@ void PracticeRoutes::Add(Router& router) {
         return SeeOther("/clients/" + id);
       }),
       kRecordBody);
-  router.Add("GET", "/clients/{id}/export", Pg([this](Request& req, const SignedIn& who) {
-               auto e = p_.ExportClient(who.principal, Param(req, "id"), CallerOf(req));
+  router.Add("GET", "/clients/{id}/export", Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
+               auto e = p_.ExportClient(who.scope, Param(req, "id"), CallerOf(req));
                if (!e) {
                  return ErrorResponse(req, &t_, e.error());
                }
@@ -927,7 +912,7 @@ void PracticeRoutes::Add(Router& router) {
 
 }  // namespace
 
-std::unique_ptr<RouteSet> AddPracticeRoutes(Router& router, IdentityServices& identity,
+std::unique_ptr<RouteSet> AddPracticeRoutes(RouteKit& router, IdentityServices& identity,
                                             practice::Practice& practice,
                                             const Templates& templates) {
   auto routes = std::make_unique<PracticeRoutes>(identity, practice, templates);

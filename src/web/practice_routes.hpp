@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "practice/practice.hpp"
+#include "web/route_kit.hpp"
 #include "web/router.hpp"
 #include "web/session_auth.hpp"
 
@@ -12,7 +13,7 @@ class Templates;
 
 // The clients and records routes (API.md § Clients and records) and their pages:
 // client list, client page, note editor, summary review, printable export.
-std::unique_ptr<RouteSet> AddPracticeRoutes(Router& router, IdentityServices& identity,
+std::unique_ptr<RouteSet> AddPracticeRoutes(RouteKit& router, IdentityServices& identity,
                                             practice::Practice& practice,
                                             const Templates& templates);
 

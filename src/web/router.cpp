@@ -88,7 +88,41 @@ bool MatchSegments(const Route& route, const std::vector<std::string>& segments,
 
 }  // namespace
 
+bool Audience::Allows(identity::Role role) const {
+  return kind_ == Kind::kRoles && std::find(roles_.begin(), roles_.end(), role) != roles_.end();
+}
+
+std::string Audience::Describe() const {
+  switch (kind_) {
+    case Kind::kUnset:
+      return "unset";
+    case Kind::kPublic:
+      return "public";
+    case Kind::kToken:
+      return "token:" + purpose_;
+    case Kind::kRoles: {
+      std::string out = "roles:";
+      for (std::size_t i = 0; i < roles_.size(); ++i) {
+        out += (i == 0 ? "" : ",");
+        out += identity::RoleName(roles_[i]);
+      }
+      return out;
+    }
+  }
+  return "unset";
+}
+
 void Router::Add(std::string method, std::string pattern, Handler handler, RouteOptions options) {
+  if (options.audience.kind() == Audience::Kind::kUnset) {
+    throw std::invalid_argument("route declares no audience: " + method + " " + pattern);
+  }
+  if (options.audience.kind() == Audience::Kind::kRoles && options.audience.roles().empty()) {
+    throw std::invalid_argument("route names no role: " + method + " " + pattern);
+  }
+  if (options.audience.kind() == Audience::Kind::kToken &&
+      options.audience.token_purpose().empty()) {
+    throw std::invalid_argument("route names no token purpose: " + method + " " + pattern);
+  }
   for (const auto& r : routes_) {
     if (r.method == method && r.pattern == pattern) {
       throw std::invalid_argument("duplicate route: " + method + " " + pattern);

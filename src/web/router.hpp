@@ -2,15 +2,51 @@
 
 #include <cstddef>
 #include <functional>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "identity/principal.hpp"
 #include "web/http.hpp"
 
 namespace alcove::web {
 
 using Handler = std::function<Response(Request&)>;
+
+// Who may call a route (claim C31; ARCHITECTURE.md § Roles and the module kit): anyone
+// (public), whoever holds a token of one purpose (the handler's service checks the
+// token; no session is looked up), or a signed-in account of one of the named roles.
+// Deny by default: a default-made Audience is "unset", and Router::Add refuses it.
+class Audience {
+ public:
+  enum class Kind { kUnset, kPublic, kToken, kRoles };
+
+  Audience() = default;
+  static Audience Public() { return Audience(Kind::kPublic, {}, {}); }
+  static Audience Token(std::string purpose) { return Audience(Kind::kToken, std::move(purpose), {}); }
+  static Audience Roles(std::initializer_list<identity::Role> roles) {
+    return Audience(Kind::kRoles, {}, std::vector<identity::Role>(roles));
+  }
+  // Every role: routes about one's own account (sessions, password, sign-out).
+  static Audience AnyAccount() {
+    return Roles({identity::Role::kTherapist, identity::Role::kSupervisor, identity::Role::kClient});
+  }
+
+  Kind kind() const { return kind_; }
+  bool Allows(identity::Role role) const;
+  const std::string& token_purpose() const { return purpose_; }
+  const std::vector<identity::Role>& roles() const { return roles_; }
+  // "public", "token:signin", "roles:therapist,supervisor" (route listings, tests).
+  std::string Describe() const;
+
+ private:
+  Audience(Kind kind, std::string purpose, std::vector<identity::Role> roles)
+      : kind_(kind), purpose_(std::move(purpose)), roles_(std::move(roles)) {}
+  Kind kind_ = Kind::kUnset;
+  std::string purpose_;
+  std::vector<identity::Role> roles_;
+};
 
 struct RouteOptions {
   // Largest body this route accepts; larger ones get 413 before being read.
@@ -19,6 +55,11 @@ struct RouteOptions {
   // True for handlers that never block (no database, no hashing, no file I/O of
   // unbounded size): they run on the I/O thread, skipping the worker-pool hop.
   bool runs_inline = false;
+  // Required: who may call it (see Audience).
+  Audience audience;
+  // When set, the route facade checks the caller's IP against this rate-limit class
+  // (identity/rate_limit.hpp) before the handler runs: 429 with Retry-After.
+  std::string rate_class;
 };
 
 struct Route {
@@ -58,8 +99,9 @@ class RouteSet {
 // any number of threads.
 class Router {
  public:
-  // Throws std::invalid_argument for a malformed pattern or a duplicate route (a
-  // programmer error found at start-up, never at request time).
+  // Throws std::invalid_argument for a malformed pattern, a duplicate route, or a route
+  // whose options declare no audience, or roles without any role (programmer errors
+  // found at start-up, never at request time: deny by default).
   void Add(std::string method, std::string pattern, Handler handler, RouteOptions options = {});
 
   RouteMatch Match(std::string_view method, const std::vector<std::string>& segments) const;

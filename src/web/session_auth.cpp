@@ -23,15 +23,6 @@ std::optional<crypto::SecretString> CookieSecret(const Request& request, std::st
   return crypto::SecretString(std::move(*value));
 }
 
-// The csrf_token field of a form body, if the body is a form.
-std::optional<std::string> FormCsrf(const Request& request) {
-  auto fields = FormBody(request);
-  if (!fields || !fields->contains(kCsrfField)) {
-    return std::nullopt;
-  }
-  return FormValue(*fields, kCsrfField);
-}
-
 }  // namespace
 
 identity::Caller CallerOf(const Request& request) {
@@ -60,45 +51,6 @@ Result<std::optional<SignedIn>> SessionOf(IdentityServices& services, const Requ
   return std::optional<SignedIn>(SignedIn{.principal = std::move(*principal),
                                           .session_token = std::move(*token),
                                           .csrf_token = std::move(csrf)});
-}
-
-Handler RequireSignIn(IdentityServices& services, const Templates* templates, Surface surface,
-                      SignedInHandler handler) {
-  return [&services, templates, surface, handler = std::move(handler)](Request& req) {
-    auto session = SessionOf(services, req);
-    if (!session) {
-      return ErrorResponse(req, templates, session.error());
-    }
-    if (!*session) {
-      Response res;
-      if (surface == Surface::kApi) {
-        res = ErrorResponse(req, templates, 401, "unauthenticated", "Please sign in.");
-      } else {
-        res = Response::Text(303, "Please sign in.\n");
-        res.headers.Set("Location", "/signin");
-      }
-      if (GetCookie(req, kSessionCookie)) {
-        ClearSessionCookies(res);
-      }
-      return res;
-    }
-    if (!IsSafeMethod(req.method)) {
-      const std::optional<std::string> presented =
-          surface == Surface::kApi
-              ? std::optional<std::string>(req.headers.Get(kCsrfHeader).transform(
-                    [](std::string_view v) { return std::string(v); }))
-              : FormCsrf(req);
-      if (!presented || !identity::CheckCsrfToken((*session)->session_token, *presented)) {
-        return ErrorResponse(req, templates, 403, "csrf_token_invalid",
-                             surface == Surface::kApi
-                                 ? "The X-CSRF-Token header is missing or wrong; get the "
-                                   "token from GET /api/v1/me."
-                                 : "This form has expired. Go back, reload the page and try "
-                                   "again.");
-      }
-    }
-    return handler(req, **session);
-  };
 }
 
 std::optional<Response> Throttle(IdentityServices& services, const Templates* templates,

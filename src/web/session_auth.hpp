@@ -45,14 +45,6 @@ struct SignedIn {
 Result<std::optional<SignedIn>> SessionOf(IdentityServices& services, const Request& request);
 
 enum class Surface { kApi, kPage };
-using SignedInHandler = std::function<Response(Request&, const SignedIn&)>;
-
-// Wraps a handler that needs a signed-in caller. Without a valid session: 401 JSON
-// (API) or a 303 to /signin (pages), and the session cookies are cleared. For methods
-// other than GET and HEAD the CSRF token must match (header X-CSRF-Token for the API,
-// the form field csrf_token for pages): 403 otherwise.
-Handler RequireSignIn(IdentityServices& services, const Templates* templates, Surface surface,
-                      SignedInHandler handler);
 
 // Checks `key` against the limiter's `route_class`: nullopt when allowed; a 429 with
 // Retry-After when denied; a 503 when the limiter's store fails (fail closed).

@@ -29,6 +29,7 @@ namespace {
 using crypto::PhiString;
 using identity::Caller;
 using identity::Principal;
+using identity::TherapistScope;
 using testing::TestEngine;
 
 constexpr Micros kStart = 1'800'000'000 * kMicrosPerSecond;
@@ -120,8 +121,8 @@ class PracticeTest : public ::testing::TestWithParam<TestEngine> {
     log_ = std::make_unique<audit::Log>(db_.db->engine());
     practice_ = std::make_unique<Practice>(*db_.db, *ring_, *log_, clock_);
     // Two tenants, as identity would make them (the tenants table is identity's).
-    for (const auto& [tenant, account] : {std::pair{a_.tenant, a_.account_id},
-                                          std::pair{b_.tenant, b_.account_id}}) {
+    for (const auto& [tenant, account] : {std::pair{a_.tenant(), a_.account_id()},
+                                          std::pair{b_.tenant(), b_.account_id()}}) {
       auto tx = db_.db->Begin();
       ASSERT_TRUE(tx);
       const store::Value p[] = {tenant, kStart};
@@ -132,7 +133,7 @@ class PracticeTest : public ::testing::TestWithParam<TestEngine> {
 
   std::filesystem::path key_file() const { return keys_dir_ / "master.key"; }
 
-  std::string NewClient(const Principal& who, const std::string& name,
+  std::string NewClient(const TherapistScope& who, const std::string& name,
                         const std::string& notes = "") {
     ProfileFields p;
     if (!notes.empty()) {
@@ -153,7 +154,7 @@ class PracticeTest : public ::testing::TestWithParam<TestEngine> {
     return out;
   }
 
-  std::string NewNote(const Principal& who, const std::string& client, const std::string& text) {
+  std::string NewNote(const TherapistScope& who, const std::string& client, const std::string& text) {
     auto n = practice_->CreateNote(who, client, "2026-11-20", NoteFormat::kSoap, Soap(text),
                                    kCaller);
     EXPECT_TRUE(n) << (n ? "" : n.error().internal);
@@ -216,14 +217,16 @@ class PracticeTest : public ::testing::TestWithParam<TestEngine> {
   std::unique_ptr<crypto::KeyRing> ring_;
   std::unique_ptr<audit::Log> log_;
   std::unique_ptr<Practice> practice_;
-  const Principal a_{.account_id = "0123456789abcdef0123456789abcdef",
-                     .tenant = 1001,
-                     .role = identity::Role::kTherapist,
-                     .session_id = "s"};
-  const Principal b_{.account_id = "fedcba9876543210fedcba9876543210",
-                     .tenant = 2002,
-                     .role = identity::Role::kTherapist,
-                     .session_id = "s"};
+  const TherapistScope a_ = *TherapistScope::From(Principal{
+      .account_id = "0123456789abcdef0123456789abcdef",
+      .tenant = 1001,
+      .role = identity::Role::kTherapist,
+      .session_id = "s"});
+  const TherapistScope b_ = *TherapistScope::From(Principal{
+      .account_id = "fedcba9876543210fedcba9876543210",
+      .tenant = 2002,
+      .role = identity::Role::kTherapist,
+      .session_id = "s"});
 };
 
 TEST_P(PracticeTest, C01C50ContentIsSealedAndTheNameIsNeverStored) {
@@ -279,7 +282,7 @@ TEST_P(PracticeTest, C02ACiphertextMovedToAnotherRowDoesNotOpen) {
   const std::string ny = NewNote(a_, y, "note of y");
   const std::string ny2 = NewNote(a_, y, "second note of y");
   {
-    auto tx = db_.db->BeginTenant(a_.tenant);
+    auto tx = db_.db->BeginTenant(a_.tenant());
     ASSERT_TRUE(tx);
     // x's note content into y's note, y's first note content into its second note, and
     // x's profile notes into y's.
@@ -314,7 +317,7 @@ TEST_P(PracticeTest, C06DeletingAClientDestroysItsKey) {
   NewNote(a_, id, "shredded note");
   std::int64_t key_id = 0;
   {
-    auto tx = db_.db->BeginTenant(a_.tenant);
+    auto tx = db_.db->BeginTenant(a_.tenant());
     ASSERT_TRUE(tx);
     const store::Value p[] = {id};
     auto rows = (*tx)->Query("SELECT key_id FROM clients WHERE id = $1", p);
@@ -337,7 +340,7 @@ TEST_P(PracticeTest, C06DeletingAClientDestroysItsKey) {
   ASSERT_FALSE(gone);
   EXPECT_EQ(gone.error().code, ErrorCode::kNotFound);
   bool audited = false;
-  for (const auto& e : Events(a_.tenant)) {
+  for (const auto& e : Events(a_.tenant())) {
     audited = audited || (e.logged.event.action == audit::Action::kRecordDeleted &&
                           e.logged.event.object_id == id);
   }
@@ -448,13 +451,13 @@ TEST_P(PracticeTest, C40EveryReadOfContentIsAuditedBeforeItIsReturned) {
   auto summary = practice_->CreateSummary(a_, client, PhiString(std::string("read summary")),
                                           std::nullopt, kCaller);
   ASSERT_TRUE(summary);
-  const std::size_t before = Events(a_.tenant).size();
+  const std::size_t before = Events(a_.tenant()).size();
   ASSERT_TRUE(practice_->GetClient(a_, client, kCaller));
   ASSERT_TRUE(practice_->GetNote(a_, note, kCaller));
   ASSERT_TRUE(practice_->GetSummary(a_, summary->id, kCaller));
   ASSERT_TRUE(practice_->ListNotes(a_, client, 20, kCaller));
   ASSERT_TRUE(practice_->ExportClient(a_, client, kCaller));
-  const auto events = Events(a_.tenant);
+  const auto events = Events(a_.tenant());
   ASSERT_GE(events.size(), before + 5);
   auto seen = [&](audit::Action action, const std::string& object) {
     return std::any_of(events.begin(), events.end(), [&](const auto& e) {

@@ -1,0 +1,154 @@
+#include "web/route_kit.hpp"
+
+#include <stdexcept>
+
+#include "web/body.hpp"
+#include "web/cookies.hpp"
+#include "web/errors.hpp"
+
+namespace alcove::web {
+namespace {
+
+bool IsSafeMethod(std::string_view method) {
+  return method == "GET" || method == "HEAD" || method == "OPTIONS";
+}
+
+Surface SurfaceOf(std::string_view pattern) {
+  return pattern.starts_with("/api/") ? Surface::kApi : Surface::kPage;
+}
+
+// The csrf_token field of a form body, if the body is a form.
+std::optional<std::string> FormCsrf(const Request& request) {
+  auto fields = FormBody(request);
+  if (!fields || !fields->contains(kCsrfField)) {
+    return std::nullopt;
+  }
+  return FormValue(*fields, kCsrfField);
+}
+
+Response Finish(Request& req, const Templates* templates, Result<Response> result) {
+  if (!result) {
+    return ErrorResponse(req, templates, result.error());
+  }
+  return std::move(*result);
+}
+
+}  // namespace
+
+OpenRoute ForAnyone(OpenHandler handler) {
+  return OpenRoute{Audience::Public(), std::move(handler)};
+}
+
+OpenRoute ForTokenHolders(std::string purpose, OpenHandler handler) {
+  return OpenRoute{Audience::Token(std::move(purpose)), std::move(handler)};
+}
+
+SessionRoute ForRoles(std::initializer_list<identity::Role> roles, SessionHandler handler) {
+  return SessionRoute{Audience::Roles(roles), std::move(handler)};
+}
+
+SessionRoute ForAnyAccount(SessionHandler handler) {
+  return SessionRoute{Audience::AnyAccount(), std::move(handler)};
+}
+
+SessionRoute ForTherapist(TherapistHandler handler) {
+  return SessionRoute{
+      Audience::Roles({identity::Role::kTherapist}),
+      [handler = std::move(handler)](Request& req, const SignedIn& who) -> Result<Response> {
+        ALCOVE_TRY_ASSIGN(auto scope, identity::TherapistScope::From(who.principal));
+        return handler(req, TherapistSession{.scope = std::move(scope),
+                                             .csrf_token = who.csrf_token});
+      }};
+}
+
+void RouteKit::Add(std::string method, std::string pattern, SessionRoute route,
+                   RouteOptions options) {
+  if (route.audience.kind() != Audience::Kind::kRoles) {
+    throw std::invalid_argument("a session route must name roles: " + method + " " + pattern);
+  }
+  if (identity_ == nullptr) {
+    throw std::invalid_argument("a session route needs the identity service: " + pattern);
+  }
+  options.audience = route.audience;
+  const Surface surface = SurfaceOf(pattern);
+  Handler wrapped = [services = identity_, templates = templates_, surface,
+                     audience = route.audience, rate_class = options.rate_class,
+                     handler = std::move(route.handler)](Request& req) -> Response {
+    // 1. Session.
+    auto session = SessionOf(*services, req);
+    if (!session) {
+      return ErrorResponse(req, templates, session.error());
+    }
+    if (!*session) {
+      Response res;
+      if (surface == Surface::kApi) {
+        res = ErrorResponse(req, templates, 401, "unauthenticated", "Please sign in.");
+      } else {
+        res = Response::Text(303, "Please sign in.\n");
+        res.headers.Set("Location", "/signin");
+      }
+      if (GetCookie(req, kSessionCookie)) {
+        ClearSessionCookies(res);
+      }
+      return res;
+    }
+    const SignedIn& who = **session;
+    // 2. Role.
+    if (!audience.Allows(who.principal.role)) {
+      return ErrorResponse(req, templates, 403, "forbidden",
+                           surface == Surface::kApi
+                               ? "This route is not available to your account."
+                               : "This page is not available to your account.");
+    }
+    // 3. CSRF.
+    if (!IsSafeMethod(req.method)) {
+      const std::optional<std::string> presented =
+          surface == Surface::kApi
+              ? std::optional<std::string>(req.headers.Get(kCsrfHeader).transform(
+                    [](std::string_view v) { return std::string(v); }))
+              : FormCsrf(req);
+      if (!presented || !identity::CheckCsrfToken(who.session_token, *presented)) {
+        return ErrorResponse(req, templates, 403, "csrf_token_invalid",
+                             surface == Surface::kApi
+                                 ? "The X-CSRF-Token header is missing or wrong; get the "
+                                   "token from GET /api/v1/me."
+                                 : "This form has expired. Go back, reload the page and try "
+                                   "again.");
+      }
+    }
+    // 4. Rate limit.
+    if (!rate_class.empty()) {
+      if (auto limited = Throttle(*services, templates, req, rate_class, IpKey(req))) {
+        return std::move(*limited);
+      }
+    }
+    // 5. The handler.
+    return Finish(req, templates, handler(req, who));
+  };
+  router_.Add(std::move(method), std::move(pattern), std::move(wrapped), std::move(options));
+}
+
+void RouteKit::Add(std::string method, std::string pattern, OpenRoute route,
+                   RouteOptions options) {
+  if (route.audience.kind() != Audience::Kind::kPublic &&
+      route.audience.kind() != Audience::Kind::kToken) {
+    throw std::invalid_argument("an open route must be public or for a token: " + pattern);
+  }
+  if (!options.rate_class.empty() && identity_ == nullptr) {
+    throw std::invalid_argument("a rate-limited route needs the identity service: " + pattern);
+  }
+  options.audience = route.audience;
+  Handler wrapped = [services = identity_, templates = templates_,
+                     rate_class = options.rate_class,
+                     handler = std::move(route.handler)](Request& req) -> Response {
+    if (!rate_class.empty()) {
+      if (auto limited = Throttle(*services, templates, req, rate_class, IpKey(req))) {
+        return std::move(*limited);
+      }
+    }
+    return Finish(req, templates, handler(req));
+  };
+  router_.Add(std::move(method), std::move(pattern), std::move(wrapped), std::move(options));
+}
+
+}  // namespace alcove::web

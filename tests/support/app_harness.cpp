@@ -1,0 +1,197 @@
+#include "support/app_harness.hpp"
+
+#include <gtest/gtest.h>
+
+#include "cli/database.hpp"
+#include "crypto/master_key_file.hpp"
+#include "web/cookies.hpp"
+
+namespace alcove::testing {
+namespace {
+
+std::string TokenOf(const mail::Message& m) {
+  const auto pos = m.link().find("#token=");
+  return pos == std::string::npos ? std::string() : m.link().substr(pos + 7);
+}
+
+// The JSON string member `key` of a flat object body (enough for csrf_token).
+std::string JsonMember(const std::string& body, const std::string& key) {
+  const std::string needle = "\"" + key + "\":\"";
+  const auto at = body.find(needle);
+  if (at == std::string::npos) {
+    return {};
+  }
+  const auto start = at + needle.size();
+  return body.substr(start, body.find('"', start) - start);
+}
+
+}  // namespace
+
+Status RecordingMailer::Send(const mail::Message& message) {
+  std::lock_guard lock(mu_);
+  sent_.push_back(message);
+  return {};
+}
+
+std::vector<mail::Message> RecordingMailer::sent() const {
+  std::lock_guard lock(mu_);
+  return sent_;
+}
+
+Result<std::unique_ptr<AppHarness>> AppHarness::Create(TestEngine engine, const PgUrls* urls) {
+  auto h = std::unique_ptr<AppHarness>(new AppHarness());
+  const auto migrations = cli::AllMigrations();
+  ALCOVE_TRY_ASSIGN(h->db_, OpenTestDb(engine, migrations, urls));
+  h->faults_ = std::make_unique<store::FaultInjectingDb>(*h->db_.db);
+  ALCOVE_TRY(crypto::CreateMasterKeyFile(h->keys_dir_ / "master.key"));
+  ALCOVE_TRY_ASSIGN(h->ring_, crypto::KeyRing::OpenWithKeyFile(
+                                  *h->faults_, h->keys_dir_ / "master.key",
+                                  SystemClock::Instance()));
+  ALCOVE_TRY_ASSIGN(h->hasher_, crypto::PasswordHasher::Create());
+  h->log_ = std::make_unique<audit::Log>(h->db_.db->engine());
+  h->queue_ = std::make_unique<mail::Queue>(h->mailer_);
+  h->limit_store_ = std::make_unique<identity::InMemoryRateLimitStore>();
+  ALCOVE_TRY_ASSIGN(auto limits, identity::RateLimitsFromConfig(RateLimitsConfig{}));
+  h->limiter_ = std::make_unique<identity::RateLimiter>(*h->limit_store_, SystemClock::Instance(),
+                                                        std::move(limits));
+  const std::string origin = "https://alcove.test";
+  h->identity_ = std::make_unique<identity::Identity>(
+      *h->db_.db, *h->ring_, *h->hasher_, *h->log_, *h->queue_, SystemClock::Instance(),
+      identity::IdentityOptions{.public_origin = origin});
+  h->practice_ = std::make_unique<practice::Practice>(*h->faults_, *h->ring_, *h->log_,
+                                                      SystemClock::Instance());
+  h->identity_services_ = std::make_unique<web::IdentityServices>(web::IdentityServices{
+      .identity = *h->identity_, .limiter = *h->limiter_, .clock = SystemClock::Instance()});
+  h->audit_services_ = std::make_unique<web::AuditServices>(web::AuditServices{
+      .db = *h->db_.db,
+      .checkpoint = [](std::uint64_t) { return std::optional<audit::SignedCheckpoint>(); },
+      .verifier_key = "",
+      .client_aliases = {},
+  });
+  web::AppOptions ao;
+  ao.web_dir = std::filesystem::path(ALCOVE_SOURCE_DIR) / "web";
+  ao.site = web::SiteSettings{.public_origin = origin,
+                              .security_contact = "mailto:security@alcove.test",
+                              .policy_url = "",
+                              .security_txt_days = 180};
+  ao.identity = h->identity_services_.get();
+  ao.audit = h->audit_services_.get();
+  ao.practice = h->practice_.get();
+  ALCOVE_TRY_ASSIGN(h->app_, web::App::Create(ao, SystemClock::Instance()));
+  return h;
+}
+
+AppHarness::~AppHarness() {
+  app_.reset();
+  if (identity_) {
+    identity_->WaitIdle();
+  }
+  if (queue_) {
+    queue_->WaitIdle();
+  }
+}
+
+web::Response AppHarness::Call(AppBrowser& browser, std::string method, std::string target,
+                               std::string body, std::string content_type, bool csrf) {
+  web::Request req;
+  req.method = std::move(method);
+  req.target = std::move(target);
+  req.remote_address = browser.ip;
+  req.headers.Set("Host", "alcove.test");
+  req.headers.Set("User-Agent", "AppHarness/1.0");
+  std::string cookie;
+  for (const auto& [name, value] : browser.cookies) {
+    cookie += (cookie.empty() ? "" : "; ") + name + "=" + value;
+  }
+  if (!cookie.empty()) {
+    req.headers.Set("Cookie", cookie);
+  }
+  if (!body.empty()) {
+    req.headers.Set("Content-Type", content_type);
+  }
+  if (csrf && !browser.csrf.empty()) {
+    req.headers.Set(std::string(web::kCsrfHeader), browser.csrf);
+  }
+  req.body = std::move(body);
+  web::Response res = app_->Handle(req);
+  for (const auto& [name, value] : res.headers.all()) {
+    if (!web::EqualsIgnoreCase(name, "Set-Cookie")) {
+      continue;
+    }
+    const auto eq = value.find('=');
+    const auto semi = value.find(';');
+    const std::string cname = value.substr(0, eq);
+    const std::string cvalue = value.substr(eq + 1, semi == std::string::npos ? semi : semi - eq - 1);
+    if (cvalue.empty() || value.find("Max-Age=0") != std::string::npos) {
+      browser.cookies.erase(cname);
+    } else {
+      browser.cookies[cname] = cvalue;
+    }
+  }
+  return res;
+}
+
+std::string AppHarness::LinkTokenFor(const std::string& email, std::size_t sent_before) {
+  identity_->WaitIdle();
+  queue_->WaitIdle();
+  const auto sent = mailer_.sent();
+  for (std::size_t i = sent.size(); i > sent_before; --i) {
+    if (sent[i - 1].to() == email) {
+      return TokenOf(sent[i - 1]);
+    }
+  }
+  return {};
+}
+
+AppBrowser AppHarness::SignUpTherapist(const std::string& email, const std::string& ip) {
+  AppBrowser b{.ip = ip, .cookies = {}, .csrf = {}};
+  const std::size_t before = mailer_.sent().size();
+  auto res = Call(b, "POST", "/api/v1/auth/signup",
+                  R"({"email":")" + email + R"(","name":"Dr Test Person"})");
+  EXPECT_EQ(res.status, 202) << res.body;
+  const std::string token = LinkTokenFor(email, before);
+  EXPECT_FALSE(token.empty()) << "no sign-up link for " << email;
+  res = Call(b, "POST", "/api/v1/auth/magic-link/consume", R"({"token":")" + token + R"("})");
+  EXPECT_EQ(res.status, 200) << res.body;
+  res = Call(b, "GET", "/api/v1/me");
+  EXPECT_EQ(res.status, 200) << res.body;
+  b.csrf = JsonMember(res.body, "csrf_token");
+  return b;
+}
+
+AppBrowser AppHarness::AddMember(const AppBrowser& owner, identity::Role role,
+                                 const std::string& email, const std::string& ip) {
+  auto scope = identity::TherapistScope::From(PrincipalOf(owner));
+  EXPECT_TRUE(scope);
+  auto id = identity_->AddMember(*scope, role, email, "Member Person",
+                                 identity::Caller{.ip = owner.ip, .user_agent = "test"});
+  EXPECT_TRUE(id) << (id ? "" : id.error().internal);
+  AppBrowser b{.ip = ip, .cookies = {}, .csrf = {}};
+  const std::size_t before = mailer_.sent().size();
+  auto res = Call(b, "POST", "/api/v1/auth/magic-link", R"({"email":")" + email + R"("})");
+  EXPECT_EQ(res.status, 202) << res.body;
+  const std::string token = LinkTokenFor(email, before);
+  EXPECT_FALSE(token.empty()) << "no sign-in link for " << email;
+  res = Call(b, "POST", "/api/v1/auth/magic-link/consume", R"({"token":")" + token + R"("})");
+  EXPECT_EQ(res.status, 200) << res.body;
+  res = Call(b, "GET", "/api/v1/me");
+  EXPECT_EQ(res.status, 200) << res.body;
+  b.csrf = JsonMember(res.body, "csrf_token");
+  return b;
+}
+
+identity::Principal AppHarness::PrincipalOf(const AppBrowser& browser) {
+  const auto session = browser.cookies.find(std::string(web::kSessionCookie));
+  const auto device = browser.cookies.find(std::string(web::kDeviceCookie));
+  if (session == browser.cookies.end() || device == browser.cookies.end()) {
+    ADD_FAILURE() << "the browser has no session";
+    return {};
+  }
+  auto p = identity_->Authenticate(crypto::SecretString(std::string(session->second)),
+                                   crypto::SecretString(std::string(device->second)),
+                                   identity::Caller{.ip = browser.ip, .user_agent = "test"});
+  EXPECT_TRUE(p) << (p ? "" : p.error().internal);
+  return p ? *p : identity::Principal{};
+}
+
+}  // namespace alcove::testing

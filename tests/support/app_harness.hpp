@@ -1,0 +1,101 @@
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "audit/log.hpp"
+#include "core/clock.hpp"
+#include "crypto/key_ring.hpp"
+#include "crypto/password_hasher.hpp"
+#include "identity/identity.hpp"
+#include "identity/rate_limit.hpp"
+#include "mail/mailer.hpp"
+#include "mail/queue.hpp"
+#include "practice/practice.hpp"
+#include "store/fault_injecting_db.hpp"
+#include "support/pg_test_env.hpp"
+#include "support/temp_dir.hpp"
+#include "support/test_db.hpp"
+#include "web/app.hpp"
+#include "web/audit_routes.hpp"
+#include "web/session_auth.hpp"
+
+namespace alcove::testing {
+
+// Keeps every message it is asked to send.
+class RecordingMailer final : public mail::Mailer {
+ public:
+  Status Send(const mail::Message& message) override;
+  std::vector<mail::Message> sent() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<mail::Message> sent_;
+};
+
+// A browser for the in-process app: its address, its cookies, and the CSRF token of its
+// session once signed in.
+struct AppBrowser {
+  std::string ip;
+  std::map<std::string, std::string> cookies;
+  std::string csrf;
+};
+
+// The whole HTTPS application (App: router, middleware, identity, audit and practice
+// routes) on a real database of either engine, called in process without sockets: fast
+// route tests (issue #11). The practice service and the key ring sit on a
+// FaultInjectingDb, so tests can make their statements fail; identity and audit use the
+// database directly.
+class AppHarness {
+ public:
+  // For PostgreSQL, `urls` must be set.
+  static Result<std::unique_ptr<AppHarness>> Create(TestEngine engine, const PgUrls* urls);
+  ~AppHarness();
+
+  // One request as `browser`: its cookies go along, the answer's Set-Cookie lines update
+  // them. `content_type` is sent with a non-empty body; the CSRF header is sent when the
+  // browser has a token and `csrf` is true.
+  web::Response Call(AppBrowser& browser, std::string method, std::string target,
+                     std::string body = "", std::string content_type = "application/json",
+                     bool csrf = true);
+
+  // Signs up a therapist through the API and its confirmation link: a signed-in browser.
+  AppBrowser SignUpTherapist(const std::string& email, const std::string& ip);
+  // Adds an account of `role` to `owner`'s tenant and signs it in by magic link.
+  AppBrowser AddMember(const AppBrowser& owner, identity::Role role, const std::string& email,
+                       const std::string& ip);
+  // The principal of a signed-in browser.
+  identity::Principal PrincipalOf(const AppBrowser& browser);
+
+  web::App& app() { return *app_; }
+  store::Db& db() { return *db_.db; }
+  store::FaultInjectingDb& faults() { return *faults_; }
+  practice::Practice& practice() { return *practice_; }
+  identity::Identity& identity() { return *identity_; }
+  const std::filesystem::path& sqlite_path() const { return db_.sqlite_path; }
+
+ private:
+  AppHarness() = default;
+  std::string LinkTokenFor(const std::string& email, std::size_t sent_before);
+
+  TestDb db_;
+  TempDir keys_dir_;
+  std::unique_ptr<store::FaultInjectingDb> faults_;
+  std::unique_ptr<crypto::KeyRing> ring_;
+  std::unique_ptr<crypto::PasswordHasher> hasher_;
+  std::unique_ptr<audit::Log> log_;
+  RecordingMailer mailer_;
+  std::unique_ptr<mail::Queue> queue_;
+  std::unique_ptr<identity::InMemoryRateLimitStore> limit_store_;
+  std::unique_ptr<identity::RateLimiter> limiter_;
+  std::unique_ptr<identity::Identity> identity_;
+  std::unique_ptr<practice::Practice> practice_;
+  std::unique_ptr<web::IdentityServices> identity_services_;
+  std::unique_ptr<web::AuditServices> audit_services_;
+  std::unique_ptr<web::App> app_;
+};
+
+}  // namespace alcove::testing

@@ -1,0 +1,446 @@
+// The route facade (issue #11): every route declares its audience, and every route
+// answers everyone outside it as declared, changing nothing — generated from the route
+// table, in process (no sockets), on both engines. Claim C31.
+#include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <set>
+#include <sstream>
+#include <string>
+
+#include "practice/practice.hpp"
+#include "store/db.hpp"
+#include "support/app_harness.hpp"
+#include "support/pg_test_env.hpp"
+#include "web/router.hpp"
+
+namespace alcove::web {
+namespace {
+
+using identity::Role;
+using testing::AppBrowser;
+using testing::AppHarness;
+using testing::TestEngine;
+
+// The JSON string member `key` of a flat object body.
+std::string Member(const std::string& body, const std::string& key) {
+  const std::string needle = "\"" + key + "\":\"";
+  const auto at = body.find(needle);
+  if (at == std::string::npos) {
+    return {};
+  }
+  const auto start = at + needle.size();
+  return body.substr(start, body.find('"', start) - start);
+}
+
+class RouteHarnessTest : public ::testing::TestWithParam<TestEngine> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == TestEngine::kPostgres) {
+      urls_ = testing::FindPgUrls();
+      if (!urls_) {
+        if (testing::PgRequired()) {
+          FAIL() << testing::kPgMissing;
+        }
+        GTEST_SKIP() << testing::kPgMissing;
+      }
+    }
+    auto h = AppHarness::Create(GetParam(), urls_ ? &*urls_ : nullptr);
+    ASSERT_TRUE(h) << h.error().internal;
+    h_ = std::move(*h);
+    a_ = h_->SignUpTherapist("owner@alcove.test", "192.0.2.1");
+    ASSERT_FALSE(a_.csrf.empty());
+  }
+
+  // A client of A with a note, a summary and a conceptualization; remembers their ids.
+  void SeedA() {
+    auto res = h_->Call(a_, "POST", "/api/v1/clients", R"({"name":"Quentin Marker"})");
+    ASSERT_EQ(res.status, 201) << res.body;
+    client_ = Member(res.body, "id");
+    res = h_->Call(a_, "POST", "/api/v1/clients/" + client_ + "/notes",
+                   R"({"session_date":"2026-11-20","format":"soap","content":{"subjective":"s"}})");
+    ASSERT_EQ(res.status, 201) << res.body;
+    note_ = Member(res.body, "id");
+    res = h_->Call(a_, "POST", "/api/v1/clients/" + client_ + "/summaries", R"({"text":"t"})");
+    ASSERT_EQ(res.status, 201) << res.body;
+    summary_ = Member(res.body, "id");
+    res = h_->Call(a_, "POST", "/api/v1/clients/" + client_ + "/conceptualizations",
+                   R"({"presenting":"p"})");
+    ASSERT_EQ(res.status, 201) << res.body;
+    res = h_->Call(a_, "GET", "/api/v1/sessions");
+    ASSERT_EQ(res.status, 200);
+    session_ = Member(res.body, "id");
+    res = h_->Call(a_, "GET", "/api/v1/audit?limit=1");
+    ASSERT_EQ(res.status, 200) << res.body;
+    event_ = Member(res.body, "id");
+    ASSERT_FALSE(client_.empty() || note_.empty() || summary_.empty() || session_.empty() ||
+                 event_.empty());
+  }
+
+  // The route's pattern with A's object of the right kind for each parameter.
+  std::string TargetFor(const Route& route) const {
+    std::string out;
+    std::string previous;
+    for (const auto& seg : route.segments) {
+      out += "/";
+      if (seg.kind == Route::Kind::kLiteral) {
+        out += seg.text;
+        previous = seg.text;
+        continue;
+      }
+      if (previous == "clients") {
+        out += client_;
+      } else if (previous == "notes") {
+        out += note_;
+      } else if (previous == "summaries") {
+        out += summary_;
+      } else if (previous == "sessions") {
+        out += session_;
+      } else if (previous == "audit") {
+        out += event_;
+      } else {
+        out += "x";
+      }
+    }
+    return out.empty() ? "/" : out;
+  }
+
+  static bool HasId(const Route& route) {
+    for (const auto& seg : route.segments) {
+      if (seg.kind == Route::Kind::kParam) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // A body that every handler of that surface accepts as well-formed, so that what
+  // answers is the audience or the object, never the body's shape.
+  static std::string BodyFor(const Route& route, const AppBrowser& b, std::string* type) {
+    if (route.method == "GET" || route.method == "HEAD" || route.method == "DELETE") {
+      return {};
+    }
+    if (route.pattern.starts_with("/api/")) {
+      *type = "application/json";
+      return R"({"session_date":"2026-11-21","format":"soap","content":{"subjective":"x"},)"
+             R"("text":"x","presenting":"x","notes":"x"})";
+    }
+    *type = "application/x-www-form-urlencoded";
+    return "csrf_token=" + b.csrf +
+           "&format=soap&session_date=2026-11-21&section_subjective=x&text=x"
+           "&section_presenting=x";
+  }
+
+  // What must not change when a request is refused: row counts in A's tenant and of the
+  // shared tables, and the audit log's length.
+  std::map<std::string, std::int64_t> Snapshot() {
+    std::map<std::string, std::int64_t> out;
+    const auto tenant = h_->PrincipalOf(a_).tenant;
+    auto tx = h_->db().BeginTenant(tenant);
+    EXPECT_TRUE(tx);
+    for (const std::string table :
+         {"clients", "notes", "note_versions", "summaries", "conceptualizations", "accounts",
+          "sessions", "data_keys", "audit_events"}) {
+      auto rows = (*tx)->Query("SELECT COUNT(*) FROM " + table, {});
+      EXPECT_TRUE(rows) << table;
+      out[table] = rows ? rows->front().Int(0) : -1;
+    }
+    return out;
+  }
+
+  std::optional<testing::PgUrls> urls_;
+  std::unique_ptr<AppHarness> h_;
+  AppBrowser a_;
+  std::string client_, note_, summary_, session_, event_;
+};
+
+// Every route has an audience, and the open ones (public or for a token holder) are
+// exactly these: a new open route must be added here on purpose.
+TEST_P(RouteHarnessTest, C31EveryRouteDeclaresItsAudienceAndOpenRoutesAreListed) {
+  const std::set<std::string> open = {
+      "GET /healthz",
+      "GET /.well-known/security.txt",
+      "GET /security",
+      "GET /static/{*path}",
+      "GET /",
+      "GET /signup",
+      "POST /signup",
+      "GET /signin",
+      "POST /signin/link",
+      "POST /signin/password",
+      "GET /check-email",
+      "GET /auth/magic",
+      "POST /auth/magic",
+      "POST /api/v1/auth/signup",
+      "POST /api/v1/auth/magic-link",
+      "POST /api/v1/auth/magic-link/consume",
+      "POST /api/v1/auth/password",
+  };
+  std::set<std::string> found;
+  for (const auto& route : h_->app().router().routes()) {
+    const std::string name = route.method + " " + route.pattern;
+    ASSERT_NE(route.options.audience.kind(), Audience::Kind::kUnset) << name;
+    if (route.options.audience.kind() != Audience::Kind::kRoles) {
+      found.insert(name);
+    } else {
+      EXPECT_FALSE(route.options.audience.roles().empty()) << name;
+    }
+  }
+  EXPECT_EQ(found, open);
+}
+
+TEST(RouterAudience, C31ARouteWithoutAnAudienceDoesNotRegister) {
+  Router router;
+  EXPECT_THROW(router.Add("GET", "/x", [](Request&) { return Response::Text(200, ""); }),
+               std::invalid_argument);
+  EXPECT_THROW(router.Add("GET", "/y", [](Request&) { return Response::Text(200, ""); },
+                          RouteOptions{.audience = Audience::Roles({})}),
+               std::invalid_argument);
+  EXPECT_THROW(router.Add("GET", "/z", [](Request&) { return Response::Text(200, ""); },
+                          RouteOptions{.audience = Audience::Token("")}),
+               std::invalid_argument);
+  EXPECT_TRUE(router.routes().empty());
+  router.Add("GET", "/ok", [](Request&) { return Response::Text(200, ""); },
+             RouteOptions{.audience = Audience::Public()});
+  EXPECT_EQ(router.routes().size(), 1u);
+}
+
+TEST(Scopes, C31AScopeIsMadeOnlyForItsRole) {
+  const identity::Principal therapist{
+      .account_id = "a", .tenant = 7, .role = Role::kTherapist, .session_id = "s"};
+  identity::Principal supervisor = therapist;
+  supervisor.role = Role::kSupervisor;
+  identity::Principal client = therapist;
+  client.role = Role::kClient;
+  const identity::Principal unset{.account_id = "a", .tenant = 7, .session_id = "s"};
+  EXPECT_TRUE(identity::TherapistScope::From(therapist));
+  for (const auto& p : {supervisor, client, unset}) {
+    auto s = identity::TherapistScope::From(p);
+    ASSERT_FALSE(s);
+    EXPECT_EQ(s.error().code, ErrorCode::kPermissionDenied);
+  }
+  EXPECT_TRUE(identity::SupervisorScope::From(supervisor));
+  EXPECT_FALSE(identity::SupervisorScope::From(therapist));
+  EXPECT_TRUE(identity::ClientScope::From(client));
+  EXPECT_FALSE(identity::ClientScope::From(unset));
+  static_assert(!std::is_default_constructible_v<identity::TherapistScope>);
+  static_assert(!std::is_constructible_v<identity::TherapistScope, identity::Principal>);
+}
+
+// The matrix: every route for roles × anonymous, a supervisor and a client of A's
+// practice, and another therapist. Refused callers get 401 (API) or a redirect to sign
+// in (pages), 403 for a role outside the audience, 404 for another's object; and no
+// refused request changes anything.
+TEST_P(RouteHarnessTest, C31RoleMatrixFromTheRouteTable) {
+  SeedA();
+  AppBrowser anonymous{.ip = "192.0.2.9", .cookies = {}, .csrf = {}};
+  AppBrowser other = h_->SignUpTherapist("other@alcove.test", "192.0.2.2");
+  AppBrowser supervisor =
+      h_->AddMember(a_, Role::kSupervisor, "supervisor@alcove.test", "192.0.2.3");
+  AppBrowser client = h_->AddMember(a_, Role::kClient, "client@alcove.test", "192.0.2.4");
+  ASSERT_EQ(h_->PrincipalOf(supervisor).role, Role::kSupervisor);
+  ASSERT_EQ(h_->PrincipalOf(client).role, Role::kClient);
+  ASSERT_EQ(h_->PrincipalOf(client).tenant, h_->PrincipalOf(a_).tenant);
+
+  struct Caller {
+    std::string name;
+    AppBrowser* browser;
+    std::optional<Role> role;
+  };
+  const std::vector<Caller> callers = {{"anonymous", &anonymous, std::nullopt},
+                                       {"supervisor", &supervisor, Role::kSupervisor},
+                                       {"client", &client, Role::kClient},
+                                       {"other therapist", &other, Role::kTherapist}};
+  int checked = 0;
+  for (const auto& route : h_->app().router().routes()) {
+    if (route.options.audience.kind() != Audience::Kind::kRoles) {
+      continue;
+    }
+    const bool api = route.pattern.starts_with("/api/");
+    for (const auto& c : callers) {
+      int expected = 0;
+      if (!c.role) {
+        expected = api ? 401 : 303;
+      } else if (!route.options.audience.Allows(*c.role)) {
+        expected = 403;
+      } else if (HasId(route)) {
+        expected = 404;  // A's object, seen by someone else
+      } else {
+        continue;  // their own thing: allowed
+      }
+      const std::string target = TargetFor(route);
+      std::string type;
+      const std::string body = BodyFor(route, *c.browser, &type);
+      const auto before = Snapshot();
+      const Response res = h_->Call(*c.browser, route.method, target, body, type);
+      const std::string what = c.name + " " + route.method + " " + route.pattern;
+      EXPECT_EQ(res.status, expected) << what << ": " << res.body;
+      if (expected == 303) {
+        EXPECT_EQ(res.headers.Get("Location").value_or(""), "/signin") << what;
+      }
+      EXPECT_EQ(Snapshot(), before) << what << " changed something";
+      EXPECT_EQ(res.body.find("Quentin"), std::string::npos) << what;
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 100);
+}
+
+// A 5xx answers only the generic words and the request id; the log has the id and the
+// internal message (never client content).
+TEST_P(RouteHarnessTest, ServerFaultsLeakNoInternalTextAndAreLoggedWithTheRequestId) {
+  std::ostringstream log;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(log);
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>("capture", sink));
+  struct Restore {
+    std::shared_ptr<spdlog::logger> logger;
+    ~Restore() { spdlog::set_default_logger(logger); }
+  } restore{previous};
+
+  for (const std::string target : {"/api/v1/clients", "/clients"}) {
+    h_->faults().FailStatement(1, ErrorCode::kInternal);
+    const Response res = h_->Call(a_, "GET", target);
+    h_->faults().FailStatement(0);
+    ASSERT_EQ(res.status, 500) << target << ": " << res.body;
+    const std::string id(res.headers.Get("X-Request-Id").value_or(""));
+    ASSERT_FALSE(id.empty());
+    EXPECT_NE(res.body.find(id), std::string::npos) << "the request id is quoted";
+    EXPECT_NE(res.body.find("Something went wrong on our side."), std::string::npos);
+    for (const std::string leak : {"injected", "statement", "database error", "sqlite", "SELECT"}) {
+      EXPECT_EQ(res.body.find(leak), std::string::npos) << target << " leaks " << leak;
+    }
+    spdlog::default_logger()->flush();
+    const std::string logged = log.str();
+    const auto line = logged.find("id=" + id);
+    ASSERT_NE(line, std::string::npos) << logged;
+    EXPECT_NE(logged.find("injected fault: statement failed", line), std::string::npos) << logged;
+  }
+}
+
+// Create and delete a client with every statement and commit of the way failing in
+// turn: a failed create leaves no client and no key; a deletion whose key destruction
+// failed leaves the key to the sweeper, which destroys it (C06).
+TEST_P(RouteHarnessTest, C06KeyCreationAndDestructionFailuresLeaveNothingBehind) {
+  const auto tenant = h_->PrincipalOf(a_).tenant;
+  auto count = [&](const std::string& sql) {
+    auto tx = h_->db().BeginTenant(tenant);
+    EXPECT_TRUE(tx);
+    auto rows = (*tx)->Query(sql, {});
+    EXPECT_TRUE(rows) << sql;
+    return rows ? rows->front().Int(0) : -1;
+  };
+  const std::string kClients = "SELECT COUNT(*) FROM clients";
+  const std::string kKeys = "SELECT COUNT(*) FROM data_keys WHERE purpose = 'client'";
+  for (const bool commit : {false, true}) {
+    for (int n = 1;; ++n) {
+      ASSERT_LT(n, 60) << "creating a client never succeeded";
+      const auto clients = count(kClients);
+      const auto keys = count(kKeys);
+      commit ? h_->faults().FailCommit(n) : h_->faults().FailStatement(n);
+      const auto injected = h_->faults().injected();
+      const Response res = h_->Call(a_, "POST", "/api/v1/clients", R"({"name":"Ada Lovelace"})");
+      const bool fired = h_->faults().injected() > injected;
+      commit ? h_->faults().FailCommit(0) : h_->faults().FailStatement(0);
+      if (!fired) {
+        ASSERT_EQ(res.status, 201) << res.body;
+        break;
+      }
+      EXPECT_GE(res.status, 500) << "n=" << n << " " << res.body;
+      EXPECT_EQ(count(kClients), clients) << "n=" << n;
+      // An unused key is destroyed at once, or (when that very statement failed) by the
+      // sweeper.
+      ASSERT_TRUE(h_->practice().SweepOrphanKeys(std::numeric_limits<Micros>::max()));
+      EXPECT_EQ(count(kKeys), keys) << "n=" << n;
+    }
+  }
+  // Deletion: find the statement numbers at which it fails; at some, the rows are gone
+  // but the key's destruction failed — the sweeper must finish it.
+  bool destruction_failed_once = false;
+  for (int n = 1;; ++n) {
+    ASSERT_LT(n, 60) << "deleting a client never succeeded";
+    auto created = h_->Call(a_, "POST", "/api/v1/clients", R"({"name":"Grace Hopper"})");
+    ASSERT_EQ(created.status, 201);
+    const std::string id = Member(created.body, "id");
+    const auto keys = count(kKeys);
+    h_->faults().FailStatement(n);
+    const auto injected = h_->faults().injected();
+    const Response res = h_->Call(a_, "DELETE", "/api/v1/clients/" + id);
+    const bool fired = h_->faults().injected() > injected;
+    h_->faults().FailStatement(0);
+    if (!fired) {
+      ASSERT_EQ(res.status, 204) << res.body;
+      EXPECT_EQ(count(kKeys), keys - 1);
+      break;
+    }
+    EXPECT_GE(res.status, 500) << res.body;
+    const bool gone = h_->Call(a_, "GET", "/api/v1/clients/" + id).status == 404;
+    if (gone) {
+      destruction_failed_once = true;
+      EXPECT_EQ(count(kKeys), keys) << "the key outlived its failed destruction";
+      auto swept = h_->practice().SweepOrphanKeys(std::numeric_limits<Micros>::max());
+      ASSERT_TRUE(swept);
+      EXPECT_EQ(*swept, 1);
+      EXPECT_EQ(count(kKeys), keys - 1) << "the sweeper destroyed it";
+    } else {
+      EXPECT_EQ(count(kKeys), keys) << "a failed deletion keeps the client and its key";
+      ASSERT_EQ(h_->Call(a_, "DELETE", "/api/v1/clients/" + id).status, 204);
+    }
+  }
+  EXPECT_TRUE(destruction_failed_once);
+}
+
+// The export holds every note (it stopped at 500), and a client page is one audit event.
+TEST_P(RouteHarnessTest, ExportHoldsAllNotesAndAClientPageIsOneAuditEvent) {
+  auto res = h_->Call(a_, "POST", "/api/v1/clients", R"({"name":"Many Notes"})");
+  ASSERT_EQ(res.status, 201);
+  const std::string id = Member(res.body, "id");
+  auto scope = identity::TherapistScope::From(h_->PrincipalOf(a_));
+  ASSERT_TRUE(scope);
+  const identity::Caller caller{.ip = "192.0.2.1", .user_agent = "test"};
+  constexpr int kNotes = 1200;
+  for (int i = 0; i < kNotes; ++i) {
+    practice::Sections s;
+    s.emplace_back("text", crypto::PhiString("note " + std::to_string(i)));
+    ASSERT_TRUE(h_->practice().CreateNote(*scope, id, "2026-01-01", practice::NoteFormat::kFree,
+                                          std::move(s), caller));
+  }
+  auto events = [&] {
+    auto tx = h_->db().Begin();
+    auto rows = (*tx)->Query("SELECT COUNT(*) FROM audit_events", {});
+    return rows->front().Int(0);
+  };
+  auto before = events();
+  res = h_->Call(a_, "GET", "/api/v1/clients/" + id + "/export");
+  ASSERT_EQ(res.status, 200);
+  std::size_t notes = 0;
+  for (auto at = res.body.find("\"format\":\"free\""); at != std::string::npos;
+       at = res.body.find("\"format\":\"free\"", at + 1)) {
+    ++notes;
+  }
+  EXPECT_EQ(notes, static_cast<std::size_t>(kNotes));
+  EXPECT_EQ(events(), before + 1) << "an export is one event";
+  before = events();
+  res = h_->Call(a_, "GET", "/clients/" + id);
+  ASSERT_EQ(res.status, 200);
+  EXPECT_EQ(events(), before + 1) << "a client page is one event";
+  // A string `content` is only for free notes: the note's own format decides.
+  res = h_->Call(a_, "POST", "/api/v1/clients/" + id + "/notes",
+                 R"({"session_date":"2026-11-20","format":"soap","content":{"subjective":"s"}})");
+  ASSERT_EQ(res.status, 201);
+  const std::string soap = Member(res.body, "id");
+  res = h_->Call(a_, "PATCH", "/api/v1/notes/" + soap, R"({"content":"plain text"})");
+  EXPECT_EQ(res.status, 400) << res.body;
+  res = h_->Call(a_, "PATCH", "/api/v1/notes/" + soap, R"({"content":{"plan":"p"}})");
+  EXPECT_EQ(res.status, 200) << res.body;
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, RouteHarnessTest,
+                         ::testing::Values(TestEngine::kSqlite, TestEngine::kPostgres),
+                         [](const auto& param_info) {
+                           return param_info.param == TestEngine::kSqlite ? "sqlite" : "postgres";
+                         });
+
+}  // namespace
+}  // namespace alcove::web
