@@ -1,5 +1,7 @@
 #pragma once
 
+#include <spdlog/spdlog.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -37,7 +39,9 @@ class AuditRuntime {
   std::optional<audit::SignedCheckpoint> CheckpointCovering(std::uint64_t size) {
     auto latest = checkpointer_->Latest();
     if (!latest || latest->checkpoint.size < size) {
-      (void)checkpointer_->Flush();
+      if (auto st = checkpointer_->Flush(); !st) {
+        spdlog::warn("writing a checkpoint for a receipt failed: {}", st.error().internal);
+      }
       latest = checkpointer_->Latest();
     }
     return latest;

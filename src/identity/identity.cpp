@@ -535,6 +535,14 @@ Result<std::string> Identity::AddMember(const TherapistScope& owner, Role role,
   return a.id;
 }
 
+void Identity::DiscardAccountKey(store::TenantId tenant, crypto::KeyId key) {
+  // The key sealed nothing that was stored; a failure leaves an unused wrapped key.
+  if (auto st = keys_.DestroyDek(tenant, key); !st) {
+    spdlog::error("an unused account data key {} was not destroyed: {}", key,
+                  st.error().internal);
+  }
+}
+
 Result<Identity::AccountRow> Identity::CreateAccount(
     store::TenantId tenant, bool new_tenant, Role role, const std::string& email,
     const std::string& name, const std::optional<std::string>& password_hash,
@@ -558,7 +566,7 @@ Result<Identity::AccountRow> Identity::CreateAccount(
   auto sealed_email = cipher.Seal(email, {tenant, "accounts", "email", a.id});
   auto sealed_name = cipher.Seal(name, {tenant, "accounts", "name", a.id});
   if (!sealed_email || !sealed_name) {
-    (void)keys_.DestroyDek(tenant, *key);
+    DiscardAccountKey(tenant, *key);
     return std::unexpected(!sealed_email ? sealed_email.error() : sealed_name.error());
   }
   a.email = std::move(*sealed_email);
@@ -603,7 +611,7 @@ Result<Identity::AccountRow> Identity::CreateAccount(
     return (*tx)->Commit();
   };
   if (auto st = insert(); !st) {
-    (void)keys_.DestroyDek(tenant, *key);
+    DiscardAccountKey(tenant, *key);
     return std::unexpected(st.error());
   }
   return a;
@@ -896,7 +904,10 @@ Result<Principal> Identity::Authenticate(const SecretString& session_token,
       if (auto n = (*tx)->Execute("DELETE FROM sessions WHERE id = $1", by_id); !n) {
         return std::unexpected(n.error());
       }
-      (void)(*tx)->Commit();
+      if (auto st = (*tx)->Commit(); !st) {
+        // The session is refused anyway; SweepExpired deletes the row later.
+        spdlog::warn("deleting an expired session failed: {}", st.error().internal);
+      }
       return Unauthenticated(now >= absolute_expires ? "session reached its absolute expiry"
                                                      : "session idle for too long",
                              "Your session has ended. Please sign in again.");
@@ -1050,7 +1061,10 @@ Status Identity::ChangePassword(const Principal& who, const std::optional<Secret
       audit::Event e = EventFor(clock_.Now(), audit::Action::kLoginFailed, who.tenant, who.account_id, caller,
                                  "account", who.account_id);
       (void)e.details.SetToken("method", "password_change");
-      (void)AuditOwnTx(e);
+      // The refusal stands either way; an unrecorded failed attempt is worth a log line.
+      if (auto st = AuditOwnTx(e); !st) {
+        spdlog::error("a failed password change was not audited: {}", st.error().internal);
+      }
       return Unauthenticated("wrong current password", "Your current password is wrong.");
     }
   }

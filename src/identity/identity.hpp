@@ -219,6 +219,7 @@ class Identity {
   Result<NewSession> StartSession(store::Transaction& tx, const AccountRow& account,
                                   const Caller& caller);
   Status AuditOwnTx(const audit::Event& event);
+  void DiscardAccountKey(store::TenantId tenant, crypto::KeyId key);
   const std::string& DummyPasswordHash();
 
   store::Db& db_;

@@ -12,6 +12,8 @@
 namespace alcove::web {
 namespace {
 
+const RouteOptions kOpen{.audience = Audience::Public()};
+
 // Captures everything logged while alive.
 class LogCapture {
  public:
@@ -31,20 +33,20 @@ class LogCapture {
 class ChainTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    router_.Add("GET", "/ok", [](Request&) { return Response::Text(200, "ok"); });
-    router_.Add("POST", "/ok", [](Request&) { return Response::Text(201, "made"); });
-    router_.Add("GET", "/boom", [](Request&) -> Response { throw std::runtime_error("kaboom"); });
+    router_.Add("GET", "/ok", [](Request&) { return Response::Text(200, "ok"); }, kOpen);
+    router_.Add("POST", "/ok", [](Request&) { return Response::Text(201, "made"); }, kOpen);
+    router_.Add("GET", "/boom", [](Request&) -> Response { throw std::runtime_error("kaboom"); }, kOpen);
     router_.Add("GET", "/weak-cookie", [](Request&) {
       Response r = Response::Text(200, "x");
       r.headers.Add("Set-Cookie", "tracking=1; Path=/");
       SetCookie(r, "__Host-good", "v");
       return r;
-    });
+    }, kOpen);
     router_.Add("GET", "/cached", [](Request&) {
       Response r = Response::Text(200, "x");
       r.headers.Set("Cache-Control", "no-cache");
       return r;
-    });
+    }, kOpen);
   }
 
   Response Send(std::string method, std::string target, std::optional<int> early = {}) {
@@ -132,7 +134,7 @@ TEST_F(ChainTest, WeakCookiesAreDroppedStrictOnesKept) {
 }
 
 TEST_F(ChainTest, AccessLogHasRoutePatternNotTargetQueryOrHeaders) {
-  router_.Add("GET", "/api/v1/clients/{id}", [](Request&) { return Response::Text(200, "x"); });
+  router_.Add("GET", "/api/v1/clients/{id}", [](Request&) { return Response::Text(200, "x"); }, kOpen);
   LogCapture log;
   Request req;
   req.method = "GET";

@@ -7,6 +7,8 @@
 namespace alcove::web {
 namespace {
 
+const RouteOptions kOpen{.audience = Audience::Public()};
+
 Handler Named(std::string name) {
   return [name](Request&) { return Response::Text(200, name); };
 }
@@ -16,14 +18,14 @@ std::vector<std::string> Segs(std::string_view path) { return ParseTarget(path)-
 class RouterTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    r_.Add("GET", "/", Named("root"));
-    r_.Add("GET", "/api/v1/clients", Named("list"));
-    r_.Add("POST", "/api/v1/clients", Named("create"));
-    r_.Add("GET", "/api/v1/clients/{id}", Named("get"));
-    r_.Add("DELETE", "/api/v1/clients/{id}", Named("delete"));
-    r_.Add("GET", "/api/v1/clients/export", Named("export-literal"));
-    r_.Add("GET", "/api/v1/clients/{id}/notes", Named("notes"));
-    r_.Add("GET", "/static/{*path}", Named("static"));
+    r_.Add("GET", "/", Named("root"), kOpen);
+    r_.Add("GET", "/api/v1/clients", Named("list"), kOpen);
+    r_.Add("POST", "/api/v1/clients", Named("create"), kOpen);
+    r_.Add("GET", "/api/v1/clients/{id}", Named("get"), kOpen);
+    r_.Add("DELETE", "/api/v1/clients/{id}", Named("delete"), kOpen);
+    r_.Add("GET", "/api/v1/clients/export", Named("export-literal"), kOpen);
+    r_.Add("GET", "/api/v1/clients/{id}/notes", Named("notes"), kOpen);
+    r_.Add("GET", "/static/{*path}", Named("static"), kOpen);
   }
   std::string Call(const RouteMatch& m) {
     Request req;
@@ -80,11 +82,11 @@ TEST_F(RouterTest, MethodsAreCaseSensitive) {
 
 TEST(Router, RefusesDuplicateAndMalformedPatterns) {
   Router r;
-  r.Add("GET", "/a/{id}", Named("x"));
-  EXPECT_THROW(r.Add("GET", "/a/{id}", Named("y")), std::invalid_argument);
-  EXPECT_THROW(r.Add("GET", "a", Named("y")), std::invalid_argument);
-  EXPECT_THROW(r.Add("GET", "/{*rest}/x", Named("y")), std::invalid_argument);
-  EXPECT_THROW(r.Add("GET", "/a{b}", Named("y")), std::invalid_argument);
+  r.Add("GET", "/a/{id}", Named("x"), kOpen);
+  EXPECT_THROW(r.Add("GET", "/a/{id}", Named("y"), kOpen), std::invalid_argument);
+  EXPECT_THROW(r.Add("GET", "a", Named("y"), kOpen), std::invalid_argument);
+  EXPECT_THROW(r.Add("GET", "/{*rest}/x", Named("y"), kOpen), std::invalid_argument);
+  EXPECT_THROW(r.Add("GET", "/a{b}", Named("y"), kOpen), std::invalid_argument);
 }
 
 }  // namespace
