@@ -266,8 +266,17 @@ TEST_P(RouteHarnessTest, C31RoleMatrixFromTheRouteTable) {
         expected = 403;
       } else if (HasId(route)) {
         expected = 404;  // A's object, seen by someone else
+      } else if (route.method == "GET") {
+        // Their own thing (e.g. their sessions): allowed, but a supervisor or client of
+        // A's practice must see nothing of A's records or log in it.
+        const Response res = h_->Call(*c.browser, "GET", TargetFor(route));
+        for (const std::string& id : {client_, note_, summary_, event_}) {
+          EXPECT_EQ(res.body.find(id), std::string::npos)
+              << c.name << " GET " << route.pattern << " shows A's object " << id;
+        }
+        continue;
       } else {
-        continue;  // their own thing: allowed
+        continue;
       }
       const std::string target = TargetFor(route);
       std::string type;
