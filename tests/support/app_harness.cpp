@@ -14,7 +14,8 @@ std::string TokenOf(const mail::Message& m) {
   return pos == std::string::npos ? std::string() : m.link().substr(pos + 7);
 }
 
-// The JSON string member `key` of a flat object body (enough for csrf_token).
+}  // namespace
+
 std::string JsonMember(const std::string& body, const std::string& key) {
   const std::string needle = "\"" + key + "\":\"";
   const auto at = body.find(needle);
@@ -24,8 +25,6 @@ std::string JsonMember(const std::string& body, const std::string& key) {
   const auto start = at + needle.size();
   return body.substr(start, body.find('"', start) - start);
 }
-
-}  // namespace
 
 Status RecordingMailer::Send(const mail::Message& message) {
   std::lock_guard lock(mu_);
@@ -143,19 +142,23 @@ std::string AppHarness::LinkTokenFor(const std::string& email, std::size_t sent_
   return {};
 }
 
+void AppHarness::UseLink(AppBrowser& b, const std::string& email, std::size_t sent_before) {
+  const std::string token = LinkTokenFor(email, sent_before);
+  EXPECT_FALSE(token.empty()) << "no link mailed to " << email;
+  auto res = Call(b, "POST", "/api/v1/auth/magic-link/consume", R"({"token":")" + token + R"("})");
+  EXPECT_EQ(res.status, 200) << res.body;
+  res = Call(b, "GET", "/api/v1/me");
+  EXPECT_EQ(res.status, 200) << res.body;
+  b.csrf = JsonMember(res.body, "csrf_token");
+}
+
 AppBrowser AppHarness::SignUpTherapist(const std::string& email, const std::string& ip) {
   AppBrowser b{.ip = ip, .cookies = {}, .csrf = {}};
   const std::size_t before = mailer_.sent().size();
   auto res = Call(b, "POST", "/api/v1/auth/signup",
                   R"({"email":")" + email + R"(","name":"Dr Test Person"})");
   EXPECT_EQ(res.status, 202) << res.body;
-  const std::string token = LinkTokenFor(email, before);
-  EXPECT_FALSE(token.empty()) << "no sign-up link for " << email;
-  res = Call(b, "POST", "/api/v1/auth/magic-link/consume", R"({"token":")" + token + R"("})");
-  EXPECT_EQ(res.status, 200) << res.body;
-  res = Call(b, "GET", "/api/v1/me");
-  EXPECT_EQ(res.status, 200) << res.body;
-  b.csrf = JsonMember(res.body, "csrf_token");
+  UseLink(b, email, before);
   return b;
 }
 
@@ -170,13 +173,7 @@ AppBrowser AppHarness::AddMember(const AppBrowser& owner, identity::Role role,
   const std::size_t before = mailer_.sent().size();
   auto res = Call(b, "POST", "/api/v1/auth/magic-link", R"({"email":")" + email + R"("})");
   EXPECT_EQ(res.status, 202) << res.body;
-  const std::string token = LinkTokenFor(email, before);
-  EXPECT_FALSE(token.empty()) << "no sign-in link for " << email;
-  res = Call(b, "POST", "/api/v1/auth/magic-link/consume", R"({"token":")" + token + R"("})");
-  EXPECT_EQ(res.status, 200) << res.body;
-  res = Call(b, "GET", "/api/v1/me");
-  EXPECT_EQ(res.status, 200) << res.body;
-  b.csrf = JsonMember(res.body, "csrf_token");
+  UseLink(b, email, before);
   return b;
 }
 

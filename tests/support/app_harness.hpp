@@ -36,6 +36,10 @@ class RecordingMailer final : public mail::Mailer {
   std::vector<mail::Message> sent_;
 };
 
+// The JSON string member `key` of a flat object body ("" when absent): enough to pick
+// ids and the CSRF token out of answers.
+std::string JsonMember(const std::string& body, const std::string& key);
+
 // A browser for the in-process app: its address, its cookies, and the CSRF token of its
 // session once signed in.
 struct AppBrowser {
@@ -80,6 +84,9 @@ class AppHarness {
  private:
   AppHarness() = default;
   std::string LinkTokenFor(const std::string& email, std::size_t sent_before);
+  // Uses the newest link mailed to `email` since `sent_before` in `b`, then reads its
+  // CSRF token.
+  void UseLink(AppBrowser& b, const std::string& email, std::size_t sent_before);
 
   TestDb db_;
   TempDir keys_dir_;

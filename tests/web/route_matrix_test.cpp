@@ -21,18 +21,9 @@ namespace {
 using identity::Role;
 using testing::AppBrowser;
 using testing::AppHarness;
+using testing::JsonMember;
 using testing::TestEngine;
 
-// The JSON string member `key` of a flat object body.
-std::string Member(const std::string& body, const std::string& key) {
-  const std::string needle = "\"" + key + "\":\"";
-  const auto at = body.find(needle);
-  if (at == std::string::npos) {
-    return {};
-  }
-  const auto start = at + needle.size();
-  return body.substr(start, body.find('"', start) - start);
-}
 
 class RouteHarnessTest : public ::testing::TestWithParam<TestEngine> {
  protected:
@@ -57,23 +48,23 @@ class RouteHarnessTest : public ::testing::TestWithParam<TestEngine> {
   void SeedA() {
     auto res = h_->Call(a_, "POST", "/api/v1/clients", R"({"name":"Quentin Marker"})");
     ASSERT_EQ(res.status, 201) << res.body;
-    client_ = Member(res.body, "id");
+    client_ = JsonMember(res.body, "id");
     res = h_->Call(a_, "POST", "/api/v1/clients/" + client_ + "/notes",
                    R"({"session_date":"2026-11-20","format":"soap","content":{"subjective":"s"}})");
     ASSERT_EQ(res.status, 201) << res.body;
-    note_ = Member(res.body, "id");
+    note_ = JsonMember(res.body, "id");
     res = h_->Call(a_, "POST", "/api/v1/clients/" + client_ + "/summaries", R"({"text":"t"})");
     ASSERT_EQ(res.status, 201) << res.body;
-    summary_ = Member(res.body, "id");
+    summary_ = JsonMember(res.body, "id");
     res = h_->Call(a_, "POST", "/api/v1/clients/" + client_ + "/conceptualizations",
                    R"({"presenting":"p"})");
     ASSERT_EQ(res.status, 201) << res.body;
     res = h_->Call(a_, "GET", "/api/v1/sessions");
     ASSERT_EQ(res.status, 200);
-    session_ = Member(res.body, "id");
+    session_ = JsonMember(res.body, "id");
     res = h_->Call(a_, "GET", "/api/v1/audit?limit=1");
     ASSERT_EQ(res.status, 200) << res.body;
-    event_ = Member(res.body, "id");
+    event_ = JsonMember(res.body, "id");
     ASSERT_FALSE(client_.empty() || note_.empty() || summary_.empty() || session_.empty() ||
                  event_.empty());
   }
@@ -371,7 +362,7 @@ TEST_P(RouteHarnessTest, C06KeyCreationAndDestructionFailuresLeaveNothingBehind)
     ASSERT_LT(n, 60) << "deleting a client never succeeded";
     auto created = h_->Call(a_, "POST", "/api/v1/clients", R"({"name":"Grace Hopper"})");
     ASSERT_EQ(created.status, 201);
-    const std::string id = Member(created.body, "id");
+    const std::string id = JsonMember(created.body, "id");
     const auto keys = count(kKeys);
     h_->faults().FailStatement(n);
     const auto injected = h_->faults().injected();
@@ -404,7 +395,7 @@ TEST_P(RouteHarnessTest, C06KeyCreationAndDestructionFailuresLeaveNothingBehind)
 TEST_P(RouteHarnessTest, ExportHoldsAllNotesAndAClientPageIsOneAuditEvent) {
   auto res = h_->Call(a_, "POST", "/api/v1/clients", R"({"name":"Many Notes"})");
   ASSERT_EQ(res.status, 201);
-  const std::string id = Member(res.body, "id");
+  const std::string id = JsonMember(res.body, "id");
   auto scope = identity::TherapistScope::From(h_->PrincipalOf(a_));
   ASSERT_TRUE(scope);
   const identity::Caller caller{.ip = "192.0.2.1", .user_agent = "test"};
@@ -438,7 +429,7 @@ TEST_P(RouteHarnessTest, ExportHoldsAllNotesAndAClientPageIsOneAuditEvent) {
   res = h_->Call(a_, "POST", "/api/v1/clients/" + id + "/notes",
                  R"({"session_date":"2026-11-20","format":"soap","content":{"subjective":"s"}})");
   ASSERT_EQ(res.status, 201);
-  const std::string soap = Member(res.body, "id");
+  const std::string soap = JsonMember(res.body, "id");
   res = h_->Call(a_, "PATCH", "/api/v1/notes/" + soap, R"({"content":"plain text"})");
   EXPECT_EQ(res.status, 400) << res.body;
   res = h_->Call(a_, "PATCH", "/api/v1/notes/" + soap, R"({"content":{"plan":"p"}})");
