@@ -385,17 +385,14 @@ Result<Practice::ClientKey> Practice::LoadClient(store::Transaction& tx, const T
     return NotFound("client");
   }
   const store::Value params[] = {std::string(client_id), who.tenant()};
-  auto rows = tx.Query(
+  ALCOVE_TRY_ASSIGN(auto rows, tx.Query(
       "SELECT id, key_id, initials, ordinal, status, created_at FROM clients "
       "WHERE id = $1 AND tenant_id = $2",
-      params);
-  if (!rows) {
-    return std::unexpected(rows.error());
-  }
-  if (rows->empty()) {
+      params));
+  if (rows.empty()) {
     return NotFound("client");
   }
-  const store::Row& r = rows->front();
+  const store::Row& r = rows.front();
   return ClientKey{.id = r.Text(0),
                    .key_id = static_cast<crypto::KeyId>(r.Int(1)),
                    .initials = r.Text(2),
@@ -406,11 +403,8 @@ Result<Practice::ClientKey> Practice::LoadClient(store::Transaction& tx, const T
 
 Result<std::vector<store::Row>> Practice::QueryTenant(const TherapistScope& who, std::string_view sql,
                                                       std::span<const store::Value> params) {
-  auto tx = db_.BeginTenant(who.tenant());
-  if (!tx) {
-    return std::unexpected(tx.error());
-  }
-  return (*tx)->Query(sql, params);  // read only: the transaction rolls back
+  ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(who.tenant()));
+  return tx->Query(sql, params);  // read only: the transaction rolls back
 }
 
 Status Practice::AuditRead(const TherapistScope& who, const Caller& caller, audit::Action action,
@@ -422,9 +416,7 @@ Status Practice::AuditRead(const TherapistScope& who, const Caller& caller, audi
   if (count >= 0) {
     (void)e.details.SetInt("count", count);
   }
-  if (auto logged = log_.RecordRead(db_, e); !logged) {
-    return std::unexpected(logged.error());
-  }
+  ALCOVE_TRY(log_.RecordRead(db_, e));
   return {};
 }
 
@@ -434,9 +426,7 @@ Status Practice::AuditChange(store::Transaction& tx, const TherapistScope& who, 
   audit::Event e = identity::EventFor(clock_.Now(), action, who.tenant(), who.account_id(), caller,
                                       object_type, object_id);
   (void)e.details.SetToken("client", client_id);
-  if (auto logged = log_.Append(tx, e); !logged) {
-    return std::unexpected(logged.error());
-  }
+  ALCOVE_TRY(log_.Append(tx, e));
   return {};
 }
 
@@ -475,19 +465,11 @@ Status ValidateProfile(const ProfileFields& p) {
 
 Result<ClientListItem> Practice::CreateClient(const TherapistScope& who, const PhiString& name,
                                               ProfileFields profile, const Caller& caller) {
-  auto initials = InitialsOf(name);
-  if (!initials) {
-    return std::unexpected(initials.error());
-  }
-  if (auto st = ValidateProfile(profile); !st) {
-    return std::unexpected(st.error());
-  }
-  auto key = keys_.CreateDek(who.tenant(), "client");
-  if (!key) {
-    return std::unexpected(key.error());
-  }
+  ALCOVE_TRY_ASSIGN(auto initials, InitialsOf(name));
+  ALCOVE_TRY(ValidateProfile(profile));
+  ALCOVE_TRY_ASSIGN(auto key, keys_.CreateDek(who.tenant(), "client"));
   const std::string id = store::NewId();
-  const crypto::FieldCipher cipher(keys_, *key);
+  const crypto::FieldCipher cipher(keys_, key);
   std::vector<store::Value> sealed;
   for (const auto& col : kProfileColumns) {
     const auto& v = profile.*(col.field);
@@ -497,52 +479,38 @@ Result<ClientListItem> Practice::CreateClient(const TherapistScope& who, const P
     }
     auto ct = cipher.Seal(v->reveal(), {who.tenant(), "clients", col.column, id});
     if (!ct) {
-      DiscardUnusedKey(who, *key);
+      DiscardUnusedKey(who, key);
       return std::unexpected(ct.error());
     }
     sealed.emplace_back(std::move(*ct));
   }
   auto insert = [&]() -> Result<ClientListItem> {
-    auto tx = db_.BeginTenant(who.tenant());
-    if (!tx) {
-      return std::unexpected(tx.error());
-    }
-    const store::Value q[] = {who.tenant(), *initials};
-    auto next = (*tx)->Query(
+    ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(who.tenant()));
+    const store::Value q[] = {who.tenant(), initials};
+    ALCOVE_TRY_ASSIGN(auto next, tx->Query(
         "SELECT COALESCE(MAX(ordinal), 0) + 1 FROM clients WHERE tenant_id = $1 AND initials = $2",
-        q);
-    if (!next) {
-      return std::unexpected(next.error());
-    }
-    const std::int64_t ordinal = next->front().Int(0);
+        q));
+    const std::int64_t ordinal = next.front().Int(0);
     const Micros now = clock_.Now();
     const store::Value params[] = {id,
                                    who.tenant(),
-                                   *initials,
+                                   initials,
                                    ordinal,
-                                   static_cast<std::int64_t>(*key),
+                                   static_cast<std::int64_t>(key),
                                    sealed[0],
                                    sealed[1],
                                    sealed[2],
                                    sealed[3],
                                    now};
-    if (auto n = (*tx)->Execute(
+    ALCOVE_TRY(tx->Execute(
             "INSERT INTO clients (id, tenant_id, initials, ordinal, key_id, status, email, phone, "
             "date_of_birth, notes, created_at, updated_at) "
             "VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $8, $9, $10, $10)",
-            params);
-        !n) {
-      return std::unexpected(n.error());
-    }
-    if (auto st = AuditChange(**tx, who, caller, audit::Action::kRecordCreated, "client", id, id);
-        !st) {
-      return std::unexpected(st.error());
-    }
-    if (auto st = (*tx)->Commit(); !st) {
-      return std::unexpected(st.error());
-    }
+            params));
+    ALCOVE_TRY(AuditChange(*tx, who, caller, audit::Action::kRecordCreated, "client", id, id));
+    ALCOVE_TRY(tx->Commit());
     return ClientListItem{.id = id,
-                          .alias = DisplayAlias(*initials, ordinal),
+                          .alias = DisplayAlias(initials, ordinal),
                           .status = ClientStatus::kActive,
                           .created_at = now,
                           .last_session_date = std::nullopt};
@@ -552,7 +520,7 @@ Result<ClientListItem> Practice::CreateClient(const TherapistScope& who, const P
     created = insert();  // a concurrent client took the same ordinal: take the next
   }
   if (!created) {
-    DiscardUnusedKey(who, *key);
+    DiscardUnusedKey(who, key);
   }
   return created;
 }
@@ -610,23 +578,17 @@ Result<std::int64_t> Practice::SweepOrphanKeys(Micros created_before) {
 }
 
 Result<std::vector<ClientListItem>> Practice::ListClients(const TherapistScope& who) {
-  auto tx = db_.BeginTenant(who.tenant());
-  if (!tx) {
-    return std::unexpected(tx.error());
-  }
+  ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(who.tenant()));
   const store::Value params[] = {who.tenant()};
-  auto rows = (*tx)->Query(
+  ALCOVE_TRY_ASSIGN(auto rows, tx->Query(
       "SELECT c.id, c.initials, c.ordinal, c.status, c.created_at, "
       " (SELECT MAX(n.session_date) FROM notes n WHERE n.tenant_id = c.tenant_id AND "
       "  n.client_id = c.id) "
       "FROM clients c WHERE c.tenant_id = $1 ORDER BY c.initials, c.ordinal",
-      params);
-  if (!rows) {
-    return std::unexpected(rows.error());
-  }
+      params));
   std::vector<ClientListItem> out;
-  out.reserve(rows->size());
-  for (const auto& r : *rows) {
+  out.reserve(rows.size());
+  for (const auto& r : rows) {
     out.push_back(ClientListItem{.id = r.Text(0),
                                  .alias = DisplayAlias(r.Text(1), r.Int(2)),
                                  .status = StatusFromName(r.Text(3)).value_or(ClientStatus::kActive),
@@ -646,11 +608,8 @@ Result<ClientRecord> Practice::GetClient(const TherapistScope& who, std::string_
 
 Result<ClientListItem> Practice::GetClientInfo(const TherapistScope& who,
                                                std::string_view client_id) {
-  auto tx = db_.BeginTenant(who.tenant());
-  if (!tx) {
-    return std::unexpected(tx.error());
-  }
-  ALCOVE_TRY_ASSIGN(const ClientKey c, LoadClient(**tx, who, client_id));
+  ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(who.tenant()));
+  ALCOVE_TRY_ASSIGN(const ClientKey c, LoadClient(*tx, who, client_id));
   return ClientListItem{.id = c.id,
                         .alias = DisplayAlias(c.initials, c.ordinal),
                         .status = c.status,
@@ -663,28 +622,19 @@ Result<ClientRecord> Practice::LoadRecord(const TherapistScope& who, std::string
   std::optional<ClientKey> client;
   std::optional<store::Row> row;
   {
-    auto tx = db_.BeginTenant(who.tenant());
-    if (!tx) {
-      return std::unexpected(tx.error());
-    }
-    auto c = LoadClient(**tx, who, client_id);
-    if (!c) {
-      return std::unexpected(c.error());
-    }
-    client = std::move(*c);
+    ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(who.tenant()));
+    ALCOVE_TRY_ASSIGN(auto c, LoadClient(*tx, who, client_id));
+    client = std::move(c);
     const store::Value params[] = {client->id, who.tenant()};
-    auto rows = (*tx)->Query(
+    ALCOVE_TRY_ASSIGN(auto rows, tx->Query(
         "SELECT email, phone, date_of_birth, notes, "
         " (SELECT MAX(n.session_date) FROM notes n WHERE n.tenant_id = $2 AND n.client_id = $1) "
         "FROM clients WHERE id = $1 AND tenant_id = $2",
-        params);
-    if (!rows) {
-      return std::unexpected(rows.error());
-    }
-    if (rows->empty()) {
+        params));
+    if (rows.empty()) {
       return NotFound("client");
     }
-    row = std::move(rows->front());
+    row = std::move(rows.front());
   }
   ClientRecord record;
   const crypto::FieldCipher cipher(keys_, client->key_id);
@@ -708,15 +658,9 @@ Result<ClientRecord> Practice::LoadRecord(const TherapistScope& who, std::string
 }
 
 Result<crypto::KeyId> Practice::ClientKeyOf(const TherapistScope& who, std::string_view client_id) {
-  auto tx = db_.BeginTenant(who.tenant());
-  if (!tx) {
-    return std::unexpected(tx.error());
-  }
-  auto client = LoadClient(**tx, who, client_id);
-  if (!client) {
-    return std::unexpected(client.error());
-  }
-  return client->key_id;
+  ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(who.tenant()));
+  ALCOVE_TRY_ASSIGN(auto client, LoadClient(*tx, who, client_id));
+  return client.key_id;
 }
 
 Status Practice::UpdateClient(const TherapistScope& who, std::string_view client_id,
@@ -724,21 +668,13 @@ Status Practice::UpdateClient(const TherapistScope& who, std::string_view client
                               std::optional<ClientStatus> status, const Caller& caller) {
   std::optional<std::string> initials;
   if (name != nullptr) {
-    auto i = InitialsOf(*name);
-    if (!i) {
-      return std::unexpected(i.error());
-    }
-    initials = std::move(*i);
+    ALCOVE_TRY_ASSIGN(auto i, InitialsOf(*name));
+    initials = std::move(i);
   }
-  if (auto st = ValidateProfile(changes); !st) {
-    return st;
-  }
-  auto key = ClientKeyOf(who, client_id);
-  if (!key) {
-    return std::unexpected(key.error());
-  }
+  ALCOVE_TRY(ValidateProfile(changes));
+  ALCOVE_TRY_ASSIGN(auto key, ClientKeyOf(who, client_id));
   // Seal outside the write transaction (sealing may reserve seals in the database).
-  const crypto::FieldCipher cipher(keys_, *key);
+  const crypto::FieldCipher cipher(keys_, key);
   std::vector<std::pair<const char*, store::Value>> sets;
   for (const auto& col : kProfileColumns) {
     const auto& v = changes.*(col.field);
@@ -755,72 +691,45 @@ Status Practice::UpdateClient(const TherapistScope& who, std::string_view client
     }
     sets.emplace_back(col.column, std::move(value));
   }
-  auto tx = db_.BeginTenant(who.tenant());
-  if (!tx) {
-    return std::unexpected(tx.error());
-  }
-  auto client = LoadClient(**tx, who, client_id);
-  if (!client) {
-    return std::unexpected(client.error());
-  }
+  ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(who.tenant()));
+  ALCOVE_TRY_ASSIGN(auto client, LoadClient(*tx, who, client_id));
   const Micros now = clock_.Now();
   for (auto& [column, value] : sets) {
-    const store::Value params[] = {std::move(value), now, client->id, who.tenant()};
-    if (auto n = (*tx)->Execute(fmt::format("UPDATE clients SET {} = $1, updated_at = $2 "
+    const store::Value params[] = {std::move(value), now, client.id, who.tenant()};
+    ALCOVE_TRY(tx->Execute(fmt::format("UPDATE clients SET {} = $1, updated_at = $2 "
                                             "WHERE id = $3 AND tenant_id = $4",
                                             column),
-                                params);
-        !n) {
-      return std::unexpected(n.error());
-    }
+                                params));
   }
   if (status) {
-    const store::Value params[] = {std::string(StatusName(*status)), now, client->id, who.tenant()};
-    if (auto n = (*tx)->Execute(
+    const store::Value params[] = {std::string(StatusName(*status)), now, client.id, who.tenant()};
+    ALCOVE_TRY(tx->Execute(
             "UPDATE clients SET status = $1, updated_at = $2 WHERE id = $3 AND tenant_id = $4",
-            params);
-        !n) {
-      return std::unexpected(n.error());
-    }
+            params));
   }
-  if (initials && *initials != client->initials) {
+  if (initials && *initials != client.initials) {
     const store::Value q[] = {who.tenant(), *initials};
-    auto next = (*tx)->Query(
+    ALCOVE_TRY_ASSIGN(auto next, tx->Query(
         "SELECT COALESCE(MAX(ordinal), 0) + 1 FROM clients WHERE tenant_id = $1 AND initials = $2",
-        q);
-    if (!next) {
-      return std::unexpected(next.error());
-    }
-    const store::Value params[] = {*initials, next->front().Int(0), now, client->id, who.tenant()};
-    if (auto n = (*tx)->Execute("UPDATE clients SET initials = $1, ordinal = $2, updated_at = $3 "
+        q));
+    const store::Value params[] = {*initials, next.front().Int(0), now, client.id, who.tenant()};
+    ALCOVE_TRY(tx->Execute("UPDATE clients SET initials = $1, ordinal = $2, updated_at = $3 "
                                 "WHERE id = $4 AND tenant_id = $5",
-                                params);
-        !n) {
-      return std::unexpected(n.error());
-    }
+                                params));
   }
-  if (auto st = AuditChange(**tx, who, caller, audit::Action::kRecordUpdated, "client", client->id,
-                            client->id);
-      !st) {
-    return st;
-  }
-  return (*tx)->Commit();
+  ALCOVE_TRY(AuditChange(*tx, who, caller, audit::Action::kRecordUpdated, "client", client.id,
+                            client.id));
+  return tx->Commit();
 }
 
 Status Practice::DeleteClient(const TherapistScope& who, std::string_view client_id,
                               const Caller& caller) {
   crypto::KeyId key = 0;
   {
-    auto tx = db_.BeginTenant(who.tenant());
-    if (!tx) {
-      return std::unexpected(tx.error());
-    }
-    auto client = LoadClient(**tx, who, client_id);
-    if (!client) {
-      return std::unexpected(client.error());
-    }
-    key = client->key_id;
-    const store::Value params[] = {client->id, who.tenant()};
+    ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(who.tenant()));
+    ALCOVE_TRY_ASSIGN(auto client, LoadClient(*tx, who, client_id));
+    key = client.key_id;
+    const store::Value params[] = {client.id, who.tenant()};
     // Children first: the foreign keys cascade too, but saying it keeps both engines equal.
     for (const char* sql : {
              "DELETE FROM note_versions WHERE tenant_id = $2 AND note_id IN "
@@ -830,18 +739,11 @@ Status Practice::DeleteClient(const TherapistScope& who, std::string_view client
              "DELETE FROM conceptualizations WHERE client_id = $1 AND tenant_id = $2",
              "DELETE FROM clients WHERE id = $1 AND tenant_id = $2",
          }) {
-      if (auto n = (*tx)->Execute(sql, params); !n) {
-        return std::unexpected(n.error());
-      }
+      ALCOVE_TRY(tx->Execute(sql, params));
     }
-    if (auto st = AuditChange(**tx, who, caller, audit::Action::kRecordDeleted, "client",
-                              client->id, client->id);
-        !st) {
-      return st;
-    }
-    if (auto st = (*tx)->Commit(); !st) {
-      return st;
-    }
+    ALCOVE_TRY(AuditChange(*tx, who, caller, audit::Action::kRecordDeleted, "client",
+                              client.id, client.id));
+    ALCOVE_TRY(tx->Commit());
   }
   // Crypto-shredding (C06): the rows are gone; now the key that could read any copy of
   // them (a backup, a WAL remnant) goes too.
@@ -883,14 +785,8 @@ Result<NoteInfo> Practice::CreateNote(const TherapistScope& who, std::string_vie
   if (!IsDate(session_date)) {
     return Invalid("session_date malformed", "The session date must be a date like 2026-11-23.");
   }
-  auto sections = Normalize(std::move(content), SectionsOf(format), "note");
-  if (!sections) {
-    return std::unexpected(sections.error());
-  }
-  auto key = ClientKeyOf(who, client_id);
-  if (!key) {
-    return std::unexpected(key.error());
-  }
+  ALCOVE_TRY_ASSIGN(auto sections, Normalize(std::move(content), SectionsOf(format), "note"));
+  ALCOVE_TRY_ASSIGN(auto key, ClientKeyOf(who, client_id));
   NoteInfo note{.id = store::NewId(),
                 .client_id = std::string(client_id),
                 .session_date = std::string(session_date),
@@ -899,45 +795,31 @@ Result<NoteInfo> Practice::CreateNote(const TherapistScope& who, std::string_vie
                 .created_at = clock_.Now(),
                 .updated_at = 0};
   note.updated_at = note.created_at;
-  const crypto::FieldCipher cipher(keys_, *key);
-  auto sealed = cipher.Seal(EncodeSections(*sections).reveal(),
+  const crypto::FieldCipher cipher(keys_, key);
+  auto sealed = cipher.Seal(EncodeSections(sections).reveal(),
                             {who.tenant(), "note_versions", "content", VersionRow(note.id, 1)});
   if (!sealed) {
     return std::unexpected(sealed.error());
   }
-  auto tx = db_.BeginTenant(who.tenant());
-  if (!tx) {
-    return std::unexpected(tx.error());
-  }
-  if (auto client = LoadClient(**tx, who, client_id); !client) {
+  ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(who.tenant()));
+  if (auto client = LoadClient(*tx, who, client_id); !client) {
     return std::unexpected(client.error());  // deleted meanwhile
   }
   const store::Value params[] = {note.id, who.tenant(), note.client_id, note.session_date,
                                  std::string(FormatName(format)), note.created_at};
-  if (auto n = (*tx)->Execute(
+  ALCOVE_TRY(tx->Execute(
           "INSERT INTO notes (id, tenant_id, client_id, session_date, format, version, "
           "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 1, $6, $6)",
-          params);
-      !n) {
-    return std::unexpected(n.error());
-  }
+          params));
   const store::Value vparams[] = {note.id, who.tenant(), note.session_date, std::move(*sealed),
                                   note.created_at};
-  if (auto n = (*tx)->Execute(
+  ALCOVE_TRY(tx->Execute(
           "INSERT INTO note_versions (note_id, tenant_id, version, session_date, content, "
           "created_at) VALUES ($1, $2, 1, $3, $4, $5)",
-          vparams);
-      !n) {
-    return std::unexpected(n.error());
-  }
-  if (auto st = AuditChange(**tx, who, caller, audit::Action::kRecordCreated, "note", note.id,
-                            note.client_id);
-      !st) {
-    return std::unexpected(st.error());
-  }
-  if (auto st = (*tx)->Commit(); !st) {
-    return std::unexpected(st.error());
-  }
+          vparams));
+  ALCOVE_TRY(AuditChange(*tx, who, caller, audit::Action::kRecordCreated, "note", note.id,
+                            note.client_id));
+  ALCOVE_TRY(tx->Commit());
   return note;
 }
 
@@ -950,11 +832,8 @@ Result<Note> Practice::OpenNote(const TherapistScope& who, NoteInfo info, crypto
   if (!plain) {
     return std::unexpected(plain.error());
   }
-  auto sections = DecodeSections(*plain);
-  if (!sections) {
-    return std::unexpected(sections.error());
-  }
-  return Note{.info = std::move(info), .content = std::move(*sections)};
+  ALCOVE_TRY_ASSIGN(auto sections, DecodeSections(*plain));
+  return Note{.info = std::move(info), .content = std::move(sections)};
 }
 
 Result<std::vector<Note>> Practice::ListNotes(const TherapistScope& who, std::string_view client_id,
@@ -973,41 +852,29 @@ Result<std::vector<Note>> Practice::LoadNotes(const TherapistScope& who,
   std::string id;
   crypto::KeyId key = 0;
   {
-    auto tx = db_.BeginTenant(who.tenant());
-    if (!tx) {
-      return std::unexpected(tx.error());
-    }
-    auto client = LoadClient(**tx, who, client_id);
-    if (!client) {
-      return std::unexpected(client.error());
-    }
-    id = client->id;
-    key = client->key_id;
+    ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(who.tenant()));
+    ALCOVE_TRY_ASSIGN(auto client, LoadClient(*tx, who, client_id));
+    id = client.id;
+    key = client.key_id;
     // Without a limit (exports): every note; LIMIT -1 would be SQLite-only, so the
     // largest int64 stands for "all" on both engines.
     const store::Value params[] = {
-        client->id, who.tenant(),
+        client.id, who.tenant(),
         limit ? static_cast<std::int64_t>(*limit) : std::numeric_limits<std::int64_t>::max()};
-    auto r = (*tx)->Query(
+    ALCOVE_TRY_ASSIGN(auto r, tx->Query(
         fmt::format("SELECT {}, v.content FROM notes n JOIN note_versions v ON v.note_id = n.id "
                     "AND v.version = n.version AND v.tenant_id = n.tenant_id "
                     "WHERE n.client_id = $1 AND n.tenant_id = $2 "
                     "ORDER BY n.session_date DESC, n.created_at DESC, n.id LIMIT $3",
                     kNoteColumns),
-        params);
-    if (!r) {
-      return std::unexpected(r.error());
-    }
-    rows = std::move(*r);
+        params));
+    rows = std::move(r);
   }
   std::vector<Note> out;
   out.reserve(rows.size());
   for (const auto& r : rows) {
-    auto note = OpenNote(who, NoteFrom(r), key, r.Blob(7));
-    if (!note) {
-      return std::unexpected(note.error());
-    }
-    out.push_back(std::move(*note));
+    ALCOVE_TRY_ASSIGN(auto note, OpenNote(who, NoteFrom(r), key, r.Blob(7)));
+    out.push_back(std::move(note));
   }
   return out;
 }
@@ -1018,18 +885,15 @@ Result<std::vector<Note>> Practice::NoteHistory(const TherapistScope& who, std::
     return NotFound("note");
   }
   const store::Value params[] = {std::string(note_id), who.tenant()};
-  auto found = QueryTenant(
+  ALCOVE_TRY_ASSIGN(auto found, QueryTenant(
       who,
       fmt::format("SELECT {}, c.key_id, v.version, v.session_date, v.content, v.created_at "
                   "FROM notes n JOIN clients c ON c.id = n.client_id AND c.tenant_id = n.tenant_id "
                   "JOIN note_versions v ON v.note_id = n.id AND v.tenant_id = n.tenant_id "
                   "WHERE n.id = $1 AND n.tenant_id = $2 ORDER BY v.version",
                   kNoteColumns),
-      params);
-  if (!found) {
-    return std::unexpected(found.error());
-  }
-  const std::vector<store::Row>& rows = *found;
+      params));
+  const std::vector<store::Row>& rows = found;
   if (rows.empty()) {
     return NotFound("note");
   }
@@ -1039,17 +903,11 @@ Result<std::vector<Note>> Practice::NoteHistory(const TherapistScope& who, std::
     info.version = r.Int(8);
     info.session_date = r.Text(9);
     info.updated_at = r.Int(11);
-    auto note = OpenNote(who, std::move(info), static_cast<crypto::KeyId>(r.Int(7)), r.Blob(10));
-    if (!note) {
-      return std::unexpected(note.error());
-    }
-    out.push_back(std::move(*note));
+    ALCOVE_TRY_ASSIGN(auto note, OpenNote(who, std::move(info), static_cast<crypto::KeyId>(r.Int(7)), r.Blob(10)));
+    out.push_back(std::move(note));
   }
-  if (auto st = AuditRead(who, caller, audit::Action::kRecordAccessed, "note", note_id,
-                          out.front().info.client_id, static_cast<std::int64_t>(out.size()));
-      !st) {
-    return std::unexpected(st.error());
-  }
+  ALCOVE_TRY(AuditRead(who, caller, audit::Action::kRecordAccessed, "note", note_id,
+                          out.front().info.client_id, static_cast<std::int64_t>(out.size())));
   return out;
 }
 
@@ -1059,30 +917,21 @@ Result<Note> Practice::GetNote(const TherapistScope& who, std::string_view note_
     return NotFound("note");
   }
   const store::Value params[] = {std::string(note_id), who.tenant()};
-  auto rows = QueryTenant(
+  ALCOVE_TRY_ASSIGN(auto rows, QueryTenant(
       who,
       fmt::format("SELECT {}, c.key_id, v.content FROM notes n "
                   "JOIN clients c ON c.id = n.client_id AND c.tenant_id = n.tenant_id "
                   "JOIN note_versions v ON v.note_id = n.id AND v.version = n.version "
                   "AND v.tenant_id = n.tenant_id WHERE n.id = $1 AND n.tenant_id = $2",
                   kNoteColumns),
-      params);
-  if (!rows) {
-    return std::unexpected(rows.error());
-  }
-  if (rows->empty()) {
+      params));
+  if (rows.empty()) {
     return NotFound("note");
   }
-  const store::Row* row = &rows->front();
-  auto note = OpenNote(who, NoteFrom(*row), static_cast<crypto::KeyId>(row->Int(7)), row->Blob(8));
-  if (!note) {
-    return std::unexpected(note.error());
-  }
-  if (auto st = AuditRead(who, caller, audit::Action::kRecordAccessed, "note", note->info.id,
-                          note->info.client_id, -1);
-      !st) {
-    return std::unexpected(st.error());
-  }
+  const store::Row* row = &rows.front();
+  ALCOVE_TRY_ASSIGN(auto note, OpenNote(who, NoteFrom(*row), static_cast<crypto::KeyId>(row->Int(7)), row->Blob(8)));
+  ALCOVE_TRY(AuditRead(who, caller, audit::Action::kRecordAccessed, "note", note.info.id,
+                          note.info.client_id, -1));
   return note;
 }
 
@@ -1114,25 +963,19 @@ Result<NoteInfo> Practice::UpdateNote(const TherapistScope& who, std::string_vie
   }
   // What the new version needs: the note's format, version and the client's key.
   const store::Value params[] = {std::string(note_id), who.tenant()};
-  auto rows = QueryTenant(
+  ALCOVE_TRY_ASSIGN(auto rows, QueryTenant(
       who,
       fmt::format("SELECT {}, c.key_id FROM notes n JOIN clients c ON c.id = n.client_id "
                   "AND c.tenant_id = n.tenant_id WHERE n.id = $1 AND n.tenant_id = $2",
                   kNoteColumns),
-      params);
-  if (!rows) {
-    return std::unexpected(rows.error());
-  }
-  if (rows->empty()) {
+      params));
+  if (rows.empty()) {
     return NotFound("note");
   }
-  const store::Row* current = &rows->front();
+  const store::Row* current = &rows.front();
   NoteInfo note = NoteFrom(*current);
   const auto key = static_cast<crypto::KeyId>(current->Int(7));
-  auto sections = Normalize(std::move(content), SectionsOf(note.format), "note");
-  if (!sections) {
-    return std::unexpected(sections.error());
-  }
+  ALCOVE_TRY_ASSIGN(auto sections, Normalize(std::move(content), SectionsOf(note.format), "note"));
   const std::int64_t previous = note.version;
   note.version += 1;
   note.updated_at = clock_.Now();
@@ -1140,47 +983,33 @@ Result<NoteInfo> Practice::UpdateNote(const TherapistScope& who, std::string_vie
     note.session_date = *session_date;
   }
   const crypto::FieldCipher cipher(keys_, key);
-  auto sealed = cipher.Seal(EncodeSections(*sections).reveal(),
+  auto sealed = cipher.Seal(EncodeSections(sections).reveal(),
                             {who.tenant(), "note_versions", "content",
                              VersionRow(note.id, note.version)});
   if (!sealed) {
     return std::unexpected(sealed.error());
   }
-  auto tx = db_.BeginTenant(who.tenant());
-  if (!tx) {
-    return std::unexpected(tx.error());
-  }
+  ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(who.tenant()));
   // Only on top of the version we read: a concurrent save makes this one a conflict.
   const store::Value uparams[] = {note.version, note.session_date, note.updated_at, note.id,
                                   who.tenant(), previous};
-  auto updated = (*tx)->Execute(
+  ALCOVE_TRY_ASSIGN(auto updated, tx->Execute(
       "UPDATE notes SET version = $1, session_date = $2, updated_at = $3 "
       "WHERE id = $4 AND tenant_id = $5 AND version = $6",
-      uparams);
-  if (!updated) {
-    return std::unexpected(updated.error());
-  }
-  if (*updated != 1) {
+      uparams));
+  if (updated != 1) {
     return Fail(ErrorCode::kConflict, "note changed or deleted concurrently",
                 "The note was changed meanwhile; reload it and try again.");
   }
   const store::Value vparams[] = {note.id,          who.tenant(), note.version,
                                   note.session_date, std::move(*sealed), note.updated_at};
-  if (auto n = (*tx)->Execute(
+  ALCOVE_TRY(tx->Execute(
           "INSERT INTO note_versions (note_id, tenant_id, version, session_date, content, "
           "created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-          vparams);
-      !n) {
-    return std::unexpected(n.error());
-  }
-  if (auto st = AuditChange(**tx, who, caller, audit::Action::kRecordUpdated, "note", note.id,
-                            note.client_id);
-      !st) {
-    return std::unexpected(st.error());
-  }
-  if (auto st = (*tx)->Commit(); !st) {
-    return std::unexpected(st.error());
-  }
+          vparams));
+  ALCOVE_TRY(AuditChange(*tx, who, caller, audit::Action::kRecordUpdated, "note", note.id,
+                            note.client_id));
+  ALCOVE_TRY(tx->Commit());
   return note;
 }
 
@@ -1188,31 +1017,20 @@ Status Practice::DeleteNote(const TherapistScope& who, std::string_view note_id,
   if (!store::IsValidId(note_id)) {
     return NotFound("note");
   }
-  auto tx = db_.BeginTenant(who.tenant());
-  if (!tx) {
-    return std::unexpected(tx.error());
-  }
+  ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(who.tenant()));
   const store::Value params[] = {std::string(note_id), who.tenant()};
-  auto rows = (*tx)->Query("SELECT client_id FROM notes WHERE id = $1 AND tenant_id = $2", params);
-  if (!rows) {
-    return std::unexpected(rows.error());
-  }
-  if (rows->empty()) {
+  ALCOVE_TRY_ASSIGN(auto rows, tx->Query("SELECT client_id FROM notes WHERE id = $1 AND tenant_id = $2", params));
+  if (rows.empty()) {
     return NotFound("note");
   }
-  const std::string client_id = rows->front().Text(0);
+  const std::string client_id = rows.front().Text(0);
   for (const char* sql : {"DELETE FROM note_versions WHERE note_id = $1 AND tenant_id = $2",
                           "DELETE FROM notes WHERE id = $1 AND tenant_id = $2"}) {
-    if (auto n = (*tx)->Execute(sql, params); !n) {
-      return std::unexpected(n.error());
-    }
+    ALCOVE_TRY(tx->Execute(sql, params));
   }
-  if (auto st = AuditChange(**tx, who, caller, audit::Action::kRecordDeleted, "note", note_id,
-                            client_id);
-      !st) {
-    return st;
-  }
-  return (*tx)->Commit();
+  ALCOVE_TRY(AuditChange(*tx, who, caller, audit::Action::kRecordDeleted, "note", note_id,
+                            client_id));
+  return tx->Commit();
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1259,57 +1077,37 @@ Result<Summary> Practice::CreateSummary(const TherapistScope& who, std::string_v
   if (source_note_id && !store::IsValidId(*source_note_id)) {
     return NotFound("note");
   }
-  auto key = ClientKeyOf(who, client_id);
-  if (!key) {
-    return std::unexpected(key.error());
-  }
+  ALCOVE_TRY_ASSIGN(auto key, ClientKeyOf(who, client_id));
   const std::string id = store::NewId();
-  const crypto::FieldCipher cipher(keys_, *key);
+  const crypto::FieldCipher cipher(keys_, key);
   auto sealed = cipher.Seal(text.reveal(), {who.tenant(), "summaries", "text", id});
   if (!sealed) {
     return std::unexpected(sealed.error());
   }
-  auto tx = db_.BeginTenant(who.tenant());
-  if (!tx) {
-    return std::unexpected(tx.error());
-  }
-  auto client = LoadClient(**tx, who, client_id);
-  if (!client) {
-    return std::unexpected(client.error());
-  }
+  ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(who.tenant()));
+  ALCOVE_TRY_ASSIGN(auto client, LoadClient(*tx, who, client_id));
   if (source_note_id) {
-    const store::Value p[] = {*source_note_id, client->id, who.tenant()};
-    auto rows = (*tx)->Query(
-        "SELECT 1 FROM notes WHERE id = $1 AND client_id = $2 AND tenant_id = $3", p);
-    if (!rows) {
-      return std::unexpected(rows.error());
-    }
-    if (rows->empty()) {
+    const store::Value p[] = {*source_note_id, client.id, who.tenant()};
+    ALCOVE_TRY_ASSIGN(auto rows, tx->Query(
+        "SELECT 1 FROM notes WHERE id = $1 AND client_id = $2 AND tenant_id = $3", p));
+    if (rows.empty()) {
       return NotFound("note");
     }
   }
   const Micros now = clock_.Now();
   const store::Value params[] = {
-      id, who.tenant(), client->id,
+      id, who.tenant(), client.id,
       source_note_id ? store::Value(*source_note_id) : store::Value(store::Null{}),
       std::move(*sealed), now};
-  if (auto n = (*tx)->Execute(
+  ALCOVE_TRY(tx->Execute(
           "INSERT INTO summaries (id, tenant_id, client_id, source_note_id, status, text, "
           "created_at, updated_at) VALUES ($1, $2, $3, $4, 'draft', $5, $6, $6)",
-          params);
-      !n) {
-    return std::unexpected(n.error());
-  }
-  if (auto st = AuditChange(**tx, who, caller, audit::Action::kRecordCreated, "summary", id,
-                            client->id);
-      !st) {
-    return std::unexpected(st.error());
-  }
-  if (auto st = (*tx)->Commit(); !st) {
-    return std::unexpected(st.error());
-  }
+          params));
+  ALCOVE_TRY(AuditChange(*tx, who, caller, audit::Action::kRecordCreated, "summary", id,
+                            client.id));
+  ALCOVE_TRY(tx->Commit());
   return Summary{.id = id,
-                 .client_id = client->id,
+                 .client_id = client.id,
                  .source_note_id = std::move(source_note_id),
                  .supersedes = std::nullopt,
                  .status = SummaryStatus::kDraft,
@@ -1335,22 +1133,13 @@ Result<Summary> Practice::GetSummary(const TherapistScope& who, std::string_view
   if (!store::IsValidId(summary_id)) {
     return NotFound("summary");
   }
-  auto rows = SummaryRows(who, "s.id", summary_id);
-  if (!rows) {
-    return std::unexpected(rows.error());
-  }
-  if (rows->empty()) {
+  ALCOVE_TRY_ASSIGN(auto rows, SummaryRows(who, "s.id", summary_id));
+  if (rows.empty()) {
     return NotFound("summary");
   }
-  auto s = SummaryFrom(rows->front(), keys_, who.tenant());
-  if (!s) {
-    return std::unexpected(s.error());
-  }
-  if (auto st = AuditRead(who, caller, audit::Action::kRecordAccessed, "summary", s->id,
-                          s->client_id, -1);
-      !st) {
-    return std::unexpected(st.error());
-  }
+  ALCOVE_TRY_ASSIGN(auto s, SummaryFrom(rows.front(), keys_, who.tenant()));
+  ALCOVE_TRY(AuditRead(who, caller, audit::Action::kRecordAccessed, "summary", s.id,
+                          s.client_id, -1));
   return s;
 }
 
@@ -1369,17 +1158,11 @@ Result<std::vector<Summary>> Practice::LoadSummaries(const TherapistScope& who,
   if (!key) {
     return std::unexpected(key.error());
   }
-  auto rows = SummaryRows(who, "s.client_id", client_id);
-  if (!rows) {
-    return std::unexpected(rows.error());
-  }
+  ALCOVE_TRY_ASSIGN(auto rows, SummaryRows(who, "s.client_id", client_id));
   std::vector<Summary> out;
-  for (const auto& r : *rows) {
-    auto s = SummaryFrom(r, keys_, who.tenant());
-    if (!s) {
-      return std::unexpected(s.error());
-    }
-    out.push_back(std::move(*s));
+  for (const auto& r : rows) {
+    ALCOVE_TRY_ASSIGN(auto s, SummaryFrom(r, keys_, who.tenant()));
+    out.push_back(std::move(s));
   }
   return out;
 }
@@ -1392,14 +1175,11 @@ Result<Summary> Practice::EditSummary(const TherapistScope& who, std::string_vie
   if (!store::IsValidId(summary_id)) {
     return NotFound("summary");
   }
-  auto rows = SummaryRows(who, "s.id", summary_id);
-  if (!rows) {
-    return std::unexpected(rows.error());
-  }
-  if (rows->empty()) {
+  ALCOVE_TRY_ASSIGN(auto rows, SummaryRows(who, "s.id", summary_id));
+  if (rows.empty()) {
     return NotFound("summary");
   }
-  const store::Row& r = rows->front();
+  const store::Row& r = rows.front();
   const auto key = static_cast<crypto::KeyId>(r.Int(9));
   const bool reviewed = r.Text(4) == "reviewed";
   const Micros now = clock_.Now();
@@ -1420,10 +1200,7 @@ Result<Summary> Practice::EditSummary(const TherapistScope& who, std::string_vie
               .updated_at = now,
               .reviewed_at = std::nullopt,
               .text = PhiString(std::string(text.reveal()))};
-  auto tx = db_.BeginTenant(who.tenant());
-  if (!tx) {
-    return std::unexpected(tx.error());
-  }
+  ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(who.tenant()));
   if (reviewed) {
     const store::Value p[] = {
         id,
@@ -1433,40 +1210,29 @@ Result<Summary> Practice::EditSummary(const TherapistScope& who, std::string_vie
         *out.supersedes,
         std::move(*sealed),
         now};
-    if (auto n = (*tx)->Execute(
+    if (auto n = tx->Execute(
             "INSERT INTO summaries (id, tenant_id, client_id, source_note_id, supersedes, status, "
             "text, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7, $7)",
             p);
         !n) {
       return std::unexpected(n.error());  // the client was deleted meanwhile: kConflict
     }
-    if (auto st = AuditChange(**tx, who, caller, audit::Action::kRecordCreated, "summary", id,
-                              client_id);
-        !st) {
-      return std::unexpected(st.error());
-    }
+    ALCOVE_TRY(AuditChange(*tx, who, caller, audit::Action::kRecordCreated, "summary", id,
+                              client_id));
   } else {
     const store::Value p[] = {std::move(*sealed), now, id, who.tenant()};
-    auto n = (*tx)->Execute(
+    ALCOVE_TRY_ASSIGN(auto n, tx->Execute(
         "UPDATE summaries SET text = $1, updated_at = $2 WHERE id = $3 AND tenant_id = $4 "
         "AND status = 'draft'",
-        p);
-    if (!n) {
-      return std::unexpected(n.error());
-    }
-    if (*n != 1) {
+        p));
+    if (n != 1) {
       return Fail(ErrorCode::kConflict, "summary reviewed or deleted concurrently",
                   "The summary was reviewed or deleted meanwhile; reload it.");
     }
-    if (auto st = AuditChange(**tx, who, caller, audit::Action::kRecordUpdated, "summary", id,
-                              client_id);
-        !st) {
-      return std::unexpected(st.error());
-    }
+    ALCOVE_TRY(AuditChange(*tx, who, caller, audit::Action::kRecordUpdated, "summary", id,
+                              client_id));
   }
-  if (auto st = (*tx)->Commit(); !st) {
-    return std::unexpected(st.error());
-  }
+  ALCOVE_TRY(tx->Commit());
   return out;
 }
 
@@ -1477,37 +1243,23 @@ Result<Summary> Practice::ReviewSummary(const TherapistScope& who, std::string_v
   }
   std::string client_id;
   {
-    auto tx = db_.BeginTenant(who.tenant());
-    if (!tx) {
-      return std::unexpected(tx.error());
-    }
+    ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(who.tenant()));
     const Micros now = clock_.Now();
     const store::Value params[] = {now, std::string(summary_id), who.tenant()};
-    auto n = (*tx)->Execute(
+    ALCOVE_TRY_ASSIGN(auto n, tx->Execute(
         "UPDATE summaries SET status = 'reviewed', reviewed_at = $1, updated_at = $1 "
         "WHERE id = $2 AND tenant_id = $3 AND status = 'draft'",
-        params);
-    if (!n) {
-      return std::unexpected(n.error());
-    }
+        params));
     const store::Value q[] = {std::string(summary_id), who.tenant()};
-    auto rows = (*tx)->Query("SELECT client_id FROM summaries WHERE id = $1 AND tenant_id = $2", q);
-    if (!rows) {
-      return std::unexpected(rows.error());
-    }
-    if (rows->empty()) {
+    ALCOVE_TRY_ASSIGN(auto rows, tx->Query("SELECT client_id FROM summaries WHERE id = $1 AND tenant_id = $2", q));
+    if (rows.empty()) {
       return NotFound("summary");
     }
-    client_id = rows->front().Text(0);
-    if (*n == 1) {
-      if (auto st = AuditChange(**tx, who, caller, audit::Action::kSummaryReviewed, "summary",
-                                summary_id, client_id);
-          !st) {
-        return std::unexpected(st.error());
-      }
-      if (auto st = (*tx)->Commit(); !st) {
-        return std::unexpected(st.error());
-      }
+    client_id = rows.front().Text(0);
+    if (n == 1) {
+      ALCOVE_TRY(AuditChange(*tx, who, caller, audit::Action::kSummaryReviewed, "summary",
+                                summary_id, client_id));
+      ALCOVE_TRY(tx->Commit());
     }
     // Already reviewed: reviewing again changes nothing.
   }
@@ -1521,59 +1273,37 @@ Result<Conceptualization> Practice::CreateConceptualization(const TherapistScope
                                                             std::string_view client_id,
                                                             Sections fields,
                                                             const Caller& caller) {
-  auto sections = Normalize(std::move(fields), kConceptualizationFields, "conceptualization");
-  if (!sections) {
-    return std::unexpected(sections.error());
-  }
-  auto key = ClientKeyOf(who, client_id);
-  if (!key) {
-    return std::unexpected(key.error());
-  }
+  ALCOVE_TRY_ASSIGN(auto sections, Normalize(std::move(fields), kConceptualizationFields, "conceptualization"));
+  ALCOVE_TRY_ASSIGN(auto key, ClientKeyOf(who, client_id));
   Conceptualization c{.id = store::NewId(),
                       .client_id = std::string(client_id),
                       .version = 1,
                       .created_at = clock_.Now(),
                       .fields = {}};
-  const crypto::FieldCipher cipher(keys_, *key);
-  auto sealed = cipher.Seal(EncodeSections(*sections).reveal(),
+  const crypto::FieldCipher cipher(keys_, key);
+  auto sealed = cipher.Seal(EncodeSections(sections).reveal(),
                             {who.tenant(), "conceptualizations", "content", c.id});
   if (!sealed) {
     return std::unexpected(sealed.error());
   }
-  auto tx = db_.BeginTenant(who.tenant());
-  if (!tx) {
-    return std::unexpected(tx.error());
-  }
-  if (auto client = LoadClient(**tx, who, client_id); !client) {
-    return std::unexpected(client.error());
-  }
+  ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(who.tenant()));
+  ALCOVE_TRY(LoadClient(*tx, who, client_id));
   const store::Value q[] = {c.client_id, who.tenant()};
-  auto next = (*tx)->Query(
+  ALCOVE_TRY_ASSIGN(auto next, tx->Query(
       "SELECT COALESCE(MAX(version), 0) + 1 FROM conceptualizations WHERE client_id = $1 AND "
       "tenant_id = $2",
-      q);
-  if (!next) {
-    return std::unexpected(next.error());
-  }
-  c.version = next->front().Int(0);
+      q));
+  c.version = next.front().Int(0);
   const store::Value params[] = {c.id, who.tenant(), c.client_id, c.version, std::move(*sealed),
                                  c.created_at};
-  if (auto n = (*tx)->Execute(
+  ALCOVE_TRY(tx->Execute(
           "INSERT INTO conceptualizations (id, tenant_id, client_id, version, content, created_at) "
           "VALUES ($1, $2, $3, $4, $5, $6)",
-          params);
-      !n) {
-    return std::unexpected(n.error());
-  }
-  if (auto st = AuditChange(**tx, who, caller, audit::Action::kRecordCreated, "conceptualization",
-                            c.id, c.client_id);
-      !st) {
-    return std::unexpected(st.error());
-  }
-  if (auto st = (*tx)->Commit(); !st) {
-    return std::unexpected(st.error());
-  }
-  c.fields = std::move(*sections);
+          params));
+  ALCOVE_TRY(AuditChange(*tx, who, caller, audit::Action::kRecordCreated, "conceptualization",
+                            c.id, c.client_id));
+  ALCOVE_TRY(tx->Commit());
+  c.fields = std::move(sections);
   return c;
 }
 
@@ -1591,25 +1321,16 @@ Result<std::vector<Conceptualization>> Practice::LoadConceptualizations(
   std::string id;
   crypto::KeyId key = 0;
   {
-    auto tx = db_.BeginTenant(who.tenant());
-    if (!tx) {
-      return std::unexpected(tx.error());
-    }
-    auto client = LoadClient(**tx, who, client_id);
-    if (!client) {
-      return std::unexpected(client.error());
-    }
-    id = client->id;
-    key = client->key_id;
-    const store::Value params[] = {client->id, who.tenant()};
-    auto r = (*tx)->Query(
+    ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(who.tenant()));
+    ALCOVE_TRY_ASSIGN(auto client, LoadClient(*tx, who, client_id));
+    id = client.id;
+    key = client.key_id;
+    const store::Value params[] = {client.id, who.tenant()};
+    ALCOVE_TRY_ASSIGN(auto r, tx->Query(
         "SELECT id, version, created_at, content FROM conceptualizations WHERE client_id = $1 "
         "AND tenant_id = $2 ORDER BY version DESC",
-        params);
-    if (!r) {
-      return std::unexpected(r.error());
-    }
-    rows = std::move(*r);
+        params));
+    rows = std::move(r);
   }
   std::vector<Conceptualization> out;
   const crypto::FieldCipher cipher(keys_, key);
@@ -1623,11 +1344,8 @@ Result<std::vector<Conceptualization>> Practice::LoadConceptualizations(
     if (!plain) {
       return std::unexpected(plain.error());
     }
-    auto sections = DecodeSections(*plain);
-    if (!sections) {
-      return std::unexpected(sections.error());
-    }
-    c.fields = std::move(*sections);
+    ALCOVE_TRY_ASSIGN(auto sections, DecodeSections(*plain));
+    c.fields = std::move(sections);
     out.push_back(std::move(c));
   }
   return out;
