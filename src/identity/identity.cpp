@@ -159,7 +159,6 @@ std::string DisplayUserAgent(std::string_view ua) {
   return out;
 }
 
-
 // UTF-8 code points of `s`, or nullopt if `s` is not valid UTF-8 or holds a control
 // character.
 std::optional<std::size_t> CountPrintableCodePoints(std::string_view s) {
@@ -174,7 +173,6 @@ std::optional<std::size_t> CountPrintableCodePoints(std::string_view s) {
   }
   return count;
 }
-
 
 }  // namespace
 
@@ -311,36 +309,24 @@ Identity::Identity(store::Db& db, crypto::KeyRing& keys, crypto::PasswordHasher&
 Identity::~Identity() { background_.WaitIdle(); }
 
 Result<std::vector<std::uint8_t>> Identity::EmailLookupHash(std::string_view normalized_email) {
-  auto tag = keys_.KeyedHash(kEmailLookup, AsBytes(normalized_email));
-  if (!tag) {
-    return std::unexpected(tag.error());
-  }
-  return std::vector<std::uint8_t>(tag->begin(), tag->end());
+  ALCOVE_TRY_ASSIGN(auto tag, keys_.KeyedHash(kEmailLookup, AsBytes(normalized_email)));
+  return std::vector<std::uint8_t>(tag.begin(), tag.end());
 }
 
 Result<std::string> Identity::AccountRateKey(std::string_view normalized_email) {
-  auto tag = keys_.KeyedHash(kRateLimitKey, AsBytes(normalized_email));
-  if (!tag) {
-    return std::unexpected(tag.error());
-  }
-  return "acct:" + Hex(*tag);
+  ALCOVE_TRY_ASSIGN(auto tag, keys_.KeyedHash(kRateLimitKey, AsBytes(normalized_email)));
+  return "acct:" + Hex(tag);
 }
 
 Result<std::optional<Identity::AccountRow>> Identity::FindAccountByEmail(
     std::string_view normalized_email) {
-  auto hash = EmailLookupHash(normalized_email);
-  if (!hash) {
-    return std::unexpected(hash.error());
-  }
-  auto tx = db_.Begin();
-  if (!tx) {
-    return std::unexpected(tx.error());
-  }
-  return FindAccountWhere(**tx, "email_hash", store::Bytes(*hash));
+  ALCOVE_TRY_ASSIGN(auto hash, EmailLookupHash(normalized_email));
+  ALCOVE_TRY_ASSIGN(auto tx, db_.Begin());
+  return FindAccountWhere(*tx, "email_hash", store::Bytes(hash));
 }
 
-Result<std::optional<Identity::AccountRow>> Identity::FindAccountById(
-    store::Transaction& tx, std::string_view account_id) {
+Result<std::optional<Identity::AccountRow>> Identity::FindAccountById(store::Transaction& tx,
+                                                                      std::string_view account_id) {
   return FindAccountWhere(tx, "id", std::string(account_id));
 }
 
@@ -348,30 +334,20 @@ Result<std::optional<Identity::AccountRow>> Identity::FindAccountWhere(store::Tr
                                                                        std::string_view column,
                                                                        store::Value value) {
   const store::Value params[] = {std::move(value)};
-  auto rows = tx.Query(
-      fmt::format("SELECT {} FROM accounts WHERE {} = $1", kAccountColumns, column), params);
-  if (!rows) {
-    return std::unexpected(rows.error());
-  }
-  if (rows->empty()) {
+  ALCOVE_TRY_ASSIGN(auto rows, tx.Query(fmt::format("SELECT {} FROM accounts WHERE {} = $1",
+                                                    kAccountColumns, column),
+                                        params));
+  if (rows.empty()) {
     return std::optional<AccountRow>();
   }
-  auto row = AccountRow::From(rows->front());
-  if (!row) {
-    return std::unexpected(row.error());
-  }
-  return std::optional<AccountRow>(std::move(*row));
+  ALCOVE_TRY_ASSIGN(auto row, AccountRow::From(rows.front()));
+  return std::optional<AccountRow>(std::move(row));
 }
 
 Status Identity::AuditOwnTx(const audit::Event& event) {
-  auto tx = event.tenant != 0 ? db_.BeginTenant(event.tenant) : db_.Begin();
-  if (!tx) {
-    return std::unexpected(tx.error());
-  }
-  if (auto logged = log_.Append(**tx, event); !logged) {
-    return std::unexpected(logged.error());
-  }
-  return (*tx)->Commit();
+  ALCOVE_TRY_ASSIGN(auto tx, event.tenant != 0 ? db_.BeginTenant(event.tenant) : db_.Begin());
+  ALCOVE_TRY(log_.Append(*tx, event));
+  return tx->Commit();
 }
 
 // ---------------------------------------------------------------------------------------
@@ -380,22 +356,14 @@ Status Identity::AuditOwnTx(const audit::Event& event) {
 Status Identity::SignUp(std::string_view email, std::string_view name,
                         const std::optional<SecretString>& password,
                         const SecretString& login_cookie, const Caller& caller) {
-  auto normalized = NormalizeEmail(email);
-  if (!normalized) {
-    return std::unexpected(normalized.error());
-  }
-  auto display = NormalizeName(name);
-  if (!display) {
-    return std::unexpected(display.error());
-  }
+  ALCOVE_TRY_ASSIGN(auto normalized, NormalizeEmail(email));
+  ALCOVE_TRY_ASSIGN(auto display, NormalizeName(name));
   std::shared_ptr<SecretString> pw;
   if (password) {
-    if (auto st = CheckNewPassword(*password, *normalized); !st) {
-      return st;
-    }
+    ALCOVE_TRY(CheckNewPassword(*password, normalized));
     pw = std::make_shared<SecretString>(std::string(password->reveal()));
   }
-  return background_.Post([this, email = std::move(*normalized), name = std::move(*display), pw,
+  return background_.Post([this, email = std::move(normalized), name = std::move(display), pw,
                            binding = LoginBinding(login_cookie), caller] {
     std::optional<SecretString> copy;
     if (pw) {
@@ -407,14 +375,10 @@ Status Identity::SignUp(std::string_view email, std::string_view name,
 
 Status Identity::RequestMagicLink(std::string_view email, const SecretString& login_cookie,
                                   const Caller& caller) {
-  auto normalized = NormalizeEmail(email);
-  if (!normalized) {
-    return std::unexpected(normalized.error());
-  }
-  return background_.Post(
-      [this, email = std::move(*normalized), binding = LoginBinding(login_cookie), caller] {
-        DoMagicLink(email, binding, caller);
-      });
+  ALCOVE_TRY_ASSIGN(auto normalized, NormalizeEmail(email));
+  return background_.Post([this, email = std::move(normalized),
+                           binding = LoginBinding(login_cookie),
+                           caller] { DoMagicLink(email, binding, caller); });
 }
 
 void Identity::DoSignUp(const std::string& email, const std::string& name,
@@ -472,32 +436,21 @@ void Identity::DoMagicLink(const std::string& email, const std::string& binding,
 
 Status Identity::IssueLink(const AccountRow& account, bool signup, const std::string& email,
                            const std::string& binding, const Caller& caller) {
-  auto tx = db_.Begin();
-  if (!tx) {
-    return std::unexpected(tx.error());
-  }
-  auto token = tokens_.Issue(**tx, signup ? kSignUpPurpose : kSignInPurpose,
-                             options_.magic_link_ttl, crypto::TokenUse::kSingle,
-                             account.id + ":" + binding, account.tenant);
-  if (!token) {
-    return std::unexpected(token.error());
-  }
-  audit::Event e = EventFor(clock_.Now(), audit::Action::kMagicLinkIssued, account.tenant, std::nullopt,
-                             caller, "account", account.id);
+  ALCOVE_TRY_ASSIGN(auto tx, db_.Begin());
+  ALCOVE_TRY_ASSIGN(auto token, tokens_.Issue(*tx, signup ? kSignUpPurpose : kSignInPurpose,
+                                              options_.magic_link_ttl, crypto::TokenUse::kSingle,
+                                              account.id + ":" + binding, account.tenant));
+  audit::Event e = EventFor(clock_.Now(), audit::Action::kMagicLinkIssued, account.tenant,
+                            std::nullopt, caller, "account", account.id);
   (void)e.details.SetToken("kind", signup ? "signup" : "signin");
-  if (auto logged = log_.Append(**tx, e); !logged) {
-    return std::unexpected(logged.error());
-  }
-  auto message = mail::Message::Make(
-      signup ? mail::MailKind::kSignUpConfirmation : mail::MailKind::kSignInLink, email,
-      options_.public_origin + "/auth/magic#token=" + token->reveal(), options_.public_origin);
-  if (!message) {
-    return std::unexpected(message.error());
-  }
-  if (auto st = (*tx)->Commit(); !st) {
-    return st;
-  }
-  return mail_.Enqueue(std::move(*message));
+  ALCOVE_TRY(log_.Append(*tx, e));
+  ALCOVE_TRY_ASSIGN(
+      auto message,
+      mail::Message::Make(
+          signup ? mail::MailKind::kSignUpConfirmation : mail::MailKind::kSignInLink, email,
+          options_.public_origin + "/auth/magic#token=" + token.reveal(), options_.public_origin));
+  ALCOVE_TRY(tx->Commit());
+  return mail_.Enqueue(std::move(message));
 }
 
 Result<Identity::AccountRow> Identity::CreateTherapist(
@@ -538,8 +491,7 @@ Result<std::string> Identity::AddMember(const TherapistScope& owner, Role role,
 void Identity::DiscardAccountKey(store::TenantId tenant, crypto::KeyId key) {
   // The key sealed nothing that was stored; a failure leaves an unused wrapped key.
   if (auto st = keys_.DestroyDek(tenant, key); !st) {
-    spdlog::error("an unused account data key {} was not destroyed: {}", key,
-                  st.error().internal);
+    spdlog::error("an unused account data key {} was not destroyed: {}", key, st.error().internal);
   }
 }
 
@@ -547,71 +499,57 @@ Result<Identity::AccountRow> Identity::CreateAccount(
     store::TenantId tenant, bool new_tenant, Role role, const std::string& email,
     const std::string& name, const std::optional<std::string>& password_hash,
     const std::optional<std::string>& actor, const Caller& caller) {
-  auto lookup = EmailLookupHash(email);
-  if (!lookup) {
-    return std::unexpected(lookup.error());
-  }
+  ALCOVE_TRY_ASSIGN(auto lookup, EmailLookupHash(email));
 
-  auto key = keys_.CreateDek(tenant, "account");
-  if (!key) {
-    return std::unexpected(key.error());
-  }
+  ALCOVE_TRY_ASSIGN(auto key, keys_.CreateDek(tenant, "account"));
   AccountRow a;
   a.id = store::NewId();
   a.tenant = tenant;
   a.role = role;
-  a.key_id = *key;
+  a.key_id = key;
   a.pending_password_hash = password_hash;
-  const crypto::FieldCipher cipher(keys_, *key);
+  const crypto::FieldCipher cipher(keys_, key);
   auto sealed_email = cipher.Seal(email, {tenant, "accounts", "email", a.id});
   auto sealed_name = cipher.Seal(name, {tenant, "accounts", "name", a.id});
   if (!sealed_email || !sealed_name) {
-    DiscardAccountKey(tenant, *key);
+    DiscardAccountKey(tenant, key);
     return std::unexpected(!sealed_email ? sealed_email.error() : sealed_name.error());
   }
   a.email = std::move(*sealed_email);
   a.name = std::move(*sealed_name);
 
   auto insert = [&]() -> Status {
-    auto tx = db_.Begin();
-    if (!tx) {
-      return std::unexpected(tx.error());
-    }
+    ALCOVE_TRY_ASSIGN(auto tx, db_.Begin());
     const Micros now = clock_.Now();
     const store::Value tenant_params[] = {tenant, now};
     if (new_tenant) {
-      ALCOVE_TRY((*tx)->Execute("INSERT INTO tenants (id, created_at) VALUES ($1, $2)",
-                                tenant_params));
+      ALCOVE_TRY(
+          tx->Execute("INSERT INTO tenants (id, created_at) VALUES ($1, $2)", tenant_params));
     }
     const store::Value params[] = {
         a.id,
         tenant,
         std::string(RoleName(a.role)),
-        store::Bytes(*lookup),
+        store::Bytes(lookup),
         a.email,
         a.name,
         static_cast<std::int64_t>(a.key_id),
         password_hash ? store::Value(*password_hash) : store::Value(store::Null{}),
         now,
     };
-    if (auto n = (*tx)->Execute(
-            "INSERT INTO accounts (id, tenant_id, role, email_hash, email, name, key_id, "
-            "pending_password_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            params);
-        !n) {
-      return std::unexpected(n.error());
-    }
+    ALCOVE_TRY(tx->Execute(
+        "INSERT INTO accounts (id, tenant_id, role, email_hash, email, name, key_id, "
+        "pending_password_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        params));
     audit::Event e = EventFor(clock_.Now(), audit::Action::kAccountCreated, tenant,
                               actor ? std::string_view(*actor) : std::string_view(a.id), caller,
                               "account", a.id);
     (void)e.details.SetToken("role", RoleName(a.role));
-    if (auto logged = log_.Append(**tx, e); !logged) {
-      return std::unexpected(logged.error());
-    }
-    return (*tx)->Commit();
+    ALCOVE_TRY(log_.Append(*tx, e));
+    return tx->Commit();
   };
   if (auto st = insert(); !st) {
-    DiscardAccountKey(tenant, *key);
+    DiscardAccountKey(tenant, key);
     return std::unexpected(st.error());
   }
   return a;
@@ -639,8 +577,8 @@ Result<NewSession> Identity::ConsumeMagicLink(const SecretString& token,
   const store::TenantId tenant = *record->tenant;
 
   auto refuse = [&](std::string_view reason, std::string public_message) {
-    audit::Event e = EventFor(clock_.Now(), audit::Action::kMagicLinkRefused, tenant, std::nullopt, caller,
-                               "account", account_id);
+    audit::Event e = EventFor(clock_.Now(), audit::Action::kMagicLinkRefused, tenant, std::nullopt,
+                              caller, "account", account_id);
     (void)e.details.SetToken("reason", reason);
     if (auto st = AuditOwnTx(e); !st) {
       spdlog::warn("audit of a refused sign-in link failed: {}", st.error().internal);
@@ -663,62 +601,41 @@ Result<NewSession> Identity::ConsumeMagicLink(const SecretString& token,
     return refuse("expired", "This link has expired. Ask for a new one.");
   }
 
-  auto tx = db_.Begin();
-  if (!tx) {
-    return std::unexpected(tx.error());
-  }
-  if (auto used = tokens_.Consume(**tx, purpose, token); !used) {
+  ALCOVE_TRY_ASSIGN(auto tx, db_.Begin());
+  if (auto used = tokens_.Consume(*tx, purpose, token); !used) {
     // Another request used it between our check and now.
-    tx->reset();
+    tx.reset();
     return refuse("used", "This link has already been used. Ask for a new one.");
   }
-  auto account = FindAccountById(**tx, account_id);
+  ALCOVE_TRY_ASSIGN(auto account, FindAccountById(*tx, account_id));
   if (!account) {
-    return std::unexpected(account.error());
-  }
-  if (!*account) {
     return Unauthenticated("magic link for a deleted account",
                            "this link is invalid or has expired");
   }
-  AccountRow& a = **account;
+  AccountRow& a = *account;
   if (!a.email_verified_at) {
     // The first link used verifies the address. A password chosen at sign-up becomes
     // usable only through that sign-up's own confirmation link (identity.hpp).
     const bool keep = purpose == kSignUpPurpose && a.pending_password_hash;
-    const store::Value params[] = {now,
-                                   keep ? store::Value(*a.pending_password_hash)
-                                        : store::Value(store::Null{}),
-                                   a.id};
-    if (auto n = (*tx)->Execute(
-            "UPDATE accounts SET email_verified_at = $1, password_hash = $2, "
-            "pending_password_hash = NULL, password_changed_at = $1 WHERE id = $3",
-            params);
-        !n) {
-      return std::unexpected(n.error());
-    }
+    const store::Value params[] = {
+        now, keep ? store::Value(*a.pending_password_hash) : store::Value(store::Null{}), a.id};
+    ALCOVE_TRY(
+        tx->Execute("UPDATE accounts SET email_verified_at = $1, password_hash = $2, "
+                    "pending_password_hash = NULL, password_changed_at = $1 WHERE id = $3",
+                    params));
     a.email_verified_at = now;
     a.password_hash = keep ? a.pending_password_hash : std::nullopt;
   }
-  audit::Event used =
-      EventFor(clock_.Now(), audit::Action::kMagicLinkUsed, a.tenant, a.id, caller, "account", a.id);
+  audit::Event used = EventFor(clock_.Now(), audit::Action::kMagicLinkUsed, a.tenant, a.id, caller,
+                               "account", a.id);
   (void)used.details.SetToken("kind", purpose == kSignUpPurpose ? "signup" : "signin");
-  if (auto logged = log_.Append(**tx, used); !logged) {
-    return std::unexpected(logged.error());
-  }
-  auto session = StartSession(**tx, a, caller);
-  if (!session) {
-    return session;
-  }
-  audit::Event in =
-      EventFor(clock_.Now(), audit::Action::kLoginSucceeded, a.tenant, a.id, caller, "session",
-                session->principal.session_id);
+  ALCOVE_TRY(log_.Append(*tx, used));
+  ALCOVE_TRY_ASSIGN(auto session, StartSession(*tx, a, caller));
+  audit::Event in = EventFor(clock_.Now(), audit::Action::kLoginSucceeded, a.tenant, a.id, caller,
+                             "session", session.principal.session_id);
   (void)in.details.SetToken("method", "magic_link");
-  if (auto logged = log_.Append(**tx, in); !logged) {
-    return std::unexpected(logged.error());
-  }
-  if (auto st = (*tx)->Commit(); !st) {
-    return std::unexpected(st.error());
-  }
+  ALCOVE_TRY(log_.Append(*tx, in));
+  ALCOVE_TRY(tx->Commit());
   return session;
 }
 
@@ -738,64 +655,49 @@ Result<NewSession> Identity::SignInWithPassword(std::string_view email,
     return Unauthenticated("password sign-in with a malformed address",
                            "The email address or password is wrong.");
   }
-  auto account = FindAccountByEmail(*normalized);
-  if (!account) {
-    return std::unexpected(account.error());
-  }
-  const bool usable = *account && (*account)->password_hash && (*account)->email_verified_at;
+  ALCOVE_TRY_ASSIGN(auto account, FindAccountByEmail(*normalized));
+  const bool usable = account && account->password_hash && account->email_verified_at;
   // The same argon2id work whether or not there is a password to check.
-  const std::string& stored = usable ? *(*account)->password_hash : DummyPasswordHash();
+  const std::string& stored = usable ? *account->password_hash : DummyPasswordHash();
   auto match = hasher_.Verify(password, stored);
   if (!match) {
     return std::unexpected(match.error());  // busy pool, or a refused stored cost
   }
   if (!usable || !*match) {
-    audit::Event e = *account ? EventFor(clock_.Now(), audit::Action::kLoginFailed, (*account)->tenant,
-                                          std::nullopt, caller, "account", (*account)->id)
-                              : EventFor(clock_.Now(), audit::Action::kLoginFailed, 0, std::nullopt, caller);
+    audit::Event e =
+        account ? EventFor(clock_.Now(), audit::Action::kLoginFailed, account->tenant, std::nullopt,
+                           caller, "account", account->id)
+                : EventFor(clock_.Now(), audit::Action::kLoginFailed, 0, std::nullopt, caller);
     (void)e.details.SetToken("method", "password");
     (void)e.details.SetToken(
-        "reason", !*account ? "unknown_account"
-                            : (!(*account)->email_verified_at
-                                   ? "unverified"
-                                   : (!(*account)->password_hash ? "no_password" : "mismatch")));
+        "reason", !account ? "unknown_account"
+                           : (!account->email_verified_at
+                                  ? "unverified"
+                                  : (!account->password_hash ? "no_password" : "mismatch")));
     if (auto st = AuditOwnTx(e); !st) {
       spdlog::warn("audit of a failed sign-in failed: {}", st.error().internal);
     }
     return Unauthenticated("password sign-in refused", "The email address or password is wrong.");
   }
-  AccountRow& a = **account;
+  AccountRow& a = *account;
   std::optional<std::string> rehash;
   if (hasher_.NeedsRehash(stored)) {
     if (auto h = hasher_.Hash(password)) {
       rehash = std::move(*h);
     }
   }
-  auto tx = db_.Begin();
-  if (!tx) {
-    return std::unexpected(tx.error());
-  }
+  ALCOVE_TRY_ASSIGN(auto tx, db_.Begin());
   if (rehash) {
     const store::Value params[] = {*rehash, a.id, stored};
-    if (auto n = (*tx)->Execute(
-            "UPDATE accounts SET password_hash = $1 WHERE id = $2 AND password_hash = $3", params);
-        !n) {
-      return std::unexpected(n.error());
-    }
+    ALCOVE_TRY(tx->Execute(
+        "UPDATE accounts SET password_hash = $1 WHERE id = $2 AND password_hash = $3", params));
   }
-  auto session = StartSession(**tx, a, caller);
-  if (!session) {
-    return session;
-  }
-  audit::Event in = EventFor(clock_.Now(), audit::Action::kLoginSucceeded, a.tenant, a.id, caller, "session",
-                              session->principal.session_id);
+  ALCOVE_TRY_ASSIGN(auto session, StartSession(*tx, a, caller));
+  audit::Event in = EventFor(clock_.Now(), audit::Action::kLoginSucceeded, a.tenant, a.id, caller,
+                             "session", session.principal.session_id);
   (void)in.details.SetToken("method", "password");
-  if (auto logged = log_.Append(**tx, in); !logged) {
-    return std::unexpected(logged.error());
-  }
-  if (auto st = (*tx)->Commit(); !st) {
-    return std::unexpected(st.error());
-  }
+  ALCOVE_TRY(log_.Append(*tx, in));
+  ALCOVE_TRY(tx->Commit());
   return session;
 }
 
@@ -826,14 +728,11 @@ Result<NewSession> Identity::StartSession(store::Transaction& tx, const AccountR
       std::min(now + options_.session_idle, s.expires_at),
       s.expires_at,
   };
-  auto n = tx.Execute(
+  ALCOVE_TRY(tx.Execute(
       "INSERT INTO sessions (id, token_hash, device_hash, account_id, tenant_id, user_agent, "
       "created_at, last_seen_at, idle_expires_at, absolute_expires_at) "
       "VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9)",
-      params);
-  if (!n) {
-    return std::unexpected(n.error());
-  }
+      params));
   return s;
 }
 
@@ -850,23 +749,18 @@ Result<Principal> Identity::Authenticate(const SecretString& session_token,
   store::TenantId tenant = 0;
   Role role{};
   {
-    auto tx = db_.Begin();
-    if (!tx) {
-      return std::unexpected(tx.error());
-    }
+    ALCOVE_TRY_ASSIGN(auto tx, db_.Begin());
     const store::Value params[] = {ToBytes(hash)};
-    auto rows = (*tx)->Query(
-        "SELECT s.id, s.token_hash, s.device_hash, s.account_id, s.tenant_id, a.role, "
-        "s.last_seen_at, s.idle_expires_at, s.absolute_expires_at "
-        "FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = $1",
-        params);
-    if (!rows) {
-      return std::unexpected(rows.error());
-    }
-    if (rows->empty() || !crypto::ConstantTimeEquals(rows->front().Blob(1), hash)) {
+    ALCOVE_TRY_ASSIGN(
+        auto rows,
+        tx->Query("SELECT s.id, s.token_hash, s.device_hash, s.account_id, s.tenant_id, a.role, "
+                  "s.last_seen_at, s.idle_expires_at, s.absolute_expires_at "
+                  "FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = $1",
+                  params));
+    if (rows.empty() || !crypto::ConstantTimeEquals(rows.front().Blob(1), hash)) {
       return Unauthenticated("unknown or revoked session");
     }
-    const store::Row& row = rows->front();
+    const store::Row& row = rows.front();
     id = row.Text(0);
     account_id = row.Text(3);
     tenant = row.Int(4);
@@ -881,30 +775,21 @@ Result<Principal> Identity::Authenticate(const SecretString& session_token,
     const Micros absolute_expires = row.Int(8);
     const store::Value by_id[] = {id};
 
-    const bool device_ok =
-        device_token && IsWellFormedCookieToken(device_token->reveal()) &&
-        crypto::ConstantTimeEquals(row.Blob(2), DeviceHash(id, *device_token));
+    const bool device_ok = device_token && IsWellFormedCookieToken(device_token->reveal()) &&
+                           crypto::ConstantTimeEquals(row.Blob(2), DeviceHash(id, *device_token));
     if (!device_ok) {
       // A session token without its device (C24): kill the session and say so.
-      if (auto n = (*tx)->Execute("DELETE FROM sessions WHERE id = $1", by_id); !n) {
-        return std::unexpected(n.error());
-      }
-      audit::Event e = EventFor(clock_.Now(), audit::Action::kSessionDeviceMismatch, tenant, std::nullopt,
-                                 caller, "session", id);
+      ALCOVE_TRY(tx->Execute("DELETE FROM sessions WHERE id = $1", by_id));
+      audit::Event e = EventFor(clock_.Now(), audit::Action::kSessionDeviceMismatch, tenant,
+                                std::nullopt, caller, "session", id);
       (void)e.details.SetToken("account", account_id);
-      if (auto logged = log_.Append(**tx, e); !logged) {
-        return std::unexpected(logged.error());
-      }
-      if (auto st = (*tx)->Commit(); !st) {
-        return std::unexpected(st.error());
-      }
+      ALCOVE_TRY(log_.Append(*tx, e));
+      ALCOVE_TRY(tx->Commit());
       return Unauthenticated("session presented without its device token; revoked");
     }
     if (now >= idle_expires || now >= absolute_expires) {
-      if (auto n = (*tx)->Execute("DELETE FROM sessions WHERE id = $1", by_id); !n) {
-        return std::unexpected(n.error());
-      }
-      if (auto st = (*tx)->Commit(); !st) {
+      ALCOVE_TRY(tx->Execute("DELETE FROM sessions WHERE id = $1", by_id));
+      if (auto st = tx->Commit(); !st) {
         // The session is refused anyway; SweepExpired deletes the row later.
         spdlog::warn("deleting an expired session failed: {}", st.error().internal);
       }
@@ -915,14 +800,9 @@ Result<Principal> Identity::Authenticate(const SecretString& session_token,
     if (now - last_seen >= options_.touch_interval) {
       const store::Value touch[] = {now, std::min(now + options_.session_idle, absolute_expires),
                                     id};
-      if (auto n = (*tx)->Execute(
-              "UPDATE sessions SET last_seen_at = $1, idle_expires_at = $2 WHERE id = $3", touch);
-          !n) {
-        return std::unexpected(n.error());
-      }
-      if (auto st = (*tx)->Commit(); !st) {
-        return std::unexpected(st.error());
-      }
+      ALCOVE_TRY(tx->Execute(
+          "UPDATE sessions SET last_seen_at = $1, idle_expires_at = $2 WHERE id = $3", touch));
+      ALCOVE_TRY(tx->Commit());
     }
   }
   return Principal{.account_id = std::move(account_id),
@@ -932,39 +812,25 @@ Result<Principal> Identity::Authenticate(const SecretString& session_token,
 }
 
 Status Identity::Logout(const Principal& who, const Caller& caller) {
-  auto tx = db_.Begin();
-  if (!tx) {
-    return std::unexpected(tx.error());
-  }
+  ALCOVE_TRY_ASSIGN(auto tx, db_.Begin());
   const store::Value params[] = {who.session_id, who.account_id};
-  if (auto n = (*tx)->Execute("DELETE FROM sessions WHERE id = $1 AND account_id = $2", params);
-      !n) {
-    return std::unexpected(n.error());
-  }
-  if (auto logged = log_.Append(**tx, EventFor(clock_.Now(), audit::Action::kLogout, who.tenant,
-                                                who.account_id, caller, "session",
-                                                who.session_id));
-      !logged) {
-    return std::unexpected(logged.error());
-  }
-  return (*tx)->Commit();
+  ALCOVE_TRY(tx->Execute("DELETE FROM sessions WHERE id = $1 AND account_id = $2", params));
+  ALCOVE_TRY(log_.Append(*tx, EventFor(clock_.Now(), audit::Action::kLogout, who.tenant,
+                                       who.account_id, caller, "session", who.session_id)));
+  return tx->Commit();
 }
 
 Result<std::vector<SessionInfo>> Identity::ListSessions(const Principal& who) {
-  auto tx = db_.Begin();
-  if (!tx) {
-    return std::unexpected(tx.error());
-  }
+  ALCOVE_TRY_ASSIGN(auto tx, db_.Begin());
   const store::Value params[] = {who.account_id, clock_.Now()};
-  auto rows = (*tx)->Query(
-      "SELECT id, created_at, last_seen_at, user_agent FROM sessions WHERE account_id = $1 "
-      "AND idle_expires_at > $2 AND absolute_expires_at > $2 ORDER BY last_seen_at DESC, id",
-      params);
-  if (!rows) {
-    return std::unexpected(rows.error());
-  }
+  ALCOVE_TRY_ASSIGN(
+      auto rows,
+      tx->Query(
+          "SELECT id, created_at, last_seen_at, user_agent FROM sessions WHERE account_id = $1 "
+          "AND idle_expires_at > $2 AND absolute_expires_at > $2 ORDER BY last_seen_at DESC, id",
+          params));
   std::vector<SessionInfo> out;
-  for (const auto& row : *rows) {
+  for (const auto& row : rows) {
     out.push_back(SessionInfo{.id = row.Text(0),
                               .created_at = row.Int(1),
                               .last_seen_at = row.Int(2),
@@ -979,46 +845,29 @@ Status Identity::RevokeSession(const Principal& who, std::string_view session_id
   if (!store::IsValidId(session_id)) {
     return Fail(ErrorCode::kNotFound, "malformed session id", "No such session.");
   }
-  auto tx = db_.Begin();
-  if (!tx) {
-    return std::unexpected(tx.error());
-  }
+  ALCOVE_TRY_ASSIGN(auto tx, db_.Begin());
   const store::Value params[] = {std::string(session_id), who.account_id};
-  auto n = (*tx)->Execute("DELETE FROM sessions WHERE id = $1 AND account_id = $2", params);
-  if (!n) {
-    return std::unexpected(n.error());
-  }
-  if (*n == 0) {
+  ALCOVE_TRY_ASSIGN(auto n,
+                    tx->Execute("DELETE FROM sessions WHERE id = $1 AND account_id = $2", params));
+  if (n == 0) {
     return Fail(ErrorCode::kNotFound, "no such session for this account", "No such session.");
   }
-  if (auto logged = log_.Append(**tx, EventFor(clock_.Now(), audit::Action::kSessionRevoked, who.tenant,
-                                                who.account_id, caller, "session", session_id));
-      !logged) {
-    return std::unexpected(logged.error());
-  }
-  return (*tx)->Commit();
+  ALCOVE_TRY(log_.Append(*tx, EventFor(clock_.Now(), audit::Action::kSessionRevoked, who.tenant,
+                                       who.account_id, caller, "session", session_id)));
+  return tx->Commit();
 }
 
 Result<std::int64_t> Identity::RevokeOtherSessions(const Principal& who, const Caller& caller) {
-  auto tx = db_.Begin();
-  if (!tx) {
-    return std::unexpected(tx.error());
-  }
+  ALCOVE_TRY_ASSIGN(auto tx, db_.Begin());
   const store::Value params[] = {who.account_id, who.session_id};
-  auto n = (*tx)->Execute("DELETE FROM sessions WHERE account_id = $1 AND id <> $2", params);
-  if (!n) {
-    return n;
-  }
-  audit::Event e = EventFor(clock_.Now(), audit::Action::kSessionRevoked, who.tenant, who.account_id, caller,
-                             "account", who.account_id);
+  ALCOVE_TRY_ASSIGN(auto n,
+                    tx->Execute("DELETE FROM sessions WHERE account_id = $1 AND id <> $2", params));
+  audit::Event e = EventFor(clock_.Now(), audit::Action::kSessionRevoked, who.tenant,
+                            who.account_id, caller, "account", who.account_id);
   (void)e.details.SetToken("scope", "others");
-  (void)e.details.SetInt("count", *n);
-  if (auto logged = log_.Append(**tx, e); !logged) {
-    return std::unexpected(logged.error());
-  }
-  if (auto st = (*tx)->Commit(); !st) {
-    return std::unexpected(st.error());
-  }
+  (void)e.details.SetInt("count", n);
+  ALCOVE_TRY(log_.Append(*tx, e));
+  ALCOVE_TRY(tx->Commit());
   return n;
 }
 
@@ -1027,39 +876,25 @@ Status Identity::ChangePassword(const Principal& who, const std::optional<Secret
   std::optional<std::string> old_hash;
   Profile profile;
   {
-    auto p = GetProfile(who);
-    if (!p) {
-      return std::unexpected(p.error());
-    }
-    profile = std::move(*p);
-    auto tx = db_.Begin();
-    if (!tx) {
-      return std::unexpected(tx.error());
-    }
-    auto a = FindAccountById(**tx, who.account_id);
+    ALCOVE_TRY_ASSIGN(auto p, GetProfile(who));
+    profile = std::move(p);
+    ALCOVE_TRY_ASSIGN(auto tx, db_.Begin());
+    ALCOVE_TRY_ASSIGN(auto a, FindAccountById(*tx, who.account_id));
     if (!a) {
-      return std::unexpected(a.error());
-    }
-    if (!*a) {
       return Unauthenticated("account gone");
     }
-    old_hash = (*a)->password_hash;
+    old_hash = a->password_hash;
   }
-  if (auto st = CheckNewPassword(next, profile.email); !st) {
-    return st;
-  }
+  ALCOVE_TRY(CheckNewPassword(next, profile.email));
   if (old_hash) {
     if (!current) {
       return Fail(ErrorCode::kInvalidArgument, "current password missing",
                   "Enter your current password.");
     }
-    auto match = hasher_.Verify(*current, *old_hash);
+    ALCOVE_TRY_ASSIGN(auto match, hasher_.Verify(*current, *old_hash));
     if (!match) {
-      return std::unexpected(match.error());
-    }
-    if (!*match) {
-      audit::Event e = EventFor(clock_.Now(), audit::Action::kLoginFailed, who.tenant, who.account_id, caller,
-                                 "account", who.account_id);
+      audit::Event e = EventFor(clock_.Now(), audit::Action::kLoginFailed, who.tenant,
+                                who.account_id, caller, "account", who.account_id);
       (void)e.details.SetToken("method", "password_change");
       // The refusal stands either way; an unrecorded failed attempt is worth a log line.
       if (auto st = AuditOwnTx(e); !st) {
@@ -1068,26 +903,20 @@ Status Identity::ChangePassword(const Principal& who, const std::optional<Secret
       return Unauthenticated("wrong current password", "Your current password is wrong.");
     }
   }
-  auto hash = hasher_.Hash(next);
-  if (!hash) {
-    return std::unexpected(hash.error());
-  }
-  auto tx = db_.Begin();
-  if (!tx) {
-    return std::unexpected(tx.error());
-  }
+  ALCOVE_TRY_ASSIGN(auto hash, hasher_.Hash(next));
+  ALCOVE_TRY_ASSIGN(auto tx, db_.Begin());
   // Compare-and-set: a concurrent change between our check and now loses.
   const Micros now = clock_.Now();
   Result<std::int64_t> n = 0;
   if (old_hash) {
-    const store::Value params[] = {*hash, now, who.account_id, *old_hash};
-    n = (*tx)->Execute(
+    const store::Value params[] = {hash, now, who.account_id, *old_hash};
+    n = tx->Execute(
         "UPDATE accounts SET password_hash = $1, password_changed_at = $2 "
         "WHERE id = $3 AND password_hash = $4",
         params);
   } else {
-    const store::Value params[] = {*hash, now, who.account_id};
-    n = (*tx)->Execute(
+    const store::Value params[] = {hash, now, who.account_id};
+    n = tx->Execute(
         "UPDATE accounts SET password_hash = $1, password_changed_at = $2 "
         "WHERE id = $3 AND password_hash IS NULL",
         params);
@@ -1100,65 +929,46 @@ Status Identity::ChangePassword(const Principal& who, const std::optional<Secret
                 "Your password was changed meanwhile; try again.");
   }
   const store::Value others[] = {who.account_id, who.session_id};
-  auto revoked = (*tx)->Execute("DELETE FROM sessions WHERE account_id = $1 AND id <> $2", others);
-  if (!revoked) {
-    return std::unexpected(revoked.error());
-  }
-  audit::Event e = EventFor(clock_.Now(), audit::Action::kPasswordChanged, who.tenant, who.account_id, caller,
-                             "account", who.account_id);
-  (void)e.details.SetInt("sessions_ended", *revoked);
-  if (auto logged = log_.Append(**tx, e); !logged) {
-    return std::unexpected(logged.error());
-  }
-  return (*tx)->Commit();
+  ALCOVE_TRY_ASSIGN(auto revoked,
+                    tx->Execute("DELETE FROM sessions WHERE account_id = $1 AND id <> $2", others));
+  audit::Event e = EventFor(clock_.Now(), audit::Action::kPasswordChanged, who.tenant,
+                            who.account_id, caller, "account", who.account_id);
+  (void)e.details.SetInt("sessions_ended", revoked);
+  ALCOVE_TRY(log_.Append(*tx, e));
+  return tx->Commit();
 }
 
 Result<Profile> Identity::GetProfile(const Principal& who) {
-  auto tx = db_.Begin();
-  if (!tx) {
-    return std::unexpected(tx.error());
-  }
-  auto a = FindAccountById(**tx, who.account_id);
-  if (!a) {
-    return std::unexpected(a.error());
-  }
-  if (!*a || (*a)->tenant != who.tenant) {
+  ALCOVE_TRY_ASSIGN(auto tx, db_.Begin());
+  ALCOVE_TRY_ASSIGN(auto a, FindAccountById(*tx, who.account_id));
+  if (!a || a->tenant != who.tenant) {
     return Unauthenticated("account gone");
   }
-  tx->reset();
-  const crypto::FieldCipher cipher(keys_, (*a)->key_id);
-  auto email = cipher.Open((*a)->email, {(*a)->tenant, "accounts", "email", (*a)->id});
-  auto name = cipher.Open((*a)->name, {(*a)->tenant, "accounts", "name", (*a)->id});
+  tx.reset();
+  const crypto::FieldCipher cipher(keys_, a->key_id);
+  auto email = cipher.Open(a->email, {a->tenant, "accounts", "email", a->id});
+  auto name = cipher.Open(a->name, {a->tenant, "accounts", "name", a->id});
   if (!email || !name) {
     return std::unexpected(!email ? email.error() : name.error());
   }
-  return Profile{.id = (*a)->id,
+  return Profile{.id = a->id,
                  .email = email->reveal(),
                  .name = name->reveal(),
-                 .role = (*a)->role,
-                 .has_password = (*a)->password_hash.has_value()};
+                 .role = a->role,
+                 .has_password = a->password_hash.has_value()};
 }
 
 Result<std::int64_t> Identity::SweepExpired() {
-  auto tx = db_.Begin();
-  if (!tx) {
-    return std::unexpected(tx.error());
-  }
+  ALCOVE_TRY_ASSIGN(auto tx, db_.Begin());
   const store::Value params[] = {clock_.Now()};
-  auto n = (*tx)->Execute(
-      "DELETE FROM sessions WHERE idle_expires_at <= $1 OR absolute_expires_at <= $1", params);
-  if (!n) {
-    return n;
-  }
-  if (auto st = (*tx)->Commit(); !st) {
-    return std::unexpected(st.error());
-  }
-  tx->reset();
-  auto t = tokens_.DeleteExpired();
-  if (!t) {
-    return t;
-  }
-  return *n + *t;
+  ALCOVE_TRY_ASSIGN(
+      auto n,
+      tx->Execute("DELETE FROM sessions WHERE idle_expires_at <= $1 OR absolute_expires_at <= $1",
+                  params));
+  ALCOVE_TRY(tx->Commit());
+  tx.reset();
+  ALCOVE_TRY_ASSIGN(auto t, tokens_.DeleteExpired());
+  return n + t;
 }
 
 }  // namespace alcove::identity

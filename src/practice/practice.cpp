@@ -375,8 +375,7 @@ std::string_view SummaryStatusName(SummaryStatus status) {
 
 std::span<const store::Migration> PracticeMigrations() { return MakeMigrations(); }
 
-Practice::Practice(store::Db& db, crypto::KeyRing& keys, const audit::Log& log,
-                   const Clock& clock)
+Practice::Practice(store::Db& db, crypto::KeyRing& keys, const audit::Log& log, const Clock& clock)
     : db_(db), keys_(keys), log_(log), clock_(clock) {}
 
 Result<Practice::ClientKey> Practice::LoadClient(store::Transaction& tx, const TherapistScope& who,
@@ -385,10 +384,10 @@ Result<Practice::ClientKey> Practice::LoadClient(store::Transaction& tx, const T
     return NotFound("client");
   }
   const store::Value params[] = {std::string(client_id), who.tenant()};
-  ALCOVE_TRY_ASSIGN(auto rows, tx.Query(
-      "SELECT id, key_id, initials, ordinal, status, created_at FROM clients "
-      "WHERE id = $1 AND tenant_id = $2",
-      params));
+  ALCOVE_TRY_ASSIGN(
+      auto rows, tx.Query("SELECT id, key_id, initials, ordinal, status, created_at FROM clients "
+                          "WHERE id = $1 AND tenant_id = $2",
+                          params));
   if (rows.empty()) {
     return NotFound("client");
   }
@@ -401,7 +400,8 @@ Result<Practice::ClientKey> Practice::LoadClient(store::Transaction& tx, const T
                    .created_at = r.Int(5)};
 }
 
-Result<std::vector<store::Row>> Practice::QueryTenant(const TherapistScope& who, std::string_view sql,
+Result<std::vector<store::Row>> Practice::QueryTenant(const TherapistScope& who,
+                                                      std::string_view sql,
                                                       std::span<const store::Value> params) {
   ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(who.tenant()));
   return tx->Query(sql, params);  // read only: the transaction rolls back
@@ -420,9 +420,10 @@ Status Practice::AuditRead(const TherapistScope& who, const Caller& caller, audi
   return {};
 }
 
-Status Practice::AuditChange(store::Transaction& tx, const TherapistScope& who, const Caller& caller,
-                             audit::Action action, std::string_view object_type,
-                             std::string_view object_id, std::string_view client_id) {
+Status Practice::AuditChange(store::Transaction& tx, const TherapistScope& who,
+                             const Caller& caller, audit::Action action,
+                             std::string_view object_type, std::string_view object_id,
+                             std::string_view client_id) {
   audit::Event e = identity::EventFor(clock_.Now(), action, who.tenant(), who.account_id(), caller,
                                       object_type, object_id);
   (void)e.details.SetToken("client", client_id);
@@ -487,26 +488,19 @@ Result<ClientListItem> Practice::CreateClient(const TherapistScope& who, const P
   auto insert = [&]() -> Result<ClientListItem> {
     ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(who.tenant()));
     const store::Value q[] = {who.tenant(), initials};
-    ALCOVE_TRY_ASSIGN(auto next, tx->Query(
-        "SELECT COALESCE(MAX(ordinal), 0) + 1 FROM clients WHERE tenant_id = $1 AND initials = $2",
-        q));
+    ALCOVE_TRY_ASSIGN(auto next, tx->Query("SELECT COALESCE(MAX(ordinal), 0) + 1 FROM clients "
+                                           "WHERE tenant_id = $1 AND initials = $2",
+                                           q));
     const std::int64_t ordinal = next.front().Int(0);
     const Micros now = clock_.Now();
-    const store::Value params[] = {id,
-                                   who.tenant(),
-                                   initials,
-                                   ordinal,
-                                   static_cast<std::int64_t>(key),
-                                   sealed[0],
-                                   sealed[1],
-                                   sealed[2],
-                                   sealed[3],
-                                   now};
+    const store::Value params[] = {
+        id,        who.tenant(), initials,  ordinal,   static_cast<std::int64_t>(key),
+        sealed[0], sealed[1],    sealed[2], sealed[3], now};
     ALCOVE_TRY(tx->Execute(
-            "INSERT INTO clients (id, tenant_id, initials, ordinal, key_id, status, email, phone, "
-            "date_of_birth, notes, created_at, updated_at) "
-            "VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $8, $9, $10, $10)",
-            params));
+        "INSERT INTO clients (id, tenant_id, initials, ordinal, key_id, status, email, phone, "
+        "date_of_birth, notes, created_at, updated_at) "
+        "VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $8, $9, $10, $10)",
+        params));
     ALCOVE_TRY(AuditChange(*tx, who, caller, audit::Action::kRecordCreated, "client", id, id));
     ALCOVE_TRY(tx->Commit());
     return ClientListItem{.id = id,
@@ -580,20 +574,22 @@ Result<std::int64_t> Practice::SweepOrphanKeys(Micros created_before) {
 Result<std::vector<ClientListItem>> Practice::ListClients(const TherapistScope& who) {
   ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(who.tenant()));
   const store::Value params[] = {who.tenant()};
-  ALCOVE_TRY_ASSIGN(auto rows, tx->Query(
-      "SELECT c.id, c.initials, c.ordinal, c.status, c.created_at, "
-      " (SELECT MAX(n.session_date) FROM notes n WHERE n.tenant_id = c.tenant_id AND "
-      "  n.client_id = c.id) "
-      "FROM clients c WHERE c.tenant_id = $1 ORDER BY c.initials, c.ordinal",
-      params));
+  ALCOVE_TRY_ASSIGN(
+      auto rows,
+      tx->Query("SELECT c.id, c.initials, c.ordinal, c.status, c.created_at, "
+                " (SELECT MAX(n.session_date) FROM notes n WHERE n.tenant_id = c.tenant_id AND "
+                "  n.client_id = c.id) "
+                "FROM clients c WHERE c.tenant_id = $1 ORDER BY c.initials, c.ordinal",
+                params));
   std::vector<ClientListItem> out;
   out.reserve(rows.size());
   for (const auto& r : rows) {
-    out.push_back(ClientListItem{.id = r.Text(0),
-                                 .alias = DisplayAlias(r.Text(1), r.Int(2)),
-                                 .status = StatusFromName(r.Text(3)).value_or(ClientStatus::kActive),
-                                 .created_at = r.Int(4),
-                                 .last_session_date = OptText(r, 5)});
+    out.push_back(
+        ClientListItem{.id = r.Text(0),
+                       .alias = DisplayAlias(r.Text(1), r.Int(2)),
+                       .status = StatusFromName(r.Text(3)).value_or(ClientStatus::kActive),
+                       .created_at = r.Int(4),
+                       .last_session_date = OptText(r, 5)});
   }
   return out;
 }
@@ -626,11 +622,11 @@ Result<ClientRecord> Practice::LoadRecord(const TherapistScope& who, std::string
     ALCOVE_TRY_ASSIGN(auto c, LoadClient(*tx, who, client_id));
     client = std::move(c);
     const store::Value params[] = {client->id, who.tenant()};
-    ALCOVE_TRY_ASSIGN(auto rows, tx->Query(
-        "SELECT email, phone, date_of_birth, notes, "
-        " (SELECT MAX(n.session_date) FROM notes n WHERE n.tenant_id = $2 AND n.client_id = $1) "
-        "FROM clients WHERE id = $1 AND tenant_id = $2",
-        params));
+    ALCOVE_TRY_ASSIGN(auto rows, tx->Query("SELECT email, phone, date_of_birth, notes, "
+                                           " (SELECT MAX(n.session_date) FROM notes n WHERE "
+                                           "n.tenant_id = $2 AND n.client_id = $1) "
+                                           "FROM clients WHERE id = $1 AND tenant_id = $2",
+                                           params));
     if (rows.empty()) {
       return NotFound("client");
     }
@@ -683,7 +679,8 @@ Status Practice::UpdateClient(const TherapistScope& who, std::string_view client
     }
     store::Value value = store::Null{};
     if (!v->reveal().empty()) {
-      auto ct = cipher.Seal(v->reveal(), {who.tenant(), "clients", col.column, std::string(client_id)});
+      auto ct =
+          cipher.Seal(v->reveal(), {who.tenant(), "clients", col.column, std::string(client_id)});
       if (!ct) {
         return std::unexpected(ct.error());
       }
@@ -697,28 +694,29 @@ Status Practice::UpdateClient(const TherapistScope& who, std::string_view client
   for (auto& [column, value] : sets) {
     const store::Value params[] = {std::move(value), now, client.id, who.tenant()};
     ALCOVE_TRY(tx->Execute(fmt::format("UPDATE clients SET {} = $1, updated_at = $2 "
-                                            "WHERE id = $3 AND tenant_id = $4",
-                                            column),
-                                params));
+                                       "WHERE id = $3 AND tenant_id = $4",
+                                       column),
+                           params));
   }
   if (status) {
     const store::Value params[] = {std::string(StatusName(*status)), now, client.id, who.tenant()};
     ALCOVE_TRY(tx->Execute(
-            "UPDATE clients SET status = $1, updated_at = $2 WHERE id = $3 AND tenant_id = $4",
-            params));
+        "UPDATE clients SET status = $1, updated_at = $2 WHERE id = $3 AND tenant_id = $4",
+        params));
   }
   if (initials && *initials != client.initials) {
     const store::Value q[] = {who.tenant(), *initials};
-    ALCOVE_TRY_ASSIGN(auto next, tx->Query(
-        "SELECT COALESCE(MAX(ordinal), 0) + 1 FROM clients WHERE tenant_id = $1 AND initials = $2",
-        q));
+    ALCOVE_TRY_ASSIGN(auto next, tx->Query("SELECT COALESCE(MAX(ordinal), 0) + 1 FROM clients "
+                                           "WHERE tenant_id = $1 AND initials = $2",
+                                           q));
     const store::Value params[] = {*initials, next.front().Int(0), now, client.id, who.tenant()};
-    ALCOVE_TRY(tx->Execute("UPDATE clients SET initials = $1, ordinal = $2, updated_at = $3 "
-                                "WHERE id = $4 AND tenant_id = $5",
-                                params));
+    ALCOVE_TRY(
+        tx->Execute("UPDATE clients SET initials = $1, ordinal = $2, updated_at = $3 "
+                    "WHERE id = $4 AND tenant_id = $5",
+                    params));
   }
-  ALCOVE_TRY(AuditChange(*tx, who, caller, audit::Action::kRecordUpdated, "client", client.id,
-                            client.id));
+  ALCOVE_TRY(
+      AuditChange(*tx, who, caller, audit::Action::kRecordUpdated, "client", client.id, client.id));
   return tx->Commit();
 }
 
@@ -741,8 +739,8 @@ Status Practice::DeleteClient(const TherapistScope& who, std::string_view client
          }) {
       ALCOVE_TRY(tx->Execute(sql, params));
     }
-    ALCOVE_TRY(AuditChange(*tx, who, caller, audit::Action::kRecordDeleted, "client",
-                              client.id, client.id));
+    ALCOVE_TRY(AuditChange(*tx, who, caller, audit::Action::kRecordDeleted, "client", client.id,
+                           client.id));
     ALCOVE_TRY(tx->Commit());
   }
   // Crypto-shredding (C06): the rows are gone; now the key that could read any copy of
@@ -805,20 +803,24 @@ Result<NoteInfo> Practice::CreateNote(const TherapistScope& who, std::string_vie
   if (auto client = LoadClient(*tx, who, client_id); !client) {
     return std::unexpected(client.error());  // deleted meanwhile
   }
-  const store::Value params[] = {note.id, who.tenant(), note.client_id, note.session_date,
-                                 std::string(FormatName(format)), note.created_at};
-  ALCOVE_TRY(tx->Execute(
-          "INSERT INTO notes (id, tenant_id, client_id, session_date, format, version, "
-          "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 1, $6, $6)",
-          params));
+  const store::Value params[] = {note.id,
+                                 who.tenant(),
+                                 note.client_id,
+                                 note.session_date,
+                                 std::string(FormatName(format)),
+                                 note.created_at};
+  ALCOVE_TRY(
+      tx->Execute("INSERT INTO notes (id, tenant_id, client_id, session_date, format, version, "
+                  "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 1, $6, $6)",
+                  params));
   const store::Value vparams[] = {note.id, who.tenant(), note.session_date, std::move(*sealed),
                                   note.created_at};
-  ALCOVE_TRY(tx->Execute(
-          "INSERT INTO note_versions (note_id, tenant_id, version, session_date, content, "
-          "created_at) VALUES ($1, $2, 1, $3, $4, $5)",
-          vparams));
+  ALCOVE_TRY(
+      tx->Execute("INSERT INTO note_versions (note_id, tenant_id, version, session_date, content, "
+                  "created_at) VALUES ($1, $2, 1, $3, $4, $5)",
+                  vparams));
   ALCOVE_TRY(AuditChange(*tx, who, caller, audit::Action::kRecordCreated, "note", note.id,
-                            note.client_id));
+                         note.client_id));
   ALCOVE_TRY(tx->Commit());
   return note;
 }
@@ -827,8 +829,8 @@ Result<NoteInfo> Practice::CreateNote(const TherapistScope& who, std::string_vie
 Result<Note> Practice::OpenNote(const TherapistScope& who, NoteInfo info, crypto::KeyId key,
                                 std::span<const std::uint8_t> content) {
   const crypto::FieldCipher cipher(keys_, key);
-  auto plain =
-      cipher.Open(content, {who.tenant(), "note_versions", "content", VersionRow(info.id, info.version)});
+  auto plain = cipher.Open(
+      content, {who.tenant(), "note_versions", "content", VersionRow(info.id, info.version)});
   if (!plain) {
     return std::unexpected(plain.error());
   }
@@ -845,8 +847,7 @@ Result<std::vector<Note>> Practice::ListNotes(const TherapistScope& who, std::st
   return out;
 }
 
-Result<std::vector<Note>> Practice::LoadNotes(const TherapistScope& who,
-                                              std::string_view client_id,
+Result<std::vector<Note>> Practice::LoadNotes(const TherapistScope& who, std::string_view client_id,
                                               std::optional<std::size_t> limit) {
   std::vector<store::Row> rows;
   std::string id;
@@ -861,13 +862,15 @@ Result<std::vector<Note>> Practice::LoadNotes(const TherapistScope& who,
     const store::Value params[] = {
         client.id, who.tenant(),
         limit ? static_cast<std::int64_t>(*limit) : std::numeric_limits<std::int64_t>::max()};
-    ALCOVE_TRY_ASSIGN(auto r, tx->Query(
-        fmt::format("SELECT {}, v.content FROM notes n JOIN note_versions v ON v.note_id = n.id "
-                    "AND v.version = n.version AND v.tenant_id = n.tenant_id "
-                    "WHERE n.client_id = $1 AND n.tenant_id = $2 "
-                    "ORDER BY n.session_date DESC, n.created_at DESC, n.id LIMIT $3",
-                    kNoteColumns),
-        params));
+    ALCOVE_TRY_ASSIGN(
+        auto r,
+        tx->Query(fmt::format(
+                      "SELECT {}, v.content FROM notes n JOIN note_versions v ON v.note_id = n.id "
+                      "AND v.version = n.version AND v.tenant_id = n.tenant_id "
+                      "WHERE n.client_id = $1 AND n.tenant_id = $2 "
+                      "ORDER BY n.session_date DESC, n.created_at DESC, n.id LIMIT $3",
+                      kNoteColumns),
+                  params));
     rows = std::move(r);
   }
   std::vector<Note> out;
@@ -885,14 +888,17 @@ Result<std::vector<Note>> Practice::NoteHistory(const TherapistScope& who, std::
     return NotFound("note");
   }
   const store::Value params[] = {std::string(note_id), who.tenant()};
-  ALCOVE_TRY_ASSIGN(auto found, QueryTenant(
-      who,
-      fmt::format("SELECT {}, c.key_id, v.version, v.session_date, v.content, v.created_at "
-                  "FROM notes n JOIN clients c ON c.id = n.client_id AND c.tenant_id = n.tenant_id "
-                  "JOIN note_versions v ON v.note_id = n.id AND v.tenant_id = n.tenant_id "
-                  "WHERE n.id = $1 AND n.tenant_id = $2 ORDER BY v.version",
-                  kNoteColumns),
-      params));
+  ALCOVE_TRY_ASSIGN(
+      auto found,
+      QueryTenant(
+          who,
+          fmt::format(
+              "SELECT {}, c.key_id, v.version, v.session_date, v.content, v.created_at "
+              "FROM notes n JOIN clients c ON c.id = n.client_id AND c.tenant_id = n.tenant_id "
+              "JOIN note_versions v ON v.note_id = n.id AND v.tenant_id = n.tenant_id "
+              "WHERE n.id = $1 AND n.tenant_id = $2 ORDER BY v.version",
+              kNoteColumns),
+          params));
   const std::vector<store::Row>& rows = found;
   if (rows.empty()) {
     return NotFound("note");
@@ -903,11 +909,12 @@ Result<std::vector<Note>> Practice::NoteHistory(const TherapistScope& who, std::
     info.version = r.Int(8);
     info.session_date = r.Text(9);
     info.updated_at = r.Int(11);
-    ALCOVE_TRY_ASSIGN(auto note, OpenNote(who, std::move(info), static_cast<crypto::KeyId>(r.Int(7)), r.Blob(10)));
+    ALCOVE_TRY_ASSIGN(auto note, OpenNote(who, std::move(info),
+                                          static_cast<crypto::KeyId>(r.Int(7)), r.Blob(10)));
     out.push_back(std::move(note));
   }
   ALCOVE_TRY(AuditRead(who, caller, audit::Action::kRecordAccessed, "note", note_id,
-                          out.front().info.client_id, static_cast<std::int64_t>(out.size())));
+                       out.front().info.client_id, static_cast<std::int64_t>(out.size())));
   return out;
 }
 
@@ -917,21 +924,23 @@ Result<Note> Practice::GetNote(const TherapistScope& who, std::string_view note_
     return NotFound("note");
   }
   const store::Value params[] = {std::string(note_id), who.tenant()};
-  ALCOVE_TRY_ASSIGN(auto rows, QueryTenant(
-      who,
-      fmt::format("SELECT {}, c.key_id, v.content FROM notes n "
-                  "JOIN clients c ON c.id = n.client_id AND c.tenant_id = n.tenant_id "
-                  "JOIN note_versions v ON v.note_id = n.id AND v.version = n.version "
-                  "AND v.tenant_id = n.tenant_id WHERE n.id = $1 AND n.tenant_id = $2",
-                  kNoteColumns),
-      params));
+  ALCOVE_TRY_ASSIGN(
+      auto rows,
+      QueryTenant(who,
+                  fmt::format("SELECT {}, c.key_id, v.content FROM notes n "
+                              "JOIN clients c ON c.id = n.client_id AND c.tenant_id = n.tenant_id "
+                              "JOIN note_versions v ON v.note_id = n.id AND v.version = n.version "
+                              "AND v.tenant_id = n.tenant_id WHERE n.id = $1 AND n.tenant_id = $2",
+                              kNoteColumns),
+                  params));
   if (rows.empty()) {
     return NotFound("note");
   }
   const store::Row* row = &rows.front();
-  ALCOVE_TRY_ASSIGN(auto note, OpenNote(who, NoteFrom(*row), static_cast<crypto::KeyId>(row->Int(7)), row->Blob(8)));
+  ALCOVE_TRY_ASSIGN(auto note, OpenNote(who, NoteFrom(*row),
+                                        static_cast<crypto::KeyId>(row->Int(7)), row->Blob(8)));
   ALCOVE_TRY(AuditRead(who, caller, audit::Action::kRecordAccessed, "note", note.info.id,
-                          note.info.client_id, -1));
+                       note.info.client_id, -1));
   return note;
 }
 
@@ -942,10 +951,10 @@ Result<NoteInfo> Practice::GetNoteInfo(const TherapistScope& who, std::string_vi
   const store::Value params[] = {std::string(note_id), who.tenant()};
   ALCOVE_TRY_ASSIGN(
       const auto rows,
-      QueryTenant(who,
-                  fmt::format("SELECT {} FROM notes n WHERE n.id = $1 AND n.tenant_id = $2",
-                              kNoteColumns),
-                  params));
+      QueryTenant(
+          who,
+          fmt::format("SELECT {} FROM notes n WHERE n.id = $1 AND n.tenant_id = $2", kNoteColumns),
+          params));
   if (rows.empty()) {
     return NotFound("note");
   }
@@ -963,12 +972,14 @@ Result<NoteInfo> Practice::UpdateNote(const TherapistScope& who, std::string_vie
   }
   // What the new version needs: the note's format, version and the client's key.
   const store::Value params[] = {std::string(note_id), who.tenant()};
-  ALCOVE_TRY_ASSIGN(auto rows, QueryTenant(
-      who,
-      fmt::format("SELECT {}, c.key_id FROM notes n JOIN clients c ON c.id = n.client_id "
-                  "AND c.tenant_id = n.tenant_id WHERE n.id = $1 AND n.tenant_id = $2",
-                  kNoteColumns),
-      params));
+  ALCOVE_TRY_ASSIGN(
+      auto rows,
+      QueryTenant(
+          who,
+          fmt::format("SELECT {}, c.key_id FROM notes n JOIN clients c ON c.id = n.client_id "
+                      "AND c.tenant_id = n.tenant_id WHERE n.id = $1 AND n.tenant_id = $2",
+                      kNoteColumns),
+          params));
   if (rows.empty()) {
     return NotFound("note");
   }
@@ -983,43 +994,45 @@ Result<NoteInfo> Practice::UpdateNote(const TherapistScope& who, std::string_vie
     note.session_date = *session_date;
   }
   const crypto::FieldCipher cipher(keys_, key);
-  auto sealed = cipher.Seal(EncodeSections(sections).reveal(),
-                            {who.tenant(), "note_versions", "content",
-                             VersionRow(note.id, note.version)});
+  auto sealed =
+      cipher.Seal(EncodeSections(sections).reveal(),
+                  {who.tenant(), "note_versions", "content", VersionRow(note.id, note.version)});
   if (!sealed) {
     return std::unexpected(sealed.error());
   }
   ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(who.tenant()));
   // Only on top of the version we read: a concurrent save makes this one a conflict.
-  const store::Value uparams[] = {note.version, note.session_date, note.updated_at, note.id,
-                                  who.tenant(), previous};
-  ALCOVE_TRY_ASSIGN(auto updated, tx->Execute(
-      "UPDATE notes SET version = $1, session_date = $2, updated_at = $3 "
-      "WHERE id = $4 AND tenant_id = $5 AND version = $6",
-      uparams));
+  const store::Value uparams[] = {note.version, note.session_date, note.updated_at,
+                                  note.id,      who.tenant(),      previous};
+  ALCOVE_TRY_ASSIGN(auto updated,
+                    tx->Execute("UPDATE notes SET version = $1, session_date = $2, updated_at = $3 "
+                                "WHERE id = $4 AND tenant_id = $5 AND version = $6",
+                                uparams));
   if (updated != 1) {
     return Fail(ErrorCode::kConflict, "note changed or deleted concurrently",
                 "The note was changed meanwhile; reload it and try again.");
   }
-  const store::Value vparams[] = {note.id,          who.tenant(), note.version,
+  const store::Value vparams[] = {note.id,           who.tenant(),       note.version,
                                   note.session_date, std::move(*sealed), note.updated_at};
-  ALCOVE_TRY(tx->Execute(
-          "INSERT INTO note_versions (note_id, tenant_id, version, session_date, content, "
-          "created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-          vparams));
+  ALCOVE_TRY(
+      tx->Execute("INSERT INTO note_versions (note_id, tenant_id, version, session_date, content, "
+                  "created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                  vparams));
   ALCOVE_TRY(AuditChange(*tx, who, caller, audit::Action::kRecordUpdated, "note", note.id,
-                            note.client_id));
+                         note.client_id));
   ALCOVE_TRY(tx->Commit());
   return note;
 }
 
-Status Practice::DeleteNote(const TherapistScope& who, std::string_view note_id, const Caller& caller) {
+Status Practice::DeleteNote(const TherapistScope& who, std::string_view note_id,
+                            const Caller& caller) {
   if (!store::IsValidId(note_id)) {
     return NotFound("note");
   }
   ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(who.tenant()));
   const store::Value params[] = {std::string(note_id), who.tenant()};
-  ALCOVE_TRY_ASSIGN(auto rows, tx->Query("SELECT client_id FROM notes WHERE id = $1 AND tenant_id = $2", params));
+  ALCOVE_TRY_ASSIGN(
+      auto rows, tx->Query("SELECT client_id FROM notes WHERE id = $1 AND tenant_id = $2", params));
   if (rows.empty()) {
     return NotFound("note");
   }
@@ -1028,8 +1041,8 @@ Status Practice::DeleteNote(const TherapistScope& who, std::string_view note_id,
                           "DELETE FROM notes WHERE id = $1 AND tenant_id = $2"}) {
     ALCOVE_TRY(tx->Execute(sql, params));
   }
-  ALCOVE_TRY(AuditChange(*tx, who, caller, audit::Action::kRecordDeleted, "note", note_id,
-                            client_id));
+  ALCOVE_TRY(
+      AuditChange(*tx, who, caller, audit::Action::kRecordDeleted, "note", note_id, client_id));
   return tx->Commit();
 }
 
@@ -1088,23 +1101,27 @@ Result<Summary> Practice::CreateSummary(const TherapistScope& who, std::string_v
   ALCOVE_TRY_ASSIGN(auto client, LoadClient(*tx, who, client_id));
   if (source_note_id) {
     const store::Value p[] = {*source_note_id, client.id, who.tenant()};
-    ALCOVE_TRY_ASSIGN(auto rows, tx->Query(
-        "SELECT 1 FROM notes WHERE id = $1 AND client_id = $2 AND tenant_id = $3", p));
+    ALCOVE_TRY_ASSIGN(
+        auto rows,
+        tx->Query("SELECT 1 FROM notes WHERE id = $1 AND client_id = $2 AND tenant_id = $3", p));
     if (rows.empty()) {
       return NotFound("note");
     }
   }
   const Micros now = clock_.Now();
   const store::Value params[] = {
-      id, who.tenant(), client.id,
+      id,
+      who.tenant(),
+      client.id,
       source_note_id ? store::Value(*source_note_id) : store::Value(store::Null{}),
-      std::move(*sealed), now};
-  ALCOVE_TRY(tx->Execute(
-          "INSERT INTO summaries (id, tenant_id, client_id, source_note_id, status, text, "
-          "created_at, updated_at) VALUES ($1, $2, $3, $4, 'draft', $5, $6, $6)",
-          params));
-  ALCOVE_TRY(AuditChange(*tx, who, caller, audit::Action::kRecordCreated, "summary", id,
-                            client.id));
+      std::move(*sealed),
+      now};
+  ALCOVE_TRY(
+      tx->Execute("INSERT INTO summaries (id, tenant_id, client_id, source_note_id, status, text, "
+                  "created_at, updated_at) VALUES ($1, $2, $3, $4, 'draft', $5, $6, $6)",
+                  params));
+  ALCOVE_TRY(
+      AuditChange(*tx, who, caller, audit::Action::kRecordCreated, "summary", id, client.id));
   ALCOVE_TRY(tx->Commit());
   return Summary{.id = id,
                  .client_id = client.id,
@@ -1117,8 +1134,8 @@ Result<Summary> Practice::CreateSummary(const TherapistScope& who, std::string_v
                  .text = PhiString(std::string(text.reveal()))};
 }
 
-Result<std::vector<store::Row>> Practice::SummaryRows(const TherapistScope& who, std::string_view where,
-                                                      std::string_view id) {
+Result<std::vector<store::Row>> Practice::SummaryRows(const TherapistScope& who,
+                                                      std::string_view where, std::string_view id) {
   const store::Value params[] = {std::string(id), who.tenant()};
   return QueryTenant(who,
                      fmt::format("SELECT {} FROM summaries s JOIN clients c ON c.id = s.client_id "
@@ -1138,8 +1155,8 @@ Result<Summary> Practice::GetSummary(const TherapistScope& who, std::string_view
     return NotFound("summary");
   }
   ALCOVE_TRY_ASSIGN(auto s, SummaryFrom(rows.front(), keys_, who.tenant()));
-  ALCOVE_TRY(AuditRead(who, caller, audit::Action::kRecordAccessed, "summary", s.id,
-                          s.client_id, -1));
+  ALCOVE_TRY(
+      AuditRead(who, caller, audit::Action::kRecordAccessed, "summary", s.id, s.client_id, -1));
   return s;
 }
 
@@ -1217,20 +1234,22 @@ Result<Summary> Practice::EditSummary(const TherapistScope& who, std::string_vie
         !n) {
       return std::unexpected(n.error());  // the client was deleted meanwhile: kConflict
     }
-    ALCOVE_TRY(AuditChange(*tx, who, caller, audit::Action::kRecordCreated, "summary", id,
-                              client_id));
+    ALCOVE_TRY(
+        AuditChange(*tx, who, caller, audit::Action::kRecordCreated, "summary", id, client_id));
   } else {
     const store::Value p[] = {std::move(*sealed), now, id, who.tenant()};
-    ALCOVE_TRY_ASSIGN(auto n, tx->Execute(
-        "UPDATE summaries SET text = $1, updated_at = $2 WHERE id = $3 AND tenant_id = $4 "
-        "AND status = 'draft'",
-        p));
+    ALCOVE_TRY_ASSIGN(
+        auto n,
+        tx->Execute(
+            "UPDATE summaries SET text = $1, updated_at = $2 WHERE id = $3 AND tenant_id = $4 "
+            "AND status = 'draft'",
+            p));
     if (n != 1) {
       return Fail(ErrorCode::kConflict, "summary reviewed or deleted concurrently",
                   "The summary was reviewed or deleted meanwhile; reload it.");
     }
-    ALCOVE_TRY(AuditChange(*tx, who, caller, audit::Action::kRecordUpdated, "summary", id,
-                              client_id));
+    ALCOVE_TRY(
+        AuditChange(*tx, who, caller, audit::Action::kRecordUpdated, "summary", id, client_id));
   }
   ALCOVE_TRY(tx->Commit());
   return out;
@@ -1246,19 +1265,22 @@ Result<Summary> Practice::ReviewSummary(const TherapistScope& who, std::string_v
     ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(who.tenant()));
     const Micros now = clock_.Now();
     const store::Value params[] = {now, std::string(summary_id), who.tenant()};
-    ALCOVE_TRY_ASSIGN(auto n, tx->Execute(
-        "UPDATE summaries SET status = 'reviewed', reviewed_at = $1, updated_at = $1 "
-        "WHERE id = $2 AND tenant_id = $3 AND status = 'draft'",
-        params));
+    ALCOVE_TRY_ASSIGN(
+        auto n,
+        tx->Execute("UPDATE summaries SET status = 'reviewed', reviewed_at = $1, updated_at = $1 "
+                    "WHERE id = $2 AND tenant_id = $3 AND status = 'draft'",
+                    params));
     const store::Value q[] = {std::string(summary_id), who.tenant()};
-    ALCOVE_TRY_ASSIGN(auto rows, tx->Query("SELECT client_id FROM summaries WHERE id = $1 AND tenant_id = $2", q));
+    ALCOVE_TRY_ASSIGN(
+        auto rows,
+        tx->Query("SELECT client_id FROM summaries WHERE id = $1 AND tenant_id = $2", q));
     if (rows.empty()) {
       return NotFound("summary");
     }
     client_id = rows.front().Text(0);
     if (n == 1) {
       ALCOVE_TRY(AuditChange(*tx, who, caller, audit::Action::kSummaryReviewed, "summary",
-                                summary_id, client_id));
+                             summary_id, client_id));
       ALCOVE_TRY(tx->Commit());
     }
     // Already reviewed: reviewing again changes nothing.
@@ -1271,9 +1293,9 @@ Result<Summary> Practice::ReviewSummary(const TherapistScope& who, std::string_v
 
 Result<Conceptualization> Practice::CreateConceptualization(const TherapistScope& who,
                                                             std::string_view client_id,
-                                                            Sections fields,
-                                                            const Caller& caller) {
-  ALCOVE_TRY_ASSIGN(auto sections, Normalize(std::move(fields), kConceptualizationFields, "conceptualization"));
+                                                            Sections fields, const Caller& caller) {
+  ALCOVE_TRY_ASSIGN(auto sections,
+                    Normalize(std::move(fields), kConceptualizationFields, "conceptualization"));
   ALCOVE_TRY_ASSIGN(auto key, ClientKeyOf(who, client_id));
   Conceptualization c{.id = store::NewId(),
                       .client_id = std::string(client_id),
@@ -1289,29 +1311,32 @@ Result<Conceptualization> Practice::CreateConceptualization(const TherapistScope
   ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(who.tenant()));
   ALCOVE_TRY(LoadClient(*tx, who, client_id));
   const store::Value q[] = {c.client_id, who.tenant()};
-  ALCOVE_TRY_ASSIGN(auto next, tx->Query(
-      "SELECT COALESCE(MAX(version), 0) + 1 FROM conceptualizations WHERE client_id = $1 AND "
-      "tenant_id = $2",
-      q));
+  ALCOVE_TRY_ASSIGN(
+      auto next,
+      tx->Query(
+          "SELECT COALESCE(MAX(version), 0) + 1 FROM conceptualizations WHERE client_id = $1 AND "
+          "tenant_id = $2",
+          q));
   c.version = next.front().Int(0);
-  const store::Value params[] = {c.id, who.tenant(), c.client_id, c.version, std::move(*sealed),
-                                 c.created_at};
+  const store::Value params[] = {c.id,      who.tenant(),       c.client_id,
+                                 c.version, std::move(*sealed), c.created_at};
   ALCOVE_TRY(tx->Execute(
-          "INSERT INTO conceptualizations (id, tenant_id, client_id, version, content, created_at) "
-          "VALUES ($1, $2, $3, $4, $5, $6)",
-          params));
-  ALCOVE_TRY(AuditChange(*tx, who, caller, audit::Action::kRecordCreated, "conceptualization",
-                            c.id, c.client_id));
+      "INSERT INTO conceptualizations (id, tenant_id, client_id, version, content, created_at) "
+      "VALUES ($1, $2, $3, $4, $5, $6)",
+      params));
+  ALCOVE_TRY(AuditChange(*tx, who, caller, audit::Action::kRecordCreated, "conceptualization", c.id,
+                         c.client_id));
   ALCOVE_TRY(tx->Commit());
   c.fields = std::move(sections);
   return c;
 }
 
-Result<std::vector<Conceptualization>> Practice::ListConceptualizations(
-    const TherapistScope& who, std::string_view client_id, const Caller& caller) {
+Result<std::vector<Conceptualization>> Practice::ListConceptualizations(const TherapistScope& who,
+                                                                        std::string_view client_id,
+                                                                        const Caller& caller) {
   ALCOVE_TRY_ASSIGN(std::vector<Conceptualization> out, LoadConceptualizations(who, client_id));
-  ALCOVE_TRY(AuditRead(who, caller, audit::Action::kRecordAccessed, "conceptualizations",
-                       client_id, client_id, static_cast<std::int64_t>(out.size())));
+  ALCOVE_TRY(AuditRead(who, caller, audit::Action::kRecordAccessed, "conceptualizations", client_id,
+                       client_id, static_cast<std::int64_t>(out.size())));
   return out;
 }
 
@@ -1326,10 +1351,12 @@ Result<std::vector<Conceptualization>> Practice::LoadConceptualizations(
     id = client.id;
     key = client.key_id;
     const store::Value params[] = {client.id, who.tenant()};
-    ALCOVE_TRY_ASSIGN(auto r, tx->Query(
-        "SELECT id, version, created_at, content FROM conceptualizations WHERE client_id = $1 "
-        "AND tenant_id = $2 ORDER BY version DESC",
-        params));
+    ALCOVE_TRY_ASSIGN(
+        auto r,
+        tx->Query(
+            "SELECT id, version, created_at, content FROM conceptualizations WHERE client_id = $1 "
+            "AND tenant_id = $2 ORDER BY version DESC",
+            params));
     rows = std::move(r);
   }
   std::vector<Conceptualization> out;
@@ -1370,13 +1397,11 @@ Result<ClientExport> Practice::ExportClient(const TherapistScope& who, std::stri
 
 Result<ClientOverview> Practice::GetClientOverview(const TherapistScope& who,
                                                    std::string_view client_id,
-                                                   std::size_t notes_limit,
-                                                   const Caller& caller) {
+                                                   std::size_t notes_limit, const Caller& caller) {
   ClientOverview out;
   ALCOVE_TRY_ASSIGN(out.record, LoadRecord(who, client_id));
-  ALCOVE_TRY_ASSIGN(out.notes,
-                    LoadNotes(who, out.record.client.id,
-                              std::clamp<std::size_t>(notes_limit, 1, kMaxNotesListed)));
+  ALCOVE_TRY_ASSIGN(out.notes, LoadNotes(who, out.record.client.id,
+                                         std::clamp<std::size_t>(notes_limit, 1, kMaxNotesListed)));
   ALCOVE_TRY_ASSIGN(out.summaries, LoadSummaries(who, out.record.client.id));
   ALCOVE_TRY_ASSIGN(out.conceptualizations, LoadConceptualizations(who, out.record.client.id));
   ALCOVE_TRY(AuditShown(who, caller, audit::Action::kRecordAccessed, out.record.client.id,
@@ -1406,8 +1431,7 @@ Status Practice::AuditShown(const TherapistScope& who, const Caller& caller, aud
   ALCOVE_TRY(e.details.SetToken("client", client_id));
   ALCOVE_TRY(e.details.SetInt("notes", static_cast<std::int64_t>(notes.size())));
   ALCOVE_TRY(e.details.SetInt("summaries", static_cast<std::int64_t>(summaries.size())));
-  ALCOVE_TRY(
-      e.details.SetInt("conceptualizations", static_cast<std::int64_t>(concepts.size())));
+  ALCOVE_TRY(e.details.SetInt("conceptualizations", static_cast<std::int64_t>(concepts.size())));
   ALCOVE_TRY(e.details.SetHash("shown", crypto::Sha256(shown)));
   ALCOVE_TRY(log_.RecordRead(db_, e));
   return {};

@@ -110,14 +110,11 @@ Result<Sections> SectionsFromJson(const json::value* v, NoteFormat format) {
 
 // Optional string members of a JSON object as PHI.
 Result<std::optional<PhiString>> PhiMember(const json::object& o, std::string_view key) {
-  auto v = OptionalString(o, key);
+  ALCOVE_TRY_ASSIGN(auto v, OptionalString(o, key));
   if (!v) {
-    return std::unexpected(v.error());
-  }
-  if (!*v) {
     return std::optional<PhiString>();
   }
-  return std::optional<PhiString>(PhiString(std::move(**v)));
+  return std::optional<PhiString>(PhiString(std::move(*v)));
 }
 
 Result<practice::ProfileFields> ProfileFromJson(const json::object& o) {
@@ -127,11 +124,8 @@ Result<practice::ProfileFields> ProfileFromJson(const json::object& o) {
         std::pair{"phone", &practice::ProfileFields::phone},
         std::pair{"date_of_birth", &practice::ProfileFields::date_of_birth},
         std::pair{"notes", &practice::ProfileFields::notes}}) {
-    auto v = PhiMember(o, key);
-    if (!v) {
-      return std::unexpected(v.error());
-    }
-    p.*field = std::move(*v);
+    ALCOVE_TRY_ASSIGN(auto v, PhiMember(o, key));
+    p.*field = std::move(v);
   }
   return p;
 }
@@ -181,29 +175,26 @@ class PracticeRoutes final : public RouteSet {
     return std::string(req.Param(name).value_or(""));
   }
 
-  Response ClientPage(Request& req, const TherapistSession& who, const std::string& client_id,
+  Result<Response> ClientPage(Request& req, const TherapistSession& who,
+                              const std::string& client_id, const std::string& error, int status);
+  Response NoteEditor(const TherapistSession& who, const std::string& client_id,
+                      const std::string& alias, NoteFormat format, const practice::Note* existing,
                       const std::string& error, int status);
-  Response NoteEditor(const TherapistSession& who, const std::string& client_id, const std::string& alias,
-                      NoteFormat format, const practice::Note* existing, const std::string& error,
-                      int status);
 
   IdentityServices& id_;
   practice::Practice& p_;
   const Templates& t_;
 };
 
-Response PracticeRoutes::ClientPage(Request& req, const TherapistSession& who,
-                                    const std::string& client_id, const std::string& error,
-                                    int status) {
+Result<Response> PracticeRoutes::ClientPage(Request& req, const TherapistSession& who,
+                                            const std::string& client_id, const std::string& error,
+                                            int status) {
   // One read, one audit event naming everything the page shows (C40).
-  auto overview = p_.GetClientOverview(who.scope, client_id, 20, CallerOf(req));
-  if (!overview) {
-    return ErrorResponse(req, &t_, overview.error());
-  }
-  const practice::ClientRecord* record = &overview->record;
-  const auto* notes = &overview->notes;
-  const auto* summaries = &overview->summaries;
-  const auto* concepts = &overview->conceptualizations;
+  ALCOVE_TRY_ASSIGN(auto overview, p_.GetClientOverview(who.scope, client_id, 20, CallerOf(req)));
+  const practice::ClientRecord* record = &overview.record;
+  const auto* notes = &overview.notes;
+  const auto* summaries = &overview.summaries;
+  const auto* concepts = &overview.conceptualizations;
   TemplateData data;
   data.set("csrf_token", who.csrf_token);
   data.set("id", record->client.id);
@@ -311,8 +302,8 @@ Response PracticeRoutes::NoteEditor(const TherapistSession& who, const std::stri
   for (const auto name : practice::SectionsOf(format)) {
     TemplateData s;
     s.set("name", std::string(name));
-    s.set("label", std::string(1, static_cast<char>(name[0] - 'a' + 'A')) +
-                       std::string(name.substr(1)));
+    s.set("label",
+          std::string(1, static_cast<char>(name[0] - 'a' + 'A')) + std::string(name.substr(1)));
     std::string text;
     if (existing != nullptr) {
       for (const auto& [n, t] : existing->content) {
@@ -330,57 +321,45 @@ Response PracticeRoutes::NoteEditor(const TherapistSession& who, const std::stri
 
 void PracticeRoutes::Add(RouteKit& router) {
   // ---- JSON API (API.md § Clients and records) ----
-  router.Add(
-      "POST", "/api/v1/clients", Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
-        auto body = JsonObjectBody(req);
-        if (!body) {
-          return ErrorResponse(req, &t_, body.error());
-        }
-        auto name = RequiredString(*body, "name");
-        auto profile = ProfileFromJson(*body);
-        if (!name || !profile) {
-          return ErrorResponse(req, &t_, !name ? name.error() : profile.error());
-        }
-        auto c = p_.CreateClient(who.scope, PhiString(std::move(*name)), std::move(*profile),
-                                 CallerOf(req));
-        if (!c) {
-          return ErrorResponse(req, &t_, c.error());
-        }
-        return JsonResponse(201, json::object{{"id", c->id}, {"alias", c->alias}});
-      }),
-      kRecordBody);
-  router.Add("GET", "/api/v1/clients", Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
-               auto list = p_.ListClients(who.scope);
-               if (!list) {
-                 return ErrorResponse(req, &t_, list.error());
+  router.Add("POST", "/api/v1/clients",
+             Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
+               ALCOVE_TRY_ASSIGN(auto body, JsonObjectBody(req));
+               auto name = RequiredString(body, "name");
+               auto profile = ProfileFromJson(body);
+               if (!name || !profile) {
+                 return ErrorResponse(req, &t_, !name ? name.error() : profile.error());
                }
+               ALCOVE_TRY_ASSIGN(auto c, p_.CreateClient(who.scope, PhiString(std::move(*name)),
+                                                         std::move(*profile), CallerOf(req)));
+               return JsonResponse(201, json::object{{"id", c.id}, {"alias", c.alias}});
+             }),
+             kRecordBody);
+  router.Add("GET", "/api/v1/clients",
+             Api([this](Request&, const TherapistSession& who) -> Result<Response> {
+               ALCOVE_TRY_ASSIGN(auto list, p_.ListClients(who.scope));
                json::array out;
-               for (const auto& c : *list) {
+               for (const auto& c : list) {
                  out.push_back(ClientJson(c));
                }
                return JsonResponse(200, out);
              }));
-  router.Add("GET", "/api/v1/clients/{id}", Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
-               auto r = p_.GetClient(who.scope, Param(req, "id"), CallerOf(req));
-               if (!r) {
-                 return ErrorResponse(req, &t_, r.error());
-               }
-               json::object o = ClientJson(r->client);
-               o["email"] = Text(r->profile.email);
-               o["phone"] = Text(r->profile.phone);
-               o["date_of_birth"] = Text(r->profile.date_of_birth);
-               o["notes"] = Text(r->profile.notes);
+  router.Add("GET", "/api/v1/clients/{id}",
+             Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
+               ALCOVE_TRY_ASSIGN(auto r, p_.GetClient(who.scope, Param(req, "id"), CallerOf(req)));
+               json::object o = ClientJson(r.client);
+               o["email"] = Text(r.profile.email);
+               o["phone"] = Text(r.profile.phone);
+               o["date_of_birth"] = Text(r.profile.date_of_birth);
+               o["notes"] = Text(r.profile.notes);
                return JsonResponse(200, o);
              }));
   router.Add(
-      "PATCH", "/api/v1/clients/{id}", Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
-        auto body = JsonObjectBody(req);
-        if (!body) {
-          return ErrorResponse(req, &t_, body.error());
-        }
-        auto name = OptionalString(*body, "name");
-        auto status = OptionalString(*body, "status");
-        auto profile = ProfileFromJson(*body);
+      "PATCH", "/api/v1/clients/{id}",
+      Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
+        ALCOVE_TRY_ASSIGN(auto body, JsonObjectBody(req));
+        auto name = OptionalString(body, "name");
+        auto status = OptionalString(body, "status");
+        auto profile = ProfileFromJson(body);
         if (!name || !status || !profile) {
           return ErrorResponse(req, &t_,
                                !name ? name.error() : (!status ? status.error() : profile.error()));
@@ -397,61 +376,53 @@ void PracticeRoutes::Add(RouteKit& router) {
         if (*name) {
           new_name.emplace(std::move(**name));
         }
-        auto done = p_.UpdateClient(who.scope, Param(req, "id"),
-                                    new_name ? &*new_name : nullptr, std::move(*profile), st,
-                                    CallerOf(req));
-        if (!done) {
-          return ErrorResponse(req, &t_, done.error());
-        }
+        ALCOVE_TRY(p_.UpdateClient(who.scope, Param(req, "id"), new_name ? &*new_name : nullptr,
+                                   std::move(*profile), st, CallerOf(req)));
         return JsonResponse(200, json::object{{"status", "updated"}});
       }),
       kRecordBody);
-  router.Add("DELETE", "/api/v1/clients/{id}", Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
-               if (auto st = p_.DeleteClient(who.scope, Param(req, "id"), CallerOf(req)); !st) {
-                 return ErrorResponse(req, &t_, st.error());
-               }
+  router.Add("DELETE", "/api/v1/clients/{id}",
+             Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
+               ALCOVE_TRY(p_.DeleteClient(who.scope, Param(req, "id"), CallerOf(req)));
                return Response::Text(204, "");
              }));
-  router.Add("GET", "/api/v1/clients/{id}/export", Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
-               auto e = p_.ExportClient(who.scope, Param(req, "id"), CallerOf(req));
-               if (!e) {
-                 return ErrorResponse(req, &t_, e.error());
-               }
-               json::object client = ClientJson(e->record.client);
-               client["email"] = Text(e->record.profile.email);
-               client["phone"] = Text(e->record.profile.phone);
-               client["date_of_birth"] = Text(e->record.profile.date_of_birth);
-               client["notes"] = Text(e->record.profile.notes);
-               json::array notes;
-               for (const auto& n : e->notes) {
-                 notes.push_back(NoteJson(n));
-               }
-               json::array summaries;
-               for (const auto& s : e->summaries) {
-                 summaries.push_back(SummaryJson(s));
-               }
-               json::array concepts;
-               for (const auto& c : e->conceptualizations) {
-                 concepts.push_back(ConceptJson(c));
-               }
-               Response res = JsonResponse(
-                   200, json::object{{"format", "alcove-client-export/v1"},
-                                     {"exported_at", FormatRfc3339(id_.clock.Now())},
-                                     {"client", std::move(client)},
-                                     {"notes", std::move(notes)},
-                                     {"summaries", std::move(summaries)},
-                                     {"conceptualizations", std::move(concepts)}});
-               res.headers.Set("Content-Disposition", "attachment; filename=\"client-export.json\"");
-               return res;
-             }));
   router.Add(
-      "POST", "/api/v1/clients/{id}/notes", Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
-        auto body = JsonObjectBody(req);
-        if (!body) {
-          return ErrorResponse(req, &t_, body.error());
+      "GET", "/api/v1/clients/{id}/export",
+      Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
+        ALCOVE_TRY_ASSIGN(auto e, p_.ExportClient(who.scope, Param(req, "id"), CallerOf(req)));
+        json::object client = ClientJson(e.record.client);
+        client["email"] = Text(e.record.profile.email);
+        client["phone"] = Text(e.record.profile.phone);
+        client["date_of_birth"] = Text(e.record.profile.date_of_birth);
+        client["notes"] = Text(e.record.profile.notes);
+        json::array notes;
+        for (const auto& n : e.notes) {
+          notes.push_back(NoteJson(n));
         }
-        auto date = RequiredString(*body, "session_date");
-        auto format_name = RequiredString(*body, "format");
+        json::array summaries;
+        for (const auto& s : e.summaries) {
+          summaries.push_back(SummaryJson(s));
+        }
+        json::array concepts;
+        for (const auto& c : e.conceptualizations) {
+          concepts.push_back(ConceptJson(c));
+        }
+        Response res =
+            JsonResponse(200, json::object{{"format", "alcove-client-export/v1"},
+                                           {"exported_at", FormatRfc3339(id_.clock.Now())},
+                                           {"client", std::move(client)},
+                                           {"notes", std::move(notes)},
+                                           {"summaries", std::move(summaries)},
+                                           {"conceptualizations", std::move(concepts)}});
+        res.headers.Set("Content-Disposition", "attachment; filename=\"client-export.json\"");
+        return res;
+      }));
+  router.Add(
+      "POST", "/api/v1/clients/{id}/notes",
+      Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
+        ALCOVE_TRY_ASSIGN(auto body, JsonObjectBody(req));
+        auto date = RequiredString(body, "session_date");
+        auto format_name = RequiredString(body, "format");
         if (!date || !format_name) {
           return ErrorResponse(req, &t_, !date ? date.error() : format_name.error());
         }
@@ -460,19 +431,14 @@ void PracticeRoutes::Add(RouteKit& router) {
           return ErrorResponse(req, &t_, 400, "invalid_argument",
                                "`format` must be soap, dap, birp or free.");
         }
-        auto sections = SectionsFromJson(body->if_contains("content"), *format);
-        if (!sections) {
-          return ErrorResponse(req, &t_, sections.error());
-        }
-        auto note = p_.CreateNote(who.scope, Param(req, "id"), *date, *format,
-                                  std::move(*sections), CallerOf(req));
-        if (!note) {
-          return ErrorResponse(req, &t_, note.error());
-        }
-        return JsonResponse(201, json::object{{"id", note->id}, {"version", note->version}});
+        ALCOVE_TRY_ASSIGN(auto sections, SectionsFromJson(body.if_contains("content"), *format));
+        ALCOVE_TRY_ASSIGN(auto note, p_.CreateNote(who.scope, Param(req, "id"), *date, *format,
+                                                   std::move(sections), CallerOf(req)));
+        return JsonResponse(201, json::object{{"id", note.id}, {"version", note.version}});
       }),
       kRecordBody);
-  router.Add("GET", "/api/v1/clients/{id}/notes", Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
+  router.Add("GET", "/api/v1/clients/{id}/notes",
+             Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
                std::size_t limit = 50;
                if (auto l = req.QueryValue("limit")) {
                  const int n = std::atoi(std::string(*l).c_str());
@@ -482,183 +448,132 @@ void PracticeRoutes::Add(RouteKit& router) {
                  }
                  limit = static_cast<std::size_t>(n);
                }
-               auto notes = p_.ListNotes(who.scope, Param(req, "id"), limit, CallerOf(req));
-               if (!notes) {
-                 return ErrorResponse(req, &t_, notes.error());
-               }
+               ALCOVE_TRY_ASSIGN(auto notes,
+                                 p_.ListNotes(who.scope, Param(req, "id"), limit, CallerOf(req)));
                json::array out;
-               for (const auto& n : *notes) {
+               for (const auto& n : notes) {
                  out.push_back(NoteJson(n));
                }
                return JsonResponse(200, out);
              }));
-  router.Add("GET", "/api/v1/notes/{id}", Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
-               auto n = p_.GetNote(who.scope, Param(req, "id"), CallerOf(req));
-               if (!n) {
-                 return ErrorResponse(req, &t_, n.error());
-               }
-               return JsonResponse(200, NoteJson(*n));
+  router.Add("GET", "/api/v1/notes/{id}",
+             Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
+               ALCOVE_TRY_ASSIGN(auto n, p_.GetNote(who.scope, Param(req, "id"), CallerOf(req)));
+               return JsonResponse(200, NoteJson(n));
              }));
-  router.Add("GET", "/api/v1/notes/{id}/versions", Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
-               auto h = p_.NoteHistory(who.scope, Param(req, "id"), CallerOf(req));
-               if (!h) {
-                 return ErrorResponse(req, &t_, h.error());
-               }
+  router.Add("GET", "/api/v1/notes/{id}/versions",
+             Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
+               ALCOVE_TRY_ASSIGN(auto h,
+                                 p_.NoteHistory(who.scope, Param(req, "id"), CallerOf(req)));
                json::array out;
-               for (const auto& n : *h) {
+               for (const auto& n : h) {
                  out.push_back(NoteJson(n));
                }
                return JsonResponse(200, out);
              }));
-  router.Add(
-      "PATCH", "/api/v1/notes/{id}", Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
-        auto body = JsonObjectBody(req);
-        if (!body) {
-          return ErrorResponse(req, &t_, body.error());
-        }
-        auto date = OptionalString(*body, "session_date");
-        if (!date) {
-          return ErrorResponse(req, &t_, date.error());
-        }
-        // The note's own format decides how `content` reads (a string only for free
-        // notes); its metadata is not content, so this look-up is not a read to audit.
-        const std::string id = Param(req, "id");
-        const json::value* content = body->if_contains("content");
-        Sections sections;
-        if (content != nullptr && !content->is_null()) {
-          ALCOVE_TRY_ASSIGN(const practice::NoteInfo info, p_.GetNoteInfo(who.scope, id));
-          auto s = SectionsFromJson(content, info.format);
-          if (!s) {
-            return ErrorResponse(req, &t_, s.error());
-          }
-          sections = std::move(*s);
-        }
-        auto note = p_.UpdateNote(who.scope, id, std::move(*date), std::move(sections),
-                                  CallerOf(req));
-        if (!note) {
-          return ErrorResponse(req, &t_, note.error());
-        }
-        return JsonResponse(200, json::object{{"id", note->id}, {"version", note->version}});
-      }),
-      kRecordBody);
-  router.Add("DELETE", "/api/v1/notes/{id}", Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
-               if (auto st = p_.DeleteNote(who.scope, Param(req, "id"), CallerOf(req)); !st) {
-                 return ErrorResponse(req, &t_, st.error());
+  router.Add("PATCH", "/api/v1/notes/{id}",
+             Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
+               ALCOVE_TRY_ASSIGN(auto body, JsonObjectBody(req));
+               ALCOVE_TRY_ASSIGN(auto date, OptionalString(body, "session_date"));
+               // The note's own format decides how `content` reads (a string only for free
+               // notes); its metadata is not content, so this look-up is not a read to audit.
+               const std::string id = Param(req, "id");
+               const json::value* content = body.if_contains("content");
+               Sections sections;
+               if (content != nullptr && !content->is_null()) {
+                 ALCOVE_TRY_ASSIGN(const practice::NoteInfo info, p_.GetNoteInfo(who.scope, id));
+                 ALCOVE_TRY_ASSIGN(auto s, SectionsFromJson(content, info.format));
+                 sections = std::move(s);
                }
+               ALCOVE_TRY_ASSIGN(auto note, p_.UpdateNote(who.scope, id, std::move(date),
+                                                          std::move(sections), CallerOf(req)));
+               return JsonResponse(200, json::object{{"id", note.id}, {"version", note.version}});
+             }),
+             kRecordBody);
+  router.Add("DELETE", "/api/v1/notes/{id}",
+             Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
+               ALCOVE_TRY(p_.DeleteNote(who.scope, Param(req, "id"), CallerOf(req)));
                return Response::Text(204, "");
              }));
-  router.Add(
-      "POST", "/api/v1/clients/{id}/summaries", Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
-        auto body = JsonObjectBody(req);
-        if (!body) {
-          return ErrorResponse(req, &t_, body.error());
-        }
-        auto text = RequiredString(*body, "text");
-        auto source = OptionalString(*body, "source_note_id");
-        if (!text || !source) {
-          return ErrorResponse(req, &t_, !text ? text.error() : source.error());
-        }
-        auto s = p_.CreateSummary(who.scope, Param(req, "id"), PhiString(std::move(*text)),
-                                  std::move(*source), CallerOf(req));
-        if (!s) {
-          return ErrorResponse(req, &t_, s.error());
-        }
-        return JsonResponse(201, json::object{{"id", s->id}, {"status", "draft"}});
-      }),
-      kRecordBody);
+  router.Add("POST", "/api/v1/clients/{id}/summaries",
+             Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
+               ALCOVE_TRY_ASSIGN(auto body, JsonObjectBody(req));
+               auto text = RequiredString(body, "text");
+               auto source = OptionalString(body, "source_note_id");
+               if (!text || !source) {
+                 return ErrorResponse(req, &t_, !text ? text.error() : source.error());
+               }
+               ALCOVE_TRY_ASSIGN(auto s, p_.CreateSummary(who.scope, Param(req, "id"),
+                                                          PhiString(std::move(*text)),
+                                                          std::move(*source), CallerOf(req)));
+               return JsonResponse(201, json::object{{"id", s.id}, {"status", "draft"}});
+             }),
+             kRecordBody);
   router.Add("GET", "/api/v1/clients/{id}/summaries",
              Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
-               auto list = p_.ListSummaries(who.scope, Param(req, "id"), CallerOf(req));
-               if (!list) {
-                 return ErrorResponse(req, &t_, list.error());
-               }
+               ALCOVE_TRY_ASSIGN(auto list,
+                                 p_.ListSummaries(who.scope, Param(req, "id"), CallerOf(req)));
                json::array out;
-               for (const auto& s : *list) {
+               for (const auto& s : list) {
                  out.push_back(SummaryJson(s));
                }
                return JsonResponse(200, out);
              }));
-  router.Add("GET", "/api/v1/summaries/{id}", Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
-               auto s = p_.GetSummary(who.scope, Param(req, "id"), CallerOf(req));
-               if (!s) {
-                 return ErrorResponse(req, &t_, s.error());
-               }
-               return JsonResponse(200, SummaryJson(*s));
+  router.Add("GET", "/api/v1/summaries/{id}",
+             Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
+               ALCOVE_TRY_ASSIGN(auto s, p_.GetSummary(who.scope, Param(req, "id"), CallerOf(req)));
+               return JsonResponse(200, SummaryJson(s));
              }));
-  router.Add(
-      "PATCH", "/api/v1/summaries/{id}", Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
-        auto body = JsonObjectBody(req);
-        if (!body) {
-          return ErrorResponse(req, &t_, body.error());
-        }
-        auto text = RequiredString(*body, "text");
-        if (!text) {
-          return ErrorResponse(req, &t_, text.error());
-        }
-        auto s = p_.EditSummary(who.scope, Param(req, "id"), PhiString(std::move(*text)),
-                                CallerOf(req));
-        if (!s) {
-          return ErrorResponse(req, &t_, s.error());
-        }
-        return JsonResponse(200, SummaryJson(*s));
-      }),
-      kRecordBody);
+  router.Add("PATCH", "/api/v1/summaries/{id}",
+             Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
+               ALCOVE_TRY_ASSIGN(auto body, JsonObjectBody(req));
+               ALCOVE_TRY_ASSIGN(auto text, RequiredString(body, "text"));
+               ALCOVE_TRY_ASSIGN(auto s, p_.EditSummary(who.scope, Param(req, "id"),
+                                                        PhiString(std::move(text)), CallerOf(req)));
+               return JsonResponse(200, SummaryJson(s));
+             }),
+             kRecordBody);
   router.Add("POST", "/api/v1/summaries/{id}/review",
              Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
-               auto s = p_.ReviewSummary(who.scope, Param(req, "id"), CallerOf(req));
-               if (!s) {
-                 return ErrorResponse(req, &t_, s.error());
-               }
-               return JsonResponse(200, json::object{{"id", s->id}, {"status", "reviewed"}});
+               ALCOVE_TRY_ASSIGN(auto s,
+                                 p_.ReviewSummary(who.scope, Param(req, "id"), CallerOf(req)));
+               return JsonResponse(200, json::object{{"id", s.id}, {"status", "reviewed"}});
              }));
-  router.Add(
-      "POST", "/api/v1/clients/{id}/conceptualizations",
-      Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
-        auto body = JsonObjectBody(req);
-        if (!body) {
-          return ErrorResponse(req, &t_, body.error());
-        }
-        Sections fields;
-        for (const auto name : practice::kConceptualizationFields) {
-          auto v = OptionalString(*body, name);
-          if (!v) {
-            return ErrorResponse(req, &t_, v.error());
-          }
-          if (*v) {
-            fields.emplace_back(std::string(name), PhiString(std::move(**v)));
-          }
-        }
-        auto c = p_.CreateConceptualization(who.scope, Param(req, "id"), std::move(fields),
-                                            CallerOf(req));
-        if (!c) {
-          return ErrorResponse(req, &t_, c.error());
-        }
-        return JsonResponse(201, json::object{{"id", c->id}, {"version", c->version}});
-      }),
-      kRecordBody);
+  router.Add("POST", "/api/v1/clients/{id}/conceptualizations",
+             Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
+               ALCOVE_TRY_ASSIGN(auto body, JsonObjectBody(req));
+               Sections fields;
+               for (const auto name : practice::kConceptualizationFields) {
+                 ALCOVE_TRY_ASSIGN(auto v, OptionalString(body, name));
+                 if (v) {
+                   fields.emplace_back(std::string(name), PhiString(std::move(*v)));
+                 }
+               }
+               ALCOVE_TRY_ASSIGN(auto c,
+                                 p_.CreateConceptualization(who.scope, Param(req, "id"),
+                                                            std::move(fields), CallerOf(req)));
+               return JsonResponse(201, json::object{{"id", c.id}, {"version", c.version}});
+             }),
+             kRecordBody);
   router.Add("GET", "/api/v1/clients/{id}/conceptualizations",
              Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
-               auto list = p_.ListConceptualizations(who.scope, Param(req, "id"), CallerOf(req));
-               if (!list) {
-                 return ErrorResponse(req, &t_, list.error());
-               }
+               ALCOVE_TRY_ASSIGN(auto list, p_.ListConceptualizations(who.scope, Param(req, "id"),
+                                                                      CallerOf(req)));
                json::array out;
-               for (const auto& c : *list) {
+               for (const auto& c : list) {
                  out.push_back(ConceptJson(c));
                }
                return JsonResponse(200, out);
              }));
 
   // ---- Pages (no JavaScript needed; URLs and titles carry ids and aliases only) ----
-  router.Add("GET", "/clients", Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
-               auto list = p_.ListClients(who.scope);
-               if (!list) {
-                 return ErrorResponse(req, &t_, list.error());
-               }
+  router.Add("GET", "/clients",
+             Pg([this](Request&, const TherapistSession& who) -> Result<Response> {
+               ALCOVE_TRY_ASSIGN(auto list, p_.ListClients(who.scope));
                TemplateData data;
                data.set("csrf_token", who.csrf_token);
                TemplateData items{TemplateData::type::list};
-               for (const auto& c : *list) {
+               for (const auto& c : list) {
                  TemplateData item;
                  item.set("id", c.id);
                  item.set("alias", c.alias);
@@ -669,194 +584,164 @@ void PracticeRoutes::Add(RouteKit& router) {
                  items.push_back(item);
                }
                data.set("clients", items);
-               if (list->empty()) {
+               if (list.empty()) {
                  data.set("empty", true);
                }
                return Response::Html(200, t_.RenderPage("clients", "Clients · Alcove", data));
              }));
   router.Add(
       "POST", "/clients", Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
-        auto form = FormBody(req);
-        if (!form) {
-          return ErrorResponse(req, &t_, form.error());
-        }
-        auto c = p_.CreateClient(who.scope, PhiString(FormValue(*form, "name")),
-                                 ProfileFromForm(*form), CallerOf(req));
-        if (!c) {
-          return ErrorResponse(req, &t_, c.error());
-        }
-        return SeeOther("/clients/" + c->id);
+        ALCOVE_TRY_ASSIGN(auto form, FormBody(req));
+        ALCOVE_TRY_ASSIGN(auto c, p_.CreateClient(who.scope, PhiString(FormValue(form, "name")),
+                                                  ProfileFromForm(form), CallerOf(req)));
+        return SeeOther("/clients/" + c.id);
       }),
       kRecordBody);
-  router.Add("GET", "/clients/{id}", Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
+  router.Add("GET", "/clients/{id}",
+             Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
                return ClientPage(req, who, Param(req, "id"), "", 200);
              }));
+  router.Add("POST", "/clients/{id}/delete",
+             Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
+               ALCOVE_TRY(p_.DeleteClient(who.scope, Param(req, "id"), CallerOf(req)));
+               return SeeOther("/clients");
+             }),
+             kRecordBody);
   router.Add(
-      "POST", "/clients/{id}/delete", Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
-        if (auto st = p_.DeleteClient(who.scope, Param(req, "id"), CallerOf(req)); !st) {
-          return ErrorResponse(req, &t_, st.error());
-        }
-        return SeeOther("/clients");
-      }),
-      kRecordBody);
-  router.Add("GET", "/clients/{id}/notes/new", Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
-               const std::string id = Param(req, "id");
-               ALCOVE_TRY_ASSIGN(const practice::ClientListItem client,
-                                 p_.GetClientInfo(who.scope, id));
-               const auto format = practice::FormatFromName(req.QueryValue("format").value_or("soap"))
-                                       .value_or(NoteFormat::kSoap);
-               return NoteEditor(who, client.id, client.alias, format, nullptr, "", 200);
-             }));
-  router.Add(
-      "POST", "/clients/{id}/notes", Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
-        auto form = FormBody(req);
-        if (!form) {
-          return ErrorResponse(req, &t_, form.error());
-        }
+      "GET", "/clients/{id}/notes/new",
+      Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
         const std::string id = Param(req, "id");
-        const auto format =
-            practice::FormatFromName(FormValue(*form, "format")).value_or(NoteFormat::kFree);
-        auto note = p_.CreateNote(who.scope, id, FormValue(*form, "session_date"), format,
-                                  SectionsFromForm(*form, practice::SectionsOf(format)),
-                                  CallerOf(req));
-        if (!note) {
-          if (note.error().code == ErrorCode::kInvalidArgument) {
-            ALCOVE_TRY_ASSIGN(const practice::ClientListItem client,
-                              p_.GetClientInfo(who.scope, id));
-            return NoteEditor(who, id, client.alias, format, nullptr,
-                              note.error().public_message, 400);
-          }
-          return ErrorResponse(req, &t_, note.error());
-        }
-        return SeeOther("/clients/" + id);
-      }),
-      kRecordBody);
-  router.Add("GET", "/notes/{id}/edit", Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
-               auto note = p_.GetNote(who.scope, Param(req, "id"), CallerOf(req));
+        ALCOVE_TRY_ASSIGN(const practice::ClientListItem client, p_.GetClientInfo(who.scope, id));
+        const auto format = practice::FormatFromName(req.QueryValue("format").value_or("soap"))
+                                .value_or(NoteFormat::kSoap);
+        return NoteEditor(who, client.id, client.alias, format, nullptr, "", 200);
+      }));
+  router.Add("POST", "/clients/{id}/notes",
+             Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
+               ALCOVE_TRY_ASSIGN(auto form, FormBody(req));
+               const std::string id = Param(req, "id");
+               const auto format =
+                   practice::FormatFromName(FormValue(form, "format")).value_or(NoteFormat::kFree);
+               auto note = p_.CreateNote(who.scope, id, FormValue(form, "session_date"), format,
+                                         SectionsFromForm(form, practice::SectionsOf(format)),
+                                         CallerOf(req));
                if (!note) {
+                 if (note.error().code == ErrorCode::kInvalidArgument) {
+                   ALCOVE_TRY_ASSIGN(const practice::ClientListItem client,
+                                     p_.GetClientInfo(who.scope, id));
+                   return NoteEditor(who, id, client.alias, format, nullptr,
+                                     note.error().public_message, 400);
+                 }
                  return ErrorResponse(req, &t_, note.error());
                }
+               return SeeOther("/clients/" + id);
+             }),
+             kRecordBody);
+  router.Add("GET", "/notes/{id}/edit",
+             Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
+               ALCOVE_TRY_ASSIGN(auto note, p_.GetNote(who.scope, Param(req, "id"), CallerOf(req)));
                ALCOVE_TRY_ASSIGN(const practice::ClientListItem client,
-                                 p_.GetClientInfo(who.scope, note->info.client_id));
-               return NoteEditor(who, note->info.client_id, client.alias, note->info.format,
-                                 &*note, "", 200);
+                                 p_.GetClientInfo(who.scope, note.info.client_id));
+               return NoteEditor(who, note.info.client_id, client.alias, note.info.format, &note,
+                                 "", 200);
              }));
   router.Add(
-      "POST", "/notes/{id}", Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
-        auto form = FormBody(req);
-        if (!form) {
-          return ErrorResponse(req, &t_, form.error());
-        }
+      "POST", "/notes/{id}",
+      Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
+        ALCOVE_TRY_ASSIGN(auto form, FormBody(req));
         const auto format =
-            practice::FormatFromName(FormValue(*form, "format")).value_or(NoteFormat::kFree);
-        auto note = p_.UpdateNote(who.scope, Param(req, "id"), FormValue(*form, "session_date"),
-                                  SectionsFromForm(*form, practice::SectionsOf(format)),
-                                  CallerOf(req));
-        if (!note) {
-          return ErrorResponse(req, &t_, note.error());
-        }
-        return SeeOther("/clients/" + note->client_id);
+            practice::FormatFromName(FormValue(form, "format")).value_or(NoteFormat::kFree);
+        ALCOVE_TRY_ASSIGN(
+            auto note,
+            p_.UpdateNote(who.scope, Param(req, "id"), FormValue(form, "session_date"),
+                          SectionsFromForm(form, practice::SectionsOf(format)), CallerOf(req)));
+        return SeeOther("/clients/" + note.client_id);
       }),
       kRecordBody);
-  router.Add(
-      "POST", "/clients/{id}/summaries", Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
-        auto form = FormBody(req);
-        if (!form) {
-          return ErrorResponse(req, &t_, form.error());
-        }
-        const std::string id = Param(req, "id");
-        std::optional<std::string> source;
-        if (const std::string s = FormValue(*form, "source_note_id"); !s.empty()) {
-          source = s;
-        }
-        auto s = p_.CreateSummary(who.scope, id, PhiString(FormValue(*form, "text")), source,
-                                  CallerOf(req));
-        if (!s) {
-          if (s.error().code == ErrorCode::kInvalidArgument) {
-            return ClientPage(req, who, id, s.error().public_message, 400);
-          }
-          return ErrorResponse(req, &t_, s.error());
-        }
-        return SeeOther("/summaries/" + s->id);
-      }),
-      kRecordBody);
-  router.Add("GET", "/summaries/{id}", Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
-               auto s = p_.GetSummary(who.scope, Param(req, "id"), CallerOf(req));
+  router.Add("POST", "/clients/{id}/summaries",
+             Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
+               ALCOVE_TRY_ASSIGN(auto form, FormBody(req));
+               const std::string id = Param(req, "id");
+               std::optional<std::string> source;
+               if (const std::string s = FormValue(form, "source_note_id"); !s.empty()) {
+                 source = s;
+               }
+               auto s = p_.CreateSummary(who.scope, id, PhiString(FormValue(form, "text")), source,
+                                         CallerOf(req));
                if (!s) {
+                 if (s.error().code == ErrorCode::kInvalidArgument) {
+                   return ClientPage(req, who, id, s.error().public_message, 400);
+                 }
                  return ErrorResponse(req, &t_, s.error());
                }
+               return SeeOther("/summaries/" + s->id);
+             }),
+             kRecordBody);
+  router.Add("GET", "/summaries/{id}",
+             Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
+               ALCOVE_TRY_ASSIGN(auto s, p_.GetSummary(who.scope, Param(req, "id"), CallerOf(req)));
                ALCOVE_TRY_ASSIGN(const practice::ClientListItem client,
-                                 p_.GetClientInfo(who.scope, s->client_id));
+                                 p_.GetClientInfo(who.scope, s.client_id));
                const std::string& alias = client.alias;
                TemplateData data;
                data.set("csrf_token", who.csrf_token);
-               data.set("id", s->id);
-               data.set("client_id", s->client_id);
+               data.set("id", s.id);
+               data.set("client_id", s.client_id);
                data.set("alias", alias);
-               data.set("text", s->text.reveal());
-               data.set("status", std::string(practice::SummaryStatusName(s->status)));
-               if (s->status == practice::SummaryStatus::kDraft) {
+               data.set("text", s.text.reveal());
+               data.set("status", std::string(practice::SummaryStatusName(s.status)));
+               if (s.status == practice::SummaryStatus::kDraft) {
                  data.set("draft", true);
                }
                return Response::Html(200, t_.RenderPage("summary", Title(alias, "Summary"), data));
              }));
-  router.Add(
-      "POST", "/summaries/{id}", Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
-        auto form = FormBody(req);
-        if (!form) {
-          return ErrorResponse(req, &t_, form.error());
-        }
-        auto s = p_.EditSummary(who.scope, Param(req, "id"), PhiString(FormValue(*form, "text")),
-                                CallerOf(req));
-        if (!s) {
-          return ErrorResponse(req, &t_, s.error());
-        }
-        return SeeOther("/summaries/" + s->id);
-      }),
-      kRecordBody);
-  router.Add("POST", "/summaries/{id}/review", Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
-               auto s = p_.ReviewSummary(who.scope, Param(req, "id"), CallerOf(req));
-               if (!s) {
-                 return ErrorResponse(req, &t_, s.error());
-               }
-               return SeeOther("/clients/" + s->client_id);
+  router.Add("POST", "/summaries/{id}",
+             Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
+               ALCOVE_TRY_ASSIGN(auto form, FormBody(req));
+               ALCOVE_TRY_ASSIGN(auto s,
+                                 p_.EditSummary(who.scope, Param(req, "id"),
+                                                PhiString(FormValue(form, "text")), CallerOf(req)));
+               return SeeOther("/summaries/" + s.id);
              }),
              kRecordBody);
-  router.Add(
-      "POST", "/clients/{id}/conceptualizations", Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
-        auto form = FormBody(req);
-        if (!form) {
-          return ErrorResponse(req, &t_, form.error());
-        }
-        const std::string id = Param(req, "id");
-        auto c = p_.CreateConceptualization(
-            who.scope, id, SectionsFromForm(*form, practice::kConceptualizationFields),
-            CallerOf(req));
-        if (!c) {
-          if (c.error().code == ErrorCode::kInvalidArgument) {
-            return ClientPage(req, who, id, c.error().public_message, 400);
-          }
-          return ErrorResponse(req, &t_, c.error());
-        }
-        return SeeOther("/clients/" + id);
-      }),
-      kRecordBody);
-  router.Add("GET", "/clients/{id}/export", Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
-               auto e = p_.ExportClient(who.scope, Param(req, "id"), CallerOf(req));
-               if (!e) {
-                 return ErrorResponse(req, &t_, e.error());
+  router.Add("POST", "/summaries/{id}/review",
+             Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
+               ALCOVE_TRY_ASSIGN(auto s,
+                                 p_.ReviewSummary(who.scope, Param(req, "id"), CallerOf(req)));
+               return SeeOther("/clients/" + s.client_id);
+             }),
+             kRecordBody);
+  router.Add("POST", "/clients/{id}/conceptualizations",
+             Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
+               ALCOVE_TRY_ASSIGN(auto form, FormBody(req));
+               const std::string id = Param(req, "id");
+               auto c = p_.CreateConceptualization(
+                   who.scope, id, SectionsFromForm(form, practice::kConceptualizationFields),
+                   CallerOf(req));
+               if (!c) {
+                 if (c.error().code == ErrorCode::kInvalidArgument) {
+                   return ClientPage(req, who, id, c.error().public_message, 400);
+                 }
+                 return ErrorResponse(req, &t_, c.error());
                }
+               return SeeOther("/clients/" + id);
+             }),
+             kRecordBody);
+  router.Add("GET", "/clients/{id}/export",
+             Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
+               ALCOVE_TRY_ASSIGN(auto e,
+                                 p_.ExportClient(who.scope, Param(req, "id"), CallerOf(req)));
                TemplateData data;
-               data.set("alias", e->record.client.alias);
+               data.set("alias", e.record.client.alias);
                data.set("exported", FormatRfc3339(id_.clock.Now()));
-               data.set("status", std::string(practice::StatusName(e->record.client.status)));
+               data.set("status", std::string(practice::StatusName(e.record.client.status)));
                TemplateData profile{TemplateData::type::list};
                for (const auto& [label, field] :
                     {std::pair{"Email", &practice::ProfileFields::email},
                      std::pair{"Phone", &practice::ProfileFields::phone},
                      std::pair{"Date of birth", &practice::ProfileFields::date_of_birth},
                      std::pair{"Notes", &practice::ProfileFields::notes}}) {
-                 const auto& v = e->record.profile.*field;
+                 const auto& v = e.record.profile.*field;
                  if (v && !v->reveal().empty()) {
                    TemplateData item;
                    item.set("label", label);
@@ -866,7 +751,7 @@ void PracticeRoutes::Add(RouteKit& router) {
                }
                data.set("profile", profile);
                TemplateData notes{TemplateData::type::list};
-               for (const auto& n : e->notes) {
+               for (const auto& n : e.notes) {
                  TemplateData item;
                  item.set("date", n.info.session_date);
                  item.set("format", std::string(practice::FormatName(n.info.format)));
@@ -882,7 +767,7 @@ void PracticeRoutes::Add(RouteKit& router) {
                }
                data.set("notes", notes);
                TemplateData summaries{TemplateData::type::list};
-               for (const auto& s : e->summaries) {
+               for (const auto& s : e.summaries) {
                  TemplateData item;
                  item.set("date", Day(s.created_at));
                  item.set("status", std::string(practice::SummaryStatusName(s.status)));
@@ -891,7 +776,7 @@ void PracticeRoutes::Add(RouteKit& router) {
                }
                data.set("summaries", summaries);
                TemplateData concepts{TemplateData::type::list};
-               for (const auto& c : e->conceptualizations) {
+               for (const auto& c : e.conceptualizations) {
                  TemplateData item;
                  item.set("version", std::to_string(c.version));
                  TemplateData fields{TemplateData::type::list};
@@ -906,7 +791,7 @@ void PracticeRoutes::Add(RouteKit& router) {
                }
                data.set("concepts", concepts);
                return Response::Html(
-                   200, t_.RenderPage("export", Title(e->record.client.alias, "Export"), data));
+                   200, t_.RenderPage("export", Title(e.record.client.alias, "Export"), data));
              }));
 }
 

@@ -56,8 +56,8 @@ SessionRoute ForTherapist(TherapistHandler handler) {
       Audience::Roles({identity::Role::kTherapist}),
       [handler = std::move(handler)](Request& req, const SignedIn& who) -> Result<Response> {
         ALCOVE_TRY_ASSIGN(auto scope, identity::TherapistScope::From(who.principal));
-        return handler(req, TherapistSession{.scope = std::move(scope),
-                                             .csrf_token = who.csrf_token});
+        return handler(req,
+                       TherapistSession{.scope = std::move(scope), .csrf_token = who.csrf_token});
       }};
 }
 
@@ -104,8 +104,10 @@ void RouteKit::Add(std::string method, std::string pattern, SessionRoute route,
     if (!IsSafeMethod(req.method)) {
       const std::optional<std::string> presented =
           surface == Surface::kApi
-              ? std::optional<std::string>(req.headers.Get(kCsrfHeader).transform(
-                    [](std::string_view v) { return std::string(v); }))
+              ? std::optional<std::string>(
+                    req.headers.Get(kCsrfHeader).transform([](std::string_view v) {
+                      return std::string(v);
+                    }))
               : FormCsrf(req);
       if (!presented || !identity::CheckCsrfToken(who.session_token, *presented)) {
         return ErrorResponse(req, templates, 403, "csrf_token_invalid",
@@ -128,8 +130,7 @@ void RouteKit::Add(std::string method, std::string pattern, SessionRoute route,
   router_.Add(std::move(method), std::move(pattern), std::move(wrapped), std::move(options));
 }
 
-void RouteKit::Add(std::string method, std::string pattern, OpenRoute route,
-                   RouteOptions options) {
+void RouteKit::Add(std::string method, std::string pattern, OpenRoute route, RouteOptions options) {
   if (route.audience.kind() != Audience::Kind::kPublic &&
       route.audience.kind() != Audience::Kind::kToken) {
     throw std::invalid_argument("an open route must be public or for a token: " + pattern);
@@ -138,8 +139,7 @@ void RouteKit::Add(std::string method, std::string pattern, OpenRoute route,
     throw std::invalid_argument("a rate-limited route needs the identity service: " + pattern);
   }
   options.audience = route.audience;
-  Handler wrapped = [services = identity_, templates = templates_,
-                     rate_class = options.rate_class,
+  Handler wrapped = [services = identity_, templates = templates_, rate_class = options.rate_class,
                      handler = std::move(route.handler)](Request& req) -> Response {
     if (!rate_class.empty()) {
       if (auto limited = Throttle(*services, templates, req, rate_class, IpKey(req))) {

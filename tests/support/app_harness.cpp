@@ -43,9 +43,9 @@ Result<std::unique_ptr<AppHarness>> AppHarness::Create(TestEngine engine, const 
   ALCOVE_TRY_ASSIGN(h->db_, OpenTestDb(engine, migrations, urls));
   h->faults_ = std::make_unique<store::FaultInjectingDb>(*h->db_.db);
   ALCOVE_TRY(crypto::CreateMasterKeyFile(h->keys_dir_ / "master.key"));
-  ALCOVE_TRY_ASSIGN(h->ring_, crypto::KeyRing::OpenWithKeyFile(
-                                  *h->faults_, h->keys_dir_ / "master.key",
-                                  SystemClock::Instance()));
+  ALCOVE_TRY_ASSIGN(h->ring_,
+                    crypto::KeyRing::OpenWithKeyFile(*h->faults_, h->keys_dir_ / "master.key",
+                                                     SystemClock::Instance()));
   ALCOVE_TRY_ASSIGN(h->hasher_, crypto::PasswordHasher::Create());
   h->log_ = std::make_unique<audit::Log>(h->db_.db->engine());
   h->queue_ = std::make_unique<mail::Queue>(h->mailer_);
@@ -120,7 +120,8 @@ web::Response AppHarness::Call(AppBrowser& browser, std::string method, std::str
     const auto eq = value.find('=');
     const auto semi = value.find(';');
     const std::string cname = value.substr(0, eq);
-    const std::string cvalue = value.substr(eq + 1, semi == std::string::npos ? semi : semi - eq - 1);
+    const std::string cvalue =
+        value.substr(eq + 1, semi == std::string::npos ? semi : semi - eq - 1);
     if (cvalue.empty() || value.find("Max-Age=0") != std::string::npos) {
       browser.cookies.erase(cname);
     } else {

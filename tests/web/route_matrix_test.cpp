@@ -24,7 +24,6 @@ using testing::AppHarness;
 using testing::JsonMember;
 using testing::TestEngine;
 
-
 class RouteHarnessTest : public ::testing::TestWithParam<TestEngine> {
  protected:
   void SetUp() override {
@@ -185,15 +184,18 @@ TEST(RouterAudience, C31ARouteWithoutAnAudienceDoesNotRegister) {
   Router router;
   EXPECT_THROW(router.Add("GET", "/x", [](Request&) { return Response::Text(200, ""); }),
                std::invalid_argument);
-  EXPECT_THROW(router.Add("GET", "/y", [](Request&) { return Response::Text(200, ""); },
-                          RouteOptions{.audience = Audience::Roles({})}),
+  EXPECT_THROW(router.Add(
+                   "GET", "/y", [](Request&) { return Response::Text(200, ""); },
+                   RouteOptions{.audience = Audience::Roles({})}),
                std::invalid_argument);
-  EXPECT_THROW(router.Add("GET", "/z", [](Request&) { return Response::Text(200, ""); },
-                          RouteOptions{.audience = Audience::Token("")}),
+  EXPECT_THROW(router.Add(
+                   "GET", "/z", [](Request&) { return Response::Text(200, ""); },
+                   RouteOptions{.audience = Audience::Token("")}),
                std::invalid_argument);
   EXPECT_TRUE(router.routes().empty());
-  router.Add("GET", "/ok", [](Request&) { return Response::Text(200, ""); },
-             RouteOptions{.audience = Audience::Public()});
+  router.Add(
+      "GET", "/ok", [](Request&) { return Response::Text(200, ""); },
+      RouteOptions{.audience = Audience::Public()});
   EXPECT_EQ(router.routes().size(), 1u);
 }
 
