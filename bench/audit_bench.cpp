@@ -1,6 +1,7 @@
 // Audit log speeds (docs/performance.md § Audit log): appending one event per committed
 // tenant transaction on SQLite (synchronous=FULL, as in production) and PostgreSQL, with
-// 1 and 4 threads; the root of the tree; an inclusion proof from the database at 100,000
+// 1 and 4 threads; audited reads through Log::RecordRead (group commit) with 1 and 8
+// threads; the root of the tree; an inclusion proof from the database at 100,000
 // events; and `audit verify` over 100,000 and 1,000,000 events on SQLite and 100,000 on
 // PostgreSQL (filling a log there costs several round trips per event: a million would
 // take too long).
@@ -273,6 +274,74 @@ BENCHMARK(BM_AuditAppendPostgresOnePerTransaction)
     ->MinTime(3.0)
     ->Threads(1)
     ->Threads(4);
+
+// Audited reads as the server records them: each iteration is one `Log::RecordRead` (one
+// event, committed before it returns) on a Log and a database that all threads share, so
+// concurrent reads may share a commit (group commit). Thread 0 opens a fresh database and
+// the Log before the timed loop and, after it, checks that the log verifies and holds
+// exactly the events recorded (exits with an error if not), then removes it.
+struct SharedRecordLog {
+  std::unique_ptr<BenchDb> db;
+  std::unique_ptr<audit::Log> log;
+  std::atomic<std::int64_t> recorded{0};
+};
+
+void RecordReadRun(benchmark::State& state, store::Engine engine, SharedRecordLog& shared) {
+  if (engine == store::Engine::kPostgres && !Env("BENCH_PG_OWNER_URL")) {
+    state.SkipWithError(kPgMissing);
+    for (auto _ : state) {
+    }
+    return;
+  }
+  if (state.thread_index() == 0) {
+    shared.db = OpenBenchDb(engine, "record-read");
+    shared.log = std::make_unique<audit::Log>(engine);
+    shared.recorded = 0;
+  }
+  std::int64_t i = static_cast<std::int64_t>(state.thread_index()) * 1'000'000'000;
+  for (auto _ : state) {
+    // Set by thread 0 before the start barrier. A failure exits (see above).
+    if (auto r = shared.log->RecordRead(*shared.db->db, BenchEvent(i++)); !r) {
+      Die("record read failed: " + r.error().internal);
+    }
+    shared.recorded.fetch_add(1, std::memory_order_relaxed);
+  }
+  state.SetItemsProcessed(state.iterations());
+  if (state.thread_index() == 0) {  // after the stop barrier: every thread is done
+    const auto outcome = VerifyAll(*shared.db->db);
+    const auto expected = static_cast<std::uint64_t>(shared.recorded.load());
+    if (!outcome.ok || outcome.events != expected) {
+      Die("the log does not verify after a " + std::to_string(state.threads()) +
+          "-thread RecordRead run: " + std::to_string(outcome.events) + " events, " +
+          std::to_string(expected) +
+          " recorded, problem: " + (outcome.problem.empty() ? "none" : outcome.problem));
+    }
+    shared.log.reset();
+    shared.db.reset();
+  }
+}
+
+void BM_AuditRecordReadSqlite(benchmark::State& state) {
+  static SharedRecordLog shared;
+  RecordReadRun(state, store::Engine::kSqlite, shared);
+}
+BENCHMARK(BM_AuditRecordReadSqlite)
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime()
+    ->MinTime(3.0)
+    ->Threads(1)
+    ->Threads(8);
+
+void BM_AuditRecordReadPostgres(benchmark::State& state) {
+  static SharedRecordLog shared;
+  RecordReadRun(state, store::Engine::kPostgres, shared);
+}
+BENCHMARK(BM_AuditRecordReadPostgres)
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime()
+    ->MinTime(3.0)
+    ->Threads(1)
+    ->Threads(8);
 
 void BM_AuditRootFromCompactRange100k(benchmark::State& state) {
   audit::CompactRange range;

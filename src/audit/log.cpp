@@ -1,6 +1,8 @@
 #include "audit/log.hpp"
 
 #include <algorithm>
+#include <condition_variable>
+#include <iterator>
 #include <map>
 
 #include "audit/checkpoint_signer.hpp"
@@ -182,6 +184,16 @@ Result<LoggedEvent> Log::Append(store::Transaction& tx, const Event& event) cons
   if (auto st = Validate(event); !st) {
     return std::unexpected(st.error());
   }
+  const Event* const one[] = {&event};
+  auto logged = AppendValidated(tx, one);
+  if (!logged) {
+    return std::unexpected(logged.error());
+  }
+  return std::move(logged->front());
+}
+
+Result<std::vector<LoggedEvent>> Log::AppendValidated(store::Transaction& tx,
+                                                      std::span<const Event* const> events) const {
   // The head row is the single-writer lock on PostgreSQL; SQLite's transaction already
   // holds the database's write lock.
   auto rows = tx.Query(engine_ == store::Engine::kPostgres
@@ -198,28 +210,35 @@ Result<LoggedEvent> Log::Append(store::Transaction& tx, const Event& event) cons
   if (!range) {
     return Fail(ErrorCode::kInternal, "audit_head is malformed: run alcove audit verify");
   }
-  LoggedEvent logged{.seq = range->size(), .id = store::NewId(), .event = event};
-  const auto bytes = EncodeEvent(logged);
-  const Hash leaf = LeafHash(bytes);
-  const Value insert[] = {
-      static_cast<std::int64_t>(logged.seq), logged.id,      event.tenant, event.time,
-      std::string(ActionName(event.action)), ToBytes(bytes), ToBytes(leaf)};
-  if (auto r =
-          tx.Execute("INSERT INTO audit_events (seq, id, tenant_id, at, action, event, leaf_hash) "
-                     "VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                     insert);
-      !r) {
-    return std::unexpected(r.error());
-  }
-  std::vector<std::pair<SubtreeId, Hash>> completed;
-  range->Append(leaf, &completed);
-  for (const auto& [id, hash] : completed) {
-    const Value node[] = {static_cast<std::int64_t>(id.level), static_cast<std::int64_t>(id.index),
-                          ToBytes(hash)};
-    if (auto r = tx.Execute("INSERT INTO audit_nodes (level, idx, hash) VALUES ($1, $2, $3)", node);
+  std::vector<LoggedEvent> out;
+  out.reserve(events.size());
+  for (const Event* e : events) {
+    const Event& event = *e;
+    LoggedEvent logged{.seq = range->size(), .id = store::NewId(), .event = event};
+    const auto bytes = EncodeEvent(logged);
+    const Hash leaf = LeafHash(bytes);
+    const Value insert[] = {
+        static_cast<std::int64_t>(logged.seq), logged.id,      event.tenant, event.time,
+        std::string(ActionName(event.action)), ToBytes(bytes), ToBytes(leaf)};
+    if (auto r = tx.Execute(
+            "INSERT INTO audit_events (seq, id, tenant_id, at, action, event, leaf_hash) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            insert);
         !r) {
       return std::unexpected(r.error());
     }
+    std::vector<std::pair<SubtreeId, Hash>> completed;
+    range->Append(leaf, &completed);
+    for (const auto& [id, hash] : completed) {
+      const Value node[] = {static_cast<std::int64_t>(id.level),
+                            static_cast<std::int64_t>(id.index), ToBytes(hash)};
+      if (auto r =
+              tx.Execute("INSERT INTO audit_nodes (level, idx, hash) VALUES ($1, $2, $3)", node);
+          !r) {
+        return std::unexpected(r.error());
+      }
+    }
+    out.push_back(std::move(logged));
   }
   const Value head[] = {static_cast<std::int64_t>(range->size()), range->Serialize()};
   if (auto r = tx.Execute("UPDATE audit_head SET size = $1, frontier = $2 WHERE one = 1", head);
@@ -229,22 +248,133 @@ Result<LoggedEvent> Log::Append(store::Transaction& tx, const Event& event) cons
   if (listener_) {
     listener_(range->size());
   }
-  return logged;
+  return out;
 }
 
+// One queued RecordReads call. It lives on its caller's stack: the leader touches it only
+// while holding mu_, and the caller returns only after seeing `done` under mu_.
+struct Log::Waiter {
+  store::Db* db = nullptr;
+  std::span<const Event> events;
+  Result<std::vector<LoggedEvent>> result;  // set by the leader
+  bool done = false;
+  std::condition_variable wake;  // done, or this waiter is to lead
+};
+
 Result<LoggedEvent> Log::RecordRead(store::Db& db, const Event& event) const {
-  auto tx = event.tenant != 0 ? db.BeginTenant(event.tenant) : db.Begin();
-  if (!tx) {
-    return std::unexpected(tx.error());
-  }
-  auto logged = Append(**tx, event);
+  auto logged = RecordReads(db, std::span(&event, 1));
   if (!logged) {
-    return logged;
+    return std::unexpected(logged.error());
+  }
+  return std::move(logged->front());
+}
+
+Result<std::vector<LoggedEvent>> Log::RecordReads(store::Db& db,
+                                                  std::span<const Event> events) const {
+  for (const Event& event : events) {
+    if (auto st = Validate(event); !st) {
+      return std::unexpected(st.error());
+    }
+  }
+  if (events.empty()) {
+    return std::vector<LoggedEvent>{};
+  }
+  Waiter self{.db = &db, .events = events};
+  std::unique_lock lock(mu_);
+  queue_.push_back(&self);
+  self.wake.wait(
+      lock, [&] { return self.done || (!leading_ && !queue_.empty() && queue_.front() == &self); });
+  if (self.done) {
+    return std::move(self.result);
+  }
+
+  // Lead: take the oldest waiters for the same database, this one first, up to kMaxBatch
+  // events (always at least this one).
+  leading_ = true;
+  std::vector<Waiter*> batch;
+  std::size_t taken = 0;
+  for (auto it = queue_.begin(); it != queue_.end() && taken < kMaxBatch;) {
+    Waiter* w = *it;
+    if (w->db == &db && (batch.empty() || taken + w->events.size() <= kMaxBatch)) {
+      batch.push_back(w);
+      taken += w->events.size();
+      it = queue_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  lock.unlock();
+  // Wakes the batch and hands the lead to the oldest caller still queued; under mu_, so
+  // no waiter can return (and destroy itself) before it has been notified.
+  auto finish = [&] {
+    lock.lock();
+    for (Waiter* w : batch) {
+      w->done = true;
+      if (w != &self) {
+        w->wake.notify_one();
+      }
+    }
+    leading_ = false;
+    if (!queue_.empty()) {
+      queue_.front()->wake.notify_one();
+    }
+  };
+  try {
+    CommitBatch(db, batch);
+  } catch (...) {
+    // A bug below (e.g. a Row accessor's logic_error): the others must not wait forever.
+    for (Waiter* w : batch) {
+      w->result = Fail(ErrorCode::kInternal, "audit: the group commit failed with an exception",
+                       "could not record the access");
+    }
+    finish();
+    throw;
+  }
+  finish();
+  return std::move(self.result);
+}
+
+std::size_t Log::waiting() const {
+  std::lock_guard lock(mu_);
+  return queue_.size();
+}
+
+void Log::CommitBatch(store::Db& db, std::span<Waiter* const> batch) const {
+  auto fail_all = [&](const Error& error) {
+    for (Waiter* w : batch) {
+      w->result = std::unexpected(error);
+    }
+  };
+  std::vector<const Event*> events;
+  for (const Waiter* w : batch) {
+    for (const Event& e : w->events) {
+      events.push_back(&e);
+    }
+  }
+  // Confined to the tenant when every event is that one tenant's, as a lone read was.
+  const store::TenantId tenant = events.front()->tenant;
+  const bool one_tenant = std::all_of(events.begin(), events.end(),
+                                      [&](const Event* e) { return e->tenant == tenant; });
+  auto tx = one_tenant && tenant != 0 ? db.BeginTenant(tenant) : db.Begin();
+  if (!tx) {
+    fail_all(tx.error());
+    return;
+  }
+  auto logged = AppendValidated(**tx, events);
+  if (!logged) {
+    fail_all(logged.error());
+    return;
   }
   if (auto st = (*tx)->Commit(); !st) {
-    return std::unexpected(st.error());
+    fail_all(st.error());
+    return;
   }
-  return logged;
+  auto next = std::make_move_iterator(logged->begin());
+  for (Waiter* w : batch) {
+    const auto n = static_cast<std::ptrdiff_t>(w->events.size());
+    w->result = std::vector<LoggedEvent>(next, next + n);
+    next += n;
+  }
 }
 
 SubtreeSource DatabaseSubtrees(store::Transaction& tx) {

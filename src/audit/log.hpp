@@ -1,8 +1,11 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -44,14 +47,20 @@ struct TreeHead {
 Result<TreeHead> ReadHead(store::Transaction& tx);
 
 // Appends events to the one Merkle tree of the log (claim C40).
-// Thread-safety: Append may be called from any thread, each with its own transaction.
-// Appends are single-writer: on SQLite the transaction already holds the write lock
-// (BEGIN IMMEDIATE); on PostgreSQL Append locks the head row (SELECT ... FOR UPDATE)
-// until the caller's transaction ends, so sequence numbers are dense and the order of
-// leaves is the order of commits.
+// Thread-safety: every method but SetAppendListener may be called from any thread; Append
+// each with its own transaction. Appends are single-writer: on SQLite the transaction
+// already holds the write lock (BEGIN IMMEDIATE); on PostgreSQL Append locks the head row
+// (SELECT ... FOR UPDATE) until the caller's transaction ends, so sequence numbers are
+// dense and the order of leaves is the order of commits.
 class Log {
  public:
+  // The most events one group commit of RecordRead(s) appends (a larger RecordReads call
+  // is still committed whole, in a transaction of its own).
+  static constexpr std::size_t kMaxBatch = 256;
+
   explicit Log(store::Engine engine) : engine_(engine) {}
+  Log(const Log&) = delete;
+  Log& operator=(const Log&) = delete;
 
   // Appends `event` in the caller's transaction `tx`: it becomes visible only if `tx`
   // commits, and disappears with everything else if `tx` rolls back — never a change
@@ -61,24 +70,62 @@ class Log {
   Result<LoggedEvent> Append(store::Transaction& tx, const Event& event) const;
 
   // For reads and exports, whose data leaves the server instead of changing a row:
-  // appends `event` in a transaction of its own (confined to event.tenant when it is not
-  // 0) and commits it before returning. CONTRACT: call it after the data has been read
-  // and before any of it is sent; send nothing if it fails. Thus no client data leaves
-  // the server without a committed event saying so (an event for data that was then not
-  // delivered, e.g. a dropped connection, is possible; the reverse is not).
+  // appends `event` and commits it before returning. CONTRACT: call it after the data has
+  // been read and before any of it is sent; send nothing if it fails. Thus no client data
+  // leaves the server without a committed event saying so (an event for data that was
+  // then not delivered, e.g. a dropped connection, is possible; the reverse is not).
+  //
+  // Group commit: concurrent calls on this Log with the same `db` share one transaction
+  // and one commit (at most kMaxBatch events). A caller queues its event; the first in
+  // the queue when no batch is running leads: it takes the waiting events, appends them
+  // in order (Append, one statement sequence per event), commits, and wakes the others
+  // with their own LoggedEvent. The transaction is confined to the events' tenant when
+  // they all have the same one (not 0), and is otherwise unconfined (Db::Begin): the audit
+  // tables are not row-level-security tenant tables, so it may append for any tenant.
+  // Errors: kInvalidArgument from Validate, for this caller alone (its event never joins
+  // a batch); otherwise the batch's error — when its transaction cannot begin, an append
+  // fails or the commit fails, every caller in the batch gets that error and none of its
+  // events is in the log. A success always means the event is committed.
   // REQUIRES: the calling thread holds no transaction (SQLite allows one per thread).
   Result<LoggedEvent> RecordRead(store::Db& db, const Event& event) const;
 
-  // Called after each successful Append (inside the caller's transaction, before its
-  // commit) with the new tree size; the server nudges the Checkpointer with it.
+  // RecordRead for the several events of one read (a page that shows several objects):
+  // all of them are committed, in order and in one transaction, or none. Returns their
+  // LoggedEvents in the order of `events` (none, without touching the database, when
+  // `events` is empty). Errors: kInvalidArgument when any event fails Validate (then none
+  // is appended); otherwise as RecordRead.
+  // REQUIRES: as RecordRead.
+  Result<std::vector<LoggedEvent>> RecordReads(store::Db& db, std::span<const Event> events) const;
+
+  // How many RecordRead(s) calls are queued for a group commit that has not begun (a
+  // snapshot; for tests and metrics).
+  std::size_t waiting() const;
+
+  // Called after each successful Append, and once after the appends of a group commit
+  // (inside the transaction, before its commit), with the new tree size; the server
+  // nudges the Checkpointer with it.
   // Set once before use.
   void SetAppendListener(std::function<void(std::uint64_t)> listener) {
     listener_ = std::move(listener);
   }
 
  private:
+  struct Waiter;  // one queued RecordReads call (log.cpp)
+
+  // Appends `events` in order in `tx`, reading the head once and writing it once.
+  // REQUIRES: every event passed Validate.
+  Result<std::vector<LoggedEvent>> AppendValidated(store::Transaction& tx,
+                                                   std::span<const Event* const> events) const;
+  // The leader's work: one transaction for every waiter of `batch`, whose results it sets.
+  void CommitBatch(store::Db& db, std::span<Waiter* const> batch) const;
+
   store::Engine engine_;
   std::function<void(std::uint64_t)> listener_;
+  // Group commit state. The queue holds the calls not yet taken by a leader, oldest first;
+  // `leading_` is true while a leader runs a batch.
+  mutable std::mutex mu_;
+  mutable std::deque<Waiter*> queue_;  // guarded by mu_
+  mutable bool leading_ = false;       // guarded by mu_
 };
 
 // A SubtreeSource over the tables, for proofs (level 0: leaf hashes of audit_events;

@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "audit/log.hpp"
+#include "audit/query.hpp"
 #include "audit/receipt.hpp"
 #include "core/encoding.hpp"
 #include "store/ids.hpp"
@@ -19,10 +20,7 @@ namespace {
 namespace json = boost::json;
 
 constexpr std::size_t kDefaultLimit = 50;
-constexpr std::size_t kMaxLimit = 200;
-// An `object` filter scans at most this many events per request; the answer's
-// next_before lets the caller go on.
-constexpr std::size_t kMaxScanned = 5000;
+constexpr std::size_t kMaxLimit = audit::Query::kMaxLimit;
 
 std::optional<std::uint64_t> ParseUnsigned(std::string_view text) {
   std::uint64_t v = 0;
@@ -102,7 +100,7 @@ std::string Sentence(const audit::Event& e, bool by_me,
 class AuditRoutes final : public RouteSet {
  public:
   AuditRoutes(IdentityServices& identity, AuditServices& audit, const Templates& templates)
-      : identity_(identity), audit_(audit), t_(templates) {}
+      : identity_(identity), audit_(audit), t_(templates), query_(audit.db) {}
 
   void Add(RouteKit& router) {
     router.Add("GET", "/api/v1/audit",
@@ -114,48 +112,6 @@ class AuditRoutes final : public RouteSet {
   }
 
  private:
-  struct Slice {
-    std::vector<audit::StoredEvent> events;
-    std::optional<std::uint64_t> next_before;
-  };
-
-  // The newest `limit` events of the caller's tenant before `before`, optionally only
-  // those about `object`.
-  Result<Slice> Read(const SignedIn& who, std::optional<std::uint64_t> before, std::size_t limit,
-                     const std::string& object) {
-    auto tx = audit_.db.BeginTenant(who.principal.tenant);
-    if (!tx) {
-      return std::unexpected(tx.error());
-    }
-    Slice out;
-    std::size_t scanned = 0;
-    for (;;) {
-      const std::size_t batch = object.empty() ? limit + 1 : 500;
-      auto page = audit::ListEvents(**tx, who.principal.tenant, before, batch);
-      if (!page) {
-        return std::unexpected(page.error());
-      }
-      for (auto& ev : *page) {
-        if (out.events.size() == limit) {
-          out.next_before = out.events.back().logged.seq;
-          return out;
-        }
-        before = ev.logged.seq;
-        ++scanned;
-        if (object.empty() || ev.logged.event.object_id == object) {
-          out.events.push_back(std::move(ev));
-        }
-      }
-      if (page->size() < batch) {
-        return out;  // the beginning of the log
-      }
-      if (scanned >= kMaxScanned) {
-        out.next_before = before;
-        return out;
-      }
-    }
-  }
-
   Response List(Request& req, const SignedIn& who) {
     std::optional<std::uint64_t> before;
     std::size_t limit = kDefaultLimit;
@@ -178,7 +134,11 @@ class AuditRoutes final : public RouteSet {
     if (!object.empty() && !audit::IsToken(object)) {
       return ErrorResponse(req, &t_, 400, "invalid_argument", "`object` must be an object id.");
     }
-    auto slice = Read(who, before, limit, object);
+    // An `object` filter reads at most Query::kMaxScanned events per request; the
+    // answer's next_before lets the caller go on.
+    auto slice =
+        query_.List(who.principal.tenant, before, limit,
+                    object.empty() ? std::nullopt : std::optional<std::string_view>(object));
     if (!slice) {
       return ErrorResponse(req, &t_, slice.error());
     }
@@ -196,34 +156,19 @@ class AuditRoutes final : public RouteSet {
     if (!store::IsValidId(id)) {
       return ErrorResponse(req, &t_, 404, "not_found", "No such event.");
     }
-    std::uint64_t seq = 0;
-    {
-      auto tx = audit_.db.BeginTenant(who.principal.tenant);
-      if (!tx) {
-        return ErrorResponse(req, &t_, tx.error());
-      }
-      const store::Value params[] = {id, who.principal.tenant};
-      auto rows = (*tx)->Query(
-          "SELECT seq FROM audit_events WHERE id = $1 AND tenant_id = $2", params);
-      if (!rows) {
-        return ErrorResponse(req, &t_, rows.error());
-      }
-      if (rows->empty()) {
+    auto seq = query_.SeqOf(who.principal.tenant, id);
+    if (!seq) {
+      if (seq.error().code == ErrorCode::kNotFound) {
         return ErrorResponse(req, &t_, 404, "not_found", "No such event.");
       }
-      seq = static_cast<std::uint64_t>(rows->front().Int(0));
+      return ErrorResponse(req, &t_, seq.error());
     }
-    auto checkpoint = audit_.checkpoint(seq + 1);
+    auto checkpoint = audit_.checkpoint(*seq + 1);
     if (!checkpoint) {
       return ErrorResponse(req, &t_, 503, "unavailable",
                            "No signed checkpoint covers this event yet; try again in a minute.");
     }
-    auto tx = audit_.db.BeginTenant(who.principal.tenant);
-    if (!tx) {
-      return ErrorResponse(req, &t_, tx.error());
-    }
-    auto receipt = audit::ProofFor(**tx, who.principal.tenant, id, *checkpoint,
-                                   audit_.verifier_key);
+    auto receipt = query_.Proof(who.principal.tenant, id, *checkpoint, audit_.verifier_key);
     if (!receipt) {
       return ErrorResponse(req, &t_, receipt.error());
     }
@@ -252,7 +197,7 @@ class AuditRoutes final : public RouteSet {
     if (auto b = req.QueryValue("before")) {
       before = ParseUnsigned(*b);
     }
-    auto slice = Read(who, before, kDefaultLimit, "");
+    auto slice = query_.List(who.principal.tenant, before, kDefaultLimit);
     if (!slice) {
       return ErrorResponse(req, &t_, slice.error());
     }
@@ -285,6 +230,7 @@ class AuditRoutes final : public RouteSet {
   IdentityServices& identity_;
   AuditServices& audit_;
   const Templates& t_;
+  const audit::Query query_;  // every read of the log: web/ runs no SQL
 };
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "audit/event.hpp"
@@ -89,6 +90,38 @@ inline std::unique_ptr<TestDb> OpenPgTestDb(const alcove::testing::PgUrls& urls)
   EXPECT_TRUE(st) << (st ? "" : st.error().internal);
   t->app = OpenPg(t->schema->AppUrl(), 8);
   return t->app ? std::move(t) : nullptr;
+}
+
+// The number of rows of `table` (-1 and a test failure if it cannot be read).
+inline std::int64_t CountRows(store::Db& db, std::string_view table) {
+  auto tx = db.Begin();
+  EXPECT_TRUE(tx);
+  if (!tx) {
+    return -1;
+  }
+  auto rows = (*tx)->Query("SELECT count(*) FROM " + std::string(table));
+  EXPECT_TRUE(rows) << (rows ? "" : rows.error().internal);
+  return rows ? rows->at(0).Int(0) : -1;
+}
+
+// VerifyLog over the whole log without checkpoints, in one snapshot (REPEATABLE READ on
+// PostgreSQL), as `alcove audit verify` reads it.
+inline Result<VerifyOutcome> VerifyWithoutCheckpoints(store::Db& db) {
+  auto tx = db.Begin();
+  if (!tx) {
+    return std::unexpected(tx.error());
+  }
+  if (db.engine() == store::Engine::kPostgres) {
+    if (auto r = (*tx)->Execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"); !r) {
+      return std::unexpected(r.error());
+    }
+  }
+  return VerifyLog(**tx, {}, std::vector<std::uint8_t>(32, 0));
+}
+
+// The parameter name of tests that run on both engines.
+inline std::string EngineName(const ::testing::TestParamInfo<store::Engine>& info) {
+  return info.param == store::Engine::kSqlite ? "Sqlite" : "Postgres";
 }
 
 }  // namespace alcove::audit::testing
