@@ -1,7 +1,6 @@
 #include "web/audit_routes.hpp"
 
 #include <boost/json.hpp>
-
 #include <charconv>
 
 #include "audit/log.hpp"
@@ -35,7 +34,8 @@ std::optional<std::uint64_t> ParseUnsigned(std::string_view text) {
 // looked up now, from the ids the event holds; events never hold aliases.
 std::string Sentence(const audit::Event& e, bool by_me,
                      const std::map<std::string, std::string>& aliases) {
-  const std::string who = by_me ? "You" : (e.actor == audit::Actor::System() ? "Alcove" : "Someone");
+  const std::string who =
+      by_me ? "You" : (e.actor == audit::Actor::System() ? "Alcove" : "Someone");
   std::string alias = "a deleted client";
   if (const auto c = e.details.entries().find("client"); c != e.details.entries().end()) {
     if (const auto a = aliases.find(c->second); a != aliases.end()) {
@@ -104,15 +104,24 @@ class AuditRoutes final : public RouteSet {
 
   void Add(RouteKit& router) {
     router.Add("GET", "/api/v1/audit",
-               ForRoles({identity::Role::kTherapist}, [this](Request& req, const SignedIn& who) { return List(req, who); }));
+               ForRoles({identity::Role::kTherapist},
+                        [this](Request& req, const SignedIn& who) -> Result<Response> {
+                          return List(req, who);
+                        }));
     router.Add("GET", "/api/v1/audit/{id}/proof",
-               ForRoles({identity::Role::kTherapist}, [this](Request& req, const SignedIn& who) { return Proof(req, who); }));
+               ForRoles({identity::Role::kTherapist},
+                        [this](Request& req, const SignedIn& who) -> Result<Response> {
+                          return Proof(req, who);
+                        }));
     router.Add("GET", "/audit",
-               ForRoles({identity::Role::kTherapist}, [this](Request& req, const SignedIn& who) { return Page(req, who); }));
+               ForRoles({identity::Role::kTherapist},
+                        [this](Request& req, const SignedIn& who) -> Result<Response> {
+                          return Page(req, who);
+                        }));
   }
 
  private:
-  Response List(Request& req, const SignedIn& who) {
+  Result<Response> List(Request& req, const SignedIn& who) {
     std::optional<std::uint64_t> before;
     std::size_t limit = kDefaultLimit;
     if (auto b = req.QueryValue("before")) {
@@ -151,7 +160,7 @@ class AuditRoutes final : public RouteSet {
     return JsonResponse(200, out);
   }
 
-  Response Proof(Request& req, const SignedIn& who) {
+  Result<Response> Proof(Request& req, const SignedIn& who) {
     const std::string id(req.Param("id").value_or(""));
     if (!store::IsValidId(id)) {
       return ErrorResponse(req, &t_, 404, "not_found", "No such event.");
@@ -168,44 +177,35 @@ class AuditRoutes final : public RouteSet {
       return ErrorResponse(req, &t_, 503, "unavailable",
                            "No signed checkpoint covers this event yet; try again in a minute.");
     }
-    auto receipt = query_.Proof(who.principal.tenant, id, *checkpoint, audit_.verifier_key);
-    if (!receipt) {
-      return ErrorResponse(req, &t_, receipt.error());
-    }
-    auto logged = audit::DecodeEvent(receipt->event);
-    if (!logged) {
-      return ErrorResponse(req, &t_, logged.error());
-    }
+    ALCOVE_TRY_ASSIGN(auto receipt,
+                      query_.Proof(who.principal.tenant, id, *checkpoint, audit_.verifier_key));
+    ALCOVE_TRY_ASSIGN(auto logged, audit::DecodeEvent(receipt.event));
     json::array proof;
-    for (const auto& h : receipt->proof) {
+    for (const auto& h : receipt.proof) {
       proof.push_back(json::value(HexEncode(h)));
     }
-    return JsonResponse(
-        200, json::object{
-                 {"event", AuditEventJson(*logged)},
-                 {"event_bytes", Base64Encode(receipt->event)},
-                 {"leaf_index", logged->seq},
-                 {"inclusion_proof", std::move(proof)},
-                 {"checkpoint", receipt->checkpoint_note},
-                 {"verifier_key", receipt->verifier_key},
-                 {"receipt", audit::FormatReceipt(*receipt)},
-             });
+    return JsonResponse(200, json::object{
+                                 {"event", AuditEventJson(logged)},
+                                 {"event_bytes", Base64Encode(receipt.event)},
+                                 {"leaf_index", logged.seq},
+                                 {"inclusion_proof", std::move(proof)},
+                                 {"checkpoint", receipt.checkpoint_note},
+                                 {"verifier_key", receipt.verifier_key},
+                                 {"receipt", audit::FormatReceipt(receipt)},
+                             });
   }
 
-  Response Page(Request& req, const SignedIn& who) {
+  Result<Response> Page(Request& req, const SignedIn& who) {
     std::optional<std::uint64_t> before;
     if (auto b = req.QueryValue("before")) {
       before = ParseUnsigned(*b);
     }
-    auto slice = query_.List(who.principal.tenant, before, kDefaultLimit);
-    if (!slice) {
-      return ErrorResponse(req, &t_, slice.error());
-    }
+    ALCOVE_TRY_ASSIGN(auto slice, query_.List(who.principal.tenant, before, kDefaultLimit));
     const std::string me = "account:" + who.principal.account_id;
     const auto aliases = audit_.client_aliases ? audit_.client_aliases(who.principal)
                                                : std::map<std::string, std::string>{};
     TemplateData rows{TemplateData::type::list};
-    for (const auto& ev : slice->events) {
+    for (const auto& ev : slice.events) {
       const audit::Event& e = ev.logged.event;
       TemplateData row;
       const std::string t = FormatRfc3339(e.time);
@@ -218,11 +218,11 @@ class AuditRoutes final : public RouteSet {
     }
     TemplateData data;
     data.set("events", rows);
-    if (slice->events.empty()) {
+    if (slice.events.empty()) {
       data.set("empty", true);
     }
-    if (slice->next_before) {
-      data.set("older", std::to_string(*slice->next_before));
+    if (slice.next_before) {
+      data.set("older", std::to_string(*slice.next_before));
     }
     return Response::Html(200, t_.RenderPage("audit", "Audit log · Alcove", data));
   }
