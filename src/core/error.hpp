@@ -76,14 +76,15 @@ inline std::unexpected<Error> Propagate(std::expected<T, Error>&& r) {
 // `lhs` may be a declaration (`auto x`, `const Foo& y`) or an existing variable.
 #define ALCOVE_CONCAT_INNER(a, b) a##b
 #define ALCOVE_CONCAT(a, b) ALCOVE_CONCAT_INNER(a, b)
-#define ALCOVE_TRY(expr)                                                \
-  do {                                                                  \
-    if (auto alcove_try_r = (expr); !alcove_try_r) {                    \
-      return ::alcove::detail::Propagate(std::move(alcove_try_r));      \
-    }                                                                   \
+#define ALCOVE_TRY(expr) ALCOVE_TRY_IMPL(ALCOVE_CONCAT(alcove_try_r_, __COUNTER__), expr)
+#define ALCOVE_TRY_IMPL(tmp, expr)                          \
+  do {                                                      \
+    if (auto tmp = (expr); !tmp) {                          \
+      return ::alcove::detail::Propagate(std::move(tmp));   \
+    }                                                       \
   } while (false)
 #define ALCOVE_TRY_ASSIGN(lhs, expr) \
-  ALCOVE_TRY_ASSIGN_IMPL(ALCOVE_CONCAT(alcove_try_, __LINE__), lhs, expr)
+  ALCOVE_TRY_ASSIGN_IMPL(ALCOVE_CONCAT(alcove_try_, __COUNTER__), lhs, expr)
 #define ALCOVE_TRY_ASSIGN_IMPL(tmp, lhs, expr)          \
   auto tmp = (expr);                                    \
   if (!tmp) {                                           \

@@ -19,7 +19,10 @@ namespace alcove::practice {
 namespace {
 
 using crypto::PhiString;
+using identity::Audited;
+using identity::AuditNote;
 using identity::Caller;
+using identity::ClientDetails;
 using identity::TherapistScope;
 
 // ---------------------------------------------------------------------------------------
@@ -376,7 +379,7 @@ std::string_view SummaryStatusName(SummaryStatus status) {
 std::span<const store::Migration> PracticeMigrations() { return MakeMigrations(); }
 
 Practice::Practice(store::Db& db, crypto::KeyRing& keys, const audit::Log& log, const Clock& clock)
-    : db_(db), keys_(keys), log_(log), clock_(clock) {}
+    : db_(db), work_(db, log, clock), keys_(keys), log_(log), clock_(clock) {}
 
 Result<Practice::ClientKey> Practice::LoadClient(store::Transaction& tx, const TherapistScope& who,
                                                  std::string_view client_id) {
@@ -410,25 +413,12 @@ Result<std::vector<store::Row>> Practice::QueryTenant(const TherapistScope& who,
 Status Practice::AuditRead(const TherapistScope& who, const Caller& caller, audit::Action action,
                            std::string_view object_type, std::string_view object_id,
                            std::string_view client_id, std::int64_t count) {
-  audit::Event e = identity::EventFor(clock_.Now(), action, who.tenant(), who.account_id(), caller,
-                                      object_type, object_id);
-  (void)e.details.SetToken("client", client_id);
+  AuditNote note{action, std::string(object_type), std::string(object_id),
+                 ClientDetails(client_id)};
   if (count >= 0) {
-    (void)e.details.SetInt("count", count);
+    ALCOVE_TRY(note.details.SetInt("count", count));
   }
-  ALCOVE_TRY(log_.RecordRead(db_, e));
-  return {};
-}
-
-Status Practice::AuditChange(store::Transaction& tx, const TherapistScope& who,
-                             const Caller& caller, audit::Action action,
-                             std::string_view object_type, std::string_view object_id,
-                             std::string_view client_id) {
-  audit::Event e = identity::EventFor(clock_.Now(), action, who.tenant(), who.account_id(), caller,
-                                      object_type, object_id);
-  (void)e.details.SetToken("client", client_id);
-  ALCOVE_TRY(log_.Append(tx, e));
-  return {};
+  return work_.Read(who, caller, note);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -486,28 +476,29 @@ Result<ClientListItem> Practice::CreateClient(const TherapistScope& who, const P
     sealed.emplace_back(std::move(*ct));
   }
   auto insert = [&]() -> Result<ClientListItem> {
-    ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(who.tenant()));
-    const store::Value q[] = {who.tenant(), initials};
-    ALCOVE_TRY_ASSIGN(auto next, tx->Query("SELECT COALESCE(MAX(ordinal), 0) + 1 FROM clients "
-                                           "WHERE tenant_id = $1 AND initials = $2",
-                                           q));
-    const std::int64_t ordinal = next.front().Int(0);
-    const Micros now = clock_.Now();
-    const store::Value params[] = {
-        id,        who.tenant(), initials,  ordinal,   static_cast<std::int64_t>(key),
-        sealed[0], sealed[1],    sealed[2], sealed[3], now};
-    ALCOVE_TRY(tx->Execute(
-        "INSERT INTO clients (id, tenant_id, initials, ordinal, key_id, status, email, phone, "
-        "date_of_birth, notes, created_at, updated_at) "
-        "VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $8, $9, $10, $10)",
-        params));
-    ALCOVE_TRY(AuditChange(*tx, who, caller, audit::Action::kRecordCreated, "client", id, id));
-    ALCOVE_TRY(tx->Commit());
-    return ClientListItem{.id = id,
-                          .alias = DisplayAlias(initials, ordinal),
-                          .status = ClientStatus::kActive,
-                          .created_at = now,
-                          .last_session_date = std::nullopt};
+    return work_.Write(who, caller, [&](store::Transaction& tx) -> Result<Audited<ClientListItem>> {
+      const store::Value q[] = {who.tenant(), initials};
+      ALCOVE_TRY_ASSIGN(auto next, tx.Query("SELECT COALESCE(MAX(ordinal), 0) + 1 FROM clients "
+                                            "WHERE tenant_id = $1 AND initials = $2",
+                                            q));
+      const std::int64_t ordinal = next.front().Int(0);
+      const Micros now = clock_.Now();
+      const store::Value params[] = {
+          id,        who.tenant(), initials,  ordinal,   static_cast<std::int64_t>(key),
+          sealed[0], sealed[1],    sealed[2], sealed[3], now};
+      ALCOVE_TRY(tx.Execute(
+          "INSERT INTO clients (id, tenant_id, initials, ordinal, key_id, status, email, phone, "
+          "date_of_birth, notes, created_at, updated_at) "
+          "VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $8, $9, $10, $10)",
+          params));
+      return Audited<ClientListItem>{
+          ClientListItem{.id = id,
+                         .alias = DisplayAlias(initials, ordinal),
+                         .status = ClientStatus::kActive,
+                         .created_at = now,
+                         .last_session_date = std::nullopt},
+          AuditNote{audit::Action::kRecordCreated, "client", std::string(id), ClientDetails(id)}};
+    });
   };
   auto created = insert();
   if (!created && created.error().code == ErrorCode::kConflict) {
@@ -688,60 +679,67 @@ Status Practice::UpdateClient(const TherapistScope& who, std::string_view client
     }
     sets.emplace_back(col.column, std::move(value));
   }
-  ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(who.tenant()));
-  ALCOVE_TRY_ASSIGN(auto client, LoadClient(*tx, who, client_id));
-  const Micros now = clock_.Now();
-  for (auto& [column, value] : sets) {
-    const store::Value params[] = {std::move(value), now, client.id, who.tenant()};
-    ALCOVE_TRY(tx->Execute(fmt::format("UPDATE clients SET {} = $1, updated_at = $2 "
-                                       "WHERE id = $3 AND tenant_id = $4",
-                                       column),
-                           params));
-  }
-  if (status) {
-    const store::Value params[] = {std::string(StatusName(*status)), now, client.id, who.tenant()};
-    ALCOVE_TRY(tx->Execute(
-        "UPDATE clients SET status = $1, updated_at = $2 WHERE id = $3 AND tenant_id = $4",
-        params));
-  }
-  if (initials && *initials != client.initials) {
-    const store::Value q[] = {who.tenant(), *initials};
-    ALCOVE_TRY_ASSIGN(auto next, tx->Query("SELECT COALESCE(MAX(ordinal), 0) + 1 FROM clients "
-                                           "WHERE tenant_id = $1 AND initials = $2",
-                                           q));
-    const store::Value params[] = {*initials, next.front().Int(0), now, client.id, who.tenant()};
-    ALCOVE_TRY(
-        tx->Execute("UPDATE clients SET initials = $1, ordinal = $2, updated_at = $3 "
-                    "WHERE id = $4 AND tenant_id = $5",
-                    params));
-  }
   ALCOVE_TRY(
-      AuditChange(*tx, who, caller, audit::Action::kRecordUpdated, "client", client.id, client.id));
-  return tx->Commit();
+      work_.Write(who, caller, [&](store::Transaction& tx) -> Result<Audited<std::monostate>> {
+        ALCOVE_TRY_ASSIGN(auto client, LoadClient(tx, who, client_id));
+        const Micros now = clock_.Now();
+        for (auto& [column, value] : sets) {
+          const store::Value params[] = {std::move(value), now, client.id, who.tenant()};
+          ALCOVE_TRY(tx.Execute(fmt::format("UPDATE clients SET {} = $1, updated_at = $2 "
+                                            "WHERE id = $3 AND tenant_id = $4",
+                                            column),
+                                params));
+        }
+        if (status) {
+          const store::Value params[] = {std::string(StatusName(*status)), now, client.id,
+                                         who.tenant()};
+          ALCOVE_TRY(tx.Execute(
+              "UPDATE clients SET status = $1, updated_at = $2 WHERE id = $3 AND tenant_id = $4",
+              params));
+        }
+        if (initials && *initials != client.initials) {
+          const store::Value q[] = {who.tenant(), *initials};
+          ALCOVE_TRY_ASSIGN(auto next, tx.Query("SELECT COALESCE(MAX(ordinal), 0) + 1 FROM clients "
+                                                "WHERE tenant_id = $1 AND initials = $2",
+                                                q));
+          const store::Value params[] = {*initials, next.front().Int(0), now, client.id,
+                                         who.tenant()};
+          ALCOVE_TRY(
+              tx.Execute("UPDATE clients SET initials = $1, ordinal = $2, updated_at = $3 "
+                         "WHERE id = $4 AND tenant_id = $5",
+                         params));
+        }
+        return Audited<std::monostate>{std::monostate{},
+                                       AuditNote{audit::Action::kRecordUpdated, "client",
+                                                 std::string(client.id), ClientDetails(client.id)}};
+      }));
+  return {};
 }
 
 Status Practice::DeleteClient(const TherapistScope& who, std::string_view client_id,
                               const Caller& caller) {
   crypto::KeyId key = 0;
   {
-    ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(who.tenant()));
-    ALCOVE_TRY_ASSIGN(auto client, LoadClient(*tx, who, client_id));
-    key = client.key_id;
-    const store::Value params[] = {client.id, who.tenant()};
-    // Children first: the foreign keys cascade too, but saying it keeps both engines equal.
-    for (const char* sql : {
-             "DELETE FROM note_versions WHERE tenant_id = $2 AND note_id IN "
-             "(SELECT id FROM notes WHERE client_id = $1 AND tenant_id = $2)",
-             "DELETE FROM notes WHERE client_id = $1 AND tenant_id = $2",
-             "DELETE FROM summaries WHERE client_id = $1 AND tenant_id = $2",
-             "DELETE FROM conceptualizations WHERE client_id = $1 AND tenant_id = $2",
-             "DELETE FROM clients WHERE id = $1 AND tenant_id = $2",
-         }) {
-      ALCOVE_TRY(tx->Execute(sql, params));
-    }
-    ALCOVE_TRY(AuditChange(*tx, who, caller, audit::Action::kRecordDeleted, "client", client.id,
-                           client.id));
-    ALCOVE_TRY(tx->Commit());
+    ALCOVE_TRY(
+        work_.Write(who, caller, [&](store::Transaction& tx) -> Result<Audited<std::monostate>> {
+          ALCOVE_TRY_ASSIGN(auto client, LoadClient(tx, who, client_id));
+          key = client.key_id;
+          const store::Value params[] = {client.id, who.tenant()};
+          // Children first: the foreign keys cascade too, but saying it keeps both engines equal.
+          for (const char* sql : {
+                   "DELETE FROM note_versions WHERE tenant_id = $2 AND note_id IN "
+                   "(SELECT id FROM notes WHERE client_id = $1 AND tenant_id = $2)",
+                   "DELETE FROM notes WHERE client_id = $1 AND tenant_id = $2",
+                   "DELETE FROM summaries WHERE client_id = $1 AND tenant_id = $2",
+                   "DELETE FROM conceptualizations WHERE client_id = $1 AND tenant_id = $2",
+                   "DELETE FROM clients WHERE id = $1 AND tenant_id = $2",
+               }) {
+            ALCOVE_TRY(tx.Execute(sql, params));
+          }
+          return Audited<std::monostate>{
+              std::monostate{}, AuditNote{audit::Action::kRecordDeleted, "client",
+                                          std::string(client.id), ClientDetails(client.id)}};
+        }));
   }
   // Crypto-shredding (C06): the rows are gone; now the key that could read any copy of
   // them (a backup, a WAL remnant) goes too.
@@ -799,30 +797,29 @@ Result<NoteInfo> Practice::CreateNote(const TherapistScope& who, std::string_vie
   if (!sealed) {
     return std::unexpected(sealed.error());
   }
-  ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(who.tenant()));
-  if (auto client = LoadClient(*tx, who, client_id); !client) {
-    return std::unexpected(client.error());  // deleted meanwhile
-  }
-  const store::Value params[] = {note.id,
-                                 who.tenant(),
-                                 note.client_id,
-                                 note.session_date,
-                                 std::string(FormatName(format)),
-                                 note.created_at};
-  ALCOVE_TRY(
-      tx->Execute("INSERT INTO notes (id, tenant_id, client_id, session_date, format, version, "
-                  "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 1, $6, $6)",
-                  params));
-  const store::Value vparams[] = {note.id, who.tenant(), note.session_date, std::move(*sealed),
-                                  note.created_at};
-  ALCOVE_TRY(
-      tx->Execute("INSERT INTO note_versions (note_id, tenant_id, version, session_date, content, "
-                  "created_at) VALUES ($1, $2, 1, $3, $4, $5)",
-                  vparams));
-  ALCOVE_TRY(AuditChange(*tx, who, caller, audit::Action::kRecordCreated, "note", note.id,
-                         note.client_id));
-  ALCOVE_TRY(tx->Commit());
-  return note;
+  return work_.Write(who, caller, [&](store::Transaction& tx) -> Result<Audited<NoteInfo>> {
+    if (auto client = LoadClient(tx, who, client_id); !client) {
+      return std::unexpected(client.error());  // deleted meanwhile
+    }
+    const store::Value params[] = {note.id,
+                                   who.tenant(),
+                                   note.client_id,
+                                   note.session_date,
+                                   std::string(FormatName(format)),
+                                   note.created_at};
+    ALCOVE_TRY(
+        tx.Execute("INSERT INTO notes (id, tenant_id, client_id, session_date, format, version, "
+                   "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 1, $6, $6)",
+                   params));
+    const store::Value vparams[] = {note.id, who.tenant(), note.session_date, std::move(*sealed),
+                                    note.created_at};
+    ALCOVE_TRY(
+        tx.Execute("INSERT INTO note_versions (note_id, tenant_id, version, session_date, content, "
+                   "created_at) VALUES ($1, $2, 1, $3, $4, $5)",
+                   vparams));
+    return Audited<NoteInfo>{note, AuditNote{audit::Action::kRecordCreated, "note",
+                                             std::string(note.id), ClientDetails(note.client_id)}};
+  });
 }
 
 // Decrypts the sealed content of a note version (outside any transaction).
@@ -1000,28 +997,28 @@ Result<NoteInfo> Practice::UpdateNote(const TherapistScope& who, std::string_vie
   if (!sealed) {
     return std::unexpected(sealed.error());
   }
-  ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(who.tenant()));
-  // Only on top of the version we read: a concurrent save makes this one a conflict.
-  const store::Value uparams[] = {note.version, note.session_date, note.updated_at,
-                                  note.id,      who.tenant(),      previous};
-  ALCOVE_TRY_ASSIGN(auto updated,
-                    tx->Execute("UPDATE notes SET version = $1, session_date = $2, updated_at = $3 "
-                                "WHERE id = $4 AND tenant_id = $5 AND version = $6",
-                                uparams));
-  if (updated != 1) {
-    return Fail(ErrorCode::kConflict, "note changed or deleted concurrently",
-                "The note was changed meanwhile; reload it and try again.");
-  }
-  const store::Value vparams[] = {note.id,           who.tenant(),       note.version,
-                                  note.session_date, std::move(*sealed), note.updated_at};
-  ALCOVE_TRY(
-      tx->Execute("INSERT INTO note_versions (note_id, tenant_id, version, session_date, content, "
-                  "created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-                  vparams));
-  ALCOVE_TRY(AuditChange(*tx, who, caller, audit::Action::kRecordUpdated, "note", note.id,
-                         note.client_id));
-  ALCOVE_TRY(tx->Commit());
-  return note;
+  return work_.Write(who, caller, [&](store::Transaction& tx) -> Result<Audited<NoteInfo>> {
+    // Only on top of the version we read: a concurrent save makes this one a conflict.
+    const store::Value uparams[] = {note.version, note.session_date, note.updated_at,
+                                    note.id,      who.tenant(),      previous};
+    ALCOVE_TRY_ASSIGN(
+        auto updated,
+        tx.Execute("UPDATE notes SET version = $1, session_date = $2, updated_at = $3 "
+                   "WHERE id = $4 AND tenant_id = $5 AND version = $6",
+                   uparams));
+    if (updated != 1) {
+      return Fail(ErrorCode::kConflict, "note changed or deleted concurrently",
+                  "The note was changed meanwhile; reload it and try again.");
+    }
+    const store::Value vparams[] = {note.id,           who.tenant(),       note.version,
+                                    note.session_date, std::move(*sealed), note.updated_at};
+    ALCOVE_TRY(
+        tx.Execute("INSERT INTO note_versions (note_id, tenant_id, version, session_date, content, "
+                   "created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                   vparams));
+    return Audited<NoteInfo>{note, AuditNote{audit::Action::kRecordUpdated, "note",
+                                             std::string(note.id), ClientDetails(note.client_id)}};
+  });
 }
 
 Status Practice::DeleteNote(const TherapistScope& who, std::string_view note_id,
@@ -1029,21 +1026,25 @@ Status Practice::DeleteNote(const TherapistScope& who, std::string_view note_id,
   if (!store::IsValidId(note_id)) {
     return NotFound("note");
   }
-  ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(who.tenant()));
-  const store::Value params[] = {std::string(note_id), who.tenant()};
-  ALCOVE_TRY_ASSIGN(
-      auto rows, tx->Query("SELECT client_id FROM notes WHERE id = $1 AND tenant_id = $2", params));
-  if (rows.empty()) {
-    return NotFound("note");
-  }
-  const std::string client_id = rows.front().Text(0);
-  for (const char* sql : {"DELETE FROM note_versions WHERE note_id = $1 AND tenant_id = $2",
-                          "DELETE FROM notes WHERE id = $1 AND tenant_id = $2"}) {
-    ALCOVE_TRY(tx->Execute(sql, params));
-  }
   ALCOVE_TRY(
-      AuditChange(*tx, who, caller, audit::Action::kRecordDeleted, "note", note_id, client_id));
-  return tx->Commit();
+      work_.Write(who, caller, [&](store::Transaction& tx) -> Result<Audited<std::monostate>> {
+        const store::Value params[] = {std::string(note_id), who.tenant()};
+        ALCOVE_TRY_ASSIGN(
+            auto rows,
+            tx.Query("SELECT client_id FROM notes WHERE id = $1 AND tenant_id = $2", params));
+        if (rows.empty()) {
+          return NotFound("note");
+        }
+        const std::string client_id = rows.front().Text(0);
+        for (const char* sql : {"DELETE FROM note_versions WHERE note_id = $1 AND tenant_id = $2",
+                                "DELETE FROM notes WHERE id = $1 AND tenant_id = $2"}) {
+          ALCOVE_TRY(tx.Execute(sql, params));
+        }
+        return Audited<std::monostate>{
+            std::monostate{}, AuditNote{audit::Action::kRecordDeleted, "note", std::string(note_id),
+                                        ClientDetails(client_id)}};
+      }));
+  return {};
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1097,41 +1098,41 @@ Result<Summary> Practice::CreateSummary(const TherapistScope& who, std::string_v
   if (!sealed) {
     return std::unexpected(sealed.error());
   }
-  ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(who.tenant()));
-  ALCOVE_TRY_ASSIGN(auto client, LoadClient(*tx, who, client_id));
-  if (source_note_id) {
-    const store::Value p[] = {*source_note_id, client.id, who.tenant()};
-    ALCOVE_TRY_ASSIGN(
-        auto rows,
-        tx->Query("SELECT 1 FROM notes WHERE id = $1 AND client_id = $2 AND tenant_id = $3", p));
-    if (rows.empty()) {
-      return NotFound("note");
+  return work_.Write(who, caller, [&](store::Transaction& tx) -> Result<Audited<Summary>> {
+    ALCOVE_TRY_ASSIGN(auto client, LoadClient(tx, who, client_id));
+    if (source_note_id) {
+      const store::Value p[] = {*source_note_id, client.id, who.tenant()};
+      ALCOVE_TRY_ASSIGN(
+          auto rows,
+          tx.Query("SELECT 1 FROM notes WHERE id = $1 AND client_id = $2 AND tenant_id = $3", p));
+      if (rows.empty()) {
+        return NotFound("note");
+      }
     }
-  }
-  const Micros now = clock_.Now();
-  const store::Value params[] = {
-      id,
-      who.tenant(),
-      client.id,
-      source_note_id ? store::Value(*source_note_id) : store::Value(store::Null{}),
-      std::move(*sealed),
-      now};
-  ALCOVE_TRY(
-      tx->Execute("INSERT INTO summaries (id, tenant_id, client_id, source_note_id, status, text, "
-                  "created_at, updated_at) VALUES ($1, $2, $3, $4, 'draft', $5, $6, $6)",
-                  params));
-  ALCOVE_TRY(
-      AuditChange(*tx, who, caller, audit::Action::kRecordCreated, "summary", id, client.id));
-  ALCOVE_TRY(tx->Commit());
-  return Summary{.id = id,
-                 .client_id = client.id,
-                 .source_note_id = std::move(source_note_id),
-                 .supersedes = std::nullopt,
-                 .status = SummaryStatus::kDraft,
-                 .created_at = now,
-                 .updated_at = now,
-                 .reviewed_at = std::nullopt,
-                 .text = PhiString(std::string(text.reveal()))};
+    const Micros now = clock_.Now();
+    const store::Value params[] = {
+        id,
+        who.tenant(),
+        client.id,
+        source_note_id ? store::Value(*source_note_id) : store::Value(store::Null{}),
+        std::move(*sealed),
+        now};
+    ALCOVE_TRY(
+        tx.Execute("INSERT INTO summaries (id, tenant_id, client_id, source_note_id, status, text, "
+                   "created_at, updated_at) VALUES ($1, $2, $3, $4, 'draft', $5, $6, $6)",
+                   params));
+    return Audited<Summary>{Summary{.id = id,
+                                    .client_id = client.id,
+                                    .source_note_id = std::move(source_note_id),
+                                    .supersedes = std::nullopt,
+                                    .status = SummaryStatus::kDraft,
+                                    .created_at = now,
+                                    .updated_at = now,
+                                    .reviewed_at = std::nullopt,
+                                    .text = PhiString(std::string(text.reveal()))},
+                            AuditNote{audit::Action::kRecordCreated, "summary", std::string(id),
+                                      ClientDetails(client.id)}};
+  });
 }
 
 Result<std::vector<store::Row>> Practice::SummaryRows(const TherapistScope& who,
@@ -1217,42 +1218,39 @@ Result<Summary> Practice::EditSummary(const TherapistScope& who, std::string_vie
               .updated_at = now,
               .reviewed_at = std::nullopt,
               .text = PhiString(std::string(text.reveal()))};
-  ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(who.tenant()));
-  if (reviewed) {
-    const store::Value p[] = {
-        id,
-        who.tenant(),
-        client_id,
-        out.source_note_id ? store::Value(*out.source_note_id) : store::Value(store::Null{}),
-        *out.supersedes,
-        std::move(*sealed),
-        now};
-    if (auto n = tx->Execute(
-            "INSERT INTO summaries (id, tenant_id, client_id, source_note_id, supersedes, status, "
-            "text, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7, $7)",
-            p);
-        !n) {
-      return std::unexpected(n.error());  // the client was deleted meanwhile: kConflict
+  return work_.Write(who, caller, [&](store::Transaction& tx) -> Result<Audited<Summary>> {
+    if (reviewed) {
+      const store::Value p[] = {
+          id,
+          who.tenant(),
+          client_id,
+          out.source_note_id ? store::Value(*out.source_note_id) : store::Value(store::Null{}),
+          *out.supersedes,
+          std::move(*sealed),
+          now};
+      // The client deleted meanwhile fails the insert: kConflict.
+      ALCOVE_TRY(tx.Execute(
+          "INSERT INTO summaries (id, tenant_id, client_id, source_note_id, supersedes, status, "
+          "text, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7, $7)",
+          p));
+      return Audited<Summary>{std::move(out), AuditNote{audit::Action::kRecordCreated, "summary",
+                                                        id, ClientDetails(client_id)}};
+    } else {
+      const store::Value p[] = {std::move(*sealed), now, id, who.tenant()};
+      ALCOVE_TRY_ASSIGN(
+          auto n,
+          tx.Execute(
+              "UPDATE summaries SET text = $1, updated_at = $2 WHERE id = $3 AND tenant_id = $4 "
+              "AND status = 'draft'",
+              p));
+      if (n != 1) {
+        return Fail(ErrorCode::kConflict, "summary reviewed or deleted concurrently",
+                    "The summary was reviewed or deleted meanwhile; reload it.");
+      }
+      return Audited<Summary>{std::move(out), AuditNote{audit::Action::kRecordUpdated, "summary",
+                                                        id, ClientDetails(client_id)}};
     }
-    ALCOVE_TRY(
-        AuditChange(*tx, who, caller, audit::Action::kRecordCreated, "summary", id, client_id));
-  } else {
-    const store::Value p[] = {std::move(*sealed), now, id, who.tenant()};
-    ALCOVE_TRY_ASSIGN(
-        auto n,
-        tx->Execute(
-            "UPDATE summaries SET text = $1, updated_at = $2 WHERE id = $3 AND tenant_id = $4 "
-            "AND status = 'draft'",
-            p));
-    if (n != 1) {
-      return Fail(ErrorCode::kConflict, "summary reviewed or deleted concurrently",
-                  "The summary was reviewed or deleted meanwhile; reload it.");
-    }
-    ALCOVE_TRY(
-        AuditChange(*tx, who, caller, audit::Action::kRecordUpdated, "summary", id, client_id));
-  }
-  ALCOVE_TRY(tx->Commit());
-  return out;
+  });
 }
 
 Result<Summary> Practice::ReviewSummary(const TherapistScope& who, std::string_view summary_id,
@@ -1260,30 +1258,33 @@ Result<Summary> Practice::ReviewSummary(const TherapistScope& who, std::string_v
   if (!store::IsValidId(summary_id)) {
     return NotFound("summary");
   }
-  std::string client_id;
-  {
-    ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(who.tenant()));
+  // Reviewing a reviewed summary changes nothing and is not an event; the review itself
+  // is the one event of its transaction.
+  bool already_reviewed = false;
+  auto reviewed = work_.Write(who, caller, [&](store::Transaction& tx) -> Result<Audited<bool>> {
     const Micros now = clock_.Now();
     const store::Value params[] = {now, std::string(summary_id), who.tenant()};
     ALCOVE_TRY_ASSIGN(
         auto n,
-        tx->Execute("UPDATE summaries SET status = 'reviewed', reviewed_at = $1, updated_at = $1 "
-                    "WHERE id = $2 AND tenant_id = $3 AND status = 'draft'",
-                    params));
+        tx.Execute("UPDATE summaries SET status = 'reviewed', reviewed_at = $1, updated_at = $1 "
+                   "WHERE id = $2 AND tenant_id = $3 AND status = 'draft'",
+                   params));
     const store::Value q[] = {std::string(summary_id), who.tenant()};
     ALCOVE_TRY_ASSIGN(
-        auto rows,
-        tx->Query("SELECT client_id FROM summaries WHERE id = $1 AND tenant_id = $2", q));
+        auto rows, tx.Query("SELECT client_id FROM summaries WHERE id = $1 AND tenant_id = $2", q));
     if (rows.empty()) {
       return NotFound("summary");
     }
-    client_id = rows.front().Text(0);
-    if (n == 1) {
-      ALCOVE_TRY(AuditChange(*tx, who, caller, audit::Action::kSummaryReviewed, "summary",
-                             summary_id, client_id));
-      ALCOVE_TRY(tx->Commit());
+    if (n != 1) {
+      already_reviewed = true;
+      return Fail(ErrorCode::kAlreadyExists, "summary already reviewed");  // rolls back nothing
     }
-    // Already reviewed: reviewing again changes nothing.
+    return Audited<bool>{
+        true, AuditNote{audit::Action::kSummaryReviewed, "summary", std::string(summary_id),
+                        ClientDetails(rows.front().Text(0))}};
+  });
+  if (!reviewed && !already_reviewed) {
+    return std::unexpected(reviewed.error());
   }
   return GetSummary(who, summary_id, caller);
 }
@@ -1308,27 +1309,27 @@ Result<Conceptualization> Practice::CreateConceptualization(const TherapistScope
   if (!sealed) {
     return std::unexpected(sealed.error());
   }
-  ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(who.tenant()));
-  ALCOVE_TRY(LoadClient(*tx, who, client_id));
-  const store::Value q[] = {c.client_id, who.tenant()};
-  ALCOVE_TRY_ASSIGN(
-      auto next,
-      tx->Query(
-          "SELECT COALESCE(MAX(version), 0) + 1 FROM conceptualizations WHERE client_id = $1 AND "
-          "tenant_id = $2",
-          q));
-  c.version = next.front().Int(0);
-  const store::Value params[] = {c.id,      who.tenant(),       c.client_id,
-                                 c.version, std::move(*sealed), c.created_at};
-  ALCOVE_TRY(tx->Execute(
-      "INSERT INTO conceptualizations (id, tenant_id, client_id, version, content, created_at) "
-      "VALUES ($1, $2, $3, $4, $5, $6)",
-      params));
-  ALCOVE_TRY(AuditChange(*tx, who, caller, audit::Action::kRecordCreated, "conceptualization", c.id,
-                         c.client_id));
-  ALCOVE_TRY(tx->Commit());
   c.fields = std::move(sections);
-  return c;
+  return work_.Write(
+      who, caller, [&](store::Transaction& tx) -> Result<Audited<Conceptualization>> {
+        ALCOVE_TRY(LoadClient(tx, who, client_id));
+        const store::Value q[] = {c.client_id, who.tenant()};
+        ALCOVE_TRY_ASSIGN(auto next, tx.Query("SELECT COALESCE(MAX(version), 0) + 1 FROM "
+                                              "conceptualizations WHERE client_id = $1 AND "
+                                              "tenant_id = $2",
+                                              q));
+        c.version = next.front().Int(0);
+        const store::Value params[] = {c.id,      who.tenant(),       c.client_id,
+                                       c.version, std::move(*sealed), c.created_at};
+        ALCOVE_TRY(
+            tx.Execute("INSERT INTO conceptualizations (id, tenant_id, client_id, version, "
+                       "content, created_at) "
+                       "VALUES ($1, $2, $3, $4, $5, $6)",
+                       params));
+        AuditNote note{audit::Action::kRecordCreated, "conceptualization", c.id,
+                       ClientDetails(c.client_id)};
+        return Audited<Conceptualization>{std::move(c), std::move(note)};
+      });
 }
 
 Result<std::vector<Conceptualization>> Practice::ListConceptualizations(const TherapistScope& who,
@@ -1426,15 +1427,13 @@ Status Practice::AuditShown(const TherapistScope& who, const Caller& caller, aud
   for (const auto& c : concepts) {
     shown += "c:" + c.id + ",";
   }
-  audit::Event e = identity::EventFor(clock_.Now(), action, who.tenant(), who.account_id(), caller,
-                                      "client", client_id);
-  ALCOVE_TRY(e.details.SetToken("client", client_id));
-  ALCOVE_TRY(e.details.SetInt("notes", static_cast<std::int64_t>(notes.size())));
-  ALCOVE_TRY(e.details.SetInt("summaries", static_cast<std::int64_t>(summaries.size())));
-  ALCOVE_TRY(e.details.SetInt("conceptualizations", static_cast<std::int64_t>(concepts.size())));
-  ALCOVE_TRY(e.details.SetHash("shown", crypto::Sha256(shown)));
-  ALCOVE_TRY(log_.RecordRead(db_, e));
-  return {};
+  AuditNote note{action, "client", std::string(client_id), ClientDetails(client_id)};
+  audit::Details& d = note.details;
+  ALCOVE_TRY(d.SetInt("notes", static_cast<std::int64_t>(notes.size())));
+  ALCOVE_TRY(d.SetInt("summaries", static_cast<std::int64_t>(summaries.size())));
+  ALCOVE_TRY(d.SetInt("conceptualizations", static_cast<std::int64_t>(concepts.size())));
+  ALCOVE_TRY(d.SetHash("shown", crypto::Sha256(shown)));
+  return work_.Read(who, caller, note);
 }
 
 }  // namespace alcove::practice

@@ -15,6 +15,7 @@
 #include "crypto/secret.hpp"
 #include "identity/principal.hpp"
 #include "identity/scope.hpp"
+#include "identity/unit_of_work.hpp"
 #include "store/db.hpp"
 #include "store/migrations.hpp"
 
@@ -263,12 +264,9 @@ class Practice {
   Status AuditRead(const identity::TherapistScope& who, const identity::Caller& caller,
                    audit::Action action, std::string_view object_type, std::string_view object_id,
                    std::string_view client_id, std::int64_t count);
-  Status AuditChange(store::Transaction& tx, const identity::TherapistScope& who,
-                     const identity::Caller& caller, audit::Action action,
-                     std::string_view object_type, std::string_view object_id,
-                     std::string_view client_id);
 
   store::Db& db_;
+  identity::UnitOfWork work_;
   crypto::KeyRing& keys_;
   const audit::Log& log_;
   const Clock& clock_;
