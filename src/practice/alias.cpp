@@ -26,9 +26,8 @@ bool IsNonLetter(char32_t cp) {
   if (cp < 0x80) {
     return !((cp >= 'A' && cp <= 'Z') || (cp >= 'a' && cp <= 'z'));
   }
-  return (cp >= 0x80 && cp <= 0xBF) || cp == 0xD7 || cp == 0xF7 ||
-         (cp >= 0x2000 && cp <= 0x2BFF) || (cp >= 0x3000 && cp <= 0x303F) ||
-         (cp >= 0xFF00 && cp <= 0xFF20) || IsCombining(cp);
+  return (cp >= 0x80 && cp <= 0xBF) || cp == 0xD7 || cp == 0xF7 || (cp >= 0x2000 && cp <= 0x2BFF) ||
+         (cp >= 0x3000 && cp <= 0x303F) || (cp >= 0xFF00 && cp <= 0xFF20) || IsCombining(cp);
 }
 
 // Simple upper-casing for Latin-1, Latin Extended-A, Greek and Cyrillic.

@@ -16,6 +16,7 @@
 #include "identity/principal.hpp"
 #include "identity/scope.hpp"
 #include "identity/unit_of_work.hpp"
+#include "practice/types.hpp"
 #include "store/db.hpp"
 #include "store/migrations.hpp"
 
@@ -40,109 +41,8 @@ namespace alcove::practice {
 // - The client's name is never stored: only its initials (alias.hpp, C50).
 // Thread-safety: every method may be called from any thread.
 
-enum class ClientStatus { kActive, kArchived };
-std::string_view StatusName(ClientStatus status);
-std::optional<ClientStatus> StatusFromName(std::string_view name);
-
-enum class NoteFormat { kSoap, kDap, kBirp, kFree };
-std::string_view FormatName(NoteFormat format);  // "soap", "dap", "birp", "free"
-std::optional<NoteFormat> FormatFromName(std::string_view name);
-// The sections of a format, in order: SOAP subjective, objective, assessment, plan;
-// DAP data, assessment, plan; BIRP behavior, intervention, response, plan; free text.
-std::span<const std::string_view> SectionsOf(NoteFormat format);
-
-// Section name -> text, in the format's order.
-using Sections = std::vector<std::pair<std::string, crypto::PhiString>>;
-
-// The schema (versions 401–402).
+// The schema (versions 401-499).
 std::span<const store::Migration> PracticeMigrations();
-
-// The optional profile fields. In a change, nullopt leaves a field alone and an empty
-// value clears it.
-struct ProfileFields {
-  std::optional<crypto::PhiString> email;
-  std::optional<crypto::PhiString> phone;
-  std::optional<crypto::PhiString> date_of_birth;  // "YYYY-MM-DD"
-  std::optional<crypto::PhiString> notes;
-};
-
-struct ClientListItem {
-  std::string id;
-  std::string alias;  // "J.D." or "J.D. · 2"
-  ClientStatus status = ClientStatus::kActive;
-  Micros created_at = 0;
-  std::optional<std::string> last_session_date;  // "YYYY-MM-DD"
-};
-
-struct ClientRecord {
-  ClientListItem client;
-  ProfileFields profile;  // decrypted; absent fields are nullopt
-};
-
-struct NoteInfo {
-  std::string id;
-  std::string client_id;
-  std::string session_date;  // "YYYY-MM-DD"
-  NoteFormat format = NoteFormat::kFree;
-  std::int64_t version = 1;  // each save is a new, sealed version
-  Micros created_at = 0;
-  Micros updated_at = 0;
-};
-
-struct Note {
-  NoteInfo info;
-  Sections content;
-};
-
-enum class SummaryStatus { kDraft, kReviewed };
-std::string_view SummaryStatusName(SummaryStatus status);
-
-struct Summary {
-  std::string id;
-  std::string client_id;
-  std::optional<std::string> source_note_id;
-  std::optional<std::string> supersedes;  // the reviewed summary this draft revises
-  SummaryStatus status = SummaryStatus::kDraft;
-  Micros created_at = 0;
-  Micros updated_at = 0;
-  std::optional<Micros> reviewed_at;
-  crypto::PhiString text;
-};
-
-// The five Ps.
-inline constexpr std::string_view kConceptualizationFields[] = {
-    "presenting", "predisposing", "precipitating", "perpetuating", "protective"};
-
-struct Conceptualization {
-  std::string id;
-  std::string client_id;
-  std::int64_t version = 1;
-  Micros created_at = 0;
-  Sections fields;  // the five Ps, in that order
-};
-
-// Everything about one client (GET /api/v1/clients/{id}/export).
-struct ClientExport {
-  ClientRecord record;
-  std::vector<Note> notes;  // current versions, newest session first
-  std::vector<Summary> summaries;
-  std::vector<Conceptualization> conceptualizations;  // every version, newest first
-};
-
-// What a client's page shows (GET /clients/{id}): read together, audited as one event.
-struct ClientOverview {
-  ClientRecord record;
-  std::vector<Note> notes;  // the newest ones, newest session first
-  std::vector<Summary> summaries;
-  std::vector<Conceptualization> conceptualizations;  // every version, newest first
-};
-
-// The most notes one list answer holds (exports hold every note).
-inline constexpr std::size_t kMaxNotesListed = 500;
-
-// Limits on what a request may store (bytes of UTF-8).
-inline constexpr std::size_t kMaxSectionBytes = 64 * 1024;
-inline constexpr std::size_t kMaxProfileFieldBytes = 4 * 1024;
 
 class Practice {
  public:
@@ -150,8 +50,9 @@ class Practice {
   Practice(store::Db& db, crypto::KeyRing& keys, const audit::Log& log, const Clock& clock);
 
   // Clients.
-  Result<ClientListItem> CreateClient(const identity::TherapistScope& who, const crypto::PhiString& name,
-                                      ProfileFields profile, const identity::Caller& caller);
+  Result<ClientListItem> CreateClient(const identity::TherapistScope& who,
+                                      const crypto::PhiString& name, ProfileFields profile,
+                                      const identity::Caller& caller);
   Result<std::vector<ClientListItem>> ListClients(const identity::TherapistScope& who);
   Result<ClientRecord> GetClient(const identity::TherapistScope& who, std::string_view client_id,
                                  const identity::Caller& caller);
@@ -187,8 +88,9 @@ class Practice {
                               std::string_view session_date, NoteFormat format, Sections content,
                               const identity::Caller& caller);
   // The newest `limit` notes of a client (by session date; 1..kMaxNotesListed), decrypted.
-  Result<std::vector<Note>> ListNotes(const identity::TherapistScope& who, std::string_view client_id,
-                                      std::size_t limit, const identity::Caller& caller);
+  Result<std::vector<Note>> ListNotes(const identity::TherapistScope& who,
+                                      std::string_view client_id, std::size_t limit,
+                                      const identity::Caller& caller);
   Result<Note> GetNote(const identity::TherapistScope& who, std::string_view note_id,
                        const identity::Caller& caller);
   // A note's date, format and version, without its content (so not audited).
@@ -200,8 +102,8 @@ class Practice {
   Status DeleteNote(const identity::TherapistScope& who, std::string_view note_id,
                     const identity::Caller& caller);
   // Every version of a note, oldest first.
-  Result<std::vector<Note>> NoteHistory(const identity::TherapistScope& who, std::string_view note_id,
-                                        const identity::Caller& caller);
+  Result<std::vector<Note>> NoteHistory(const identity::TherapistScope& who,
+                                        std::string_view note_id, const identity::Caller& caller);
 
   // Summaries: draft -> reviewed; a reviewed one is frozen (editing makes a new draft).
   Result<Summary> CreateSummary(const identity::TherapistScope& who, std::string_view client_id,
@@ -234,12 +136,11 @@ class Practice {
   // Unaudited loaders: every public read is one of these plus one audit event.
   Result<ClientRecord> LoadRecord(const identity::TherapistScope& who, std::string_view client_id);
   Result<std::vector<Note>> LoadNotes(const identity::TherapistScope& who,
-                                      std::string_view client_id,
-                                      std::optional<std::size_t> limit);
+                                      std::string_view client_id, std::optional<std::size_t> limit);
   Result<std::vector<Summary>> LoadSummaries(const identity::TherapistScope& who,
                                              std::string_view client_id);
-  Result<std::vector<Conceptualization>> LoadConceptualizations(
-      const identity::TherapistScope& who, std::string_view client_id);
+  Result<std::vector<Conceptualization>> LoadConceptualizations(const identity::TherapistScope& who,
+                                                                std::string_view client_id);
   // The one event of a read that showed these objects of a client.
   Status AuditShown(const identity::TherapistScope& who, const identity::Caller& caller,
                     audit::Action action, std::string_view client_id, std::span<const Note> notes,
@@ -250,12 +151,14 @@ class Practice {
   // The client's data key, read in a transaction of its own. Sealing and opening happen
   // outside transactions: the key ring may itself read or write the database (unwrapping
   // a key, reserving seals), and SQLite allows one transaction per thread.
-  Result<crypto::KeyId> ClientKeyOf(const identity::TherapistScope& who, std::string_view client_id);
+  Result<crypto::KeyId> ClientKeyOf(const identity::TherapistScope& who,
+                                    std::string_view client_id);
   Result<Note> OpenNote(const identity::TherapistScope& who, NoteInfo info, crypto::KeyId key,
                         std::span<const std::uint8_t> content);
   // One read-only statement in a tenant transaction of its own (its rows are decrypted
   // after the transaction ends).
-  Result<std::vector<store::Row>> QueryTenant(const identity::TherapistScope& who, std::string_view sql,
+  Result<std::vector<store::Row>> QueryTenant(const identity::TherapistScope& who,
+                                              std::string_view sql,
                                               std::span<const store::Value> params);
   // Rows of summaries (with their client's key id) where `where` = id, in a transaction
   // of its own.

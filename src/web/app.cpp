@@ -4,7 +4,7 @@
 
 #include "web/audit_routes.hpp"
 #include "web/identity_routes.hpp"
-#include "web/practice_routes.hpp"
+#include "web/practice/routes.hpp"
 #include "web/route_kit.hpp"
 #include "web/session_auth.hpp"
 #include "web/target.hpp"

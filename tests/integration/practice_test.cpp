@@ -191,7 +191,7 @@ struct RouteCase {
   Fields form;
 };
 
-// Every route of src/web/practice_routes.cpp with an {id}, each with a body that would
+// Every route of src/web/practice/{api,pages}.cpp with an {id}, each with a body that would
 // succeed for the owner (so only the id decides the answer). Destructive ones come last.
 std::vector<RouteCase> IdRoutes() {
   const Fields note_form = {{"format", "soap"},
@@ -329,7 +329,8 @@ TEST_F(PracticeHttps, C20_EveryIdRouteAnswersAnotherTherapistExactlyLikeAMissing
 
   // The table covers every route with an id in the source (a new route must join it).
   {
-    const std::string source = Slurp(ALCOVE_SOURCE_DIR "/src/web/practice_routes.cpp");
+    const std::string source = Slurp(ALCOVE_SOURCE_DIR "/src/web/practice/api.cpp") +
+                               Slurp(ALCOVE_SOURCE_DIR "/src/web/practice/pages.cpp");
     ASSERT_FALSE(source.empty());
     std::set<std::pair<std::string, std::string>> in_table;
     for (const auto& rc : IdRoutes()) {

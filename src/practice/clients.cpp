@@ -1,0 +1,352 @@
+// Clients: create, list, read, change, delete (and their data keys, C06).
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <limits>
+
+#include "crypto/field_cipher.hpp"
+#include "crypto/sha.hpp"
+#include "practice/alias.hpp"
+#include "practice/internal.hpp"
+#include "practice/practice.hpp"
+#include "store/ids.hpp"
+
+namespace alcove::practice {
+
+using crypto::PhiString;
+using identity::Audited;
+using identity::AuditNote;
+using identity::Caller;
+using identity::ClientDetails;
+using identity::TherapistScope;
+using namespace internal;  // NOLINT: this module's own helpers
+
+namespace {
+
+struct ProfileColumn {
+  const char* column;
+  std::optional<PhiString> ProfileFields::*field;
+  bool multiline;
+};
+constexpr ProfileColumn kProfileColumns[] = {
+    {"email", &ProfileFields::email, false},
+    {"phone", &ProfileFields::phone, false},
+    {"date_of_birth", &ProfileFields::date_of_birth, false},
+    {"notes", &ProfileFields::notes, true},
+};
+
+Status ValidateProfile(const ProfileFields& p) {
+  for (const auto& col : kProfileColumns) {
+    const auto& v = p.*(col.field);
+    if (v && !IsAcceptableText(v->reveal(), kMaxProfileFieldBytes, col.multiline)) {
+      return Invalid(fmt::format("profile field {} not acceptable", col.column),
+                     fmt::format("The {} must be text of at most 4 KiB.", col.column));
+    }
+  }
+  if (p.date_of_birth && !p.date_of_birth->reveal().empty() && !IsDate(p.date_of_birth->reveal())) {
+    return Invalid("date_of_birth malformed", "The date of birth must be a date like 1980-04-30.");
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<ClientListItem> Practice::CreateClient(const TherapistScope& who, const PhiString& name,
+                                              ProfileFields profile, const Caller& caller) {
+  ALCOVE_TRY_ASSIGN(auto initials, InitialsOf(name));
+  ALCOVE_TRY(ValidateProfile(profile));
+  ALCOVE_TRY_ASSIGN(auto key, keys_.CreateDek(who.tenant(), "client"));
+  const std::string id = store::NewId();
+  const crypto::FieldCipher cipher(keys_, key);
+  std::vector<store::Value> sealed;
+  for (const auto& col : kProfileColumns) {
+    const auto& v = profile.*(col.field);
+    if (!v || v->reveal().empty()) {
+      sealed.emplace_back(store::Null{});
+      continue;
+    }
+    auto ct = cipher.Seal(v->reveal(), {who.tenant(), "clients", col.column, id});
+    if (!ct) {
+      DiscardUnusedKey(who, key);
+      return std::unexpected(ct.error());
+    }
+    sealed.emplace_back(std::move(*ct));
+  }
+  auto insert = [&]() -> Result<ClientListItem> {
+    return work_.Write(who, caller, [&](store::Transaction& tx) -> Result<Audited<ClientListItem>> {
+      const store::Value q[] = {who.tenant(), initials};
+      ALCOVE_TRY_ASSIGN(auto next, tx.Query("SELECT COALESCE(MAX(ordinal), 0) + 1 FROM clients "
+                                            "WHERE tenant_id = $1 AND initials = $2",
+                                            q));
+      const std::int64_t ordinal = next.front().Int(0);
+      const Micros now = clock_.Now();
+      const store::Value params[] = {
+          id,        who.tenant(), initials,  ordinal,   static_cast<std::int64_t>(key),
+          sealed[0], sealed[1],    sealed[2], sealed[3], now};
+      ALCOVE_TRY(tx.Execute(
+          "INSERT INTO clients (id, tenant_id, initials, ordinal, key_id, status, email, phone, "
+          "date_of_birth, notes, created_at, updated_at) "
+          "VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $8, $9, $10, $10)",
+          params));
+      return Audited<ClientListItem>{
+          ClientListItem{.id = id,
+                         .alias = DisplayAlias(initials, ordinal),
+                         .status = ClientStatus::kActive,
+                         .created_at = now,
+                         .last_session_date = std::nullopt},
+          AuditNote{audit::Action::kRecordCreated, "client", std::string(id), ClientDetails(id)}};
+    });
+  };
+  auto created = insert();
+  if (!created && created.error().code == ErrorCode::kConflict) {
+    created = insert();  // a concurrent client took the same ordinal: take the next
+  }
+  if (!created) {
+    DiscardUnusedKey(who, key);
+  }
+  return created;
+}
+
+void Practice::DiscardUnusedKey(const TherapistScope& who, crypto::KeyId key) {
+  // The key sealed nothing that was stored; if it cannot go now, SweepOrphanKeys takes it.
+  if (auto st = keys_.DestroyDek(who.tenant(), key); !st) {
+    spdlog::error("an unused client data key {} was not destroyed (the sweeper retries): {}", key,
+                  st.error().internal);
+  }
+}
+
+Result<std::int64_t> Practice::SweepOrphanKeys(Micros created_before) {
+  // The tenants holding client keys: data_keys is the key ring's table, not a row-level-
+  // security table. Each tenant's check then runs in that tenant's own transaction, so
+  // on PostgreSQL the clients it compares against are visible (RLS), never all hidden.
+  std::vector<store::TenantId> tenants;
+  {
+    ALCOVE_TRY_ASSIGN(auto tx, db_.Begin());
+    const store::Value params[] = {created_before};
+    ALCOVE_TRY_ASSIGN(const auto rows,
+                      tx->Query("SELECT DISTINCT tenant_id FROM data_keys WHERE purpose = "
+                                "'client' AND tenant_id > 0 AND created_at < $1",
+                                params));
+    for (const auto& r : rows) {
+      tenants.push_back(r.Int(0));
+    }
+  }
+  std::int64_t destroyed = 0;
+  for (const store::TenantId tenant : tenants) {
+    std::vector<crypto::KeyId> orphans;
+    {
+      ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(tenant));
+      const store::Value params[] = {tenant, created_before};
+      ALCOVE_TRY_ASSIGN(
+          const auto rows,
+          tx->Query("SELECT DISTINCT d.family FROM data_keys d WHERE d.tenant_id = $1 AND "
+                    "d.purpose = 'client' AND d.created_at < $2 AND NOT EXISTS (SELECT 1 FROM "
+                    "clients c WHERE c.tenant_id = $1 AND c.key_id = d.family)",
+                    params));
+      for (const auto& r : rows) {
+        orphans.push_back(static_cast<crypto::KeyId>(r.Int(0)));
+      }
+    }
+    for (const crypto::KeyId key : orphans) {
+      if (auto st = keys_.DestroyDek(tenant, key); !st && st.error().code != ErrorCode::kNotFound) {
+        spdlog::error("sweeping an orphan client data key {} failed (retried next time): {}", key,
+                      st.error().internal);
+        continue;
+      }
+      ++destroyed;
+    }
+  }
+  return destroyed;
+}
+
+Result<std::vector<ClientListItem>> Practice::ListClients(const TherapistScope& who) {
+  ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(who.tenant()));
+  const store::Value params[] = {who.tenant()};
+  ALCOVE_TRY_ASSIGN(
+      auto rows,
+      tx->Query("SELECT c.id, c.initials, c.ordinal, c.status, c.created_at, "
+                " (SELECT MAX(n.session_date) FROM notes n WHERE n.tenant_id = c.tenant_id AND "
+                "  n.client_id = c.id) "
+                "FROM clients c WHERE c.tenant_id = $1 ORDER BY c.initials, c.ordinal",
+                params));
+  std::vector<ClientListItem> out;
+  out.reserve(rows.size());
+  for (const auto& r : rows) {
+    out.push_back(
+        ClientListItem{.id = r.Text(0),
+                       .alias = DisplayAlias(r.Text(1), r.Int(2)),
+                       .status = StatusFromName(r.Text(3)).value_or(ClientStatus::kActive),
+                       .created_at = r.Int(4),
+                       .last_session_date = OptText(r, 5)});
+  }
+  return out;
+}
+
+Result<ClientRecord> Practice::GetClient(const TherapistScope& who, std::string_view client_id,
+                                         const Caller& caller) {
+  ALCOVE_TRY_ASSIGN(ClientRecord record, LoadRecord(who, client_id));
+  ALCOVE_TRY(AuditRead(who, caller, audit::Action::kRecordAccessed, "client", record.client.id,
+                       record.client.id, -1));
+  return record;
+}
+
+Result<ClientListItem> Practice::GetClientInfo(const TherapistScope& who,
+                                               std::string_view client_id) {
+  ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(who.tenant()));
+  ALCOVE_TRY_ASSIGN(const ClientKey c, LoadClient(*tx, who, client_id));
+  return ClientListItem{.id = c.id,
+                        .alias = DisplayAlias(c.initials, c.ordinal),
+                        .status = c.status,
+                        .created_at = c.created_at,
+                        .last_session_date = std::nullopt};
+}
+
+Result<ClientRecord> Practice::LoadRecord(const TherapistScope& who, std::string_view client_id) {
+  // Read in a transaction, decrypt after it (the key ring may need the database itself).
+  std::optional<ClientKey> client;
+  std::optional<store::Row> row;
+  {
+    ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(who.tenant()));
+    ALCOVE_TRY_ASSIGN(auto c, LoadClient(*tx, who, client_id));
+    client = std::move(c);
+    const store::Value params[] = {client->id, who.tenant()};
+    ALCOVE_TRY_ASSIGN(auto rows, tx->Query("SELECT email, phone, date_of_birth, notes, "
+                                           " (SELECT MAX(n.session_date) FROM notes n WHERE "
+                                           "n.tenant_id = $2 AND n.client_id = $1) "
+                                           "FROM clients WHERE id = $1 AND tenant_id = $2",
+                                           params));
+    if (rows.empty()) {
+      return NotFound("client");
+    }
+    row = std::move(rows.front());
+  }
+  ClientRecord record;
+  const crypto::FieldCipher cipher(keys_, client->key_id);
+  for (std::size_t i = 0; i < std::size(kProfileColumns); ++i) {
+    const auto& col = kProfileColumns[i];
+    if (row->IsNull(i)) {
+      continue;
+    }
+    auto text = cipher.Open(row->Blob(i), {who.tenant(), "clients", col.column, client->id});
+    if (!text) {
+      return std::unexpected(text.error());
+    }
+    record.profile.*(col.field) = std::move(*text);
+  }
+  record.client = ClientListItem{.id = client->id,
+                                 .alias = DisplayAlias(client->initials, client->ordinal),
+                                 .status = client->status,
+                                 .created_at = client->created_at,
+                                 .last_session_date = OptText(*row, 4)};
+  return record;
+}
+
+Result<crypto::KeyId> Practice::ClientKeyOf(const TherapistScope& who, std::string_view client_id) {
+  ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(who.tenant()));
+  ALCOVE_TRY_ASSIGN(auto client, LoadClient(*tx, who, client_id));
+  return client.key_id;
+}
+
+Status Practice::UpdateClient(const TherapistScope& who, std::string_view client_id,
+                              const PhiString* name, ProfileFields changes,
+                              std::optional<ClientStatus> status, const Caller& caller) {
+  std::optional<std::string> initials;
+  if (name != nullptr) {
+    ALCOVE_TRY_ASSIGN(auto i, InitialsOf(*name));
+    initials = std::move(i);
+  }
+  ALCOVE_TRY(ValidateProfile(changes));
+  ALCOVE_TRY_ASSIGN(auto key, ClientKeyOf(who, client_id));
+  // Seal outside the write transaction (sealing may reserve seals in the database).
+  const crypto::FieldCipher cipher(keys_, key);
+  std::vector<std::pair<const char*, store::Value>> sets;
+  for (const auto& col : kProfileColumns) {
+    const auto& v = changes.*(col.field);
+    if (!v) {
+      continue;
+    }
+    store::Value value = store::Null{};
+    if (!v->reveal().empty()) {
+      auto ct =
+          cipher.Seal(v->reveal(), {who.tenant(), "clients", col.column, std::string(client_id)});
+      if (!ct) {
+        return std::unexpected(ct.error());
+      }
+      value = std::move(*ct);
+    }
+    sets.emplace_back(col.column, std::move(value));
+  }
+  ALCOVE_TRY(
+      work_.Write(who, caller, [&](store::Transaction& tx) -> Result<Audited<std::monostate>> {
+        ALCOVE_TRY_ASSIGN(auto client, LoadClient(tx, who, client_id));
+        const Micros now = clock_.Now();
+        for (auto& [column, value] : sets) {
+          const store::Value params[] = {std::move(value), now, client.id, who.tenant()};
+          ALCOVE_TRY(tx.Execute(fmt::format("UPDATE clients SET {} = $1, updated_at = $2 "
+                                            "WHERE id = $3 AND tenant_id = $4",
+                                            column),
+                                params));
+        }
+        if (status) {
+          const store::Value params[] = {std::string(StatusName(*status)), now, client.id,
+                                         who.tenant()};
+          ALCOVE_TRY(tx.Execute(
+              "UPDATE clients SET status = $1, updated_at = $2 WHERE id = $3 AND tenant_id = $4",
+              params));
+        }
+        if (initials && *initials != client.initials) {
+          const store::Value q[] = {who.tenant(), *initials};
+          ALCOVE_TRY_ASSIGN(auto next, tx.Query("SELECT COALESCE(MAX(ordinal), 0) + 1 FROM clients "
+                                                "WHERE tenant_id = $1 AND initials = $2",
+                                                q));
+          const store::Value params[] = {*initials, next.front().Int(0), now, client.id,
+                                         who.tenant()};
+          ALCOVE_TRY(
+              tx.Execute("UPDATE clients SET initials = $1, ordinal = $2, updated_at = $3 "
+                         "WHERE id = $4 AND tenant_id = $5",
+                         params));
+        }
+        return Audited<std::monostate>{std::monostate{},
+                                       AuditNote{audit::Action::kRecordUpdated, "client",
+                                                 std::string(client.id), ClientDetails(client.id)}};
+      }));
+  return {};
+}
+
+Status Practice::DeleteClient(const TherapistScope& who, std::string_view client_id,
+                              const Caller& caller) {
+  crypto::KeyId key = 0;
+  {
+    ALCOVE_TRY(
+        work_.Write(who, caller, [&](store::Transaction& tx) -> Result<Audited<std::monostate>> {
+          ALCOVE_TRY_ASSIGN(auto client, LoadClient(tx, who, client_id));
+          key = client.key_id;
+          const store::Value params[] = {client.id, who.tenant()};
+          // Children first: the foreign keys cascade too, but saying it keeps both engines equal.
+          for (const char* sql : {
+                   "DELETE FROM note_versions WHERE tenant_id = $2 AND note_id IN "
+                   "(SELECT id FROM notes WHERE client_id = $1 AND tenant_id = $2)",
+                   "DELETE FROM notes WHERE client_id = $1 AND tenant_id = $2",
+                   "DELETE FROM summaries WHERE client_id = $1 AND tenant_id = $2",
+                   "DELETE FROM conceptualizations WHERE client_id = $1 AND tenant_id = $2",
+                   "DELETE FROM clients WHERE id = $1 AND tenant_id = $2",
+               }) {
+            ALCOVE_TRY(tx.Execute(sql, params));
+          }
+          return Audited<std::monostate>{
+              std::monostate{}, AuditNote{audit::Action::kRecordDeleted, "client",
+                                          std::string(client.id), ClientDetails(client.id)}};
+        }));
+  }
+  // Crypto-shredding (C06): the rows are gone; now the key that could read any copy of
+  // them (a backup, a WAL remnant) goes too.
+  if (auto st = keys_.DestroyDek(who.tenant(), key); !st) {
+    spdlog::error("client deleted but its data key {} was not destroyed: {}", key,
+                  st.error().internal);
+    return st;
+  }
+  return {};
+}
+
+}  // namespace alcove::practice

@@ -1,0 +1,276 @@
+// The JSON API of practice records (API.md § Clients and records).
+#include <boost/json.hpp>
+
+#include "core/clock.hpp"
+#include "web/errors.hpp"
+#include "web/practice/json.hpp"
+#include "web/practice/routes.hpp"
+#include "web/practice/routes_internal.hpp"
+
+namespace alcove::web::practice_routes {
+
+namespace json = boost::json;
+using namespace practice_json;  // NOLINT: this module's JSON shapes
+
+void PracticeRoutes::AddApi(RouteKit& router) {
+  // ---- JSON API (API.md § Clients and records) ----
+  router.Add("POST", "/api/v1/clients",
+             Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
+               ALCOVE_TRY_ASSIGN(auto body, JsonObjectBody(req));
+               auto name = RequiredString(body, "name");
+               auto profile = ProfileFromJson(body);
+               if (!name || !profile) {
+                 return ErrorResponse(req, &t_, !name ? name.error() : profile.error());
+               }
+               ALCOVE_TRY_ASSIGN(auto c, p_.CreateClient(who.scope, PhiString(std::move(*name)),
+                                                         std::move(*profile), CallerOf(req)));
+               return JsonResponse(201, json::object{{"id", c.id}, {"alias", c.alias}});
+             }),
+             kRecordBody);
+  router.Add("GET", "/api/v1/clients",
+             Api([this](Request&, const TherapistSession& who) -> Result<Response> {
+               ALCOVE_TRY_ASSIGN(auto list, p_.ListClients(who.scope));
+               json::array out;
+               for (const auto& c : list) {
+                 out.push_back(ClientJson(c));
+               }
+               return JsonResponse(200, out);
+             }));
+  router.Add("GET", "/api/v1/clients/{id}",
+             Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
+               ALCOVE_TRY_ASSIGN(auto r, p_.GetClient(who.scope, Param(req, "id"), CallerOf(req)));
+               json::object o = ClientJson(r.client);
+               o["email"] = Text(r.profile.email);
+               o["phone"] = Text(r.profile.phone);
+               o["date_of_birth"] = Text(r.profile.date_of_birth);
+               o["notes"] = Text(r.profile.notes);
+               return JsonResponse(200, o);
+             }));
+  router.Add(
+      "PATCH", "/api/v1/clients/{id}",
+      Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
+        ALCOVE_TRY_ASSIGN(auto body, JsonObjectBody(req));
+        auto name = OptionalString(body, "name");
+        auto status = OptionalString(body, "status");
+        auto profile = ProfileFromJson(body);
+        if (!name || !status || !profile) {
+          return ErrorResponse(req, &t_,
+                               !name ? name.error() : (!status ? status.error() : profile.error()));
+        }
+        std::optional<practice::ClientStatus> st;
+        if (*status) {
+          st = practice::StatusFromName(**status);
+          if (!st) {
+            return ErrorResponse(req, &t_, 400, "invalid_argument",
+                                 "`status` must be \"active\" or \"archived\".");
+          }
+        }
+        std::optional<PhiString> new_name;
+        if (*name) {
+          new_name.emplace(std::move(**name));
+        }
+        ALCOVE_TRY(p_.UpdateClient(who.scope, Param(req, "id"), new_name ? &*new_name : nullptr,
+                                   std::move(*profile), st, CallerOf(req)));
+        return JsonResponse(200, json::object{{"status", "updated"}});
+      }),
+      kRecordBody);
+  router.Add("DELETE", "/api/v1/clients/{id}",
+             Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
+               ALCOVE_TRY(p_.DeleteClient(who.scope, Param(req, "id"), CallerOf(req)));
+               return Response::Text(204, "");
+             }));
+  router.Add(
+      "GET", "/api/v1/clients/{id}/export",
+      Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
+        ALCOVE_TRY_ASSIGN(auto e, p_.ExportClient(who.scope, Param(req, "id"), CallerOf(req)));
+        json::object client = ClientJson(e.record.client);
+        client["email"] = Text(e.record.profile.email);
+        client["phone"] = Text(e.record.profile.phone);
+        client["date_of_birth"] = Text(e.record.profile.date_of_birth);
+        client["notes"] = Text(e.record.profile.notes);
+        json::array notes;
+        for (const auto& n : e.notes) {
+          notes.push_back(NoteJson(n));
+        }
+        json::array summaries;
+        for (const auto& s : e.summaries) {
+          summaries.push_back(SummaryJson(s));
+        }
+        json::array concepts;
+        for (const auto& c : e.conceptualizations) {
+          concepts.push_back(ConceptJson(c));
+        }
+        Response res =
+            JsonResponse(200, json::object{{"format", "alcove-client-export/v1"},
+                                           {"exported_at", FormatRfc3339(id_.clock.Now())},
+                                           {"client", std::move(client)},
+                                           {"notes", std::move(notes)},
+                                           {"summaries", std::move(summaries)},
+                                           {"conceptualizations", std::move(concepts)}});
+        res.headers.Set("Content-Disposition", "attachment; filename=\"client-export.json\"");
+        return res;
+      }));
+  router.Add(
+      "POST", "/api/v1/clients/{id}/notes",
+      Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
+        ALCOVE_TRY_ASSIGN(auto body, JsonObjectBody(req));
+        auto date = RequiredString(body, "session_date");
+        auto format_name = RequiredString(body, "format");
+        if (!date || !format_name) {
+          return ErrorResponse(req, &t_, !date ? date.error() : format_name.error());
+        }
+        const auto format = practice::FormatFromName(*format_name);
+        if (!format) {
+          return ErrorResponse(req, &t_, 400, "invalid_argument",
+                               "`format` must be soap, dap, birp or free.");
+        }
+        ALCOVE_TRY_ASSIGN(auto sections, SectionsFromJson(body.if_contains("content"), *format));
+        ALCOVE_TRY_ASSIGN(auto note, p_.CreateNote(who.scope, Param(req, "id"), *date, *format,
+                                                   std::move(sections), CallerOf(req)));
+        return JsonResponse(201, json::object{{"id", note.id}, {"version", note.version}});
+      }),
+      kRecordBody);
+  router.Add("GET", "/api/v1/clients/{id}/notes",
+             Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
+               std::size_t limit = 50;
+               if (auto l = req.QueryValue("limit")) {
+                 const int n = std::atoi(std::string(*l).c_str());
+                 if (n < 1 || n > 500) {
+                   return ErrorResponse(req, &t_, 400, "invalid_argument",
+                                        "`limit` must be a number from 1 to 500.");
+                 }
+                 limit = static_cast<std::size_t>(n);
+               }
+               ALCOVE_TRY_ASSIGN(auto notes,
+                                 p_.ListNotes(who.scope, Param(req, "id"), limit, CallerOf(req)));
+               json::array out;
+               for (const auto& n : notes) {
+                 out.push_back(NoteJson(n));
+               }
+               return JsonResponse(200, out);
+             }));
+  router.Add("GET", "/api/v1/notes/{id}",
+             Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
+               ALCOVE_TRY_ASSIGN(auto n, p_.GetNote(who.scope, Param(req, "id"), CallerOf(req)));
+               return JsonResponse(200, NoteJson(n));
+             }));
+  router.Add("GET", "/api/v1/notes/{id}/versions",
+             Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
+               ALCOVE_TRY_ASSIGN(auto h,
+                                 p_.NoteHistory(who.scope, Param(req, "id"), CallerOf(req)));
+               json::array out;
+               for (const auto& n : h) {
+                 out.push_back(NoteJson(n));
+               }
+               return JsonResponse(200, out);
+             }));
+  router.Add("PATCH", "/api/v1/notes/{id}",
+             Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
+               ALCOVE_TRY_ASSIGN(auto body, JsonObjectBody(req));
+               ALCOVE_TRY_ASSIGN(auto date, OptionalString(body, "session_date"));
+               // The note's own format decides how `content` reads (a string only for free
+               // notes); its metadata is not content, so this look-up is not a read to audit.
+               const std::string id = Param(req, "id");
+               const json::value* content = body.if_contains("content");
+               Sections sections;
+               if (content != nullptr && !content->is_null()) {
+                 ALCOVE_TRY_ASSIGN(const practice::NoteInfo info, p_.GetNoteInfo(who.scope, id));
+                 ALCOVE_TRY_ASSIGN(auto s, SectionsFromJson(content, info.format));
+                 sections = std::move(s);
+               }
+               ALCOVE_TRY_ASSIGN(auto note, p_.UpdateNote(who.scope, id, std::move(date),
+                                                          std::move(sections), CallerOf(req)));
+               return JsonResponse(200, json::object{{"id", note.id}, {"version", note.version}});
+             }),
+             kRecordBody);
+  router.Add("DELETE", "/api/v1/notes/{id}",
+             Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
+               ALCOVE_TRY(p_.DeleteNote(who.scope, Param(req, "id"), CallerOf(req)));
+               return Response::Text(204, "");
+             }));
+  router.Add("POST", "/api/v1/clients/{id}/summaries",
+             Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
+               ALCOVE_TRY_ASSIGN(auto body, JsonObjectBody(req));
+               auto text = RequiredString(body, "text");
+               auto source = OptionalString(body, "source_note_id");
+               if (!text || !source) {
+                 return ErrorResponse(req, &t_, !text ? text.error() : source.error());
+               }
+               ALCOVE_TRY_ASSIGN(auto s, p_.CreateSummary(who.scope, Param(req, "id"),
+                                                          PhiString(std::move(*text)),
+                                                          std::move(*source), CallerOf(req)));
+               return JsonResponse(201, json::object{{"id", s.id}, {"status", "draft"}});
+             }),
+             kRecordBody);
+  router.Add("GET", "/api/v1/clients/{id}/summaries",
+             Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
+               ALCOVE_TRY_ASSIGN(auto list,
+                                 p_.ListSummaries(who.scope, Param(req, "id"), CallerOf(req)));
+               json::array out;
+               for (const auto& s : list) {
+                 out.push_back(SummaryJson(s));
+               }
+               return JsonResponse(200, out);
+             }));
+  router.Add("GET", "/api/v1/summaries/{id}",
+             Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
+               ALCOVE_TRY_ASSIGN(auto s, p_.GetSummary(who.scope, Param(req, "id"), CallerOf(req)));
+               return JsonResponse(200, SummaryJson(s));
+             }));
+  router.Add("PATCH", "/api/v1/summaries/{id}",
+             Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
+               ALCOVE_TRY_ASSIGN(auto body, JsonObjectBody(req));
+               ALCOVE_TRY_ASSIGN(auto text, RequiredString(body, "text"));
+               ALCOVE_TRY_ASSIGN(auto s, p_.EditSummary(who.scope, Param(req, "id"),
+                                                        PhiString(std::move(text)), CallerOf(req)));
+               return JsonResponse(200, SummaryJson(s));
+             }),
+             kRecordBody);
+  router.Add("POST", "/api/v1/summaries/{id}/review",
+             Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
+               ALCOVE_TRY_ASSIGN(auto s,
+                                 p_.ReviewSummary(who.scope, Param(req, "id"), CallerOf(req)));
+               return JsonResponse(200, json::object{{"id", s.id}, {"status", "reviewed"}});
+             }));
+  router.Add("POST", "/api/v1/clients/{id}/conceptualizations",
+             Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
+               ALCOVE_TRY_ASSIGN(auto body, JsonObjectBody(req));
+               Sections fields;
+               for (const auto name : practice::kConceptualizationFields) {
+                 ALCOVE_TRY_ASSIGN(auto v, OptionalString(body, name));
+                 if (v) {
+                   fields.emplace_back(std::string(name), PhiString(std::move(*v)));
+                 }
+               }
+               ALCOVE_TRY_ASSIGN(auto c,
+                                 p_.CreateConceptualization(who.scope, Param(req, "id"),
+                                                            std::move(fields), CallerOf(req)));
+               return JsonResponse(201, json::object{{"id", c.id}, {"version", c.version}});
+             }),
+             kRecordBody);
+  router.Add("GET", "/api/v1/clients/{id}/conceptualizations",
+             Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
+               ALCOVE_TRY_ASSIGN(auto list, p_.ListConceptualizations(who.scope, Param(req, "id"),
+                                                                      CallerOf(req)));
+               json::array out;
+               for (const auto& c : list) {
+                 out.push_back(ConceptJson(c));
+               }
+               return JsonResponse(200, out);
+             }));
+}
+
+}  // namespace alcove::web::practice_routes
+
+namespace alcove::web {
+
+std::unique_ptr<RouteSet> AddPracticeRoutes(RouteKit& router, IdentityServices& identity,
+                                            practice::Practice& practice,
+                                            const Templates& templates) {
+  auto routes = std::make_unique<practice_routes::PracticeRoutes>(identity, practice, templates);
+  routes->AddApi(router);
+  routes->AddPages(router);
+  return routes;
+}
+
+}  // namespace alcove::web

@@ -1,0 +1,115 @@
+#include "web/practice/json.hpp"
+
+#include "core/clock.hpp"
+#include "web/body.hpp"
+
+namespace alcove::web::practice_json {
+
+using crypto::PhiString;
+using practice::NoteFormat;
+using practice::Sections;
+
+json::value Text(const std::optional<PhiString>& v) {
+  return v ? json::value(json::string(v->reveal())) : json::value();
+}
+
+json::object SectionsJson(const Sections& sections) {
+  json::object out;
+  for (const auto& [name, text] : sections) {
+    out[name] = json::string(text.reveal());
+  }
+  return out;
+}
+
+json::object ClientJson(const practice::ClientListItem& c) {
+  json::object o{{"id", c.id},
+                 {"alias", c.alias},
+                 {"status", practice::StatusName(c.status)},
+                 {"created_at", FormatRfc3339(c.created_at)}};
+  o["last_session_date"] = c.last_session_date ? json::value(*c.last_session_date) : json::value();
+  return o;
+}
+
+json::object NoteJson(const practice::Note& n) {
+  return json::object{{"id", n.info.id},
+                      {"client_id", n.info.client_id},
+                      {"session_date", n.info.session_date},
+                      {"format", practice::FormatName(n.info.format)},
+                      {"version", n.info.version},
+                      {"created_at", FormatRfc3339(n.info.created_at)},
+                      {"updated_at", FormatRfc3339(n.info.updated_at)},
+                      {"content", SectionsJson(n.content)}};
+}
+
+json::object SummaryJson(const practice::Summary& s) {
+  json::object o{{"id", s.id},
+                 {"client_id", s.client_id},
+                 {"status", practice::SummaryStatusName(s.status)},
+                 {"created_at", FormatRfc3339(s.created_at)},
+                 {"updated_at", FormatRfc3339(s.updated_at)},
+                 {"text", json::string(s.text.reveal())}};
+  o["source_note_id"] = s.source_note_id ? json::value(*s.source_note_id) : json::value();
+  o["supersedes"] = s.supersedes ? json::value(*s.supersedes) : json::value();
+  o["reviewed_at"] = s.reviewed_at ? json::value(FormatRfc3339(*s.reviewed_at)) : json::value();
+  return o;
+}
+
+json::object ConceptJson(const practice::Conceptualization& c) {
+  json::object o{{"id", c.id},
+                 {"client_id", c.client_id},
+                 {"version", c.version},
+                 {"created_at", FormatRfc3339(c.created_at)}};
+  for (const auto& [name, text] : c.fields) {
+    o[name] = json::string(text.reveal());
+  }
+  return o;
+}
+
+// The sections of a JSON note body: an object of section -> string, or (free format) a
+// string.
+Result<Sections> SectionsFromJson(const json::value* v, NoteFormat format) {
+  Sections out;
+  if (v == nullptr || v->is_null()) {
+    return out;
+  }
+  if (v->is_string() && format == NoteFormat::kFree) {
+    out.emplace_back("text", PhiString(std::string(v->as_string())));
+    return out;
+  }
+  if (!v->is_object()) {
+    return Fail(ErrorCode::kInvalidArgument, "note content is not an object",
+                "`content` must be an object of section names to text.");
+  }
+  for (const auto& [k, val] : v->as_object()) {
+    if (!val.is_string()) {
+      return Fail(ErrorCode::kInvalidArgument, "note section is not a string",
+                  "Each section of `content` must be a string.");
+    }
+    out.emplace_back(std::string(k), PhiString(std::string(val.as_string())));
+  }
+  return out;
+}
+
+// Optional string members of a JSON object as PHI.
+Result<std::optional<PhiString>> PhiMember(const json::object& o, std::string_view key) {
+  ALCOVE_TRY_ASSIGN(auto v, OptionalString(o, key));
+  if (!v) {
+    return std::optional<PhiString>();
+  }
+  return std::optional<PhiString>(PhiString(std::move(*v)));
+}
+
+Result<practice::ProfileFields> ProfileFromJson(const json::object& o) {
+  practice::ProfileFields p;
+  for (const auto& [key, field] :
+       {std::pair{"email", &practice::ProfileFields::email},
+        std::pair{"phone", &practice::ProfileFields::phone},
+        std::pair{"date_of_birth", &practice::ProfileFields::date_of_birth},
+        std::pair{"notes", &practice::ProfileFields::notes}}) {
+    ALCOVE_TRY_ASSIGN(auto v, PhiMember(o, key));
+    p.*field = std::move(v);
+  }
+  return p;
+}
+
+}  // namespace alcove::web::practice_json
