@@ -149,8 +149,7 @@ class Identity {
   // password, unverified address, wrong password), after the same argon2id work;
   // kResourceExhausted when the hashing pool is busy.
   Result<NewSession> SignInWithPassword(std::string_view email,
-                                        const crypto::SecretString& password,
-                                        const Caller& caller);
+                                        const crypto::SecretString& password, const Caller& caller);
 
   // The principal of a session (C23, C24). kUnauthenticated for a missing, unknown,
   // expired or revoked session; and when the device token is missing or wrong, in

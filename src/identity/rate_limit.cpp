@@ -203,7 +203,7 @@ Result<RateLimit> ParseRateLimit(std::string_view text, std::string_view setting
   const std::string_view digits = std::string_view(period).substr(0, period.size() - 1);
   std::uint64_t n = 0;
   const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
-  const Micros scale = unit == 's' ? kMicrosPerSecond
+  const Micros scale = unit == 's'   ? kMicrosPerSecond
                        : unit == 'm' ? 60 * kMicrosPerSecond
                        : unit == 'h' ? 3600 * kMicrosPerSecond
                                      : 0;

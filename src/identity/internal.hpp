@@ -1,0 +1,87 @@
+#pragma once
+
+// Shared by the files of the identity service (not part of its interface): token
+// purposes, derived hashes and the account row.
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "core/error.hpp"
+#include "crypto/key_ring.hpp"
+#include "crypto/secret.hpp"
+#include "crypto/sha.hpp"
+#include "identity/identity.hpp"
+#include "store/db.hpp"
+
+namespace alcove::identity {
+
+// The columns of accounts that the service works with (sealed fields stay sealed).
+struct Identity::AccountRow {
+  std::string id;
+  store::TenantId tenant = 0;
+  Role role{};
+  crypto::KeyId key_id = 0;
+  std::optional<std::string> password_hash;
+  std::optional<std::string> pending_password_hash;
+  std::optional<Micros> email_verified_at;
+  store::Bytes email;
+  store::Bytes name;
+
+  static Result<AccountRow> From(const store::Row& row) {
+    AccountRow a;
+    a.id = row.Text(0);
+    a.tenant = row.Int(1);
+    auto role = RoleFromName(row.Text(2));
+    if (!role) {
+      return Fail(ErrorCode::kInternal, "accounts row with an unknown role");
+    }
+    a.role = *role;
+    a.key_id = static_cast<crypto::KeyId>(row.Int(3));
+    a.password_hash = row.OptionalText(4);
+    a.pending_password_hash = row.OptionalText(5);
+    a.email_verified_at = row.OptionalInt(6);
+    a.email = row.Blob(7);
+    a.name = row.Blob(8);
+    return a;
+  }
+};
+
+namespace internal {
+
+// Token purposes (crypto/tokens.hpp): the purpose is part of the stored hash.
+inline constexpr std::string_view kSignInPurpose = "auth.signin";
+inline constexpr std::string_view kSignUpPurpose = "auth.signup";
+inline constexpr std::string_view kSessionPurpose = "auth.session";
+inline constexpr std::string_view kEmailLookup = "email-lookup";
+inline constexpr std::string_view kRateLimitKey = "rate-limit-account";
+inline constexpr std::size_t kMaxUserAgent = 200;
+
+// The columns AccountRow::From reads, in its order.
+inline constexpr std::string_view kAccountColumns =
+    "id, tenant_id, role, key_id, password_hash, pending_password_hash, email_verified_at, "
+    "email, name";
+
+// kUnauthenticated; the public message never says which check failed.
+std::unexpected<Error> Unauthenticated(std::string internal,
+                                       std::string public_message = "Please sign in.");
+std::string Hex(std::span<const std::uint8_t> bytes);
+// SHA-256(label 0x00 a [0x00 b]) for the derived values below.
+crypto::Sha256Digest LabelledHash(std::string_view label, std::string_view a,
+                                  std::string_view b = {});
+// What a magic-link token's subject holds: the account and the hash of the login
+// cookie of the browser that asked for it.
+std::string LoginBinding(const crypto::SecretString& login_cookie);
+// The stored form of a session's device token.
+crypto::Sha256Digest DeviceHash(std::string_view session_id, const crypto::SecretString& device);
+store::Bytes ToBytes(std::span<const std::uint8_t> d);
+// A User-Agent as the sessions list shows it: printable ASCII, at most 200 characters.
+std::string DisplayUserAgent(std::string_view ua);
+// UTF-8 code points of `s`, or nullopt if `s` is not valid UTF-8 or holds a control
+// character.
+std::optional<std::size_t> CountPrintableCodePoints(std::string_view s);
+
+}  // namespace internal
+}  // namespace alcove::identity
