@@ -7,6 +7,7 @@
 
 #include "audit/checkpoint_signer.hpp"
 #include "core/encoding.hpp"
+#include "store/schema.hpp"
 #include "store/ids.hpp"
 #include "store/tenant_tables.hpp"
 
@@ -16,29 +17,33 @@ namespace {
 using store::Bytes;
 using store::Value;
 
-constexpr std::string_view kSqliteV200 = R"sql(
+constexpr std::string_view kTablesV200 = R"sql(
 CREATE TABLE audit_events (
-  seq INTEGER PRIMARY KEY CHECK (seq >= 0),
+  seq {int} PRIMARY KEY CHECK (seq >= 0),
   id TEXT NOT NULL UNIQUE,
-  tenant_id INTEGER NOT NULL CHECK (tenant_id >= 0),
-  at INTEGER NOT NULL,
+  tenant_id {int} NOT NULL CHECK (tenant_id >= 0),
+  at {int} NOT NULL,
   action TEXT NOT NULL,
-  event BLOB NOT NULL,
-  leaf_hash BLOB NOT NULL
-) STRICT;
+  event {bytes} NOT NULL,
+  leaf_hash {bytes} NOT NULL
+){strict};
 CREATE INDEX audit_events_by_tenant ON audit_events (tenant_id, seq);
 CREATE TABLE audit_nodes (
   level INTEGER NOT NULL CHECK (level >= 1),
-  idx INTEGER NOT NULL CHECK (idx >= 0),
-  hash BLOB NOT NULL,
+  idx {int} NOT NULL CHECK (idx >= 0),
+  hash {bytes} NOT NULL,
   PRIMARY KEY (level, idx)
-) STRICT;
+){strict};
 CREATE TABLE audit_head (
   one INTEGER PRIMARY KEY CHECK (one = 1),
-  size INTEGER NOT NULL CHECK (size >= 0),
-  frontier BLOB NOT NULL
-) STRICT;
-INSERT INTO audit_head (one, size, frontier) VALUES (1, 0, x'');
+  size {int} NOT NULL CHECK (size >= 0),
+  frontier {bytes} NOT NULL
+){strict};
+INSERT INTO audit_head (one, size, frontier) VALUES (1, 0, {empty_bytes})
+)sql";
+
+// Append-only, enforced by the database: SQLite triggers...
+constexpr std::string_view kSqliteGuardsV200 = R"sql(
 CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
 BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END;
 CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
@@ -63,29 +68,9 @@ WHEN NEW.size <= OLD.size
 BEGIN SELECT RAISE(ABORT, 'audit_head only grows'); END;
 )sql";
 
-constexpr std::string_view kPostgresV200 = R"sql(
-CREATE TABLE audit_events (
-  seq BIGINT PRIMARY KEY CHECK (seq >= 0),
-  id TEXT NOT NULL UNIQUE,
-  tenant_id BIGINT NOT NULL CHECK (tenant_id >= 0),
-  at BIGINT NOT NULL,
-  action TEXT NOT NULL,
-  event BYTEA NOT NULL,
-  leaf_hash BYTEA NOT NULL
-);
-CREATE INDEX audit_events_by_tenant ON audit_events (tenant_id, seq);
-CREATE TABLE audit_nodes (
-  level INTEGER NOT NULL CHECK (level >= 1),
-  idx BIGINT NOT NULL CHECK (idx >= 0),
-  hash BYTEA NOT NULL,
-  PRIMARY KEY (level, idx)
-);
-CREATE TABLE audit_head (
-  one INTEGER PRIMARY KEY CHECK (one = 1),
-  size BIGINT NOT NULL CHECK (size >= 0),
-  frontier BYTEA NOT NULL
-);
-INSERT INTO audit_head (one, size, frontier) VALUES (1, 0, '\x'::bytea);
+// ...and on PostgreSQL triggers for every role plus no UPDATE/DELETE/TRUNCATE privilege
+// for the app role.
+constexpr std::string_view kPostgresGuardsV200 = R"sql(
 CREATE FUNCTION audit_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $fn$
 BEGIN
   RAISE EXCEPTION 'the audit log is append-only (%)', TG_TABLE_NAME;
@@ -119,9 +104,6 @@ GRANT SELECT, INSERT ON audit_events, audit_nodes TO alcove_app;
 GRANT SELECT, UPDATE ON audit_head TO alcove_app;
 )sql";
 
-constexpr store::Migration kMigrations[] = {
-    {200, "audit_log", kSqliteV200, kPostgresV200},
-};
 
 constexpr std::int64_t kVerifyBatch = 4096;
 
@@ -162,7 +144,11 @@ std::string Range(std::uint64_t a, std::uint64_t b) {
 
 }  // namespace
 
-std::span<const store::Migration> AuditMigrations() { return kMigrations; }
+std::span<const store::Migration> AuditMigrations() {
+  static const store::MigrationSet set = store::MigrationSet().Add(
+      200, "audit_log", kTablesV200, {}, kSqliteGuardsV200, kPostgresGuardsV200);
+  return set.migrations();
+}
 
 Result<TreeHead> ReadHead(store::Transaction& tx) {
   auto rows = tx.Query("SELECT size, frontier FROM audit_head WHERE one = 1");

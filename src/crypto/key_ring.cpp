@@ -11,6 +11,7 @@
 #include "crypto/key_wrap.hpp"
 #include "crypto/random.hpp"
 #include "store/ids.hpp"
+#include "store/schema.hpp"
 
 namespace alcove::crypto {
 namespace {
@@ -26,57 +27,31 @@ using store::Value;
 // tenant of every DEK it hands to FieldCipher (a DEK of another tenant answers as
 // missing). key_ring_state records the oldest master-key version new DEKs may be
 // wrapped with, which a rotation raises before it re-wraps (see RotateMasterKey).
-constexpr std::string_view kKeyRingSqlite =
+constexpr std::string_view kKeyRing =
     "CREATE TABLE data_keys (\n"
-    "  key_id INTEGER PRIMARY KEY,\n"
+    "  key_id {int} PRIMARY KEY,\n"
     "  dek_id TEXT NOT NULL UNIQUE,\n"
-    "  tenant_id INTEGER NOT NULL,\n"
+    "  tenant_id {int} NOT NULL,\n"
     "  purpose TEXT NOT NULL,\n"
-    "  family INTEGER NOT NULL,\n"
-    "  generation INTEGER NOT NULL,\n"
-    "  master_version INTEGER NOT NULL,\n"
-    "  wrapped BLOB NOT NULL,\n"
-    "  seal_count INTEGER NOT NULL,\n"
-    "  created_at INTEGER NOT NULL,\n"
+    "  family {int} NOT NULL,\n"
+    "  generation {int} NOT NULL,\n"
+    "  master_version {int} NOT NULL,\n"
+    "  wrapped {bytes} NOT NULL,\n"
+    "  seal_count {int} NOT NULL,\n"
+    "  created_at {int} NOT NULL,\n"
     "  UNIQUE (family, generation)\n"
-    ") STRICT;\n"
+    "){strict};\n"
     "CREATE INDEX data_keys_by_master_version ON data_keys (master_version);\n"
     "CREATE INDEX data_keys_by_tenant ON data_keys (tenant_id);\n"
     "CREATE UNIQUE INDEX data_keys_system_root ON data_keys (purpose)\n"
     "  WHERE tenant_id = 0 AND generation = 1;\n"
     "CREATE TABLE key_ring_state (\n"
-    "  id INTEGER PRIMARY KEY CHECK (id = 1),\n"
-    "  min_master_version INTEGER NOT NULL\n"
-    ") STRICT;\n"
+    "  id {int} PRIMARY KEY CHECK (id = 1),\n"
+    "  min_master_version {int} NOT NULL\n"
+    "){strict};\n"
     "INSERT INTO key_ring_state (id, min_master_version) VALUES (1, 0);\n";
 
-constexpr std::string_view kKeyRingPostgres =
-    "CREATE TABLE data_keys (\n"
-    "  key_id BIGINT PRIMARY KEY,\n"
-    "  dek_id TEXT NOT NULL UNIQUE,\n"
-    "  tenant_id BIGINT NOT NULL,\n"
-    "  purpose TEXT NOT NULL,\n"
-    "  family BIGINT NOT NULL,\n"
-    "  generation BIGINT NOT NULL,\n"
-    "  master_version BIGINT NOT NULL,\n"
-    "  wrapped BYTEA NOT NULL,\n"
-    "  seal_count BIGINT NOT NULL,\n"
-    "  created_at BIGINT NOT NULL,\n"
-    "  UNIQUE (family, generation)\n"
-    ");\n"
-    "CREATE INDEX data_keys_by_master_version ON data_keys (master_version);\n"
-    "CREATE INDEX data_keys_by_tenant ON data_keys (tenant_id);\n"
-    "CREATE UNIQUE INDEX data_keys_system_root ON data_keys (purpose)\n"
-    "  WHERE tenant_id = 0 AND generation = 1;\n"
-    "CREATE TABLE key_ring_state (\n"
-    "  id BIGINT PRIMARY KEY CHECK (id = 1),\n"
-    "  min_master_version BIGINT NOT NULL\n"
-    ");\n"
-    "INSERT INTO key_ring_state (id, min_master_version) VALUES (1, 0);\n";
 
-constexpr store::Migration kKeyRingMigrations[] = {
-    {100, "key_ring_data_keys", kKeyRingSqlite, kKeyRingPostgres},
-};
 
 constexpr std::size_t kMaxPurposeBytes = 200;
 constexpr std::string_view kKeyedHashRootPurpose = "alcove/keyed-hash-root";
@@ -124,7 +99,11 @@ std::string_view MinVersionSql(store::Engine engine) {
 
 }  // namespace
 
-std::span<const store::Migration> KeyRingMigrations() { return kKeyRingMigrations; }
+std::span<const store::Migration> KeyRingMigrations() {
+  static const store::MigrationSet set =
+      store::MigrationSet().Add(100, "key_ring_data_keys", kKeyRing);
+  return set.migrations();
+}
 
 struct KeyRing::NewDek {
   KeyId key_id = 0;

@@ -7,6 +7,7 @@
 
 #include "core/encoding.hpp"
 #include "crypto/random.hpp"
+#include "store/schema.hpp"
 
 namespace alcove::crypto {
 namespace {
@@ -18,35 +19,20 @@ namespace {
 // FORCE ROW LEVEL SECURITY the lookup would see nothing. It holds no client content:
 // only hashes of tokens, their purpose, the id of their subject, the tenant id when
 // one applies, and times. The token itself is never stored.
-constexpr std::string_view kTokensSqlite =
+constexpr std::string_view kTokens =
     "CREATE TABLE tokens ("
-    " hash BLOB PRIMARY KEY CHECK (length(hash) = 32),"
+    " hash {bytes} PRIMARY KEY CHECK ({bytelen}(hash) = 32),"
     " purpose TEXT NOT NULL,"
     " subject TEXT NOT NULL,"
-    " tenant_id INTEGER,"
-    " single_use INTEGER NOT NULL CHECK (single_use IN (0, 1)),"
-    " created_at INTEGER NOT NULL,"
-    " expires_at INTEGER NOT NULL,"
-    " used_at INTEGER"
-    ") STRICT;"
+    " tenant_id {int},"
+    " single_use {int} NOT NULL CHECK (single_use IN (0, 1)),"
+    " created_at {int} NOT NULL,"
+    " expires_at {int} NOT NULL,"
+    " used_at {int}"
+    "){strict};"
     "CREATE INDEX tokens_by_expiry ON tokens (expires_at)";
 
-constexpr std::string_view kTokensPostgres =
-    "CREATE TABLE tokens ("
-    " hash BYTEA PRIMARY KEY CHECK (octet_length(hash) = 32),"
-    " purpose TEXT NOT NULL,"
-    " subject TEXT NOT NULL,"
-    " tenant_id BIGINT,"
-    " single_use BIGINT NOT NULL CHECK (single_use IN (0, 1)),"
-    " created_at BIGINT NOT NULL,"
-    " expires_at BIGINT NOT NULL,"
-    " used_at BIGINT"
-    ");"
-    "CREATE INDEX tokens_by_expiry ON tokens (expires_at)";
 
-constexpr store::Migration kMigrations[] = {
-    {150, "crypto_tokens", kTokensSqlite, kTokensPostgres},
-};
 
 constexpr std::string_view kColumns =
     "hash, purpose, subject, tenant_id, single_use, created_at, expires_at, used_at";
@@ -108,7 +94,10 @@ Sha256Digest TokenHash(std::string_view purpose, const Secret<std::string>& toke
   return h.Finish();
 }
 
-std::span<const store::Migration> TokenMigrations() { return kMigrations; }
+std::span<const store::Migration> TokenMigrations() {
+  static const store::MigrationSet set = store::MigrationSet().Add(150, "crypto_tokens", kTokens);
+  return set.migrations();
+}
 
 Result<Secret<std::string>> TokenIssuer::Issue(std::string_view purpose, Micros ttl, TokenUse use,
                                                std::string_view subject,

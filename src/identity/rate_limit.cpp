@@ -1,4 +1,5 @@
 #include "identity/rate_limit.hpp"
+#include "store/schema.hpp"
 
 #include <fmt/format.h>
 
@@ -101,21 +102,20 @@ constexpr std::string_view kCheckSql =
 
 constexpr std::string_view kTatSql = "SELECT tat FROM rate_limits WHERE key = $1";
 
-constexpr std::string_view kRateLimitsSqlite =
-    "CREATE TABLE rate_limits (key TEXT PRIMARY KEY, tat INTEGER NOT NULL) STRICT, WITHOUT ROWID;";
 // Not a tenant table: keys are IP addresses and hashes, never tenant data, so no
 // tenant_id and no row-level security; the app role's rights come from store
 // migration 1's default privileges.
-constexpr std::string_view kRateLimitsPostgres =
-    "CREATE TABLE rate_limits (key TEXT PRIMARY KEY, tat BIGINT NOT NULL);";
+constexpr std::string_view kRateLimits =
+    "CREATE TABLE rate_limits (key TEXT PRIMARY KEY, tat {int} NOT NULL){strict}{without_rowid};";
 
-constexpr std::array<store::Migration, 1> kMigrations{{
-    {300, "identity: rate_limits", kRateLimitsSqlite, kRateLimitsPostgres},
-}};
 
 }  // namespace
 
-std::span<const store::Migration> RateLimitMigrations() { return kMigrations; }
+std::span<const store::Migration> RateLimitMigrations() {
+  static const store::MigrationSet set =
+      store::MigrationSet().Add(300, "identity: rate_limits", kRateLimits);
+  return set.migrations();
+}
 
 Result<Decision> DbRateLimitStore::Check(std::string_view key, const RateLimit& limit, Micros now) {
   auto txn = db_.Begin();

@@ -3,145 +3,77 @@
 
 #include "practice/practice.hpp"
 #include "store/tenant_tables.hpp"
+#include "store/schema.hpp"
 
 namespace alcove::practice {
 namespace {
 
 // field ciphertexts; the rest are ids, dates, formats, statuses, counters and times.
 
-constexpr std::string_view kClientsSqlite =
+constexpr std::string_view kRecords =
     "CREATE TABLE clients ("
     " id TEXT PRIMARY KEY CHECK (length(id) = 32),"
-    " tenant_id INTEGER NOT NULL,"
+    " tenant_id {int} NOT NULL,"
     " initials TEXT NOT NULL,"
-    " ordinal INTEGER NOT NULL CHECK (ordinal >= 1),"
-    " key_id INTEGER NOT NULL,"
+    " ordinal {int} NOT NULL CHECK (ordinal >= 1),"
+    " key_id {int} NOT NULL,"
     " status TEXT NOT NULL CHECK (status IN ('active', 'archived')),"
-    " email BLOB, phone BLOB, date_of_birth BLOB, notes BLOB,"
-    " created_at INTEGER NOT NULL,"
-    " updated_at INTEGER NOT NULL,"
+    " email {bytes}, phone {bytes}, date_of_birth {bytes}, notes {bytes},"
+    " created_at {int} NOT NULL,"
+    " updated_at {int} NOT NULL,"
     " UNIQUE (tenant_id, initials, ordinal)"
-    ") STRICT;"
+    "){strict};"
     "CREATE TABLE notes ("
     " id TEXT PRIMARY KEY CHECK (length(id) = 32),"
-    " tenant_id INTEGER NOT NULL,"
+    " tenant_id {int} NOT NULL,"
     " client_id TEXT NOT NULL REFERENCES clients (id) ON DELETE CASCADE,"
     " session_date TEXT NOT NULL,"
     " format TEXT NOT NULL CHECK (format IN ('soap', 'dap', 'birp', 'free')),"
-    " version INTEGER NOT NULL,"
-    " created_at INTEGER NOT NULL,"
-    " updated_at INTEGER NOT NULL"
-    ") STRICT;"
+    " version {int} NOT NULL,"
+    " created_at {int} NOT NULL,"
+    " updated_at {int} NOT NULL"
+    "){strict};"
     "CREATE INDEX notes_by_client ON notes (tenant_id, client_id, session_date);"
     "CREATE TABLE note_versions ("
     " note_id TEXT NOT NULL REFERENCES notes (id) ON DELETE CASCADE,"
-    " tenant_id INTEGER NOT NULL,"
-    " version INTEGER NOT NULL,"
+    " tenant_id {int} NOT NULL,"
+    " version {int} NOT NULL,"
     " session_date TEXT NOT NULL,"
-    " content BLOB NOT NULL,"
-    " created_at INTEGER NOT NULL,"
+    " content {bytes} NOT NULL,"
+    " created_at {int} NOT NULL,"
     " PRIMARY KEY (note_id, version)"
-    ") STRICT;"
+    "){strict};"
     "CREATE TABLE summaries ("
     " id TEXT PRIMARY KEY CHECK (length(id) = 32),"
-    " tenant_id INTEGER NOT NULL,"
+    " tenant_id {int} NOT NULL,"
     " client_id TEXT NOT NULL REFERENCES clients (id) ON DELETE CASCADE,"
     " source_note_id TEXT,"
     " supersedes TEXT,"
     " status TEXT NOT NULL CHECK (status IN ('draft', 'reviewed')),"
-    " text BLOB NOT NULL,"
-    " created_at INTEGER NOT NULL,"
-    " updated_at INTEGER NOT NULL,"
-    " reviewed_at INTEGER"
-    ") STRICT;"
+    " text {bytes} NOT NULL,"
+    " created_at {int} NOT NULL,"
+    " updated_at {int} NOT NULL,"
+    " reviewed_at {int}"
+    "){strict};"
     "CREATE INDEX summaries_by_client ON summaries (tenant_id, client_id);"
     "CREATE TABLE conceptualizations ("
     " id TEXT PRIMARY KEY CHECK (length(id) = 32),"
-    " tenant_id INTEGER NOT NULL,"
+    " tenant_id {int} NOT NULL,"
     " client_id TEXT NOT NULL REFERENCES clients (id) ON DELETE CASCADE,"
-    " version INTEGER NOT NULL,"
-    " content BLOB NOT NULL,"
-    " created_at INTEGER NOT NULL,"
+    " version {int} NOT NULL,"
+    " content {bytes} NOT NULL,"
+    " created_at {int} NOT NULL,"
     " UNIQUE (client_id, version)"
-    ") STRICT";
+    "){strict}";
 
-constexpr std::string_view kClientsPostgres =
-    "CREATE TABLE clients ("
-    " id TEXT PRIMARY KEY CHECK (length(id) = 32),"
-    " tenant_id BIGINT NOT NULL,"
-    " initials TEXT NOT NULL,"
-    " ordinal BIGINT NOT NULL CHECK (ordinal >= 1),"
-    " key_id BIGINT NOT NULL,"
-    " status TEXT NOT NULL CHECK (status IN ('active', 'archived')),"
-    " email BYTEA, phone BYTEA, date_of_birth BYTEA, notes BYTEA,"
-    " created_at BIGINT NOT NULL,"
-    " updated_at BIGINT NOT NULL,"
-    " UNIQUE (tenant_id, initials, ordinal)"
-    ");"
-    "CREATE TABLE notes ("
-    " id TEXT PRIMARY KEY CHECK (length(id) = 32),"
-    " tenant_id BIGINT NOT NULL,"
-    " client_id TEXT NOT NULL REFERENCES clients (id) ON DELETE CASCADE,"
-    " session_date TEXT NOT NULL,"
-    " format TEXT NOT NULL CHECK (format IN ('soap', 'dap', 'birp', 'free')),"
-    " version BIGINT NOT NULL,"
-    " created_at BIGINT NOT NULL,"
-    " updated_at BIGINT NOT NULL"
-    ");"
-    "CREATE INDEX notes_by_client ON notes (tenant_id, client_id, session_date);"
-    "CREATE TABLE note_versions ("
-    " note_id TEXT NOT NULL REFERENCES notes (id) ON DELETE CASCADE,"
-    " tenant_id BIGINT NOT NULL,"
-    " version BIGINT NOT NULL,"
-    " session_date TEXT NOT NULL,"
-    " content BYTEA NOT NULL,"
-    " created_at BIGINT NOT NULL,"
-    " PRIMARY KEY (note_id, version)"
-    ");"
-    "CREATE TABLE summaries ("
-    " id TEXT PRIMARY KEY CHECK (length(id) = 32),"
-    " tenant_id BIGINT NOT NULL,"
-    " client_id TEXT NOT NULL REFERENCES clients (id) ON DELETE CASCADE,"
-    " source_note_id TEXT,"
-    " supersedes TEXT,"
-    " status TEXT NOT NULL CHECK (status IN ('draft', 'reviewed')),"
-    " text BYTEA NOT NULL,"
-    " created_at BIGINT NOT NULL,"
-    " updated_at BIGINT NOT NULL,"
-    " reviewed_at BIGINT"
-    ");"
-    "CREATE INDEX summaries_by_client ON summaries (tenant_id, client_id);"
-    "CREATE TABLE conceptualizations ("
-    " id TEXT PRIMARY KEY CHECK (length(id) = 32),"
-    " tenant_id BIGINT NOT NULL,"
-    " client_id TEXT NOT NULL REFERENCES clients (id) ON DELETE CASCADE,"
-    " version BIGINT NOT NULL,"
-    " content BYTEA NOT NULL,"
-    " created_at BIGINT NOT NULL,"
-    " UNIQUE (client_id, version)"
-    ");";
-
-const std::string& ClientsPostgresWithPolicies() {
-  static const std::string sql = [] {
-    std::string s(kClientsPostgres);
-    for (const char* table :
-         {"clients", "notes", "note_versions", "summaries", "conceptualizations"}) {
-      s += "\n" + store::TenantTablePolicySql(table);
-    }
-    return s;
-  }();
-  return sql;
-}
-
-std::span<const store::Migration> MakeMigrations() {
-  static const store::Migration migrations[] = {
-      {401, "practice_records", kClientsSqlite, ClientsPostgresWithPolicies()},
-  };
-  return migrations;
-}
 
 }  // namespace
 
-std::span<const store::Migration> PracticeMigrations() { return MakeMigrations(); }
+std::span<const store::Migration> PracticeMigrations() {
+  static const store::MigrationSet set = store::MigrationSet().Add(
+      401, "practice_records", kRecords,
+      {"clients", "notes", "note_versions", "summaries", "conceptualizations"});
+  return set.migrations();
+}
 
 }  // namespace alcove::practice
