@@ -2,24 +2,15 @@
 
 #include <fmt/format.h>
 
-#include "audit/log.hpp"
-#include "crypto/key_ring.hpp"
-#include "crypto/tokens.hpp"
-#include "identity/identity.hpp"
-#include "identity/rate_limit.hpp"
-#include "practice/practice.hpp"
+#include "cli/modules.hpp"
 #include "store/open_db.hpp"
 
 namespace alcove::cli {
 
 std::vector<store::Migration> AllMigrations() {
   std::vector<store::Migration> all;
-  // In version order of the ranges: store 1-99, key ring 100-149, tokens 150-199,
-  // audit 200-299, identity 300-399, practice 400-499.
-  for (const auto& list :
-       {store::StoreMigrations(), crypto::KeyRingMigrations(), crypto::TokenMigrations(),
-        audit::AuditMigrations(), identity::RateLimitMigrations(),
-        identity::IdentityMigrations(), practice::PracticeMigrations()}) {
+  for (const Module& m : Modules()) {
+    const auto list = m.migrations();
     all.insert(all.end(), list.begin(), list.end());
   }
   return all;

@@ -10,8 +10,8 @@
 
 namespace alcove::cli {
 
-// Every module's migrations, in one list: what `alcove init` and `alcove serve` apply.
-// A module with tables adds its list here.
+// Every module's migrations (cli/modules.hpp: Modules()), in one list: what `alcove
+// init` and `alcove serve` apply.
 std::vector<store::Migration> AllMigrations();
 
 // Opens the configured database (SQLite in the data directory, or PostgreSQL), applies

@@ -20,7 +20,7 @@
 #include "identity/rate_limit.hpp"
 #include "mail/mailer.hpp"
 #include "mail/queue.hpp"
-#include "practice/practice.hpp"
+#include "cli/modules.hpp"
 #include "web/app.hpp"
 #include "web/audit_routes.hpp"
 #include "web/server.hpp"
@@ -36,16 +36,12 @@ namespace {
 unsigned Cores() { return std::max(1u, std::thread::hardware_concurrency()); }
 
 // Once a minute: expired sessions and tokens go, idle cached data keys are wiped, idle
-// rate-limit buckets are forgotten, and client data keys whose destruction failed are
-// destroyed (C06). Stops (and joins) on destruction.
+// rate-limit buckets are forgotten, and every module does its own (practice: client data
+// keys whose destruction failed are destroyed, C06). Stops (and joins) on destruction.
 class Housekeeping {
  public:
-  // Client keys younger than this may belong to a client being created right now.
-  static constexpr Micros kOrphanKeyMargin = 10 * 60 * kMicrosPerSecond;
-
   Housekeeping(identity::Identity& identity, crypto::KeyRing& keys,
-               identity::RateLimitStore& limits, practice::Practice& practice,
-               const Clock& clock)
+               identity::RateLimitStore& limits, ModuleSet& modules, const Clock& clock)
       : thread_([&, this] {
           std::unique_lock lock(mu_);
           while (!cv_.wait_for(lock, std::chrono::seconds(60), [this] { return stop_; })) {
@@ -57,11 +53,7 @@ class Housekeeping {
             if (auto n = limits.Sweep(clock.Now()); !n) {
               spdlog::warn("sweeping rate-limit buckets failed: {}", n.error().internal);
             }
-            if (auto n = practice.SweepOrphanKeys(clock.Now() - kOrphanKeyMargin); !n) {
-              spdlog::warn("sweeping orphan client keys failed: {}", n.error().internal);
-            } else if (*n > 0) {
-              spdlog::info("destroyed {} orphan client data key(s)", *n);
-            }
+            modules.Housekeeping(clock.Now());
             lock.lock();
           }
         }) {}
@@ -193,24 +185,15 @@ int Serve(const Config& config) {
       .checkpoint = [rt = audit->get()](std::uint64_t size) { return rt->CheckpointCovering(size); },
       .verifier_key = (*audit)->VerifierKey(),
   };
-  practice::Practice practice(**db, **keys, (*audit)->log(), clock);
-  audit_services.client_aliases = [&practice](const identity::Principal& who) {
-    std::map<std::string, std::string> out;
-    auto scope = identity::TherapistScope::From(who);
-    if (!scope) {
-      return out;  // only a therapist's events name clients
-    }
-    if (auto list = practice.ListClients(*scope)) {
-      for (auto& c : *list) {
-        out.emplace(std::move(c.id), std::move(c.alias));
-      }
-    }
-    return out;
+  // The domain modules (cli/modules.hpp): services, routes, housekeeping.
+  ModuleSet modules(ModuleDeps{.db = **db, .keys = **keys, .log = (*audit)->log(), .clock = clock});
+  audit_services.client_aliases = [&modules](const identity::Principal& who) {
+    return modules.Aliases(who);
   };
   ao.identity = &identity_services;
   ao.audit = &audit_services;
-  ao.practice = &practice;
-  Housekeeping housekeeping(identity, **keys, *limit_store, practice, clock);
+  ao.modules = modules.RouteAdders(identity_services);
+  Housekeeping housekeeping(identity, **keys, *limit_store, modules, clock);
 
   auto app = web::App::Create(ao, clock);
   if (!app) {

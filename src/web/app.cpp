@@ -4,7 +4,6 @@
 
 #include "web/audit_routes.hpp"
 #include "web/identity_routes.hpp"
-#include "web/practice/routes.hpp"
 #include "web/route_kit.hpp"
 #include "web/session_auth.hpp"
 #include "web/target.hpp"
@@ -92,9 +91,8 @@ void App::AddSiteRoutes() {
       route_sets_.push_back(
           AddAuditRoutes(kit, *options_.identity, *options_.audit, *templates_));
     }
-    if (options_.practice != nullptr) {
-      route_sets_.push_back(
-          AddPracticeRoutes(kit, *options_.identity, *options_.practice, *templates_));
+    for (const RouteAdder& add : options_.modules) {
+      route_sets_.push_back(add(kit, *templates_));
     }
   } else {
     router_.Add("GET", "/", [this](Request&) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -23,11 +24,12 @@ struct SiteSettings {
 
 struct IdentityServices;
 struct AuditServices;
-}  // namespace alcove::web
-namespace alcove::practice {
-class Practice;
-}  // namespace alcove::practice
-namespace alcove::web {
+class RouteKit;
+
+// Adds one domain module's routes through the facade (cli/modules.hpp makes these); what
+// it returns keeps the handlers' state alive as long as the app.
+using RouteAdder =
+    std::function<std::unique_ptr<RouteSet>(RouteKit& kit, const Templates& templates)>;
 
 struct AppOptions {
   std::filesystem::path web_dir;           // holds templates/ and static/
@@ -37,7 +39,8 @@ struct AppOptions {
   // page) are served, and with `audit` also the audit log's routes.
   IdentityServices* identity = nullptr;
   AuditServices* audit = nullptr;
-  practice::Practice* practice = nullptr;  // with `identity`: the clients and records routes
+  // With `identity`: every domain module's routes, in the order of the module list.
+  std::vector<RouteAdder> modules;
 };
 
 // The HTTPS application: the router with every route, the templates, the static

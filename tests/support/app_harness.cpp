@@ -75,7 +75,9 @@ Result<std::unique_ptr<AppHarness>> AppHarness::Create(TestEngine engine, const 
                               .security_txt_days = 180};
   ao.identity = h->identity_services_.get();
   ao.audit = h->audit_services_.get();
-  ao.practice = h->practice_.get();
+  h->modules_ = std::make_unique<cli::ModuleSet>(cli::ModuleDeps{
+      .db = *h->faults_, .keys = *h->ring_, .log = *h->log_, .clock = SystemClock::Instance()});
+  ao.modules = h->modules_->RouteAdders(*h->identity_services_);
   ALCOVE_TRY_ASSIGN(h->app_, web::App::Create(ao, SystemClock::Instance()));
   return h;
 }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "audit/log.hpp"
+#include "cli/modules.hpp"
 #include "core/clock.hpp"
 #include "crypto/key_ring.hpp"
 #include "crypto/password_hasher.hpp"
@@ -48,8 +49,8 @@ struct AppBrowser {
   std::string csrf;
 };
 
-// The whole HTTPS application (App: router, middleware, identity, audit and practice
-// routes) on a real database of either engine, called in process without sockets: fast
+// The whole HTTPS application (App: router, middleware, identity and audit routes, and
+// every domain module of cli::Modules()) on a real database of either engine, called in process without sockets: fast
 // route tests (issue #11). The practice service and the key ring sit on a
 // FaultInjectingDb, so tests can make their statements fail; identity and audit use the
 // database directly.
@@ -77,6 +78,8 @@ class AppHarness {
   web::App& app() { return *app_; }
   store::Db& db() { return *db_.db; }
   store::FaultInjectingDb& faults() { return *faults_; }
+  // A practice service on the same parts as the app's (the service holds no state of
+  // its own), for tests that call it directly.
   practice::Practice& practice() { return *practice_; }
   identity::Identity& identity() { return *identity_; }
   const std::filesystem::path& sqlite_path() const { return db_.sqlite_path; }
@@ -100,6 +103,7 @@ class AppHarness {
   std::unique_ptr<identity::RateLimiter> limiter_;
   std::unique_ptr<identity::Identity> identity_;
   std::unique_ptr<practice::Practice> practice_;
+  std::unique_ptr<cli::ModuleSet> modules_;  // the app's modules, from cli::Modules()
   std::unique_ptr<web::IdentityServices> identity_services_;
   std::unique_ptr<web::AuditServices> audit_services_;
   std::unique_ptr<web::App> app_;

@@ -1,0 +1,114 @@
+#include "cli/modules.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "audit/log.hpp"
+#include "crypto/tokens.hpp"
+#include "identity/identity.hpp"
+#include "identity/rate_limit.hpp"
+#include "identity/scope.hpp"
+#include "practice/practice.hpp"
+#include "web/practice/routes.hpp"
+
+namespace alcove::cli {
+namespace {
+
+// Practice records: the service, its routes, the orphan-key sweeper, client aliases.
+class PracticeModule final : public ModuleInstance {
+ public:
+  // Client keys younger than this may belong to a client being created right now.
+  static constexpr Micros kOrphanKeyMargin = 10 * 60 * kMicrosPerSecond;
+
+  explicit PracticeModule(const ModuleDeps& d) : practice_(d.db, d.keys, d.log, d.clock) {}
+
+  std::unique_ptr<web::RouteSet> AddRoutes(web::RouteKit& kit, web::IdentityServices& identity,
+                                           const web::Templates& templates) override {
+    return web::AddPracticeRoutes(kit, identity, practice_, templates);
+  }
+
+  void Housekeeping(Micros now) override {
+    if (auto n = practice_.SweepOrphanKeys(now - kOrphanKeyMargin); !n) {
+      spdlog::warn("sweeping orphan client keys failed: {}", n.error().internal);
+    } else if (*n > 0) {
+      spdlog::info("destroyed {} orphan client data key(s)", *n);
+    }
+  }
+
+  void AddAliases(const identity::Principal& who,
+                  std::map<std::string, std::string>& out) override {
+    auto scope = identity::TherapistScope::From(who);
+    if (!scope) {
+      return;  // only a therapist's events name clients
+    }
+    if (auto list = practice_.ListClients(*scope)) {
+      for (auto& c : *list) {
+        out.emplace(std::move(c.id), std::move(c.alias));
+      }
+    }
+  }
+
+  practice::Practice& practice() { return practice_; }
+
+ private:
+  practice::Practice practice_;
+};
+
+}  // namespace
+
+const std::vector<Module>& Modules() {
+  static const std::vector<Module> modules = {
+      {"store", &store::StoreMigrations, nullptr},
+      {"key_ring", &crypto::KeyRingMigrations, nullptr},
+      {"tokens", &crypto::TokenMigrations, nullptr},
+      {"audit", &audit::AuditMigrations, nullptr},
+      {"rate_limits", &identity::RateLimitMigrations, nullptr},
+      {"identity", &identity::IdentityMigrations, nullptr},
+      {"practice", &practice::PracticeMigrations,
+       [](const ModuleDeps& d) { return std::make_unique<PracticeModule>(d); }},
+  };
+  return modules;
+}
+
+ModuleSet::ModuleSet(const ModuleDeps& deps) {
+  for (const Module& m : Modules()) {
+    if (m.make) {
+      instances_.emplace_back(m.name, m.make(deps));
+    }
+  }
+}
+
+std::vector<web::RouteAdder> ModuleSet::RouteAdders(web::IdentityServices& identity) {
+  std::vector<web::RouteAdder> out;
+  for (auto& [name, instance] : instances_) {
+    out.push_back([&identity, module = instance.get()](web::RouteKit& kit,
+                                                       const web::Templates& templates) {
+      return module->AddRoutes(kit, identity, templates);
+    });
+  }
+  return out;
+}
+
+void ModuleSet::Housekeeping(Micros now) {
+  for (auto& [name, instance] : instances_) {
+    instance->Housekeeping(now);
+  }
+}
+
+std::map<std::string, std::string> ModuleSet::Aliases(const identity::Principal& who) {
+  std::map<std::string, std::string> out;
+  for (auto& [name, instance] : instances_) {
+    instance->AddAliases(who, out);
+  }
+  return out;
+}
+
+ModuleInstance* ModuleSet::Find(std::string_view name) {
+  for (auto& [n, instance] : instances_) {
+    if (n == name) {
+      return instance.get();
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace alcove::cli

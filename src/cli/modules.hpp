@@ -1,0 +1,76 @@
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "audit/log.hpp"
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "crypto/key_ring.hpp"
+#include "identity/principal.hpp"
+#include "store/db.hpp"
+#include "store/migrations.hpp"
+#include "web/app.hpp"
+
+namespace alcove::cli {
+
+// What a domain module's service may borrow; made once by `alcove serve` (and by the
+// tests' app harness). All outlive every module instance.
+struct ModuleDeps {
+  store::Db& db;
+  crypto::KeyRing& keys;
+  const audit::Log& log;
+  const Clock& clock;
+};
+
+// A running domain module: its service and what the server asks of it.
+class ModuleInstance {
+ public:
+  virtual ~ModuleInstance() = default;
+  // Its routes (through the facade, so every one declares its audience).
+  virtual std::unique_ptr<web::RouteSet> AddRoutes(web::RouteKit& kit,
+                                                   web::IdentityServices& identity,
+                                                   const web::Templates& templates) = 0;
+  // Once a minute from the server's housekeeping thread (sweepers). Errors are logged.
+  virtual void Housekeeping(Micros /*now*/) {}
+  // Client aliases by id for the audit page's words ("You viewed J.D.'s record").
+  virtual void AddAliases(const identity::Principal& /*who*/,
+                          std::map<std::string, std::string>& /*out*/) {}
+};
+
+// One entry of the module list: a name, its migrations, and how to make it (null for
+// modules that have tables but no service of their own here, e.g. the key ring).
+struct Module {
+  std::string_view name;
+  std::span<const store::Migration> (*migrations)();
+  std::function<std::unique_ptr<ModuleInstance>(const ModuleDeps&)> make;
+};
+
+// Every module, bottom layer first (version ranges: store 1-99, key ring 100-149, tokens
+// 150-199, audit 200-299, identity 300-399, practice 400-499, ...). Adding a domain
+// module is its folder and one line here (docs/adding-a-module.md). `alcove init` and
+// `alcove serve` apply the migrations of all of them; serve makes each instance, adds
+// its routes and runs its housekeeping; the tests walk the same list.
+const std::vector<Module>& Modules();
+
+// The domain modules' running instances, made from Modules() in order.
+class ModuleSet {
+ public:
+  explicit ModuleSet(const ModuleDeps& deps);
+  // For web::AppOptions::modules: each instance's routes.
+  std::vector<web::RouteAdder> RouteAdders(web::IdentityServices& identity);
+  void Housekeeping(Micros now);
+  std::map<std::string, std::string> Aliases(const identity::Principal& who);
+  // The instance of `name` (tests), or null.
+  ModuleInstance* Find(std::string_view name);
+
+ private:
+  std::vector<std::pair<std::string_view, std::unique_ptr<ModuleInstance>>> instances_;
+};
+
+}  // namespace alcove::cli
