@@ -33,8 +33,8 @@ std::vector<Middleware> StandardLayers(std::string listener, const Clock& clock,
 }  // namespace
 
 std::string SecurityTxt(const SiteSettings& site, Micros now) {
-  const Micros expires = now + static_cast<Micros>(site.security_txt_days) * 86'400 *
-                                   kMicrosPerSecond;
+  const Micros expires =
+      now + static_cast<Micros>(site.security_txt_days) * 86'400 * kMicrosPerSecond;
   const std::string policy =
       site.policy_url.empty() ? site.public_origin + "/security" : site.policy_url;
   return fmt::format(
@@ -80,47 +80,50 @@ void App::AddSiteRoutes() {
       inline_get);
   router_.Add(
       "GET", "/.well-known/security.txt",
-      [this](Request&) {
-        return Response::Text(200, SecurityTxt(options_.site, clock_.Now()));
-      },
+      [this](Request&) { return Response::Text(200, SecurityTxt(options_.site, clock_.Now())); },
       inline_get);
   if (options_.identity != nullptr) {
-    route_sets_.push_back(
-        AddIdentityRoutes(kit, *options_.identity, *templates_, options_.site));
+    route_sets_.push_back(AddIdentityRoutes(kit, *options_.identity, *templates_, options_.site));
     if (options_.audit != nullptr) {
-      route_sets_.push_back(
-          AddAuditRoutes(kit, *options_.identity, *options_.audit, *templates_));
+      route_sets_.push_back(AddAuditRoutes(kit, *options_.identity, *options_.audit, *templates_));
     }
     for (const RouteAdder& add : options_.modules) {
       route_sets_.push_back(add(kit, *templates_));
     }
   } else {
-    router_.Add("GET", "/", [this](Request&) {
-      TemplateData data;
-      data.set("origin", options_.site.public_origin);
-      return Response::Html(200, templates_->RenderPage("index", "Alcove", data));
-    }, public_page);
+    router_.Add(
+        "GET", "/",
+        [this](Request&) {
+          TemplateData data;
+          data.set("origin", options_.site.public_origin);
+          return Response::Html(200, templates_->RenderPage("index", "Alcove", data));
+        },
+        public_page);
   }
-  router_.Add("GET", "/security", [this](Request&) {
-    TemplateData data;
-    data.set("contact", options_.site.security_contact);
-    data.set("origin", options_.site.public_origin);
-    return Response::Html(200, templates_->RenderPage("security", "Security at Alcove", data));
-  }, public_page);
-  router_.Add("GET", "/static/{*path}", [this](Request& req) {
-    return static_files_.Serve(req, req.Param("path").value_or(""));
-  }, public_page);
+  router_.Add(
+      "GET", "/security",
+      [this](Request&) {
+        TemplateData data;
+        data.set("contact", options_.site.security_contact);
+        data.set("origin", options_.site.public_origin);
+        return Response::Html(200, templates_->RenderPage("security", "Security at Alcove", data));
+      },
+      public_page);
+  router_.Add(
+      "GET", "/static/{*path}",
+      [this](Request& req) { return static_files_.Serve(req, req.Param("path").value_or("")); },
+      public_page);
 }
 
-Dispatcher::Plan App::PlanFor(std::string_view method, std::string_view target) const {
-  Plan plan{.read_body = true, .max_body_bytes = options_.default_max_body_bytes,
-            .runs_inline = false};
-  auto parsed = ParseTarget(target);
-  if (!parsed) {
+Dispatcher::Plan App::PlanFor(Request& request) const {
+  Plan plan{
+      .read_body = true, .max_body_bytes = options_.default_max_body_bytes, .runs_inline = false};
+  request.routing = router_.RouteTarget(request.method, request.target);
+  if (!request.routing->target) {
     plan.runs_inline = true;  // answered with 400 by the chain, cheaply
     return plan;
   }
-  const RouteMatch m = router_.Match(method, parsed->segments);
+  const RouteMatch& m = request.routing->match;
   if (m.outcome != RouteMatch::Outcome::kFound) {
     plan.runs_inline = true;  // 404 or 405
     return plan;
@@ -147,7 +150,7 @@ RedirectApp::RedirectApp(std::string public_origin, const Clock& clock)
         return res;
       }) {}
 
-Dispatcher::Plan RedirectApp::PlanFor(std::string_view, std::string_view) const {
+Dispatcher::Plan RedirectApp::PlanFor(Request&) const {
   return Plan{.read_body = false, .max_body_bytes = 0, .runs_inline = true};
 }
 

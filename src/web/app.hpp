@@ -50,7 +50,7 @@ class App final : public Dispatcher {
  public:
   static Result<std::unique_ptr<App>> Create(const AppOptions& options, const Clock& clock);
 
-  Plan PlanFor(std::string_view method, std::string_view target) const override;
+  Plan PlanFor(Request& request) const override;
   Response Handle(Request& request) const override;
 
   Router& router() { return router_; }
@@ -75,7 +75,7 @@ class App final : public Dispatcher {
 class RedirectApp final : public Dispatcher {
  public:
   RedirectApp(std::string public_origin, const Clock& clock);
-  Plan PlanFor(std::string_view method, std::string_view target) const override;
+  Plan PlanFor(Request& request) const override;
   Response Handle(Request& request) const override;
 
  private:

@@ -19,7 +19,8 @@ class Dispatcher {
   };
 
   virtual ~Dispatcher() = default;
-  virtual Plan PlanFor(std::string_view method, std::string_view target) const = 0;
+  // May remember what it worked out in `request` (Request::routing) for Handle.
+  virtual Plan PlanFor(Request& request) const = 0;
   // Never throws: every failure becomes a response.
   virtual Response Handle(Request& request) const = 0;
 };

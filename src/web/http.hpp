@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,6 +30,9 @@ class Headers {
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 
+// The parsed target and the matched route of a request (router.hpp), worked out once.
+struct Routing;
+
 struct Request {
   std::string method;        // "GET", as sent (methods are case-sensitive)
   std::string target;        // raw request-target, never logged: queries carry tokens
@@ -47,6 +51,9 @@ struct Request {
   std::vector<std::pair<std::string, std::string>> path_params;
   std::vector<std::pair<std::string, std::string>> query;
   std::string path;   // decoded path, segments joined by '/'
+  // Set by the application's PlanFor (the head alone decides how to read the body) and
+  // used again by its router: each request is parsed and matched once.
+  std::shared_ptr<const Routing> routing;
 
   std::optional<std::string_view> Param(std::string_view name) const;
   std::optional<std::string_view> QueryValue(std::string_view name) const;

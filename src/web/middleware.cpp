@@ -1,10 +1,10 @@
 #include "web/middleware.hpp"
 
-#include <algorithm>
-#include <exception>
-
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <exception>
 
 #include "crypto/random.hpp"
 #include "web/cookies.hpp"
@@ -138,13 +138,19 @@ Middleware Limits(const Templates* templates) {
 
 Handler RouteTo(const Router& router, const Templates* templates) {
   return [&router, templates](Request& req) {
-    auto target = ParseTarget(req.target);
+    // Routed once: by PlanFor when the server asked it, here otherwise (tests, early
+    // answers). A routing made for another method or target is never reused.
+    std::shared_ptr<const Routing> routing = req.routing;
+    if (routing == nullptr) {
+      routing = router.RouteTarget(req.method, req.target);
+    }
+    const Result<Target>& target = routing->target;
     if (!target) {
       return ErrorResponse(req, templates, 400, "bad_request", target.error().public_message);
     }
-    req.path = std::move(target->path);
-    req.query = std::move(target->query);
-    RouteMatch m = router.Match(req.method, target->segments);
+    req.path = target->path;
+    req.query = target->query;
+    const RouteMatch& m = routing->match;
     switch (m.outcome) {
       case RouteMatch::Outcome::kNotFound:
         return ErrorResponse(req, templates, 404, "not_found", "There is nothing at this address.");
@@ -158,7 +164,7 @@ Handler RouteTo(const Router& router, const Templates* templates) {
         break;
     }
     req.route = m.route->pattern;
-    req.path_params = std::move(m.params);
+    req.path_params = m.params;
     return m.route->handler(req);
   };
 }

@@ -133,6 +133,15 @@ void Router::Add(std::string method, std::string pattern, Handler handler, Route
   routes_.push_back(std::move(route));
 }
 
+std::shared_ptr<const Routing> Router::RouteTarget(std::string_view method,
+                                                   std::string_view target) const {
+  auto routing = std::make_shared<Routing>(Routing{ParseTarget(target), {}});
+  if (routing->target) {
+    routing->match = Match(method, routing->target->segments);
+  }
+  return routing;
+}
+
 RouteMatch Router::Match(std::string_view method, const std::vector<std::string>& segments) const {
   RouteMatch best;
   std::vector<int> best_rank;
@@ -162,8 +171,8 @@ RouteMatch Router::Match(std::string_view method, const std::vector<std::string>
       continue;
     }
     // An explicit HEAD route beats GET-answers-HEAD at equal specificity.
-    const bool better = best.route == nullptr || rank < best_rank ||
-                        (rank == best_rank && route.method == method);
+    const bool better =
+        best.route == nullptr || rank < best_rank || (rank == best_rank && route.method == method);
     if (better) {
       best.outcome = RouteMatch::Outcome::kFound;
       best.route = &route;

@@ -7,8 +7,10 @@
 #include <string_view>
 #include <vector>
 
+#include "core/error.hpp"
 #include "identity/principal.hpp"
 #include "web/http.hpp"
+#include "web/target.hpp"
 
 namespace alcove::web {
 
@@ -24,13 +26,16 @@ class Audience {
 
   Audience() = default;
   static Audience Public() { return Audience(Kind::kPublic, {}, {}); }
-  static Audience Token(std::string purpose) { return Audience(Kind::kToken, std::move(purpose), {}); }
+  static Audience Token(std::string purpose) {
+    return Audience(Kind::kToken, std::move(purpose), {});
+  }
   static Audience Roles(std::initializer_list<identity::Role> roles) {
     return Audience(Kind::kRoles, {}, std::vector<identity::Role>(roles));
   }
   // Every role: routes about one's own account (sessions, password, sign-out).
   static Audience AnyAccount() {
-    return Roles({identity::Role::kTherapist, identity::Role::kSupervisor, identity::Role::kClient});
+    return Roles(
+        {identity::Role::kTherapist, identity::Role::kSupervisor, identity::Role::kClient});
   }
 
   Kind kind() const { return kind_; }
@@ -79,9 +84,15 @@ struct Route {
 struct RouteMatch {
   enum class Outcome { kFound, kNotFound, kMethodNotAllowed };
   Outcome outcome = Outcome::kNotFound;
-  const Route* route = nullptr;                                  // kFound
-  std::vector<std::pair<std::string, std::string>> params;      // kFound
-  std::string allow;  // kMethodNotAllowed: "GET, HEAD, POST"
+  const Route* route = nullptr;                             // kFound
+  std::vector<std::pair<std::string, std::string>> params;  // kFound
+  std::string allow;                                        // kMethodNotAllowed: "GET, HEAD, POST"
+};
+
+// A request's target, parsed, and the route it matched (Request::routing).
+struct Routing {
+  Result<Target> target;
+  RouteMatch match;  // only when `target` parsed
 };
 
 // Whatever a group of routes keeps alive for its handlers (they capture it); its owner
@@ -105,6 +116,9 @@ class Router {
   void Add(std::string method, std::string pattern, Handler handler, RouteOptions options = {});
 
   RouteMatch Match(std::string_view method, const std::vector<std::string>& segments) const;
+  // Parses `target` and matches it: what Request::routing holds.
+  std::shared_ptr<const Routing> RouteTarget(std::string_view method,
+                                             std::string_view target) const;
 
   const std::vector<Route>& routes() const { return routes_; }
 

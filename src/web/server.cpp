@@ -355,7 +355,7 @@ struct Server::Impl {
       }
 
       Request req = MakeRequest(head.get(), remote);
-      const Dispatcher::Plan plan = dispatcher.PlanFor(req.method, req.target);
+      const Dispatcher::Plan plan = dispatcher.PlanFor(req);
       if (!plan.read_body) {
         auto msg = ToMessage(dispatcher.Handle(req), req, false, false);
         co_await Write(stream, msg);

@@ -446,3 +446,33 @@ INSTANTIATE_TEST_SUITE_P(Engines, RouteHarnessTest,
 
 }  // namespace
 }  // namespace alcove::web
+
+namespace alcove::web {
+namespace {
+
+// A request is parsed and matched once: PlanFor leaves its routing in the request, and
+// Handle follows that routing instead of parsing the target again.
+TEST(RoutingOnce, PlanForRoutesTheRequestAndHandleReusesIt) {
+  auto h = testing::AppHarness::Create(testing::TestEngine::kSqlite, nullptr);
+  ASSERT_TRUE(h) << h.error().internal;
+  Request req;
+  req.method = "GET";
+  req.target = "/healthz";
+  req.remote_address = "192.0.2.1";
+  (void)(*h)->app().PlanFor(req);
+  ASSERT_NE(req.routing, nullptr);
+  ASSERT_TRUE(req.routing->target);
+  EXPECT_EQ(req.routing->match.route->pattern, "/healthz");
+  // Plant the routing of another target: the answer follows it, so no second parse ran.
+  Request other;
+  other.method = "GET";
+  other.target = "/.well-known/security.txt";
+  (void)(*h)->app().PlanFor(other);
+  req.routing = other.routing;
+  const Response res = (*h)->app().Handle(req);
+  EXPECT_EQ(res.status, 200);
+  EXPECT_EQ(req.route, "/.well-known/security.txt");
+}
+
+}  // namespace
+}  // namespace alcove::web
