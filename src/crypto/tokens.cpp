@@ -7,35 +7,10 @@
 
 #include "core/encoding.hpp"
 #include "crypto/random.hpp"
-#include "store/schema.hpp"
+#include "store/token_table.hpp"
 
 namespace alcove::crypto {
 namespace {
-
-// Table `tokens` is deliberately NOT a tenant table (no row-level security, read and
-// written from Db::Begin()): a token is looked up before anyone's tenant is known —
-// sign-in by magic link, a client's portal invitation, a public questionnaire link, a
-// supervisor's signing link — so no tenant could be set for the transaction, and under
-// FORCE ROW LEVEL SECURITY the lookup would see nothing. It holds no client content:
-// only hashes of tokens, their purpose, the id of their subject, the tenant id when
-// one applies, and times. The token itself is never stored.
-constexpr std::string_view kTokens =
-    "CREATE TABLE tokens ("
-    " hash {bytes} PRIMARY KEY CHECK ({bytelen}(hash) = 32),"
-    " purpose TEXT NOT NULL,"
-    " subject TEXT NOT NULL,"
-    " tenant_id {int},"
-    " single_use {int} NOT NULL CHECK (single_use IN (0, 1)),"
-    " created_at {int} NOT NULL,"
-    " expires_at {int} NOT NULL,"
-    " used_at {int}"
-    "){strict};"
-    "CREATE INDEX tokens_by_expiry ON tokens (expires_at)";
-
-
-
-constexpr std::string_view kColumns =
-    "hash, purpose, subject, tenant_id, single_use, created_at, expires_at, used_at";
 
 std::unexpected<Error> Rejected(std::string_view why) {
   return Fail(ErrorCode::kUnauthenticated, fmt::format("token rejected: {}", why),
@@ -71,15 +46,15 @@ bool WellFormed(const Secret<std::string>& token) {
 
 store::Bytes HashValue(const Sha256Digest& d) { return store::Bytes(d.begin(), d.end()); }
 
-TokenRecord FromRow(const store::Row& row) {
+TokenRecord FromRow(const store::TokenRow& row) {
   TokenRecord r;
-  r.purpose = row.Text(1);
-  r.subject = row.Text(2);
-  r.tenant = row.OptionalInt(3);
-  r.use = row.Int(4) == 1 ? TokenUse::kSingle : TokenUse::kReusable;
-  r.created_at = row.Int(5);
-  r.expires_at = row.Int(6);
-  r.used_at = row.OptionalInt(7);
+  r.purpose = row.purpose;
+  r.subject = row.subject;
+  r.tenant = row.tenant;
+  r.use = row.single_use ? TokenUse::kSingle : TokenUse::kReusable;
+  r.created_at = row.created_at;
+  r.expires_at = row.expires_at;
+  r.used_at = row.used_at;
   return r;
 }
 
@@ -94,10 +69,7 @@ Sha256Digest TokenHash(std::string_view purpose, const Secret<std::string>& toke
   return h.Finish();
 }
 
-std::span<const store::Migration> TokenMigrations() {
-  static const store::MigrationSet set = store::MigrationSet().Add(150, "crypto_tokens", kTokens);
-  return set.migrations();
-}
+std::span<const store::Migration> TokenMigrations() { return store::TokenTableMigrations(); }
 
 Result<Secret<std::string>> TokenIssuer::Issue(std::string_view purpose, Micros ttl, TokenUse use,
                                                std::string_view subject,
@@ -134,22 +106,14 @@ Result<Secret<std::string>> TokenIssuer::Issue(store::Transaction& tx, std::stri
   SecureZero(raw.data(), raw.size());
 
   const Micros now = clock_.Now();
-  const store::Value params[] = {
-      HashValue(TokenHash(purpose, token)),
-      std::string(purpose),
-      std::string(subject),
-      tenant ? store::Value(*tenant) : store::Value(store::Null{}),
-      std::int64_t{use == TokenUse::kSingle ? 1 : 0},
-      now,
-      now + ttl,
-  };
-  auto inserted = tx.Execute(
-      "INSERT INTO tokens (hash, purpose, subject, tenant_id, single_use, created_at, "
-      "expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-      params);
-  if (!inserted) {
-    return std::unexpected(inserted.error());
-  }
+  ALCOVE_TRY(store::InsertToken(tx, store::TokenRow{.hash = HashValue(TokenHash(purpose, token)),
+                                                    .purpose = std::string(purpose),
+                                                    .subject = std::string(subject),
+                                                    .tenant = tenant,
+                                                    .single_use = use == TokenUse::kSingle,
+                                                    .created_at = now,
+                                                    .expires_at = now + ttl,
+                                                    .used_at = std::nullopt}));
   return token;
 }
 
@@ -162,20 +126,15 @@ Result<TokenRecord> TokenIssuer::FindIn(store::Transaction& tx, std::string_view
     return Rejected("malformed");
   }
   const Sha256Digest hash = TokenHash(purpose, token);
-  const store::Value params[] = {HashValue(hash)};
-  auto rows = tx.Query(fmt::format("SELECT {} FROM tokens WHERE hash = $1", kColumns), params);
-  if (!rows) {
-    return std::unexpected(rows.error());
-  }
-  if (rows->empty()) {
+  ALCOVE_TRY_ASSIGN(const auto row, store::FindToken(tx, hash));
+  if (!row) {
     return Rejected("unknown (or issued for another purpose)");
   }
-  const store::Row& row = rows->front();
   // The database matched on the hash; check it again in constant time, and the purpose.
-  if (!ConstantTimeEquals(row.Blob(0), hash) || row.Text(1) != purpose) {
+  if (!ConstantTimeEquals(row->hash, hash) || row->purpose != purpose) {
     return Rejected("hash or purpose mismatch");
   }
-  return FromRow(row);
+  return FromRow(*row);
 }
 
 Result<TokenRecord> TokenIssuer::Lookup(store::Transaction& tx, std::string_view purpose,
@@ -239,15 +198,9 @@ Result<TokenRecord> TokenIssuer::Consume(store::Transaction& tx, std::string_vie
   // concurrent consumer either waits for our row lock and then finds used_at set
   // (PostgreSQL re-checks the WHERE clause), or ran first and we change nothing.
   const Micros now = clock_.Now();
-  const store::Value params[] = {now, HashValue(TokenHash(purpose, token)), std::string(purpose)};
-  auto changed = tx.Execute(
-      "UPDATE tokens SET used_at = $1 WHERE hash = $2 AND purpose = $3 AND single_use = 1 "
-      "AND used_at IS NULL AND expires_at > $1",
-      params);
-  if (!changed) {
-    return std::unexpected(changed.error());
-  }
-  if (*changed != 1) {
+  ALCOVE_TRY_ASSIGN(const std::int64_t changed,
+                    store::MarkTokenUsed(tx, TokenHash(purpose, token), purpose, now));
+  if (changed != 1) {
     return Rejected("already used (concurrently) or expired");
   }
   record->used_at = now;
@@ -262,10 +215,7 @@ Status TokenIssuer::Revoke(std::string_view purpose, const Secret<std::string>& 
   if (!tx) {
     return std::unexpected(tx.error());
   }
-  const store::Value params[] = {HashValue(TokenHash(purpose, token))};
-  if (auto n = (*tx)->Execute("DELETE FROM tokens WHERE hash = $1", params); !n) {
-    return std::unexpected(n.error());
-  }
+  ALCOVE_TRY(store::DeleteToken(**tx, TokenHash(purpose, token)));
   return (*tx)->Commit();
 }
 
@@ -274,8 +224,7 @@ Result<std::int64_t> TokenIssuer::DeleteExpired() {
   if (!tx) {
     return std::unexpected(tx.error());
   }
-  const store::Value params[] = {clock_.Now()};
-  auto n = (*tx)->Execute("DELETE FROM tokens WHERE expires_at <= $1", params);
+  auto n = store::DeleteExpiredTokens(**tx, clock_.Now());
   if (!n) {
     return n;
   }
