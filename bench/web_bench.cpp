@@ -13,6 +13,8 @@ namespace {
 
 using namespace alcove::web;
 
+const RouteOptions kOpen{.audience = Audience::Public()};
+
 void BM_ParseTarget(benchmark::State& state) {
   for (auto _ : state) {
     auto t = ParseTarget("/api/v1/clients/7f3a9c0e1b2d4f60a8c9e7d6b5a4f3e2/notes?limit=50&before=123");
@@ -29,8 +31,8 @@ Router MakeRouter() {
                             "/api/v1/summaries/{id}/review", "/api/v1/sessions/{id}",
                             "/api/v1/audit", "/static/{*path}"};
   for (const char* p : patterns) {
-    r.Add("GET", p, [](Request&) { return Response{}; });
-    r.Add("POST", p, [](Request&) { return Response{}; });
+    r.Add("GET", p, [](Request&) { return Response{}; }, kOpen);
+    r.Add("POST", p, [](Request&) { return Response{}; }, kOpen);
   }
   return r;
 }
@@ -47,7 +49,8 @@ BENCHMARK(BM_RouterMatch);
 
 void BM_ChainHealthz(benchmark::State& state) {
   Router r = MakeRouter();
-  r.Add("GET", "/bench", [](Request&) { return Response::Json(200, R"({"status":"ok"})"); });
+  r.Add(
+      "GET", "/bench", [](Request&) { return Response::Json(200, R"({"status":"ok"})"); }, kOpen);
   const auto& clock = alcove::SystemClock::Instance();
   spdlog::set_level(spdlog::level::off);
   Chain chain({RequestIdAndAccessLog("https", clock), SecurityHeaders(), ErrorMapping(nullptr),
