@@ -1,14 +1,17 @@
 #include "web/http.hpp"
 
 #include <algorithm>
-#include <cctype>
 
 namespace alcove::web {
 
+namespace {
+// ASCII only (header names are tokens): no locale look-up per character.
+constexpr char AsciiLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
+}  // namespace
+
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
+           return AsciiLower(x) == AsciiLower(y);
          });
 }
 
@@ -22,7 +25,23 @@ std::optional<std::string_view> Headers::Get(std::string_view name) const {
 }
 
 void Headers::Set(std::string_view name, std::string value) {
-  Remove(name);
+  // One pass: the first header of that name takes the value, later ones go.
+  auto first = items_.end();
+  for (auto it = items_.begin(); it != items_.end(); ++it) {
+    if (EqualsIgnoreCase(it->first, name)) {
+      first = it;
+      break;
+    }
+  }
+  if (first == items_.end()) {
+    items_.emplace_back(std::string(name), std::move(value));
+    return;
+  }
+  // Keep the order rule of "replace every header called name by one": the survivor moves
+  // to the end, where Set always put it.
+  items_.erase(std::remove_if(first, items_.end(),
+                              [&](const auto& kv) { return EqualsIgnoreCase(kv.first, name); }),
+               items_.end());
   items_.emplace_back(std::string(name), std::move(value));
 }
 

@@ -53,7 +53,7 @@ struct Request {
   std::string path;   // decoded path, segments joined by '/'
   // Set by the application's PlanFor (the head alone decides how to read the body) and
   // used again by its router: each request is parsed and matched once.
-  std::shared_ptr<const Routing> routing;
+  std::shared_ptr<Routing> routing;
 
   std::optional<std::string_view> Param(std::string_view name) const;
   std::optional<std::string_view> QueryValue(std::string_view name) const;

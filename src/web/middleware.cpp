@@ -136,36 +136,48 @@ Middleware Limits(const Templates* templates) {
   };
 }
 
+namespace {
+
+Response Dispatch(Request& req, const Templates* templates, Result<Target>&& target,
+                  RouteMatch&& m) {
+  if (!target) {
+    return ErrorResponse(req, templates, 400, "bad_request", target.error().public_message);
+  }
+  req.path = std::move(target->path);
+  req.query = std::move(target->query);
+  switch (m.outcome) {
+    case RouteMatch::Outcome::kNotFound:
+      return ErrorResponse(req, templates, 404, "not_found", "There is nothing at this address.");
+    case RouteMatch::Outcome::kMethodNotAllowed: {
+      Response res = ErrorResponse(req, templates, 405, "method_not_allowed",
+                                   "This address does not accept that method.");
+      res.headers.Set("Allow", m.allow);
+      return res;
+    }
+    case RouteMatch::Outcome::kFound:
+      break;
+  }
+  req.route = m.route->pattern;
+  req.path_params = std::move(m.params);
+  return m.route->handler(req);
+}
+
+}  // namespace
+
 Handler RouteTo(const Router& router, const Templates* templates) {
   return [&router, templates](Request& req) {
-    // Routed once: by PlanFor when the server asked it, here otherwise (tests, early
-    // answers). A routing made for another method or target is never reused.
-    std::shared_ptr<const Routing> routing = req.routing;
-    if (routing == nullptr) {
-      routing = router.RouteTarget(req.method, req.target);
+    // Routed once: by PlanFor when the server asked it (its routing is used up here);
+    // without one (tests, benchmarks), parsed and matched here.
+    if (req.routing != nullptr) {
+      const std::shared_ptr<Routing> routing = std::move(req.routing);
+      return Dispatch(req, templates, std::move(routing->target), std::move(routing->match));
     }
-    const Result<Target>& target = routing->target;
-    if (!target) {
-      return ErrorResponse(req, templates, 400, "bad_request", target.error().public_message);
+    Result<Target> target = ParseTarget(req.target);
+    RouteMatch m;
+    if (target) {
+      m = router.Match(req.method, target->segments);
     }
-    req.path = target->path;
-    req.query = target->query;
-    const RouteMatch& m = routing->match;
-    switch (m.outcome) {
-      case RouteMatch::Outcome::kNotFound:
-        return ErrorResponse(req, templates, 404, "not_found", "There is nothing at this address.");
-      case RouteMatch::Outcome::kMethodNotAllowed: {
-        Response res = ErrorResponse(req, templates, 405, "method_not_allowed",
-                                     "This address does not accept that method.");
-        res.headers.Set("Allow", m.allow);
-        return res;
-      }
-      case RouteMatch::Outcome::kFound:
-        break;
-    }
-    req.route = m.route->pattern;
-    req.path_params = m.params;
-    return m.route->handler(req);
+    return Dispatch(req, templates, std::move(target), std::move(m));
   };
 }
 

@@ -133,7 +133,7 @@ void Router::Add(std::string method, std::string pattern, Handler handler, Route
   routes_.push_back(std::move(route));
 }
 
-std::shared_ptr<const Routing> Router::RouteTarget(std::string_view method,
+std::shared_ptr<Routing> Router::RouteTarget(std::string_view method,
                                                    std::string_view target) const {
   auto routing = std::make_shared<Routing>(Routing{ParseTarget(target), {}});
   if (routing->target) {
@@ -145,13 +145,23 @@ std::shared_ptr<const Routing> Router::RouteTarget(std::string_view method,
 RouteMatch Router::Match(std::string_view method, const std::vector<std::string>& segments) const {
   RouteMatch best;
   std::vector<int> best_rank;
-  std::set<std::string> allowed;
-  std::vector<int> best_any_rank;  // the most specific pattern matching the path at all
+  std::vector<std::string_view> allowed;  // methods of the most specific matching pattern
+  std::vector<int> best_any_rank;         // the most specific pattern matching the path at all
   bool path_matched = false;
+  // Scratch reused for every route: matching allocates nothing for routes that fail.
+  std::vector<std::pair<std::string, std::string>> params;
+  std::vector<int> rank;
 
   for (const auto& route : routes_) {
-    std::vector<std::pair<std::string, std::string>> params;
-    std::vector<int> rank;
+    // A pattern without a rest segment matches only paths of its own length.
+    const bool has_rest =
+        !route.segments.empty() && route.segments.back().kind == Route::Kind::kRest;
+    if (has_rest ? segments.size() < route.segments.size()
+                 : segments.size() != route.segments.size()) {
+      continue;
+    }
+    params.clear();
+    rank.clear();
     if (!MatchSegments(route, segments, &params, &rank)) {
       continue;
     }
@@ -161,9 +171,9 @@ RouteMatch Router::Match(std::string_view method, const std::vector<std::string>
       path_matched = true;
     }
     if (rank == best_any_rank) {
-      allowed.insert(route.method);
+      allowed.push_back(route.method);
       if (route.method == "GET") {
-        allowed.insert("HEAD");
+        allowed.push_back("HEAD");
       }
     }
     const bool method_ok = route.method == method || (method == "HEAD" && route.method == "GET");
@@ -176,8 +186,8 @@ RouteMatch Router::Match(std::string_view method, const std::vector<std::string>
     if (better) {
       best.outcome = RouteMatch::Outcome::kFound;
       best.route = &route;
-      best.params = std::move(params);
-      best_rank = std::move(rank);
+      best.params.swap(params);
+      best_rank.swap(rank);
     }
   }
   // A less specific pattern may accept this method where the most specific does not
@@ -188,7 +198,9 @@ RouteMatch Router::Match(std::string_view method, const std::vector<std::string>
   if (path_matched) {
     RouteMatch m;
     m.outcome = RouteMatch::Outcome::kMethodNotAllowed;
-    for (const auto& a : allowed) {
+    std::sort(allowed.begin(), allowed.end());
+    allowed.erase(std::unique(allowed.begin(), allowed.end()), allowed.end());
+    for (const auto a : allowed) {
       if (!m.allow.empty()) {
         m.allow += ", ";
       }

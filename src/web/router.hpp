@@ -117,7 +117,7 @@ class Router {
 
   RouteMatch Match(std::string_view method, const std::vector<std::string>& segments) const;
   // Parses `target` and matches it: what Request::routing holds.
-  std::shared_ptr<const Routing> RouteTarget(std::string_view method,
+  std::shared_ptr<Routing> RouteTarget(std::string_view method,
                                              std::string_view target) const;
 
   const std::vector<Route>& routes() const { return routes_; }
