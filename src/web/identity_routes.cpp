@@ -98,6 +98,11 @@ Response IdentityRoutes::Home(Request& req) {
   TemplateData data;
   data.set("name", profile->name);
   data.set("csrf_token", (*session)->csrf_token);
+  // Each role sees only the links its routes allow (C31).
+  if (profile->role == identity::Role::kTherapist) {
+    data.set("therapist", true);
+  }
+  data.set("role", std::string(identity::RoleName(profile->role)));
   return Page(t_, "home", "Alcove", data);
 }
 

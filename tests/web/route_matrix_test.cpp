@@ -287,6 +287,16 @@ TEST_P(RouteHarnessTest, C31RoleMatrixFromTheRouteTable) {
     }
   }
   EXPECT_GT(checked, 100);
+  // The home page offers each role only what its routes allow.
+  for (AppBrowser* b : {&supervisor, &client}) {
+    const Response home = h_->Call(*b, "GET", "/");
+    ASSERT_EQ(home.status, 200);
+    EXPECT_EQ(home.body.find("href=\"/clients\""), std::string::npos);
+    EXPECT_EQ(home.body.find("href=\"/audit\""), std::string::npos);
+    EXPECT_NE(home.body.find("href=\"/settings\""), std::string::npos);
+  }
+  const Response home = h_->Call(a_, "GET", "/");
+  EXPECT_NE(home.body.find("href=\"/clients\""), std::string::npos);
 }
 
 // A 5xx answers only the generic words and the request id; the log has the id and the
