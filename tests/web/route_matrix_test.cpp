@@ -173,6 +173,10 @@ TEST_P(RouteHarnessTest, C31EveryRouteDeclaresItsAudienceAndOpenRoutesAreListed)
     ASSERT_NE(route.options.audience.kind(), Audience::Kind::kUnset) << name;
     if (route.options.audience.kind() != Audience::Kind::kRoles) {
       found.insert(name);
+      // Anyone can send these: every one that takes a body is rate limited per IP (C30).
+      if (route.method != "GET") {
+        EXPECT_FALSE(route.options.rate_class.empty()) << name << " has no rate-limit class";
+      }
     } else {
       EXPECT_FALSE(route.options.audience.roles().empty()) << name;
     }
