@@ -115,18 +115,45 @@ void App::AddSiteRoutes() {
       public_page);
 }
 
+namespace {
+
+// Whether the head announces a body (a Content-Length above 0, or chunked).
+bool DeclaresBody(const Request& request) {
+  if (request.headers.Has("Transfer-Encoding")) {
+    return true;
+  }
+  const auto length = request.headers.Get("Content-Length");
+  return length && *length != "0";
+}
+
+// The methods whose routes take a body; every other route answers without reading one.
+bool TakesBody(std::string_view method) {
+  return method == "POST" || method == "PUT" || method == "PATCH";
+}
+
+}  // namespace
+
 Dispatcher::Plan App::PlanFor(Request& request) const {
   Plan plan{
       .read_body = true, .max_body_bytes = options_.default_max_body_bytes, .runs_inline = false};
   request.routing = router_.RouteTarget(request.method, request.target);
+  // A body is read only for a route that takes one (C14): a 400, 404 or 405, or a route
+  // of a method without a body, is answered from the head alone — and, when a body was
+  // announced, the connection closes after the answer instead of reading it.
+  const bool declared = DeclaresBody(request);
   if (!request.routing->target) {
     plan.runs_inline = true;  // answered with 400 by the chain, cheaply
+    plan.read_body = !declared;
     return plan;
   }
   const RouteMatch& m = request.routing->match;
   if (m.outcome != RouteMatch::Outcome::kFound) {
     plan.runs_inline = true;  // 404 or 405
+    plan.read_body = !declared;
     return plan;
+  }
+  if (!TakesBody(m.route->method)) {
+    plan.read_body = !declared;
   }
   if (m.route->options.max_body_bytes != 0) {
     plan.max_body_bytes = m.route->options.max_body_bytes;

@@ -50,8 +50,35 @@ std::string_view CodeForStatus(int status) {
   }
 }
 
+namespace {
+
+// Every 429 and 503 says when to come back (RFC 9110 §10.2.3): rate limits set their own
+// exact value over this; the busy pools and queues use these.
+constexpr std::string_view kRetryAfterTooMany = "5";
+constexpr std::string_view kRetryAfterUnavailable = "30";
+
+Response WithRetryAfter(Response res) {
+  if ((res.status == 429 || res.status == 503) && !res.headers.Has("Retry-After")) {
+    res.headers.Set("Retry-After",
+                    std::string(res.status == 429 ? kRetryAfterTooMany : kRetryAfterUnavailable));
+  }
+  return res;
+}
+
+Response Render(const Request& request, const Templates* templates, int status,
+                std::string_view code, std::string_view message);
+
+}  // namespace
+
 Response ErrorResponse(const Request& request, const Templates* templates, int status,
                        std::string_view code, std::string_view message) {
+  return WithRetryAfter(Render(request, templates, status, code, message));
+}
+
+namespace {
+
+Response Render(const Request& request, const Templates* templates, int status,
+                std::string_view code, std::string_view message) {
   const bool api = request.path.starts_with("/api/") || request.target.starts_with("/api/");
   if (api || templates == nullptr) {
     if (!api) {
@@ -70,6 +97,8 @@ Response ErrorResponse(const Request& request, const Templates* templates, int s
   data.set("message", std::string(message));
   return Response::Html(status, templates->RenderPage("error", ReasonPhrase(status), data));
 }
+
+}  // namespace
 
 Response ErrorResponse(const Request& request, const Templates* templates, const Error& error) {
   const int status = HttpStatusFor(error.code);

@@ -20,6 +20,7 @@
 #include <spdlog/spdlog.h>
 
 #include "crypto/tls.hpp"
+#include "web/framing.hpp"
 
 namespace alcove::web {
 namespace {
@@ -348,23 +349,30 @@ struct Server::Impl {
                            : ec == beast::error::timeout   ? 408
                                                            : 400;
         Request req = EarlyRequest(head, remote, status);
-        auto msg = ToMessage(dispatcher.Handle(req), req, false, false);
+        auto msg = ToMessage(dispatcher.Handle(req), req, false, req.method == "HEAD");
         co_await Write(stream, msg);
         co_await Drain(stream);
         co_return false;
       }
 
       Request req = MakeRequest(head.get(), remote);
+      // Framing we do not trust (RFC 9112 §6): 400 and close, no body byte read.
+      if (FramingProblem(req.headers, head.get().version())) {
+        req.early_status = 400;
+        auto msg = ToMessage(dispatcher.Handle(req), req, false, req.method == "HEAD");
+        co_await Write(stream, msg);
+        co_return false;
+      }
       const Dispatcher::Plan plan = dispatcher.PlanFor(req);
       if (!plan.read_body) {
-        auto msg = ToMessage(dispatcher.Handle(req), req, false, false);
+        auto msg = ToMessage(dispatcher.Handle(req), req, false, req.method == "HEAD");
         co_await Write(stream, msg);
         co_return true;
       }
       const auto declared = head.content_length();
       if (declared && *declared > plan.max_body_bytes) {
         req.early_status = 413;
-        auto msg = ToMessage(dispatcher.Handle(req), req, false, false);
+        auto msg = ToMessage(dispatcher.Handle(req), req, false, req.method == "HEAD");
         co_await Write(stream, msg);
         co_await Drain(stream);
         co_return false;
@@ -389,7 +397,7 @@ struct Server::Impl {
         req.early_status = ec == http::error::body_limit ? 413
                            : ec == beast::error::timeout ? 408
                                                          : 400;
-        auto msg = ToMessage(dispatcher.Handle(req), req, false, false);
+        auto msg = ToMessage(dispatcher.Handle(req), req, false, req.method == "HEAD");
         co_await Write(stream, msg);
         co_await Drain(stream);
         co_return false;

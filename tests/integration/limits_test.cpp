@@ -56,7 +56,8 @@ TEST(Limits, OversizedDeclaredBodyIsRefusedBeforeItIsRead) {
   RawTlsClient client(server.https_port(), TLS1_3_VERSION, TLS1_3_VERSION);
   ASSERT_TRUE(client.handshake_ok());
   ASSERT_TRUE(client.Write(
-      "POST /healthz HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000000000\r\n\r\n"));
+      "POST /api/v1/sessions/revoke-others HTTP/1.1\r\nHost: localhost\r\n"
+      "Content-Length: 1000000000\r\n\r\n"));
   const std::string got = client.ReadUntilClose(15000);
   EXPECT_TRUE(got.starts_with("HTTP/1.1 413 ")) << got;
 }
@@ -66,7 +67,10 @@ TEST(Limits, ChunkedBodyOverTheLimitGets413) {
   ASSERT_TRUE(server.started());
   RawTlsClient client(server.https_port(), TLS1_3_VERSION, TLS1_3_VERSION);
   ASSERT_TRUE(client.handshake_ok());
-  std::string req = "POST /healthz HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n";
+  // A route that takes a body and has the server's default limit.
+  std::string req =
+      "POST /api/v1/sessions/revoke-others HTTP/1.1\r\nHost: localhost\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n";
   for (int i = 0; i < 4; ++i) {
     req += "400\r\n" + std::string(1024, 'x') + "\r\n";
   }

@@ -1,12 +1,14 @@
 #include "web/middleware.hpp"
 
-#include <sstream>
-
 #include <gtest/gtest.h>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <sstream>
+
 #include "web/cookies.hpp"
+#include "web/errors.hpp"
+#include "web/framing.hpp"
 #include "web/security_headers.hpp"
 
 namespace alcove::web {
@@ -33,20 +35,29 @@ class LogCapture {
 class ChainTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    router_.Add("GET", "/ok", [](Request&) { return Response::Text(200, "ok"); }, kOpen);
-    router_.Add("POST", "/ok", [](Request&) { return Response::Text(201, "made"); }, kOpen);
-    router_.Add("GET", "/boom", [](Request&) -> Response { throw std::runtime_error("kaboom"); }, kOpen);
-    router_.Add("GET", "/weak-cookie", [](Request&) {
-      Response r = Response::Text(200, "x");
-      r.headers.Add("Set-Cookie", "tracking=1; Path=/");
-      SetCookie(r, "__Host-good", "v");
-      return r;
-    }, kOpen);
-    router_.Add("GET", "/cached", [](Request&) {
-      Response r = Response::Text(200, "x");
-      r.headers.Set("Cache-Control", "no-cache");
-      return r;
-    }, kOpen);
+    router_.Add(
+        "GET", "/ok", [](Request&) { return Response::Text(200, "ok"); }, kOpen);
+    router_.Add(
+        "POST", "/ok", [](Request&) { return Response::Text(201, "made"); }, kOpen);
+    router_.Add(
+        "GET", "/boom", [](Request&) -> Response { throw std::runtime_error("kaboom"); }, kOpen);
+    router_.Add(
+        "GET", "/weak-cookie",
+        [](Request&) {
+          Response r = Response::Text(200, "x");
+          r.headers.Add("Set-Cookie", "tracking=1; Path=/");
+          SetCookie(r, "__Host-good", "v");
+          return r;
+        },
+        kOpen);
+    router_.Add(
+        "GET", "/cached",
+        [](Request&) {
+          Response r = Response::Text(200, "x");
+          r.headers.Set("Cache-Control", "no-cache");
+          return r;
+        },
+        kOpen);
   }
 
   Response Send(std::string method, std::string target, std::optional<int> early = {}) {
@@ -84,10 +95,14 @@ TEST_F(ChainTest, C60_EveryStatusCarriesTheSecurityHeaders) {
   LogCapture quiet;
   for (auto [method, target, early, status] :
        std::vector<std::tuple<std::string, std::string, std::optional<int>, int>>{
-           {"GET", "/ok", {}, 200},          {"POST", "/ok", {}, 201},
-           {"GET", "/nope", {}, 404},        {"DELETE", "/ok", {}, 405},
-           {"GET", "/a%zz", {}, 400},        {"GET", "/boom", {}, 500},
-           {"POST", "/ok", 413, 413},        {"GET", "/ok", 431, 431},
+           {"GET", "/ok", {}, 200},
+           {"POST", "/ok", {}, 201},
+           {"GET", "/nope", {}, 404},
+           {"DELETE", "/ok", {}, 405},
+           {"GET", "/a%zz", {}, 400},
+           {"GET", "/boom", {}, 500},
+           {"POST", "/ok", 413, 413},
+           {"GET", "/ok", 431, 431},
            {"GET", "/ok", 408, 408}}) {
     const Response r = Send(method, target, early);
     EXPECT_EQ(r.status, status) << method << " " << target;
@@ -134,7 +149,8 @@ TEST_F(ChainTest, WeakCookiesAreDroppedStrictOnesKept) {
 }
 
 TEST_F(ChainTest, AccessLogHasRoutePatternNotTargetQueryOrHeaders) {
-  router_.Add("GET", "/api/v1/clients/{id}", [](Request&) { return Response::Text(200, "x"); }, kOpen);
+  router_.Add(
+      "GET", "/api/v1/clients/{id}", [](Request&) { return Response::Text(200, "x"); }, kOpen);
   LogCapture log;
   Request req;
   req.method = "GET";
@@ -172,9 +188,55 @@ TEST_F(ChainTest, RequestIdsAreDistinct) {
 TEST_F(ChainTest, ApiErrorsAreJsonPagesAreNot) {
   const Response api = Send("GET", "/api/v1/missing");
   EXPECT_EQ(api.headers.Get("Content-Type"), "application/json");
-  EXPECT_EQ(api.body, R"({"error":{"code":"not_found","message":"There is nothing at this address."}})");
+  EXPECT_EQ(api.body,
+            R"({"error":{"code":"not_found","message":"There is nothing at this address."}})");
   const Response page = Send("GET", "/missing");
   EXPECT_NE(page.headers.Get("Content-Type")->find("text/"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace alcove::web
+
+namespace alcove::web {
+namespace {
+
+Headers Make(std::initializer_list<std::pair<std::string, std::string>> kv) {
+  Headers h;
+  for (const auto& [k, v] : kv) {
+    h.Add(k, v);
+  }
+  return h;
+}
+
+TEST(Framing, OnlyUnambiguousFramingPasses) {
+  EXPECT_FALSE(FramingProblem(Make({{"Host", "a"}}), 11));
+  EXPECT_FALSE(FramingProblem(Make({{"Host", "a"}, {"Content-Length", " 12 "}}), 11));
+  EXPECT_FALSE(FramingProblem(Make({{"host", "a"}, {"transfer-encoding", "Chunked"}}), 11));
+  EXPECT_FALSE(FramingProblem(Make({}), 10));
+  EXPECT_TRUE(FramingProblem(Make({}), 11));
+  EXPECT_TRUE(FramingProblem(Make({{"Host", "a"}, {"Host", "b"}}), 11));
+  EXPECT_TRUE(FramingProblem(
+      Make({{"Host", "a"}, {"Content-Length", "1"}, {"Transfer-Encoding", "chunked"}}), 11));
+  EXPECT_TRUE(FramingProblem(Make({{"Host", "a"}, {"Transfer-Encoding", "gzip, chunked"}}), 11));
+  EXPECT_TRUE(FramingProblem(Make({{"Host", "a"}, {"Transfer-Encoding", "identity"}}), 11));
+  EXPECT_TRUE(
+      FramingProblem(Make({{"Host", "a"}, {"Content-Length", "1"}, {"Content-Length", "1"}}), 11));
+  EXPECT_TRUE(FramingProblem(Make({{"Host", "a"}, {"Content-Length", "+1"}}), 11));
+  EXPECT_TRUE(FramingProblem(Make({{"Host", "a"}, {"Content-Length", ""}}), 11));
+}
+
+TEST(RetryAfter, Every429And503SaysWhenToComeBack) {
+  Request req;
+  req.target = "/api/v1/x";
+  for (const int status : {429, 503}) {
+    const Response res = ErrorResponse(req, nullptr, status, "x", "y");
+    EXPECT_TRUE(res.headers.Has("Retry-After")) << status;
+  }
+  EXPECT_TRUE(ErrorResponse(req, nullptr, Error::Make(ErrorCode::kResourceExhausted, "pool busy"))
+                  .headers.Has("Retry-After"));
+  EXPECT_TRUE(ErrorResponse(req, nullptr, Error::Make(ErrorCode::kUnavailable, "queue full"))
+                  .headers.Has("Retry-After"));
+  EXPECT_FALSE(ErrorResponse(req, nullptr, 404, "not_found", "n").headers.Has("Retry-After"));
 }
 
 }  // namespace
