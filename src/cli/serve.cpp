@@ -40,7 +40,7 @@ unsigned Cores() { return std::max(1u, std::thread::hardware_concurrency()); }
 // keys whose destruction failed are destroyed, C06). Stops (and joins) on destruction.
 class Housekeeping {
  public:
-  Housekeeping(identity::Identity& identity, crypto::KeyRing& keys,
+  Housekeeping(store::Db& db, identity::Identity& identity, crypto::KeyRing& keys,
                identity::RateLimitStore& limits, ModuleSet& modules, const Clock& clock)
       : thread_([&, this] {
           std::unique_lock lock(mu_);
@@ -54,6 +54,11 @@ class Housekeeping {
               spdlog::warn("sweeping rate-limit buckets failed: {}", n.error().internal);
             }
             modules.Housekeeping(clock.Now());
+            // A key destruction whose WAL truncation was kept from completing (a reader
+            // in another process) is finished here (C06).
+            if (auto st = db.ForgetDeleted(); !st) {
+              spdlog::warn("truncating the write-ahead log failed: {}", st.error().internal);
+            }
             lock.lock();
           }
         }) {}
@@ -193,7 +198,7 @@ int Serve(const Config& config) {
   ao.identity = &identity_services;
   ao.audit = &audit_services;
   ao.modules = modules.RouteAdders(identity_services);
-  Housekeeping housekeeping(identity, **keys, *limit_store, modules, clock);
+  Housekeeping housekeeping(**db, identity, **keys, *limit_store, modules, clock);
 
   auto app = web::App::Create(ao, clock);
   if (!app) {

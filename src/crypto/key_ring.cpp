@@ -330,19 +330,24 @@ Status KeyRing::DestroyDek(TenantId tenant, KeyId key) {
   if (auto st = (*tx)->Commit(); !st) {
     return st;
   }
-  std::lock_guard lock(mu_);
-  ++destroy_epoch_;
-  std::vector<KeyId> doomed;
-  for (const auto& [id, entry] : cache_) {
-    if (entry.family == family) {
-      doomed.push_back(id);
+  tx->reset();  // the transaction ends here: ForgetDeleted needs none open on this thread
+  {
+    std::lock_guard lock(mu_);
+    ++destroy_epoch_;
+    std::vector<KeyId> doomed;
+    for (const auto& [id, entry] : cache_) {
+      if (entry.family == family) {
+        doomed.push_back(id);
+      }
     }
+    for (KeyId id : doomed) {
+      EraseLocked(id);
+    }
+    sealing_.erase(family);
   }
-  for (KeyId id : doomed) {
-    EraseLocked(id);
-  }
-  sealing_.erase(family);
-  return {};
+  // The rows are gone; their old page images must not outlive them in the database's
+  // own files (the SQLite WAL): C06 holds when this returns.
+  return db_.ForgetDeleted();
 }
 
 Result<KeyRing::KeyHandle> KeyRing::AcquireSealKey(TenantId tenant, KeyId family) {

@@ -108,8 +108,12 @@ class KeyRing {
   // Crypto-shredding: deletes every generation of the DEK family `key` of `tenant`
   // and wipes them from this process's cache. Every ciphertext sealed under them is
   // then permanently unreadable here at once, and in other processes once their cache
-  // entries expire (cache_ttl). Errors: kNotFound when there is no such DEK for this
-  // tenant (also when it belongs to another tenant); database errors.
+  // entries expire (cache_ttl). When it returns success no file of the database holds
+  // the wrapped key any more (Db::ForgetDeleted: the SQLite WAL is checkpointed and
+  // truncated). Errors: kNotFound when there is no such DEK for this tenant (also when
+  // it belongs to another tenant); database errors — including a ForgetDeleted that
+  // could not complete after the rows went (then the server's housekeeping repeats it
+  // within a minute). REQUIRES: the calling thread holds no transaction.
   Status DestroyDek(TenantId tenant, KeyId key);
 
   // HMAC-SHA256 of `data` under a key derived for `purpose` (1–200 bytes, no NUL),

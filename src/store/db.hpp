@@ -91,6 +91,16 @@ class Db {
   // transaction (SET LOCAL), so row-level security limits every statement to that
   // tenant even if the SQL forgets its tenant filter.
   virtual Result<std::unique_ptr<Transaction>> BeginTenant(TenantId tenant) = 0;
+
+  // Makes what committed deletions removed unreadable in this database's own files
+  // (C06: a destroyed data key must not live on in a write-ahead log). SQLite: the WAL
+  // is checkpointed into the database file, whose freed space secure_delete has zeroed,
+  // and truncated to nothing (wal_checkpoint(TRUNCATE), fsynced); kUnavailable if
+  // another process's reader keeps it from completing (try again). PostgreSQL: nothing
+  // the app role can do (the server's WAL and dead tuples are the engine's; key
+  // retirement covers them: docs/storage.md), so a no-op.
+  // REQUIRES: the calling thread holds no transaction.
+  virtual Status ForgetDeleted() { return {}; }
 };
 
 }  // namespace alcove::store

@@ -105,6 +105,15 @@ Result<std::unique_ptr<Transaction>> FaultInjectingDb::Begin() {
   return std::make_unique<FaultTransaction>(*this, std::move(*tx));
 }
 
+Status FaultInjectingDb::ForgetDeleted() {
+  if (NextStatementFails()) {
+    injected_.fetch_add(1);
+    return Fail(statement_code(), "injected fault: forgetting deleted data failed",
+                "database error");
+  }
+  return inner_.ForgetDeleted();
+}
+
 Result<std::unique_ptr<Transaction>> FaultInjectingDb::BeginTenant(TenantId tenant) {
   auto tx = inner_.BeginTenant(tenant);
   if (!tx) {

@@ -33,6 +33,8 @@ class FaultInjectingDb final : public Db {
   Engine engine() const override { return inner_.engine(); }
   Result<std::unique_ptr<Transaction>> Begin() override;
   Result<std::unique_ptr<Transaction>> BeginTenant(TenantId tenant) override;
+  // Fails like a statement when the next statement is set to fail.
+  Status ForgetDeleted() override;
 
   // For the transaction wrapper: true if this statement / commit is the one to fail.
   bool NextStatementFails();

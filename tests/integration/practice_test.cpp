@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <csignal>
 #include <fstream>
 #include <memory>
 #include <regex>
@@ -1096,6 +1097,69 @@ TEST(PracticeAtRest, C02_CiphertextMovedToAnotherPlaceFailsToDecrypt) {
   for (const auto& secret : {x_email, x_note1, x_summary1}) {
     EXPECT_EQ(second.Stderr().find(secret), npos);
   }
+}
+
+}  // namespace
+}  // namespace alcove::testing
+
+namespace alcove::testing {
+namespace {
+
+// C06 through the WAL (issue #12): when the deletion of a client answers, no file of the
+// data directory holds its wrapped data key or its sealed notes any more — not the
+// database, not its write-ahead log — and the same after SIGKILL right after the answer.
+TEST(PracticeAtRest, C06_NoFileHoldsTheKeyOrTheCiphertextOnceADeletionAnswers) {
+  ServerProcess server;
+  ASSERT_TRUE(server.started()) << server.Stderr();
+  Outbox outbox(server.data_dir());
+  auto a = NewTherapist(server, outbox, "practice.c06wal");
+  ASSERT_TRUE(a != nullptr);
+  const std::string client =
+      CreatedId(a->Json("POST", "/api/v1/clients", json::object{{"name", "Walter Shred"}}),
+                "client");
+  const std::string note = CreatedId(
+      a->Json("POST", "/api/v1/clients/" + client + "/notes",
+              json::object{{"session_date", "2026-11-30"},
+                           {"format", "free"},
+                           {"content", "c06 wal marker " + std::string(200, 'w')}}),
+      "note");
+  ASSERT_FALSE(client.empty() || note.empty());
+  const auto db_path = server.data_dir() / "alcove.db";
+  store::Bytes wrapped;
+  store::Bytes sealed;
+  {
+    auto db = store::OpenSqlite(db_path);
+    ASSERT_TRUE(db) << db.error().internal;
+    auto tx = (*db)->Begin();
+    ASSERT_TRUE(tx);
+    const store::Value id[] = {client};
+    auto key = (*tx)->Query("SELECT key_id FROM clients WHERE id = $1", id);
+    ASSERT_TRUE(key && key->size() == 1);
+    const store::Value family[] = {key->front().Int(0)};
+    auto w = (*tx)->Query("SELECT wrapped FROM data_keys WHERE family = $1", family);
+    ASSERT_TRUE(w && !w->empty());
+    wrapped = w->front().Blob(0);
+    const store::Value nid[] = {note};
+    auto c = (*tx)->Query("SELECT content FROM note_versions WHERE note_id = $1", nid);
+    ASSERT_TRUE(c && !c->empty());
+    sealed = c->front().Blob(0);
+  }
+  ASSERT_GE(wrapped.size(), 32u);
+  ASSERT_GE(sealed.size(), 200u);
+  EXPECT_TRUE(ReadDatabaseFiles(db_path).Contains(wrapped)) << "the scan cannot see the key";
+  EXPECT_TRUE(ReadDatabaseFiles(db_path).Contains(sealed)) << "the scan cannot see the note";
+
+  ASSERT_EQ(a->Bare("DELETE", "/api/v1/clients/" + client).status, 204);
+  auto expect_gone = [&](std::string_view when) {
+    const DatabaseFiles files = ReadDatabaseFiles(db_path);
+    ASSERT_FALSE(files.contents.empty());
+    EXPECT_FALSE(files.Contains(wrapped)) << when << ": a database file holds the wrapped key";
+    EXPECT_FALSE(files.Contains(sealed)) << when << ": a database file holds the sealed note";
+  };
+  expect_gone("right after the answer");
+  server.Signal(SIGKILL);
+  (void)server.Stop();  // reaps the killed process (its exit code is the signal's)
+  expect_gone("after SIGKILL");
 }
 
 }  // namespace

@@ -374,6 +374,7 @@ TEST_P(RouteHarnessTest, C06KeyCreationAndDestructionFailuresLeaveNothingBehind)
   // Deletion: find the statement numbers at which it fails; at some, the rows are gone
   // but the key's destruction failed — the sweeper must finish it.
   bool destruction_failed_once = false;
+  bool forget_failed_once = false;
   for (int n = 1;; ++n) {
     ASSERT_LT(n, 60) << "deleting a client never succeeded";
     auto created = h_->Call(a_, "POST", "/api/v1/clients", R"({"name":"Grace Hopper"})");
@@ -392,19 +393,26 @@ TEST_P(RouteHarnessTest, C06KeyCreationAndDestructionFailuresLeaveNothingBehind)
     }
     EXPECT_GE(res.status, 500) << res.body;
     const bool gone = h_->Call(a_, "GET", "/api/v1/clients/" + id).status == 404;
-    if (gone) {
+    if (gone && count(kKeys) == keys) {
+      // The key's deletion failed: the sweeper finishes it.
       destruction_failed_once = true;
-      EXPECT_EQ(count(kKeys), keys) << "the key outlived its failed destruction";
       auto swept = h_->practice().SweepOrphanKeys(std::numeric_limits<Micros>::max());
       ASSERT_TRUE(swept);
       EXPECT_EQ(*swept, 1);
       EXPECT_EQ(count(kKeys), keys - 1) << "the sweeper destroyed it";
+    } else if (gone) {
+      // The key's rows went but truncating the WAL failed (Db::ForgetDeleted): the answer
+      // was an error, and the server's housekeeping truncates it within a minute.
+      forget_failed_once = true;
+      EXPECT_EQ(count(kKeys), keys - 1);
+      EXPECT_TRUE(h_->db().ForgetDeleted());
     } else {
       EXPECT_EQ(count(kKeys), keys) << "a failed deletion keeps the client and its key";
       ASSERT_EQ(h_->Call(a_, "DELETE", "/api/v1/clients/" + id).status, 204);
     }
   }
   EXPECT_TRUE(destruction_failed_once);
+  EXPECT_TRUE(forget_failed_once);
 }
 
 // The export holds every note (it stopped at 500), and a client page is one audit event.

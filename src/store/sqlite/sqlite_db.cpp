@@ -317,6 +317,35 @@ class SqliteDb final : public Db {
     return Start(tenant);
   }
 
+  Status ForgetDeleted() override {
+    if (owner_.load() == std::this_thread::get_id()) {
+      return Fail(ErrorCode::kFailedPrecondition,
+                  "sqlite: ForgetDeleted inside a transaction", "database error");
+    }
+    std::unique_lock lock(mu_, std::defer_lock);
+    if (!lock.try_lock_for(busy_timeout_)) {
+      return Fail(ErrorCode::kUnavailable,
+                  "sqlite: timed out waiting for the running transaction to finish",
+                  "the database is busy; try again");
+    }
+    // One row: busy (1 if a reader kept the checkpoint from finishing), frames in the
+    // log, frames checkpointed. TRUNCATE then resets the WAL file to zero bytes.
+    ALCOVE_TRY_ASSIGN(auto stmt, conn_->Prepare("PRAGMA wal_checkpoint(TRUNCATE)"));
+    StatementUse use(stmt);
+    const int rc = sqlite3_step(stmt);
+    if (rc != SQLITE_ROW) {
+      return Fail(ErrorCode::kInternal,
+                  fmt::format("sqlite: wal_checkpoint failed: {}", sqlite3_errstr(rc)),
+                  "database error");
+    }
+    if (sqlite3_column_int64(stmt, 0) != 0) {
+      return Fail(ErrorCode::kUnavailable,
+                  "sqlite: a reader kept the WAL checkpoint from completing",
+                  "the database is busy; try again");
+    }
+    return {};
+  }
+
  private:
   Result<std::unique_ptr<Transaction>> Start(std::optional<TenantId> tenant) {
     if (owner_.load() == std::this_thread::get_id()) {
