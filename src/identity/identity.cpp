@@ -16,6 +16,7 @@
 #include "identity/password_policy.hpp"
 #include "mail/message.hpp"
 #include "store/ids.hpp"
+#include "store/token_table.hpp"
 
 namespace alcove::identity {
 
@@ -155,6 +156,14 @@ Result<std::optional<Identity::AccountRow>> Identity::FindAccountWhere(store::Tr
   }
   ALCOVE_TRY_ASSIGN(auto row, AccountRow::From(rows.front()));
   return std::optional<AccountRow>(std::move(row));
+}
+
+Status Identity::EndSignInLinks(store::Transaction& tx, const std::string& account_id) {
+  // A link's subject is "<account id>:<login binding>" (magic_links.cpp).
+  for (const std::string_view purpose : {kSignInPurpose, kSignUpPurpose}) {
+    ALCOVE_TRY(store::DeleteTokensBySubjectPrefix(tx, purpose, account_id + ":"));
+  }
+  return {};
 }
 
 Status Identity::AuditOwnTx(const audit::Event& event) {

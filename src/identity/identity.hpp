@@ -19,6 +19,7 @@
 #include "crypto/tokens.hpp"
 #include "identity/principal.hpp"
 #include "identity/scope.hpp"
+#include "mail/message.hpp"
 #include "mail/queue.hpp"
 #include "store/db.hpp"
 #include "store/migrations.hpp"
@@ -56,7 +57,7 @@ struct IdentityOptions {
   std::string public_origin;  // "https://host[:port]": links in mail
   Micros session_idle = 30 * 60 * kMicrosPerSecond;
   Micros session_absolute = 12 * 3600 * kMicrosPerSecond;
-  Micros magic_link_ttl = 10 * 60 * kMicrosPerSecond;
+  Micros magic_link_ttl = mail::kSignInLinkMinutes * 60 * kMicrosPerSecond;  // what the mail says
   // last_seen_at is written at most this often per session (each write is a commit);
   // the idle expiry is therefore exact to within this interval.
   Micros touch_interval = 60 * kMicrosPerSecond;
@@ -218,6 +219,9 @@ class Identity {
   Result<NewSession> StartSession(store::Transaction& tx, const AccountRow& account,
                                   const Caller& caller);
   Status AuditOwnTx(const audit::Event& event);
+  // Deletes the account's outstanding sign-in and sign-up links (on logout, "sign out
+  // everywhere" and a password change: a link mailed before must not outlive them).
+  Status EndSignInLinks(store::Transaction& tx, const std::string& account_id);
   void DiscardAccountKey(store::TenantId tenant, crypto::KeyId key);
   const std::string& DummyPasswordHash();
 

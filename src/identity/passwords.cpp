@@ -144,6 +144,7 @@ Status Identity::ChangePassword(const Principal& who, const std::optional<Secret
   const store::Value others[] = {who.account_id, who.session_id};
   ALCOVE_TRY_ASSIGN(auto revoked,
                     tx->Execute("DELETE FROM sessions WHERE account_id = $1 AND id <> $2", others));
+  ALCOVE_TRY(EndSignInLinks(*tx, who.account_id));
   audit::Event e = EventFor(clock_.Now(), audit::Action::kPasswordChanged, who.tenant,
                             who.account_id, caller, "account", who.account_id);
   (void)e.details.SetInt("sessions_ended", revoked);

@@ -133,6 +133,7 @@ Status Identity::Logout(const Principal& who, const Caller& caller) {
   ALCOVE_TRY_ASSIGN(auto tx, db_.Begin());
   const store::Value params[] = {who.session_id, who.account_id};
   ALCOVE_TRY(tx->Execute("DELETE FROM sessions WHERE id = $1 AND account_id = $2", params));
+  ALCOVE_TRY(EndSignInLinks(*tx, who.account_id));
   ALCOVE_TRY(log_.Append(*tx, EventFor(clock_.Now(), audit::Action::kLogout, who.tenant,
                                        who.account_id, caller, "session", who.session_id)));
   return tx->Commit();
@@ -180,6 +181,7 @@ Result<std::int64_t> Identity::RevokeOtherSessions(const Principal& who, const C
   const store::Value params[] = {who.account_id, who.session_id};
   ALCOVE_TRY_ASSIGN(auto n,
                     tx->Execute("DELETE FROM sessions WHERE account_id = $1 AND id <> $2", params));
+  ALCOVE_TRY(EndSignInLinks(*tx, who.account_id));
   audit::Event e = EventFor(clock_.Now(), audit::Action::kSessionRevoked, who.tenant,
                             who.account_id, caller, "account", who.account_id);
   (void)e.details.SetToken("scope", "others");

@@ -100,18 +100,20 @@ struct KindText {
   std::string_view after;   // lines after the link
 };
 
+static_assert(kSignInLinkMinutes == 10, "the sign-in and sign-up texts say 10 minutes");
+
 // Fixed per kind. ASCII only, CRLF line endings, no line longer than 78 characters.
 const KindText& TextOf(MailKind kind) {
   static const KindText kSignIn{
       "sign-in link", "Your Alcove sign-in link",
       "Someone asked to sign in to Alcove with this address.\r\n"
-      "Open this link in the same browser, within 15 minutes, to sign in:\r\n",
+      "Open this link in the same browser, within 10 minutes, to sign in:\r\n",
       "If you did not ask to sign in, you can ignore this message.\r\n"
       "The link works once.\r\n"};
   static const KindText kSignUp{
       "sign-up confirmation", "Confirm your Alcove account",
       "Someone created an Alcove account with this address.\r\n"
-      "Open this link in the same browser, within 15 minutes, to confirm it:\r\n",
+      "Open this link in the same browser, within 10 minutes, to confirm it:\r\n",
       "If this was not you, ignore this message and no account will be created.\r\n"};
   static const KindText kPortal{
       "portal invitation", "Your invitation to a secure Alcove portal",

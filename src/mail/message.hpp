@@ -31,6 +31,9 @@ std::string_view MailKindName(MailKind kind);
 
 // The longest link a Message accepts (it must fit on one 7-bit line of RFC 5322).
 inline constexpr std::size_t kMaxLinkLength = 900;
+// How long a sign-in or sign-up link works; the mail says so, and identity's token
+// lifetime is this (IdentityOptions::magic_link_ttl).
+inline constexpr int kSignInLinkMinutes = 10;
 
 // True iff `address` is a plain addr-spec we are willing to send to: ASCII only,
 // local@domain with a dot-atom local part (at most 64 characters) and a domain of

@@ -82,6 +82,20 @@ Result<std::int64_t> DeleteToken(Transaction& tx, std::span<const std::uint8_t> 
   return tx.Execute("DELETE FROM tokens WHERE hash = $1", params);
 }
 
+Result<std::int64_t> DeleteTokensBySubjectPrefix(Transaction& tx, std::string_view purpose,
+                                                 std::string_view subject_prefix) {
+  if (subject_prefix.empty()) {
+    return Fail(ErrorCode::kInvalidArgument, "an empty token subject prefix would match all");
+  }
+  // Equality on a prefix of the subject: byte-exact on both engines (no collation, no
+  // LIKE escapes); subjects are ASCII, so characters are bytes.
+  const Value params[] = {std::string(purpose), std::string(subject_prefix),
+                          static_cast<std::int64_t>(subject_prefix.size())};
+  return tx.Execute(
+      "DELETE FROM tokens WHERE purpose = $1 AND substr(subject, 1, CAST($3 AS INTEGER)) = $2",
+      params);
+}
+
 Result<std::int64_t> DeleteExpiredTokens(Transaction& tx, Micros now) {
   const Value params[] = {now};
   return tx.Execute("DELETE FROM tokens WHERE expires_at <= $1", params);

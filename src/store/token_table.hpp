@@ -41,5 +41,9 @@ Result<std::int64_t> MarkTokenUsed(Transaction& tx, std::span<const std::uint8_t
                                    std::string_view purpose, Micros now);
 Result<std::int64_t> DeleteToken(Transaction& tx, std::span<const std::uint8_t> hash);
 Result<std::int64_t> DeleteExpiredTokens(Transaction& tx, Micros now);
+// Deletes every token of `purpose` whose subject starts with `subject_prefix` (non-empty
+// ASCII); returns how many went.
+Result<std::int64_t> DeleteTokensBySubjectPrefix(Transaction& tx, std::string_view purpose,
+                                                 std::string_view subject_prefix);
 
 }  // namespace alcove::store

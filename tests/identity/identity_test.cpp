@@ -197,6 +197,52 @@ TEST_P(IdentityTest, C26LinkIsSingleUse) {
   EXPECT_EQ(again.error().code, ErrorCode::kUnauthenticated);
 }
 
+// Issue #12: a sign-in link mailed before a logout, a "sign out everywhere" or a password
+// change dies with them.
+TEST_P(IdentityTest, OutstandingSignInLinksDieOnLogoutRevokeOthersAndPasswordChange) {
+  const NewSession owner = SignedUp("links@example.org");
+  auto ask = [&] {
+    const SecretString cookie = NewLoginCookie();
+    const std::size_t before = Sent().size();
+    EXPECT_TRUE(identity_->RequestMagicLink("links@example.org", cookie, kCaller));
+    const auto sent = Sent();
+    EXPECT_EQ(sent.size(), before + 1);
+    return std::pair{TokenOf(sent.back()), std::string(cookie.reveal())};
+  };
+  auto still_works = [&](const std::pair<std::string, std::string>& link) {
+    return identity_
+        ->ConsumeMagicLink(SecretString(std::string(link.first)),
+                           SecretString(std::string(link.second)), kCaller)
+        .has_value();
+  };
+  // Control: a link outlives nothing else.
+  EXPECT_TRUE(still_works(ask()));
+
+  auto link = ask();
+  ASSERT_TRUE(identity_->RevokeOtherSessions(*Auth(owner), kCaller));
+  EXPECT_FALSE(still_works(link)) << "sign out everywhere else";
+
+  link = ask();
+  ASSERT_TRUE(identity_->ChangePassword(*Auth(owner), std::nullopt,
+                                        SecretString(std::string("a long new passphrase 41")),
+                                        kCaller));
+  EXPECT_FALSE(still_works(link)) << "password change";
+
+  link = ask();
+  ASSERT_TRUE(identity_->Logout(*Auth(owner), kCaller));
+  EXPECT_FALSE(still_works(link)) << "logout";
+}
+
+// The mail says how long the link works, and that is its lifetime.
+TEST_P(IdentityTest, TheMailSaysTheLinksTrueLifetime) {
+  (void)SignedUp("lifetime@example.org");
+  const auto sent = Sent();
+  ASSERT_FALSE(sent.empty());
+  EXPECT_NE(sent.back().Body().find("within 10 minutes"), std::string::npos);
+  EXPECT_EQ(identity_->options().magic_link_ttl, 10 * kMinute);
+  EXPECT_EQ(mail::kSignInLinkMinutes, 10);
+}
+
 TEST_P(IdentityTest, C26LinkWorksOnlyInTheBrowserThatAskedForIt) {
   const SecretString cookie = NewLoginCookie();
   const std::string token = SignUp("browser@example.org", cookie);
