@@ -127,6 +127,8 @@ int Serve(const Config& config) {
   so.https_port = config.server.https_port;
   so.http_port = config.server.http_port;
   so.max_connections = config.server.max_connections;
+  so.max_connections_per_address = config.server.max_connections_per_address;
+  so.max_redirect_connections_per_address = config.server.max_redirect_connections_per_address;
   so.max_header_bytes = config.server.max_header_bytes;
   so.header_timeout = std::chrono::seconds(config.server.header_timeout_seconds);
   so.body_timeout = std::chrono::seconds(config.server.body_timeout_seconds);

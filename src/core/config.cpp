@@ -35,6 +35,11 @@ const std::vector<Field>& Fields() {
       {"server", "public_origin", [](Config& c) -> Ref { return &c.server.public_origin; }},
       {"server", "max_connections", [](Config& c) -> Ref { return &c.server.max_connections; },
        1, 1'000'000},
+      {"server", "max_connections_per_address",
+       [](Config& c) -> Ref { return &c.server.max_connections_per_address; }, 1, 1'000'000},
+      {"server", "max_redirect_connections_per_address",
+       [](Config& c) -> Ref { return &c.server.max_redirect_connections_per_address; }, 1,
+       1'000'000},
       {"server", "max_header_bytes", [](Config& c) -> Ref { return &c.server.max_header_bytes; },
        1024, 1024 * 1024},
       {"server", "max_body_bytes", [](Config& c) -> Ref { return &c.server.max_body_bytes; }, 0,
@@ -403,6 +408,9 @@ http_port = 8080
 # Empty means https://localhost:<https_port>.
 public_origin = ""
 max_connections = 1024
+# Per client address (IPv6 by /64), HTTPS and the redirect-only listener.
+max_connections_per_address = 64
+max_redirect_connections_per_address = 8
 max_header_bytes = 16384
 max_body_bytes = 1048576
 header_timeout_seconds = 10

@@ -26,6 +26,9 @@ struct ServerConfig {
   // use it, never a request's Host header. Empty: https://localhost:<https_port>.
   std::string public_origin;
   std::uint32_t max_connections = 1024;
+  // Per client address (IPv6 grouped by /64), on the HTTPS and on the redirect listener.
+  std::uint32_t max_connections_per_address = 64;
+  std::uint32_t max_redirect_connections_per_address = 8;
   std::uint32_t max_header_bytes = 16 * 1024;
   std::uint32_t max_body_bytes = 1024 * 1024;  // routes may set their own
   std::uint32_t header_timeout_seconds = 10;    // whole request head, and the TLS handshake

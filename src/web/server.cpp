@@ -20,6 +20,7 @@
 #include <spdlog/spdlog.h>
 
 #include "crypto/tls.hpp"
+#include "web/connection_budget.hpp"
 #include "web/framing.hpp"
 
 namespace alcove::web {
@@ -113,7 +114,16 @@ struct Server::Impl {
   const Dispatcher* app = nullptr;
   const Dispatcher* redirect = nullptr;
 
-  explicit Impl(const ServerOptions& o) : options(o), contexts(MakeContexts(o)), ioc(*contexts[0]) {}
+  ConnectionBudget https_budget;
+  ConnectionBudget http_budget;
+  RefusalLog refusals;
+
+  explicit Impl(const ServerOptions& o)
+      : options(o),
+        contexts(MakeContexts(o)),
+        ioc(*contexts[0]),
+        https_budget(o.max_connections_per_address),
+        http_budget(o.max_redirect_connections_per_address) {}
 
   static std::vector<std::unique_ptr<net::io_context>> MakeContexts(const ServerOptions& o) {
     std::vector<std::unique_ptr<net::io_context>> out;
@@ -230,9 +240,16 @@ struct Server::Impl {
         co_await timer.async_wait(net::redirect_error(net::use_awaitable, ec));
         continue;
       }
-      if (connections.load() >= options.max_connections) {
-        spdlog::warn("connection limit ({}) reached; closing a new connection",
-                     options.max_connections);
+      ConnectionBudget& budget = https ? https_budget : http_budget;
+      std::string group = AddressGroup(RemoteAddress(socket));
+      const bool over_all = connections.load() >= options.max_connections;
+      if (over_all || !budget.TryAcquire(group)) {
+        // Counted, and logged at most once per interval: a flood must not flood the log.
+        if (const auto n = refusals.Count(std::chrono::steady_clock::now()); n > 0) {
+          spdlog::warn("closed {} new connection(s) over a limit (server {}, per address {}/{})",
+                       n, options.max_connections, options.max_connections_per_address,
+                       options.max_redirect_connections_per_address);
+        }
         boost::system::error_code ignored;
         socket.close(ignored);
         continue;
@@ -243,8 +260,9 @@ struct Server::Impl {
       socket.set_option(tcp::no_delay(true), nodelay_ec);
       connections.fetch_add(1);
       auto ex = socket.get_executor();
-      auto done = [this](std::exception_ptr e) {
+      auto done = [this, &budget, group = std::move(group)](std::exception_ptr e) {
         connections.fetch_sub(1);
+        budget.Release(group);
         if (e) {
           try {
             std::rethrow_exception(e);
@@ -270,12 +288,14 @@ struct Server::Impl {
     ssl::stream<beast::tcp_stream> stream(std::move(socket), tls);
     auto& lowest = beast::get_lowest_layer(stream);
     state->lowest = &lowest;
-    lowest.expires_after(options.header_timeout);
+    // The handshake and the first request head share one deadline from the accept.
+    const auto first_deadline = std::chrono::steady_clock::now() + options.header_timeout;
+    lowest.expires_at(first_deadline);
     boost::system::error_code ec;
     co_await stream.async_handshake(ssl::stream_base::server,
                                     net::redirect_error(net::use_awaitable, ec));
     if (!ec) {
-      const bool clean = co_await ServeRequests(stream, *state, *app, remote);
+      const bool clean = co_await ServeRequests(stream, *state, *app, remote, first_deadline);
       if (clean) {
         lowest.expires_after(kTlsShutdownTimeout);
         co_await stream.async_shutdown(net::redirect_error(net::use_awaitable, ec));
@@ -291,7 +311,8 @@ struct Server::Impl {
     const std::string remote = RemoteAddress(socket);
     beast::tcp_stream stream(std::move(socket));
     state->lowest = &stream;
-    const bool clean = co_await ServeRequests(stream, *state, *redirect, remote);
+    const auto first_deadline = std::chrono::steady_clock::now() + options.header_timeout;
+    const bool clean = co_await ServeRequests(stream, *state, *redirect, remote, first_deadline);
     if (clean) {
       boost::system::error_code ignored;
       stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
@@ -314,18 +335,25 @@ struct Server::Impl {
   // take references only and use redirect_error.
   template <class Stream>
   awaitable<bool> ServeRequests(Stream& stream, ConnState& state, const Dispatcher& dispatcher,
-                                const std::string& remote) {
+                                const std::string& remote,
+                                const std::chrono::steady_clock::time_point& first_deadline) {
     auto& lowest = beast::get_lowest_layer(stream);
     beast::flat_buffer buffer;
     boost::system::error_code ec;
+    bool first = true;  // the first request's head is due by first_deadline (C14)
     for (;;) {
       if (buffer.size() == 0) {
-        // Waiting for the next request: the idle timeout applies, and Stop() may cancel.
+        // Waiting for the next request: the idle timeout applies (the first request's
+        // deadline for a new connection), and Stop() may cancel.
         if (stopping.load()) {
           co_return true;
         }
         state.idle = true;
-        lowest.expires_after(options.idle_timeout);
+        if (first) {
+          lowest.expires_at(first_deadline);
+        } else {
+          lowest.expires_after(options.idle_timeout);
+        }
         const std::size_t n = co_await stream.async_read_some(
             buffer.prepare(4096), net::redirect_error(net::use_awaitable, ec));
         state.idle = false;
@@ -338,7 +366,14 @@ struct Server::Impl {
       http::request_parser<http::empty_body> head;
       head.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
       head.body_limit(std::numeric_limits<std::uint64_t>::max());  // checked per route below
-      ec = co_await ReadWithin(stream, options.header_timeout, [&](auto token) {
+      std::chrono::seconds head_limit = options.header_timeout;
+      if (first) {
+        const auto left = std::chrono::ceil<std::chrono::seconds>(
+            first_deadline - std::chrono::steady_clock::now());
+        head_limit = std::max(std::chrono::seconds(1), left);
+      }
+      first = false;
+      ec = co_await ReadWithin(stream, head_limit, [&](auto token) {
         return http::async_read_header(stream, buffer, head, token);
       });
       if (ec) {

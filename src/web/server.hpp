@@ -16,6 +16,9 @@ struct ServerOptions {
   std::uint16_t https_port = 8443;  // 0: any free port (see https_port())
   std::uint16_t http_port = 8080;
   std::size_t max_connections = 1024;  // both listeners together
+  // Per client address (IPv6 by /64: AddressGroup), for each listener (C14).
+  std::size_t max_connections_per_address = 64;
+  std::size_t max_redirect_connections_per_address = 8;
   std::size_t max_header_bytes = 16 * 1024;
   std::chrono::seconds header_timeout{10};  // TLS handshake, and the whole request head
   std::chrono::seconds body_timeout{30};    // the whole body; also each response write
@@ -32,9 +35,12 @@ struct ServerOptions {
 // (400, 408, 413, 431), is answered by a Dispatcher, so all answers share one
 // middleware chain. Handlers run on a worker pool unless their route runs inline.
 //
-// Slow clients: the TLS handshake and each request head must arrive within
-// header_timeout, each body within body_timeout; an idle kept-alive connection is
-// closed after idle_timeout; past max_connections new connections are closed at once.
+// Slow clients: a new connection must complete its TLS handshake and its first request
+// head within header_timeout of being accepted (a socket that sends nothing is closed
+// then, not after idle_timeout); each later head within header_timeout, each body within
+// body_timeout; an idle kept-alive connection is closed after idle_timeout. Past
+// max_connections, or past a client address's own budget on that listener, new
+// connections are closed at once; refusals are logged at most once per 10 s, counted.
 //
 // Thread-safety: Stop() may be called from any thread; everything else from one.
 class Server {

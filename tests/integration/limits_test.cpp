@@ -1,5 +1,11 @@
 // Black-box tests of the server's defences against slow, large and path-escaping
 // requests, and of its connection cap.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <fstream>
 #include <thread>
 
@@ -89,7 +95,7 @@ TEST(Limits, ConnectionsBeyondTheCapAreClosed) {
   ASSERT_TRUE(b->handshake_ok());
   RawTlsClient c(server.https_port(), TLS1_3_VERSION, TLS1_3_VERSION);
   EXPECT_FALSE(c.handshake_ok());
-  EXPECT_NE(server.StderrOnceItHas("connection limit (2) reached").find("connection limit"),
+  EXPECT_NE(server.StderrOnceItHas("over a limit (server 2").find("over a limit (server 2"),
             std::string::npos);
   // Once one leaves, a new connection is served again (the count is released).
   a.reset();
@@ -151,6 +157,104 @@ TEST_F(StaticEscapeTest, NoPathLeavesTheStaticFolder) {
   // The legitimate file is still there.
   const auto css = Fetch(server_->origin() + "/static/app.css", {.ca_file = server_->certificate()});
   EXPECT_EQ(css.status, 200);
+}
+
+}  // namespace
+}  // namespace alcove::testing
+
+namespace alcove::testing {
+namespace {
+
+// A plain TCP socket to 127.0.0.1:port from `source` (another loopback address stands
+// for another client); -1 if it cannot connect.
+int ConnectFrom(const char* source, std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    return -1;
+  }
+  sockaddr_in from{};
+  from.sin_family = AF_INET;
+  ::inet_pton(AF_INET, source, &from.sin_addr);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(port);
+  ::inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0 ||
+      ::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// True once the server has closed `fd` (a read returns 0 or an error), within `ms`.
+bool ClosedWithin(int fd, int ms) {
+  pollfd p{fd, POLLIN, 0};
+  if (::poll(&p, 1, ms) <= 0) {
+    return false;
+  }
+  char c = 0;
+  return ::recv(fd, &c, 1, 0) <= 0;
+}
+
+// C14: idle sockets (no TLS, no bytes) from one address take only that address's budget
+// on each listener; past it they are closed at once, a client from another address is
+// served meanwhile, and the refusals are logged as a count, not a line each.
+TEST(Limits, C14_IdleSocketsFromOneAddressDoNotTakeTheServer) {
+  ServerProcess server({.env = {{"ALCOVE_SERVER_MAX_CONNECTIONS_PER_ADDRESS", "5"},
+                                {"ALCOVE_SERVER_MAX_REDIRECT_CONNECTIONS_PER_ADDRESS", "3"}}});
+  ASSERT_TRUE(server.started()) << server.Stderr();
+  std::vector<int> kept;
+  std::vector<int> refused;
+  for (const auto& [port, cap] :
+       {std::pair{server.https_port(), 5}, std::pair{server.http_port(), 3}}) {
+    for (int i = 0; i < 40; ++i) {
+      const int fd = ConnectFrom("127.0.0.2", port);
+      ASSERT_GE(fd, 0) << "connect from 127.0.0.2";
+      (i < cap ? kept : refused).push_back(fd);
+    }
+  }
+  for (const int fd : refused) {
+    EXPECT_TRUE(ClosedWithin(fd, 5000)) << "a socket over the address's budget stays open";
+  }
+  for (const int fd : kept) {
+    EXPECT_FALSE(ClosedWithin(fd, 50)) << "a socket within the budget was closed at once";
+  }
+  // Another client is served while the first address holds its whole budget.
+  const auto ok = Fetch(server.origin() + "/healthz", {.ca_file = server.certificate()});
+  EXPECT_EQ(ok.status, 200) << ok.error;
+  const std::string log = server.StderrOnceItHas("new connection(s) over a limit");
+  EXPECT_NE(log.find("over a limit"), std::string::npos) << log;
+  std::size_t lines = 0;
+  for (auto at = log.find("over a limit"); at != std::string::npos;
+       at = log.find("over a limit", at + 1)) {
+    ++lines;
+  }
+  EXPECT_LT(lines, 10u) << "one line per refusal";
+  for (const int fd : kept) {
+    ::close(fd);
+  }
+  for (const int fd : refused) {
+    ::close(fd);
+  }
+}
+
+// C14: a connection that sends nothing is closed within the head timeout (here 2 s),
+// on both listeners, instead of waiting the 60 s idle timeout for its first byte.
+TEST(Limits, C14_ASilentConnectionIsClosedWithinTheHeadTimeout) {
+  ServerProcess server({.env = {{"ALCOVE_SERVER_HEADER_TIMEOUT_SECONDS", "2"}}});
+  ASSERT_TRUE(server.started()) << server.Stderr();
+  for (const std::uint16_t port : {server.https_port(), server.http_port()}) {
+    const int fd = ConnectFrom("127.0.0.3", port);
+    ASSERT_GE(fd, 0);
+    EXPECT_FALSE(ClosedWithin(fd, 1000)) << "closed before the timeout";
+    EXPECT_TRUE(ClosedWithin(fd, 10000)) << "still open long after the head timeout";
+    ::close(fd);
+  }
+  // After the handshake too: TLS done, then silence.
+  RawTlsClient client(server.https_port(), TLS1_3_VERSION, TLS1_3_VERSION);
+  ASSERT_TRUE(client.handshake_ok());
+  EXPECT_TRUE(client.WaitForClose(10000)) << "a handshake without a request stays open";
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 
 #include "web/cookies.hpp"
 #include "web/errors.hpp"
+#include "web/connection_budget.hpp"
 #include "web/framing.hpp"
 #include "web/security_headers.hpp"
 
@@ -237,6 +238,37 @@ TEST(RetryAfter, Every429And503SaysWhenToComeBack) {
   EXPECT_TRUE(ErrorResponse(req, nullptr, Error::Make(ErrorCode::kUnavailable, "queue full"))
                   .headers.Has("Retry-After"));
   EXPECT_FALSE(ErrorResponse(req, nullptr, 404, "not_found", "n").headers.Has("Retry-After"));
+}
+
+}  // namespace
+}  // namespace alcove::web
+
+namespace alcove::web {
+namespace {
+
+TEST(ConnectionBudgetC14, AddressesGroupAndBudgetsCap) {
+  EXPECT_EQ(AddressGroup("192.0.2.7"), "192.0.2.7");
+  EXPECT_EQ(AddressGroup("::ffff:192.0.2.7"), "192.0.2.7");
+  EXPECT_EQ(AddressGroup("2001:db8:1:2:aaaa::1"), AddressGroup("2001:db8:1:2:bbbb::9"));
+  EXPECT_NE(AddressGroup("2001:db8:1:2::1"), AddressGroup("2001:db8:1:3::1"));
+  ConnectionBudget budget(2);
+  EXPECT_TRUE(budget.TryAcquire("a"));
+  EXPECT_TRUE(budget.TryAcquire("a"));
+  EXPECT_FALSE(budget.TryAcquire("a"));
+  EXPECT_TRUE(budget.TryAcquire("b")) << "each address has its own budget";
+  budget.Release("a");
+  EXPECT_TRUE(budget.TryAcquire("a"));
+  EXPECT_EQ(budget.open("a"), 2u);
+}
+
+TEST(ConnectionBudgetC14, RefusalsAreLoggedAtABoundedRate) {
+  RefusalLog log(std::chrono::seconds(10));
+  const auto t0 = std::chrono::steady_clock::time_point(std::chrono::hours(1));
+  EXPECT_EQ(log.Count(t0), 1u);
+  for (int i = 0; i < 1000; ++i) {
+    EXPECT_EQ(log.Count(t0 + std::chrono::milliseconds(i)), 0u);
+  }
+  EXPECT_EQ(log.Count(t0 + std::chrono::seconds(11)), 1001u) << "one line counts them all";
 }
 
 }  // namespace
