@@ -130,6 +130,7 @@ int Serve(const Config& config) {
   so.max_connections_per_address = config.server.max_connections_per_address;
   so.max_redirect_connections_per_address = config.server.max_redirect_connections_per_address;
   so.max_header_bytes = config.server.max_header_bytes;
+  so.max_body_memory_bytes = config.server.max_body_memory_bytes;
   so.header_timeout = std::chrono::seconds(config.server.header_timeout_seconds);
   so.body_timeout = std::chrono::seconds(config.server.body_timeout_seconds);
   so.idle_timeout = std::chrono::seconds(config.server.idle_timeout_seconds);

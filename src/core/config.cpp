@@ -44,6 +44,9 @@ const std::vector<Field>& Fields() {
        1024, 1024 * 1024},
       {"server", "max_body_bytes", [](Config& c) -> Ref { return &c.server.max_body_bytes; }, 0,
        1024u * 1024 * 1024},
+      {"server", "max_body_memory_bytes",
+       [](Config& c) -> Ref { return &c.server.max_body_memory_bytes; }, 1024,
+       0xFFFF'FFFFu},
       {"server", "header_timeout_seconds",
        [](Config& c) -> Ref { return &c.server.header_timeout_seconds; }, 1, 3600},
       {"server", "body_timeout_seconds",
@@ -413,6 +416,8 @@ max_connections_per_address = 64
 max_redirect_connections_per_address = 8
 max_header_bytes = 16384
 max_body_bytes = 1048576
+# All request bodies being read at once, together; past it: 503 and Retry-After.
+max_body_memory_bytes = 67108864
 header_timeout_seconds = 10
 body_timeout_seconds = 30
 idle_timeout_seconds = 60

@@ -31,6 +31,7 @@ struct ServerConfig {
   std::uint32_t max_redirect_connections_per_address = 8;
   std::uint32_t max_header_bytes = 16 * 1024;
   std::uint32_t max_body_bytes = 1024 * 1024;  // routes may set their own
+  std::uint32_t max_body_memory_bytes = 64 * 1024 * 1024;  // all bodies in flight together
   std::uint32_t header_timeout_seconds = 10;    // whole request head, and the TLS handshake
   std::uint32_t body_timeout_seconds = 30;
   std::uint32_t idle_timeout_seconds = 60;      // between requests on a kept-alive connection

@@ -127,6 +127,9 @@ Middleware Limits(const Templates* templates) {
       case 431:
         message = "The request's headers are too large.";
         break;
+      case 503:
+        message = "The server is busy receiving other requests. Try again in a moment.";
+        break;
       default:
         break;
     }

@@ -94,6 +94,30 @@ bool HasLineBreakOrNul(std::string_view s) {
 // connection goes to the next context in turn and stays there, so a connection's
 // handlers never run concurrently and need no strand, and no handler hops threads.
 // Blocking work goes to the worker pool and comes back to the connection's context.
+// A share of the server-wide body budget, returned when it goes out of scope.
+class BodyReservation {
+ public:
+  explicit BodyReservation(std::atomic<std::size_t>& pool) : pool_(pool) {}
+  BodyReservation(const BodyReservation&) = delete;
+  BodyReservation& operator=(const BodyReservation&) = delete;
+  ~BodyReservation() { pool_.fetch_sub(bytes_); }
+  // Takes `bytes` if the pool stays within `cap`; false (nothing taken) otherwise.
+  bool Take(std::size_t bytes, std::size_t cap) {
+    std::size_t now = pool_.load();
+    do {
+      if (bytes > cap || now > cap - bytes) {
+        return false;
+      }
+    } while (!pool_.compare_exchange_weak(now, now + bytes));
+    bytes_ = bytes;
+    return true;
+  }
+
+ private:
+  std::atomic<std::size_t>& pool_;
+  std::size_t bytes_ = 0;
+};
+
 struct Server::Impl {
   ServerOptions options;
   std::vector<std::unique_ptr<net::io_context>> contexts;
@@ -105,6 +129,7 @@ struct Server::Impl {
   net::signal_set signals{ioc, SIGINT, SIGTERM};
   std::unique_ptr<net::thread_pool> workers;
   std::atomic<std::size_t> connections{0};
+  std::atomic<std::size_t> body_bytes_reserved{0};  // bodies being read or handled
   std::atomic<bool> stopping{false};
 
   std::mutex conns_mu;
@@ -396,17 +421,38 @@ struct Server::Impl {
         req.early_status = 400;
         auto msg = ToMessage(dispatcher.Handle(req), req, false, req.method == "HEAD");
         co_await Write(stream, msg);
+        co_await Drain(stream);
         co_return false;
       }
       const Dispatcher::Plan plan = dispatcher.PlanFor(req);
       if (!plan.read_body) {
         auto msg = ToMessage(dispatcher.Handle(req), req, false, req.method == "HEAD");
         co_await Write(stream, msg);
-        co_return true;
+        // The announced body is never read into memory; what of it is already on its way
+        // is discarded (bounded), so that closing does not reset the connection before
+        // the client has read the answer.
+        co_await Drain(stream);
+        co_return false;
       }
       const auto declared = head.content_length();
       if (declared && *declared > plan.max_body_bytes) {
         req.early_status = 413;
+        auto msg = ToMessage(dispatcher.Handle(req), req, false, req.method == "HEAD");
+        co_await Write(stream, msg);
+        co_await Drain(stream);
+        co_return false;
+      }
+      // Every body in flight counts against one server-wide budget (C14).
+      const std::size_t reserve =
+          declared ? static_cast<std::size_t>(*declared)
+                   : (head.chunked() ? plan.max_body_bytes : std::size_t{0});
+      BodyReservation reservation(body_bytes_reserved);
+      if (!reservation.Take(reserve, options.max_body_memory_bytes)) {
+        if (const auto n = refusals.Count(std::chrono::steady_clock::now()); n > 0) {
+          spdlog::warn("refused {} request(s) over the body memory budget ({} bytes)", n,
+                       options.max_body_memory_bytes);
+        }
+        req.early_status = 503;
         auto msg = ToMessage(dispatcher.Handle(req), req, false, req.method == "HEAD");
         co_await Write(stream, msg);
         co_await Drain(stream);

@@ -20,6 +20,10 @@ struct ServerOptions {
   std::size_t max_connections_per_address = 64;
   std::size_t max_redirect_connections_per_address = 8;
   std::size_t max_header_bytes = 16 * 1024;
+  // Bodies being read at once, all connections together (C14): a body is reserved at its
+  // declared length (chunked: its route's limit) before any byte is read; past this the
+  // request gets 503 with Retry-After and its connection closes.
+  std::size_t max_body_memory_bytes = 64 * 1024 * 1024;
   std::chrono::seconds header_timeout{10};  // TLS handshake, and the whole request head
   std::chrono::seconds body_timeout{30};    // the whole body; also each response write
   std::chrono::seconds idle_timeout{60};    // waiting for the next request

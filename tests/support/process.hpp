@@ -52,6 +52,7 @@ class ServerProcess {
   int Stop();
   // Sends `signal` without waiting.
   void Signal(int signal);
+  pid_t pid() const { return pid_; }
   std::string Stdout() const;
   std::string Stderr() const;
   // The server's log once it contains `needle`, waiting (bounded) for the buffered log
