@@ -129,6 +129,12 @@ int Serve(const Config& config) {
   so.max_connections = config.server.max_connections;
   so.max_connections_per_address = config.server.max_connections_per_address;
   so.max_redirect_connections_per_address = config.server.max_redirect_connections_per_address;
+  auto trusted = web::TrustedProxies::Parse(config.server.trusted_proxies);
+  if (!trusted) {
+    fmt::print(stderr, "alcove serve: {}\n", trusted.error().internal);
+    return 2;
+  }
+  so.budget_exempt = trusted->addresses();
   so.max_header_bytes = config.server.max_header_bytes;
   so.max_body_memory_bytes = config.server.max_body_memory_bytes;
   so.header_timeout = std::chrono::seconds(config.server.header_timeout_seconds);
@@ -152,6 +158,7 @@ int Serve(const Config& config) {
   ao.web_dir = config.server.web_dir.empty() ? std::filesystem::path(ALCOVE_DEFAULT_WEB_DIR)
                                              : std::filesystem::path(config.server.web_dir);
   ao.default_max_body_bytes = config.server.max_body_bytes;
+  ao.trusted_proxies = *trusted;
   ao.site = web::SiteSettings{.public_origin = origin,
                               .security_contact = config.security.contact,
                               .policy_url = config.security.policy_url,

@@ -33,6 +33,7 @@ const std::vector<Field>& Fields() {
       {"server", "https_port", [](Config& c) -> Ref { return &c.server.https_port; }, 0, 65535},
       {"server", "http_port", [](Config& c) -> Ref { return &c.server.http_port; }, 0, 65535},
       {"server", "public_origin", [](Config& c) -> Ref { return &c.server.public_origin; }},
+      {"server", "trusted_proxies", [](Config& c) -> Ref { return &c.server.trusted_proxies; }},
       {"server", "max_connections", [](Config& c) -> Ref { return &c.server.max_connections; },
        1, 1'000'000},
       {"server", "max_connections_per_address",
@@ -410,6 +411,8 @@ http_port = 8080
 # The address people use to reach this server; links and redirects use it.
 # Empty means https://localhost:<https_port>.
 public_origin = ""
+# Reverse proxies whose X-Forwarded-For is believed (comma-separated IP addresses).
+trusted_proxies = ""
 max_connections = 1024
 # Per client address (IPv6 by /64), HTTPS and the redirect-only listener.
 max_connections_per_address = 64

@@ -39,6 +39,9 @@ struct ServerConfig {
   std::uint32_t io_threads = 0;                 // 0: one per core
   std::uint32_t worker_threads = 0;             // 0: one per core, at least 2
   std::string web_dir;                          // templates/ and static/; empty: built-in
+  // Reverse proxies whose X-Forwarded-For is believed: comma-separated IP addresses.
+  // Empty: none, the TCP peer is the client.
+  std::string trusted_proxies;
 };
 
 struct TlsConfig {

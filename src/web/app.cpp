@@ -64,6 +64,10 @@ App::App(const AppOptions& options, const Clock& clock, std::unique_ptr<Template
       chain_(
           [&] {
             auto layers = StandardLayers("https", clock, templates_.get());
+            // 0. The client's address, behind a trusted reverse proxy (server.trusted_proxies):
+            //    first, so that everything after it (rate limits, sessions, audit events)
+            //    sees the client, not the proxy.
+            layers.insert(layers.begin(), ClientAddresses(options.trusted_proxies));
             // 5. Writes from other origins are refused before any handler runs (CSRF).
             layers.push_back(SameOriginWrites(options.site.public_origin, templates_.get()));
             return layers;

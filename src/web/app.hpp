@@ -7,6 +7,7 @@
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "web/client_address.hpp"
 #include "web/dispatcher.hpp"
 #include "web/middleware.hpp"
 #include "web/router.hpp"
@@ -35,6 +36,7 @@ struct AppOptions {
   std::filesystem::path web_dir;           // holds templates/ and static/
   std::size_t default_max_body_bytes = 1024 * 1024;
   SiteSettings site;
+  TrustedProxies trusted_proxies;  // whose X-Forwarded-For names the client
   // Borrowed; when set, the sign-in, session and settings routes (and the signed-in home
   // page) are served, and with `audit` also the audit log's routes.
   IdentityServices* identity = nullptr;

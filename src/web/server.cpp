@@ -268,7 +268,13 @@ struct Server::Impl {
       ConnectionBudget& budget = https ? https_budget : http_budget;
       std::string group = AddressGroup(RemoteAddress(socket));
       const bool over_all = connections.load() >= options.max_connections;
-      if (over_all || !budget.TryAcquire(group)) {
+      const std::string peer = RemoteAddress(socket);
+      const bool exempt = std::find(options.budget_exempt.begin(), options.budget_exempt.end(),
+                                    peer) != options.budget_exempt.end();
+      if (exempt) {
+        group.clear();  // a trusted proxy: only the server-wide cap applies
+      }
+      if (over_all || (!exempt && !budget.TryAcquire(group))) {
         // Counted, and logged at most once per interval: a flood must not flood the log.
         if (const auto n = refusals.Count(std::chrono::steady_clock::now()); n > 0) {
           spdlog::warn("closed {} new connection(s) over a limit (server {}, per address {}/{})",
@@ -287,7 +293,9 @@ struct Server::Impl {
       auto ex = socket.get_executor();
       auto done = [this, &budget, group = std::move(group)](std::exception_ptr e) {
         connections.fetch_sub(1);
-        budget.Release(group);
+        if (!group.empty()) {
+          budget.Release(group);
+        }
         if (e) {
           try {
             std::rethrow_exception(e);

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <vector>
 #include <memory>
 #include <string>
 
@@ -19,6 +20,9 @@ struct ServerOptions {
   // Per client address (IPv6 by /64: AddressGroup), for each listener (C14).
   std::size_t max_connections_per_address = 64;
   std::size_t max_redirect_connections_per_address = 8;
+  // Peers exempt from the per-address budgets: trusted reverse proxies, which carry many
+  // clients' connections (canonical address text).
+  std::vector<std::string> budget_exempt;
   std::size_t max_header_bytes = 16 * 1024;
   // Bodies being read at once, all connections together (C14): a body is reserved at its
   // declared length (chunked: its route's limit) before any byte is read; past this the

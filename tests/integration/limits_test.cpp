@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <map>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -335,6 +336,42 @@ TEST(Limits, C14_ManyLargeBodiesToUnknownRoutesKeepMemoryBounded) {
   const std::size_t peak = PeakRssKb(server.pid());
   // 150 bodies of 1 MiB read would be 150 MiB; unread, the server grows by a few MiB.
   EXPECT_LT(peak, before + 40 * 1024) << "peak RSS " << peak << " kB (was " << before << ")";
+}
+
+}  // namespace
+}  // namespace alcove::testing
+
+namespace alcove::testing {
+namespace {
+
+// Behind a reverse proxy (server.trusted_proxies): the per-IP sign-in budget is the
+// client's, named by the proxy's X-Forwarded-For; from a peer that is not trusted, the
+// header is ignored and every request counts against the peer.
+TEST(Limits, TrustedProxiesForwardedForNamesTheClient) {
+  for (const bool trusted : {true, false}) {
+    std::map<std::string, std::string> env = {
+        {"ALCOVE_RATE_LIMITS_SIGN_IN", "2 per 1h burst 2"},
+        {"ALCOVE_RATE_LIMITS_MAGIC_LINK", "100000 per 1h burst 100000"}};
+    if (trusted) {
+      env["ALCOVE_SERVER_TRUSTED_PROXIES"] = "127.0.0.1";
+    }
+    ServerProcess server({.env = env});
+    ASSERT_TRUE(server.started()) << server.Stderr();
+    auto ask = [&](const std::string& client) {
+      return Fetch(server.origin() + "/api/v1/auth/magic-link",
+                   {.method = "POST",
+                    .body = R"({"email":"proxy@example.org"})",
+                    .headers = {"Content-Type: application/json",
+                                "X-Forwarded-For: 198.51.100.77, " + client},
+                    .ca_file = server.certificate()});
+    };
+    EXPECT_EQ(ask("203.0.113.1").status, 202);
+    EXPECT_EQ(ask("203.0.113.1").status, 202);
+    EXPECT_EQ(ask("203.0.113.1").status, 429) << "the burst of 2 is spent";
+    EXPECT_EQ(ask("203.0.113.2").status, trusted ? 202 : 429)
+        << (trusted ? "another client behind the proxy has its own budget"
+                    : "an untrusted peer's header names no one");
+  }
 }
 
 }  // namespace

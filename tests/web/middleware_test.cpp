@@ -8,6 +8,7 @@
 
 #include "web/cookies.hpp"
 #include "web/errors.hpp"
+#include "web/client_address.hpp"
 #include "web/connection_budget.hpp"
 #include "web/framing.hpp"
 #include "web/security_headers.hpp"
@@ -269,6 +270,32 @@ TEST(ConnectionBudgetC14, RefusalsAreLoggedAtABoundedRate) {
     EXPECT_EQ(log.Count(t0 + std::chrono::milliseconds(i)), 0u);
   }
   EXPECT_EQ(log.Count(t0 + std::chrono::seconds(11)), 1001u) << "one line counts them all";
+}
+
+}  // namespace
+}  // namespace alcove::web
+
+namespace alcove::web {
+namespace {
+
+TEST(TrustedProxies, OnlyATrustedPeersForwardedForIsBelieved) {
+  auto trusted = TrustedProxies::Parse(" 10.0.0.5, ::1 ");
+  ASSERT_TRUE(trusted);
+  EXPECT_TRUE(trusted->Contains("10.0.0.5"));
+  EXPECT_TRUE(trusted->Contains("::1"));
+  EXPECT_FALSE(TrustedProxies::Parse("10.0.0.5, proxy.example"));
+  // Not a trusted peer: its header is ignored.
+  EXPECT_EQ(ClientAddress("192.0.2.9", "203.0.113.1", *trusted), "192.0.2.9");
+  // A trusted peer: the right-most entry that is not a trusted proxy is the client; the
+  // left-most entries are the client's own words and never believed.
+  EXPECT_EQ(ClientAddress("10.0.0.5", "203.0.113.1", *trusted), "203.0.113.1");
+  EXPECT_EQ(ClientAddress("10.0.0.5", "1.2.3.4, 203.0.113.1", *trusted), "203.0.113.1");
+  EXPECT_EQ(ClientAddress("10.0.0.5", "203.0.113.1, ::1", *trusted), "203.0.113.1");
+  EXPECT_EQ(ClientAddress("10.0.0.5", "2001:DB8::1", *trusted), "2001:db8::1");
+  // Malformed where the client should be, or no header: the proxy itself.
+  EXPECT_EQ(ClientAddress("10.0.0.5", "nonsense", *trusted), "10.0.0.5");
+  EXPECT_EQ(ClientAddress("10.0.0.5", std::nullopt, *trusted), "10.0.0.5");
+  EXPECT_EQ(ClientAddress("10.0.0.5", "10.0.0.5", *trusted), "10.0.0.5");
 }
 
 }  // namespace
