@@ -14,14 +14,6 @@
 
 namespace alcove::practice {
 
-using crypto::PhiString;
-using identity::Audited;
-using identity::AuditNote;
-using identity::Caller;
-using identity::ClientDetails;
-using identity::TherapistScope;
-using namespace internal;  // NOLINT: this module's own helpers
-
 Result<ClientExport> Practice::ExportClient(const TherapistScope& who, std::string_view client_id,
                                             const Caller& caller) {
   // Everything is read first (every note: no limit), then one export event is committed

@@ -26,6 +26,18 @@ struct Practice::ClientKey {
   Micros created_at = 0;
 };
 
+namespace internal {}
+
+// The names every file of the service uses (this header is the service's own, not an
+// interface: nothing outside src/practice/ includes it).
+using crypto::PhiString;
+using identity::Audited;
+using identity::AuditNote;
+using identity::Caller;
+using identity::ClientDetails;
+using identity::TherapistScope;
+using namespace internal;  // NOLINT: this module's own helpers
+
 namespace internal {
 
 // kNotFound "no such <what>" (another tenant's id is the same: C20).

@@ -14,14 +14,6 @@
 
 namespace alcove::practice {
 
-using crypto::PhiString;
-using identity::Audited;
-using identity::AuditNote;
-using identity::Caller;
-using identity::ClientDetails;
-using identity::TherapistScope;
-using namespace internal;  // NOLINT: this module's own helpers
-
 namespace {
 
 constexpr std::string_view kSummaryColumns =

@@ -15,6 +15,22 @@ using namespace practice_json;  // NOLINT: this module's JSON shapes
 
 namespace {
 
+// Sections (or the five Ps) as a template list of {name, text}; `skip_empty` leaves out
+// sections with no text.
+TemplateData NamedTexts(const Sections& sections, bool skip_empty) {
+  TemplateData out{TemplateData::type::list};
+  for (const auto& [name, text] : sections) {
+    if (skip_empty && text.reveal().empty()) {
+      continue;
+    }
+    TemplateData s;
+    s.set("name", name);
+    s.set("text", text.reveal());
+    out.push_back(s);
+  }
+  return out;
+}
+
 Response SeeOther(std::string location) {
   Response res = Response::Text(303, "See " + location + "\n");
   res.headers.Set("Location", std::move(location));
@@ -93,17 +109,7 @@ Result<Response> PracticeRoutes::ClientPage(Request& req, const TherapistSession
     item.set("date", n.info.session_date);
     item.set("format", std::string(practice::FormatName(n.info.format)));
     item.set("version", std::to_string(n.info.version));
-    TemplateData sections{TemplateData::type::list};
-    for (const auto& [name, text] : n.content) {
-      if (text.reveal().empty()) {
-        continue;
-      }
-      TemplateData s;
-      s.set("name", name);
-      s.set("text", text.reveal());
-      sections.push_back(s);
-    }
-    item.set("sections", sections);
+    item.set("sections", NamedTexts(n.content, true));
     note_list.push_back(item);
   }
   data.set("notes", note_list);
@@ -377,14 +383,7 @@ void PracticeRoutes::AddPages(RouteKit& router) {
                  TemplateData item;
                  item.set("date", n.info.session_date);
                  item.set("format", std::string(practice::FormatName(n.info.format)));
-                 TemplateData sections{TemplateData::type::list};
-                 for (const auto& [name, text] : n.content) {
-                   TemplateData s;
-                   s.set("name", name);
-                   s.set("text", text.reveal());
-                   sections.push_back(s);
-                 }
-                 item.set("sections", sections);
+                 item.set("sections", NamedTexts(n.content, false));
                  notes.push_back(item);
                }
                data.set("notes", notes);
@@ -401,14 +400,7 @@ void PracticeRoutes::AddPages(RouteKit& router) {
                for (const auto& c : e.conceptualizations) {
                  TemplateData item;
                  item.set("version", std::to_string(c.version));
-                 TemplateData fields{TemplateData::type::list};
-                 for (const auto& [name, text] : c.fields) {
-                   TemplateData f;
-                   f.set("name", name);
-                   f.set("text", text.reveal());
-                   fields.push_back(f);
-                 }
-                 item.set("fields", fields);
+                 item.set("fields", NamedTexts(c.fields, false));
                  concepts.push_back(item);
                }
                data.set("concepts", concepts);
