@@ -25,23 +25,7 @@ std::optional<std::string_view> Headers::Get(std::string_view name) const {
 }
 
 void Headers::Set(std::string_view name, std::string value) {
-  // One pass: the first header of that name takes the value, later ones go.
-  auto first = items_.end();
-  for (auto it = items_.begin(); it != items_.end(); ++it) {
-    if (EqualsIgnoreCase(it->first, name)) {
-      first = it;
-      break;
-    }
-  }
-  if (first == items_.end()) {
-    items_.emplace_back(std::string(name), std::move(value));
-    return;
-  }
-  // Keep the order rule of "replace every header called name by one": the survivor moves
-  // to the end, where Set always put it.
-  items_.erase(std::remove_if(first, items_.end(),
-                              [&](const auto& kv) { return EqualsIgnoreCase(kv.first, name); }),
-               items_.end());
+  Remove(name);
   items_.emplace_back(std::string(name), std::move(value));
 }
 

@@ -141,7 +141,8 @@ struct Server::Impl {
 
   ConnectionBudget https_budget;
   ConnectionBudget http_budget;
-  RefusalLog refusals;
+  RefusalLog connection_refusals;
+  RefusalLog body_refusals;
 
   explicit Impl(const ServerOptions& o)
       : options(o),
@@ -266,9 +267,9 @@ struct Server::Impl {
         continue;
       }
       ConnectionBudget& budget = https ? https_budget : http_budget;
-      std::string group = AddressGroup(RemoteAddress(socket));
-      const bool over_all = connections.load() >= options.max_connections;
       const std::string peer = RemoteAddress(socket);
+      std::string group = AddressGroup(peer);
+      const bool over_all = connections.load() >= options.max_connections;
       const bool exempt = std::find(options.budget_exempt.begin(), options.budget_exempt.end(),
                                     peer) != options.budget_exempt.end();
       if (exempt) {
@@ -276,7 +277,7 @@ struct Server::Impl {
       }
       if (over_all || (!exempt && !budget.TryAcquire(group))) {
         // Counted, and logged at most once per interval: a flood must not flood the log.
-        if (const auto n = refusals.Count(std::chrono::steady_clock::now()); n > 0) {
+        if (const auto n = connection_refusals.Count(std::chrono::steady_clock::now()); n > 0) {
           spdlog::warn("closed {} new connection(s) over a limit (server {}, per address {}/{})",
                        n, options.max_connections, options.max_connections_per_address,
                        options.max_redirect_connections_per_address);
@@ -456,7 +457,7 @@ struct Server::Impl {
                    : (head.chunked() ? plan.max_body_bytes : std::size_t{0});
       BodyReservation reservation(body_bytes_reserved);
       if (!reservation.Take(reserve, options.max_body_memory_bytes)) {
-        if (const auto n = refusals.Count(std::chrono::steady_clock::now()); n > 0) {
+        if (const auto n = body_refusals.Count(std::chrono::steady_clock::now()); n > 0) {
           spdlog::warn("refused {} request(s) over the body memory budget ({} bytes)", n,
                        options.max_body_memory_bytes);
         }

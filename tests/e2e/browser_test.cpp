@@ -29,6 +29,7 @@
 #include <regex>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <string_view>
 #include <thread>
 #include <utility>
@@ -302,6 +303,15 @@ class WebDriverSession {
     return {};
   }
 
+  // Resizes the browser window (CSS pixels).
+  std::expected<void, std::string> SetWindowSize(int width, int height) {
+    auto r = Call("POST", "/window/rect", json::object{{"width", width}, {"height", height}});
+    if (!r) {
+      return std::unexpected(r.error());
+    }
+    return {};
+  }
+
   // The PNG of the viewport.
   std::expected<std::vector<std::uint8_t>, std::string> Screenshot() {
     auto r = Call("GET", "/screenshot");
@@ -493,21 +503,29 @@ class Walk {
     return Click("css selector", selector);
   }
 
-  // Saves NN-<name>.png, NN counting the pictures.
+  // Saves NN-<name>.png at 1280 px and NN-<name>-390.png at a phone's 390 px, NN counting
+  // the steps.
   std::expected<void, std::string> SaveScreenshot(const std::string& name) {
     ++shot_;
-    const std::string file = (shot_ < 10 ? "0" : "") + std::to_string(shot_) + "-" + name + ".png";
-    auto png = b_.Screenshot();
-    if (!png) {
-      return std::unexpected(png.error());
+    const std::string stem = (shot_ < 10 ? "0" : "") + std::to_string(shot_) + "-" + name;
+    for (const auto& [width, height, suffix] :
+         {std::tuple{1280, 1400, ""}, std::tuple{390, 844, "-390"}}) {
+      if (auto st = b_.SetWindowSize(width, height); !st) {
+        return st;
+      }
+      auto png = b_.Screenshot();
+      if (!png) {
+        return std::unexpected(png.error());
+      }
+      const fs::path file = shots_ / (stem + suffix + ".png");
+      std::ofstream out(file, std::ios::binary | std::ios::trunc);
+      out.write(reinterpret_cast<const char*>(png->data()),
+                static_cast<std::streamsize>(png->size()));
+      if (!out.good()) {
+        return std::unexpected("writing " + file.string());
+      }
     }
-    std::ofstream out(shots_ / file, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(png->data()),
-              static_cast<std::streamsize>(png->size()));
-    if (!out.good()) {
-      return std::unexpected("writing " + (shots_ / file).string());
-    }
-    return {};
+    return b_.SetWindowSize(1280, 1400);
   }
 
   // The end of a step: a screenshot NN-<name>.png, and the console must show no CSP

@@ -1,4 +1,6 @@
 // The JSON API of practice records (API.md § Clients and records).
+#include <fmt/format.h>
+
 #include <boost/json.hpp>
 
 #include "core/clock.hpp"
@@ -135,9 +137,10 @@ void PracticeRoutes::AddApi(RouteKit& router) {
                std::size_t limit = 50;
                if (auto l = req.QueryValue("limit")) {
                  const int n = std::atoi(std::string(*l).c_str());
-                 if (n < 1 || n > 500) {
+                 if (n < 1 || static_cast<std::size_t>(n) > practice::kMaxNotesListed) {
                    return ErrorResponse(req, &t_, 400, "invalid_argument",
-                                        "`limit` must be a number from 1 to 500.");
+                                        fmt::format("`limit` must be a number from 1 to {}.",
+                                                    practice::kMaxNotesListed));
                  }
                  limit = static_cast<std::size_t>(n);
                }

@@ -15,6 +15,25 @@ using namespace practice_json;  // NOLINT: this module's JSON shapes
 
 namespace {
 
+// The profile fields that hold something, as a template list of {label, value}.
+TemplateData ProfileList(const practice::ProfileFields& p) {
+  TemplateData out{TemplateData::type::list};
+  for (const auto& [label, field] :
+       {std::pair{"Email", &practice::ProfileFields::email},
+        std::pair{"Phone", &practice::ProfileFields::phone},
+        std::pair{"Date of birth", &practice::ProfileFields::date_of_birth},
+        std::pair{"Notes", &practice::ProfileFields::notes}}) {
+    const auto& v = p.*field;
+    if (v && !v->reveal().empty()) {
+      TemplateData item;
+      item.set("label", label);
+      item.set("value", v->reveal());
+      out.push_back(item);
+    }
+  }
+  return out;
+}
+
 // Sections (or the five Ps) as a template list of {name, text}; `skip_empty` leaves out
 // sections with no text.
 TemplateData NamedTexts(const Sections& sections, bool skip_empty) {
@@ -87,21 +106,7 @@ Result<Response> PracticeRoutes::ClientPage(Request& req, const TherapistSession
   if (!error.empty()) {
     data.set("error", error);
   }
-  TemplateData profile{TemplateData::type::list};
-  for (const auto& [label, field] :
-       {std::pair{"Email", &practice::ProfileFields::email},
-        std::pair{"Phone", &practice::ProfileFields::phone},
-        std::pair{"Date of birth", &practice::ProfileFields::date_of_birth},
-        std::pair{"Notes", &practice::ProfileFields::notes}}) {
-    const auto& v = record->profile.*field;
-    if (v && !v->reveal().empty()) {
-      TemplateData item;
-      item.set("label", label);
-      item.set("value", v->reveal());
-      profile.push_back(item);
-    }
-  }
-  data.set("profile", profile);
+  data.set("profile", ProfileList(record->profile));
   TemplateData note_list{TemplateData::type::list};
   for (const auto& n : *notes) {
     TemplateData item;
@@ -363,21 +368,7 @@ void PracticeRoutes::AddPages(RouteKit& router) {
                data.set("alias", e.record.client.alias);
                data.set("exported", FormatRfc3339(id_.clock.Now()));
                data.set("status", std::string(practice::StatusName(e.record.client.status)));
-               TemplateData profile{TemplateData::type::list};
-               for (const auto& [label, field] :
-                    {std::pair{"Email", &practice::ProfileFields::email},
-                     std::pair{"Phone", &practice::ProfileFields::phone},
-                     std::pair{"Date of birth", &practice::ProfileFields::date_of_birth},
-                     std::pair{"Notes", &practice::ProfileFields::notes}}) {
-                 const auto& v = e.record.profile.*field;
-                 if (v && !v->reveal().empty()) {
-                   TemplateData item;
-                   item.set("label", label);
-                   item.set("value", v->reveal());
-                   profile.push_back(item);
-                 }
-               }
-               data.set("profile", profile);
+               data.set("profile", ProfileList(e.record.profile));
                TemplateData notes{TemplateData::type::list};
                for (const auto& n : e.notes) {
                  TemplateData item;
