@@ -6,6 +6,9 @@
 #include <vector>
 
 #include "core/encoding.hpp"
+#include "crypto/aead.hpp"
+#include "crypto/hkdf.hpp"
+#include "crypto/secure_buffer.hpp"
 #include "crypto/random.hpp"
 #include "store/token_table.hpp"
 
@@ -232,6 +235,55 @@ Result<std::int64_t> TokenIssuer::DeleteExpired() {
     return std::unexpected(st.error());
   }
   return n;
+}
+
+namespace {
+
+Result<SecureBuffer> TokenBoxKey(const Secret<std::string>& token, std::string_view purpose) {
+  if (!WellFormed(token)) {
+    return Fail(ErrorCode::kInvalidArgument, "token box: malformed token");
+  }
+  if (!ValidPurpose(purpose)) {
+    return Fail(ErrorCode::kInvalidArgument, "token box: bad purpose");
+  }
+  std::string info = "alcove/token-box/v1";
+  info.push_back('\0');
+  info.append(purpose);
+  SecureBuffer key(kAesGcmKeySize);
+  ALCOVE_TRY(HkdfExtractExpand(HkdfHash::kSha256, AsBytes(token.reveal()), {}, AsBytes(info),
+                               key.span()));
+  return key;
+}
+
+}  // namespace
+
+Result<std::vector<std::uint8_t>> SealTokenBox(const Secret<std::string>& token,
+                                               std::string_view purpose,
+                                               std::span<const std::uint8_t> aad,
+                                               std::span<const std::uint8_t> plaintext) {
+  ALCOVE_TRY_ASSIGN(const auto key, TokenBoxKey(token, purpose));
+  std::vector<std::uint8_t> box(1 + kAesGcmNonceSize + plaintext.size() + kAesGcmTagSize);
+  box[0] = kTokenBoxVersion;
+  const std::span<std::uint8_t> nonce(box.data() + 1, kAesGcmNonceSize);
+  RandomBytes(nonce);
+  ALCOVE_TRY(AesGcmSeal(key.span(), nonce, aad, plaintext,
+                        std::span<std::uint8_t>(box).subspan(1 + kAesGcmNonceSize)));
+  return box;
+}
+
+Result<Secret<std::string>> OpenTokenBox(const Secret<std::string>& token, std::string_view purpose,
+                                         std::span<const std::uint8_t> aad,
+                                         std::span<const std::uint8_t> box) {
+  ALCOVE_TRY_ASSIGN(const auto key, TokenBoxKey(token, purpose));
+  if (box.size() < 1 + kAesGcmNonceSize + kAesGcmTagSize || box[0] != kTokenBoxVersion) {
+    return Rejected("token box malformed");
+  }
+  SecureBuffer out(box.size() - 1 - kAesGcmNonceSize - kAesGcmTagSize);
+  if (!AesGcmOpen(key.span(), box.subspan(1, kAesGcmNonceSize), aad,
+                  box.subspan(1 + kAesGcmNonceSize), out.span())) {
+    return Rejected("token box does not open under this token");
+  }
+  return Secret<std::string>(std::string(out.span().begin(), out.span().end()));
 }
 
 }  // namespace alcove::crypto

@@ -1,9 +1,11 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
@@ -57,6 +59,28 @@ Sha256Digest TokenHash(std::string_view purpose, const Secret<std::string>& toke
 
 // The schema of table `tokens` (versions 150–199).
 std::span<const store::Migration> TokenMigrations();
+
+// A token box: a value only the holder of a token can read (claim C26; pending sign-ups).
+//
+//   key = HKDF-SHA256(ikm = the token's characters, no salt,
+//                     info = "alcove/token-box/v1" || 0x00 || purpose)
+//   box = 0x01 || nonce (12 random bytes) || AES-256-GCM(key, nonce, aad, plaintext) || tag
+//
+// The server keeps the box and the token's hash, never the token, so what is in the box
+// cannot be read — by the server or by anyone who copies the database — until someone
+// presents the token. Each token seals one box, so a key is used once. `aad` binds the
+// box to its row (e.g. the row id), so boxes cannot be swapped between rows.
+// Errors: kInvalidArgument for a malformed token or purpose; opening a box under any
+// other token, purpose or aad, or a damaged box, is kUnauthenticated ("this link is
+// invalid or has expired"), with nothing of the plaintext left behind.
+inline constexpr std::uint8_t kTokenBoxVersion = 1;
+Result<std::vector<std::uint8_t>> SealTokenBox(const Secret<std::string>& token,
+                                               std::string_view purpose,
+                                               std::span<const std::uint8_t> aad,
+                                               std::span<const std::uint8_t> plaintext);
+Result<Secret<std::string>> OpenTokenBox(const Secret<std::string>& token, std::string_view purpose,
+                                         std::span<const std::uint8_t> aad,
+                                         std::span<const std::uint8_t> box);
 
 class TokenIssuer {
  public:

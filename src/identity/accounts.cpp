@@ -22,9 +22,7 @@ namespace alcove::identity {
 using crypto::SecretString;
 using namespace internal;  // NOLINT: this module's own helpers
 
-Result<Identity::AccountRow> Identity::CreateTherapist(
-    const std::string& email, const std::string& name,
-    const std::optional<std::string>& password_hash, const Caller& caller) {
+store::TenantId Identity::NewTenantId() {
   // A tenant id: random, positive, below 2^53 (exact in JSON numbers).
   std::array<std::uint8_t, 8> raw{};
   crypto::RandomBytes(raw);
@@ -32,9 +30,7 @@ Result<Identity::AccountRow> Identity::CreateTherapist(
   for (const auto b : raw) {
     r = (r << 8) | b;
   }
-  const auto tenant = static_cast<store::TenantId>((r & ((std::uint64_t{1} << 53) - 1)) | 1);
-  return CreateAccount(tenant, true, Role::kTherapist, email, name, password_hash, std::nullopt,
-                       caller);
+  return static_cast<store::TenantId>((r & ((std::uint64_t{1} << 53) - 1)) | 1);
 }
 
 Result<std::string> Identity::AddMember(const TherapistScope& owner, Role role,
@@ -52,7 +48,7 @@ Result<std::string> Identity::AddMember(const TherapistScope& owner, Role role,
                 "That address already has an Alcove account.");
   }
   ALCOVE_TRY_ASSIGN(const AccountRow a,
-                    CreateAccount(owner.tenant(), false, role, normalized, display, std::nullopt,
+                    CreateAccount(owner.tenant(), false, role, normalized, display,
                                   owner.account_id(), caller));
   return a.id;
 }
@@ -64,19 +60,19 @@ void Identity::DiscardAccountKey(store::TenantId tenant, crypto::KeyId key) {
   }
 }
 
-Result<Identity::AccountRow> Identity::CreateAccount(
-    store::TenantId tenant, bool new_tenant, Role role, const std::string& email,
-    const std::string& name, const std::optional<std::string>& password_hash,
-    const std::optional<std::string>& actor, const Caller& caller) {
+Result<Identity::AccountRow> Identity::PrepareAccount(store::TenantId tenant, Role role,
+                                                     const std::string& email,
+                                                     const std::string& name) {
+  // Everything that needs the key ring (which may read the database) happens here,
+  // before the insert's transaction.
   ALCOVE_TRY_ASSIGN(auto lookup, EmailLookupHash(email));
-
   ALCOVE_TRY_ASSIGN(auto key, keys_.CreateDek(tenant, "account"));
   AccountRow a;
+  a.email_hash = store::Bytes(lookup.begin(), lookup.end());
   a.id = store::NewId();
   a.tenant = tenant;
   a.role = role;
   a.key_id = key;
-  a.pending_password_hash = password_hash;
   const crypto::FieldCipher cipher(keys_, key);
   auto sealed_email = cipher.Seal(email, {tenant, "accounts", "email", a.id});
   auto sealed_name = cipher.Seal(name, {tenant, "accounts", "name", a.id});
@@ -86,39 +82,62 @@ Result<Identity::AccountRow> Identity::CreateAccount(
   }
   a.email = std::move(*sealed_email);
   a.name = std::move(*sealed_name);
+  return a;
+}
 
+Status Identity::InsertAccount(store::Transaction& tx, const AccountRow& a, bool new_tenant,
+                               const std::optional<std::string>& actor, const Caller& caller) {
+  const Micros now = clock_.Now();
+  const store::Value tenant_params[] = {a.tenant, now};
+  if (new_tenant) {
+    ALCOVE_TRY(tx.Execute("INSERT INTO tenants (id, created_at) VALUES ($1, $2)", tenant_params));
+  }
+  auto optional_text = [](const std::optional<std::string>& v) {
+    return v ? store::Value(*v) : store::Value(store::Null{});
+  };
+  auto optional_time = [](const std::optional<Micros>& v) {
+    return v ? store::Value(*v) : store::Value(store::Null{});
+  };
+  const store::Value params[] = {
+      a.id,
+      a.tenant,
+      std::string(RoleName(a.role)),
+      a.email_hash,
+      a.email,
+      a.name,
+      static_cast<std::int64_t>(a.key_id),
+      optional_text(a.password_hash),
+      optional_text(a.pending_password_hash),
+      optional_time(a.email_verified_at),
+      now,
+      optional_time(a.password_hash ? a.email_verified_at : std::nullopt),
+  };
+  ALCOVE_TRY(tx.Execute(
+      "INSERT INTO accounts (id, tenant_id, role, email_hash, email, name, key_id, "
+      "password_hash, pending_password_hash, email_verified_at, created_at, "
+      "password_changed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+      params));
+  audit::Event e = EventFor(now, audit::Action::kAccountCreated, a.tenant,
+                            actor ? std::string_view(*actor) : std::string_view(a.id), caller,
+                            "account", a.id);
+  (void)e.details.SetToken("role", RoleName(a.role));
+  ALCOVE_TRY(log_.Append(tx, e));
+  return {};
+}
+
+Result<Identity::AccountRow> Identity::CreateAccount(store::TenantId tenant, bool new_tenant,
+                                                     Role role, const std::string& email,
+                                                     const std::string& name,
+                                                     const std::optional<std::string>& actor,
+                                                     const Caller& caller) {
+  ALCOVE_TRY_ASSIGN(AccountRow a, PrepareAccount(tenant, role, email, name));
   auto insert = [&]() -> Status {
     ALCOVE_TRY_ASSIGN(auto tx, db_.Begin());
-    const Micros now = clock_.Now();
-    const store::Value tenant_params[] = {tenant, now};
-    if (new_tenant) {
-      ALCOVE_TRY(
-          tx->Execute("INSERT INTO tenants (id, created_at) VALUES ($1, $2)", tenant_params));
-    }
-    const store::Value params[] = {
-        a.id,
-        tenant,
-        std::string(RoleName(a.role)),
-        store::Bytes(lookup),
-        a.email,
-        a.name,
-        static_cast<std::int64_t>(a.key_id),
-        password_hash ? store::Value(*password_hash) : store::Value(store::Null{}),
-        now,
-    };
-    ALCOVE_TRY(tx->Execute(
-        "INSERT INTO accounts (id, tenant_id, role, email_hash, email, name, key_id, "
-        "pending_password_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        params));
-    audit::Event e = EventFor(clock_.Now(), audit::Action::kAccountCreated, tenant,
-                              actor ? std::string_view(*actor) : std::string_view(a.id), caller,
-                              "account", a.id);
-    (void)e.details.SetToken("role", RoleName(a.role));
-    ALCOVE_TRY(log_.Append(*tx, e));
+    ALCOVE_TRY(InsertAccount(*tx, a, new_tenant, actor, caller));
     return tx->Commit();
   };
   if (auto st = insert(); !st) {
-    DiscardAccountKey(tenant, key);
+    DiscardAccountKey(tenant, a.key_id);
     return std::unexpected(st.error());
   }
   return a;

@@ -172,6 +172,12 @@ Status Identity::AuditOwnTx(const audit::Event& event) {
   return tx->Commit();
 }
 
+Result<std::string> Identity::AccountEmail(const AccountRow& a) {
+  const crypto::FieldCipher cipher(keys_, a.key_id);
+  ALCOVE_TRY_ASSIGN(auto email, cipher.Open(a.email, {a.tenant, "accounts", "email", a.id}));
+  return std::string(email.reveal());
+}
+
 Result<Profile> Identity::GetProfile(const Principal& who) {
   ALCOVE_TRY_ASSIGN(auto tx, db_.Begin());
   ALCOVE_TRY_ASSIGN(auto a, FindAccountById(*tx, who.account_id));
@@ -199,10 +205,12 @@ Result<std::int64_t> Identity::SweepExpired() {
       auto n,
       tx->Execute("DELETE FROM sessions WHERE idle_expires_at <= $1 OR absolute_expires_at <= $1",
                   params));
+  ALCOVE_TRY_ASSIGN(auto p,
+                    tx->Execute("DELETE FROM pending_signups WHERE expires_at <= $1", params));
   ALCOVE_TRY(tx->Commit());
   tx.reset();
   ALCOVE_TRY_ASSIGN(auto t, tokens_.DeleteExpired());
-  return n + t;
+  return n + p + t;
 }
 
 }  // namespace alcove::identity

@@ -73,6 +73,30 @@ struct NewSession {
   crypto::SecretString session_token;
   crypto::SecretString device_token;
   Micros expires_at = 0;  // absolute expiry: the cookies' lifetime
+  // The known-browser cookie (C32) to set with the session, for kKnownBrowserLifetime.
+  crypto::SecretString known_browser;
+};
+
+// Known browsers (C32, OWASP "Slow Down Online Guessing Attacks with Device Cookies").
+// A browser that signed in to an account carries a known-browser cookie
+// (`__Host-alcove_known`) for 180 days, kept across sign-outs:
+//
+//   value = base64url(0x01 | account tag (32) | nonce (16) | issued at, u64 seconds BE
+//                     | HMAC-SHA256 under the key-ring key "known-browser" of what precedes)
+//
+// where the account tag is the keyed hash behind Identity::AccountRateKey. A request
+// that carries a valid cookie is limited by that browser's own budget ("browser:" + hex
+// nonce) instead of its IP address's, and, when it names the account the request is
+// about, instead of the account's: a flood of attempts against an account from other
+// browsers spends the account's budget for unknown browsers only, so its owner still
+// signs in from a browser used before. A browser that signs in again keeps its nonce, so
+// signing in does not mint fresh budgets. The cookie is stateless: it grants a budget,
+// never access. Nothing about it is stored.
+inline constexpr Micros kKnownBrowserLifetime = 180LL * 24 * 3600 * kMicrosPerSecond;
+
+struct KnownBrowser {
+  std::string account_key;  // equal to AccountRateKey(address) of the account
+  std::string budget_key;   // "browser:" + 32 hex: this browser's rate-limit key
 };
 
 struct SessionInfo {
@@ -124,12 +148,20 @@ class Identity {
   // (never the address). Errors: the key ring's.
   Result<std::string> AccountRateKey(std::string_view normalized_email);
 
+  // The known browser a cookie value names: nullopt unless it is well formed, its MAC
+  // verifies and it is younger than kKnownBrowserLifetime. Errors: the key ring's.
+  Result<std::optional<KnownBrowser>> CheckKnownBrowser(std::string_view cookie);
+
   // Therapist sign-up. Validates the input (kInvalidArgument: bad address, name or
-  // password), then queues the rest and returns: for a new address, create the
-  // therapist's tenant and account and mail a confirmation link; for a known one, mail
-  // a sign-in link. The link is bound to `login_cookie`. A password given here becomes
-  // usable only when this sign-up's own confirmation link is used (so someone who signs
-  // up with another person's address cannot later sign in with a password they chose).
+  // password), then queues the rest and returns: for a known address, mail a sign-in
+  // link; for a new one, mail a confirmation link and keep the sign-up pending — no
+  // account exists until that link is used. The address, name and password hash wait in
+  // a token box only the link opens (crypto/tokens.hpp), so a sign-up made with someone
+  // else's address creates nothing and holds nothing readable; when the link is used
+  // (only in the browser that asked, bound to `login_cookie`), the tenant and the
+  // verified account are made with that sign-up's name and password. Several sign-ups
+  // for one address each get their own link; the first one used makes the account, and
+  // a later one signs in to it.
   Status SignUp(std::string_view email, std::string_view name,
                 const std::optional<crypto::SecretString>& password,
                 const crypto::SecretString& login_cookie, const Caller& caller);
@@ -206,18 +238,43 @@ class Identity {
   void DoMagicLink(const std::string& email, const std::string& binding, const Caller& caller);
   Status IssueLink(const AccountRow& account, bool signup, const std::string& email,
                    const std::string& binding, const Caller& caller);
-  Result<AccountRow> CreateTherapist(const std::string& email, const std::string& name,
-                                     const std::optional<std::string>& password_hash,
-                                     const Caller& caller);
-  // One account of `role` in `tenant` (made too when `new_tenant`), audited as created by
-  // `actor` (nullopt: the account itself).
+  // Sign-up for an address without an account: a pending sign-up whose name, address
+  // and password hash only its confirmation link opens (magic_links.cpp).
+  Status IssuePendingSignUp(const std::string& email, const std::string& name,
+                            const std::optional<std::string>& password_hash,
+                            const std::string& binding, const Caller& caller);
+  Result<NewSession> ConsumePendingSignUp(const crypto::SecretString& token,
+                                          const std::string& pending_id, store::TenantId tenant,
+                                          const Caller& caller);
+  // After a link's token was consumed in `tx`: verifies the address if it was not yet
+  // (making a pending password usable only for `own_signup_link`), audits the use as
+  // `kind` ("signin" or "signup"), starts the session (with `known_browser`, made before
+  // `tx` began) and commits.
+  Result<NewSession> FinishLinkSignIn(std::unique_ptr<store::Transaction> tx, AccountRow a,
+                                      std::string_view kind, bool own_signup_link,
+                                      crypto::SecretString known_browser, const Caller& caller);
+  static store::TenantId NewTenantId();
+  // A new account's data key and sealed fields (no row yet; DiscardAccountKey undoes it).
+  Result<AccountRow> PrepareAccount(store::TenantId tenant, Role role, const std::string& email,
+                                    const std::string& name);
+  // Inserts the prepared account (and its tenant when `new_tenant`) in `tx`, audited as
+  // created by `actor` (nullopt: the account itself).
+  Status InsertAccount(store::Transaction& tx, const AccountRow& a, bool new_tenant,
+                       const std::optional<std::string>& actor, const Caller& caller);
+  // Prepare + insert in its own transaction.
   Result<AccountRow> CreateAccount(store::TenantId tenant, bool new_tenant, Role role,
                                    const std::string& email, const std::string& name,
-                                   const std::optional<std::string>& password_hash,
                                    const std::optional<std::string>& actor, const Caller& caller);
 
   Result<NewSession> StartSession(store::Transaction& tx, const AccountRow& account,
                                   const Caller& caller);
+  // The known-browser cookie for the account of `normalized_email`: the caller's nonce
+  // when its cookie is valid for this account, else a new one. Uses the key ring (which
+  // may read the database), so call it before a write transaction begins.
+  Result<crypto::SecretString> KnownBrowserCookie(std::string_view normalized_email,
+                                                  const Caller& caller);
+  // The account's address, opened with its key (outside any transaction).
+  Result<std::string> AccountEmail(const AccountRow& account);
   Status AuditOwnTx(const audit::Event& event);
   // Deletes the account's outstanding sign-in and sign-up links (on logout, "sign out
   // everywhere" and a password change: a link mailed before must not outlive them).

@@ -29,6 +29,7 @@ struct Identity::AccountRow {
   std::optional<Micros> email_verified_at;
   store::Bytes email;
   store::Bytes name;
+  store::Bytes email_hash;  // set by PrepareAccount for the insert; From leaves it empty
 
   static Result<AccountRow> From(const store::Row& row) {
     AccountRow a;
@@ -54,6 +55,8 @@ namespace internal {
 // Token purposes (crypto/tokens.hpp): the purpose is part of the stored hash.
 inline constexpr std::string_view kSignInPurpose = "auth.signin";
 inline constexpr std::string_view kSignUpPurpose = "auth.signup";
+// A sign-up for an address that has no account: its subject is "<pending id>:<binding>".
+inline constexpr std::string_view kNewAccountPurpose = "auth.signup.new";
 inline constexpr std::string_view kSessionPurpose = "auth.session";
 inline constexpr std::string_view kEmailLookup = "email-lookup";
 inline constexpr std::string_view kRateLimitKey = "rate-limit-account";

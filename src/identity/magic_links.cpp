@@ -74,18 +74,79 @@ void Identity::DoSignUp(const std::string& email, const std::string& name,
     }
     hash = std::move(*h);
   }
-  auto account = CreateTherapist(email, name, hash, caller);
-  if (!account) {
-    if (account.error().code == ErrorCode::kConflict) {
-      DoMagicLink(email, binding, caller);  // a concurrent sign-up won: treat as known
-    } else {
-      spdlog::warn("sign-up not handled: {}", account.error().internal);
-    }
-    return;
-  }
-  if (auto st = IssueLink(*account, true, email, binding, caller); !st) {
+  if (auto st = IssuePendingSignUp(email, name, hash, binding, caller); !st) {
     spdlog::warn("sign-up link not issued: {}", st.error().internal);
   }
+}
+
+namespace {
+
+// What a pending sign-up's token box holds: the address, the name and the password
+// hash (empty: none), separated by NUL, which none of them can contain.
+crypto::SecretString PackSignUp(const std::string& email, const std::string& name,
+                                const std::optional<std::string>& password_hash) {
+  std::string packed = email;
+  packed.push_back('\0');
+  packed.append(name);
+  packed.push_back('\0');
+  packed.append(password_hash.value_or(""));
+  return crypto::SecretString(std::move(packed));
+}
+
+struct SignUpFields {
+  std::string email;
+  std::string name;
+  std::optional<std::string> password_hash;
+};
+
+Result<SignUpFields> UnpackSignUp(const crypto::SecretString& packed) {
+  const std::string_view v = packed.reveal();
+  const std::size_t a = v.find('\0');
+  const std::size_t b = a == std::string_view::npos ? a : v.find('\0', a + 1);
+  if (b == std::string_view::npos) {
+    return Fail(ErrorCode::kInternal, "pending sign-up box holds a malformed value");
+  }
+  SignUpFields f{std::string(v.substr(0, a)), std::string(v.substr(a + 1, b - a - 1)),
+                 std::nullopt};
+  if (b + 1 < v.size()) {
+    f.password_hash = std::string(v.substr(b + 1));
+  }
+  return f;
+}
+
+}  // namespace
+
+Status Identity::IssuePendingSignUp(const std::string& email, const std::string& name,
+                                    const std::optional<std::string>& password_hash,
+                                    const std::string& binding, const Caller& caller) {
+  const std::string id = store::NewId();
+  // The tenant this sign-up will make if its link is used, chosen now so that the
+  // link's issue, refusals and use are all in that tenant's audit log.
+  const store::TenantId tenant = NewTenantId();
+  const Micros now = clock_.Now();
+  ALCOVE_TRY_ASSIGN(auto tx, db_.Begin());
+  ALCOVE_TRY_ASSIGN(auto token,
+                    tokens_.Issue(*tx, kNewAccountPurpose, options_.magic_link_ttl,
+                                  crypto::TokenUse::kSingle, id + ":" + binding, tenant));
+  const crypto::SecretString packed = PackSignUp(email, name, password_hash);
+  ALCOVE_TRY_ASSIGN(auto box, crypto::SealTokenBox(token, kNewAccountPurpose, AsBytes(id),
+                                                   AsBytes(packed.reveal())));
+  const store::Value params[] = {id, store::Bytes(std::move(box)), now,
+                                 now + options_.magic_link_ttl};
+  ALCOVE_TRY(tx->Execute(
+      "INSERT INTO pending_signups (id, sealed, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+      params));
+  audit::Event e =
+      EventFor(now, audit::Action::kMagicLinkIssued, tenant, std::nullopt, caller, "signup", id);
+  (void)e.details.SetToken("kind", "signup");
+  ALCOVE_TRY(log_.Append(*tx, e));
+  ALCOVE_TRY_ASSIGN(auto message,
+                    mail::Message::Make(mail::MailKind::kSignUpConfirmation, email,
+                                        options_.public_origin + "/auth/magic#token=" +
+                                            token.reveal(),
+                                        options_.public_origin));
+  ALCOVE_TRY(tx->Commit());
+  return mail_.Enqueue(std::move(message));
 }
 
 void Identity::DoMagicLink(const std::string& email, const std::string& binding,
@@ -125,27 +186,32 @@ Status Identity::IssueLink(const AccountRow& account, bool signup, const std::st
 Result<NewSession> Identity::ConsumeMagicLink(const SecretString& token,
                                               const std::optional<SecretString>& login_cookie,
                                               const Caller& caller) {
-  std::string_view purpose = kSignInPurpose;
-  auto record = tokens_.Find(purpose, token);
-  if (!record && record.error().code == ErrorCode::kUnauthenticated) {
-    purpose = kSignUpPurpose;
+  std::string_view purpose;
+  Result<crypto::TokenRecord> record = Unauthenticated("no purpose tried");
+  for (const std::string_view p : {kSignInPurpose, kSignUpPurpose, kNewAccountPurpose}) {
+    purpose = p;
     record = tokens_.Find(purpose, token);
+    if (record || record.error().code != ErrorCode::kUnauthenticated) {
+      break;
+    }
   }
   if (!record) {
     return std::unexpected(record.error());
   }
+  const bool pending = purpose == kNewAccountPurpose;
   const std::string& subject = record->subject;
   const std::size_t colon = subject.find(':');
   if (colon == std::string::npos || !record->tenant) {
     return Fail(ErrorCode::kInternal, "magic-link token with a malformed subject");
   }
-  const std::string account_id = subject.substr(0, colon);
+  // An account's link names the account; a pending sign-up's names the sign-up.
+  const std::string object_id = subject.substr(0, colon);
   const std::string binding = subject.substr(colon + 1);
   const store::TenantId tenant = *record->tenant;
 
   auto refuse = [&](std::string_view reason, std::string public_message) {
     audit::Event e = EventFor(clock_.Now(), audit::Action::kMagicLinkRefused, tenant, std::nullopt,
-                              caller, "account", account_id);
+                              caller, pending ? "signup" : "account", object_id);
     (void)e.details.SetToken("reason", reason);
     if (auto st = AuditOwnTx(e); !st) {
       spdlog::warn("audit of a refused sign-in link failed: {}", st.error().internal);
@@ -167,6 +233,23 @@ Result<NewSession> Identity::ConsumeMagicLink(const SecretString& token,
   if (now >= record->expires_at) {
     return refuse("expired", "This link has expired. Ask for a new one.");
   }
+  if (pending) {
+    return ConsumePendingSignUp(token, object_id, tenant, caller);
+  }
+
+  // The known-browser cookie needs the key ring, which may read the database: made
+  // before the write transaction.
+  std::optional<AccountRow> before;
+  {
+    ALCOVE_TRY_ASSIGN(auto read, db_.Begin());
+    ALCOVE_TRY_ASSIGN(before, FindAccountById(*read, object_id));
+  }
+  if (!before) {
+    return Unauthenticated("magic link for a deleted account",
+                           "this link is invalid or has expired");
+  }
+  ALCOVE_TRY_ASSIGN(const std::string email, AccountEmail(*before));
+  ALCOVE_TRY_ASSIGN(auto known_browser, KnownBrowserCookie(email, caller));
 
   ALCOVE_TRY_ASSIGN(auto tx, db_.Begin());
   if (auto used = tokens_.Consume(*tx, purpose, token); !used) {
@@ -174,16 +257,26 @@ Result<NewSession> Identity::ConsumeMagicLink(const SecretString& token,
     tx.reset();
     return refuse("used", "This link has already been used. Ask for a new one.");
   }
-  ALCOVE_TRY_ASSIGN(auto account, FindAccountById(*tx, account_id));
+  ALCOVE_TRY_ASSIGN(auto account, FindAccountById(*tx, object_id));
   if (!account) {
     return Unauthenticated("magic link for a deleted account",
                            "this link is invalid or has expired");
   }
-  AccountRow& a = *account;
+  const bool signup = purpose == kSignUpPurpose;
+  return FinishLinkSignIn(std::move(tx), std::move(*account), signup ? "signup" : "signin", signup,
+                          std::move(known_browser), caller);
+}
+
+Result<NewSession> Identity::FinishLinkSignIn(std::unique_ptr<store::Transaction> tx,
+                                              AccountRow a, std::string_view kind,
+                                              bool own_signup_link, SecretString known_browser,
+                                              const Caller& caller) {
+  const Micros now = clock_.Now();
   if (!a.email_verified_at) {
-    // The first link used verifies the address. A password chosen at sign-up becomes
-    // usable only through that sign-up's own confirmation link (identity.hpp).
-    const bool keep = purpose == kSignUpPurpose && a.pending_password_hash;
+    // The first link used verifies the address. A password kept pending by an account
+    // made before pending sign-ups existed becomes usable only through that account's
+    // own sign-up link.
+    const bool keep = own_signup_link && a.pending_password_hash;
     const store::Value params[] = {
         now, keep ? store::Value(*a.pending_password_hash) : store::Value(store::Null{}), a.id};
     ALCOVE_TRY(
@@ -195,15 +288,79 @@ Result<NewSession> Identity::ConsumeMagicLink(const SecretString& token,
   }
   audit::Event used = EventFor(clock_.Now(), audit::Action::kMagicLinkUsed, a.tenant, a.id, caller,
                                "account", a.id);
-  (void)used.details.SetToken("kind", purpose == kSignUpPurpose ? "signup" : "signin");
+  (void)used.details.SetToken("kind", kind);
   ALCOVE_TRY(log_.Append(*tx, used));
   ALCOVE_TRY_ASSIGN(auto session, StartSession(*tx, a, caller));
+  session.known_browser = std::move(known_browser);
   audit::Event in = EventFor(clock_.Now(), audit::Action::kLoginSucceeded, a.tenant, a.id, caller,
                              "session", session.principal.session_id);
   (void)in.details.SetToken("method", "magic_link");
   ALCOVE_TRY(log_.Append(*tx, in));
   ALCOVE_TRY(tx->Commit());
   return session;
+}
+
+Result<NewSession> Identity::ConsumePendingSignUp(const SecretString& token,
+                                                  const std::string& pending_id,
+                                                  store::TenantId tenant, const Caller& caller) {
+  const store::Value id_param[] = {pending_id};
+  SignUpFields fields;
+  {
+    ALCOVE_TRY_ASSIGN(auto tx, db_.Begin());
+    ALCOVE_TRY_ASSIGN(auto rows,
+                      tx->Query("SELECT sealed FROM pending_signups WHERE id = $1", id_param));
+    if (rows.empty()) {
+      return Unauthenticated("pending sign-up already gone", "this link is invalid or has expired");
+    }
+    ALCOVE_TRY_ASSIGN(auto packed, crypto::OpenTokenBox(token, kNewAccountPurpose,
+                                                        AsBytes(pending_id), rows.front().Blob(0)));
+    ALCOVE_TRY_ASSIGN(fields, UnpackSignUp(packed));
+  }
+  auto used_up = [] {
+    return Unauthenticated("sign-up link used concurrently",
+                           "This link has already been used. Ask for a new one.");
+  };
+  // Whoever uses this link holds the address's mail and the browser that asked, so when
+  // the address has an account by now (another of its sign-ups was confirmed first, or it
+  // was invited), the link signs in to that account; its name and password stay.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    ALCOVE_TRY_ASSIGN(auto known_browser, KnownBrowserCookie(fields.email, caller));
+    ALCOVE_TRY_ASSIGN(auto existing, FindAccountByEmail(fields.email));
+    if (existing) {
+      ALCOVE_TRY_ASSIGN(auto tx, db_.Begin());
+      if (!tokens_.Consume(*tx, kNewAccountPurpose, token)) {
+        return used_up();
+      }
+      ALCOVE_TRY(tx->Execute("DELETE FROM pending_signups WHERE id = $1", id_param));
+      return FinishLinkSignIn(std::move(tx), std::move(*existing), "signup", false,
+                              std::move(known_browser), caller);
+    }
+    // The account the confirmed sign-up asked for: its name and password win.
+    // The tenant chosen at sign-up (a second attempt, after a conflict, picks another).
+    ALCOVE_TRY_ASSIGN(AccountRow a, PrepareAccount(attempt == 0 ? tenant : NewTenantId(),
+                                                   Role::kTherapist, fields.email, fields.name));
+    a.password_hash = fields.password_hash;
+    a.email_verified_at = clock_.Now();
+    auto created = [&]() -> Result<NewSession> {
+      ALCOVE_TRY_ASSIGN(auto tx, db_.Begin());
+      if (!tokens_.Consume(*tx, kNewAccountPurpose, token)) {
+        return used_up();
+      }
+      ALCOVE_TRY(tx->Execute("DELETE FROM pending_signups WHERE id = $1", id_param));
+      ALCOVE_TRY(InsertAccount(*tx, a, true, std::nullopt, caller));
+      return FinishLinkSignIn(std::move(tx), a, "signup", false, std::move(known_browser),
+                              caller);
+    }();
+    if (created) {
+      return created;
+    }
+    DiscardAccountKey(a.tenant, a.key_id);
+    if (created.error().code != ErrorCode::kConflict) {
+      return created;
+    }
+    // The address got an account between the check and the insert: sign in to it.
+  }
+  return Fail(ErrorCode::kUnavailable, "sign-up raced twice with another account creation");
 }
 
 }  // namespace alcove::identity

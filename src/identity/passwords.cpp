@@ -69,6 +69,7 @@ Result<NewSession> Identity::SignInWithPassword(std::string_view email,
       rehash = std::move(*h);
     }
   }
+  ALCOVE_TRY_ASSIGN(auto known_browser, KnownBrowserCookie(*normalized, caller));
   ALCOVE_TRY_ASSIGN(auto tx, db_.Begin());
   if (rehash) {
     const store::Value params[] = {*rehash, a.id, stored};
@@ -76,6 +77,7 @@ Result<NewSession> Identity::SignInWithPassword(std::string_view email,
         "UPDATE accounts SET password_hash = $1 WHERE id = $2 AND password_hash = $3", params));
   }
   ALCOVE_TRY_ASSIGN(auto session, StartSession(*tx, a, caller));
+  session.known_browser = std::move(known_browser);
   audit::Event in = EventFor(clock_.Now(), audit::Action::kLoginSucceeded, a.tenant, a.id, caller,
                              "session", session.principal.session_id);
   (void)in.details.SetToken("method", "password");

@@ -35,6 +35,9 @@ struct Principal {
 struct Caller {
   std::string ip;          // as the connection saw it; may be empty
   std::string user_agent;  // the User-Agent header; audit events keep only its digest
+  // The known-browser cookie the request carried, as sent (unverified; empty: none).
+  // Identity checks it itself (Identity::CheckKnownBrowser); never logged or audited.
+  std::string known_browser;
 };
 
 // An audit event for `action` in `tenant`, by the account `actor_account` (nullopt: the

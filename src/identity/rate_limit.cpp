@@ -66,6 +66,15 @@ Result<Decision> InMemoryRateLimitStore::Check(std::string_view key, const RateL
   return step.decision;
 }
 
+Status InMemoryRateLimitStore::Refund(std::string_view key, const RateLimit& limit, Micros now) {
+  Shard& shard = ShardOf(key);
+  std::lock_guard lock(shard.mu);
+  if (auto it = shard.tat.find(std::string(key)); it != shard.tat.end() && it->second > now) {
+    it->second = std::max(now, it->second - limit.EmissionInterval());
+  }
+  return {};
+}
+
 Result<std::int64_t> InMemoryRateLimitStore::Sweep(Micros now) {
   std::int64_t n = 0;
   for (Shard& shard : shards_) {
@@ -115,6 +124,16 @@ std::span<const store::Migration> RateLimitMigrations() {
   static const store::MigrationSet set =
       store::MigrationSet().Add(300, "identity: rate_limits", kRateLimits);
   return set.migrations();
+}
+
+Status DbRateLimitStore::Refund(std::string_view key, const RateLimit& limit, Micros now) {
+  ALCOVE_TRY_ASSIGN(auto tx, db_.Begin());
+  const std::array<store::Value, 3> params{std::string(key), now, limit.EmissionInterval()};
+  ALCOVE_TRY(tx->Execute(
+      "UPDATE rate_limits SET tat = CASE WHEN tat - $3 > $2 THEN tat - $3 ELSE $2 END "
+      "WHERE key = $1 AND tat > $2",
+      params));
+  return tx->Commit();
 }
 
 Result<Decision> DbRateLimitStore::Check(std::string_view key, const RateLimit& limit, Micros now) {
@@ -248,8 +267,8 @@ Result<Decision> RateLimiter::Check(std::string_view route_class, std::string_vi
   return Check(route_class, key, clock_.Now());
 }
 
-Result<Decision> RateLimiter::Check(std::string_view route_class, std::string_view key,
-                                    Micros now) {
+Result<const RateLimit*> RateLimiter::LimitOf(std::string_view route_class,
+                                              std::string_view key) const {
   const auto it = classes_.find(route_class);
   if (it == classes_.end()) {
     return Fail(ErrorCode::kInvalidArgument,
@@ -264,7 +283,18 @@ Result<Decision> RateLimiter::Check(std::string_view route_class, std::string_vi
         ErrorCode::kInvalidArgument,
         fmt::format("rate limit: class `{}` needs events, burst and period > 0", route_class));
   }
-  return store_.Check(fmt::format("{}:{}", route_class, key), limit, now);
+  return &limit;
+}
+
+Result<Decision> RateLimiter::Check(std::string_view route_class, std::string_view key,
+                                    Micros now) {
+  ALCOVE_TRY_ASSIGN(const RateLimit* limit, LimitOf(route_class, key));
+  return store_.Check(fmt::format("{}:{}", route_class, key), *limit, now);
+}
+
+Status RateLimiter::Refund(std::string_view route_class, std::string_view key) {
+  ALCOVE_TRY_ASSIGN(const RateLimit* limit, LimitOf(route_class, key));
+  return store_.Refund(fmt::format("{}:{}", route_class, key), *limit, clock_.Now());
 }
 
 }  // namespace alcove::identity

@@ -67,6 +67,10 @@ class RateLimitStore {
  public:
   virtual ~RateLimitStore() = default;
   virtual Result<Decision> Check(std::string_view key, const RateLimit& limit, Micros now) = 0;
+  // Gives back one event an allowed Check took (TAT -= T), for checks that should count
+  // only some outcomes (a password attempt that succeeded, C32). A key that is gone, or
+  // whose TAT has passed, is left alone: it has its whole burst already.
+  virtual Status Refund(std::string_view key, const RateLimit& limit, Micros now) = 0;
   // Forgets keys whose TAT is at or before `now` (a forgotten key is treated exactly like
   // one whose TAT has passed, so this never changes a decision). Returns how many.
   virtual Result<std::int64_t> Sweep(Micros now) = 0;
@@ -82,6 +86,7 @@ class InMemoryRateLimitStore final : public RateLimitStore {
   static constexpr std::size_t kShards = 16;
   explicit InMemoryRateLimitStore(std::size_t max_keys = 100'000);
   Result<Decision> Check(std::string_view key, const RateLimit& limit, Micros now) override;
+  Status Refund(std::string_view key, const RateLimit& limit, Micros now) override;
   Result<std::int64_t> Sweep(Micros now) override;
   std::size_t size() const;
 
@@ -108,6 +113,7 @@ class DbRateLimitStore final : public RateLimitStore {
   // Borrows `db`, which must outlive the store and have RateLimitMigrations applied.
   explicit DbRateLimitStore(store::Db& db) : db_(db) {}
   Result<Decision> Check(std::string_view key, const RateLimit& limit, Micros now) override;
+  Status Refund(std::string_view key, const RateLimit& limit, Micros now) override;
   Result<std::int64_t> Sweep(Micros now) override;
 
  private:
@@ -145,8 +151,11 @@ class RateLimiter {
   // class (a programming error in the caller) or an empty key; the store's errors.
   Result<Decision> Check(std::string_view route_class, std::string_view key);
   Result<Decision> Check(std::string_view route_class, std::string_view key, Micros now);
+  // Gives back the event an allowed Check of `key` took (RateLimitStore::Refund).
+  Status Refund(std::string_view route_class, std::string_view key);
 
  private:
+  Result<const RateLimit*> LimitOf(std::string_view route_class, std::string_view key) const;
   RateLimitStore& store_;
   const Clock& clock_;
   std::map<std::string, RateLimit, std::less<>> classes_;

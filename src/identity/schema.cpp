@@ -48,12 +48,26 @@ constexpr std::string_view kSessions =
     "CREATE INDEX sessions_by_expiry ON sessions (idle_expires_at)";
 
 
+// A sign-up for an address without an account (magic_links.cpp): the address, name and
+// password hash sealed in a token box that only the confirmation link opens. No tenant
+// yet; the row goes when the link is used or expires.
+constexpr std::string_view kPendingSignUps =
+    "CREATE TABLE pending_signups ("
+    " id TEXT PRIMARY KEY CHECK (length(id) = 32),"
+    " sealed {bytes} NOT NULL,"
+    " created_at {int} NOT NULL,"
+    " expires_at {int} NOT NULL"
+    "){strict};"
+    "CREATE INDEX pending_signups_by_expiry ON pending_signups (expires_at)";
+
 }  // namespace
 
 std::span<const store::Migration> IdentityMigrations() {
   static const store::MigrationSet set = store::MigrationSet()
                                              .Add(301, "identity_accounts", kTenants)
-                                             .Add(302, "identity_sessions", kSessions);
+                                             .Add(302, "identity_sessions", kSessions)
+                                             .Add(303, "identity_pending_signups",
+                                                  kPendingSignUps);
   return set.migrations();
 }
 

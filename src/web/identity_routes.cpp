@@ -1,6 +1,7 @@
 #include "web/identity_routes.hpp"
 
 #include <boost/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include <chrono>
 
@@ -136,7 +137,8 @@ Response IdentityRoutes::RequestLink(Request& req, const std::string& email,
   if (!account_key) {
     return ErrorResponse(req, &t_, account_key.error());
   }
-  if (auto limited = Throttle(s_, &t_, req, "magic_link", *account_key)) {
+  if (auto limited =
+          Throttle(s_, &t_, req, "magic_link", AccountBudgetKey(s_, req, *account_key))) {
     return *limited;
   }
   const SecretString login = LoginCookieFor(req);
@@ -174,16 +176,26 @@ Response IdentityRoutes::Consume(Request& req, const std::string& token, bool pa
 
 Response IdentityRoutes::PasswordSignIn(Request& req, const std::string& email,
                                         const SecretString& password, bool page) {
+  // Only failed attempts count against the budget (C32): a success gives its event back.
+  std::string budget;
   if (auto normalized = identity::NormalizeEmail(email)) {
     auto account_key = id().AccountRateKey(*normalized);
     if (!account_key) {
       return ErrorResponse(req, &t_, account_key.error());
     }
-    if (auto limited = Throttle(s_, &t_, req, "password", *account_key)) {
+    budget = AccountBudgetKey(s_, req, *account_key);
+    if (auto limited = Throttle(s_, &t_, req, "password", budget)) {
       return *limited;
     }
   }
   auto session = id().SignInWithPassword(email, password, CallerOf(req));
+  // A wrong address or password keeps its charge; a success, or an attempt the server
+  // could not judge (busy hashing pool, database), gives it back.
+  if ((session || session.error().code != ErrorCode::kUnauthenticated) && !budget.empty()) {
+    if (auto st = s_.limiter.Refund("password", budget); !st) {
+      spdlog::warn("password budget not refunded: {}", st.error().internal);
+    }
+  }
   if (!session) {
     return page ? PageError(req, session.error(), "signin")
                 : ErrorResponse(req, &t_, session.error());

@@ -142,7 +142,8 @@ void RouteKit::Add(std::string method, std::string pattern, OpenRoute route, Rou
   Handler wrapped = [services = identity_, templates = templates_, rate_class = options.rate_class,
                      handler = std::move(route.handler)](Request& req) -> Response {
     if (!rate_class.empty()) {
-      if (auto limited = Throttle(*services, templates, req, rate_class, IpKey(req))) {
+      if (auto limited =
+              Throttle(*services, templates, req, rate_class, ClientRateKey(*services, req))) {
         return std::move(*limited);
       }
     }

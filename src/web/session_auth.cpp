@@ -29,10 +29,40 @@ identity::Caller CallerOf(const Request& request) {
   return identity::Caller{
       .ip = request.remote_address,
       .user_agent = std::string(request.headers.Get("User-Agent").value_or("")),
+      .known_browser = GetCookie(request, kKnownBrowserCookie).value_or(""),
   };
 }
 
 std::string IpKey(const Request& request) { return "ip:" + request.remote_address; }
+
+std::optional<identity::KnownBrowser> KnownBrowserOf(IdentityServices& services,
+                                                     const Request& request) {
+  const auto cookie = GetCookie(request, kKnownBrowserCookie);
+  if (!cookie) {
+    return std::nullopt;
+  }
+  auto known = services.identity.CheckKnownBrowser(*cookie);
+  if (!known) {
+    spdlog::warn("known-browser cookie not checked: {}", known.error().internal);
+    return std::nullopt;
+  }
+  return *known;
+}
+
+std::string ClientRateKey(IdentityServices& services, const Request& request) {
+  if (auto known = KnownBrowserOf(services, request)) {
+    return known->budget_key;
+  }
+  return IpKey(request);
+}
+
+std::string AccountBudgetKey(IdentityServices& services, const Request& request,
+                             const std::string& account_key) {
+  if (auto known = KnownBrowserOf(services, request); known && known->account_key == account_key) {
+    return known->budget_key;
+  }
+  return account_key;
+}
 
 Result<std::optional<SignedIn>> SessionOf(IdentityServices& services, const Request& request) {
   auto token = CookieSecret(request, kSessionCookie);
@@ -76,6 +106,10 @@ void SetSessionCookies(Response& response, const identity::NewSession& session, 
       std::chrono::seconds(std::max<Micros>(1, (session.expires_at - now) / kMicrosPerSecond));
   SetCookie(response, kSessionCookie, session.session_token.reveal(), lifetime);
   SetCookie(response, kDeviceCookie, session.device_token.reveal(), lifetime);
+  if (!session.known_browser.empty()) {
+    SetCookie(response, kKnownBrowserCookie, session.known_browser.reveal(),
+              std::chrono::seconds(identity::kKnownBrowserLifetime / kMicrosPerSecond));
+  }
 }
 
 void ClearSessionCookies(Response& response) {

@@ -18,6 +18,9 @@ namespace alcove::web {
 inline constexpr std::string_view kSessionCookie = "__Host-alcove_session";
 inline constexpr std::string_view kDeviceCookie = "__Host-alcove_device";
 inline constexpr std::string_view kLoginCookie = "__Host-alcove_login";
+// The known-browser cookie (C32; identity.hpp § Known browsers): set at every sign-in,
+// kept across sign-outs, it gives the browser its own rate-limit budget.
+inline constexpr std::string_view kKnownBrowserCookie = "__Host-alcove_known";
 inline constexpr std::string_view kCsrfHeader = "X-CSRF-Token";
 inline constexpr std::string_view kCsrfField = "csrf_token";
 
@@ -54,6 +57,22 @@ std::optional<Response> Throttle(IdentityServices& services, const Templates* te
 
 // "ip:<address>" for per-IP buckets.
 std::string IpKey(const Request& request);
+
+// The known browser the request's cookie names, if it carries a valid one (a store
+// failure counts as none: the request is then limited as an unknown browser).
+std::optional<identity::KnownBrowser> KnownBrowserOf(IdentityServices& services,
+                                                     const Request& request);
+
+// The key of the request's own budget on open routes: its known browser's when it has
+// one, else its IP address's (C32: a flood from the owner's own network does not stop
+// the owner's known browser).
+std::string ClientRateKey(IdentityServices& services, const Request& request);
+
+// The key of the per-account budget of a sign-in request about `account_key`
+// (Identity::AccountRateKey): the browser's own when it is a known browser of that
+// account, else the account's budget for unknown browsers.
+std::string AccountBudgetKey(IdentityServices& services, const Request& request,
+                             const std::string& account_key);
 
 // Sets the session and device cookies of a new session (lifetime: its absolute expiry).
 void SetSessionCookies(Response& response, const identity::NewSession& session, Micros now);

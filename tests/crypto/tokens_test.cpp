@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/encoding.hpp"
+#include "crypto/random.hpp"
 #include "crypto/secret.hpp"
 #include "store/migrations.hpp"
 #include "store/postgres/postgres_db.hpp"
@@ -391,6 +392,56 @@ TEST(TokensSqliteFile, C27DatabaseFilesHoldNoTokenInAnyFormOnlyItsHash) {
   for (const auto& t : issued) {
     EXPECT_TRUE(issuer.Verify(t.purpose, t.token)) << t.purpose;
   }
+}
+
+// ---- Token boxes (docs/crypto.md § Token boxes) ----
+
+Secret<std::string> BoxToken() { return Secret<std::string>(RandomBase64Url(kTokenBytes)); }
+
+TEST(TokenBox, OpensOnlyUnderItsTokenPurposeAndAad) {
+  const auto token = BoxToken();
+  const std::string plain = std::string("ada@example.org") + '\0' + "Ada" + '\0' + "$argon2id$x";
+  auto box = SealTokenBox(token, "auth.signup.new", AsBytes("row-1"), AsBytes(plain));
+  ASSERT_TRUE(box) << box.error().internal;
+  EXPECT_EQ(box->size(), 1 + 12 + plain.size() + 16);
+  EXPECT_EQ((*box)[0], kTokenBoxVersion);
+  // The plaintext is nowhere in the box.
+  const std::string bytes(box->begin(), box->end());
+  EXPECT_EQ(bytes.find("ada@example.org"), std::string::npos);
+
+  auto opened = OpenTokenBox(token, "auth.signup.new", AsBytes("row-1"), *box);
+  ASSERT_TRUE(opened) << opened.error().internal;
+  EXPECT_EQ(opened->reveal(), plain);
+
+  auto refused = [&](const Result<Secret<std::string>>& r) {
+    return !r && r.error().code == ErrorCode::kUnauthenticated;
+  };
+  EXPECT_TRUE(refused(OpenTokenBox(BoxToken(), "auth.signup.new", AsBytes("row-1"), *box)));
+  EXPECT_TRUE(refused(OpenTokenBox(token, "auth.signin", AsBytes("row-1"), *box)));
+  EXPECT_TRUE(refused(OpenTokenBox(token, "auth.signup.new", AsBytes("row-2"), *box)));
+  for (std::size_t i = 0; i < box->size(); ++i) {
+    auto damaged = *box;
+    damaged[i] ^= 0x01;
+    EXPECT_TRUE(refused(OpenTokenBox(token, "auth.signup.new", AsBytes("row-1"), damaged)))
+        << "byte " << i;
+  }
+  EXPECT_TRUE(refused(OpenTokenBox(token, "auth.signup.new", AsBytes("row-1"),
+                                   std::span<const std::uint8_t>(*box).first(28))));
+}
+
+TEST(TokenBox, EachSealUsesAFreshNonceAndBadInputIsRefused) {
+  const auto token = BoxToken();
+  auto a = SealTokenBox(token, "auth.signup.new", AsBytes("r"), AsBytes("same"));
+  auto b = SealTokenBox(token, "auth.signup.new", AsBytes("r"), AsBytes("same"));
+  ASSERT_TRUE(a && b);
+  EXPECT_NE(*a, *b);
+  EXPECT_EQ(SealTokenBox(Secret<std::string>(std::string("short")), "auth.signup.new",
+                         AsBytes("r"), AsBytes("x"))
+                .error()
+                .code,
+            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(SealTokenBox(token, "Bad Purpose", AsBytes("r"), AsBytes("x")).error().code,
+            ErrorCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -323,10 +323,10 @@ TEST_P(IdentityTest, C25APasswordChosenBySomeoneElseAtSignUpNeverBecomesUsable) 
   // A squatter signs up with the victim's address and a password of their choosing.
   const SecretString squatter = NewLoginCookie();
   SignUp("victim@example.org", squatter, "squatters secret pass");
-  // The victim signs in with a link of their own: the address is verified ...
+  // The victim signs up with a link of their own (no account exists to ask a sign-in
+  // link for): the address is verified ...
   const SecretString victim = NewLoginCookie();
-  ASSERT_TRUE(identity_->RequestMagicLink("victim@example.org", victim, kCaller));
-  const std::string token = TokenOf(Sent().back());
+  const std::string token = SignUp("victim@example.org", victim);
   auto session = identity_->ConsumeMagicLink(SecretString(token), SecretString(victim.reveal()),
                                              kCaller);
   ASSERT_TRUE(session);
@@ -483,13 +483,14 @@ TEST(CsrfTokens, AreDerivedFromTheSessionAndCheckedExactly) {
 TEST_P(IdentityTest, C27TokensAndAddressesAreNotStoredInTheClear) {
   const SecretString cookie = NewLoginCookie();
   const std::string link_token = SignUp("Stored.Nowhere@example.org", cookie, "plain pass phrase 77");
+  auto s = identity_->ConsumeMagicLink(SecretString(link_token), SecretString(cookie.reveal()),
+                                       kCaller);
+  ASSERT_TRUE(s);
   const std::string pending = [&] {
     EXPECT_TRUE(identity_->RequestMagicLink("stored.nowhere@example.org", cookie, kCaller));
     return TokenOf(Sent().back());
   }();
-  auto s = identity_->ConsumeMagicLink(SecretString(link_token), SecretString(cookie.reveal()),
-                                       kCaller);
-  ASSERT_TRUE(s);
+  EXPECT_NE(pending, link_token);
   const std::vector<std::string> secrets = {link_token,           pending,
                                             s->session_token.reveal(), s->device_token.reveal(),
                                             cookie.reveal(),      "stored.nowhere@example.org",
@@ -509,7 +510,7 @@ TEST_P(IdentityTest, C27TokensAndAddressesAreNotStoredInTheClear) {
     auto tx = db_.db->Begin();
     ASSERT_TRUE(tx);
     std::string dump;
-    for (const char* table : {"accounts", "sessions", "tokens", "tenants"}) {
+    for (const char* table : {"accounts", "sessions", "tokens", "tenants", "pending_signups"}) {
       auto rows = (*tx)->Query(std::string("SELECT t::text FROM ") + table + " t");
       ASSERT_TRUE(rows) << rows.error().internal;
       for (const auto& r : *rows) {
@@ -524,6 +525,163 @@ TEST_P(IdentityTest, C27TokensAndAddressesAreNotStoredInTheClear) {
       }
     }
   }
+}
+
+// ---- Sign-up squatting (issue #12) and known browsers (C32) ----------------------------
+
+std::int64_t CountRows(store::Db& db, const std::string& table) {
+  auto tx = db.Begin();
+  EXPECT_TRUE(tx);
+  auto rows = (*tx)->Query("SELECT count(*) FROM " + table);
+  EXPECT_TRUE(rows) << rows.error().internal;
+  return rows && !rows->empty() ? rows->front().Int(0) : -1;
+}
+
+// A sign-up with someone else's address creates no account and stores nothing readable;
+// the sign-up whose link is used makes the account with its own name and password.
+TEST_P(IdentityTest, SignUpSquattingCreatesNothingAndTheConfirmedSignUpWins) {
+  const std::string address = "vera.victim@example.org";
+  const std::string squatter_password = "mallory chose this passphrase";
+  const SecretString squatter = NewLoginCookie();
+  std::optional<SecretString> spw;
+  spw.emplace(squatter_password);
+  ASSERT_TRUE(identity_->SignUp(address, "Mallory Squatter", spw, squatter, kOtherCaller));
+  const std::string squatters_link = TokenOf(Sent().back());  // in Vera's mailbox
+  EXPECT_EQ(CountRows(*db_.db, "accounts"), 0);
+  EXPECT_EQ(CountRows(*db_.db, "tenants"), 0);
+  EXPECT_EQ(CountRows(*db_.db, "pending_signups"), 1);
+  // Nothing is there to sign in to or to block an invitation with.
+  const std::size_t before = Sent().size();
+  EXPECT_TRUE(identity_->RequestMagicLink(address, squatter, kOtherCaller));
+  EXPECT_EQ(Sent().size(), before) << "no account: no sign-in link";
+  // What waits is sealed under the link: neither the name, the address nor the password
+  // is in the database's files.
+  if (GetParam() == TestEngine::kSqlite) {
+    const auto files = testing::ReadDatabaseFiles(db_.sqlite_path);
+    for (const std::string& secret :
+         {address, std::string("Mallory Squatter"), squatter_password}) {
+      EXPECT_FALSE(files.Contains(secret)) << "a pending sign-up's field, in clear";
+    }
+  }
+
+  // Vera signs up herself and uses her own link.
+  const SecretString vera = NewLoginCookie();
+  const std::string veras_link = SignUp(address, vera, "vera's own long passphrase");
+  EXPECT_EQ(CountRows(*db_.db, "pending_signups"), 2);
+  auto session =
+      identity_->ConsumeMagicLink(SecretString(veras_link), SecretString(vera.reveal()), kCaller);
+  ASSERT_TRUE(session) << session.error().internal;
+  auto profile = identity_->GetProfile(session->principal);
+  ASSERT_TRUE(profile);
+  EXPECT_EQ(profile->name, "Dr Test Person");
+  EXPECT_TRUE(profile->has_password);
+  EXPECT_EQ(CountRows(*db_.db, "accounts"), 1);
+  EXPECT_TRUE(identity_->SignInWithPassword(address, SecretString("vera's own long passphrase"),
+                                            kCaller));
+  auto squatter_in =
+      identity_->SignInWithPassword(address, SecretString(squatter_password), kOtherCaller);
+  ASSERT_FALSE(squatter_in);
+  EXPECT_EQ(squatter_in.error().code, ErrorCode::kUnauthenticated);
+
+  // The squatter's link works only in the squatter's browser, which never saw the mail;
+  // in Vera's it is refused.
+  auto elsewhere = identity_->ConsumeMagicLink(SecretString(squatters_link),
+                                               SecretString(vera.reveal()), kCaller);
+  ASSERT_FALSE(elsewhere);
+  EXPECT_EQ(elsewhere.error().code, ErrorCode::kUnauthenticated);
+  // Had the squatter's browser got the mail too, the link signs in to Vera's account and
+  // changes neither its name nor its password.
+  auto late = identity_->ConsumeMagicLink(SecretString(squatters_link),
+                                          SecretString(squatter.reveal()), kOtherCaller);
+  ASSERT_TRUE(late) << late.error().internal;
+  EXPECT_EQ(late->principal.account_id, session->principal.account_id);
+  EXPECT_EQ(identity_->GetProfile(late->principal)->name, "Dr Test Person");
+  EXPECT_FALSE(identity_->SignInWithPassword(address, SecretString(squatter_password), kCaller));
+  EXPECT_EQ(CountRows(*db_.db, "accounts"), 1);
+  EXPECT_EQ(CountRows(*db_.db, "pending_signups"), 0);
+}
+
+TEST_P(IdentityTest, PendingSignUpsExpireWithTheirLinkAndAreSwept) {
+  const SecretString cookie = NewLoginCookie();
+  const std::string token = SignUp("late.comer@example.org", cookie, "a pass phrase of mine");
+  clock_.Advance(10 * kMinute);
+  auto late = identity_->ConsumeMagicLink(SecretString(token), SecretString(cookie.reveal()),
+                                          kCaller);
+  ASSERT_FALSE(late);
+  EXPECT_EQ(late.error().code, ErrorCode::kUnauthenticated);
+  EXPECT_EQ(CountRows(*db_.db, "accounts"), 0);
+  auto swept = identity_->SweepExpired();
+  ASSERT_TRUE(swept) << swept.error().internal;
+  EXPECT_EQ(CountRows(*db_.db, "pending_signups"), 0);
+  EXPECT_EQ(CountRows(*db_.db, "tokens"), 0);
+}
+
+TEST_P(IdentityTest, TwoConfirmedSignUpsOfOneAddressMakeOneAccount) {
+  const SecretString first = NewLoginCookie();
+  const SecretString second = NewLoginCookie();
+  const std::string a = SignUp("twice@example.org", first);
+  const std::string b = SignUp("twice@example.org", second);
+  auto sa = identity_->ConsumeMagicLink(SecretString(a), SecretString(first.reveal()), kCaller);
+  auto sb = identity_->ConsumeMagicLink(SecretString(b), SecretString(second.reveal()), kCaller);
+  ASSERT_TRUE(sa) << sa.error().internal;
+  ASSERT_TRUE(sb) << sb.error().internal;
+  EXPECT_EQ(sa->principal.account_id, sb->principal.account_id);
+  EXPECT_EQ(CountRows(*db_.db, "accounts"), 1);
+  EXPECT_EQ(CountRows(*db_.db, "tenants"), 1);
+}
+
+// claim: C32 — the cookie names the account's budget key, keeps its nonce across
+// sign-ins of that account, and is refused when altered, expired or for another account.
+TEST_P(IdentityTest, C32KnownBrowserCookiesAreSignedBoundToTheAccountAndKeepTheirNonce) {
+  NewSession first = SignedUp("known.browser@example.org", "known browser pass phrase");
+  ASSERT_FALSE(first.known_browser.empty());
+  auto known = identity_->CheckKnownBrowser(first.known_browser.reveal());
+  ASSERT_TRUE(known) << known.error().internal;
+  ASSERT_TRUE(*known);
+  EXPECT_EQ((*known)->account_key, *identity_->AccountRateKey("known.browser@example.org"));
+  EXPECT_TRUE((*known)->budget_key.starts_with("browser:"));
+
+  // Signing in again from that browser keeps the budget; a new browser gets its own.
+  Caller again = kCaller;
+  again.known_browser = first.known_browser.reveal();
+  auto second = identity_->SignInWithPassword("known.browser@example.org",
+                                              SecretString("known browser pass phrase"), again);
+  ASSERT_TRUE(second);
+  EXPECT_EQ((*identity_->CheckKnownBrowser(second->known_browser.reveal()))->budget_key,
+            (*known)->budget_key);
+  auto fresh = identity_->SignInWithPassword("known.browser@example.org",
+                                             SecretString("known browser pass phrase"), kCaller);
+  ASSERT_TRUE(fresh);
+  EXPECT_NE((*identity_->CheckKnownBrowser(fresh->known_browser.reveal()))->budget_key,
+            (*known)->budget_key);
+  // Another account's sign-in from this browser does not inherit the nonce.
+  NewSession other = SignedUp("someone.else@example.org");
+  Caller carried = kCaller;
+  carried.known_browser = first.known_browser.reveal();
+  auto other_again = identity_->SignInWithPassword("someone.else@example.org",
+                                                   SecretString("wrong"), carried);
+  EXPECT_FALSE(other_again);
+  auto other_known = identity_->CheckKnownBrowser(other.known_browser.reveal());
+  ASSERT_TRUE(other_known && *other_known);
+  EXPECT_NE((*other_known)->budget_key, (*known)->budget_key);
+  EXPECT_NE((*other_known)->account_key, (*known)->account_key);
+
+  // Altered in any character, or truncated: not a known browser.
+  const std::string value = first.known_browser.reveal();
+  for (std::size_t i = 0; i < value.size(); i += 7) {
+    std::string altered = value;
+    altered[i] = altered[i] == 'A' ? 'B' : 'A';
+    auto r = identity_->CheckKnownBrowser(altered);
+    ASSERT_TRUE(r);
+    EXPECT_FALSE(*r) << "altered at " << i;
+  }
+  EXPECT_FALSE(*identity_->CheckKnownBrowser(value.substr(0, value.size() - 1)));
+  EXPECT_FALSE(*identity_->CheckKnownBrowser(""));
+  // It lives 180 days.
+  clock_.Advance(kKnownBrowserLifetime - kMinute);
+  EXPECT_TRUE(*identity_->CheckKnownBrowser(value));
+  clock_.Advance(kMinute);
+  EXPECT_FALSE(*identity_->CheckKnownBrowser(value));
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, IdentityTest,

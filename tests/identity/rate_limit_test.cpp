@@ -300,6 +300,83 @@ TEST(DbRateLimitC30, PostgresConcurrentChecksNeverExceedTheBurst) {
   ExpectConcurrentChecksAllowOnlyTheBurst(store, 6, 25);
 }
 
+// A refund gives back exactly the event an allowed check took (C32: only failed password
+// attempts count): the same decisions as if that check had never happened, and nothing
+// for a key that is gone or idle.
+void ExpectRefundGivesBackOneEvent(RateLimitStore& store) {
+  const RateLimit limit{6, 60 * kSecond, 3};  // one every 10 s, 3 at once
+  const std::string key = "password:acct:refund";
+  for (int i = 0; i < 3; ++i) {
+    auto d = store.Check(key, limit, kStart);
+    ASSERT_TRUE(d) << d.error().internal;
+    ASSERT_TRUE(d->allowed);
+  }
+  auto denied = store.Check(key, limit, kStart);
+  ASSERT_TRUE(denied);
+  EXPECT_FALSE(denied->allowed);
+  // Two successes given back: two more attempts at once, then denied again.
+  ASSERT_TRUE(store.Refund(key, limit, kStart));
+  ASSERT_TRUE(store.Refund(key, limit, kStart));
+  for (int i = 0; i < 2; ++i) {
+    auto d = store.Check(key, limit, kStart);
+    ASSERT_TRUE(d);
+    EXPECT_TRUE(d->allowed) << "attempt " << i << " after the refunds";
+  }
+  auto again = store.Check(key, limit, kStart);
+  ASSERT_TRUE(again);
+  EXPECT_FALSE(again->allowed);
+  EXPECT_EQ(again->retry_after_seconds, 10);
+  // Refunds never make a key better than fresh: after many, still exactly the burst.
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(store.Refund(key, limit, kStart));
+  }
+  int allowed = 0;
+  for (int i = 0; i < 6; ++i) {
+    auto d = store.Check(key, limit, kStart);
+    ASSERT_TRUE(d);
+    allowed += d->allowed ? 1 : 0;
+  }
+  EXPECT_EQ(allowed, 3);
+  // A key never seen: nothing to give back, nothing created.
+  ASSERT_TRUE(store.Refund("password:acct:never", limit, kStart));
+  auto swept = store.Sweep(kStart);
+  ASSERT_TRUE(swept);
+  EXPECT_EQ(*swept, 0);
+}
+
+// claim: C32
+TEST(RateLimitC32, RefundGivesBackOneEventInMemory) {
+  InMemoryRateLimitStore store;
+  ExpectRefundGivesBackOneEvent(store);
+}
+
+// claim: C32
+TEST(DbRateLimitC32, RefundGivesBackOneEventInSqlite) {
+  auto o = OpenSqliteDb();
+  ASSERT_TRUE(o.db);
+  DbRateLimitStore store(*o.db);
+  ExpectRefundGivesBackOneEvent(store);
+}
+
+// claim: C32
+TEST(DbRateLimitC32, RefundGivesBackOneEventInPostgres) {
+  ALCOVE_REQUIRE_PG(urls);
+  auto o = OpenPostgresDb(urls);
+  ASSERT_TRUE(o.db);
+  DbRateLimitStore store(*o.db);
+  ExpectRefundGivesBackOneEvent(store);
+}
+
+TEST(RateLimit, RefundOfAnUnknownClassIsRefused) {
+  FakeClock clock(kStart);
+  InMemoryRateLimitStore store;
+  RateLimiter limiter(store, clock, Classes());
+  EXPECT_FALSE(limiter.Refund("nope", "ip:192.0.2.1"));
+  EXPECT_FALSE(limiter.Refund("sign_in", ""));
+  EXPECT_TRUE(Allowed(limiter, "ip:192.0.2.1"));
+  EXPECT_TRUE(limiter.Refund("sign_in", "ip:192.0.2.1"));
+}
+
 TEST(DbRateLimit, MigrationsAreInTheIdentityRange) {
   for (const auto& m : RateLimitMigrations()) {
     EXPECT_GE(m.version, 300);

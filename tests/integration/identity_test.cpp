@@ -136,15 +136,15 @@ TEST_F(IdentityFlows, C26_SignUpLinkWorksOnceAndOnlyInTheBrowserThatAskedForIt) 
   EXPECT_EQ(page.status, 200);
   EXPECT_EQ(page.body.find(token), npos);
 
-  // Another browser: one without a login cookie, one with its own (it asked for a link
-  // for the same address).
+  // Another browser: one without a login cookie, one with its own (it signed up with the
+  // same address: no account exists yet to ask a sign-in link for).
   Browser stranger = NewBrowser("Stranger/1.0");
   const HttpResult no_cookie = Consume(stranger, token);
   EXPECT_EQ(no_cookie.status, 401) << no_cookie.body;
   EXPECT_FALSE(stranger.Cookie(kSessionCookie));
   Browser other = NewBrowser("Other/1.0");
   std::string others_token;
-  ASSERT_TRUE(RequestLink(other, *outbox_, email, &others_token));
+  ASSERT_TRUE(RequestSignUp(other, *outbox_, email, "Someone Else", std::nullopt, &others_token));
   ASSERT_TRUE(other.Cookie(kLoginCookie));
   ASSERT_NE(*other.Cookie(kLoginCookie), *login);
   const HttpResult other_cookie = Consume(other, token);
@@ -172,10 +172,13 @@ TEST_F(IdentityFlows, C26_SignUpLinkWorksOnceAndOnlyInTheBrowserThatAskedForIt) 
   EXPECT_EQ(again.status, 401) << again.body;
   EXPECT_EQ(ErrorCode(again), "unauthenticated");
   EXPECT_EQ(a.Get("/api/v1/me").status, 200);  // the session it made lives on
+  // The sign-up chose its tenant when it was made: its link's whole story is there.
   const json::array events = AuditEvents(a);
+  EXPECT_EQ(CountEvents(events, "auth.magic_link.issued"), 1u);
   EXPECT_EQ(CountEvents(events, "auth.magic_link.refused", "reason", "used"), 1u);
   EXPECT_EQ(CountEvents(events, "auth.magic_link.refused", "reason", "other_browser"), 2u);
   EXPECT_EQ(CountEvents(events, "auth.magic_link.used"), 1u);
+  EXPECT_EQ(CountEvents(events, "auth.account.created"), 1u);
 }
 
 // claim: C26 — single use under concurrency: of 20 simultaneous uses of one link, each
@@ -556,6 +559,46 @@ TEST_F(IdentityFlows, C25_PasswordFromSomeoneElsesSignUpNeverBecomesUsable) {
                 .status,
             401);
   EXPECT_FALSE(attempt.Cookie(kSessionCookie));
+}
+
+// Issue #12, sign-up squatting: a sign-up with someone else's address creates no account
+// (no sign-in link can be asked for it, the address stays free), and the name and
+// password of the sign-up whose link is used are the account's.
+TEST_F(IdentityFlows, SignUpSquattingCreatesNoAccountAndTheConfirmedSignUpWins) {
+  const std::string email = NewAddress("squatted");
+  const std::string squatter_password = "mallory typed this 8080";
+  const std::string owner_password = "vera chose her own 9191";
+  Browser mallory = NewBrowser("Mallory/1.0");
+  std::string mallorys_token;  // in the owner's mailbox
+  ASSERT_TRUE(RequestSignUp(mallory, *outbox_, email, "Mallory Squatter", squatter_password,
+                            &mallorys_token));
+  // No account: a sign-in link asked for the address is not mailed.
+  Browser probe = NewBrowser();
+  ASSERT_EQ(probe.PostJson("/api/v1/auth/magic-link", json::object{{"email", email}}).status, 202);
+  EXPECT_FALSE(outbox_->Next(email, 1500)) << "a sign-in link for an address without account";
+
+  Browser owner = NewBrowser();
+  std::string owners_token;
+  ASSERT_TRUE(RequestSignUp(owner, *outbox_, email, "Vera Owner", owner_password, &owners_token));
+  ASSERT_EQ(Consume(owner, owners_token).status, 200);
+  const json::value me = JsonOf(owner.Get("/api/v1/me"));
+  EXPECT_EQ(me.at("name"), json::value("Vera Owner"));
+  EXPECT_EQ(me.at("has_password"), json::value(true));
+  Browser later = NewBrowser();
+  EXPECT_EQ(
+      later.PostJson("/api/v1/auth/password",
+                     json::object{{"email", email}, {"password", owner_password}})
+          .status,
+      200);
+  Browser attempt = NewBrowser("Mallory/1.0");
+  EXPECT_EQ(attempt
+                .PostJson("/api/v1/auth/password",
+                          json::object{{"email", email}, {"password", squatter_password}})
+                .status,
+            401);
+  // Mallory's link went to the owner's mailbox but is bound to Mallory's browser: in the
+  // owner's browser it is refused.
+  EXPECT_EQ(Consume(owner, mallorys_token).status, 401);
 }
 
 // ---- C53: mail ----
