@@ -99,9 +99,23 @@ std::string_view MinVersionSql(store::Engine engine) {
 
 }  // namespace
 
+// C06 on PostgreSQL: a destroyed DEK's row stays in the table's pages as a dead tuple
+// until a VACUUM, which only the table's owner may run — not the app role the server
+// uses. So the owner's migration tells autovacuum to visit data_keys after any deletion
+// at all (threshold 0, no scale factor) instead of after 20% of the table: a destroyed
+// key is vacuumed away within autovacuum's next round (autovacuum_naptime, a minute by
+// default). What the server's own WAL and old backups keep is covered by master-key
+// retirement (docs/crypto.md § Retirement and backup retention). Nothing to do on
+// SQLite, where secure_delete and Db::ForgetDeleted already overwrite the freed pages.
+constexpr std::string_view kVacuumDestroyedKeys =
+    "ALTER TABLE data_keys SET (autovacuum_vacuum_threshold = 0, "
+    "autovacuum_vacuum_scale_factor = 0)";
+
 std::span<const store::Migration> KeyRingMigrations() {
   static const store::MigrationSet set =
-      store::MigrationSet().Add(100, "key_ring_data_keys", kKeyRing);
+      store::MigrationSet()
+          .Add(100, "key_ring_data_keys", kKeyRing)
+          .Add(140, "key_ring_vacuum_destroyed_keys", "", {}, "", kVacuumDestroyedKeys);
   return set.migrations();
 }
 

@@ -406,5 +406,30 @@ TEST(KeyRing, LifeCycleAndRotationOnPostgresAsTheAppRole) {
   EXPECT_FALSE(FieldCipher(**ring, *key).Open(sealed[0], At("r")));
 }
 
+// claim: C06 — on PostgreSQL the app role cannot VACUUM, so the owner's migration makes
+// autovacuum visit data_keys after any deletion (threshold 0, no scale factor) rather
+// than after a fifth of the table has gone: a destroyed key's dead row does not wait for
+// thousands of other deletions.
+TEST(KeyRing, C06OnPostgresAutovacuumVisitsTheKeyTableAfterAnyDestruction) {
+  ALCOVE_REQUIRE_PG(urls);
+  alcove::testing::PgTestSchema schema(urls);
+  store::PostgresOptions o;
+  o.url = schema.OwnerUrl();
+  auto owner = store::OpenPostgres(o);
+  ASSERT_TRUE(owner) << owner.error().internal;
+  const auto migrations = testing::KeyRingTestMigrations();
+  ASSERT_TRUE(store::ApplyMigrations(**owner, migrations));
+  auto tx = (*owner)->Begin();
+  ASSERT_TRUE(tx);
+  auto rows = (*tx)->Query(
+      "SELECT coalesce(array_to_string(reloptions, ','), '') FROM pg_class "
+      "WHERE oid = to_regclass('data_keys')");
+  ASSERT_TRUE(rows) << rows.error().internal;
+  ASSERT_EQ(rows->size(), 1u);
+  const std::string options = rows->front().Text(0);
+  EXPECT_NE(options.find("autovacuum_vacuum_threshold=0"), std::string::npos) << options;
+  EXPECT_NE(options.find("autovacuum_vacuum_scale_factor=0"), std::string::npos) << options;
+}
+
 }  // namespace
 }  // namespace alcove::crypto
