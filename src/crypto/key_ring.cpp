@@ -1,14 +1,19 @@
 #include "crypto/key_ring.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <array>
 #include <limits>
 #include <utility>
 
 #include "core/encoding.hpp"
+#include "core/files.hpp"
 #include "crypto/key_wrap.hpp"
 #include "crypto/random.hpp"
 #include "store/ids.hpp"
@@ -96,6 +101,29 @@ std::string_view MinVersionSql(store::Engine engine) {
   return engine == store::Engine::kPostgres
              ? "SELECT min_master_version FROM key_ring_state WHERE id = 1 FOR SHARE"
              : "SELECT min_master_version FROM key_ring_state WHERE id = 1";
+}
+
+// Serialises the commands that rewrite the key file (rotate, retire) across processes:
+// an exclusive flock(2) on the key file's directory (the file itself is replaced by
+// rename, so a lock on it would not hold), waited for, released with the object. Without
+// it a retirement that read the file before a rotation added a version could write the
+// file back without that version.
+Result<UniqueFd> LockKeyFileDirectory(const std::filesystem::path& key_file) {
+  const auto dir = key_file.parent_path();
+  UniqueFd fd(::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) {
+    return Fail(ErrorCode::kFailedPrecondition,
+                fmt::format("cannot open the directory of the key file {}", key_file.string()));
+  }
+  int rc = 0;
+  do {
+    rc = ::flock(fd.get(), LOCK_EX);
+  } while (rc != 0 && errno == EINTR);
+  if (rc != 0) {
+    return Fail(ErrorCode::kFailedPrecondition,
+                fmt::format("cannot lock the directory of the key file {}", key_file.string()));
+  }
+  return fd;
 }
 
 }  // namespace
@@ -722,6 +750,10 @@ Result<std::vector<std::pair<std::uint32_t, std::int64_t>>> CountDeksByMasterVer
 }
 
 Result<RotationReport> RotateMasterKey(store::Db& db, const std::filesystem::path& key_file) {
+  auto lock = LockKeyFileDirectory(key_file);
+  if (!lock) {
+    return Forward(lock);
+  }
   auto keys = MasterKeys::Load(key_file);
   if (!keys) {
     return Forward(keys);
@@ -807,6 +839,10 @@ Result<RotationReport> RotateMasterKey(store::Db& db, const std::filesystem::pat
 
 Result<RetirementPlan> RetireMasterKeys(store::Db& db, const std::filesystem::path& key_file,
                                         Micros before, bool apply) {
+  auto lock = LockKeyFileDirectory(key_file);
+  if (!lock) {
+    return Forward(lock);
+  }
   auto keys = MasterKeys::Load(key_file);
   if (!keys) {
     return Forward(keys);

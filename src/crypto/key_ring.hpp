@@ -200,6 +200,8 @@ class KeyRing {
 //      stay in the file, so that it still opens the database backups taken before the
 //      rotation, until RetireMasterKeys (`alcove keys retire`) removes them.
 // Safe while servers run, and safe to interrupt: running it again finishes the job.
+// A rotation and a retirement (below) on the same key file take turns (an exclusive
+// lock on the key file's directory), so neither writes back a file the other changed.
 struct RotationReport {
   std::uint32_t new_version = 0;
   bool resumed = false;        // an interrupted rotation was finished
