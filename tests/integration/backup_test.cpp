@@ -249,8 +249,15 @@ TEST(Backup, TakenWhileTheServerWritesRestoresEveryEarlierRecordAndTheAuditLogVe
     std::lock_guard lock(mu);
     return written.size();
   };
-  while (count() < 20) {
+  // Bounded, so that a broken server fails the test instead of hanging it.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (count() < 20 && failures.load() == 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (count() < 20) {
+    stop = true;
+    writer.join();
+    FAIL() << "the writer made " << count() << " notes, " << failures.load() << " failed";
   }
 
   TempDir tmp;
