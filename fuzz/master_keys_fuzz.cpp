@@ -6,7 +6,8 @@
 //     the source and the line only);
 //   - a parsed object holds at least one version, each positive, ascending, with 32 key
 //     bytes, and newest() is the last;
-//   - Serialize() parses back to the same versions and key bytes;
+//   - Serialize() parses back to the same versions, key bytes and dates (created=,
+//     replaced=);
 //   - a bare environment value (one line, no header) parses as exactly version 1.
 #include <algorithm>
 #include <cstdint>
@@ -78,6 +79,7 @@ void CheckParsed(const MasterKeys& keys) {
   Check(again->versions() == versions);
   for (const auto v : versions) {
     Check(std::ranges::equal(again->Key(v), keys.Key(v)));
+    Check(again->Created(v) == keys.Created(v) && again->Replaced(v) == keys.Replaced(v));
   }
 }
 

@@ -16,4 +16,14 @@ namespace alcove::cli {
 // key needs a master-key version the file lacks; database errors.
 Result<crypto::RotationReport> RotateMasterKeys(const Config& config, const Environment& env);
 
+// `alcove keys retire --before DATE [--yes]`: crypto::RetireMasterKeys on the data
+// directory of `config`: removes from the key file the master-key versions that were
+// replaced before `before` (the time the oldest database backup still kept was taken),
+// after the same checks as RotateMasterKeys; with `apply` false it only says what it
+// would do. Errors: as RotateMasterKeys, and those of crypto::RetireMasterKeys (a
+// version that still wraps data keys, an unfinished rotation, nothing to retire while
+// the current version is older than `before`).
+Result<crypto::RetirementPlan> RetireKeyVersions(const Config& config, const Environment& env,
+                                                 Micros before, bool apply);
+
 }  // namespace alcove::cli

@@ -1,13 +1,19 @@
 #include "crypto/key_ring.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <array>
 #include <limits>
 #include <utility>
 
 #include "core/encoding.hpp"
+#include "core/files.hpp"
 #include "crypto/key_wrap.hpp"
 #include "crypto/random.hpp"
 #include "store/ids.hpp"
@@ -95,6 +101,29 @@ std::string_view MinVersionSql(store::Engine engine) {
   return engine == store::Engine::kPostgres
              ? "SELECT min_master_version FROM key_ring_state WHERE id = 1 FOR SHARE"
              : "SELECT min_master_version FROM key_ring_state WHERE id = 1";
+}
+
+// Serialises the commands that rewrite the key file (rotate, retire) across processes:
+// an exclusive flock(2) on the key file's directory (the file itself is replaced by
+// rename, so a lock on it would not hold), waited for, released with the object. Without
+// it a retirement that read the file before a rotation added a version could write the
+// file back without that version.
+Result<UniqueFd> LockKeyFileDirectory(const std::filesystem::path& key_file) {
+  const auto dir = key_file.parent_path();
+  UniqueFd fd(::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) {
+    return Fail(ErrorCode::kFailedPrecondition,
+                fmt::format("cannot open the directory of the key file {}", key_file.string()));
+  }
+  int rc = 0;
+  do {
+    rc = ::flock(fd.get(), LOCK_EX);
+  } while (rc != 0 && errno == EINTR);
+  if (rc != 0) {
+    return Fail(ErrorCode::kFailedPrecondition,
+                fmt::format("cannot lock the directory of the key file {}", key_file.string()));
+  }
+  return fd;
 }
 
 }  // namespace
@@ -735,12 +764,20 @@ Result<std::vector<std::pair<std::uint32_t, std::int64_t>>> CountDeksByMasterVer
 }
 
 Result<RotationReport> RotateMasterKey(store::Db& db, const std::filesystem::path& key_file) {
+  auto lock = LockKeyFileDirectory(key_file);
+  if (!lock) {
+    return Forward(lock);
+  }
   auto keys = MasterKeys::Load(key_file);
   if (!keys) {
     return Forward(keys);
   }
   RotationReport report;
-  report.resumed = keys->versions().size() > 1;
+  for (std::uint32_t v : keys->versions()) {
+    if (v < keys->newest() && !keys->Replaced(v)) {
+      report.resumed = true;  // a rotation added a version but never finished
+    }
+  }
   if (!report.resumed) {
     auto added = AddMasterKeyVersion(key_file);
     if (!added) {
@@ -796,19 +833,152 @@ Result<RotationReport> RotateMasterKey(store::Db& db, const std::filesystem::pat
     }
   }
 
-  // Step 5: retire the older versions.
+  // Step 5: mark the older versions replaced; they stay for older backups until retired.
+  const Micros now = SystemClock::Instance().Now();
   for (std::uint32_t v : keys->versions()) {
-    if (v < target) {
-      report.retired.push_back(v);
+    if (v < target && !keys->Replaced(v)) {
+      report.replaced.push_back(v);
+      keys->MarkReplaced(v, now);
     }
   }
-  if (!report.retired.empty()) {
-    keys->RemoveBelow(target);
+  if (!report.replaced.empty()) {
     if (auto st = WriteMasterKeyFile(key_file, *keys); !st) {
       return std::unexpected(st.error());
     }
   }
   return report;
+}
+
+// ---- Retirement ----
+
+Result<RetirementPlan> RetireMasterKeys(store::Db& db, const std::filesystem::path& key_file,
+                                        Micros before, bool apply) {
+  auto lock = LockKeyFileDirectory(key_file);
+  if (!lock) {
+    return Forward(lock);
+  }
+  auto keys = MasterKeys::Load(key_file);
+  if (!keys) {
+    return Forward(keys);
+  }
+  RetirementPlan plan;
+  plan.current = keys->newest();
+  plan.current_created = keys->Created(plan.current);
+  std::vector<std::uint32_t> unfinished;
+  for (std::uint32_t v : keys->versions()) {
+    if (v == plan.current) {
+      continue;
+    }
+    const auto replaced = keys->Replaced(v);
+    if (!replaced) {
+      unfinished.push_back(v);
+    } else if (*replaced < before) {
+      plan.retire.push_back(v);
+      plan.unreadable_before = std::max(plan.unreadable_before, *replaced);
+    } else {
+      plan.kept.push_back(v);
+    }
+  }
+  if (!unfinished.empty()) {
+    return Fail(ErrorCode::kFailedPrecondition,
+                fmt::format("master-key version {} is older than the current version {} but "
+                            "was never marked replaced: a rotation has not finished, and data "
+                            "keys may still be wrapped by it. Run `alcove keys rotate`, which "
+                            "finishes it, then retire again. Nothing was retired",
+                            unfinished.front(), plan.current));
+  }
+  auto counts = CountDeksByMasterVersion(db);
+  if (!counts) {
+    return Forward(counts);
+  }
+  for (const auto& [version, n] : *counts) {
+    const bool retiring =
+        std::find(plan.retire.begin(), plan.retire.end(), version) != plan.retire.end();
+    if (n > 0 && retiring) {
+      return Fail(ErrorCode::kFailedPrecondition,
+                  fmt::format("master-key version {} still wraps {} data key(s) in this "
+                              "database; retiring it would make them unreadable. Run `alcove "
+                              "keys rotate` first, which re-wraps them under a new version. "
+                              "Nothing was retired",
+                              version, n));
+    }
+  }
+  if (plan.retire.empty() && plan.kept.empty() &&
+      (!plan.current_created || *plan.current_created < before)) {
+    return Fail(ErrorCode::kFailedPrecondition,
+                fmt::format("nothing to retire: version {} is the version in use (it wraps "
+                            "the data keys and every new one) and was created before the "
+                            "given date, and the current version is never retired. Run "
+                            "`alcove keys rotate` first; once the backups taken before the "
+                            "rotation are gone, retire with a date after it. Nothing was "
+                            "retired",
+                            plan.current));
+  }
+  if (!apply || plan.retire.empty()) {
+    return plan;
+  }
+  for (std::uint32_t v : plan.retire) {
+    keys->Remove(v);
+  }
+  if (auto st = WriteMasterKeyFile(key_file, *keys); !st) {
+    return std::unexpected(st.error());
+  }
+  plan.applied = true;
+  return plan;
+}
+
+Result<std::int64_t> CheckKeyFileOpensEveryDek(store::Db& db,
+                                               const std::filesystem::path& key_file) {
+  auto keys = MasterKeys::Load(key_file);
+  if (!keys) {
+    return Forward(keys);
+  }
+  std::int64_t checked = 0;
+  std::int64_t after = std::numeric_limits<std::int64_t>::min();
+  for (;;) {
+    auto tx = db.Begin();
+    if (!tx) {
+      return Forward(tx);
+    }
+    const Value p[] = {after, kRewrapBatch};
+    auto rows = (*tx)->Query(
+        "SELECT key_id, dek_id, purpose, wrapped FROM data_keys WHERE key_id > $1 "
+        "ORDER BY key_id LIMIT $2",
+        p);
+    if (!rows) {
+      return Forward(rows);
+    }
+    if (rows->empty()) {
+      break;
+    }
+    for (const Row& r : *rows) {
+      after = r.Int(0);
+      const Bytes& wrapped = r.Blob(3);
+      auto version = WrappedDekMasterVersion(wrapped);
+      if (!version) {
+        return Fail(ErrorCode::kFailedPrecondition,
+                    fmt::format("data key {} has a malformed wrapped row", r.Int(0)));
+      }
+      const auto master = keys->Key(*version);
+      if (master.empty()) {
+        return Fail(ErrorCode::kFailedPrecondition,
+                    fmt::format("data key {} is wrapped by master-key version {}, which the "
+                                "key file {} does not hold (the key file holds version(s) "
+                                "{}): that version was retired, or the key file belongs to "
+                                "another installation",
+                                r.Int(0), *version, key_file.string(),
+                                fmt::join(keys->versions(), ", ")));
+      }
+      if (!UnwrapDek(master, r.Text(1), r.Text(2), wrapped)) {
+        return Fail(ErrorCode::kFailedPrecondition,
+                    fmt::format("data key {} does not unwrap under master-key version {} of "
+                                "the key file {}: it is not the key file of this database",
+                                r.Int(0), *version, key_file.string()));
+      }
+      ++checked;
+    }
+  }
+  return checked;
 }
 
 }  // namespace alcove::crypto

@@ -189,19 +189,24 @@ class KeyRing {
 };
 
 // Master-key rotation (C07), what `alcove keys rotate` runs:
-//   1. if the key file holds one version, add version newest + 1 (atomic write);
-//      if it holds several, an earlier rotation was interrupted: finish it;
+//   1. if every version below the newest is marked replaced (see master_key_file.hpp),
+//      add version newest + 1 (atomic write); if one is not, an earlier rotation was
+//      interrupted: finish it;
 //   2. record in the database that new DEKs must be wrapped by that version or newer
 //      (servers then re-read the key file before wrapping);
 //   3. re-wrap every DEK wrapped by an older version (batches, each a transaction);
 //   4. check that no DEK refers to an older version, and only then
-//   5. retire the older versions: rewrite the key file without them (atomic write).
+//   5. mark the older versions `replaced=<now>` in the key file (atomic write). They
+//      stay in the file, so that it still opens the database backups taken before the
+//      rotation, until RetireMasterKeys (`alcove keys retire`) removes them.
 // Safe while servers run, and safe to interrupt: running it again finishes the job.
+// A rotation and a retirement (below) on the same key file take turns (an exclusive
+// lock on the key file's directory), so neither writes back a file the other changed.
 struct RotationReport {
   std::uint32_t new_version = 0;
   bool resumed = false;        // an interrupted rotation was finished
   std::int64_t rewrapped = 0;  // DEKs re-wrapped by this run
-  std::vector<std::uint32_t> retired;
+  std::vector<std::uint32_t> replaced;  // versions this run marked replaced
 };
 Result<RotationReport> RotateMasterKey(store::Db& db, const std::filesystem::path& key_file);
 
@@ -210,6 +215,40 @@ Result<RotationReport> RotateMasterKey(store::Db& db, const std::filesystem::pat
 // Errors: kFailedPrecondition if `keys` lacks a version a DEK needs; database errors.
 Result<std::int64_t> RewrapDeks(store::Db& db, const MasterKeys& keys, std::uint32_t target,
                                 std::int64_t limit);
+
+// Master-key retirement (C06's backup window), what `alcove keys retire` runs.
+// `before` is when the oldest database backup still kept was taken: a backup taken at
+// time T needs the versions that wrapped data keys at T, so a version may go once it was
+// replaced (its rotation finished) before `before`. Retiring removes those versions from
+// the key file (atomic write); every database backup taken before the latest of their
+// `replaced` times then no longer opens with this key file, nor with any copy of it made
+// from now on — which is what makes a deleted client unreadable in those old copies.
+// The newest version is never retired.
+struct RetirementPlan {
+  std::uint32_t current = 0;              // the newest version, kept
+  std::optional<Micros> current_created;  // when it was created, if the file says
+  std::vector<std::uint32_t> retire;      // versions retired (or to retire: dry run)
+  Micros unreadable_before = 0;           // with `retire` non-empty: see above
+  std::vector<std::uint32_t> kept;        // older versions backups since `before` need
+  bool applied = false;                   // the key file was rewritten
+};
+// With `apply` false nothing changes (a dry run that says what would happen).
+// Errors (nothing is changed): kFailedPrecondition when a version below the newest is not
+// marked replaced (a rotation has not finished: run `alcove keys rotate`), when a
+// version to retire still wraps a data key in `db` (e.g. a database restored from an
+// older backup: `alcove keys rotate` re-wraps it first), or when the current version is
+// the only one and was created before `before` (or the file does not say when): it is
+// never retired, rotate first; errors of the key file and the database.
+Result<RetirementPlan> RetireMasterKeys(store::Db& db, const std::filesystem::path& key_file,
+                                        Micros before, bool apply);
+
+// For `alcove restore`: unwraps every DEK in `db` with the master keys of `key_file`
+// (each key is wiped at once) and returns how many. Errors: kFailedPrecondition naming
+// the first DEK whose master-key version the file lacks (the version was retired, or
+// the file belongs to another installation) or that does not unwrap (a different key
+// under the same version number); errors of the key file and the database.
+Result<std::int64_t> CheckKeyFileOpensEveryDek(store::Db& db,
+                                               const std::filesystem::path& key_file);
 
 // How many DEKs are wrapped by each master-key version (version -> count), for checks.
 Result<std::vector<std::pair<std::uint32_t, std::int64_t>>> CountDeksByMasterVersion(store::Db& db);

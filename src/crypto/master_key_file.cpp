@@ -11,6 +11,7 @@
 
 #include "core/encoding.hpp"
 #include "core/files.hpp"
+#include "core/time_text.hpp"
 #include "crypto/key_file_lines.hpp"
 #include "crypto/random.hpp"
 
@@ -49,8 +50,8 @@ Status CreateMasterKeyFile(const std::filesystem::path& path) {
   std::string content = fmt::format(
       "# Alcove master keys. Secret: keep this file at mode 0600 and back it up apart from\n"
       "# the database. Losing it makes every encrypted record unreadable.\n"
-      "{}\nkey 1 {}\n",
-      kHeader, Base64Encode(key));
+      "{}\nkey 1 {} created={}\n",
+      kHeader, Base64Encode(key), FormatRfc3339Micros(SystemClock::Instance().Now()));
   WipeOnExit wipe{content};
   sodium_memzero(key, sizeof key);
   return WriteNewFile(path, content, 0600);
@@ -89,7 +90,34 @@ Result<MasterKeys> MasterKeys::Parse(std::string_view text, std::string_view wha
         if (ec != std::errc{} || p != vtext.data() + vtext.size() || version == 0) {
           return malformed(line_no, "the version must be a positive whole number below 2^32");
         }
-        auto key = Base64Decode(line.substr(sp + 1));
+        std::string_view rest = line.substr(sp + 1);
+        const auto key_end = rest.find(' ');
+        const std::string_view key_text = rest.substr(0, key_end);
+        rest = key_end == std::string_view::npos ? std::string_view() : rest.substr(key_end + 1);
+        // Optional attributes after the key: created=<time> and replaced=<time>, once each.
+        Dates dates;
+        while (!rest.empty()) {
+          const auto end = rest.find(' ');
+          const std::string_view attr = rest.substr(0, end);
+          rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+          const auto eq = attr.find('=');
+          const std::string_view name = attr.substr(0, eq);
+          std::optional<Micros>* slot = name == "created"    ? &dates.created
+                                        : name == "replaced" ? &dates.replaced
+                                                             : nullptr;
+          if (eq == std::string_view::npos || slot == nullptr || slot->has_value()) {
+            return malformed(line_no,
+                             "after the key only `created=<time>` and `replaced=<time>` may "
+                             "follow, each once");
+          }
+          *slot = ParseUtcTime(attr.substr(eq + 1));
+          if (!slot->has_value()) {
+            return malformed(line_no, fmt::format("{} is not a UTC time like "
+                                                  "2026-11-23T09:30:00.000000Z",
+                                                  name));
+          }
+        }
+        auto key = Base64Decode(key_text);
         const bool ok = key.has_value() && key->size() == kKeyBytes;
         SecureBuffer bytes;
         if (ok) {
@@ -104,6 +132,7 @@ Result<MasterKeys> MasterKeys::Parse(std::string_view text, std::string_view wha
         if (out.keys_.contains(version)) {
           return malformed(line_no, fmt::format("version {} appears twice", version));
         }
+        out.dates_[version] = dates;
         out.keys_.emplace(version, std::move(bytes));
         return {};
       });
@@ -126,6 +155,7 @@ Result<MasterKeys> MasterKeys::ParseEnvironmentValue(std::string_view value) {
   MasterKeys out;
   if (ok) {
     out.keys_.emplace(1u, SecureBuffer::CopyOf(*key));
+    out.dates_[1u] = Dates{};
   }
   if (key) {
     sodium_memzero(key->data(), key->size());
@@ -170,7 +200,17 @@ std::span<const std::uint8_t> MasterKeys::Key(std::uint32_t version) const {
   return it->second.span();
 }
 
-Status MasterKeys::AddRandom(std::uint32_t version) {
+std::optional<Micros> MasterKeys::Created(std::uint32_t version) const {
+  const auto it = dates_.find(version);
+  return it == dates_.end() ? std::nullopt : it->second.created;
+}
+
+std::optional<Micros> MasterKeys::Replaced(std::uint32_t version) const {
+  const auto it = dates_.find(version);
+  return it == dates_.end() ? std::nullopt : it->second.replaced;
+}
+
+Status MasterKeys::AddRandom(std::uint32_t version, Micros created) {
   if (version == 0 || keys_.contains(version)) {
     return Fail(ErrorCode::kAlreadyExists,
                 fmt::format("master key version {} exists or is not valid", version));
@@ -178,23 +218,40 @@ Status MasterKeys::AddRandom(std::uint32_t version) {
   SecureBuffer key(kKeyBytes);
   RandomBytes(key.span());
   keys_.emplace(version, std::move(key));
+  dates_[version] = Dates{created, std::nullopt};
   return {};
 }
 
-void MasterKeys::RemoveBelow(std::uint32_t oldest_kept) {
-  keys_.erase(keys_.begin(), keys_.lower_bound(oldest_kept));
+void MasterKeys::MarkReplaced(std::uint32_t version, Micros when) {
+  const auto it = dates_.find(version);
+  if (it != dates_.end() && !it->second.replaced) {
+    it->second.replaced = when;
+  }
+}
+
+void MasterKeys::Remove(std::uint32_t version) {
+  keys_.erase(version);  // the SecureBuffer wipes itself
+  dates_.erase(version);
 }
 
 std::string MasterKeys::Serialize() const {
   std::string out =
       "# Alcove master keys. Secret: keep this file at mode 0600 and back it up apart from\n"
       "# the database. Losing it makes every encrypted record unreadable.\n"
-      "# `alcove keys rotate` adds a version and retires the old ones (docs/crypto.md).\n";
+      "# `alcove keys rotate` adds a version and re-wraps the data keys under it; older\n"
+      "# versions stay until `alcove keys retire` removes them (docs/backups.md).\n";
   out.append(kHeader).push_back('\n');
   for (const auto& [version, key] : keys_) {
     std::string b64 = Base64Encode(key.span());
     out += fmt::format("key {} ", version);
     out += b64;
+    const auto& dates = dates_.at(version);
+    if (dates.created) {
+      out += " created=" + FormatRfc3339Micros(*dates.created);
+    }
+    if (dates.replaced) {
+      out += " replaced=" + FormatRfc3339Micros(*dates.replaced);
+    }
     out.push_back('\n');
     sodium_memzero(b64.data(), b64.size());
   }
@@ -226,13 +283,23 @@ Result<std::uint32_t> AddMasterKeyVersion(const std::filesystem::path& path) {
   if (next == 0) {
     return Fail(ErrorCode::kFailedPrecondition, "master key versions are exhausted");
   }
-  if (auto st = keys->AddRandom(next); !st) {
+  if (auto st = keys->AddRandom(next, SystemClock::Instance().Now()); !st) {
     return std::unexpected(st.error());
   }
   if (auto st = WriteMasterKeyFile(path, *keys); !st) {
     return std::unexpected(st.error());
   }
   return next;
+}
+
+Status InstallMasterKeyFile(const std::filesystem::path& from, const std::filesystem::path& to) {
+  auto keys = MasterKeys::Load(from);
+  if (!keys) {
+    return std::unexpected(keys.error());
+  }
+  std::string content = keys->Serialize();
+  WipeOnExit wipe{content};
+  return WriteNewFile(to, content, 0600);
 }
 
 }  // namespace alcove::crypto

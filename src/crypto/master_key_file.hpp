@@ -3,10 +3,12 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <vector>
 
+#include "core/clock.hpp"
 #include "core/error.hpp"
 #include "crypto/secure_buffer.hpp"
 
@@ -16,14 +18,19 @@ namespace alcove::crypto {
 //
 //   # comment lines and blank lines are ignored
 //   alcove-master-keys v1
-//   key <version> <base64 of 32 bytes>
+//   key <version> <base64 of 32 bytes> [created=<UTC time>] [replaced=<UTC time>]
 //
 // One line per live master-key version; the highest version wraps new data keys.
+// `created` is when the version was made; `replaced` is when a rotation finished
+// re-wrapping every data key under a newer version (from then on only database backups
+// taken before that time need it; `alcove keys retire` removes it once they are gone).
+// Times are RFC 3339 UTC with microseconds (core/time_text.hpp). Files written before
+// these attributes existed have none and are read as before.
 // The same text may instead come from the environment variable ALCOVE_MASTER_KEY, which
 // also accepts the bare base64 of one 32-byte key (read as version 1).
 
-// Creates the file with a single version 1 of 256 bits from the OS CSPRNG, mode 0600.
-// Fails with kAlreadyExists rather than overwrite a key.
+// Creates the file with a single version 1 of 256 bits from the OS CSPRNG, mode 0600,
+// created now. Fails with kAlreadyExists rather than overwrite a key.
 Status CreateMasterKeyFile(const std::filesystem::path& path);
 
 // Checks that the file is private to this user (mode 0600 or stricter, not a link)
@@ -56,17 +63,31 @@ class MasterKeys {
   // The 32 key bytes of `version`, or an empty span if this object does not hold it.
   std::span<const std::uint8_t> Key(std::uint32_t version) const;
 
-  // Adds `version` with 32 fresh bytes from the CSPRNG. kAlreadyExists if present.
-  Status AddRandom(std::uint32_t version);
-  // Drops every version below `oldest_kept` (the bytes are wiped).
-  void RemoveBelow(std::uint32_t oldest_kept);
+  // When `version` was created / replaced (see the file format); nullopt if the file
+  // does not say (older files) or there is no such version.
+  std::optional<Micros> Created(std::uint32_t version) const;
+  std::optional<Micros> Replaced(std::uint32_t version) const;
+
+  // Adds `version` with 32 fresh bytes from the CSPRNG, created at `created`.
+  // kAlreadyExists if present.
+  Status AddRandom(std::uint32_t version, Micros created);
+  // Records that a rotation finished moving every data key off `version` at `when`
+  // (no effect if `version` is absent or already marked).
+  void MarkReplaced(std::uint32_t version, Micros when);
+  // Drops `version` (its bytes are wiped).
+  void Remove(std::uint32_t version);
 
   // The file format, for writing. The returned text holds key material: the caller
   // wipes it (WriteMasterKeyFile does).
   std::string Serialize() const;
 
  private:
+  struct Dates {
+    std::optional<Micros> created;
+    std::optional<Micros> replaced;
+  };
   std::map<std::uint32_t, SecureBuffer> keys_;
+  std::map<std::uint32_t, Dates> dates_;  // the same versions as keys_
 };
 
 // Replaces the key file atomically and durably: writes `keys` to a new temporary file
@@ -75,8 +96,14 @@ class MasterKeys {
 // mix; a stray temporary file (`<name>.tmp-<hex>`) may remain and is safe to delete.
 Status WriteMasterKeyFile(const std::filesystem::path& path, const MasterKeys& keys);
 
-// Loads the file, adds version newest + 1 with a fresh random key, and writes it back
-// with WriteMasterKeyFile. Returns the new version.
+// Loads the file, adds version newest + 1 with a fresh random key (created now), and
+// writes it back with WriteMasterKeyFile. Returns the new version.
 Result<std::uint32_t> AddMasterKeyVersion(const std::filesystem::path& path);
+
+// For `alcove restore`: reads the operator's key file at `from` (it must be private to
+// this user and well formed, as MasterKeys::Load checks) and writes the same keys to the
+// new file `to` (mode 0600, never over an existing file, fsynced). The key bytes stay in
+// this function. Errors: those of Load; kAlreadyExists if `to` exists.
+Status InstallMasterKeyFile(const std::filesystem::path& from, const std::filesystem::path& to);
 
 }  // namespace alcove::crypto

@@ -125,6 +125,29 @@ Result<std::unique_ptr<SigningKey>> SigningKey::Load(const std::filesystem::path
   return std::unique_ptr<SigningKey>(new SigningKey(sk, pk));
 }
 
+Result<SecretString> ReadSigningKeyFileForBackup(const std::filesystem::path& path) {
+  if (auto key = SigningKey::Load(path); !key) {
+    return std::unexpected(key.error());
+  }
+  auto read = ReadSmallFile(path, 16 * 1024);
+  if (!read) {
+    return std::unexpected(read.error());
+  }
+  return SecretString(std::move(*read));
+}
+
+Status InstallSigningKeyFile(const SecretString& text, const std::filesystem::path& path) {
+  if (auto st = WriteNewFile(path, text.reveal(), 0600); !st) {
+    return st;
+  }
+  if (auto key = SigningKey::Load(path); !key) {
+    std::error_code ec;
+    std::filesystem::remove(path, ec);
+    return std::unexpected(key.error());
+  }
+  return {};
+}
+
 SigningKey::~SigningKey() { sodium_free(secret_key_); }  // wipes before freeing
 
 Ed25519Signature SigningKey::Sign(std::span<const std::uint8_t> message) const {

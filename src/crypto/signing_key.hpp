@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "core/error.hpp"
+#include "crypto/secret.hpp"
 
 namespace alcove::crypto {
 
@@ -34,6 +35,16 @@ using Ed25519Signature = std::array<std::uint8_t, kEd25519SignatureSize>;
 // Errors: kAlreadyExists rather than overwrite a key; kFailedPrecondition if the file
 // cannot be created.
 Status CreateSigningKeyFile(const std::filesystem::path& path);
+
+// For `alcove backup`: the text of the key file at `path`, after the checks of
+// SigningKey::Load (private, well formed, public key matching the seed). It travels only
+// inside a backup file. Errors: those of Load.
+Result<SecretString> ReadSigningKeyFileForBackup(const std::filesystem::path& path);
+
+// For `alcove restore`: writes `text` (from ReadSigningKeyFileForBackup) to the new file
+// `path` (mode 0600, never over an existing file, fsynced) and checks that it loads;
+// if it does not, removes it again. Errors: kAlreadyExists; those of Load.
+Status InstallSigningKeyFile(const SecretString& text, const std::filesystem::path& path);
 
 class SigningKey {
  public:

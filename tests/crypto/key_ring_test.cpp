@@ -379,8 +379,9 @@ TEST(KeyRing, LifeCycleAndRotationOnPostgresAsTheAppRole) {
   auto report = RotateMasterKey(**db, dir / "master.key");
   ASSERT_TRUE(report) << report.error().internal;
   EXPECT_EQ(report->new_version, 2u);
+  // Version 1 stays, marked replaced, until `keys retire`.
   EXPECT_EQ(CheckMasterKeyFile(dir / "master.key").value_or(std::vector<std::uint32_t>{}),
-            std::vector<std::uint32_t>{2});
+            (std::vector<std::uint32_t>{1, 2}));
   auto fresh = KeyRing::OpenWithKeyFile(**db, dir / "master.key", clock, options);
   ASSERT_TRUE(fresh);
   for (std::size_t i = 0; i < sealed.size(); ++i) {

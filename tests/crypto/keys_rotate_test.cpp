@@ -65,7 +65,7 @@ std::vector<std::uint32_t> FileVersions(const std::filesystem::path& key_file) {
 }
 
 // claim: C07
-TEST(KeysRotate, RewrapsEveryDekRetiresTheOldVersionAndOldCiphertextsStillOpen) {
+TEST(KeysRotate, RewrapsEveryDekKeepsTheOldVersionMarkedReplacedAndOldCiphertextsStillOpen) {
   KeyRingTestEnv env;
   const auto sealed = Populate(env.ring(), 12);
   ASSERT_EQ(Counts(env.db()), (std::vector<std::pair<std::uint32_t, std::int64_t>>{{1, 12}}));
@@ -75,14 +75,23 @@ TEST(KeysRotate, RewrapsEveryDekRetiresTheOldVersionAndOldCiphertextsStillOpen) 
   EXPECT_EQ(report->new_version, 2u);
   EXPECT_FALSE(report->resumed);
   EXPECT_EQ(report->rewrapped, 12);
-  EXPECT_EQ(report->retired, std::vector<std::uint32_t>{1});
+  EXPECT_EQ(report->replaced, std::vector<std::uint32_t>{1});
 
   EXPECT_EQ(Counts(env.db()), (std::vector<std::pair<std::uint32_t, std::int64_t>>{{2, 12}}));
-  EXPECT_EQ(FileVersions(env.key_file()), std::vector<std::uint32_t>{2});
+  // Version 1 stays (older backups need it) until `keys retire`, marked replaced.
+  EXPECT_EQ(FileVersions(env.key_file()), (std::vector<std::uint32_t>{1, 2}));
+  {
+    auto keys = MasterKeys::Load(env.key_file());
+    ASSERT_TRUE(keys);
+    EXPECT_TRUE(keys->Replaced(1).has_value());
+    EXPECT_FALSE(keys->Replaced(2).has_value());
+    ASSERT_TRUE(keys->Created(2).has_value());
+    EXPECT_LE(*keys->Created(2), *keys->Replaced(1));
+  }
   struct stat st {};
   ASSERT_EQ(::stat(env.key_file().c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
-  // A process started after the rotation holds only version 2 and opens everything.
+  // A process started after the rotation opens everything (every DEK is under version 2).
   auto fresh = env.NewRing();
   ExpectAllOpen(*fresh, sealed);
   // The process that was running during the rotation (it loaded version 1 only) meets
@@ -90,7 +99,7 @@ TEST(KeysRotate, RewrapsEveryDekRetiresTheOldVersionAndOldCiphertextsStillOpen) 
   env.clock().Advance(301 * kMicrosPerSecond);
   env.ring().PurgeExpired();
   ExpectAllOpen(env.ring(), sealed);
-  // ...and wraps its new DEKs under version 2, never the retired one.
+  // ...and wraps its new DEKs under version 2, never the replaced one.
   auto created = env.ring().CreateDek(5, "client");
   ASSERT_TRUE(created) << created.error().internal;
   EXPECT_EQ(Counts(env.db()), (std::vector<std::pair<std::uint32_t, std::int64_t>>{{2, 13}}));
@@ -99,7 +108,9 @@ TEST(KeysRotate, RewrapsEveryDekRetiresTheOldVersionAndOldCiphertextsStillOpen) 
   auto again = RotateMasterKey(env.db(), env.key_file());
   ASSERT_TRUE(again);
   EXPECT_EQ(again->new_version, 3u);
-  EXPECT_EQ(FileVersions(env.key_file()), std::vector<std::uint32_t>{3});
+  EXPECT_FALSE(again->resumed);
+  EXPECT_EQ(again->replaced, std::vector<std::uint32_t>{2});
+  EXPECT_EQ(FileVersions(env.key_file()), (std::vector<std::uint32_t>{1, 2, 3}));
   ExpectAllOpen(*env.NewRing(), sealed);
 }
 
@@ -127,9 +138,9 @@ TEST(KeysRotate, AnInterruptedRotationCompletesOnRerun) {
   EXPECT_TRUE(report->resumed);
   EXPECT_EQ(report->new_version, 2u);  // finishes the started rotation, adds nothing
   EXPECT_EQ(report->rewrapped, 4);
-  EXPECT_EQ(report->retired, std::vector<std::uint32_t>{1});
+  EXPECT_EQ(report->replaced, std::vector<std::uint32_t>{1});
   EXPECT_EQ(Counts(env.db()), (std::vector<std::pair<std::uint32_t, std::int64_t>>{{2, 7}}));
-  EXPECT_EQ(FileVersions(env.key_file()), std::vector<std::uint32_t>{2});
+  EXPECT_EQ(FileVersions(env.key_file()), (std::vector<std::uint32_t>{1, 2}));
   ExpectAllOpen(*env.NewRing(), sealed);
 }
 
@@ -177,7 +188,7 @@ TEST(KeysRotate, TheAlcoveBinaryRotatesAndFinishesAnInterruptedRotation) {
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_NE(run.out.find("Rotated to master key version 2"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("re-wrapped 6"), std::string::npos) << run.out;
-  EXPECT_EQ(FileVersions(dir / "master.key"), std::vector<std::uint32_t>{2});
+  EXPECT_EQ(FileVersions(dir / "master.key"), (std::vector<std::uint32_t>{1, 2}));
   {
     auto db = testing::OpenTestDb(dir / "alcove.db");
     EXPECT_EQ(Counts(*db), (std::vector<std::pair<std::uint32_t, std::int64_t>>{{2, 6}}));
@@ -193,7 +204,7 @@ TEST(KeysRotate, TheAlcoveBinaryRotatesAndFinishesAnInterruptedRotation) {
   EXPECT_NE(run.out.find("Finished the interrupted rotation to master key version 3"),
             std::string::npos)
       << run.out;
-  EXPECT_EQ(FileVersions(dir / "master.key"), std::vector<std::uint32_t>{3});
+  EXPECT_EQ(FileVersions(dir / "master.key"), (std::vector<std::uint32_t>{1, 2, 3}));
   {
     auto db = testing::OpenTestDb(dir / "alcove.db");
     EXPECT_EQ(Counts(*db), (std::vector<std::pair<std::uint32_t, std::int64_t>>{{3, 6}}));

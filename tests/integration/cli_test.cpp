@@ -44,8 +44,10 @@ TEST(Init, CreatesAPrivateDataDirectory) {
       header = true;
     } else if (line.starts_with("key 1 ")) {
       ++keys;
-      key_base64 = line.substr(6);
+      // `key 1 <base64 of 32 bytes> created=<time>` (docs/data-directory.md)
+      key_base64 = line.substr(6, line.find(' ', 6) - 6);
       EXPECT_EQ(key_base64.size(), 44u);  // base64 of 32 bytes
+      EXPECT_NE(line.find(" created=20"), std::string::npos) << "the creation time";
     }
   }
   EXPECT_TRUE(header);

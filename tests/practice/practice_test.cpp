@@ -351,7 +351,7 @@ TEST_P(PracticeTest, C06DeletingAClientDestroysItsKey) {
 // (the key is gone) is C06DeletingAClientDestroysItsKey.
 class PracticeSqliteFileTest : public PracticeTest {};
 
-TEST_P(PracticeSqliteFileTest, C06ACopyTakenBeforeDeletionIsUnreadableAfterRotation) {
+TEST_P(PracticeSqliteFileTest, C06ACopyTakenBeforeDeletionIsUnreadableAfterRotationAndRetirement) {
   const std::string id = NewClient(a_, "Copy Kept", "in the old copy");
   const std::string note = NewNote(a_, id, "old copy note");
   // A copy of the database as it is now (a backup someone kept).
@@ -369,10 +369,15 @@ TEST_P(PracticeSqliteFileTest, C06ACopyTakenBeforeDeletionIsUnreadableAfterRotat
   }
   ASSERT_TRUE(std::filesystem::exists(copy_path));
   ASSERT_TRUE(practice_->DeleteClient(a_, id, kCaller));
-  // Rotate the master key and retire the old version.
+  // Rotate the master key; once the copy is older than every backup kept, retire the
+  // old version.
   auto report = crypto::RotateMasterKey(*db_.db, key_file());
   ASSERT_TRUE(report) << report.error().internal;
-  ASSERT_FALSE(report->retired.empty());
+  ASSERT_FALSE(report->replaced.empty());
+  auto retired = crypto::RetireMasterKeys(*db_.db, key_file(),
+                                          SystemClock::Instance().Now() + 1, /*apply=*/true);
+  ASSERT_TRUE(retired) << retired.error().internal;
+  ASSERT_EQ(retired->retire, report->replaced);
   // The copy, with the current key ring: the client's data key is wrapped by a retired
   // master key, so nothing of the client opens.
   auto copy_db = store::OpenSqlite(copy_path);

@@ -81,10 +81,13 @@ CommandResult RunAlcove(const std::vector<std::string>& args,
   return {ExitCode(status), Slurp(tmp / "out"), Slurp(tmp / "err")};
 }
 
-ServerProcess::ServerProcess(Options options) : data_dir_(temp_ / "data") {
-  const auto init = RunAlcove({"init", "--data-dir", data_dir_.string()});
-  if (init.exit_code != 0) {
-    throw std::runtime_error("alcove init failed: " + init.err);
+ServerProcess::ServerProcess(Options options)
+    : data_dir_(options.existing_data_dir.empty() ? temp_ / "data" : options.existing_data_dir) {
+  if (options.existing_data_dir.empty()) {
+    const auto init = RunAlcove({"init", "--data-dir", data_dir_.string()});
+    if (init.exit_code != 0) {
+      throw std::runtime_error("alcove init failed: " + init.err);
+    }
   }
   if (options.prepare) {
     options.prepare(data_dir_);

@@ -34,6 +34,9 @@ class ServerProcess {
     std::vector<std::string> extra_args;
     // Called after `alcove init`, before `serve` (to edit files in the data dir).
     std::function<void(const std::filesystem::path&)> prepare;
+    // Serve this existing data directory (e.g. one made by `alcove restore`) instead of
+    // a new one made by `alcove init`.
+    std::filesystem::path existing_data_dir;
   };
 
   explicit ServerProcess(Options options);
