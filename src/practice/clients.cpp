@@ -22,13 +22,32 @@ struct ProfileColumn {
   bool multiline;
 };
 constexpr ProfileColumn kProfileColumns[] = {
+    {"full_name", &ProfileFields::name, false},
+    {"preferred_name", &ProfileFields::preferred_name, false},
     {"email", &ProfileFields::email, false},
     {"phone", &ProfileFields::phone, false},
     {"date_of_birth", &ProfileFields::date_of_birth, false},
     {"notes", &ProfileFields::notes, true},
 };
 
+// "full_name, preferred_name, email, ..." in kProfileColumns' order.
+std::string ProfileColumnList(std::string_view prefix = {}) {
+  std::string out;
+  for (const auto& col : kProfileColumns) {
+    out += out.empty() ? "" : ", ";
+    out += prefix;
+    out += col.column;
+  }
+  return out;
+}
+
+constexpr std::size_t kMaxNameBytes = 200;
+
 Status ValidateProfile(const ProfileFields& p) {
+  if (p.preferred_name && !IsAcceptableText(p.preferred_name->reveal(), kMaxNameBytes, false)) {
+    return Invalid("preferred name not acceptable",
+                   "The preferred name must be one line of at most 200 characters.");
+  }
   for (const auto& col : kProfileColumns) {
     const auto& v = p.*(col.field);
     if (v && !IsAcceptableText(v->reveal(), kMaxProfileFieldBytes, col.multiline)) {
@@ -47,6 +66,13 @@ Status ValidateProfile(const ProfileFields& p) {
 Result<ClientListItem> Practice::CreateClient(const TherapistScope& who, const PhiString& name,
                                               ProfileFields profile, const Caller& caller) {
   ALCOVE_TRY_ASSIGN(auto initials, InitialsOf(name));
+  ALCOVE_TRY_ASSIGN(const PracticeSettings settings, GetSettings(who));
+  if (settings.initials_only) {
+    profile.name.reset();  // nothing of the name is kept, only its initials
+    profile.preferred_name.reset();
+  } else {
+    profile.name = name.Clone();
+  }
   ALCOVE_TRY(ValidateProfile(profile));
   ALCOVE_TRY_ASSIGN(auto key, keys_.CreateDek(who.tenant(), "client"));
   const std::string id = store::NewId();
@@ -73,13 +99,18 @@ Result<ClientListItem> Practice::CreateClient(const TherapistScope& who, const P
                                             q));
       const std::int64_t ordinal = next.front().Int(0);
       const Micros now = clock_.Now();
-      const store::Value params[] = {
-          id,        who.tenant(), initials,  ordinal,   static_cast<std::int64_t>(key),
-          sealed[0], sealed[1],    sealed[2], sealed[3], now};
+      std::vector<store::Value> params = {id, who.tenant(), initials, ordinal,
+                                          static_cast<std::int64_t>(key), now};
+      std::string placeholders;
+      for (const auto& v : sealed) {
+        params.push_back(v);
+        placeholders += fmt::format(", ${}", params.size());
+      }
       ALCOVE_TRY(tx.Execute(
-          "INSERT INTO clients (id, tenant_id, initials, ordinal, key_id, status, email, phone, "
-          "date_of_birth, notes, created_at, updated_at) "
-          "VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $8, $9, $10, $10)",
+          fmt::format("INSERT INTO clients (id, tenant_id, initials, ordinal, key_id, status, "
+                      "created_at, updated_at, {}) "
+                      "VALUES ($1, $2, $3, $4, $5, 'active', $6, $6{})",
+                      ProfileColumnList(), placeholders),
           params));
       return Audited<ClientListItem>{
           ClientListItem{.id = id,
@@ -203,10 +234,13 @@ Result<ClientRecord> Practice::LoadRecord(const TherapistScope& who, std::string
     ALCOVE_TRY_ASSIGN(auto c, LoadClient(*tx, who, client_id));
     client = std::move(c);
     const store::Value params[] = {client->id, who.tenant()};
-    ALCOVE_TRY_ASSIGN(auto rows, tx->Query("SELECT email, phone, date_of_birth, notes, "
-                                           " (SELECT MAX(n.session_date) FROM notes n WHERE "
-                                           "n.tenant_id = $2 AND n.client_id = $1) "
-                                           "FROM clients WHERE id = $1 AND tenant_id = $2",
+    ALCOVE_TRY_ASSIGN(auto rows, tx->Query(fmt::format("SELECT {}, "
+                                                       " (SELECT MAX(n.session_date) FROM notes "
+                                                       "n WHERE n.tenant_id = $2 AND n.client_id "
+                                                       "= $1) "
+                                                       "FROM clients WHERE id = $1 AND tenant_id "
+                                                       "= $2",
+                                                       ProfileColumnList()),
                                            params));
     if (rows.empty()) {
       return NotFound("client");
@@ -230,7 +264,7 @@ Result<ClientRecord> Practice::LoadRecord(const TherapistScope& who, std::string
                                  .alias = DisplayAlias(client->initials, client->ordinal),
                                  .status = client->status,
                                  .created_at = client->created_at,
-                                 .last_session_date = OptText(*row, 4)};
+                                 .last_session_date = OptText(*row, std::size(kProfileColumns))};
   return record;
 }
 
@@ -244,9 +278,17 @@ Status Practice::UpdateClient(const TherapistScope& who, std::string_view client
                               const PhiString* name, ProfileFields changes,
                               std::optional<ClientStatus> status, const Caller& caller) {
   std::optional<std::string> initials;
+  ALCOVE_TRY_ASSIGN(const PracticeSettings settings, GetSettings(who));
+  changes.name.reset();  // only through `name`, which also moves the initials
   if (name != nullptr) {
     ALCOVE_TRY_ASSIGN(auto i, InitialsOf(*name));
     initials = std::move(i);
+    if (!settings.initials_only) {
+      changes.name = name->Clone();
+    }
+  }
+  if (settings.initials_only) {
+    changes.preferred_name.reset();
   }
   ALCOVE_TRY(ValidateProfile(changes));
   ALCOVE_TRY_ASSIGN(auto key, ClientKeyOf(who, client_id));

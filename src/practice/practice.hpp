@@ -38,7 +38,9 @@ namespace alcove::practice {
 // - Every read of content (a client's profile, notes, summaries, conceptualizations,
 //   an export) appends a committed audit event before the data is returned (C40); every
 //   change is audited in its own transaction.
-// - The client's name is never stored: only its initials (alias.hpp, C50).
+// - Outside the record a client is only its alias, the initials (alias.hpp, C50). The
+//   full and preferred name are sealed fields of the record, or not kept at all when
+//   the practice is in initials-only mode (PracticeSettings).
 // Thread-safety: every method may be called from any thread.
 
 // The schema (versions 401-499).
@@ -54,6 +56,16 @@ class Practice {
                                       const crypto::PhiString& name, ProfileFields profile,
                                       const identity::Caller& caller);
   Result<std::vector<ClientListItem>> ListClients(const identity::TherapistScope& who);
+  // A page of clients whose alias, name or preferred name contains `query.text` (case
+  // and accents of ASCII letters aside; "jd" and "J.D." both find "J.D."), in alias
+  // order. Names are opened only to match; the page holds aliases. kInvalidArgument for
+  // a limit out of range or an `after` that is not a client id.
+  Result<ClientPage> SearchClients(const identity::TherapistScope& who, const ClientQuery& query);
+  Result<PracticeSettings> GetSettings(const identity::TherapistScope& who);
+  // Audited. Turning initials-only on removes every kept name of the practice's clients
+  // (and checkpoints the SQLite WAL so no file keeps them).
+  Status SetSettings(const identity::TherapistScope& who, const PracticeSettings& settings,
+                     const identity::Caller& caller);
   Result<ClientRecord> GetClient(const identity::TherapistScope& who, std::string_view client_id,
                                  const identity::Caller& caller);
   // The client's alias and status only (no content, so not audited; like a list row
@@ -65,7 +77,7 @@ class Practice {
   Result<ClientOverview> GetClientOverview(const identity::TherapistScope& who,
                                            std::string_view client_id, std::size_t notes_limit,
                                            const identity::Caller& caller);
-  // `name`, when given, replaces the initials (the name itself is not kept).
+  // `name`, when given, replaces the initials and (unless initials-only) the kept name.
   Status UpdateClient(const identity::TherapistScope& who, std::string_view client_id,
                       const crypto::PhiString* name, ProfileFields changes,
                       std::optional<ClientStatus> status, const identity::Caller& caller);

@@ -67,12 +67,25 @@ constexpr std::string_view kRecords =
     "){strict}";
 
 
+// Names (issue #13): the full and the preferred name, sealed with the client's key like
+// every field (C01), and the practice's settings (initials-only mode keeps no names).
+constexpr std::string_view kNames =
+    "ALTER TABLE clients ADD COLUMN full_name {bytes};"
+    "ALTER TABLE clients ADD COLUMN preferred_name {bytes};"
+    "CREATE TABLE practice_settings ("
+    " tenant_id {int} PRIMARY KEY,"
+    " initials_only {int} NOT NULL CHECK (initials_only IN (0, 1)),"
+    " updated_at {int} NOT NULL"
+    "){strict}";
+
 }  // namespace
 
 std::span<const store::Migration> PracticeMigrations() {
-  static const store::MigrationSet set = store::MigrationSet().Add(
-      401, "practice_records", kRecords,
-      {"clients", "notes", "note_versions", "summaries", "conceptualizations"});
+  static const store::MigrationSet set =
+      store::MigrationSet()
+          .Add(401, "practice_records", kRecords,
+               {"clients", "notes", "note_versions", "summaries", "conceptualizations"})
+          .Add(402, "practice_client_names", kNames, {"practice_settings"});
   return set.migrations();
 }
 

@@ -33,6 +33,10 @@ using Sections = std::vector<std::pair<std::string, crypto::PhiString>>;
 // The optional profile fields. In a change, nullopt leaves a field alone and an empty
 // value clears it.
 struct ProfileFields {
+  // The full name and the name the client goes by. Kept (sealed like every field) unless
+  // the practice is in initials-only mode; outside the record only the alias is shown.
+  std::optional<crypto::PhiString> name;
+  std::optional<crypto::PhiString> preferred_name;
   std::optional<crypto::PhiString> email;
   std::optional<crypto::PhiString> phone;
   std::optional<crypto::PhiString> date_of_birth;  // "YYYY-MM-DD"
@@ -45,6 +49,25 @@ struct ClientListItem {
   ClientStatus status = ClientStatus::kActive;
   Micros created_at = 0;
   std::optional<std::string> last_session_date;  // "YYYY-MM-DD"
+};
+
+// A page of the client list (Practice::SearchClients).
+struct ClientQuery {
+  std::string text;                     // matches alias, name or preferred name; "" all
+  std::optional<ClientStatus> status;   // nullopt: both
+  std::size_t limit = 50;               // 1..kMaxClientsListed
+  std::string after;                    // a client id: the page starts after it ("" first)
+};
+inline constexpr std::size_t kMaxClientsListed = 200;
+struct ClientPage {
+  std::vector<ClientListItem> clients;
+  std::optional<std::string> next_after;  // the `after` of the next page, if there is one
+};
+
+// Practice-wide settings (the practice_settings row; defaults when there is none).
+struct PracticeSettings {
+  // Keep no client names at all, only initials (the behaviour before names existed).
+  bool initials_only = false;
 };
 
 struct ClientRecord {

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -189,7 +191,8 @@ class PracticeTest : public ::testing::TestWithParam<TestEngine> {
       EXPECT_TRUE(odb) << odb.error().internal;
       auto tx = (*odb)->Begin();
       EXPECT_TRUE(tx);
-      for (const char* t : {"clients", "notes", "note_versions", "summaries", "conceptualizations"}) {
+      for (const char* t : {"clients", "notes", "note_versions", "summaries", "conceptualizations",
+                          "practice_settings"}) {
         EXPECT_TRUE((*tx)->Execute(std::string("ALTER TABLE ") + t + " NO FORCE ROW LEVEL SECURITY"));
       }
       EXPECT_TRUE((*tx)->Commit());
@@ -229,7 +232,7 @@ class PracticeTest : public ::testing::TestWithParam<TestEngine> {
       .session_id = "s"});
 };
 
-TEST_P(PracticeTest, C01C50ContentIsSealedAndTheNameIsNeverStored) {
+TEST_P(PracticeTest, C01C50ContentIsSealedAndTheNameIsNeverInTheClear) {
   ProfileFields p;
   p.email = PhiString(std::string("marker-email-zq1@example.org"));
   p.phone = PhiString(std::string("marker-phone-zq2"));
@@ -541,6 +544,142 @@ TEST_P(PracticeTest, SharedInitialsGetNumbersAndTheListShowsLastSessions) {
   EXPECT_EQ(list->at(0).last_session_date, "2026-11-20");
   EXPECT_EQ(list->at(1).alias, "J.D. \xC2\xB7 2");
   EXPECT_FALSE(list->at(1).last_session_date);
+}
+
+// ---- Names (issue #13): kept sealed in the record, initials outside it (C01, C50) ----
+
+// claim: C01, C50 — the full and preferred name are kept, sealed with the client's key;
+// they read back inside the record only, and the list and the page carry the alias.
+TEST_P(PracticeTest, C01C50NamesAreKeptSealedAndOnlyTheRecordShowsThem) {
+  ProfileFields p;
+  p.preferred_name = PhiString(std::string("Billie Zephyrine"));
+  auto c = practice_->CreateClient(a_, PhiString(std::string("Wilhelmina Quartzfeld")),
+                                   std::move(p), kCaller);
+  ASSERT_TRUE(c) << c.error().internal;
+  EXPECT_EQ(c->alias, "W.Q.");
+  auto record = practice_->GetClient(a_, c->id, kCaller);
+  ASSERT_TRUE(record) << record.error().internal;
+  ASSERT_TRUE(record->profile.name);
+  EXPECT_EQ(record->profile.name->reveal(), "Wilhelmina Quartzfeld");
+  EXPECT_EQ(record->profile.preferred_name->reveal(), "Billie Zephyrine");
+  auto list = practice_->ListClients(a_);
+  ASSERT_TRUE(list);
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ(list->front().alias, "W.Q.");
+  // A new name moves the initials and replaces the kept name.
+  const PhiString renamed(std::string("Wilhelmina Ambervale"));
+  ASSERT_TRUE(practice_->UpdateClient(a_, c->id, &renamed, {}, std::nullopt, kCaller));
+  auto after = practice_->GetClient(a_, c->id, kCaller);
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->client.alias, "W.A.");
+  EXPECT_EQ(after->profile.name->reveal(), "Wilhelmina Ambervale");
+  const std::string bytes = DatabaseBytes();
+  for (const std::string marker : {"Wilhelmina", "Quartzfeld", "Ambervale", "Zephyrine"}) {
+    EXPECT_EQ(bytes.find(marker), std::string::npos) << marker << " is stored in the clear";
+  }
+}
+
+// claim: C50 — initials-only mode keeps no name: new clients get none, and turning it on
+// removes the names already kept (audited).
+TEST_P(PracticeTest, C50InitialsOnlyModeKeepsNoNameAndRemovesThoseKept) {
+  ProfileFields p;
+  p.preferred_name = PhiString(std::string("Kept Preferredname"));
+  auto before = practice_->CreateClient(a_, PhiString(std::string("Kept Beforehand")),
+                                        std::move(p), kCaller);
+  ASSERT_TRUE(before);
+  ASSERT_TRUE(practice_->GetClient(a_, before->id, kCaller)->profile.name);
+  EXPECT_FALSE(practice_->GetSettings(a_)->initials_only);
+  ASSERT_TRUE(practice_->SetSettings(a_, {.initials_only = true}, kCaller));
+  EXPECT_TRUE(practice_->GetSettings(a_)->initials_only);
+  EXPECT_FALSE(practice_->GetSettings(b_)->initials_only) << "a setting of one practice only";
+  auto cleared = practice_->GetClient(a_, before->id, kCaller);
+  ASSERT_TRUE(cleared);
+  EXPECT_FALSE(cleared->profile.name);
+  EXPECT_FALSE(cleared->profile.preferred_name);
+  EXPECT_EQ(cleared->client.alias, "K.B.");
+
+  ProfileFields q;
+  q.preferred_name = PhiString(std::string("Never Keptpreferred"));
+  auto later = practice_->CreateClient(a_, PhiString(std::string("Nameless Laterclient")),
+                                       std::move(q), kCaller);
+  ASSERT_TRUE(later);
+  EXPECT_EQ(later->alias, "N.L.");
+  auto record = practice_->GetClient(a_, later->id, kCaller);
+  ASSERT_TRUE(record);
+  EXPECT_FALSE(record->profile.name);
+  EXPECT_FALSE(record->profile.preferred_name);
+  const std::string bytes = DatabaseBytes();
+  for (const std::string marker : {"Beforehand", "Preferredname", "Laterclient", "Keptpreferred"}) {
+    EXPECT_EQ(bytes.find(marker), std::string::npos) << marker;
+  }
+  bool audited = false;
+  for (const auto& e : Events(a_.tenant())) {
+    audited = audited || e.logged.event.object_type == "practice_settings";
+  }
+  EXPECT_TRUE(audited);
+}
+
+TEST_P(PracticeTest, SearchFindsClientsByAliasNameOrPreferredNameFiltersAndPages) {
+  const std::string ada = NewClient(a_, "Ada Lovelace");
+  ProfileFields p;
+  p.preferred_name = PhiString(std::string("Gracie"));
+  auto grace = practice_->CreateClient(a_, PhiString(std::string("Grace Hopper")), std::move(p),
+                                       kCaller);
+  ASSERT_TRUE(grace);
+  const std::string alan = NewClient(a_, "Alan Turing");
+  const std::string anna = NewClient(a_, "Anna Lindqvist");
+  const std::string edsger = NewClient(a_, "Edsger Dijkstra");
+  (void)NewClient(b_, "Ada Lamarr");  // another practice: never found
+
+  auto search = [&](std::string text, std::optional<ClientStatus> status = std::nullopt,
+                    std::size_t limit = 50, std::string after = "") {
+    auto page = practice_->SearchClients(a_, ClientQuery{std::move(text), status, limit,
+                                                         std::move(after)});
+    EXPECT_TRUE(page) << (page ? "" : page.error().internal);
+    std::vector<std::string> ids;
+    for (const auto& c : page->clients) {
+      ids.push_back(c.id);
+    }
+    return std::pair{ids, page->next_after};
+  };
+  EXPECT_EQ(search("lovelace").first, std::vector<std::string>{ada});
+  EXPECT_EQ(search("LOVE").first, std::vector<std::string>{ada});
+  EXPECT_EQ(search("gracie").first, std::vector<std::string>{grace->id});
+  EXPECT_EQ(search("G.H.").first, std::vector<std::string>{grace->id});
+  EXPECT_EQ(search("gh").first, std::vector<std::string>{grace->id});
+  // "A.L." is Ada Lovelace and Anna Lindqvist (alias order: A.L., A.L. · 2), not b_'s Ada.
+  EXPECT_EQ(search("a.l.").first, (std::vector<std::string>{ada, anna}));
+  EXPECT_TRUE(search("nobody at all").first.empty());
+  EXPECT_EQ(search("").first.size(), 5u);
+
+  ASSERT_TRUE(practice_->UpdateClient(a_, edsger, nullptr, {}, ClientStatus::kArchived, kCaller));
+  EXPECT_EQ(search("", ClientStatus::kArchived).first, std::vector<std::string>{edsger});
+  EXPECT_EQ(search("", ClientStatus::kActive).first.size(), 4u);
+
+  // Pages of two: every client once, in alias order, then no next page.
+  std::vector<std::string> walked;
+  std::string after;
+  for (int i = 0; i < 4; ++i) {
+    auto [ids, next] = search("", std::nullopt, 2, after);
+    walked.insert(walked.end(), ids.begin(), ids.end());
+    if (!next) {
+      break;
+    }
+    after = *next;
+  }
+  EXPECT_EQ(walked.size(), 5u);
+  EXPECT_EQ(std::set<std::string>(walked.begin(), walked.end()).size(), 5u);
+  EXPECT_EQ(walked.front(), ada);  // A.L. first
+  EXPECT_EQ(walked.back(), grace->id);  // G.H. last
+
+  for (const ClientQuery& bad : {ClientQuery{"", std::nullopt, 0, ""},
+                                 ClientQuery{"", std::nullopt, 201, ""},
+                                 ClientQuery{"", std::nullopt, 10, "not-an-id"},
+                                 ClientQuery{"", std::nullopt, 10, std::string(32, 'f')}}) {
+    auto r = practice_->SearchClients(a_, bad);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, PracticeSqliteFileTest, ::testing::Values(TestEngine::kSqlite),

@@ -30,7 +30,19 @@ void PracticeRoutes::AddApi(RouteKit& router) {
              }),
              kRecordBody);
   router.Add("GET", "/api/v1/clients",
-             Api([this](Request&, const TherapistSession& who) -> Result<Response> {
+             Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
+               // Without a search or page parameter: every client, as an array (as before).
+               const bool paged = req.QueryValue("q") || req.QueryValue("status") ||
+                                  req.QueryValue("limit") || req.QueryValue("cursor");
+               if (paged) {
+                 ALCOVE_TRY_ASSIGN(
+                     auto query,
+                     ClientQueryFrom(std::string(req.QueryValue("q").value_or("")),
+                                     req.QueryValue("status"), req.QueryValue("limit"),
+                                     std::string(req.QueryValue("cursor").value_or(""))));
+                 ALCOVE_TRY_ASSIGN(auto page, p_.SearchClients(who.scope, query));
+                 return JsonResponse(200, ClientPageJson(page));
+               }
                ALCOVE_TRY_ASSIGN(auto list, p_.ListClients(who.scope));
                json::array out;
                for (const auto& c : list) {
@@ -38,10 +50,67 @@ void PracticeRoutes::AddApi(RouteKit& router) {
                }
                return JsonResponse(200, out);
              }));
+  // The same search with the text in the body, so that no name is ever in a URL.
+  router.Add("POST", "/api/v1/clients/search",
+             Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
+               ALCOVE_TRY_ASSIGN(auto body, JsonObjectBody(req));
+               ALCOVE_TRY_ASSIGN(auto q, OptionalString(body, "q"));
+               ALCOVE_TRY_ASSIGN(auto status, OptionalString(body, "status"));
+               ALCOVE_TRY_ASSIGN(auto cursor, OptionalString(body, "cursor"));
+               std::optional<std::string> limit;
+               if (const auto* l = body.if_contains("limit")) {
+                 if (!l->is_int64()) {
+                   return ErrorResponse(req, &t_, 400, "invalid_argument",
+                                        "`limit` must be a number from 1 to 200.");
+                 }
+                 limit = std::to_string(l->as_int64());
+               }
+               ALCOVE_TRY_ASSIGN(
+                   auto query,
+                   ClientQueryFrom(q.value_or(""),
+                                   status ? std::optional<std::string_view>(*status) : std::nullopt,
+                                   limit ? std::optional<std::string_view>(*limit) : std::nullopt,
+                                   cursor.value_or("")));
+               ALCOVE_TRY_ASSIGN(auto page, p_.SearchClients(who.scope, query));
+               return JsonResponse(200, ClientPageJson(page));
+             }),
+             kRecordBody);
+  for (const auto& [verb, status] :
+       {std::pair{"archive", practice::ClientStatus::kArchived},
+        std::pair{"unarchive", practice::ClientStatus::kActive}}) {
+    router.Add("POST", fmt::format("/api/v1/clients/{{id}}/{}", verb),
+               Api([this, status](Request& req, const TherapistSession& who) -> Result<Response> {
+                 ALCOVE_TRY(p_.UpdateClient(who.scope, Param(req, "id"), nullptr, {}, status,
+                                            CallerOf(req)));
+                 return JsonResponse(200, json::object{{"status", practice::StatusName(status)}});
+               }));
+  }
+  router.Add("GET", "/api/v1/practice/settings",
+             Api([this](Request&, const TherapistSession& who) -> Result<Response> {
+               ALCOVE_TRY_ASSIGN(auto s, p_.GetSettings(who.scope));
+               return JsonResponse(200, json::object{{"initials_only", s.initials_only}});
+             }));
+  router.Add("PUT", "/api/v1/practice/settings",
+             Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
+               ALCOVE_TRY_ASSIGN(auto body, JsonObjectBody(req));
+               const auto* v = body.if_contains("initials_only");
+               if (v == nullptr || !v->is_bool()) {
+                 return ErrorResponse(req, &t_, 400, "invalid_argument",
+                                      "`initials_only` must be true or false.");
+               }
+               ALCOVE_TRY(p_.SetSettings(who.scope, {.initials_only = v->as_bool()},
+                                         CallerOf(req)));
+               return JsonResponse(200, json::object{{"initials_only", v->as_bool()}});
+             }),
+             kRecordBody);
   router.Add("GET", "/api/v1/clients/{id}",
              Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
                ALCOVE_TRY_ASSIGN(auto r, p_.GetClient(who.scope, Param(req, "id"), CallerOf(req)));
                json::object o = ClientJson(r.client);
+               if (r.profile.name) {
+                 o["name"] = Text(r.profile.name);
+               }
+               o["preferred_name"] = Text(r.profile.preferred_name);
                o["email"] = Text(r.profile.email);
                o["phone"] = Text(r.profile.phone);
                o["date_of_birth"] = Text(r.profile.date_of_birth);
@@ -86,6 +155,10 @@ void PracticeRoutes::AddApi(RouteKit& router) {
       Api([this](Request& req, const TherapistSession& who) -> Result<Response> {
         ALCOVE_TRY_ASSIGN(auto e, p_.ExportClient(who.scope, Param(req, "id"), CallerOf(req)));
         json::object client = ClientJson(e.record.client);
+        if (e.record.profile.name) {
+          client["name"] = Text(e.record.profile.name);
+        }
+        client["preferred_name"] = Text(e.record.profile.preferred_name);
         client["email"] = Text(e.record.profile.email);
         client["phone"] = Text(e.record.profile.phone);
         client["date_of_birth"] = Text(e.record.profile.date_of_birth);

@@ -1,5 +1,7 @@
 #include "web/practice/json.hpp"
 
+#include <charconv>
+
 #include "core/clock.hpp"
 #include "web/body.hpp"
 
@@ -102,7 +104,8 @@ Result<std::optional<PhiString>> PhiMember(const json::object& o, std::string_vi
 Result<practice::ProfileFields> ProfileFromJson(const json::object& o) {
   practice::ProfileFields p;
   for (const auto& [key, field] :
-       {std::pair{"email", &practice::ProfileFields::email},
+       {std::pair{"preferred_name", &practice::ProfileFields::preferred_name},
+        std::pair{"email", &practice::ProfileFields::email},
         std::pair{"phone", &practice::ProfileFields::phone},
         std::pair{"date_of_birth", &practice::ProfileFields::date_of_birth},
         std::pair{"notes", &practice::ProfileFields::notes}}) {
@@ -110,6 +113,43 @@ Result<practice::ProfileFields> ProfileFromJson(const json::object& o) {
     p.*field = std::move(v);
   }
   return p;
+}
+
+Result<practice::ClientQuery> ClientQueryFrom(std::string text,
+                                              std::optional<std::string_view> status,
+                                              std::optional<std::string_view> limit,
+                                              std::string cursor) {
+  practice::ClientQuery q;
+  q.text = std::move(text);
+  q.after = std::move(cursor);
+  if (status && *status != "all") {
+    q.status = practice::StatusFromName(*status);
+    if (!q.status) {
+      return Fail(ErrorCode::kInvalidArgument, "client search: bad status",
+                  "`status` must be \"active\", \"archived\" or \"all\".");
+    }
+  }
+  if (limit) {
+    std::size_t n = 0;
+    const auto* end = limit->data() + limit->size();
+    const auto [ptr, ec] = std::from_chars(limit->data(), end, n);
+    if (ec != std::errc() || ptr != end || n < 1 || n > practice::kMaxClientsListed) {
+      return Fail(ErrorCode::kInvalidArgument, "client search: bad limit",
+                  "`limit` must be a number from 1 to 200.");
+    }
+    q.limit = n;
+  }
+  return q;
+}
+
+json::object ClientPageJson(const practice::ClientPage& page) {
+  json::array clients;
+  for (const auto& c : page.clients) {
+    clients.push_back(ClientJson(c));
+  }
+  return json::object{{"clients", std::move(clients)},
+                      {"next_cursor", page.next_after ? json::value(*page.next_after)
+                                                      : json::value(nullptr)}};
 }
 
 }  // namespace alcove::web::practice_json

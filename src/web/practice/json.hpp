@@ -30,4 +30,13 @@ Result<std::optional<crypto::PhiString>> PhiMember(const json::object& o, std::s
 // The profile fields of a create or change body.
 Result<practice::ProfileFields> ProfileFromJson(const json::object& o);
 
+// A client search from its parts (query string or body): kInvalidArgument for a status
+// other than active, archived or all, or a limit that is not 1..200.
+Result<practice::ClientQuery> ClientQueryFrom(std::string text,
+                                              std::optional<std::string_view> status,
+                                              std::optional<std::string_view> limit,
+                                              std::string cursor);
+// {"clients": [...], "next_cursor": id or null}
+json::object ClientPageJson(const practice::ClientPage& page);
+
 }  // namespace alcove::web::practice_json
