@@ -499,8 +499,9 @@ TEST_P(AuditCoverage, C44EachAnswersEventsAreCoveredByTheLatestCheckpointWhenItA
 
 INSTANTIATE_TEST_SUITE_P(Engines, AuditCoverage,
                          ::testing::Values(store::Engine::kSqlite, store::Engine::kPostgres),
-                         [](const auto& info) {
-                           return info.param == store::Engine::kSqlite ? "Sqlite" : "Postgres";
+                         [](const auto& param_info) {
+                           return param_info.param == store::Engine::kSqlite ? "Sqlite"
+                                                                             : "Postgres";
                          });
 
 }  // namespace
