@@ -257,13 +257,18 @@ WitnessSender::~WitnessSender() {
 void WitnessSender::Offer(std::string note, std::uint64_t size, bool history) {
   {
     std::lock_guard lock(mu_);
-    if (size < delivered_size_ || (size == delivered_size_ && !history) ||
-        (pending_ && size < pending_size_)) {
+    if (pending_ && size < pending_size_) {
+      // A newer one is queued already: it goes to the history in this one's place.
+      pending_history_ = pending_history_ || history;
+      return;
+    }
+    if (size < delivered_size_ || (size == delivered_size_ && !history)) {
       return;
     }
     pending_history_ = pending_history_ || history;
     pending_ = std::move(note);
     pending_size_ = size;
+    ++offers_;
   }
   changed_.notify_all();
 }
@@ -283,12 +288,13 @@ void WitnessSender::Run() {
     const std::string note = *pending_;
     const std::uint64_t size = pending_size_;
     const bool history = pending_history_;
+    const std::uint64_t taken = offers_;
     lock.unlock();
     const Status st = deliver_(note, history);
     lock.lock();
     if (st) {
       delivered_size_ = std::max(delivered_size_, size);
-      if (pending_size_ == size && pending_ && *pending_ == note) {
+      if (offers_ == taken) {  // nothing offered meanwhile (not even the same note again)
         pending_.reset();
         pending_history_ = false;
       }

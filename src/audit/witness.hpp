@@ -111,6 +111,7 @@ class WitnessSender {
   std::optional<std::string> pending_;
   std::uint64_t pending_size_ = 0;
   bool pending_history_ = false;
+  std::uint64_t offers_ = 0;  // Offers accepted so far
   std::uint64_t delivered_size_ = 0;
   std::uint64_t failures_ = 0;
   std::uint64_t failures_since_warning_ = 0;

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <mutex>
 #include <sstream>
+#include <vector>
 
 #include "audit/checkpoint_signer.hpp"
 #include "audit/witness.hpp"
@@ -252,6 +253,41 @@ TEST(Witness, TheSenderKeepsTheNewestAndRetries) {
   EXPECT_TRUE(delivered[0].second);  // note 10 was for the history
   EXPECT_EQ(sender.failures(), 2u);
   EXPECT_EQ(calls, 3);
+}
+
+// The same checkpoint offered again for the history while it is being delivered without
+// is delivered again, for the history (the shutdown checkpoint must reach the witness's
+// history file).
+TEST(Witness, AHistoryOfferDuringTheDeliveryOfTheSameNoteIsNotLost) {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool started = false;
+  bool release = false;
+  std::vector<bool> histories;
+  WitnessSender sender(
+      [&](const std::string&, bool history) -> Status {
+        std::unique_lock lock(mu);
+        histories.push_back(history);
+        started = true;
+        cv.notify_all();
+        cv.wait(lock, [&] { return release; });
+        return {};
+      },
+      "test witness", WitnessSender::Options{});
+  sender.Offer("note 5", 5, false);
+  {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return started; });
+  }
+  sender.Offer("note 5", 5, true);
+  {
+    std::lock_guard lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  sender.Stop();
+  std::lock_guard lock(mu);
+  EXPECT_EQ(histories, (std::vector<bool>{false, true}));
 }
 
 TEST(Witness, StopDeliversWhatIsPending) {
