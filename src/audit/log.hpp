@@ -104,7 +104,8 @@ class Log {
   // Called once a transaction that appended has committed (store::Transaction::OnCommit;
   // never for one that rolled back), on the committing thread, with the tree head it
   // committed: its size and root. The server's Checkpointer signs that head before the
-  // caller's Commit returns (claim C44). Set once before use.
+  // caller's Commit returns (claim C44). Set once before use; the Log must then outlive
+  // the transactions it appends in.
   using CommitListener = std::function<void(std::uint64_t size, const Hash& root)>;
   void SetCommitListener(CommitListener listener) { listener_ = std::move(listener); }
 

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
@@ -575,6 +576,36 @@ TEST_P(AuditLog, TickCoversTheCommittedHeadWhenNoCommitReportedIt) {
   auto latest = ReadLatestCheckpointFile(LatestCheckpointPath(file));
   ASSERT_TRUE(latest && *latest);
   EXPECT_EQ((*latest)->checkpoint.size, 3u);
+}
+
+// A checkpoint write that fails does not undo or fail the commit (it has happened); the
+// event is covered by the next round once the files can be written again.
+TEST_P(AuditLog, AFailedCheckpointWriteLeavesTheCommitAndIsCoveredLater) {
+  FakeClock clock(1'795'000'000'000'000);
+  const auto dir = key_dir_ / "cp";
+  std::filesystem::create_directories(dir);
+  const auto file = dir / "checkpoints";
+  auto c = Checkpointer::Create(db(), *key_, file, clock);
+  ASSERT_TRUE(c);
+  Log log(db().engine());
+  log.SetCommitListener([&](std::uint64_t size, const Hash& root) { (*c)->Committed(size, root); });
+  std::filesystem::remove_all(dir);  // every write fails now
+  {
+    auto tx = db().BeginTenant(1);
+    ASSERT_TRUE(tx);
+    ASSERT_TRUE(log.Append(**tx, MakeEvent(1, 0)));
+    ASSERT_TRUE((*tx)->Commit());
+  }
+  EXPECT_EQ(HeadSize(db()), 1u);
+  EXPECT_FALSE((*c)->Latest());
+  EXPECT_FALSE((*c)->Tick());  // still failing
+  std::filesystem::create_directories(dir);
+  EXPECT_EQ((*c)->Tick(), false);  // covered (the history's cadence is not due)
+  ASSERT_TRUE((*c)->Latest());
+  EXPECT_EQ((*c)->Latest()->checkpoint.size, 1u);
+  auto latest = ReadLatestCheckpointFile(LatestCheckpointPath(file));
+  ASSERT_TRUE(latest && *latest);
+  EXPECT_EQ((*latest)->checkpoint.size, 1u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, AuditLog,
