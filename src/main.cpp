@@ -105,6 +105,10 @@ int main(int argc, char** argv) {
   auto* verify = audit->add_subcommand(
       "verify", "Recompute the whole log and check every signed checkpoint");
   verify->add_option("--data-dir", data_dir, "Data directory made by `alcove init`")->required();
+  std::string witness;
+  verify->add_option("--witness", witness,
+                     "Check against this witness (directory or https:// URL) instead of "
+                     "audit.witness");
   std::uint64_t event_seq = 0;
   auto* prove = audit->add_subcommand("prove", "Print a receipt proving one event is in the log");
   prove->add_option("--data-dir", data_dir, "Data directory made by `alcove init`")->required();
@@ -131,7 +135,7 @@ int main(int argc, char** argv) {
       return 2;
     }
     if (verify->parsed()) {
-      return alcove::cli::AuditVerify(*config);
+      return alcove::cli::AuditVerify(*config, witness);
     }
     if (prove->parsed()) {
       return alcove::cli::AuditProve(*config, event_seq);

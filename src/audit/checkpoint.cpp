@@ -165,24 +165,54 @@ Result<SignedCheckpoint> ParseSignedCheckpoint(std::string_view note) {
   return out;
 }
 
+std::optional<std::size_t> FirstNoteLength(std::string_view text) {
+  // A note ends at the first blank line after its signature lines: find the end of the
+  // body's blank line, then the next "\n\n".
+  const auto body_end = text.find("\n\n");
+  const auto note_end =
+      body_end == std::string_view::npos ? body_end : text.find("\n\n", body_end + 2);
+  if (note_end == std::string_view::npos) {
+    return std::nullopt;
+  }
+  return note_end + 1;
+}
+
+std::optional<std::size_t> LastNoteStart(std::string_view tail, bool whole) {
+  if (tail.size() < 4 || !tail.ends_with("\n\n")) {
+    return std::nullopt;
+  }
+  // Backwards from the end: the last note's own blank line, then the blank line that ends
+  // the note before it.
+  const std::size_t end = tail.size() - 2;
+  const std::size_t own_blank = tail.rfind("\n\n", end - 1);
+  if (own_blank == std::string_view::npos) {
+    return std::nullopt;
+  }
+  const std::size_t before =
+      own_blank == 0 ? std::string_view::npos : tail.rfind("\n\n", own_blank - 1);
+  if (before != std::string_view::npos) {
+    return before + 2;
+  }
+  if (whole) {
+    return 0;
+  }
+  return std::nullopt;
+}
+
 Result<std::vector<SignedCheckpoint>> ParseCheckpointFile(std::string_view text) {
   std::vector<SignedCheckpoint> out;
   std::size_t pos = 0;
   while (pos < text.size()) {
-    // A note ends at the first blank line after its signature lines: find the end of the
-    // body's blank line, then the next "\n\n".
-    const auto body_end = text.find("\n\n", pos);
-    const auto note_end =
-        body_end == std::string_view::npos ? body_end : text.find("\n\n", body_end + 2);
-    if (note_end == std::string_view::npos) {
+    const auto length = FirstNoteLength(text.substr(pos));
+    if (!length) {
       return Malformed("note " + std::to_string(out.size() + 1) + " is incomplete");
     }
-    auto cp = ParseSignedCheckpoint(text.substr(pos, note_end + 1 - pos));
+    auto cp = ParseSignedCheckpoint(text.substr(pos, *length));
     if (!cp) {
       return Malformed("note " + std::to_string(out.size() + 1) + ": " + cp.error().internal);
     }
     out.push_back(std::move(*cp));
-    pos = note_end + 2;
+    pos += *length + 1;
   }
   return out;
 }

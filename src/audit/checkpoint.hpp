@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -74,6 +75,17 @@ Result<SignedCheckpoint> ParseSignedCheckpoint(std::string_view note);
 // Parses a checkpoint file (zero or more notes, each followed by a blank line).
 // kInvalidArgument naming the note number (1-based) that is malformed.
 Result<std::vector<SignedCheckpoint>> ParseCheckpointFile(std::string_view text);
+
+// Framing of checkpoint files for readers that hold only part of one (a stream's buffer,
+// a file's tail). Each note is "<body>\n\n<signature lines>\n" followed by "\n", and a
+// well-formed note holds no other blank line.
+// The length of the first note of `text`, without the blank line after it (so the next
+// note starts at the result + 1), or none if `text` does not yet hold a complete one.
+std::optional<std::size_t> FirstNoteLength(std::string_view text);
+// Where the last note of `tail` starts: `tail` is the end of a file and must end in
+// "\n\n"; `whole` says whether it is the whole file (then a first note may start it). None
+// if `tail` does not reach back to the blank line before the last note (read more).
+std::optional<std::size_t> LastNoteStart(std::string_view tail, bool whole);
 
 // The verifier key string of signed notes: <name> "+" <hex key hash> "+"
 // base64(0x01 || public key); and back (kInvalidArgument).

@@ -1,14 +1,17 @@
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <span>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "audit/checkpoint.hpp"
 #include "core/clock.hpp"
@@ -42,34 +45,99 @@ std::string SignCheckpoint(const crypto::SigningKey& key, const Checkpoint& chec
 bool VerifyCheckpointSignature(const SignedCheckpoint& cp, std::string_view key_name,
                                std::span<const std::uint8_t> public_key);
 
+// The file that holds the newest signed checkpoint next to `checkpoint_file` (the history
+// file): the same name with ".latest" added. Replaced atomically with every checkpoint.
+std::filesystem::path LatestCheckpointPath(const std::filesystem::path& checkpoint_file);
+
 // Appends `note` and a blank line to the checkpoint file (created 0600 if missing, with
 // O_APPEND and O_NOFOLLOW; one write; fsync of the file, and of the directory when the
 // file is new). kFailedPrecondition when it cannot.
 Status AppendCheckpointFile(const std::filesystem::path& path, std::string_view note);
 
-// Every checkpoint of the file (none if it is missing). kInvalidArgument if malformed,
+// Replaces the file at `path` with `note` and a blank line, atomically: a temporary file
+// in the same directory (0600, O_EXCL, O_NOFOLLOW) is written and fsynced, renamed over
+// `path`, and the directory is fsynced. A reader sees the old note or the new one, never a
+// mix. kFailedPrecondition when it cannot.
+Status ReplaceCheckpointFile(const std::filesystem::path& path, std::string_view note);
+
+// The one checkpoint of a ".latest" file (none if it is missing). kInvalidArgument if it
+// does not hold exactly one well-formed note, kFailedPrecondition if unreadable.
+Result<std::optional<SignedCheckpoint>> ReadLatestCheckpointFile(const std::filesystem::path& path);
+
+// The last checkpoint of a history file, read from its end: it reads a window of the
+// file's tail (4 KiB, growing to at most kMaxNoteBytes), never the whole file. None if the
+// file is missing or empty. `bytes_read`, when given, receives how many bytes were read
+// (tests). kInvalidArgument if the last note is malformed or incomplete,
 // kFailedPrecondition if unreadable.
+inline constexpr std::size_t kMaxNoteBytes = 64 * 1024;
+Result<std::optional<SignedCheckpoint>> ReadLastCheckpoint(const std::filesystem::path& path,
+                                                           std::size_t* bytes_read = nullptr);
+
+// Reads a history file one note at a time, holding at most one read buffer (64 KiB plus
+// one note), for verification of a file of any size.
+// Thread-safety: one thread at a time.
+class CheckpointFileReader {
+ public:
+  // A missing file reads as empty. kFailedPrecondition if it cannot be opened.
+  static Result<std::unique_ptr<CheckpointFileReader>> Open(const std::filesystem::path& path);
+  ~CheckpointFileReader();
+  CheckpointFileReader(const CheckpointFileReader&) = delete;
+  CheckpointFileReader& operator=(const CheckpointFileReader&) = delete;
+
+  // The next note, or none at the end. kInvalidArgument naming the note (1-based) if it is
+  // malformed, incomplete or longer than kMaxNoteBytes; kFailedPrecondition on a read error.
+  Result<std::optional<SignedCheckpoint>> Next();
+  // Bytes read from the file so far (tests).
+  std::size_t bytes_read() const { return bytes_read_; }
+
+ private:
+  CheckpointFileReader(std::filesystem::path path, int fd) : path_(std::move(path)), fd_(fd) {}
+  std::filesystem::path path_;
+  int fd_ = -1;  // -1: the file is missing
+  std::string buffer_;
+  std::size_t pos_ = 0;
+  bool eof_ = false;
+  std::size_t notes_ = 0;
+  std::size_t bytes_read_ = 0;
+};
+
+// Every checkpoint of the file (none if it is missing), for small files and tests; it
+// holds them all in memory (verification streams with CheckpointFileReader instead).
+// kInvalidArgument if malformed, kFailedPrecondition if unreadable.
 Result<std::vector<SignedCheckpoint>> ReadCheckpointFile(const std::filesystem::path& path);
 
 struct CheckpointerOptions {
-  std::uint64_t every_events = 100;      // a checkpoint after this many new events,
-  Micros every = 60 * kMicrosPerSecond;  // or after this long when there are new events
+  // The history file (`file`) gets a checkpoint every `every_events` new events, or after
+  // `every` when there are new events, and at Stop; every commit's checkpoint goes to the
+  // ".latest" file (LatestCheckpointPath) whatever the cadence.
+  std::uint64_t every_events = 100;
+  Micros every = 60 * kMicrosPerSecond;
   std::chrono::milliseconds poll{1000};  // how often the background thread looks
+  // Called after each checkpoint is stored, outside the Checkpointer's locks, with the
+  // note, its size and whether it also went to the history file (the witness sender).
+  std::function<void(const std::string& note, std::uint64_t size, bool history)> on_stored;
 };
 
-// Writes signed checkpoints of the audit tree to the checkpoint file: every 100 events,
-// every 60 s when there are new events, and at Stop (server shutdown). It reads the tree
-// head from the database in a transaction of its own, so events still in uncommitted
-// transactions are never covered.
+// Signs checkpoints of the audit tree (claim C44). Two files:
+//   - `file`, the history: appended every 100 events, every 60 s with new events, and at
+//     Stop (server shutdown);
+//   - LatestCheckpointPath(file): the newest checkpoint, replaced atomically each time.
+// Every commit that appended events is covered before its Commit returns: Log's commit
+// listener calls Committed(size, root), which signs that head (the head the transaction
+// committed, so only committed events are ever signed) and stores it. Commits that arrive
+// while a checkpoint is being written wait for it and are covered together by the next one
+// (the largest head reported meanwhile), as a group commit shares one flush. Tick and the
+// background thread read the head from the database (a transaction of their own) and cover
+// what a failed write left uncovered.
 //
-// Tick() does one round synchronously (tests drive it with a FakeClock); Start() runs it
-// on a background thread every `poll` or sooner when Notify() says the log grew by
-// `every_events`. Thread-safety: all methods may be called from any thread; Tick runs
-// one round at a time. Borrows db and key, which must outlive it.
+// Tick() does one round synchronously (tests drive it with a FakeClock); Start() runs it on
+// a background thread every `poll`. Thread-safety: all methods may be called from any
+// thread; one checkpoint is written at a time. Borrows db and key, which must outlive it.
 class Checkpointer {
  public:
-  // Reads the existing checkpoint file to learn the last checkpointed size.
-  // Errors: those of ReadCheckpointFile.
+  // Reads the last checkpoint of the history file (from its end) and the ".latest" file
+  // to learn what is covered. Errors: those of ReadLastCheckpoint and
+  // ReadLatestCheckpointFile.
   static Result<std::unique_ptr<Checkpointer>> Create(store::Db& db, const crypto::SigningKey& key,
                                                       std::filesystem::path file,
                                                       const Clock& clock,
@@ -78,42 +146,64 @@ class Checkpointer {
   Checkpointer(const Checkpointer&) = delete;
   Checkpointer& operator=(const Checkpointer&) = delete;
 
-  // One round: writes a checkpoint if the tree has grown by every_events, or has grown
-  // at all and `every` has passed since the last checkpoint (or since Create). Returns
-  // whether it wrote one.
+  // One round: covers the committed head if it is not covered, and appends to the history
+  // file if the tree has grown by every_events since its last entry, or has grown at all
+  // and `every` has passed. Returns whether it appended to the history file.
   Result<bool> Tick();
-  // Writes a checkpoint if the tree has grown since the last one.
+  // As Tick, appending to the history file whenever the tree has grown since its last entry.
   Result<bool> Flush();
+
+  // Makes sure a stored checkpoint covers at least `size` events, signing the head
+  // (`size`, `root`) — or a larger one reported meanwhile — if none does. Returns when it
+  // is stored. REQUIRES: the head was committed. Errors: kFailedPrecondition from the file
+  // writes (nothing is marked covered then).
+  Status Cover(std::uint64_t size, const Hash& root);
+  // Cover for Log's commit listener: a failure is logged (at most once a minute, with a
+  // count), never thrown; the background thread retries.
+  void Committed(std::uint64_t size, const Hash& root);
 
   void Start();
   // Stops the thread (if started), then Flush(); errors are logged.
   void Stop();
-  // Tells the checkpointer that the tree may now have `size` leaves (Log's listener).
-  void Notify(std::uint64_t size);
 
-  // The last checkpoint written or read, if any.
+  // The newest checkpoint stored (or read at Create), if any.
   std::optional<SignedCheckpoint> Latest() const;
+  // How many checkpoints this Checkpointer has signed (tests, metrics).
+  std::uint64_t signed_count() const;
 
  private:
   Checkpointer(store::Db& db, const crypto::SigningKey& key, std::filesystem::path file,
                const Clock& clock, CheckpointerOptions options);
   Result<bool> Round(bool flush);
+  bool HistoryDueLocked(std::uint64_t size, Micros now, bool flush) const;
+  // Signs (size, root) and stores it (".latest", then the history file when `history`).
+  // Called with `lock` held and signing_ false; returns with it held and signing_ false.
+  Status StoreLocked(std::unique_lock<std::mutex>& lock, std::uint64_t size, const Hash& root,
+                     bool history, Micros now);
+  // Appends the latest checkpoint to the history file. Same locking as StoreLocked.
+  Status AppendLatestLocked(std::unique_lock<std::mutex>& lock, Micros now);
 
   store::Db& db_;
   const crypto::SigningKey& key_;
   const std::filesystem::path file_;
+  const std::filesystem::path latest_file_;
   const Clock& clock_;
   const CheckpointerOptions options_;
   const std::string origin_;
 
-  std::mutex round_mu_;  // one round at a time
   mutable std::mutex mu_;
-  std::condition_variable wake_;
+  std::condition_variable stored_;  // a write finished (signing_ became false)
+  std::condition_variable wake_;    // the background thread: stop
   bool stopping_ = false;
-  bool nudged_ = false;
+  bool signing_ = false;            // a write is running (one at a time)
+  std::uint64_t pending_size_ = 0;  // the largest committed head reported, and its root
+  Hash pending_root_{};
   std::optional<SignedCheckpoint> latest_;
-  std::uint64_t last_size_ = 0;
-  Micros last_time_ = 0;
+  std::uint64_t history_size_ = 0;  // the size of the history file's last entry
+  Micros history_time_ = 0;
+  std::uint64_t signed_count_ = 0;
+  std::chrono::steady_clock::time_point last_warning_{};
+  std::uint64_t failures_since_warning_ = 0;
   std::thread thread_;
 };
 

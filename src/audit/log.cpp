@@ -7,8 +7,8 @@
 
 #include "audit/checkpoint_signer.hpp"
 #include "core/encoding.hpp"
-#include "store/schema.hpp"
 #include "store/ids.hpp"
+#include "store/schema.hpp"
 #include "store/tenant_tables.hpp"
 
 namespace alcove::audit {
@@ -103,7 +103,6 @@ REVOKE INSERT, DELETE, TRUNCATE ON audit_head FROM alcove_app;
 GRANT SELECT, INSERT ON audit_events, audit_nodes TO alcove_app;
 GRANT SELECT, UPDATE ON audit_head TO alcove_app;
 )sql";
-
 
 constexpr std::int64_t kVerifyBatch = 4096;
 
@@ -232,7 +231,9 @@ Result<std::vector<LoggedEvent>> Log::AppendValidated(store::Transaction& tx,
     return std::unexpected(r.error());
   }
   if (listener_) {
-    listener_(range->size());
+    // One hook per transaction, replaced by each append: it reports the last head.
+    tx.OnCommit("alcove.audit.head",
+                [this, size = range->size(), root = range->Root()] { listener_(size, root); });
   }
   return out;
 }
@@ -459,11 +460,30 @@ Result<std::vector<Hash>> ConsistencyProofBetween(store::Transaction& tx, std::u
   return ConsistencyProof(size1, size2, DatabaseSubtrees(tx));
 }
 
+CheckpointSource CheckpointsInMemory(std::span<const SignedCheckpoint> checkpoints) {
+  return CheckpointSource{
+      .label = "checkpoint",
+      .numbered = true,
+      .kind = CheckpointSource::Kind::kHistory,
+      .next = [checkpoints,
+               i = std::size_t{0}]() mutable -> Result<std::optional<SignedCheckpoint>> {
+        if (i == checkpoints.size()) {
+          return std::optional<SignedCheckpoint>{};
+        }
+        return std::optional<SignedCheckpoint>(checkpoints[i++]);
+      }};
+}
+
 Result<VerifyOutcome> VerifyLog(store::Transaction& tx,
                                 std::span<const SignedCheckpoint> checkpoints,
                                 std::span<const std::uint8_t> public_key) {
+  CheckpointSource sources[] = {CheckpointsInMemory(checkpoints)};
+  return VerifyLogAgainst(tx, sources, public_key);
+}
+
+Result<VerifyOutcome> VerifyLogAgainst(store::Transaction& tx, std::span<CheckpointSource> sources,
+                                       std::span<const std::uint8_t> public_key) {
   VerifyOutcome out;
-  out.checkpoints = checkpoints.size();
   auto fail = [&out](std::optional<std::uint64_t> seq, std::string problem) {
     out.ok = false;
     out.first_bad_seq = seq;
@@ -471,24 +491,67 @@ Result<VerifyOutcome> VerifyLog(store::Transaction& tx,
     return out;
   };
 
-  // 1. The checkpoints themselves: signed by our key, for our origin, never shrinking.
+  // 1. The checkpoints, pulled from each source as the scan reaches them: signed by our
+  // key, for our origin, never shrinking within a source.
   const std::string origin = LogOrigin(public_key);
-  std::uint64_t previous_size = 0;
-  for (std::size_t i = 0; i < checkpoints.size(); ++i) {
-    const auto& cp = checkpoints[i];
-    const std::string name = "checkpoint " + std::to_string(i + 1) + " (size " +
-                             std::to_string(cp.checkpoint.size) + ")";
+  struct Cursor {
+    std::optional<SignedCheckpoint> head;  // the next checkpoint not yet compared
+    std::string name;                      // of `head`, with its size
+    std::string short_name;                // of `head`, without
+    std::size_t count = 0;                 // pulled so far
+    std::uint64_t previous_size = 0;
+  };
+  std::vector<Cursor> cursors(sources.size());
+  // Pulls the next checkpoint of source i into its cursor; a problem, or an error.
+  auto pull = [&](std::size_t i) -> Result<std::optional<std::string>> {
+    auto next = sources[i].next();
+    if (!next) {
+      return std::unexpected(next.error());
+    }
+    Cursor& c = cursors[i];
+    c.head = std::move(*next);
+    if (!c.head) {
+      return std::optional<std::string>{};
+    }
+    ++c.count;
+    const auto& cp = *c.head;
+    c.short_name = sources[i].label + (sources[i].numbered ? " " + std::to_string(c.count) : "");
+    c.name = c.short_name + " (size " + std::to_string(cp.checkpoint.size) + ")";
     if (!VerifyCheckpointSignature(cp, kCheckpointKeyName, public_key)) {
-      return fail(std::nullopt, name + ": the signature does not verify with the log's key");
+      return std::optional<std::string>(c.name +
+                                        ": the signature does not verify with the log's key");
     }
     if (cp.checkpoint.origin != origin) {
-      return fail(std::nullopt, name + ": the origin is not this log's");
+      return std::optional<std::string>(c.name + ": the origin is not this log's");
     }
-    if (cp.checkpoint.size < previous_size) {
-      return fail(std::nullopt, name + ": smaller than the checkpoint before it");
+    if (cp.checkpoint.size < c.previous_size) {
+      return std::optional<std::string>(c.name + ": smaller than the checkpoint before it");
     }
-    previous_size = cp.checkpoint.size;
-    out.last_checkpoint = cp.checkpoint;
+    c.previous_size = cp.checkpoint.size;
+    switch (sources[i].kind) {
+      case CheckpointSource::Kind::kHistory:
+        ++out.checkpoints;
+        out.last_checkpoint = cp.checkpoint;
+        break;
+      case CheckpointSource::Kind::kWitness:
+        ++out.witness_checkpoints;
+        break;
+      case CheckpointSource::Kind::kLatest:
+        break;
+    }
+    if (!out.newest || cp.checkpoint.size > out.newest->size) {
+      out.newest = cp.checkpoint;
+    }
+    return std::optional<std::string>{};
+  };
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    auto problem = pull(i);
+    if (!problem) {
+      return std::unexpected(problem.error());
+    }
+    if (*problem) {
+      return fail(std::nullopt, **problem);
+    }
   }
 
   // 2. The stored subtree nodes (which proofs rely on), loaded first so that each can be
@@ -528,25 +591,38 @@ Result<VerifyOutcome> VerifyLog(store::Transaction& tx,
 
   // 3. Every row in order, every completed subtree, and the root at every checkpoint size.
   CompactRange range;
-  std::size_t next_cp = 0;
   std::uint64_t last_good_cp_size = 0;
   std::size_t computed_count = 0;
-  auto check_checkpoints = [&]() -> std::optional<VerifyOutcome> {
-    while (next_cp < checkpoints.size() && checkpoints[next_cp].checkpoint.size == range.size()) {
-      if (checkpoints[next_cp].checkpoint.root != range.Root()) {
-        return fail(last_good_cp_size, "the root of the first " + std::to_string(range.size()) +
-                                           " events differs from signed checkpoint " +
-                                           std::to_string(next_cp + 1) + ": an event in " +
-                                           Range(last_good_cp_size, range.size()) +
-                                           " was changed, inserted, removed or re-ordered");
+  // Compares every checkpoint of the current size, pulling the next of its source.
+  auto check_checkpoints = [&]() -> Result<std::optional<VerifyOutcome>> {
+    // A mismatch names the events since the last size where every checkpoint matched (one
+    // source may match at this size, e.g. a re-signed local file, and another not).
+    const std::uint64_t good_before = last_good_cp_size;
+    for (std::size_t i = 0; i < cursors.size(); ++i) {
+      while (cursors[i].head && cursors[i].head->checkpoint.size == range.size()) {
+        if (cursors[i].head->checkpoint.root != range.Root()) {
+          return std::optional<VerifyOutcome>(
+              fail(good_before, "the root of the first " + std::to_string(range.size()) +
+                                    " events differs from signed " + cursors[i].short_name +
+                                    ": an event in " + Range(good_before, range.size()) +
+                                    " was changed, inserted, removed or re-ordered"));
+        }
+        last_good_cp_size = range.size();
+        auto problem = pull(i);
+        if (!problem) {
+          return std::unexpected(problem.error());
+        }
+        if (*problem) {
+          return std::optional<VerifyOutcome>(fail(std::nullopt, **problem));
+        }
       }
-      last_good_cp_size = range.size();
-      ++next_cp;
     }
-    return std::nullopt;
+    return std::optional<VerifyOutcome>{};
   };
-  if (auto bad = check_checkpoints()) {
-    return *bad;
+  if (auto bad = check_checkpoints(); !bad) {
+    return std::unexpected(bad.error());
+  } else if (*bad) {
+    return **bad;
   }
   std::int64_t after = -1;
   for (;;) {
@@ -608,8 +684,10 @@ Result<VerifyOutcome> VerifyLog(store::Transaction& tx,
                                  " these events: one of them was changed");
         }
       }
-      if (auto bad = check_checkpoints()) {
-        return *bad;
+      if (auto bad = check_checkpoints(); !bad) {
+        return std::unexpected(bad.error());
+      } else if (*bad) {
+        return **bad;
       }
       after = seq;
     }
@@ -619,13 +697,20 @@ Result<VerifyOutcome> VerifyLog(store::Transaction& tx,
   }
   out.events = range.size();
 
-  // 4. Truncation: a checkpoint covers more than the table holds.
-  if (next_cp < checkpoints.size()) {
-    const auto covered = checkpoints.back().checkpoint.size;
-    return fail(range.size(),
-                "the log holds " + std::to_string(range.size()) + " events but signed checkpoint " +
-                    std::to_string(checkpoints.size()) + " covers " + std::to_string(covered) +
-                    ": " + Range(range.size(), covered) + " were removed");
+  // 4. Truncation: a checkpoint covers more than the table holds. The one that covers the
+  // most is named (the first source's on a tie: the history before the witness).
+  const Cursor* widest = nullptr;
+  for (const Cursor& c : cursors) {
+    if (c.head && (widest == nullptr || c.head->checkpoint.size > widest->head->checkpoint.size)) {
+      widest = &c;
+    }
+  }
+  if (widest != nullptr) {
+    const auto covered = widest->head->checkpoint.size;
+    return fail(range.size(), "the log holds " + std::to_string(range.size()) +
+                                  " events but signed " + widest->short_name + " covers " +
+                                  std::to_string(covered) + ": " + Range(range.size(), covered) +
+                                  " were removed");
   }
 
   // 5. Nothing stored beyond the events, and the head that appends continue from.

@@ -47,7 +47,7 @@ struct TreeHead {
 Result<TreeHead> ReadHead(store::Transaction& tx);
 
 // Appends events to the one Merkle tree of the log (claim C40).
-// Thread-safety: every method but SetAppendListener may be called from any thread; Append
+// Thread-safety: every method but SetCommitListener may be called from any thread; Append
 // each with its own transaction. Appends are single-writer: on SQLite the transaction
 // already holds the write lock (BEGIN IMMEDIATE); on PostgreSQL Append locks the head row
 // (SELECT ... FOR UPDATE) until the caller's transaction ends, so sequence numbers are
@@ -101,13 +101,13 @@ class Log {
   // snapshot; for tests and metrics).
   std::size_t waiting() const;
 
-  // Called after each successful Append, and once after the appends of a group commit
-  // (inside the transaction, before its commit), with the new tree size; the server
-  // nudges the Checkpointer with it.
-  // Set once before use.
-  void SetAppendListener(std::function<void(std::uint64_t)> listener) {
-    listener_ = std::move(listener);
-  }
+  // Called once a transaction that appended has committed (store::Transaction::OnCommit;
+  // never for one that rolled back), on the committing thread, with the tree head it
+  // committed: its size and root. The server's Checkpointer signs that head before the
+  // caller's Commit returns (claim C44). Set once before use; the Log must then outlive
+  // the transactions it appends in.
+  using CommitListener = std::function<void(std::uint64_t size, const Hash& root)>;
+  void SetCommitListener(CommitListener listener) { listener_ = std::move(listener); }
 
  private:
   struct Waiter;  // one queued RecordReads call (log.cpp)
@@ -120,7 +120,7 @@ class Log {
   void CommitBatch(store::Db& db, std::span<Waiter* const> batch) const;
 
   store::Engine engine_;
-  std::function<void(std::uint64_t)> listener_;
+  CommitListener listener_;
   // Group commit state. The queue holds the calls not yet taken by a leader, oldest first;
   // `leading_` is true while a leader runs a batch.
   mutable std::mutex mu_;
@@ -165,20 +165,43 @@ struct VerifyOutcome {
   std::uint64_t events = 0;
   Micros first_time = 0;
   Micros last_time = 0;
-  std::size_t checkpoints = 0;
-  std::optional<Checkpoint> last_checkpoint;
+  std::size_t checkpoints = 0;                // of the sources that count (the history)
+  std::optional<Checkpoint> last_checkpoint;  // the last of those
+  std::size_t witness_checkpoints = 0;        // of the witness's sources
+  std::optional<Checkpoint> newest;           // the largest of every source
 };
 
-// Checks the whole log (CRYPTO-FORMATS.md §5, claim C41): every checkpoint's signature
-// and origin, then every row in seq order — sequence numbers dense from 0, the canonical
+// One sequence of signed checkpoints for VerifyLog, read lazily in its own order (the
+// history file, the ".latest" file, a witness's), so a file of any size is checked
+// without holding it in memory. `next` yields none at the end; its errors are the
+// Result's of VerifyLog.
+struct CheckpointSource {
+  // How problems name a checkpoint: "<label> N (size S)" when `numbered` (N from 1), else
+  // "<label> (size S)".
+  std::string label;
+  bool numbered = true;
+  enum class Kind { kHistory, kLatest, kWitness } kind = Kind::kHistory;
+  std::function<Result<std::optional<SignedCheckpoint>>()> next;
+};
+
+// A source over checkpoints held in memory, labelled "checkpoint" (tests, receipts).
+CheckpointSource CheckpointsInMemory(std::span<const SignedCheckpoint> checkpoints);
+
+// Checks the whole log (CRYPTO-FORMATS.md §5, claims C41 and C44): every checkpoint of
+// every source — signed by the log's key, for its origin, sizes never shrinking within a
+// source — then every row in seq order — sequence numbers dense from 0, the canonical
 // bytes decode and name the row's own seq, id, tenant, time and action, the stored leaf
-// hash is the hash of those bytes — the root at every checkpoint size equals the signed
-// root, no checkpoint covers more events than the log holds, every stored node and the
-// head match the recomputed tree. Stops at the first problem. Errors (the Result's) are
-// only for a database that cannot be read.
+// hash is the hash of those bytes — the root at every checkpoint's size equals its signed
+// root, no checkpoint covers more events than the log holds (a truncated tail is named by
+// its first missing seq), every stored node and the head match the recomputed tree. Stops
+// at the first problem. Errors (the Result's) are only for a database or a source that
+// cannot be read.
 // REQUIRES: every statement of `tx` sees one snapshot while a server may be appending:
 // any SQLite transaction (it holds the write lock); on PostgreSQL one that began with
 // SET TRANSACTION ISOLATION LEVEL REPEATABLE READ (`alcove audit verify` does).
+Result<VerifyOutcome> VerifyLogAgainst(store::Transaction& tx, std::span<CheckpointSource> sources,
+                                       std::span<const std::uint8_t> public_key);
+// VerifyLogAgainst one in-memory source.
 Result<VerifyOutcome> VerifyLog(store::Transaction& tx,
                                 std::span<const SignedCheckpoint> checkpoints,
                                 std::span<const std::uint8_t> public_key);

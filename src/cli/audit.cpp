@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cstdio>
+#include <memory>
+#include <utility>
 
 #include "audit/receipt.hpp"
 #include "core/encoding.hpp"
@@ -19,21 +21,100 @@ namespace {
 // Reading a receipt: receipts are a few KiB.
 constexpr std::size_t kMaxReceiptFile = 64 * 1024;
 
-struct KeyAndCheckpoints {
-  std::unique_ptr<crypto::SigningKey> key;
-  std::vector<audit::SignedCheckpoint> checkpoints;
-};
+// The newest checkpoint of the data directory: the history file's last or the ".latest"
+// file's, whichever covers more; none if neither exists.
+Result<std::optional<audit::SignedCheckpoint>> NewestLocalCheckpoint(const Config& config) {
+  const auto file = audit::CheckpointFilePath(config.data_dir);
+  auto last = audit::ReadLastCheckpoint(file);
+  if (!last) {
+    return std::unexpected(last.error());
+  }
+  auto latest = audit::ReadLatestCheckpointFile(audit::LatestCheckpointPath(file));
+  if (!latest) {
+    return std::unexpected(latest.error());
+  }
+  if (*latest && (!*last || (*latest)->checkpoint.size > (*last)->checkpoint.size)) {
+    return latest;
+  }
+  return last;
+}
 
-Result<KeyAndCheckpoints> LoadKeyAndCheckpoints(const Config& config) {
-  auto key = crypto::SigningKey::Load(audit::SigningKeyPath(config.data_dir));
-  if (!key) {
-    return std::unexpected(key.error());
+// A source over a history file, streamed.
+Result<audit::CheckpointSource> HistorySource(const std::filesystem::path& file, std::string label,
+                                              audit::CheckpointSource::Kind kind) {
+  auto reader = audit::CheckpointFileReader::Open(file);
+  if (!reader) {
+    return std::unexpected(reader.error());
   }
-  auto cps = audit::ReadCheckpointFile(audit::CheckpointFilePath(config.data_dir));
-  if (!cps) {
-    return std::unexpected(cps.error());
+  std::shared_ptr<audit::CheckpointFileReader> shared(std::move(*reader));
+  return audit::CheckpointSource{
+      .label = std::move(label), .numbered = true, .kind = kind, .next = [shared] {
+        return shared->Next();
+      }};
+}
+
+// A source of at most one checkpoint.
+audit::CheckpointSource OneCheckpointSource(std::optional<audit::SignedCheckpoint> cp,
+                                            std::string label, audit::CheckpointSource::Kind kind) {
+  return audit::CheckpointSource{
+      .label = std::move(label),
+      .numbered = false,
+      .kind = kind,
+      .next = [cp = std::move(cp)]() mutable -> Result<std::optional<audit::SignedCheckpoint>> {
+        return std::exchange(cp, std::nullopt);
+      }};
+}
+
+// The sources `alcove audit verify` checks the log against: the data directory's history
+// and latest files, and the witness's checkpoints when there is a witness.
+Result<std::vector<audit::CheckpointSource>> VerifySources(const Config& config,
+                                                           const audit::WitnessTarget& witness) {
+  using Kind = audit::CheckpointSource::Kind;
+  std::vector<audit::CheckpointSource> sources;
+  const auto file = audit::CheckpointFilePath(config.data_dir);
+  auto history = HistorySource(file, "checkpoint", Kind::kHistory);
+  if (!history) {
+    return std::unexpected(history.error());
   }
-  return KeyAndCheckpoints{std::move(*key), std::move(*cps)};
+  sources.push_back(std::move(*history));
+  auto latest = audit::ReadLatestCheckpointFile(audit::LatestCheckpointPath(file));
+  if (!latest) {
+    return std::unexpected(latest.error());
+  }
+  sources.push_back(OneCheckpointSource(
+      std::move(*latest), "latest checkpoint (audit/checkpoints.latest)", Kind::kLatest));
+  if (!witness.directory.empty()) {
+    const auto wfile = witness.directory / "checkpoints";
+    auto whistory = HistorySource(wfile, "witness checkpoint", Kind::kWitness);
+    if (!whistory) {
+      return std::unexpected(whistory.error());
+    }
+    sources.push_back(std::move(*whistory));
+    auto wlatest = audit::ReadLatestCheckpointFile(audit::LatestCheckpointPath(wfile));
+    if (!wlatest) {
+      return std::unexpected(wlatest.error());
+    }
+    sources.push_back(
+        OneCheckpointSource(std::move(*wlatest), "witness's latest checkpoint", Kind::kWitness));
+  } else if (!witness.url.empty()) {
+    auto note = audit::FetchLatestCheckpoint(witness);
+    if (!note) {
+      return std::unexpected(note.error());
+    }
+    std::optional<audit::SignedCheckpoint> cp;
+    if (*note) {
+      auto parsed = audit::ParseSignedCheckpoint(**note);
+      if (!parsed) {
+        return Fail(ErrorCode::kInvalidArgument,
+                    "the witness " + witness.Describe() +
+                        " answered a malformed checkpoint: " + parsed.error().internal);
+      }
+      cp = std::move(*parsed);
+    }
+    sources.push_back(
+        OneCheckpointSource(std::move(cp), "witness's latest checkpoint", Kind::kWitness));
+  }
+  return sources;
 }
 
 std::string RootText(const audit::Hash& root) { return Base64Encode(root); }
@@ -81,32 +162,82 @@ Result<std::unique_ptr<AuditRuntime>> AuditRuntime::Start(const Config& config, 
   if (!key) {
     return Fail(key.error().code, "the audit signing key: " + key.error().internal);
   }
+  auto witness =
+      audit::ParseWitness(config.audit.witness, config.audit.witness_ca_file, config.data_dir);
+  if (!witness) {
+    return std::unexpected(witness.error());
+  }
   std::unique_ptr<AuditRuntime> rt(new AuditRuntime(std::move(*key), db.engine()));
-  auto cp =
-      audit::Checkpointer::Create(db, *rt->key_, audit::CheckpointFilePath(config.data_dir), clock);
+  audit::CheckpointerOptions options;
+  if (!witness->empty()) {
+    rt->witness_ = audit::WitnessSender::ForTarget(*witness, {});
+    options.on_stored = [sender = rt->witness_.get()](const std::string& note, std::uint64_t size,
+                                                      bool history) {
+      sender->Offer(note, size, history);
+    };
+    spdlog::info("audit checkpoints go to the witness {}", witness->Describe());
+  }
+  auto cp = audit::Checkpointer::Create(db, *rt->key_, audit::CheckpointFilePath(config.data_dir),
+                                        clock, std::move(options));
   if (!cp) {
     return Fail(ErrorCode::kFailedPrecondition,
                 cp.error().internal + "; run `alcove audit verify` and restore the file");
   }
   rt->checkpointer_ = std::move(*cp);
+  if (rt->witness_) {
+    // A witness added since the last checkpoint (or one that missed it) catches up.
+    if (auto latest = rt->checkpointer_->Latest()) {
+      rt->witness_->Offer(latest->text, latest->checkpoint.size, false);
+    }
+  }
   audit::Checkpointer* checkpointer = rt->checkpointer_.get();
-  rt->log_.SetAppendListener([checkpointer](std::uint64_t size) { checkpointer->Notify(size); });
+  rt->log_.SetCommitListener([checkpointer](std::uint64_t size, const audit::Hash& root) {
+    checkpointer->Committed(size, root);
+  });
   rt->checkpointer_->Start();
   return rt;
 }
 
 AuditRuntime::~AuditRuntime() = default;
 
+std::optional<audit::SignedCheckpoint> AuditRuntime::CheckpointCovering(std::uint64_t size) {
+  auto latest = checkpointer_->Latest();
+  if (!latest || latest->checkpoint.size < size) {
+    // Only after a failed checkpoint write: Tick covers the committed head (the history
+    // file grows at its own cadence, never per request).
+    if (auto st = checkpointer_->Tick(); !st) {
+      spdlog::warn("writing a checkpoint for a receipt failed: {}", st.error().internal);
+    }
+    latest = checkpointer_->Latest();
+  }
+  return latest;
+}
+
 void AuditRuntime::Stop() {
   if (checkpointer_) {
     checkpointer_->Stop();
   }
+  if (witness_) {
+    witness_->Stop();
+  }
 }
 
-int AuditVerify(const Config& config) {
-  auto files = LoadKeyAndCheckpoints(config);
-  if (!files) {
-    fmt::print(stderr, "alcove audit verify: {}\n", files.error().internal);
+int AuditVerify(const Config& config, const std::string& witness_setting) {
+  auto key = crypto::SigningKey::Load(audit::SigningKeyPath(config.data_dir));
+  if (!key) {
+    fmt::print(stderr, "alcove audit verify: {}\n", key.error().internal);
+    return 2;
+  }
+  auto witness =
+      audit::ParseWitness(witness_setting.empty() ? config.audit.witness : witness_setting,
+                          config.audit.witness_ca_file, config.data_dir);
+  if (!witness) {
+    fmt::print(stderr, "alcove audit verify: {}\n", witness.error().internal);
+    return 2;
+  }
+  auto sources = VerifySources(config, *witness);
+  if (!sources) {
+    fmt::print(stderr, "alcove audit verify: {}\n", sources.error().internal);
     return 2;
   }
   auto db = store::OpenDb(config);
@@ -123,7 +254,7 @@ int AuditVerify(const Config& config) {
     fmt::print(stderr, "alcove audit verify: {}\n", st.error().internal);
     return 2;
   }
-  auto outcome = audit::VerifyLog(**tx, files->checkpoints, files->key->public_key());
+  auto outcome = audit::VerifyLogAgainst(**tx, *sources, (*key)->public_key());
   if (!outcome) {
     fmt::print(stderr, "alcove audit verify: cannot read the audit log: {}\n",
                outcome.error().internal);
@@ -143,17 +274,30 @@ int AuditVerify(const Config& config) {
     last_cp = fmt::format("size {} root {}", outcome->last_checkpoint->size,
                           RootText(outcome->last_checkpoint->root));
   }
-  fmt::print("audit log OK: {} events, first {}, last {}; {} checkpoints, last {}\n",
+  std::string extra;
+  if (outcome->newest) {
+    extra += fmt::format("; newest checkpoint size {}", outcome->newest->size);
+  }
+  if (!witness->empty()) {
+    extra += fmt::format("; witness {}: {} checkpoints", witness->Describe(),
+                         outcome->witness_checkpoints);
+  }
+  fmt::print("audit log OK: {} events, first {}, last {}; {} checkpoints, last {}{}\n",
              outcome->events, outcome->events ? FormatRfc3339(outcome->first_time) : "-",
              outcome->events ? FormatRfc3339(outcome->last_time) : "-", outcome->checkpoints,
-             last_cp);
+             last_cp, extra);
   return 0;
 }
 
 int AuditProve(const Config& config, std::uint64_t seq) {
-  auto files = LoadKeyAndCheckpoints(config);
-  if (!files) {
-    fmt::print(stderr, "alcove audit prove: {}\n", files.error().internal);
+  auto key = crypto::SigningKey::Load(audit::SigningKeyPath(config.data_dir));
+  if (!key) {
+    fmt::print(stderr, "alcove audit prove: {}\n", key.error().internal);
+    return 1;
+  }
+  auto newest = NewestLocalCheckpoint(config);
+  if (!newest) {
+    fmt::print(stderr, "alcove audit prove: {}\n", newest.error().internal);
     return 1;
   }
   auto db = store::OpenDb(config);
@@ -175,29 +319,28 @@ int AuditProve(const Config& config, std::uint64_t seq) {
   }
   const std::string id = rows->at(0).Text(0);
   const store::TenantId tenant = rows->at(0).Int(1);
-  std::optional<audit::SignedCheckpoint> cp;
-  if (!files->checkpoints.empty() && files->checkpoints.back().checkpoint.size > seq) {
-    cp = files->checkpoints.back();
-  } else {
-    // No checkpoint covers the event yet: sign one now, as the server would within 60 s.
+  std::optional<audit::SignedCheckpoint> cp = std::move(*newest);
+  if (!cp || cp->checkpoint.size <= seq) {
+    // No checkpoint covers the event yet (a server stopped before it could write one):
+    // sign the head now into the latest file; the history file keeps its cadence.
     auto head = audit::ReadHead(**tx);
     if (!head) {
       fmt::print(stderr, "alcove audit prove: {}\n", head.error().internal);
       return 1;
     }
-    const audit::Checkpoint fresh{audit::LogOrigin(files->key->public_key()), head->size(),
+    const audit::Checkpoint fresh{audit::LogOrigin((*key)->public_key()), head->size(),
                                   head->root()};
-    const std::string note = audit::SignCheckpoint(*files->key, fresh);
-    if (auto st = audit::AppendCheckpointFile(audit::CheckpointFilePath(config.data_dir), note);
+    const std::string note = audit::SignCheckpoint(**key, fresh);
+    if (auto st = audit::ReplaceCheckpointFile(
+            audit::LatestCheckpointPath(audit::CheckpointFilePath(config.data_dir)), note);
         !st) {
       fmt::print(stderr, "alcove audit prove: {}\n", st.error().internal);
       return 1;
     }
     cp = *audit::ParseSignedCheckpoint(note);
   }
-  auto receipt =
-      audit::ProofFor(**tx, tenant, id, *cp,
-                      audit::VerifierKey(audit::kCheckpointKeyName, files->key->public_key()));
+  auto receipt = audit::ProofFor(
+      **tx, tenant, id, *cp, audit::VerifierKey(audit::kCheckpointKeyName, (*key)->public_key()));
   if (!receipt) {
     fmt::print(stderr, "alcove audit prove: {}\n", receipt.error().internal);
     return 1;

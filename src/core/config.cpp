@@ -90,6 +90,8 @@ const std::vector<Field>& Fields() {
        [](Config& c) -> Ref { return &c.rate_limits.portal_invite; }},
       {"rate_limits", "public_link", [](Config& c) -> Ref { return &c.rate_limits.public_link; }},
       {"rate_limits", "ai", [](Config& c) -> Ref { return &c.rate_limits.ai; }},
+      {"audit", "witness", [](Config& c) -> Ref { return &c.audit.witness; }},
+      {"audit", "witness_ca_file", [](Config& c) -> Ref { return &c.audit.witness_ca_file; }},
       {"log", "level", [](Config& c) -> Ref { return &c.log.level; }},
   };
   return fields;
@@ -458,6 +460,11 @@ absolute_hours = 12
 store = "memory"
 # Per route class, "<events> per <n>s|m|h burst <burst>"; empty means the default
 # (docs/rate-limits.md), e.g. sign_in = "10 per 15m burst 5".
+
+[audit]
+# A directory outside this one, or an https:// URL, that receives every signed checkpoint
+# of the audit log (docs/audit.md); `alcove audit verify` checks the log against it.
+witness = ""
 
 [log]
 level = "info"

@@ -95,6 +95,14 @@ struct RateLimitsConfig {
   std::string ai;
 };
 
+struct AuditConfig {
+  // A directory outside the data directory, or an https:// URL, that receives every signed
+  // checkpoint (claim C44; docs/audit.md § Witness). Empty: none.
+  std::string witness;
+  // For an https:// witness: a PEM file of CA certificates to trust instead of the system's.
+  std::string witness_ca_file;
+};
+
 struct LogConfig {
   std::string level = "info";  // trace, debug, info, warn, error
 };
@@ -109,6 +117,7 @@ struct Config {
   DatabaseConfig database;
   SessionsConfig sessions;
   RateLimitsConfig rate_limits;
+  AuditConfig audit;
   LogConfig log;
 
   // `p` if absolute, else data_dir / p.

@@ -1,11 +1,13 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -74,6 +76,36 @@ class Transaction {
   virtual Status Commit() = 0;
   // The tenant this transaction is confined to, if any.
   virtual std::optional<TenantId> tenant() const = 0;
+
+  // Runs `hook` once this transaction has committed, never when it rolls back: at the end
+  // of a successful Commit(), on the committing thread, in the order registered. A hook
+  // registered under a `key` already used replaces the earlier one (the audit log keeps
+  // one per transaction: the tree head it reached last). On SQLite the connection is
+  // released before the hooks run; on PostgreSQL the transaction's connection is still
+  // held. REQUIRES: a hook begins no transaction on this thread and does not throw.
+  // Wrappers that delegate Commit to an inner transaction forward this to it.
+  virtual void OnCommit(std::string_view key, std::function<void()> hook) {
+    for (auto& [k, h] : commit_hooks_) {
+      if (k == key) {
+        h = std::move(hook);
+        return;
+      }
+    }
+    commit_hooks_.emplace_back(std::string(key), std::move(hook));
+  }
+
+ protected:
+  // Drivers call this once COMMIT has succeeded.
+  void RunCommitHooks() {
+    auto hooks = std::move(commit_hooks_);
+    commit_hooks_.clear();
+    for (auto& [key, hook] : hooks) {
+      hook();
+    }
+  }
+
+ private:
+  std::vector<std::pair<std::string, std::function<void()>>> commit_hooks_;
 };
 
 // A connection pool (or one shared connection) to one database. Drivers:

@@ -39,6 +39,9 @@ class FaultTransaction final : public Transaction {
     return inner_->Commit();
   }
   std::optional<TenantId> tenant() const override { return inner_->tenant(); }
+  void OnCommit(std::string_view key, std::function<void()> hook) override {
+    inner_->OnCommit(key, std::move(hook));
+  }
 
  private:
   static std::unexpected<Error> Spoilt() {

@@ -279,6 +279,35 @@ TEST_F(AuditCli, ProveWritesAReceiptThatCheckAcceptsAndATamperedOneFails) {
 }
 
 // claim: C43 — the export holds ids, hashes and enumerated values only.
+// claim: C44 — `alcove audit prove` reuses the latest checkpoint when it covers the event,
+// and otherwise signs one into checkpoints.latest only: N receipts do not add N records to
+// the history file (each used to append one when its event was newer).
+TEST_F(AuditCli, C44ProveDoesNotGrowTheCheckpointHistory) {
+  const auto history = CheckpointFilePath(dir());
+  const auto before = ReadCheckpointFile(history);
+  ASSERT_TRUE(before);
+  const auto size_before = std::filesystem::file_size(history);
+  for (int i = 0; i < 10; ++i) {
+    AppendEvents(dir(), 1, {});  // a new event no checkpoint covers yet
+    const auto seq = std::to_string(12 + i);
+    auto r = RunAlcove({"audit", "prove", "--data-dir", dir().string(), "--event", seq});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto again = RunAlcove({"audit", "prove", "--data-dir", dir().string(), "--event", seq});
+    ASSERT_EQ(again.exit_code, 0) << again.err;
+    EXPECT_EQ(again.out, r.out);  // the same checkpoint, reused
+  }
+  auto after = ReadCheckpointFile(history);
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->size(), before->size());
+  EXPECT_EQ(std::filesystem::file_size(history), size_before);
+  auto latest = ReadLatestCheckpointFile(LatestCheckpointPath(history));
+  ASSERT_TRUE(latest && *latest);
+  EXPECT_EQ((*latest)->checkpoint.size, 22u);
+  auto r = Verify();
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("newest checkpoint size 22"), std::string::npos) << r.out;
+}
+
 TEST_F(AuditCli, ExportWritesOneJsonObjectPerEvent) {
   auto r = RunAlcove({"audit", "export", "--data-dir", dir().string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;

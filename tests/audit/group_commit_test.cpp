@@ -86,6 +86,9 @@ class ObservedDb final : public store::Db {
       return st;
     }
     std::optional<store::TenantId> tenant() const override { return inner_->tenant(); }
+    void OnCommit(std::string_view key, std::function<void()> hook) override {
+      inner_->OnCommit(key, std::move(hook));
+    }
 
    private:
     std::unique_ptr<store::Transaction> inner_;

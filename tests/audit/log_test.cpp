@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
@@ -437,9 +438,10 @@ TEST_P(AuditLog, CheckpointerWritesEvery100EventsEvery60SecondsAndAtShutdown) {
   EXPECT_EQ((*again)->Flush(), false);
 }
 
-// The background thread: a nudge at 100 events makes it write without waiting for the
-// poll interval (the poll is set to an hour so only the nudge can trigger it).
-TEST_P(AuditLog, CheckpointerThreadWakesWhenNudged) {
+// claim: C44 — every commit that appended is covered by a stored, signed checkpoint
+// before its Commit returns: in the ".latest" file (replaced atomically), not the history
+// file, which keeps its cadence. A rolled-back transaction is never signed.
+TEST_P(AuditLog, C44EveryCommitIsCoveredByAStoredSignedCheckpointWhenCommitReturns) {
   FakeClock clock(1'795'000'000'000'000);
   const auto file = key_dir_ / "checkpoints";
   CheckpointerOptions options;
@@ -447,21 +449,163 @@ TEST_P(AuditLog, CheckpointerThreadWakesWhenNudged) {
   auto c = Checkpointer::Create(db(), *key_, file, clock, options);
   ASSERT_TRUE(c);
   Log log(db().engine());
-  log.SetAppendListener([&](std::uint64_t size) { (*c)->Notify(size); });
-  (*c)->Start();
-  for (int i = 0; i < 100; ++i) {
+  log.SetCommitListener([&](std::uint64_t size, const Hash& root) { (*c)->Committed(size, root); });
+  (*c)->Start();  // the thread polls hourly: only the commits can have signed
+  auto latest_on_disk = [&] {
+    auto cp = ReadLatestCheckpointFile(LatestCheckpointPath(file));
+    EXPECT_TRUE(cp) << cp.error().internal;
+    return cp && *cp ? (*cp)->checkpoint.size : 0;
+  };
+  for (int i = 0; i < 12; ++i) {
     auto tx = db().BeginTenant(1);
     ASSERT_TRUE(tx);
     ASSERT_TRUE(log.Append(**tx, MakeEvent(1, i)));
+    if (i % 3 == 0) {
+      ASSERT_TRUE(log.Append(**tx, MakeEvent(1, i)));  // two events, one transaction
+    }
+    ASSERT_TRUE((*tx)->Commit());
+    const auto head = HeadSize(db());
+    ASSERT_TRUE((*c)->Latest());
+    EXPECT_EQ((*c)->Latest()->checkpoint.size, head);
+    EXPECT_EQ(latest_on_disk(), head);
+    EXPECT_TRUE(VerifyCheckpointSignature(*(*c)->Latest(), kCheckpointKeyName, key_->public_key()));
+  }
+  EXPECT_EQ((*c)->signed_count(), 12u);  // one per commit, not one per event
+  const auto before = HeadSize(db());
+  {
+    auto tx = db().BeginTenant(1);
+    ASSERT_TRUE(tx);
+    ASSERT_TRUE(log.Append(**tx, MakeEvent(1, 99)));
+    // rolled back: never committed, never signed
+  }
+  EXPECT_EQ((*c)->Latest()->checkpoint.size, before);
+  EXPECT_EQ((*c)->signed_count(), 12u);
+  // A group commit of reads is covered too.
+  ASSERT_TRUE(log.RecordRead(db(), MakeEvent(2, 1)));
+  EXPECT_EQ((*c)->Latest()->checkpoint.size, before + 1);
+  EXPECT_EQ(latest_on_disk(), before + 1);
+  // The history file has not grown per commit (its cadence is 100 events or 60 s).
+  auto history = ReadCheckpointFile(file);
+  ASSERT_TRUE(history);
+  EXPECT_TRUE(history->empty());
+  (*c)->Stop();
+  history = ReadCheckpointFile(file);
+  ASSERT_TRUE(history);
+  ASSERT_EQ(history->size(), 1u);  // shutdown
+  EXPECT_EQ(history->back().checkpoint.size, before + 1);
+  auto latest = ReadLatestCheckpointFile(LatestCheckpointPath(file));
+  ASSERT_TRUE(latest && *latest);
+  std::vector<SignedCheckpoint> all = *history;
+  all.push_back(**latest);
+  auto outcome = Verify(db(), all, key_->public_key());
+  ASSERT_TRUE(outcome);
+  EXPECT_TRUE(outcome->ok) << outcome->problem;
+}
+
+// claim: C44 — concurrent commits share checkpoints (a commit that arrives while one is
+// being written waits and is covered by the next), and each is covered when it returns.
+TEST_P(AuditLog, C44ConcurrentCommitsAreEachCoveredAndShareCheckpoints) {
+  FakeClock clock(1'795'000'000'000'000);
+  const auto file = key_dir_ / "checkpoints";
+  auto c = Checkpointer::Create(db(), *key_, file, clock);
+  ASSERT_TRUE(c);
+  Log log(db().engine());
+  log.SetCommitListener([&](std::uint64_t size, const Hash& root) { (*c)->Committed(size, root); });
+  constexpr int kThreads = 4;
+  constexpr int kEach = 15;
+  std::atomic<int> uncovered{0};
+  std::atomic<int> failed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        for (int attempt = 0;; ++attempt) {
+          auto tx = db().BeginTenant(1 + t % 2);
+          if (!tx) {
+            if (attempt < 100) {
+              continue;  // busy: try again
+            }
+            ++failed;
+            return;
+          }
+          auto logged = log.Append(**tx, MakeEvent(1 + t % 2, i));
+          if (!logged || !(*tx)->Commit()) {
+            if (attempt < 100) {
+              continue;
+            }
+            ++failed;
+            return;
+          }
+          const auto latest = (*c)->Latest();
+          if (!latest || latest->checkpoint.size <= logged->seq) {
+            ++uncovered;
+          }
+          break;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) {
+    th.join();
+  }
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(uncovered.load(), 0);
+  EXPECT_EQ(HeadSize(db()), std::uint64_t{kThreads * kEach});
+  ASSERT_TRUE((*c)->Latest());
+  EXPECT_EQ((*c)->Latest()->checkpoint.size, std::uint64_t{kThreads * kEach});
+  EXPECT_LE((*c)->signed_count(), std::uint64_t{kThreads * kEach});
+  auto latest = ReadLatestCheckpointFile(LatestCheckpointPath(file));
+  ASSERT_TRUE(latest && *latest);
+  auto outcome = Verify(db(), std::span(&**latest, 1), key_->public_key());
+  ASSERT_TRUE(outcome);
+  EXPECT_TRUE(outcome->ok) << outcome->problem;
+}
+
+// Tick covers what a failed write left uncovered: the checkpoint is read from the
+// database's committed head.
+TEST_P(AuditLog, TickCoversTheCommittedHeadWhenNoCommitReportedIt) {
+  FakeClock clock(1'795'000'000'000'000);
+  const auto file = key_dir_ / "checkpoints";
+  auto c = Checkpointer::Create(db(), *key_, file, clock);
+  ASSERT_TRUE(c);
+  ASSERT_TRUE(AppendMany(db(), 3));  // no listener: as if the writes had failed
+  EXPECT_FALSE((*c)->Latest());
+  EXPECT_EQ((*c)->Tick(), false);  // covered, but not yet due for the history
+  ASSERT_TRUE((*c)->Latest());
+  EXPECT_EQ((*c)->Latest()->checkpoint.size, 3u);
+  auto latest = ReadLatestCheckpointFile(LatestCheckpointPath(file));
+  ASSERT_TRUE(latest && *latest);
+  EXPECT_EQ((*latest)->checkpoint.size, 3u);
+}
+
+// A checkpoint write that fails does not undo or fail the commit (it has happened); the
+// event is covered by the next round once the files can be written again.
+TEST_P(AuditLog, AFailedCheckpointWriteLeavesTheCommitAndIsCoveredLater) {
+  FakeClock clock(1'795'000'000'000'000);
+  const auto dir = key_dir_ / "cp";
+  std::filesystem::create_directories(dir);
+  const auto file = dir / "checkpoints";
+  auto c = Checkpointer::Create(db(), *key_, file, clock);
+  ASSERT_TRUE(c);
+  Log log(db().engine());
+  log.SetCommitListener([&](std::uint64_t size, const Hash& root) { (*c)->Committed(size, root); });
+  std::filesystem::remove_all(dir);  // every write fails now
+  {
+    auto tx = db().BeginTenant(1);
+    ASSERT_TRUE(tx);
+    ASSERT_TRUE(log.Append(**tx, MakeEvent(1, 0)));
     ASSERT_TRUE((*tx)->Commit());
   }
-  // The nudge came inside the 100th transaction; the thread's read waits for its commit.
-  for (int spin = 0; spin < 2000 && !(*c)->Latest(); ++spin) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+  EXPECT_EQ(HeadSize(db()), 1u);
+  EXPECT_FALSE((*c)->Latest());
+  EXPECT_FALSE((*c)->Tick());  // still failing
+  std::filesystem::create_directories(dir);
+  EXPECT_EQ((*c)->Tick(), false);  // covered (the history's cadence is not due)
   ASSERT_TRUE((*c)->Latest());
-  EXPECT_EQ((*c)->Latest()->checkpoint.size, 100u);
-  (*c)->Stop();
+  EXPECT_EQ((*c)->Latest()->checkpoint.size, 1u);
+  auto latest = ReadLatestCheckpointFile(LatestCheckpointPath(file));
+  ASSERT_TRUE(latest && *latest);
+  EXPECT_EQ((*latest)->checkpoint.size, 1u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, AuditLog,

@@ -321,6 +321,7 @@ class PostgresTransaction final : public Transaction {
     if (std::strcmp(PQcmdStatus(r->get()), "COMMIT") != 0) {
       return Fail(ErrorCode::kInternal, "postgres: COMMIT rolled back", "database error");
     }
+    RunCommitHooks();
     return {};
   }
 

@@ -203,6 +203,9 @@ class SqliteTransaction final : public Transaction {
   SqliteTransaction& operator=(const SqliteTransaction&) = delete;
 
   ~SqliteTransaction() override {
+    if (!lock_.owns_lock()) {
+      return;  // released by Commit
+    }
     if (!done_) {
       (void)conn_.Exec("ROLLBACK");
     }
@@ -245,6 +248,11 @@ class SqliteTransaction final : public Transaction {
       return st;  // the destructor rolls back
     }
     done_ = true;
+    // The connection is free for the next writer before the commit hooks run (the audit
+    // log's checkpoint write must not hold up other transactions).
+    owner_.store(std::thread::id());
+    lock_.unlock();
+    RunCommitHooks();
     return {};
   }
 
