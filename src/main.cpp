@@ -71,7 +71,8 @@ int main(int argc, char** argv) {
   auto* keys = app.add_subcommand("keys", "Manage the master keys");
   keys->require_subcommand(1);
   auto* rotate = keys->add_subcommand(
-      "rotate", "Add a master key version, re-wrap every data key, retire the old versions");
+      "rotate",
+      "Add a master key version and re-wrap every data key (old versions stay until `keys retire`)");
   rotate->add_option("--data-dir", data_dir, "Data directory made by `alcove init`")->required();
   std::string before;
   bool yes = false;

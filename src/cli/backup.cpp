@@ -153,6 +153,14 @@ Status RestoreInto(const BackupReader& backup, const fs::path& dir, const fs::pa
       return st;
     }
   }
+  if (backup.Has(kBackupLatestCheckpointEntry)) {
+    if (auto st = backup.ExtractTo(kBackupLatestCheckpointEntry,
+                                   audit::LatestCheckpointPath(audit::CheckpointFilePath(dir)),
+                                   0600);
+        !st) {
+      return st;
+    }
+  }
   // The restored configuration as it is in the file: the operator's environment (e.g.
   // ALCOVE_DATABASE_URL) must not send the checks below to another database.
   auto config = LoadConfig(dir, Environment{});
@@ -251,6 +259,11 @@ Result<BackupReport> CreateBackup(const Config& config, const fs::path& out) {
   if (!checkpoints) {
     return std::unexpected(checkpoints.error());
   }
+  auto latest =
+      ReadCheckpoints(audit::LatestCheckpointPath(audit::CheckpointFilePath(config.data_dir)));
+  if (!latest) {
+    return std::unexpected(latest.error());
+  }
   // 2. The database, consistent as of one commit.
   report.taken_at = SystemClock::Instance().Now();
   if (auto st = store::BackupSqliteFile(config.data_dir / store::kSqliteFileName, temp_db); !st) {
@@ -276,6 +289,10 @@ Result<BackupReport> CreateBackup(const Config& config, const fs::path& out) {
     }
     if (st && *checkpoints) {
       st = (*writer)->AddText(kBackupCheckpointsEntry, **checkpoints);
+      report.has_checkpoints = true;
+    }
+    if (st && *latest && !(*latest)->empty()) {
+      st = (*writer)->AddText(kBackupLatestCheckpointEntry, **latest);
       report.has_checkpoints = true;
     }
     if (st) {

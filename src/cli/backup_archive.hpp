@@ -45,8 +45,11 @@ inline constexpr std::string_view kBackupConfigEntry = "alcove.toml";
 inline constexpr std::string_view kBackupDatabaseEntry = "alcove.db";
 inline constexpr std::string_view kBackupSigningKeyEntry = "audit/signing.key";
 inline constexpr std::string_view kBackupCheckpointsEntry = "audit/checkpoints";
+// The newest signed checkpoint (C44: every commit's), read before the database copy.
+inline constexpr std::string_view kBackupLatestCheckpointEntry = "audit/checkpoints.latest";
 inline constexpr std::string_view kBackupEntryNames[] = {
-    kBackupConfigEntry, kBackupDatabaseEntry, kBackupSigningKeyEntry, kBackupCheckpointsEntry};
+    kBackupConfigEntry, kBackupDatabaseEntry, kBackupSigningKeyEntry, kBackupCheckpointsEntry,
+    kBackupLatestCheckpointEntry};
 
 // Writes a backup file. Create() makes the file (0600, O_EXCL); Add* append entries;
 // Finish() writes the end, the checksum and fsyncs. Destroying a writer that did not
