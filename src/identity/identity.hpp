@@ -85,13 +85,13 @@ struct NewSession {
 //                     | HMAC-SHA256 under the key-ring key "known-browser" of what precedes)
 //
 // where the account tag is the keyed hash behind Identity::AccountRateKey. A request
-// that carries a valid cookie is limited by that browser's own budget ("browser:" + hex
-// nonce) instead of its IP address's, and, when it names the account the request is
-// about, instead of the account's: a flood of attempts against an account from other
+// that carries a valid cookie is limited, instead of by its IP address's budget, by the
+// one budget of that account's known browsers (web::ClientRateKey) and, when the cookie
+// names the account the request is about, by that browser's own budget ("browser:" +
+// hex nonce) instead of the account's: a flood of attempts against an account from other
 // browsers spends the account's budget for unknown browsers only, so its owner still
-// signs in from a browser used before. A browser that signs in again keeps its nonce, so
-// signing in does not mint fresh budgets. The cookie is stateless: it grants a budget,
-// never access. Nothing about it is stored.
+// signs in from a browser used before. A browser that signs in again keeps its nonce.
+// The cookie is stateless: it grants a budget, never access. Nothing about it is stored.
 inline constexpr Micros kKnownBrowserLifetime = 180LL * 24 * 3600 * kMicrosPerSecond;
 
 struct KnownBrowser {

@@ -44,6 +44,24 @@ struct Candidate {
 
 }  // namespace
 
+Result<bool> Practice::InitialsOnlyIn(store::Transaction& tx, const TherapistScope& who) {
+  const store::Value ensure[] = {who.tenant(), clock_.Now()};
+  ALCOVE_TRY(tx.Execute("INSERT INTO practice_settings (tenant_id, initials_only, updated_at) "
+                        "VALUES ($1, 0, $2) ON CONFLICT (tenant_id) DO NOTHING",
+                        ensure));
+  const store::Value params[] = {who.tenant()};
+  // PostgreSQL: a share lock, so SetSettings waits for this transaction (and then clears
+  // what it wrote) or this one sees its commit. SQLite runs one writer at a time.
+  const bool postgres = db_.engine() == store::Engine::kPostgres;
+  ALCOVE_TRY_ASSIGN(auto rows,
+                    tx.Query(postgres ? "SELECT initials_only FROM practice_settings "
+                                        "WHERE tenant_id = $1 FOR SHARE"
+                                      : "SELECT initials_only FROM practice_settings "
+                                        "WHERE tenant_id = $1",
+                             params));
+  return !rows.empty() && rows.front().Int(0) != 0;
+}
+
 Result<PracticeSettings> Practice::GetSettings(const TherapistScope& who) {
   ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(who.tenant()));
   const store::Value params[] = {who.tenant()};
@@ -159,6 +177,9 @@ Result<ClientPage> Practice::SearchClients(const TherapistScope& who, const Clie
     }
     if (!compact.empty() && Compact(c.item.alias).starts_with(compact)) {
       return true;
+    }
+    if (!query.match_names) {
+      return false;
     }
     const crypto::FieldCipher cipher(keys_, c.key);
     for (const auto& [sealed, column] :

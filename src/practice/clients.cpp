@@ -101,9 +101,13 @@ Result<ClientListItem> Practice::CreateClient(const TherapistScope& who, const P
       const Micros now = clock_.Now();
       std::vector<store::Value> params = {id, who.tenant(), initials, ordinal,
                                           static_cast<std::int64_t>(key), now};
+      // Checked again here: initials-only may have been turned on since the check above.
+      ALCOVE_TRY_ASSIGN(const bool initials_only, InitialsOnlyIn(tx, who));
       std::string placeholders;
-      for (const auto& v : sealed) {
-        params.push_back(v);
+      for (std::size_t i = 0; i < sealed.size(); ++i) {
+        const bool name_column = kProfileColumns[i].field == &ProfileFields::name ||
+                                 kProfileColumns[i].field == &ProfileFields::preferred_name;
+        params.push_back(initials_only && name_column ? store::Value(store::Null{}) : sealed[i]);
         placeholders += fmt::format(", ${}", params.size());
       }
       ALCOVE_TRY(tx.Execute(
@@ -315,7 +319,12 @@ Status Practice::UpdateClient(const TherapistScope& who, std::string_view client
       work_.Write(who, caller, [&](store::Transaction& tx) -> Result<Audited<std::monostate>> {
         ALCOVE_TRY_ASSIGN(auto client, LoadClient(tx, who, client_id));
         const Micros now = clock_.Now();
+        ALCOVE_TRY_ASSIGN(const bool initials_only, InitialsOnlyIn(tx, who));
         for (auto& [column, value] : sets) {
+          if (initials_only && (std::string_view(column) == "full_name" ||
+                                std::string_view(column) == "preferred_name")) {
+            continue;  // turned on since the check above: no name is written
+          }
           const store::Value params[] = {std::move(value), now, client.id, who.tenant()};
           ALCOVE_TRY(tx.Execute(fmt::format("UPDATE clients SET {} = $1, updated_at = $2 "
                                             "WHERE id = $3 AND tenant_id = $4",

@@ -158,6 +158,10 @@ class Practice {
                     audit::Action action, std::string_view client_id, std::span<const Note> notes,
                     std::span<const Summary> summaries,
                     std::span<const Conceptualization> concepts);
+  // Whether the practice is initials-only, read inside the caller's write transaction
+  // and holding the settings row (made if missing) against a concurrent change, so that
+  // no name is written after initials-only mode was turned on.
+  Result<bool> InitialsOnlyIn(store::Transaction& tx, const identity::TherapistScope& who);
   Result<ClientKey> LoadClient(store::Transaction& tx, const identity::TherapistScope& who,
                                std::string_view client_id);
   // The client's data key, read in a transaction of its own. Sealing and opening happen

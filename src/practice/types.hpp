@@ -57,6 +57,9 @@ struct ClientQuery {
   std::optional<ClientStatus> status;   // nullopt: both
   std::size_t limit = 50;               // 1..kMaxClientsListed
   std::string after;                    // a client id: the page starts after it ("" first)
+  // Match full and preferred names too. Off where the text came in a URL (GET): a name
+  // is client content and never belongs in one (C50); aliases do.
+  bool match_names = true;
 };
 inline constexpr std::size_t kMaxClientsListed = 200;
 struct ClientPage {

@@ -50,8 +50,11 @@ std::optional<identity::KnownBrowser> KnownBrowserOf(IdentityServices& services,
 }
 
 std::string ClientRateKey(IdentityServices& services, const Request& request) {
+  // One budget per account whose browsers are known, not per cookie: cookies are minted
+  // by every sign-in, so a per-cookie budget here would let one address buy a fresh
+  // burst with each sign-in to an account of its own.
   if (auto known = KnownBrowserOf(services, request)) {
-    return known->budget_key;
+    return "known:" + known->account_key;
   }
   return IpKey(request);
 }

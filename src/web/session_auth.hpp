@@ -63,9 +63,10 @@ std::string IpKey(const Request& request);
 std::optional<identity::KnownBrowser> KnownBrowserOf(IdentityServices& services,
                                                      const Request& request);
 
-// The key of the request's own budget on open routes: its known browser's when it has
-// one, else its IP address's (C32: a flood from the owner's own network does not stop
-// the owner's known browser).
+// The key of the request's own budget on open routes: the budget of the known browsers
+// of the account its cookie names ("known:" + account key; one per account, whatever
+// the number of cookies) when it has a valid one, else its IP address's (C32: a flood
+// from the owner's own network does not stop the owner's known browser).
 std::string ClientRateKey(IdentityServices& services, const Request& request);
 
 // The key of the per-account budget of a sign-in request about `account_key`

@@ -18,18 +18,6 @@ namespace json = boost::json;
 
 constexpr auto npos = std::string::npos;
 
-std::map<std::string, std::string> RoomyLimits() {
-  return {{"ALCOVE_RATE_LIMITS_SIGN_IN", "100000 per 1h burst 100000"},
-          {"ALCOVE_RATE_LIMITS_MAGIC_LINK", "100000 per 1h burst 100000"},
-          {"ALCOVE_RATE_LIMITS_CONSUME", "100000 per 1h burst 100000"},
-          {"ALCOVE_RATE_LIMITS_PASSWORD", "100000 per 1h burst 100000"}};
-}
-
-std::string NewAddress(std::string_view tag) {
-  static int n = 0;
-  return std::string(tag) + "." + std::to_string(++n) + "@example.org";
-}
-
 std::string ErrorCode(const HttpResult& r) {
   const json::value v = JsonOf(r);
   return v.is_object() && v.as_object().if_contains("error") != nullptr
@@ -78,7 +66,7 @@ std::string FirstIdOf(const json::array& events, std::string_view action) {
 class AuditApi : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    server_ = std::make_unique<ServerProcess>(ServerProcess::Options{.env = RoomyLimits()});
+    server_ = std::make_unique<ServerProcess>(ServerProcess::Options{.env = RoomyRateLimits()});
     outbox_ = std::make_unique<Outbox>(server_->data_dir());
   }
   static void TearDownTestSuite() {
@@ -122,7 +110,7 @@ class AuditApi : public ::testing::Test {
 TEST_F(AuditApi, ListsTheTenantsEventsNewestFirstAndPagesThroughThemWithoutRepeats) {
   Browser a = NewBrowser();
   Browser b = NewBrowser();
-  ASSERT_TRUE(NewTherapist(a, b, NewAddress("audit-list")));
+  ASSERT_TRUE(NewTherapist(a, b, NewTestAddress("audit-list")));
   const std::string account_id = StringAt(JsonOf(a.Get("/api/v1/me")), "id");
   ASSERT_FALSE(account_id.empty());
 
@@ -202,10 +190,10 @@ TEST_F(AuditApi, ListsTheTenantsEventsNewestFirstAndPagesThroughThemWithoutRepea
 TEST_F(AuditApi, AnotherTherapistSeesNoneOfTheFirstOnesEvents) {
   Browser a = NewBrowser();
   Browser a2 = NewBrowser();
-  ASSERT_TRUE(NewTherapist(a, a2, NewAddress("audit-first")));
+  ASSERT_TRUE(NewTherapist(a, a2, NewTestAddress("audit-first")));
   Browser b = NewBrowser();
   Browser b2 = NewBrowser();
-  ASSERT_TRUE(NewTherapist(b, b2, NewAddress("audit-second")));
+  ASSERT_TRUE(NewTherapist(b, b2, NewTestAddress("audit-second")));
   const std::string a_account = StringAt(JsonOf(a.Get("/api/v1/me")), "id");
 
   const AuditPage mine = ReadAudit(a, "?limit=200");
@@ -240,7 +228,7 @@ TEST_F(AuditApi, AnotherTherapistSeesNoneOfTheFirstOnesEvents) {
 TEST_F(AuditApi, ProofOfAnOwnEventIsAReceiptThatAlcoveAuditCheckAccepts) {
   Browser a = NewBrowser();
   Browser a2 = NewBrowser();
-  ASSERT_TRUE(NewTherapist(a, a2, NewAddress("audit-proof")));
+  ASSERT_TRUE(NewTherapist(a, a2, NewTestAddress("audit-proof")));
   const AuditPage mine = ReadAudit(a, "");
   const std::string login = FirstIdOf(mine.events, "auth.login.succeeded");
   const std::string created = FirstIdOf(mine.events, "auth.account.created");
@@ -289,7 +277,7 @@ TEST_F(AuditApi, ProofOfAnOwnEventIsAReceiptThatAlcoveAuditCheckAccepts) {
 TEST_F(AuditApi, AuditPageShowsTheEventsInWords) {
   Browser a = NewBrowser();
   Browser a2 = NewBrowser();
-  ASSERT_TRUE(NewTherapist(a, a2, NewAddress("audit-page")));
+  ASSERT_TRUE(NewTherapist(a, a2, NewTestAddress("audit-page")));
   const HttpResult page = a2.Get("/audit");
   ASSERT_EQ(page.status, 200);
   EXPECT_NE(page.body.find("You signed in"), npos) << page.body;
@@ -312,7 +300,7 @@ TEST_F(AuditApi, WithoutASessionTheAuditIsClosed) {
   EXPECT_EQ(page.Header("Location"), "/signin");
   // A session ended by logout opens nothing either.
   Browser a = NewBrowser();
-  ASSERT_TRUE(SignUp(a, *outbox_, NewAddress("audit-closed"), "Closed Audit"));
+  ASSERT_TRUE(SignUp(a, *outbox_, NewTestAddress("audit-closed"), "Closed Audit"));
   ASSERT_EQ(a.Get("/api/v1/audit").status, 200);
   const auto cookies = a.cookies();
   ASSERT_EQ(

@@ -34,18 +34,6 @@ namespace json = boost::json;
 
 constexpr auto npos = std::string::npos;
 
-std::map<std::string, std::string> RoomyLimits() {
-  return {{"ALCOVE_RATE_LIMITS_SIGN_IN", "100000 per 1h burst 100000"},
-          {"ALCOVE_RATE_LIMITS_MAGIC_LINK", "100000 per 1h burst 100000"},
-          {"ALCOVE_RATE_LIMITS_CONSUME", "100000 per 1h burst 100000"},
-          {"ALCOVE_RATE_LIMITS_PASSWORD", "100000 per 1h burst 100000"}};
-}
-
-std::string NewAddress(std::string_view tag) {
-  static int n = 0;
-  return std::string(tag) + "." + std::to_string(++n) + "@example.org";
-}
-
 // Runs SQL on the data directory's SQLite database with the raw API (an intruder with file
 // access); returns the SQLite result code.
 int RawSql(const std::filesystem::path& dir, const std::string& sql) {
@@ -75,7 +63,7 @@ std::size_t HistoryRecords(const std::filesystem::path& checkpoint_file) {
 void FailSignIn(Browser& b) {
   const HttpResult r = b.PostJson(
       "/api/v1/auth/password",
-      json::object{{"email", NewAddress("nobody")}, {"password", "not the password at all"}});
+      json::object{{"email", NewTestAddress("nobody")}, {"password", "not the password at all"}});
   EXPECT_EQ(r.status, 401) << r.body;
 }
 
@@ -143,7 +131,7 @@ class AuditWitness : public ::testing::Test {
  protected:
   void SetUp() override {
     std::filesystem::create_directories(witness_dir());
-    auto env = RoomyLimits();
+    auto env = RoomyRateLimits();
     env["ALCOVE_AUDIT_WITNESS"] = witness_dir().string();
     server_ = std::make_unique<ServerProcess>(ServerProcess::Options{.env = env});
     ASSERT_TRUE(server_->started()) << server_->Stderr();
@@ -276,12 +264,12 @@ TEST(AuditWitnessSetting, AnHttpWitnessIsRefusedAtStartUp) {
 // claim: C44 — receipts reuse the latest checkpoint: many proof requests add no record
 // each to the checkpoint history (they used to add one per request whose event was new).
 TEST(AuditProofs, C44ProofRequestsDoNotGrowTheCheckpointHistory) {
-  ServerProcess server(ServerProcess::Options{.env = RoomyLimits()});
+  ServerProcess server(ServerProcess::Options{.env = RoomyRateLimits()});
   ASSERT_TRUE(server.started()) << server.Stderr();
   Outbox outbox(server.data_dir());
   Browser a(server.origin(), server.certificate(), "ProofBrowser/1.0");
   Browser a2(server.origin(), server.certificate(), "ProofBrowser/2.0");
-  const std::string email = NewAddress("proofs");
+  const std::string email = NewTestAddress("proofs");
   const std::string password = "juniper falcon orchard 8080";
   ASSERT_TRUE(SignUp(a, outbox, email, "Proof Therapist", password));
   const auto history = audit::CheckpointFilePath(server.data_dir());
@@ -353,7 +341,7 @@ TEST_F(HttpsWitness, AWitnessWhoseCertificateIsNotTrustedGetsNothing) {
 // claim: C44 — the server POSTs its checkpoints to an HTTPS witness; verify GETs the
 // witness's newest and catches a tail deleted after the witness saw it.
 TEST_F(HttpsWitness, C44TheServerPostsCheckpointsAndVerifyChecksTheLogAgainstTheWitness) {
-  auto env = RoomyLimits();
+  auto env = RoomyRateLimits();
   env["ALCOVE_AUDIT_WITNESS"] = witness_->url();
   env["ALCOVE_AUDIT_WITNESS_CA_FILE"] = certificate().string();
   ServerProcess server(ServerProcess::Options{.env = env});
@@ -393,7 +381,7 @@ TEST_F(HttpsWitness, C44TheServerPostsCheckpointsAndVerifyChecksTheLogAgainstThe
 // rate (one warning, then at most one a minute), never with the URL's path.
 TEST_F(HttpsWitness, AFailingWitnessNeitherBlocksAnswersNorFloodsTheLog) {
   witness_->set_failing(true);
-  auto env = RoomyLimits();
+  auto env = RoomyRateLimits();
   env["ALCOVE_AUDIT_WITNESS"] = witness_->url();
   env["ALCOVE_AUDIT_WITNESS_CA_FILE"] = certificate().string();
   ServerProcess server(ServerProcess::Options{.env = env});
@@ -435,7 +423,7 @@ class AuditCoverage : public ::testing::TestWithParam<store::Engine> {};
 // claim: C44 — right after each answer, the latest signed checkpoint on disk covers every
 // event committed so far, on both engines.
 TEST_P(AuditCoverage, C44EachAnswersEventsAreCoveredByTheLatestCheckpointWhenItArrives) {
-  ServerProcess::Options options{.env = RoomyLimits()};
+  ServerProcess::Options options{.env = RoomyRateLimits()};
   std::unique_ptr<PgTestSchema> schema;
   std::function<std::int64_t()> events;
   if (GetParam() == store::Engine::kPostgres) {
@@ -486,7 +474,7 @@ TEST_P(AuditCoverage, C44EachAnswersEventsAreCoveredByTheLatestCheckpointWhenItA
   };
   Outbox outbox(dir);
   Browser b(server.origin(), server.certificate(), "CoverageBrowser/1.0");
-  ASSERT_TRUE(SignUp(b, outbox, NewAddress("coverage"), "Coverage Therapist"));
+  ASSERT_TRUE(SignUp(b, outbox, NewTestAddress("coverage"), "Coverage Therapist"));
   const auto file = audit::CheckpointFilePath(dir);
   for (int i = 0; i < 8; ++i) {
     FailSignIn(b);

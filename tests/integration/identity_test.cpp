@@ -22,20 +22,6 @@ namespace json = boost::json;
 
 constexpr auto npos = std::string::npos;
 
-// Limits far above what a test does, so that only the rate-limit tests meet them (they
-// configure their own server). The variables configure the child, not the test.
-std::map<std::string, std::string> RoomyLimits() {
-  return {{"ALCOVE_RATE_LIMITS_SIGN_IN", "100000 per 1h burst 100000"},
-          {"ALCOVE_RATE_LIMITS_MAGIC_LINK", "100000 per 1h burst 100000"},
-          {"ALCOVE_RATE_LIMITS_CONSUME", "100000 per 1h burst 100000"},
-          {"ALCOVE_RATE_LIMITS_PASSWORD", "100000 per 1h burst 100000"}};
-}
-
-std::string NewAddress(std::string_view tag) {
-  static int n = 0;
-  return std::string(tag) + "." + std::to_string(++n) + "@example.org";
-}
-
 std::string Csrf(const std::string& token) { return "X-CSRF-Token: " + token; }
 
 // The id of the session `b` is signed in with (GET /api/v1/sessions, "current").
@@ -95,7 +81,7 @@ std::string CsrfField(const std::string& html) {
 class IdentityFlows : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    server_ = std::make_unique<ServerProcess>(ServerProcess::Options{.env = RoomyLimits()});
+    server_ = std::make_unique<ServerProcess>(ServerProcess::Options{.env = RoomyRateLimits()});
     outbox_ = std::make_unique<Outbox>(server_->data_dir());
   }
   static void TearDownTestSuite() {
@@ -117,7 +103,7 @@ class IdentityFlows : public ::testing::Test {
 // claim: C26 — single use, only in the browser that asked, and loading the link's page
 // uses nothing up; C27 — 256-bit token, in the link's fragment.
 TEST_F(IdentityFlows, C26_SignUpLinkWorksOnceAndOnlyInTheBrowserThatAskedForIt) {
-  const std::string email = NewAddress("c26-once");
+  const std::string email = NewTestAddress("c26-once");
   Browser a = NewBrowser();
   const HttpResult signup =
       a.PostJson("/api/v1/auth/signup", json::object{{"email", email}, {"name", "Ada Lindqvist"}});
@@ -184,7 +170,7 @@ TEST_F(IdentityFlows, C26_SignUpLinkWorksOnceAndOnlyInTheBrowserThatAskedForIt) 
 // claim: C26 — single use under concurrency: of 20 simultaneous uses of one link, each
 // from the right browser, exactly one signs in.
 TEST_F(IdentityFlows, C26_TwentyConcurrentUsesOfOneLinkSignInExactlyOnce) {
-  const std::string email = NewAddress("c26-race");
+  const std::string email = NewTestAddress("c26-race");
   Browser a = NewBrowser();
   std::string token;
   ASSERT_TRUE(RequestSignUp(a, *outbox_, email, "Carla Concurrent", std::nullopt, &token));
@@ -219,7 +205,7 @@ TEST_F(IdentityFlows, C26_TwentyConcurrentUsesOfOneLinkSignInExactlyOnce) {
 // claim: C24 — a session cookie presented without its device cookie, or with another
 // browser's, is refused, and the session is ended for its owner too.
 TEST_F(IdentityFlows, C24_SessionCookieInAnotherBrowserIsRefusedAndEndsTheSession) {
-  const std::string email = NewAddress("c24");
+  const std::string email = NewTestAddress("c24");
   Browser a = NewBrowser();
   ASSERT_TRUE(SignUp(a, *outbox_, email, "Dora Device"));
   ASSERT_EQ(a.Get("/api/v1/me").status, 200);
@@ -255,13 +241,13 @@ TEST_F(IdentityFlows, C24_SessionCookieInAnotherBrowserIsRefusedAndEndsTheSessio
 // claim: C23 — a session ended by its owner from another browser is dead on its very
 // next request; other accounts' sessions cannot be ended.
 TEST_F(IdentityFlows, C23_RevokedSessionIsDeadOnItsNextRequest) {
-  const std::string email = NewAddress("c23-revoke");
+  const std::string email = NewTestAddress("c23-revoke");
   Browser a = NewBrowser("BrowserA/1.0");
   ASSERT_TRUE(SignUp(a, *outbox_, email, "Ella Revoke"));
   Browser b = NewBrowser("BrowserB/1.0");
   ASSERT_TRUE(SignInByLink(b, *outbox_, email));
   Browser stranger = NewBrowser();
-  ASSERT_TRUE(SignUp(stranger, *outbox_, NewAddress("c23-stranger"), "Sam Stranger"));
+  ASSERT_TRUE(SignUp(stranger, *outbox_, NewTestAddress("c23-stranger"), "Sam Stranger"));
 
   const json::value list = JsonOf(a.Get("/api/v1/sessions"));
   ASSERT_TRUE(list.is_array()) << list;
@@ -304,7 +290,7 @@ TEST_F(IdentityFlows, C23_RevokedSessionIsDeadOnItsNextRequest) {
 // claim: C23 — logout ends the session on the server, not only the cookies.
 TEST_F(IdentityFlows, C23_LogoutEndsTheSessionOnTheServer) {
   Browser a = NewBrowser();
-  ASSERT_TRUE(SignUp(a, *outbox_, NewAddress("c23-logout"), "Fay Logout"));
+  ASSERT_TRUE(SignUp(a, *outbox_, NewTestAddress("c23-logout"), "Fay Logout"));
   const auto cookies = a.cookies();
   const std::string csrf = CsrfToken(a);
   const HttpResult out = a.Request("POST", "/api/v1/auth/logout", std::nullopt, {Csrf(csrf)});
@@ -316,7 +302,7 @@ TEST_F(IdentityFlows, C23_LogoutEndsTheSessionOnTheServer) {
 
 // claim: C23 — "end every other session" ends exactly the account's other sessions.
 TEST_F(IdentityFlows, C23_RevokeOthersEndsEveryOtherSessionOfTheAccount) {
-  const std::string email = NewAddress("c23-others");
+  const std::string email = NewTestAddress("c23-others");
   Browser a = NewBrowser();
   ASSERT_TRUE(SignUp(a, *outbox_, email, "Gus Others"));
   Browser b = NewBrowser();
@@ -324,7 +310,7 @@ TEST_F(IdentityFlows, C23_RevokeOthersEndsEveryOtherSessionOfTheAccount) {
   Browser c = NewBrowser();
   ASSERT_TRUE(SignInByLink(c, *outbox_, email));
   Browser stranger = NewBrowser();
-  ASSERT_TRUE(SignUp(stranger, *outbox_, NewAddress("c23-others-stranger"), "Hal Stranger"));
+  ASSERT_TRUE(SignUp(stranger, *outbox_, NewTestAddress("c23-others-stranger"), "Hal Stranger"));
 
   const HttpResult r =
       a.Request("POST", "/api/v1/sessions/revoke-others", std::nullopt, {Csrf(CsrfToken(a))});
@@ -344,7 +330,7 @@ TEST_F(IdentityFlows, C23_RevokeOthersEndsEveryOtherSessionOfTheAccount) {
 // field for pages); a missing, wrong or another session's token is 403 and changes
 // nothing. A foreign Origin or a cross-site fetch is 403 even with the right token.
 TEST_F(IdentityFlows, StateChangesWithoutTheCsrfTokenAre403AndChangeNothing) {
-  const std::string email = NewAddress("csrf");
+  const std::string email = NewTestAddress("csrf");
   Browser a = NewBrowser();
   ASSERT_TRUE(SignUp(a, *outbox_, email, "Ivy Csrf"));
   Browser b = NewBrowser();
@@ -415,7 +401,7 @@ TEST_F(IdentityFlows, StateChangesWithoutTheCsrfTokenAre403AndChangeNothing) {
   // Public writes too: a sign-up posted from another site.
   Browser visitor = NewBrowser();
   const HttpResult signup = visitor.PostJson(
-      "/api/v1/auth/signup", json::object{{"email", NewAddress("csrf-foreign")}, {"name", "X"}},
+      "/api/v1/auth/signup", json::object{{"email", NewTestAddress("csrf-foreign")}, {"name", "X"}},
       {"Origin: https://evil.example"});
   EXPECT_EQ(signup.status, 403);
   EXPECT_FALSE(visitor.Cookie(kLoginCookie));
@@ -452,7 +438,7 @@ TEST_F(IdentityFlows, StateChangesWithoutTheCsrfTokenAre403AndChangeNothing) {
 // claim: C25 — a password is checked against the policy, set, usable for sign-in in
 // another browser; a wrong one is 401; changing it ends every other session.
 TEST_F(IdentityFlows, C25_PasswordIsCheckedSetUsableAndChangingItEndsOtherSessions) {
-  const std::string email = NewAddress("c25");
+  const std::string email = NewTestAddress("c25");
   const std::string first = "violet harbour lanterns 2031";
   const std::string second = "copper meadow kettles 5150";
   Browser a = NewBrowser();
@@ -487,7 +473,7 @@ TEST_F(IdentityFlows, C25_PasswordIsCheckedSetUsableAndChangingItEndsOtherSessio
   EXPECT_EQ(wrong.status, 401);
   const HttpResult unknown =
       c.PostJson("/api/v1/auth/password",
-                 json::object{{"email", NewAddress("c25-nobody")}, {"password", first}});
+                 json::object{{"email", NewTestAddress("c25-nobody")}, {"password", first}});
   EXPECT_EQ(unknown.status, 401);
   EXPECT_EQ(wrong.body, unknown.body);
   EXPECT_FALSE(c.Cookie(kSessionCookie));
@@ -517,7 +503,7 @@ TEST_F(IdentityFlows, C25_PasswordIsCheckedSetUsableAndChangingItEndsOtherSessio
 // claim: C25 — a password given at sign-up works only once that sign-up's own link is
 // used.
 TEST_F(IdentityFlows, C25_PasswordGivenAtSignUpWorksOnlyAfterItsLinkIsUsed) {
-  const std::string email = NewAddress("c25-signup");
+  const std::string email = NewTestAddress("c25-signup");
   const std::string password = "saffron pelican voyage 7788";
   Browser a = NewBrowser();
   std::string token;
@@ -542,7 +528,7 @@ TEST_F(IdentityFlows, C25_PasswordGivenAtSignUpWorksOnlyAfterItsLinkIsUsed) {
 // claim: C25 — someone who signs up with another person's address cannot later sign in
 // with the password they chose: the owner's own sign-in does not adopt it.
 TEST_F(IdentityFlows, C25_PasswordFromSomeoneElsesSignUpNeverBecomesUsable) {
-  const std::string email = NewAddress("c25-squat");
+  const std::string email = NewTestAddress("c25-squat");
   const std::string squatter_password = "mallory picked this 4455";
   Browser mallory = NewBrowser("Mallory/1.0");
   std::string mallorys_token;  // mailed to the owner; Mallory never sees it
@@ -565,7 +551,7 @@ TEST_F(IdentityFlows, C25_PasswordFromSomeoneElsesSignUpNeverBecomesUsable) {
 // (no sign-in link can be asked for it, the address stays free), and the name and
 // password of the sign-up whose link is used are the account's.
 TEST_F(IdentityFlows, SignUpSquattingCreatesNoAccountAndTheConfirmedSignUpWins) {
-  const std::string email = NewAddress("squatted");
+  const std::string email = NewTestAddress("squatted");
   const std::string squatter_password = "mallory typed this 8080";
   const std::string owner_password = "vera chose her own 9191";
   Browser mallory = NewBrowser("Mallory/1.0");
@@ -607,8 +593,8 @@ TEST_F(IdentityFlows, SignUpSquattingCreatesNoAccountAndTheConfirmedSignUpWins) 
 // (their name) is in it, and two sign-ups' mails differ only in address, date, id and
 // link.
 TEST_F(IdentityFlows, C53_MailHoldsOnlyTheLinkAndFixedText) {
-  const std::string first = NewAddress("c53-first");
-  const std::string second = NewAddress("c53-second");
+  const std::string first = NewTestAddress("c53-first");
+  const std::string second = NewTestAddress("c53-second");
   Browser a = NewBrowser();
   Browser b = NewBrowser();
   std::string token;
@@ -671,7 +657,7 @@ TEST_F(IdentityFlows, C53_MailHoldsOnlyTheLinkAndFixedText) {
 // The no-script flow: sign-up form, check-email page, link page with the pasted code,
 // the home page, settings (sessions, password), and sign-out.
 TEST_F(IdentityFlows, PagesWorkWithoutScripts) {
-  const std::string email = NewAddress("pages");
+  const std::string email = NewTestAddress("pages");
   Browser p = NewBrowser("PageBrowser/2.0");
   const HttpResult signup_page = p.Get("/signup");
   EXPECT_EQ(signup_page.status, 200);
@@ -911,7 +897,7 @@ TEST_F(RateLimits, C30_PasswordAttemptsAreLimitedAlikeForKnownAndUnknownAddresse
 // nor the exported audit log holds the name, the address or the passwords (only ids);
 // claim: C26 — nor any token or cookie value; and the audit log verifies.
 TEST(IdentityLogs, C43_LogAndAuditHoldNoContentAfterASignInScript) {
-  ServerProcess server({.env = RoomyLimits()});
+  ServerProcess server({.env = RoomyRateLimits()});
   ASSERT_TRUE(server.started()) << server.Stderr();
   Outbox outbox(server.data_dir());
   auto browser = [&] { return Browser(server.origin(), server.certificate(), "LogBrowser/1.0"); };

@@ -173,5 +173,53 @@ TEST_F(Lockout, C32_AnAlteredKnownBrowserCookieGetsNoBudgetOfItsOwn) {
   EXPECT_EQ(Password(real, email, password, "198.51.100.51").status, 200);
 }
 
+// claim: C32 — known-browser cookies cannot be chained into fresh budgets: from one
+// address, sign-ins that alternate between two accounts of the attacker's own (each
+// carrying the other's newest cookie) get at most the address's budget plus one budget
+// per account, however many cookies they collect.
+TEST(LockoutChains, C32_SigningInAgainAndAgainMintsNoFreshBudgets) {
+  ServerProcess server({.env = {{"ALCOVE_SERVER_TRUSTED_PROXIES", "127.0.0.1"},
+                                {"ALCOVE_RATE_LIMITS_SIGN_IN", "3 per 1h burst 3"},
+                                {"ALCOVE_RATE_LIMITS_PASSWORD", "100000 per 1h burst 100000"},
+                                {"ALCOVE_RATE_LIMITS_MAGIC_LINK", "100000 per 1h burst 100000"},
+                                {"ALCOVE_RATE_LIMITS_CONSUME", "100000 per 1h burst 100000"}}});
+  ASSERT_TRUE(server.started()) << server.Stderr();
+  Outbox outbox(server.data_dir());
+  const std::string password = "chain letter mint 4242";
+  const std::vector<std::string> accounts = {"c32-chain-x@example.org", "c32-chain-y@example.org"};
+  for (std::size_t i = 0; i < accounts.size(); ++i) {
+    // Each sign-up from its own address (the per-address budget is small here).
+    Browser b(server.origin(), server.certificate());
+    const std::string from = "203.0.113." + std::to_string(100 + i);
+    ASSERT_EQ(b.PostJson("/api/v1/auth/signup",
+                         json::object{{"email", accounts[i]}, {"name", "Chain Person"},
+                                      {"password", password}},
+                         From(from))
+                  .status,
+              202);
+    auto mail = outbox.Next(accounts[i]);
+    ASSERT_TRUE(mail);
+    ASSERT_EQ(b.PostJson("/api/v1/auth/magic-link/consume", json::object{{"token", mail->token}},
+                         From(from))
+                  .status,
+              200);
+  }
+  // From one address: alternate sign-ins, each with the cookie the previous one set.
+  Browser attacker(server.origin(), server.certificate());
+  int allowed = 0;
+  for (int i = 0; i < 24; ++i) {
+    const HttpResult r = attacker.PostJson(
+        "/api/v1/auth/password",
+        json::object{{"email", accounts[static_cast<std::size_t>(i) % 2]}, {"password", password}},
+        From("198.51.100.200"));
+    ASSERT_TRUE(r.status == 200 || r.status == 429) << r.status << " " << r.body;
+    allowed += r.status == 200 ? 1 : 0;
+  }
+  // The address's burst (3, the first sign-in carries no cookie) plus each account's
+  // known-browser burst (3 + 3); a budget per cookie would allow all 24.
+  EXPECT_LE(allowed, 9);
+  EXPECT_GE(allowed, 3);
+}
+
 }  // namespace
 }  // namespace alcove::testing

@@ -32,11 +32,6 @@ using Fields = std::vector<std::pair<std::string, std::string>>;
 constexpr auto npos = std::string::npos;
 constexpr char kUserAgent[] = "PracticeTest/1.0";
 
-std::string NewAddress(std::string_view tag) {
-  static int n = 0;
-  return std::string(tag) + "." + std::to_string(++n) + "@example.org";
-}
-
 // A signed-in therapist: a browser with a session, and the session's CSRF token.
 struct Therapist {
   Browser browser;
@@ -65,7 +60,7 @@ std::unique_ptr<Therapist> NewTherapist(const ServerProcess& server, Outbox& out
                                         std::string_view tag) {
   auto t = std::make_unique<Therapist>(
       Therapist{Browser(server.origin(), server.certificate(), kUserAgent), "", ""});
-  if (auto r = SignUp(t->browser, outbox, NewAddress(tag), "Practice Therapist"); !r) {
+  if (auto r = SignUp(t->browser, outbox, NewTestAddress(tag), "Practice Therapist"); !r) {
     ADD_FAILURE() << r.message();
     return nullptr;
   }

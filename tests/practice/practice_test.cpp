@@ -650,6 +650,12 @@ TEST_P(PracticeTest, SearchFindsClientsByAliasNameOrPreferredNameFiltersAndPages
   // "A.L." is Ada Lovelace and Anna Lindqvist (alias order: A.L., A.L. · 2), not b_'s Ada.
   EXPECT_EQ(search("a.l.").first, (std::vector<std::string>{ada, anna}));
   EXPECT_TRUE(search("nobody at all").first.empty());
+  // Where the text came in a URL, names are not matched (C50); aliases are.
+  ClientQuery by_url{"lovelace", std::nullopt, 50, ""};
+  by_url.match_names = false;
+  EXPECT_TRUE(practice_->SearchClients(a_, by_url)->clients.empty());
+  by_url.text = "a.l";
+  EXPECT_EQ(practice_->SearchClients(a_, by_url)->clients.size(), 2u);
   EXPECT_EQ(search("").first.size(), 5u);
 
   ASSERT_TRUE(practice_->UpdateClient(a_, edsger, nullptr, {}, ClientStatus::kArchived, kCaller));

@@ -1,5 +1,7 @@
 #include "support/browser.hpp"
 
+#include <atomic>
+
 #include <algorithm>
 #include <chrono>
 #include <fstream>
@@ -317,6 +319,18 @@ std::string StringAt(const boost::json::value& v, std::string_view key) {
   const auto* member = v.as_object().if_contains(key);
   return member != nullptr && member->is_string() ? std::string(member->as_string())
                                                   : std::string();
+}
+
+std::map<std::string, std::string> RoomyRateLimits() {
+  return {{"ALCOVE_RATE_LIMITS_SIGN_IN", "100000 per 1h burst 100000"},
+          {"ALCOVE_RATE_LIMITS_MAGIC_LINK", "100000 per 1h burst 100000"},
+          {"ALCOVE_RATE_LIMITS_CONSUME", "100000 per 1h burst 100000"},
+          {"ALCOVE_RATE_LIMITS_PASSWORD", "100000 per 1h burst 100000"}};
+}
+
+std::string NewTestAddress(std::string_view tag) {
+  static std::atomic<int> n{0};
+  return std::string(tag) + "." + std::to_string(++n) + "@example.org";
 }
 
 }  // namespace alcove::testing

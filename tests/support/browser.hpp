@@ -120,6 +120,12 @@ HttpResult Consume(Browser& b, const std::string& token);
 ::testing::AssertionResult SignInByLink(Browser& b, Outbox& outbox, const std::string& email);
 // The csrf_token of GET /api/v1/me; empty when `b` is not signed in.
 std::string CsrfToken(Browser& b);
+// Rate limits far above what a test does, so that only the rate-limit tests (which
+// configure their own server) meet them: environment variables for the child server.
+std::map<std::string, std::string> RoomyRateLimits();
+// "<tag>.<n>@example.org", a new address each call in this test process.
+std::string NewTestAddress(std::string_view tag);
+
 // The string member `key` of a JSON object; empty if there is none.
 std::string StringAt(const boost::json::value& v, std::string_view key);
 

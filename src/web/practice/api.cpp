@@ -40,6 +40,9 @@ void PracticeRoutes::AddApi(RouteKit& router) {
                      ClientQueryFrom(std::string(req.QueryValue("q").value_or("")),
                                      req.QueryValue("status"), req.QueryValue("limit"),
                                      std::string(req.QueryValue("cursor").value_or(""))));
+                 // A name in a URL would be client content in one (proxy logs, history):
+                 // here `q` matches aliases; names are searched by POST .../search.
+                 query.match_names = false;
                  ALCOVE_TRY_ASSIGN(auto page, p_.SearchClients(who.scope, query));
                  return JsonResponse(200, ClientPageJson(page));
                }
