@@ -48,7 +48,9 @@ std::vector<std::string_view> LongWords(std::string_view text) {
 
 // The fixed words of the parsers' messages (the header they quote, the variable name).
 constexpr std::string_view kMessageWords =
-    "expected `alcove-master-keys v1` ALCOVE_MASTER_KEY must hold the master key file format";
+    "expected `alcove-master-keys v1` ALCOVE_MASTER_KEY must hold the master key file format "
+    "after the key only `created=<time>` and `replaced=<time>` may follow, each once "
+    "is not a UTC time like 2026-11-23T09:30:00.000000Z";
 
 void CheckRefusal(const alcove::Error& e, std::string_view text) {
   Check(e.code == ErrorCode::kFailedPrecondition);

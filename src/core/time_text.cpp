@@ -1,6 +1,5 @@
 #include "core/time_text.hpp"
 
-#include <fmt/chrono.h>
 #include <fmt/format.h>
 
 #include <chrono>
@@ -32,8 +31,19 @@ std::string FormatRfc3339Micros(Micros t) {
     frac += kMicrosPerSecond;
     --secs;
   }
-  const std::chrono::sys_seconds s{std::chrono::seconds{secs}};
-  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:06}Z", s, frac);
+  // By hand from the civil date: fmt's chrono formatting goes through nanoseconds and
+  // wraps after the year 2262 (found by fuzz/master_keys_fuzz.cpp with created=4052-...).
+  using namespace std::chrono;
+  Micros days = secs / 86400;
+  Micros rem = secs % 86400;
+  if (rem < 0) {
+    rem += 86400;
+    --days;
+  }
+  const year_month_day ymd{sys_days{std::chrono::days{days}}};
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z", static_cast<int>(ymd.year()),
+                     static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                     rem / 3600, rem / 60 % 60, rem % 60, frac);
 }
 
 std::optional<Micros> ParseUtcTime(std::string_view text) {

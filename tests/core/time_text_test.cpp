@@ -36,5 +36,16 @@ TEST(TimeText, MicrosecondTextReadsBackExactly) {
   EXPECT_EQ(FormatRfc3339Micros(1'795'392'000'000'001), "2026-11-23T00:00:00.000001Z");
 }
 
+// Found by fuzz/master_keys_fuzz.cpp: a key file dated after 2262 (where nanoseconds
+// since 1970 overflow) read back as another date.
+TEST(TimeText, DatesFarAheadReadBackExactly) {
+  for (const std::string text : {"4052-11-02T00:00:00.000000Z", "9999-12-31T23:59:59.999999Z",
+                                 "2262-04-12T00:00:00.000000Z"}) {
+    const auto t = ParseUtcTime(text);
+    ASSERT_TRUE(t) << text;
+    EXPECT_EQ(FormatRfc3339Micros(*t), text);
+  }
+}
+
 }  // namespace
 }  // namespace alcove
