@@ -678,6 +678,36 @@ void KeyRing::PurgeLocked(Micros now) {
 
 // ---- Rotation ----
 
+namespace {
+
+// The data key of one data_keys row (key_id, dek_id, purpose, wrapped), unwrapped by the
+// master-key version of `keys` that wrapped it. The messages end in `missing` when the key
+// file lacks that version, and in `mismatch` when it does not unwrap.
+Result<SecureBuffer> UnwrapRow(const MasterKeys& keys, const Row& r, std::string_view missing,
+                               std::string_view mismatch) {
+  const Bytes& wrapped = r.Blob(3);
+  auto version = WrappedDekMasterVersion(wrapped);
+  if (!version) {
+    return Fail(ErrorCode::kFailedPrecondition,
+                fmt::format("data key {} has a malformed wrapped row", r.Int(0)));
+  }
+  const auto master = keys.Key(*version);
+  if (master.empty()) {
+    return Fail(ErrorCode::kFailedPrecondition,
+                fmt::format("data key {} is wrapped by master-key version {}, which {}", r.Int(0),
+                            *version, missing));
+  }
+  auto dek = UnwrapDek(master, r.Text(1), r.Text(2), wrapped);
+  if (!dek) {
+    return Fail(ErrorCode::kFailedPrecondition,
+                fmt::format("data key {} does not unwrap under master-key version {}{}", r.Int(0),
+                            *version, mismatch));
+  }
+  return dek;
+}
+
+}  // namespace
+
 Result<std::int64_t> RewrapDeks(store::Db& db, const MasterKeys& keys, std::uint32_t target,
                                 std::int64_t limit) {
   const auto target_key = keys.Key(target);
@@ -704,24 +734,13 @@ Result<std::int64_t> RewrapDeks(store::Db& db, const MasterKeys& keys, std::uint
     }
     for (const Row& r : *rows) {
       const Bytes& wrapped = r.Blob(3);
-      auto version = WrappedDekMasterVersion(wrapped);
-      if (!version) {
-        return Fail(ErrorCode::kFailedPrecondition,
-                    fmt::format("data key {} has a malformed wrapped row", r.Int(0)));
-      }
-      const auto old_key = keys.Key(*version);
-      if (old_key.empty()) {
-        return Fail(ErrorCode::kFailedPrecondition,
-                    fmt::format("data key {} is wrapped by master-key version {}, which the "
-                                "key file does not hold; restore that version to the key file "
-                                "and run the rotation again",
-                                r.Int(0), *version));
-      }
-      auto dek = UnwrapDek(old_key, r.Text(1), r.Text(2), wrapped);
+      auto dek = UnwrapRow(
+          keys, r,
+          "the key file does not hold; restore that version to the key file and run the "
+          "rotation again",
+          "");
       if (!dek) {
-        return Fail(ErrorCode::kFailedPrecondition,
-                    fmt::format("data key {} does not unwrap under master-key version {}", r.Int(0),
-                                *version));
+        return Forward(dek);
       }
       auto rewrapped = WrapDek(target_key, target, r.Text(1), r.Text(2), dek->span());
       if (!rewrapped) {
@@ -953,27 +972,16 @@ Result<std::int64_t> CheckKeyFileOpensEveryDek(store::Db& db,
     }
     for (const Row& r : *rows) {
       after = r.Int(0);
-      const Bytes& wrapped = r.Blob(3);
-      auto version = WrappedDekMasterVersion(wrapped);
-      if (!version) {
-        return Fail(ErrorCode::kFailedPrecondition,
-                    fmt::format("data key {} has a malformed wrapped row", r.Int(0)));
-      }
-      const auto master = keys->Key(*version);
-      if (master.empty()) {
-        return Fail(ErrorCode::kFailedPrecondition,
-                    fmt::format("data key {} is wrapped by master-key version {}, which the "
-                                "key file {} does not hold (the key file holds version(s) "
-                                "{}): that version was retired, or the key file belongs to "
-                                "another installation",
-                                r.Int(0), *version, key_file.string(),
-                                fmt::join(keys->versions(), ", ")));
-      }
-      if (!UnwrapDek(master, r.Text(1), r.Text(2), wrapped)) {
-        return Fail(ErrorCode::kFailedPrecondition,
-                    fmt::format("data key {} does not unwrap under master-key version {} of "
-                                "the key file {}: it is not the key file of this database",
-                                r.Int(0), *version, key_file.string()));
+      auto dek = UnwrapRow(*keys, r,
+                           fmt::format("the key file {} does not hold (the key file holds "
+                                       "version(s) {}): that version was retired, or the key "
+                                       "file belongs to another installation",
+                                       key_file.string(), fmt::join(keys->versions(), ", ")),
+                           fmt::format(" of the key file {}: it is not the key file of this "
+                                       "database",
+                                       key_file.string()));
+      if (!dek) {
+        return Forward(dek);
       }
       ++checked;
     }
