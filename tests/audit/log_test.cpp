@@ -15,6 +15,7 @@
 #include "core/encoding.hpp"
 #include "crypto/signing_key.hpp"
 #include "store/fault_injecting_db.hpp"
+#include "support/audit_tamper.hpp"
 
 namespace alcove::audit {
 namespace {
@@ -449,7 +450,7 @@ TEST_P(AuditLog, C44EveryCommitIsCoveredByAStoredSignedCheckpointWhenCommitRetur
   auto c = Checkpointer::Create(db(), *key_, file, clock, options);
   ASSERT_TRUE(c);
   Log log(db().engine());
-  log.SetCommitListener([&](std::uint64_t size, const Hash& root) { (*c)->Committed(size, root); });
+  log.SetCommitListener([&](const CommittedHead& head) { (*c)->Committed(head); });
   (*c)->Start();  // the thread polls hourly: only the commits can have signed
   auto latest_on_disk = [&] {
     auto cp = ReadLatestCheckpointFile(LatestCheckpointPath(file));
@@ -510,7 +511,7 @@ TEST_P(AuditLog, C44ConcurrentCommitsAreEachCoveredAndShareCheckpoints) {
   auto c = Checkpointer::Create(db(), *key_, file, clock);
   ASSERT_TRUE(c);
   Log log(db().engine());
-  log.SetCommitListener([&](std::uint64_t size, const Hash& root) { (*c)->Committed(size, root); });
+  log.SetCommitListener([&](const CommittedHead& head) { (*c)->Committed(head); });
   constexpr int kThreads = 4;
   constexpr int kEach = 15;
   std::atomic<int> uncovered{0};
@@ -588,7 +589,7 @@ TEST_P(AuditLog, AFailedCheckpointWriteLeavesTheCommitAndIsCoveredLater) {
   auto c = Checkpointer::Create(db(), *key_, file, clock);
   ASSERT_TRUE(c);
   Log log(db().engine());
-  log.SetCommitListener([&](std::uint64_t size, const Hash& root) { (*c)->Committed(size, root); });
+  log.SetCommitListener([&](const CommittedHead& head) { (*c)->Committed(head); });
   std::filesystem::remove_all(dir);  // every write fails now
   {
     auto tx = db().BeginTenant(1);
@@ -606,6 +607,150 @@ TEST_P(AuditLog, AFailedCheckpointWriteLeavesTheCommitAndIsCoveredLater) {
   auto latest = ReadLatestCheckpointFile(LatestCheckpointPath(file));
   ASSERT_TRUE(latest && *latest);
   EXPECT_EQ((*latest)->checkpoint.size, 1u);
+}
+
+// claim: C44 — with the server's Checkpointer running, an intruder rewinds the newest
+// events in the database (guards removed, tree and head rewound consistently); the next
+// commits start from the rewound tree and are refused: nothing more is signed, the latest
+// file keeps the honest checkpoint, and verify against it names the removal.
+TEST_P(AuditLog, C44TheSignerRefusesACommitFromARewoundTreeAndSignsNothingMore) {
+  FakeClock clock(1'795'000'000'000'000);
+  const auto file = key_dir_ / "checkpoints";
+  auto c = Checkpointer::Create(db(), *key_, file, clock);
+  ASSERT_TRUE(c);
+  Log log(db().engine());
+  log.SetCommitListener([&](const CommittedHead& head) { (*c)->Committed(head); });
+  auto commit = [&](int i) {
+    auto tx = db().BeginTenant(1);
+    ASSERT_TRUE(tx);
+    ASSERT_TRUE(log.Append(**tx, MakeEvent(1, i)));
+    ASSERT_TRUE((*tx)->Commit());
+  };
+  for (int i = 0; i < 5; ++i) {
+    commit(i);
+  }
+  const SignedCheckpoint honest = *(*c)->Latest();
+  ASSERT_EQ(honest.checkpoint.size, 5u);
+  EXPECT_FALSE((*c)->refusal());
+  auto keep = alcove::testing::RewindAuditTail(db_->owner(), 2);
+  ASSERT_TRUE(keep) << keep.error().internal;
+  const auto signed_before = (*c)->signed_count();
+  for (int i = 0; i < 4; ++i) {
+    commit(10 + i);  // the commit itself succeeds: it has happened
+  }
+  ASSERT_TRUE((*c)->refusal());
+  EXPECT_NE((*c)->refusal()->find("fewer than the 5 already checked"), std::string::npos)
+      << *(*c)->refusal();
+  EXPECT_EQ((*c)->signed_count(), signed_before);
+  EXPECT_EQ((*c)->Tick(), false);
+  EXPECT_EQ((*c)->Flush(), false);
+  EXPECT_EQ((*c)->signed_count(), signed_before);
+  auto latest = ReadLatestCheckpointFile(LatestCheckpointPath(file));
+  ASSERT_TRUE(latest && *latest);
+  EXPECT_EQ((*latest)->text, honest.text);
+  auto history = ReadCheckpointFile(file);
+  ASSERT_TRUE(history);
+  EXPECT_TRUE(history->empty());
+  auto outcome = Verify(db(), std::span(&**latest, 1), key_->public_key());
+  ASSERT_TRUE(outcome);
+  EXPECT_FALSE(outcome->ok);
+  EXPECT_NE(outcome->problem.find("differs from signed checkpoint"), std::string::npos)
+      << outcome->problem;
+  // A new Checkpointer (a restart) refuses again at its first round.
+  auto again = Checkpointer::Create(db(), *key_, file, clock);
+  ASSERT_TRUE(again);
+  EXPECT_EQ((*again)->Tick(), false);
+  EXPECT_TRUE((*again)->refusal());
+  EXPECT_EQ((*again)->signed_count(), 0u);
+}
+
+// claim: C44 — a round checks the stored tree against the last signed head with an RFC
+// 6962 consistency proof: events appended elsewhere (no report) that extend it are signed;
+// a tail rewritten and grown beyond the signed size, or rewritten at the same size, is
+// refused.
+TEST_P(AuditLog, C44ARoundSignsOnlyATreeThatExtendsTheSignedHead) {
+  FakeClock clock(1'795'000'000'000'000);
+  const auto file = key_dir_ / "checkpoints";
+  auto c = Checkpointer::Create(db(), *key_, file, clock);
+  ASSERT_TRUE(c);
+  ASSERT_TRUE(AppendMany(db(), 6));
+  EXPECT_EQ((*c)->Tick(), false);
+  ASSERT_EQ((*c)->Latest()->checkpoint.size, 6u);
+  ASSERT_TRUE(AppendMany(db(), 7));  // another process: an extension, proved and signed
+  EXPECT_EQ((*c)->Tick(), false);
+  ASSERT_EQ((*c)->Latest()->checkpoint.size, 13u);
+  const auto honest = *(*c)->Latest();
+  ASSERT_TRUE(alcove::testing::RewindAuditTail(db_->owner(), 3));
+  ASSERT_TRUE(AppendMany(db(), 3));  // the same size again, another root
+  EXPECT_EQ((*c)->Tick(), false);
+  ASSERT_TRUE((*c)->refusal());
+  EXPECT_NE((*c)->refusal()->find("another root"), std::string::npos) << *(*c)->refusal();
+  ASSERT_TRUE(AppendMany(db(), 4));  // grown beyond: the proof fails
+  auto grown = Checkpointer::Create(db(), *key_, file, clock);
+  ASSERT_TRUE(grown);
+  EXPECT_EQ((*grown)->Tick(), false);
+  ASSERT_TRUE((*grown)->refusal());
+  EXPECT_NE((*grown)->refusal()->find("does not extend"), std::string::npos)
+      << *(*grown)->refusal();
+  EXPECT_EQ((*grown)->Latest()->text, honest.text);
+  EXPECT_EQ((*c)->Latest()->text, honest.text);
+}
+
+// claim: C44 — a commit whose predecessors were appended without a report (another
+// process) waits, asks the background thread for a round (a consistency proof), and is
+// covered before its Commit returns.
+TEST_P(AuditLog, C44ACommitAfterUnreportedAppendsIsProvedAndCoveredWhenCommitReturns) {
+  FakeClock clock(1'795'000'000'000'000);
+  const auto file = key_dir_ / "checkpoints";
+  CheckpointerOptions options;
+  options.poll = std::chrono::hours(1);
+  auto c = Checkpointer::Create(db(), *key_, file, clock, options);
+  ASSERT_TRUE(c);
+  Log log(db().engine());
+  log.SetCommitListener([&](const CommittedHead& head) { (*c)->Committed(head); });
+  (*c)->Start();
+  ASSERT_TRUE(AppendMany(db(), 3));  // no listener
+  {
+    auto tx = db().BeginTenant(1);
+    ASSERT_TRUE(tx);
+    ASSERT_TRUE(log.Append(**tx, MakeEvent(1, 3)));
+    ASSERT_TRUE((*tx)->Commit());
+  }
+  ASSERT_TRUE((*c)->Latest());
+  EXPECT_EQ((*c)->Latest()->checkpoint.size, 4u);
+  EXPECT_FALSE((*c)->refusal());
+  (*c)->Stop();
+}
+
+// claim: C44 — a witness's checkpoint larger than the local files (rewound with the
+// database) is the head to extend: the rewound tree is refused.
+TEST_P(AuditLog, C44AnAnchoredWitnessCheckpointLargerThanTheLocalOnesIsTheHeadToExtend) {
+  FakeClock clock(1'795'000'000'000'000);
+  const auto file = key_dir_ / "checkpoints";
+  ASSERT_TRUE(AppendMany(db(), 8));
+  const SignedCheckpoint witness = CheckpointNow();
+  ASSERT_TRUE(alcove::testing::RewindAuditTail(db_->owner(), 3));
+  const SignedCheckpoint forged = CheckpointNow();  // with the stolen key
+  ASSERT_TRUE(ReplaceCheckpointFile(LatestCheckpointPath(file), forged.text));
+  auto c = Checkpointer::Create(db(), *key_, file, clock);
+  ASSERT_TRUE(c);
+  ASSERT_TRUE((*c)->Anchor(witness));
+  EXPECT_EQ((*c)->Tick(), false);
+  ASSERT_TRUE((*c)->refusal());
+  EXPECT_EQ((*c)->signed_count(), 0u);
+  // The other way round: the local files are ahead, the witness's older one is a prefix.
+  ASSERT_TRUE(AppendMany(db(), 2));
+  const SignedCheckpoint older = CheckpointNow();
+  ASSERT_TRUE(AppendMany(db(), 2));
+  ASSERT_TRUE(ReplaceCheckpointFile(LatestCheckpointPath(file), CheckpointNow().text));
+  auto fine = Checkpointer::Create(db(), *key_, file, clock);
+  ASSERT_TRUE(fine);
+  ASSERT_TRUE((*fine)->Anchor(older));
+  EXPECT_FALSE((*fine)->refusal());
+  ASSERT_TRUE((*fine)->Anchor(forged));  // the forged head is a prefix of this log too
+  EXPECT_FALSE((*fine)->refusal());
+  ASSERT_TRUE((*fine)->Anchor(witness));  // smaller than local, and not a prefix: refused
+  EXPECT_TRUE((*fine)->refusal());
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, AuditLog,
