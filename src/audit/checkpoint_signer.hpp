@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "audit/checkpoint.hpp"
+#include "audit/log.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "crypto/signing_key.hpp"
@@ -123,20 +125,31 @@ struct CheckpointerOptions {
 //     Stop (server shutdown);
 //   - LatestCheckpointPath(file): the newest checkpoint, replaced atomically each time.
 // Every commit that appended events is covered before its Commit returns: Log's commit
-// listener calls Committed(size, root), which signs that head (the head the transaction
-// committed, so only committed events are ever signed) and stores it. Commits that arrive
-// while a checkpoint is being written wait for it and are covered together by the next one
-// (the largest head reported meanwhile), as a group commit shares one flush. Tick and the
-// background thread read the head from the database (a transaction of their own) and cover
-// what a failed write left uncovered.
+// listener calls Committed(head), and the head that transaction committed is signed and
+// stored (only committed events are ever signed). Commits that arrive while a checkpoint
+// is being written wait for it and are covered together by the next one, as a group
+// commit shares one flush.
+//
+// Only an extension of what was signed is ever signed. The Checkpointer keeps the head it
+// has checked (at first the last signed one): a commit's head is checked when the head it
+// started from is the checked head — same size, same root — so its end extends it (the
+// leaves were appended to that tree); commits that report out of order wait for the ones
+// before them. A head reached otherwise (at start-up, after events appended by another
+// process, when a report is missing) is checked by a round with an RFC 6962 consistency
+// proof from the checked head over the stored nodes (CheckExtends; O(log n) reads). A head
+// that does not extend the checked one — a smaller tree, another root at the same size, a
+// failed proof, a commit that starts inside the checked tree — is refused: nothing is
+// signed from then on (until a restart, which checks again), and an error line (sizes
+// only) is logged at once and then at most once a minute while commits go uncovered.
 //
 // Tick() does one round synchronously (tests drive it with a FakeClock); Start() runs it on
-// a background thread every `poll`. Thread-safety: all methods may be called from any
-// thread; one checkpoint is written at a time. Borrows db and key, which must outlive it.
+// a background thread every `poll`, or at once when a commit cannot be checked without it.
+// Thread-safety: all methods may be called from any thread; one checkpoint is written at a
+// time. Borrows db and key, which must outlive it.
 class Checkpointer {
  public:
   // Reads the last checkpoint of the history file (from its end) and the ".latest" file
-  // to learn what is covered. Errors: those of ReadLastCheckpoint and
+  // to learn what is signed. Errors: those of ReadLastCheckpoint and
   // ReadLatestCheckpointFile.
   static Result<std::unique_ptr<Checkpointer>> Create(store::Db& db, const crypto::SigningKey& key,
                                                       std::filesystem::path file,
@@ -146,30 +159,42 @@ class Checkpointer {
   Checkpointer(const Checkpointer&) = delete;
   Checkpointer& operator=(const Checkpointer&) = delete;
 
-  // One round: covers the committed head if it is not covered, and appends to the history
-  // file if the tree has grown by every_events since its last entry, or has grown at all
-  // and `every` has passed. Returns whether it appended to the history file.
+  // A checkpoint signed earlier that the log must extend, held outside (the witness's, at
+  // start-up). One larger than the local ones becomes the signed head the next round checks
+  // the database against; a smaller or equal one must be a prefix of the local latest
+  // (consistency proof over the stored nodes), else the Checkpointer refuses.
+  // Errors: kInvalidArgument if it is not signed by this log's key for its origin (it is
+  // then ignored); the database's errors.
+  Status Anchor(const SignedCheckpoint& checkpoint);
+
+  // One round: checks the stored head against the checked one (see above), covers it if it
+  // is not covered, and appends to the history file if the tree has grown by every_events
+  // since its last entry, or has grown at all and `every` has passed. Returns whether it
+  // appended to the history file (false while refusing).
   Result<bool> Tick();
   // As Tick, appending to the history file whenever the tree has grown since its last entry.
   Result<bool> Flush();
 
-  // Makes sure a stored checkpoint covers at least `size` events, signing the head
-  // (`size`, `root`) — or a larger one reported meanwhile — if none does. Returns when it
-  // is stored. REQUIRES: the head was committed. Errors: kFailedPrecondition from the file
-  // writes (nothing is marked covered then).
-  Status Cover(std::uint64_t size, const Hash& root);
+  // Makes sure a stored checkpoint covers the head `head` committed, signing the checked
+  // head if none does. Returns when it is stored. REQUIRES: the head was committed.
+  // Errors: kFailedPrecondition when refusing (the message says why) or from the file
+  // writes (nothing is marked covered then); kUnavailable when the commits before it could
+  // not be checked within 2 s (the background round covers it).
+  Status Cover(const CommittedHead& head);
   // Cover for Log's commit listener: a failure is logged (at most once a minute, with a
   // count), never thrown; the background thread retries.
-  void Committed(std::uint64_t size, const Hash& root);
+  void Committed(const CommittedHead& head);
 
   void Start();
   // Stops the thread (if started), then Flush(); errors are logged.
   void Stop();
 
-  // The newest checkpoint stored (or read at Create), if any.
+  // The newest checkpoint stored (or read at Create, or anchored), if any.
   std::optional<SignedCheckpoint> Latest() const;
   // How many checkpoints this Checkpointer has signed (tests, metrics).
   std::uint64_t signed_count() const;
+  // Why it refuses to sign, if it does (tests, metrics).
+  std::optional<std::string> refusal() const;
 
  private:
   Checkpointer(store::Db& db, const crypto::SigningKey& key, std::filesystem::path file,
@@ -182,6 +207,14 @@ class Checkpointer {
                      bool history, Micros now);
   // Appends the latest checkpoint to the history file. Same locking as StoreLocked.
   Status AppendLatestLocked(std::unique_lock<std::mutex>& lock, Micros now);
+  // Takes a commit's head into the checked chain (or waits it for its predecessors).
+  void AddLocked(const CommittedHead& head);
+  // Advances the checked head over the waiting commits that continue it.
+  void ChainLocked();
+  // Stops signing for `why` (logged at once), or reminds of it (at most once a minute).
+  void RefuseLocked(const std::string& why);
+  void RemindLocked();
+  std::uint64_t SignedSizeLocked() const { return latest_ ? latest_->checkpoint.size : 0; }
 
   store::Db& db_;
   const crypto::SigningKey& key_;
@@ -192,13 +225,24 @@ class Checkpointer {
   const std::string origin_;
 
   mutable std::mutex mu_;
-  std::condition_variable stored_;  // a write finished (signing_ became false)
-  std::condition_variable wake_;    // the background thread: stop
+  std::condition_variable stored_;  // a write finished, or the checked head moved
+  std::condition_variable wake_;    // the background thread: stop, or a round is wanted
   bool stopping_ = false;
-  bool signing_ = false;            // a write is running (one at a time)
-  std::uint64_t pending_size_ = 0;  // the largest committed head reported, and its root
-  Hash pending_root_{};
+  bool round_wanted_ = false;
+  bool signing_ = false;  // a write is running (one at a time)
   std::optional<SignedCheckpoint> latest_;
+  // The checked head: it extends latest_ (and is at least as large).
+  std::uint64_t checked_size_ = 0;
+  Hash checked_root_{};
+  // Commits' heads that start beyond the checked head, by start size (at most kMaxWaiting).
+  std::map<std::uint64_t, CommittedHead> waiting_;
+  // The sizes a round's consistency proof passed over: a commit inside them may report
+  // late (its head is covered already).
+  std::uint64_t jumped_from_ = 0;
+  std::uint64_t jumped_to_ = 0;
+  std::optional<std::string> refusal_;
+  std::uint64_t uncovered_since_reminder_ = 0;
+  std::chrono::steady_clock::time_point last_reminder_{};
   std::uint64_t history_size_ = 0;  // the size of the history file's last entry
   Micros history_time_ = 0;
   std::uint64_t signed_count_ = 0;

@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <iterator>
 #include <map>
+#include <memory>
 
 #include "audit/checkpoint_signer.hpp"
 #include "core/encoding.hpp"
@@ -195,6 +196,8 @@ Result<std::vector<LoggedEvent>> Log::AppendValidated(store::Transaction& tx,
   if (!range) {
     return Fail(ErrorCode::kInternal, "audit_head is malformed: run alcove audit verify");
   }
+  const std::uint64_t start_size = range->size();
+  const Hash start_root = listener_ ? range->Root() : Hash{};
   std::vector<LoggedEvent> out;
   out.reserve(events.size());
   for (const Event* e : events) {
@@ -231,9 +234,29 @@ Result<std::vector<LoggedEvent>> Log::AppendValidated(store::Transaction& tx,
     return std::unexpected(r.error());
   }
   if (listener_) {
-    // One hook per transaction, replaced by each append: it reports the last head.
-    tx.OnCommit("alcove.audit.head",
-                [this, size = range->size(), root = range->Root()] { listener_(size, root); });
+    // One hook per transaction, replaced by each append: it reports the head the first
+    // append started from and the last head. A later append of the same transaction finds
+    // the record of the earlier ones through `current` (this thread's open transaction:
+    // the record lives as long as the hook that holds it, so it expires when the
+    // transaction commits or rolls back), and continues it only if it starts where it
+    // ended.
+    thread_local struct {
+      const store::Transaction* tx = nullptr;
+      std::weak_ptr<CommittedHead> head;
+    } current;
+    std::shared_ptr<CommittedHead> edge;
+    if (current.tx == &tx) {
+      edge = current.head.lock();
+    }
+    if (!edge || edge->size != start_size || edge->root != start_root) {
+      edge = std::make_shared<CommittedHead>(
+          CommittedHead{.from_size = start_size, .from_root = start_root});
+    }
+    edge->size = range->size();
+    edge->root = range->Root();
+    current.tx = &tx;
+    current.head = edge;
+    tx.OnCommit("alcove.audit.head", [this, edge] { listener_(*edge); });
   }
   return out;
 }
@@ -458,6 +481,37 @@ Result<std::vector<Hash>> ConsistencyProofBetween(store::Transaction& tx, std::u
     return Fail(ErrorCode::kInvalidArgument, "consistency proof: sizes out of range");
   }
   return ConsistencyProof(size1, size2, DatabaseSubtrees(tx));
+}
+
+Result<ExtensionCheck> CheckExtends(store::Transaction& tx, std::uint64_t size, const Hash& root) {
+  auto head = ReadHead(tx);
+  if (!head) {
+    return std::unexpected(head.error());
+  }
+  ExtensionCheck out{.head = std::move(*head), .refusal = std::nullopt};
+  const std::uint64_t now = out.head.size();
+  const std::string signed_head = "the last signed checkpoint (size " + std::to_string(size) + ")";
+  if (now < size) {
+    out.refusal = "the stored audit tree holds " + std::to_string(now) + " events, fewer than " +
+                  signed_head + ": events were removed";
+  } else if (now == size) {
+    if (out.head.root() != root) {
+      out.refusal = "the stored audit tree of " + std::to_string(now) +
+                    " events has another root than " + signed_head + ": events were rewritten";
+    }
+  } else if (size > 0) {
+    auto proof = ConsistencyProof(size, now, DatabaseSubtrees(tx));
+    if (!proof && proof.error().code != ErrorCode::kInternal) {
+      return std::unexpected(proof.error());  // the database's, e.g. busy
+    }
+    if (!proof || !VerifyConsistency(size, now, root, out.head.root(), *proof)) {
+      out.refusal = "the stored audit tree of " + std::to_string(now) + " events does not extend " +
+                    signed_head + " (" +
+                    (proof ? "the consistency proof fails" : "a node of the proof is missing") +
+                    "): events up to seq " + std::to_string(size - 1) + " were rewritten";
+    }
+  }
+  return out;
 }
 
 CheckpointSource CheckpointsInMemory(std::span<const SignedCheckpoint> checkpoints) {

@@ -46,6 +46,16 @@ struct TreeHead {
 // Reads audit_head. kInternal if it is malformed.
 Result<TreeHead> ReadHead(store::Transaction& tx);
 
+// What one committed transaction did to the tree: it read the head (from_size, from_root)
+// and appended up to (size, root). The end extends the start by construction (the leaves
+// were appended to the compact range whose root is from_root).
+struct CommittedHead {
+  std::uint64_t from_size = 0;
+  Hash from_root{};
+  std::uint64_t size = 0;
+  Hash root{};
+};
+
 // Appends events to the one Merkle tree of the log (claim C40).
 // Thread-safety: every method but SetCommitListener may be called from any thread; Append
 // each with its own transaction. Appends are single-writer: on SQLite the transaction
@@ -103,10 +113,11 @@ class Log {
 
   // Called once a transaction that appended has committed (store::Transaction::OnCommit;
   // never for one that rolled back), on the committing thread, with the tree head it
-  // committed: its size and root. The server's Checkpointer signs that head before the
-  // caller's Commit returns (claim C44). Set once before use; the Log must then outlive
-  // the transactions it appends in.
-  using CommitListener = std::function<void(std::uint64_t size, const Hash& root)>;
+  // started from (as read from audit_head under the write lock by its first append) and
+  // the head it committed. The server's Checkpointer checks that the start is the head it
+  // last checked and signs the end before the caller's Commit returns (claim C44). Set
+  // once before use; the Log must then outlive the transactions it appends in.
+  using CommitListener = std::function<void(const CommittedHead& head)>;
   void SetCommitListener(CommitListener listener) { listener_ = std::move(listener); }
 
  private:
@@ -156,6 +167,19 @@ Result<Receipt> ProofFor(store::Transaction& tx, store::TenantId tenant, std::st
 // head size), e.g. between two checkpoints.
 Result<std::vector<Hash>> ConsistencyProofBetween(store::Transaction& tx, std::uint64_t size1,
                                                   std::uint64_t size2);
+
+// Whether the stored tree extends the signed head (`size`, `root`) (claim C44): it holds
+// at least `size` events and the RFC 6962 consistency proof from `size` to its head, built
+// from the stored nodes (O(log n) point reads, never the whole log), verifies against
+// `root` and the head's root; at the same size the roots are equal. Every tree extends
+// the empty one. `refusal` says what does not hold (a smaller tree, a different root at
+// the same size, a proof that fails or a node it needs that is missing); it names sizes
+// only. Errors (the Result's) are the database's.
+struct ExtensionCheck {
+  TreeHead head;                       // the stored head
+  std::optional<std::string> refusal;  // none: the head extends (size, root)
+};
+Result<ExtensionCheck> CheckExtends(store::Transaction& tx, std::uint64_t size, const Hash& root);
 
 // What `alcove audit verify` found.
 struct VerifyOutcome {

@@ -161,9 +161,42 @@ Result<WitnessTarget> ParseWitness(std::string_view setting, std::string_view ca
   return target;
 }
 
-Status WriteWitnessDirectory(const std::filesystem::path& dir, std::string_view note,
-                             bool history) {
+Status WriteWitnessDirectory(const std::filesystem::path& dir, std::string_view note, bool history,
+                             const std::vector<Hash>* proof) {
   const auto file = dir / "checkpoints";
+  auto incoming = ParseSignedCheckpoint(note);
+  if (!incoming) {
+    return Fail(ErrorCode::kInvalidArgument,
+                "audit witness: a malformed checkpoint: " + incoming.error().internal);
+  }
+  auto held = ReadLatestCheckpointFile(LatestCheckpointPath(file));
+  if (!held) {
+    return std::unexpected(held.error());
+  }
+  if (*held) {
+    const Checkpoint& h = (*held)->checkpoint;
+    const Checkpoint& n = incoming->checkpoint;
+    const std::string sizes =
+        " (size " + std::to_string(n.size) + "; the witness holds size " + std::to_string(h.size) + ")";
+    if (h.origin != n.origin) {
+      return Fail(ErrorCode::kConflict, "audit witness " + dir.string() +
+                                            " holds the checkpoints of another log");
+    }
+    if (n.size < h.size) {
+      return Fail(ErrorCode::kConflict,
+                  "audit witness " + dir.string() + ": refused a smaller checkpoint" + sizes);
+    }
+    if (n.size == h.size && n.root != h.root) {
+      return Fail(ErrorCode::kConflict, "audit witness " + dir.string() +
+                                            ": refused another root at the same size" + sizes);
+    }
+    if (proof != nullptr && n.size > h.size && h.size > 0 &&
+        !VerifyConsistency(h.size, n.size, h.root, n.root, *proof)) {
+      return Fail(ErrorCode::kConflict, "audit witness " + dir.string() +
+                                            ": refused a checkpoint that does not extend its own" +
+                                            sizes);
+    }
+  }
   if (auto st = ReplaceCheckpointFile(LatestCheckpointPath(file), note); !st) {
     return st;
   }
@@ -189,6 +222,12 @@ Status PostCheckpoint(const WitnessTarget& target, std::string_view note,
   auto status = Perform(c.get(), target);
   if (!status) {
     return std::unexpected(status.error());
+  }
+  if (*status == 409) {
+    return Fail(ErrorCode::kConflict,
+                "audit witness " + target.Describe() +
+                    " answered HTTP 409: it holds a checkpoint this one does not extend",
+                "the audit witness refused the checkpoint");
   }
   if (*status < 200 || *status > 299) {
     return Fail(ErrorCode::kUnavailable,
@@ -262,7 +301,7 @@ void WitnessSender::Offer(std::string note, std::uint64_t size, bool history) {
       pending_history_ = pending_history_ || history;
       return;
     }
-    if (size < delivered_size_ || (size == delivered_size_ && !history)) {
+    if (size < delivered_size_ || size < held_size_ || (size == delivered_size_ && !history)) {
       return;
     }
     pending_history_ = pending_history_ || history;
@@ -299,6 +338,18 @@ void WitnessSender::Run() {
         pending_history_ = false;
       }
       backoff = options_.initial_backoff;
+      changed_.notify_all();
+      continue;
+    }
+    if (st.error().code == ErrorCode::kConflict) {
+      // Refused as not extending what the witness holds: retrying cannot help.
+      spdlog::error("audit witness {}: the checkpoint of size {} was refused: {}", description_,
+                    size, st.error().internal);
+      ++failures_;
+      if (offers_ == taken) {
+        pending_.reset();
+        pending_history_ = false;
+      }
       changed_.notify_all();
       continue;
     }
@@ -341,6 +392,11 @@ void WitnessSender::Stop() {
   if (thread_.joinable()) {
     thread_.join();
   }
+}
+
+void WitnessSender::Held(std::uint64_t size) {
+  std::lock_guard lock(mu_);
+  held_size_ = std::max(held_size_, size);
 }
 
 std::uint64_t WitnessSender::delivered_size() const {

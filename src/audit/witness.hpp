@@ -11,7 +11,9 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
+#include "audit/merkle.hpp"
 #include "core/error.hpp"
 
 namespace alcove::audit {
@@ -44,8 +46,13 @@ Result<WitnessTarget> ParseWitness(std::string_view setting, std::string_view ca
                                    const std::filesystem::path& data_dir);
 
 // Stores `note` in a directory witness: replaces `checkpoints.latest` atomically and, when
-// `history`, appends it to `checkpoints`. kFailedPrecondition when it cannot.
-Status WriteWitnessDirectory(const std::filesystem::path& dir, std::string_view note, bool history);
+// `history`, appends it to `checkpoints`. It never replaces what the witness holds with a
+// checkpoint that does not extend it: kConflict (nothing written) for a smaller tree, or
+// another root at the same size, or — when `proof` is given (the RFC 6962 consistency
+// proof from the held size to the note's) — a proof that does not verify. kInvalidArgument
+// for a malformed note or held file; kFailedPrecondition when it cannot write.
+Status WriteWitnessDirectory(const std::filesystem::path& dir, std::string_view note, bool history,
+                             const std::vector<Hash>* proof = nullptr);
 
 // HTTPS: POSTs `note` to the target's URL (TLS verified, no redirects, timeouts).
 // kUnavailable when the witness cannot be reached or answers other than 2xx.
@@ -65,7 +72,9 @@ Result<std::optional<std::string>> FetchLatestCheckpoint(const WitnessTarget& ta
 // replaces it; whether any replaced one was meant for the history is kept), retries a
 // failed delivery with exponential backoff (`initial_backoff` doubling up to
 // `max_backoff`), and logs failures at most once per `warn_every`, with a count and the
-// witness's Describe() (never a URL's path, query or credentials).
+// witness's Describe() (never a URL's path, query or credentials). A checkpoint the
+// witness refuses as not extending what it holds (kConflict; HTTP 409) is dropped, not
+// retried, with an error line.
 // Thread-safety: Offer and delivered_size may be called from any thread; Stop once.
 class WitnessSender {
  public:
@@ -86,8 +95,11 @@ class WitnessSender {
   WitnessSender& operator=(const WitnessSender&) = delete;
 
   // Queues `note` (of tree size `size`) for delivery unless a larger one is queued or was
-  // delivered. Never blocks on the witness.
+  // delivered (or is held, see Held). Never blocks on the witness.
   void Offer(std::string note, std::uint64_t size, bool history);
+  // The witness already holds a checkpoint of `size` (read at start-up): nothing smaller
+  // is ever offered to it.
+  void Held(std::uint64_t size);
   // Delivers what is pending (retrying until stop_deadline), then ends the thread.
   void Stop();
 
@@ -113,6 +125,7 @@ class WitnessSender {
   bool pending_history_ = false;
   std::uint64_t offers_ = 0;  // Offers accepted so far
   std::uint64_t delivered_size_ = 0;
+  std::uint64_t held_size_ = 0;  // what the witness held at start-up
   std::uint64_t failures_ = 0;
   std::uint64_t failures_since_warning_ = 0;
   std::chrono::steady_clock::time_point last_warning_{};

@@ -117,6 +117,31 @@ Result<std::vector<audit::CheckpointSource>> VerifySources(const Config& config,
   return sources;
 }
 
+// The newest checkpoint the witness holds, read at start-up; none when it holds none or
+// cannot be read (logged: its checkpoints are then checked by `alcove audit verify` only).
+std::optional<audit::SignedCheckpoint> WitnessHead(const audit::WitnessTarget& witness) {
+  Result<std::optional<audit::SignedCheckpoint>> held = std::optional<audit::SignedCheckpoint>{};
+  if (!witness.directory.empty()) {
+    held = audit::ReadLatestCheckpointFile(
+        audit::LatestCheckpointPath(witness.directory / "checkpoints"));
+  } else if (auto note = audit::FetchLatestCheckpoint(witness); !note) {
+    held = std::unexpected(note.error());
+  } else if (*note) {
+    auto parsed = audit::ParseSignedCheckpoint(**note);
+    if (!parsed) {
+      held = std::unexpected(parsed.error());
+    } else {
+      held = std::optional<audit::SignedCheckpoint>(std::move(*parsed));
+    }
+  }
+  if (!held) {
+    spdlog::warn("audit witness {}: cannot read what it holds at start-up: {}",
+                 witness.Describe(), held.error().internal);
+    return std::nullopt;
+  }
+  return std::move(*held);
+}
+
 std::string RootText(const audit::Hash& root) { return Base64Encode(root); }
 
 // Operator reads of the whole log must see one snapshot while the server appends: SQLite's
@@ -185,15 +210,28 @@ Result<std::unique_ptr<AuditRuntime>> AuditRuntime::Start(const Config& config, 
   }
   rt->checkpointer_ = std::move(*cp);
   if (rt->witness_) {
+    // What the witness holds is what the log must extend, and the sender never offers it
+    // less (after a restart, or when the local files were rewound).
+    if (auto held = WitnessHead(*witness)) {
+      rt->witness_->Held(held->checkpoint.size);
+      if (auto st = rt->checkpointer_->Anchor(*held); !st) {
+        spdlog::error("audit witness {}: {}", witness->Describe(), st.error().internal);
+      }
+    }
+  }
+  // The stored tree against the signed head, before the first request.
+  if (auto r = rt->checkpointer_->Tick(); !r) {
+    spdlog::warn("audit checkpoint at start-up: {}", r.error().internal);
+  }
+  if (rt->witness_) {
     // A witness added since the last checkpoint (or one that missed it) catches up.
-    if (auto latest = rt->checkpointer_->Latest()) {
+    if (auto latest = rt->checkpointer_->Latest(); latest && !rt->checkpointer_->refusal()) {
       rt->witness_->Offer(latest->text, latest->checkpoint.size, false);
     }
   }
   audit::Checkpointer* checkpointer = rt->checkpointer_.get();
-  rt->log_.SetCommitListener([checkpointer](std::uint64_t size, const audit::Hash& root) {
-    checkpointer->Committed(size, root);
-  });
+  rt->log_.SetCommitListener(
+      [checkpointer](const audit::CommittedHead& head) { checkpointer->Committed(head); });
   rt->checkpointer_->Start();
   return rt;
 }
@@ -323,11 +361,19 @@ int AuditProve(const Config& config, std::uint64_t seq) {
   if (!cp || cp->checkpoint.size <= seq) {
     // No checkpoint covers the event yet (a server stopped before it could write one):
     // sign the head now into the latest file; the history file keeps its cadence.
-    auto head = audit::ReadHead(**tx);
-    if (!head) {
-      fmt::print(stderr, "alcove audit prove: {}\n", head.error().internal);
+    // Only a head that extends the newest signed one (C44).
+    auto check = audit::CheckExtends(**tx, cp ? cp->checkpoint.size : 0,
+                                     cp ? cp->checkpoint.root : audit::EmptyRoot());
+    if (!check) {
+      fmt::print(stderr, "alcove audit prove: {}\n", check.error().internal);
       return 1;
     }
+    if (check->refusal) {
+      fmt::print(stderr, "alcove audit prove: refusing to sign a checkpoint: {}; run alcove audit verify\n",
+                 *check->refusal);
+      return 1;
+    }
+    const audit::TreeHead* head = &check->head;
     const audit::Checkpoint fresh{audit::LogOrigin((*key)->public_key()), head->size(),
                                   head->root()};
     const std::string note = audit::SignCheckpoint(**key, fresh);

@@ -7,8 +7,10 @@
 #include <string_view>
 #include <vector>
 
+#include "audit/checkpoint_signer.hpp"
 #include "audit/event.hpp"
 #include "audit/log.hpp"
+#include "crypto/signing_key.hpp"
 #include "store/db.hpp"
 #include "store/ids.hpp"
 #include "store/migrations.hpp"
@@ -120,6 +122,81 @@ inline Result<VerifyOutcome> VerifyWithoutCheckpoints(store::Db& db) {
 }
 
 // The parameter name of tests that run on both engines.
+inline std::uint64_t HeadSize(store::Db& db) {
+  auto tx = db.Begin();
+  EXPECT_TRUE(tx);
+  auto head = ReadHead(**tx);
+  EXPECT_TRUE(head);
+  return head ? head->size() : 0;
+}
+
+inline Result<std::vector<LoggedEvent>> AppendMany(store::Db& db, int n, store::TenantId tenant = 1) {
+  const Log log(db.engine());
+  std::vector<LoggedEvent> out;
+  for (int i = 0; i < n; ++i) {
+    auto tx = db.BeginTenant(tenant);
+    if (!tx) {
+      return std::unexpected(tx.error());
+    }
+    auto logged = log.Append(**tx, MakeEvent(tenant, i));
+    if (!logged) {
+      return std::unexpected(logged.error());
+    }
+    if (auto st = (*tx)->Commit(); !st) {
+      return std::unexpected(st.error());
+    }
+    out.push_back(std::move(*logged));
+  }
+  return out;
+}
+
+inline Result<VerifyOutcome> Verify(store::Db& db, std::span<const SignedCheckpoint> cps,
+                             std::span<const std::uint8_t> key) {
+  auto tx = db.Begin();
+  if (!tx) {
+    return std::unexpected(tx.error());
+  }
+  if (db.engine() == store::Engine::kPostgres) {
+    if (auto r = (*tx)->Execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"); !r) {
+      return std::unexpected(r.error());
+    }
+  }
+  return VerifyLog(**tx, cps, key);
+}
+
+// A migrated database on the parameter's engine and an Ed25519 checkpoint key.
+class AuditDbTest : public ::testing::TestWithParam<store::Engine> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == store::Engine::kPostgres) {
+      ALCOVE_REQUIRE_PG(urls);
+      db_ = OpenPgTestDb(urls);
+    } else {
+      db_ = OpenSqliteTestDb();
+    }
+    ASSERT_TRUE(db_ && db_->app);
+    ASSERT_TRUE(crypto::CreateSigningKeyFile(key_dir_ / "signing.key"));
+    auto key = crypto::SigningKey::Load(key_dir_ / "signing.key");
+    ASSERT_TRUE(key);
+    key_ = std::move(*key);
+  }
+
+  store::Db& db() { return *db_->app; }
+
+  SignedCheckpoint CheckpointNow() {
+    auto tx = db().Begin();
+    EXPECT_TRUE(tx);
+    auto head = ReadHead(**tx);
+    EXPECT_TRUE(head);
+    const Checkpoint cp{LogOrigin(key_->public_key()), head->size(), head->root()};
+    return *ParseSignedCheckpoint(SignCheckpoint(*key_, cp));
+  }
+
+  std::unique_ptr<TestDb> db_;
+  alcove::testing::TempDir key_dir_;
+  std::unique_ptr<crypto::SigningKey> key_;
+};
+
 inline std::string EngineName(const ::testing::TestParamInfo<store::Engine>& info) {
   return info.param == store::Engine::kSqlite ? "Sqlite" : "Postgres";
 }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "audit/checkpoint_signer.hpp"
+#include "audit/merkle.hpp"
 #include "audit/witness.hpp"
 #include "crypto/signing_key.hpp"
 #include "support/temp_dir.hpp"
@@ -206,6 +207,85 @@ TEST(Witness, ADirectoryWitnessHoldsTheLatestAndTheHistory) {
   ASSERT_TRUE(history);
   ASSERT_EQ(history->size(), 1u);
   EXPECT_EQ(history->front().checkpoint.size, 1u);
+}
+
+// claim: C44 — a directory witness never gives up what it holds for a checkpoint that
+// does not extend it: a smaller one, another root at the same size, or one whose supplied
+// consistency proof fails; an extension (with a proof that verifies) replaces it.
+TEST(Witness, C44TheDirectoryRefusesASmallerOrForkedCheckpoint) {
+  TempDir temp;
+  ASSERT_TRUE(crypto::CreateSigningKeyFile(temp / "signing.key"));
+  auto key = crypto::SigningKey::Load(temp / "signing.key");
+  ASSERT_TRUE(key);
+  std::vector<Hash> leaves;
+  for (std::uint8_t i = 0; i < 8; ++i) {
+    leaves.push_back(LeafHash(std::span(&i, 1)));
+  }
+  const auto subtrees = [&](SubtreeId id) -> Result<Hash> {
+    const auto first = static_cast<std::ptrdiff_t>(id.index << id.level);
+    return RootOf(std::span(leaves).subspan(first, std::size_t{1} << id.level));
+  };
+  auto note = [&](std::uint64_t size, const Hash& root) {
+    return SignCheckpoint(**key, Checkpoint{LogOrigin((*key)->public_key()), size, root});
+  };
+  auto root = [&](std::uint64_t size) { return RootOf(std::span(leaves).first(size)); };
+  auto held = [&] {
+    auto latest = ReadLatestCheckpointFile(temp / "checkpoints.latest");
+    EXPECT_TRUE(latest && *latest);
+    return latest && *latest ? (*latest)->checkpoint : Checkpoint{};
+  };
+  ASSERT_TRUE(WriteWitnessDirectory(temp.path(), note(5, root(5)), true));
+  auto smaller = WriteWitnessDirectory(temp.path(), note(4, root(4)), true);
+  ASSERT_FALSE(smaller);
+  EXPECT_EQ(smaller.error().code, ErrorCode::kConflict);
+  EXPECT_NE(smaller.error().internal.find("smaller"), std::string::npos);
+  auto forked = WriteWitnessDirectory(temp.path(), note(5, root(6)), false);
+  ASSERT_FALSE(forked);
+  EXPECT_EQ(forked.error().code, ErrorCode::kConflict);
+  EXPECT_EQ(held().size, 5u);
+  EXPECT_EQ(held().root, root(5));
+  // A larger tree whose proof does not lead from the held root is refused too.
+  auto proof = ConsistencyProof(5, 8, subtrees);
+  ASSERT_TRUE(proof);
+  Hash other = root(8);
+  other[0] ^= 1;
+  auto bad = WriteWitnessDirectory(temp.path(), note(8, other), false, &*proof);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, ErrorCode::kConflict);
+  ASSERT_TRUE(WriteWitnessDirectory(temp.path(), note(8, root(8)), false, &*proof));
+  EXPECT_EQ(held().size, 8u);
+  ASSERT_TRUE(WriteWitnessDirectory(temp.path(), note(8, root(8)), true));  // the same again
+  auto history = ReadCheckpointFile(temp / "checkpoints");
+  ASSERT_TRUE(history);
+  ASSERT_EQ(history->size(), 2u);  // the refused ones were not appended
+  EXPECT_EQ(history->back().checkpoint.size, 8u);
+}
+
+// claim: C44 — after a restart the sender offers the witness nothing smaller than it
+// holds, and a checkpoint the witness refuses (kConflict) is dropped, not retried.
+TEST(Witness, C44TheSenderNeverOffersLessThanTheWitnessHoldsAndDropsARefusal) {
+  std::mutex mu;
+  std::vector<std::string> tried;
+  WitnessSender sender(
+      [&](const std::string& note, bool) -> Status {
+        std::lock_guard lock(mu);
+        tried.push_back(note);
+        if (note == "note 12") {
+          return Fail(ErrorCode::kConflict, "refused another root at the same size");
+        }
+        return {};
+      },
+      "test witness", WitnessSender::Options{});
+  sender.Held(10);
+  sender.Offer("note 7", 7, true);  // less than the witness holds: never sent
+  sender.Offer("note 12", 12, false);
+  EXPECT_FALSE(sender.WaitDelivered(12, std::chrono::milliseconds(300)));
+  sender.Offer("note 13", 13, false);
+  ASSERT_TRUE(sender.WaitDelivered(13, std::chrono::seconds(30)));
+  sender.Stop();
+  std::lock_guard lock(mu);
+  EXPECT_EQ(tried, (std::vector<std::string>{"note 12", "note 13"}));
+  EXPECT_EQ(sender.failures(), 1u);
 }
 
 // The sender never blocks the caller, keeps only the newest undelivered checkpoint (and

@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <sstream>
+#include <thread>
 
 #include "audit/checkpoint_signer.hpp"
 #include "audit/log.hpp"
@@ -22,6 +23,7 @@
 #include "crypto/signing_key.hpp"
 #include "store/postgres/postgres_db.hpp"
 #include "store/sqlite/sqlite_db.hpp"
+#include "support/audit_tamper.hpp"
 #include "support/browser.hpp"
 #include "support/https_witness_server.hpp"
 #include "support/pg_test_env.hpp"
@@ -33,18 +35,6 @@ namespace {
 namespace json = boost::json;
 
 constexpr auto npos = std::string::npos;
-
-// Runs SQL on the data directory's SQLite database with the raw API (an intruder with file
-// access); returns the SQLite result code.
-int RawSql(const std::filesystem::path& dir, const std::string& sql) {
-  sqlite3* db = nullptr;
-  int rc = sqlite3_open((dir / "alcove.db").c_str(), &db);
-  if (rc == SQLITE_OK) {
-    rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr);
-  }
-  sqlite3_close(db);
-  return rc;
-}
 
 std::uint64_t LatestCheckpointSize(const std::filesystem::path& checkpoint_file) {
   auto cp = audit::ReadLatestCheckpointFile(audit::LatestCheckpointPath(checkpoint_file));
@@ -72,38 +62,11 @@ void FailSignIn(Browser& b) {
 // data directory's checkpoint files with one signed by the stolen key for the shorter
 // log. Returns the new size.
 std::uint64_t TruncateConsistently(const std::filesystem::path& dir, std::uint64_t n) {
-  const std::string drop =
-      "DROP TRIGGER audit_events_no_delete; DROP TRIGGER audit_nodes_no_delete;"
-      "DROP TRIGGER audit_head_forward_only;";
-  EXPECT_EQ(RawSql(dir, drop), SQLITE_OK);
   auto db = store::OpenSqlite(dir / "alcove.db");
   EXPECT_TRUE(db);
-  std::uint64_t keep = 0;
-  {
-    auto tx = (*db)->Begin();
-    EXPECT_TRUE(tx);
-    auto head = audit::ReadHead(**tx);
-    EXPECT_TRUE(head);
-    EXPECT_GT(head->size(), n);
-    keep = head->size() - n;
-    auto rows = (*tx)->Query("SELECT leaf_hash FROM audit_events ORDER BY seq");
-    EXPECT_TRUE(rows);
-    audit::CompactRange range;
-    for (std::uint64_t i = 0; i < keep; ++i) {
-      audit::Hash leaf{};
-      const auto& b = rows->at(i).Blob(0);
-      std::copy(b.begin(), b.end(), leaf.begin());
-      range.Append(leaf, nullptr);
-    }
-    const store::Value k[] = {static_cast<std::int64_t>(keep)};
-    EXPECT_TRUE((*tx)->Execute("DELETE FROM audit_events WHERE seq >= $1", k));
-    // A node (level, idx) covers seq idx << level up to ((idx + 1) << level) - 1.
-    EXPECT_TRUE((*tx)->Execute("DELETE FROM audit_nodes WHERE ((idx + 1) << level) > $1", k));
-    const store::Value head_row[] = {static_cast<std::int64_t>(keep), range.Serialize()};
-    EXPECT_TRUE(
-        (*tx)->Execute("UPDATE audit_head SET size = $1, frontier = $2 WHERE one = 1", head_row));
-    EXPECT_TRUE((*tx)->Commit());
-  }
+  auto rewound = RewindAuditTail(**db, n);
+  EXPECT_TRUE(rewound) << rewound.error().internal;
+  const std::uint64_t keep = rewound ? *rewound : 0;
   auto key = crypto::SigningKey::Load(audit::SigningKeyPath(dir));
   EXPECT_TRUE(key);
   const auto file = audit::CheckpointFilePath(dir);
@@ -232,6 +195,91 @@ TEST_F(AuditWitness, C44VerifyUsesTheConfiguredWitness) {
                            {{"ALCOVE_AUDIT_WITNESS", witness_dir().string()}});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_NE(r.err.find("FAILED at seq "), npos) << r.err;
+}
+
+// claim: C44 — with the server running, an intruder with the database file removes the
+// newest events and rewinds the tree; the commits that follow are refused by the signer:
+// an error line, no new checkpoint (locally or at the witness), and verify — with or
+// without the witness — reports the break.
+TEST_F(AuditWitness, C44ATailRewoundWhileTheServerRunsIsNeverSignedAndVerifyReportsIt) {
+  Browser b(server_->origin(), server_->certificate(), "WitnessBrowser/1.0");
+  for (int i = 0; i < 6; ++i) {
+    FailSignIn(b);
+  }
+  const auto file = audit::CheckpointFilePath(dir());
+  const auto witness_file = witness_dir() / "checkpoints";
+  const std::uint64_t honest = LatestCheckpointSize(file);
+  ASSERT_GE(honest, 6u);
+  for (int i = 0; i < 100 && LatestCheckpointSize(witness_file) < honest; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(LatestCheckpointSize(witness_file), honest);
+  const auto honest_note = audit::ReadLatestCheckpointFile(audit::LatestCheckpointPath(file));
+  ASSERT_TRUE(honest_note && *honest_note);
+  std::uint64_t keep = 0;
+  {
+    auto db = store::OpenSqlite(dir() / "alcove.db");  // next to the server's connection
+    ASSERT_TRUE(db);
+    auto rewound = RewindAuditTail(**db, 2);
+    ASSERT_TRUE(rewound) << rewound.error().internal;
+    keep = *rewound;
+  }
+  for (int i = 0; i < 4; ++i) {
+    FailSignIn(b);  // answered as ever: the commits happen
+  }
+  const std::string log = server_->StderrOnceItHas("REFUSING to sign checkpoints");
+  EXPECT_NE(log.find("REFUSING to sign checkpoints"), npos) << log;
+  EXPECT_EQ(log.find("nobody"), npos);  // sizes only, no event content
+  const auto now = audit::ReadLatestCheckpointFile(audit::LatestCheckpointPath(file));
+  ASSERT_TRUE(now && *now);
+  EXPECT_EQ((*now)->text, (*honest_note)->text);  // nothing signed since
+  EXPECT_EQ(LatestCheckpointSize(witness_file), honest);
+  // The first `honest` events, now rewritten from seq `keep` on, are under the honest
+  // checkpoint (here the only one, so the range named starts at 0).
+  const auto without = Verify(dir());
+  EXPECT_EQ(without.exit_code, 1) << without.out;
+  EXPECT_NE(without.err.find("the root of the first " + std::to_string(honest) +
+                             " events differs from signed"),
+            npos)
+      << without.err;
+  const auto with = Verify(dir(), witness_dir().string());
+  EXPECT_EQ(with.exit_code, 1) << with.out;
+  EXPECT_NE(with.err.find("FAILED at seq "), npos) << with.err;
+  EXPECT_NE(with.err.find("seq 0.." + std::to_string(honest - 1)), npos) << with.err;
+  EXPECT_LT(keep, honest);
+  server_->Stop();
+  EXPECT_EQ(LatestCheckpointSize(witness_file), honest);  // not even at shutdown
+}
+
+// claim: C44 — the database and the data directory's checkpoint files rewound together
+// while the server was stopped (the stolen key re-signs them): the restarted server
+// starts from what the witness holds, refuses to sign the rewound log, and never hands
+// the witness a smaller checkpoint.
+TEST_F(AuditWitness, C44ARestartOnARewoundLogIsRefusedAgainstTheWitness) {
+  EventsThenStop(6);
+  const auto witness_file = witness_dir() / "checkpoints";
+  const auto held = audit::ReadLatestCheckpointFile(audit::LatestCheckpointPath(witness_file));
+  ASSERT_TRUE(held && *held);
+  TruncateConsistently(dir(), 3);
+  auto env = RoomyRateLimits();
+  env["ALCOVE_AUDIT_WITNESS"] = witness_dir().string();
+  ServerProcess again(ServerProcess::Options{.env = env, .existing_data_dir = dir()});
+  ASSERT_TRUE(again.started()) << again.Stderr();
+  {
+    Browser b(again.origin(), again.certificate(), "WitnessBrowser/1.0");
+    for (int i = 0; i < 5; ++i) {
+      FailSignIn(b);  // grows the rewound log past the witness's size
+    }
+  }
+  const std::string log = again.StderrOnceItHas("REFUSING to sign checkpoints");
+  EXPECT_NE(log.find("REFUSING to sign checkpoints"), npos) << log;
+  EXPECT_EQ(again.Stop(), 0) << again.Stderr();
+  const auto still = audit::ReadLatestCheckpointFile(audit::LatestCheckpointPath(witness_file));
+  ASSERT_TRUE(still && *still);
+  EXPECT_EQ((*still)->text, (*held)->text);
+  const auto with = Verify(dir(), witness_dir().string());
+  EXPECT_EQ(with.exit_code, 1) << with.out;
+  EXPECT_NE(with.err.find("witness"), npos) << with.err;
 }
 
 // A witness inside the data directory is refused at start-up with a clear error.
