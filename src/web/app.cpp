@@ -4,6 +4,7 @@
 
 #include "web/audit_routes.hpp"
 #include "web/identity_routes.hpp"
+#include "web/page_nav.hpp"
 #include "web/route_kit.hpp"
 #include "web/session_auth.hpp"
 #include "web/target.hpp"
@@ -21,6 +22,9 @@ std::vector<Middleware> StandardLayers(std::string listener, const Clock& clock,
       // 2. Security headers: outside error mapping, so that a 500 made from an
       //    exception gets the full header set like every other answer (C60).
       SecurityHeaders(),
+      // 2b. The navigation of every page (page_nav.hpp): outside error mapping, so that
+      //     the pages it and the limits make get it too.
+      PageNavigation(templates),
       // 3. Error mapping: turns anything thrown below into a generic 500.
       ErrorMapping(templates),
       // 4. Limits: answers requests the connection could not read whole (413, 431,
@@ -95,24 +99,19 @@ void App::AddSiteRoutes() {
       route_sets_.push_back(add(kit, *templates_));
     }
   } else {
-    router_.Add(
-        "GET", "/",
-        [this](Request&) {
-          TemplateData data;
-          data.set("origin", options_.site.public_origin);
-          return Response::Html(200, templates_->RenderPage("index", "Alcove", data));
-        },
-        public_page);
+    kit.Add("GET", "/", ForAnyone([this](Request&) -> Result<Response> {
+              TemplateData data;
+              data.set("origin", options_.site.public_origin);
+              return Response::Html(200, templates_->RenderPage("index", "Alcove", data));
+            }));
   }
-  router_.Add(
-      "GET", "/security",
-      [this](Request&) {
-        TemplateData data;
-        data.set("contact", options_.site.security_contact);
-        data.set("origin", options_.site.public_origin);
-        return Response::Html(200, templates_->RenderPage("security", "Security at Alcove", data));
-      },
-      public_page);
+  kit.Add("GET", "/security", ForAnyone([this](Request&) -> Result<Response> {
+            TemplateData data;
+            data.set("contact", options_.site.security_contact);
+            data.set("origin", options_.site.public_origin);
+            return Response::Html(200,
+                                  templates_->RenderPage("security", "Security at Alcove", data));
+          }));
   router_.Add(
       "GET", "/static/{*path}",
       [this](Request& req) { return static_files_.Serve(req, req.Param("path").value_or("")); },
