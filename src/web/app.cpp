@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "web/audit_routes.hpp"
+#include "web/cookies.hpp"
 #include "web/identity_routes.hpp"
 #include "web/page_nav.hpp"
 #include "web/route_kit.hpp"
@@ -98,6 +99,7 @@ void App::AddSiteRoutes() {
     for (const RouteAdder& add : options_.modules) {
       route_sets_.push_back(add(kit, *templates_));
     }
+    kit.SetNotFoundPage();
   } else {
     kit.Add("GET", "/", ForAnyone([this](Request&) -> Result<Response> {
               TemplateData data;
@@ -151,7 +153,11 @@ Dispatcher::Plan App::PlanFor(Request& request) const {
   }
   const RouteMatch& m = request.routing->match;
   if (m.outcome != RouteMatch::Outcome::kFound) {
-    plan.runs_inline = true;  // 404 or 405
+    // 404 or 405, cheaply — except a page's 404 for a browser with a session cookie,
+    // whose navigation needs the session looked up (the database: the worker pool).
+    plan.runs_inline = m.outcome != RouteMatch::Outcome::kNotFound || !router_.not_found() ||
+                       request.routing->target->path.starts_with("/api/") ||
+                       !GetCookie(request, kSessionCookie);
     plan.read_body = !declared;
     return plan;
   }

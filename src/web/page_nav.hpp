@@ -17,7 +17,7 @@ class Templates;
 //   a signed-in therapist: Today, Clients, Schedule, Audit log, Settings, Sign out;
 //   another role: Home, Settings, Sign out;
 //   signed out: Sign in, Sign up;
-//   not known (an answer made before routing, e.g. a 404 or 413, with a session cookie):
+//   not known (an answer made before routing, e.g. a 405 or 413, with a session cookie):
 //   Home only — the start page then shows the full navigation.
 // The item of the current page carries aria-current="page", the item of its section
 // (a client's note under Clients) aria-current="true".

@@ -162,9 +162,15 @@ void RouteKit::Add(std::string method, std::string pattern, OpenRoute route, Rou
     throw std::invalid_argument("a rate-limited route needs the identity service: " + pattern);
   }
   options.audience = route.audience;
+  Handler wrapped = WrapOpen(pattern, std::move(route), options);
+  router_.Add(std::move(method), std::move(pattern), std::move(wrapped), std::move(options));
+}
+
+Handler RouteKit::WrapOpen(const std::string& pattern, OpenRoute route,
+                           const RouteOptions& options) {
   const Surface surface = SurfaceOf(pattern);
-  Handler wrapped = [services = identity_, templates = templates_, rate_class = options.rate_class,
-                     surface, handler = std::move(route.handler)](Request& req) -> Response {
+  return [services = identity_, templates = templates_, rate_class = options.rate_class, surface,
+          handler = std::move(route.handler)](Request& req) -> Response {
     if (!rate_class.empty()) {
       if (auto limited =
               Throttle(*services, templates, req, rate_class, ClientRateKey(*services, req))) {
@@ -177,7 +183,14 @@ void RouteKit::Add(std::string method, std::string pattern, OpenRoute route, Rou
     }
     return res;
   };
-  router_.Add(std::move(method), std::move(pattern), std::move(wrapped), std::move(options));
+}
+
+void RouteKit::SetNotFoundPage() {
+  router_.SetNotFound(WrapOpen("/", ForAnyone([templates = templates_](Request& req) {
+                                 return ErrorResponse(req, templates, 404, "not_found",
+                                                      "There is nothing at this address.");
+                               }),
+                               RouteOptions{}));
 }
 
 }  // namespace alcove::web

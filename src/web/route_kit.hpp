@@ -69,9 +69,15 @@ class RouteKit {
   void Add(std::string method, std::string pattern, SessionRoute route, RouteOptions options = {});
   void Add(std::string method, std::string pattern, OpenRoute route, RouteOptions options = {});
 
+  // The page of an address no route matches (404, in words), through the same steps as
+  // an open route, so its navigation fits whoever is looking.
+  void SetNotFoundPage();
+
   Router& router() { return router_; }
 
  private:
+  Handler WrapOpen(const std::string& pattern, OpenRoute route, const RouteOptions& options);
+
   Router& router_;
   IdentityServices* identity_;
   const Templates* templates_;

@@ -144,14 +144,26 @@ TEST_F(PagesTest, OtherRolesSeeOnlyWhatTheirRoutesAllow) {
   }
 }
 
-TEST_F(PagesTest, AnswersMadeBeforeRoutingOfferTheWayHome) {
-  // A 404 of an unknown address is answered without looking the session up: the
-  // navigation leads home, where the whole menu is, and offers no sign-in to the signed in.
+TEST_F(PagesTest, AnUnknownAddressKnowsWhoIsLooking) {
+  // Routed to the facade's not-found page, which looks the session up like any page.
   const Response res = h_->Call(a_, "GET", "/no/such/page");
   EXPECT_EQ(res.status, 404);
   const std::string nav = NavOf(res.body);
+  for (const std::string& href : kTherapistItems) {
+    EXPECT_TRUE(Has(nav, "href=\"" + href + "\"")) << nav;
+  }
+  EXPECT_FALSE(Has(nav, "href=\"/signin\"")) << nav;
+}
+
+TEST_F(PagesTest, AnswersMadeBeforeRoutingOfferTheWayHome) {
+  // A 405 is answered without looking the session up: the navigation leads home, where
+  // the whole menu is, and offers no sign-in to the signed in.
+  const Response res = h_->Call(a_, "DELETE", "/settings");
+  EXPECT_EQ(res.status, 405);
+  const std::string nav = NavOf(res.body);
   EXPECT_TRUE(Has(nav, "href=\"/\"")) << nav;
   EXPECT_FALSE(Has(nav, "href=\"/signin\"")) << nav;
+  EXPECT_FALSE(Has(nav, "href=\"/clients\"")) << nav;
 }
 
 // What an error page must never show: status jargon and machine words.
