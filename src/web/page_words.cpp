@@ -65,6 +65,17 @@ std::string TimeInWords(Micros t, Micros now, std::string_view zone) {
   return fmt::format("{} {} {} at {}", day, month, static_cast<int>(ymd.year()), clock);
 }
 
+std::string FullTimeInWords(Micros t, std::string_view zone) {
+  (void)zone;  // as TimeInWords
+  const Civil when = CivilOf(t);
+  const year_month_day ymd(when.day);
+  return fmt::format("{} {} {} {} at {:02}:{:02} {}",
+                     kWeekdays[std::chrono::weekday(when.day).c_encoding()],
+                     static_cast<unsigned>(ymd.day()), kMonths[static_cast<unsigned>(ymd.month()) - 1],
+                     static_cast<int>(ymd.year()), when.minutes / 60, when.minutes % 60,
+                     kDefaultZone);
+}
+
 std::string BrowserInWords(std::string_view ua) {
   // Order matters: Edge and Opera also say "Chrome", Chrome also says "Safari".
   constexpr std::array<std::pair<std::string_view, std::string_view>, 9> kBrowsers = {{

@@ -20,6 +20,10 @@ inline constexpr std::string_view kDefaultZone = "UTC";
 // database in this build), and is shown in UTC, named "UTC", until one is wired here.
 std::string TimeInWords(Micros t, Micros now, std::string_view zone = kDefaultZone);
 
+// `t` in words without reference to today, for what is printed or kept:
+// "Wednesday 2 December 2026 at 14:05 UTC".
+std::string FullTimeInWords(Micros t, std::string_view zone = kDefaultZone);
+
 // The browser and system a User-Agent names, for people: "Chrome on Linux",
 // "Safari on iPhone", "Firefox on Windows", "A browser on Android", else
 // "Unknown browser". Never the raw string (it is noise, and can be anything).

@@ -26,6 +26,11 @@ TEST(PageWords, TimesAreWordsRelativeToTodayWithTheZoneNamed) {
   EXPECT_EQ(TimeInWords(At("2026-11-23T09:30:00Z"), now).find("2026-"), std::string::npos);
 }
 
+TEST(PageWords, FullTimesNeedNoToday) {
+  EXPECT_EQ(FullTimeInWords(At("2026-12-02T14:05:00Z")), "Wednesday 2 December 2026 at 14:05 UTC");
+  EXPECT_EQ(FullTimeInWords(At("1999-12-31T23:59:00Z")), "Friday 31 December 1999 at 23:59 UTC");
+}
+
 TEST(PageWords, AZoneNotKnownYetIsShownInUtcAndSaysSo) {
   const Micros now = At("2026-12-02T10:00:00Z");
   EXPECT_EQ(TimeInWords(At("2026-12-02T14:05:00Z"), now, "Europe/Berlin"), "Today at 14:05 UTC");
