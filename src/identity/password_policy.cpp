@@ -353,7 +353,7 @@ Status CheckNewPassword(const crypto::Secret<std::string>& password, std::string
   const std::string_view pw = password.reveal();
   if (pw.size() > crypto::kMaxPasswordBytes) {
     return Fail(ErrorCode::kInvalidArgument, "new password refused: longer than the byte limit",
-                "Use a shorter password: at most 1024 bytes.");
+                "That password is too long; use a shorter one.");
   }
   static_assert(crypto::kMaxPasswordBytes == 1024, "update the message above");
 

@@ -63,8 +63,8 @@ Result<std::string> InitialsOf(const crypto::PhiString& name) {
   const std::string_view s = name.reveal();
   auto bad = [] {
     return Fail(ErrorCode::kInvalidArgument, "client name unusable for initials",
-                "Enter the client's name (letters, at most 200 bytes); only its initials are "
-                "kept.");
+                "Enter the client's name in letters (shorten a very long one); only its "
+                "initials are kept.");
   };
   if (s.size() > 200) {
     return bad();

@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include "web/audit_routes.hpp"
+#include "web/cookies.hpp"
 #include "web/identity_routes.hpp"
+#include "web/page_nav.hpp"
 #include "web/route_kit.hpp"
 #include "web/session_auth.hpp"
 #include "web/target.hpp"
@@ -21,6 +23,9 @@ std::vector<Middleware> StandardLayers(std::string listener, const Clock& clock,
       // 2. Security headers: outside error mapping, so that a 500 made from an
       //    exception gets the full header set like every other answer (C60).
       SecurityHeaders(),
+      // 2b. The navigation of every page (page_nav.hpp): outside error mapping, so that
+      //     the pages it and the limits make get it too.
+      PageNavigation(templates),
       // 3. Error mapping: turns anything thrown below into a generic 500.
       ErrorMapping(templates),
       // 4. Limits: answers requests the connection could not read whole (413, 431,
@@ -94,25 +99,21 @@ void App::AddSiteRoutes() {
     for (const RouteAdder& add : options_.modules) {
       route_sets_.push_back(add(kit, *templates_));
     }
+    kit.SetNotFoundPage();
   } else {
-    router_.Add(
-        "GET", "/",
-        [this](Request&) {
-          TemplateData data;
-          data.set("origin", options_.site.public_origin);
-          return Response::Html(200, templates_->RenderPage("index", "Alcove", data));
-        },
-        public_page);
+    kit.Add("GET", "/", ForAnyone([this](Request&) -> Result<Response> {
+              TemplateData data;
+              data.set("origin", options_.site.public_origin);
+              return Response::Html(200, templates_->RenderPage("index", "Alcove", data));
+            }));
   }
-  router_.Add(
-      "GET", "/security",
-      [this](Request&) {
-        TemplateData data;
-        data.set("contact", options_.site.security_contact);
-        data.set("origin", options_.site.public_origin);
-        return Response::Html(200, templates_->RenderPage("security", "Security at Alcove", data));
-      },
-      public_page);
+  kit.Add("GET", "/security", ForAnyone([this](Request&) -> Result<Response> {
+            TemplateData data;
+            data.set("contact", options_.site.security_contact);
+            data.set("origin", options_.site.public_origin);
+            return Response::Html(200,
+                                  templates_->RenderPage("security", "Security at Alcove", data));
+          }));
   router_.Add(
       "GET", "/static/{*path}",
       [this](Request& req) { return static_files_.Serve(req, req.Param("path").value_or("")); },
@@ -152,7 +153,11 @@ Dispatcher::Plan App::PlanFor(Request& request) const {
   }
   const RouteMatch& m = request.routing->match;
   if (m.outcome != RouteMatch::Outcome::kFound) {
-    plan.runs_inline = true;  // 404 or 405
+    // 404 or 405, cheaply — except a page's 404 for a browser with a session cookie,
+    // whose navigation needs the session looked up (the database: the worker pool).
+    plan.runs_inline = m.outcome != RouteMatch::Outcome::kNotFound || !router_.not_found() ||
+                       request.routing->target->path.starts_with("/api/") ||
+                       !GetCookie(request, kSessionCookie);
     plan.read_body = !declared;
     return plan;
   }

@@ -10,6 +10,7 @@
 #include "store/ids.hpp"
 #include "web/body.hpp"
 #include "web/errors.hpp"
+#include "web/page_words.hpp"
 #include "web/route_kit.hpp"
 #include "web/templates.hpp"
 
@@ -205,15 +206,13 @@ class AuditRoutes final : public RouteSet {
     const auto aliases = audit_.client_aliases ? audit_.client_aliases(who.principal)
                                                : std::map<std::string, std::string>{};
     TemplateData rows{TemplateData::type::list};
+    const Micros now = identity_.clock.Now();
     for (const auto& ev : slice.events) {
       const audit::Event& e = ev.logged.event;
       TemplateData row;
-      const std::string t = FormatRfc3339(e.time);
-      row.set("time", t.substr(0, 10) + " " + t.substr(11, 8) + " UTC");
+      row.set("time", TimeInWords(e.time, now));
       row.set("what", Sentence(e, e.actor.text() == me, aliases));
-      row.set("object", e.object_type.empty() ? std::string() : e.object_type);
-      row.set("ip", e.client_ip);
-      row.set("id", ev.logged.id);
+      row.set("ip", e.client_ip.empty() ? std::string("—") : e.client_ip);
       rows.push_back(row);
     }
     TemplateData data;

@@ -64,7 +64,7 @@ Result<std::string> RequiredString(const boost::json::object& object, std::strin
 Result<FormFields> FormBody(const Request& request) {
   if (!HasType(request, "application/x-www-form-urlencoded")) {
     return Fail(ErrorCode::kInvalidArgument, "request body is not a form",
-                "Send the form as application/x-www-form-urlencoded.");
+                "The form could not be read. Reload the page and try again.");
   }
   auto pairs = ParseQuery(request.body);
   if (!pairs) {

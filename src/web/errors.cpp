@@ -68,6 +68,77 @@ Response WithRetryAfter(Response res) {
 Response Render(const Request& request, const Templates* templates, int status,
                 std::string_view code, std::string_view message);
 
+// An error page in plain words (docs/design.md § Errors): a heading that says what
+// happened, what to do next, and a link on. `own_words`: the status's message is shown
+// instead of the answer's, which speaks of requests (limits, routing, server faults;
+// so is the message of code "bad_request", a target or request that could not be read).
+struct PageWords {
+  std::string_view heading;
+  std::string_view message;
+  std::string_view next;
+  bool own_words = false;
+  std::string_view back_href = "/";
+  std::string_view back_label = "Go to your start page";
+};
+
+PageWords PageWordsFor(int status) {
+  switch (status) {
+    case 400:
+      return {"That did not work", "Something in what was sent was not as expected.",
+              "Go back, check what you entered, and try again."};
+    case 401:
+      return {"Please sign in", "You need to be signed in to see this page.",
+              "Sign in, then open the page again.", false, "/signin", "Sign in"};
+    case 403:
+      return {"This is not open to your account", "This page is not available to your account.",
+              "If you think it should be, sign in with the account that owns it."};
+    case 404:
+      return {"We could not find that page", "There is nothing at this address.",
+              "Check the address, or start again from your start page."};
+    case 405:
+      return {"That cannot be done here", "This page does not take that kind of action.",
+              "Go back and use the buttons and links on the page.", true};
+    case 408:
+      return {"That took too long", "Your browser took too long to send the page.",
+              "Try again; on a slow connection, wait until it is better.", true};
+    case 409:
+      return {"That changed in the meantime", "Someone changed this at the same time.",
+              "Reload the page to see the latest version, then try again."};
+    case 413:
+      return {"That was too much to send at once",
+              "What you sent is larger than this page accepts.",
+              "Go back (your text is still there), shorten it or split it into parts, and "
+              "try again.",
+              true};
+    case 422:
+      return {"That cannot be done right now", "That cannot be done now.",
+              "Go back and check what the page says."};
+    case 429:
+      return {"Too many tries in a short time",
+              "To keep accounts safe, Alcove pauses after many tries.",
+              "Wait a minute, then try again."};
+    case 431:
+      return {"Your browser sent too much", "Your browser sent more than Alcove accepts at once.",
+              "Sign out and in again, or clear this site's cookies in your browser, then try "
+              "again.",
+              true};
+    case 503:
+      return {"Alcove is busy right now", "Too many people are using Alcove at this moment.",
+              "Wait a minute, then try again.", true};
+    default:
+      break;
+  }
+  if (status >= 500) {
+    return {"Something went wrong on our side",
+            "Something went wrong on our side. It was not caused by anything you did.",
+            "Try again in a minute. If it keeps happening, tell whoever runs Alcove for your "
+            "practice, with the reference below.",
+            true};
+  }
+  return {"That did not work", "Something in what was sent was not as expected.",
+          "Go back and try again."};
+}
+
 }  // namespace
 
 Response ErrorResponse(const Request& request, const Templates* templates, int status,
@@ -91,11 +162,22 @@ Response Render(const Request& request, const Templates* templates, int status,
     body["error"] = std::move(error);
     return Response::Json(status, boost::json::serialize(body));
   }
+  const PageWords words = PageWordsFor(status);
   TemplateData data;
-  data.set("status", std::to_string(status));
-  data.set("reason", std::string(ReasonPhrase(status)));
-  data.set("message", std::string(message));
-  return Response::Html(status, templates->RenderPage("error", ReasonPhrase(status), data));
+  data.set("heading", std::string(words.heading));
+  // The answer's own words when they are written for people; the status's otherwise
+  // (the limits, routing and server faults speak of requests, not of what a person did).
+  const bool own = words.own_words || message.empty() || code == "bad_request";
+  data.set("message", std::string(own ? words.message : message));
+  data.set("next", std::string(words.next));
+  data.set("back_href", std::string(words.back_href));
+  data.set("back_label", std::string(words.back_label));
+  if (status >= 500 && !request.request_id.empty()) {
+    data.set("reference", request.request_id);
+  }
+  return Response::Html(status, templates->RenderPage("error", std::string(words.heading) +
+                                                                   " · Alcove",
+                                                      data));
 }
 
 }  // namespace

@@ -33,6 +33,13 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 // The parsed target and the matched route of a request (router.hpp), worked out once.
 struct Routing;
 
+// Who a page is shown to, for the layout's navigation (web/page_nav.hpp). Set by the
+// route facade once it knows the session; `role` empty: a visitor who is not signed in.
+struct Viewer {
+  std::string role;        // "therapist", "supervisor", "client"
+  std::string csrf_token;  // for the sign-out form
+};
+
 struct Request {
   std::string method;        // "GET", as sent (methods are case-sensitive)
   std::string target;        // raw request-target, never logged: queries carry tokens
@@ -54,6 +61,8 @@ struct Request {
   // Set by the application's PlanFor (the head alone decides how to read the body) and
   // used again by its router: each request is parsed and matched once.
   std::shared_ptr<Routing> routing;
+  // Set by the route facade (nullopt: nobody looked, e.g. an answer made before routing).
+  std::optional<Viewer> viewer;
 
   std::optional<std::string_view> Param(std::string_view name) const;
   std::optional<std::string_view> QueryValue(std::string_view name) const;

@@ -9,6 +9,8 @@
 #include "web/body.hpp"
 #include "web/cookies.hpp"
 #include "web/errors.hpp"
+#include "web/page_nav.hpp"
+#include "web/page_words.hpp"
 #include "web/route_kit.hpp"
 #include "web/templates.hpp"
 
@@ -34,12 +36,6 @@ Response SeeOther(std::string location) {
   Response res = Response::Text(303, "See " + location + "\n");
   res.headers.Set("Location", std::move(location));
   return res;
-}
-
-std::string FormatTime(Micros t) {
-  // "2026-11-23 14:05 UTC": minutes are enough for a sessions list.
-  const std::string s = FormatRfc3339(t);
-  return s.substr(0, 10) + " " + s.substr(11, 5) + " UTC";
 }
 
 // The login cookie of this browser: reused while well-formed (several links asked for in
@@ -77,8 +73,10 @@ class IdentityRoutes final : public RouteSet {
 
   Response SignupPage(const std::string& error, int status);
   Response SigninPage(const std::string& error, int status);
+  // `field_error`, when set, is shown next to the password field `field` ("current" or
+  // "new") instead of at the top.
   Response SettingsPage(const Request& req, const SignedIn& who, const std::string& notice,
-                        const std::string& error, int status);
+                        const std::string& error, int status, std::string_view field = "");
   Response Home(Request& req);
   Response PageError(Request& req, const Error& e, std::string_view page);
 
@@ -93,17 +91,19 @@ Response IdentityRoutes::Home(Request& req) {
     return ErrorResponse(req, &t_, session.error());
   }
   if (!*session) {
+    NoteViewer(req, "", "");
     TemplateData data;
     data.set("origin", site_.public_origin);
     return Page(t_, "index", "Alcove", data);
   }
+  // Noted here, so the facade does not look the session up a second time.
+  NoteViewer(req, identity::RoleName((*session)->principal.role), (*session)->csrf_token);
   auto profile = id().GetProfile((*session)->principal);
   if (!profile) {
     return ErrorResponse(req, &t_, profile.error());
   }
   TemplateData data;
   data.set("name", profile->name);
-  data.set("csrf_token", (*session)->csrf_token);
   // Each role sees only the links its routes allow (C31).
   if (profile->role == identity::Role::kTherapist) {
     data.set("therapist", true);
@@ -223,7 +223,7 @@ Response IdentityRoutes::SigninPage(const std::string& error, int status) {
 
 Response IdentityRoutes::SettingsPage(const Request& req, const SignedIn& who,
                                       const std::string& notice, const std::string& error,
-                                      int status) {
+                                      int status, std::string_view field) {
   auto profile = id().GetProfile(who.principal);
   auto sessions = id().ListSessions(who.principal);
   if (!profile || !sessions) {
@@ -240,15 +240,16 @@ Response IdentityRoutes::SettingsPage(const Request& req, const SignedIn& who,
     data.set("notice", notice);
   }
   if (!error.empty()) {
-    data.set("error", error);
+    data.set(field.empty() ? "error" : std::string(field) + "_password_error", error);
   }
   TemplateData list{TemplateData::type::list};
+  const Micros now = s_.clock.Now();
   for (const auto& s : *sessions) {
     TemplateData item;
     item.set("id", s.id);
-    item.set("device", s.user_agent.empty() ? std::string("Unknown browser") : s.user_agent);
-    item.set("created", FormatTime(s.created_at));
-    item.set("last_seen", FormatTime(s.last_seen_at));
+    item.set("device", BrowserInWords(s.user_agent));
+    item.set("created", TimeInWords(s.created_at, now));
+    item.set("last_seen", TimeInWords(s.last_seen_at, now));
     if (s.current) {
       item.set("current", true);
     }
@@ -525,8 +526,14 @@ void IdentityRoutes::Add(RouteKit& router) {
                               who.principal, cur, SecretString(FormValue(*form, "new_password")),
                               CallerOf(req));
                           !st) {
+                        // Next to the field it is about (the form keeps nothing typed:
+                        // passwords are never sent back).
+                        const ErrorCode code = st.error().code;
                         return SettingsPage(req, who, "", st.error().public_message,
-                                            HttpStatusFor(st.error().code));
+                                            HttpStatusFor(code),
+                                            code == ErrorCode::kUnauthenticated    ? "current"
+                                            : code == ErrorCode::kInvalidArgument ? "new"
+                                                                                  : "");
                       }
                       return SettingsPage(
                           req, who, "Your password is changed. Every other session has ended.", "",

@@ -141,8 +141,8 @@ Middleware Limits(const Templates* templates) {
 
 namespace {
 
-Response Dispatch(Request& req, const Templates* templates, Result<Target>&& target,
-                  RouteMatch&& m) {
+Response Dispatch(const Router& router, Request& req, const Templates* templates,
+                  Result<Target>&& target, RouteMatch&& m) {
   if (!target) {
     return ErrorResponse(req, templates, 400, "bad_request", target.error().public_message);
   }
@@ -150,6 +150,9 @@ Response Dispatch(Request& req, const Templates* templates, Result<Target>&& tar
   req.query = std::move(target->query);
   switch (m.outcome) {
     case RouteMatch::Outcome::kNotFound:
+      if (router.not_found() && !req.path.starts_with("/api/")) {
+        return router.not_found()(req);
+      }
       return ErrorResponse(req, templates, 404, "not_found", "There is nothing at this address.");
     case RouteMatch::Outcome::kMethodNotAllowed: {
       Response res = ErrorResponse(req, templates, 405, "method_not_allowed",
@@ -173,14 +176,15 @@ Handler RouteTo(const Router& router, const Templates* templates) {
     // without one (tests, benchmarks), parsed and matched here.
     if (req.routing != nullptr) {
       const std::shared_ptr<Routing> routing = std::move(req.routing);
-      return Dispatch(req, templates, std::move(routing->target), std::move(routing->match));
+      return Dispatch(router, req, templates, std::move(routing->target),
+                      std::move(routing->match));
     }
     Result<Target> target = ParseTarget(req.target);
     RouteMatch m;
     if (target) {
       m = router.Match(req.method, target->segments);
     }
-    return Dispatch(req, templates, std::move(target), std::move(m));
+    return Dispatch(router, req, templates, std::move(target), std::move(m));
   };
 }
 

@@ -5,6 +5,7 @@
 #include "web/body.hpp"
 #include "web/cookies.hpp"
 #include "web/errors.hpp"
+#include "web/page_nav.hpp"
 
 namespace alcove::web {
 namespace {
@@ -31,6 +32,27 @@ Response Finish(Request& req, const Templates* templates, Result<Response> resul
     return ErrorResponse(req, templates, result.error());
   }
   return std::move(*result);
+}
+
+void NoteSignedIn(Request& req, const SignedIn& who) {
+  NoteViewer(req, identity::RoleName(who.principal.role), who.csrf_token);
+}
+
+// The viewer of a page of an open route, for its navigation (page_nav.hpp), unless the
+// handler noted it: looked up only for an HTML answer to a browser with a session cookie
+// (a visitor without one costs nothing); a session that does not hold is "signed out".
+void NoteOpenViewer(IdentityServices* services, Request& req, const Response& res) {
+  const auto type = res.headers.Get("Content-Type");
+  if (req.viewer || services == nullptr || !type || !type->starts_with("text/html") ||
+      !GetCookie(req, kSessionCookie)) {
+    return;
+  }
+  auto session = SessionOf(*services, req);
+  if (session && *session) {
+    NoteSignedIn(req, **session);
+  } else {
+    NoteViewer(req, "", "");
+  }
 }
 
 }  // namespace
@@ -93,6 +115,7 @@ void RouteKit::Add(std::string method, std::string pattern, SessionRoute route,
       return res;
     }
     const SignedIn& who = **session;
+    NoteSignedIn(req, who);
     // 2. Role.
     if (!audience.Allows(who.principal.role)) {
       return ErrorResponse(req, templates, 403, "forbidden",
@@ -139,17 +162,35 @@ void RouteKit::Add(std::string method, std::string pattern, OpenRoute route, Rou
     throw std::invalid_argument("a rate-limited route needs the identity service: " + pattern);
   }
   options.audience = route.audience;
-  Handler wrapped = [services = identity_, templates = templates_, rate_class = options.rate_class,
-                     handler = std::move(route.handler)](Request& req) -> Response {
+  Handler wrapped = WrapOpen(pattern, std::move(route), options);
+  router_.Add(std::move(method), std::move(pattern), std::move(wrapped), std::move(options));
+}
+
+Handler RouteKit::WrapOpen(const std::string& pattern, OpenRoute route,
+                           const RouteOptions& options) {
+  const Surface surface = SurfaceOf(pattern);
+  return [services = identity_, templates = templates_, rate_class = options.rate_class, surface,
+          handler = std::move(route.handler)](Request& req) -> Response {
     if (!rate_class.empty()) {
       if (auto limited =
               Throttle(*services, templates, req, rate_class, ClientRateKey(*services, req))) {
         return std::move(*limited);
       }
     }
-    return Finish(req, templates, handler(req));
+    Response res = Finish(req, templates, handler(req));
+    if (surface == Surface::kPage) {
+      NoteOpenViewer(services, req, res);
+    }
+    return res;
   };
-  router_.Add(std::move(method), std::move(pattern), std::move(wrapped), std::move(options));
+}
+
+void RouteKit::SetNotFoundPage() {
+  router_.SetNotFound(WrapOpen("/", ForAnyone([templates = templates_](Request& req) {
+                                 return ErrorResponse(req, templates, 404, "not_found",
+                                                      "There is nothing at this address.");
+                               }),
+                               RouteOptions{}));
 }
 
 }  // namespace alcove::web

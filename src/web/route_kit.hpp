@@ -27,6 +27,8 @@ class Templates;
 //   5. the handler, whose error (a Result) becomes the one error answer (web/errors.hpp:
 //      a 5xx carries no internal text).
 // Which surface a route is (JSON or page) follows from its pattern: "/api/..." is JSON.
+// For pages the facade also notes who is looking (Request::viewer, page_nav.hpp), so the
+// layout's navigation fits the role without the handler passing anything.
 // Thread-safety: build on one thread; the handlers it makes run on any thread.
 
 // A handler of a route for named roles.
@@ -67,9 +69,15 @@ class RouteKit {
   void Add(std::string method, std::string pattern, SessionRoute route, RouteOptions options = {});
   void Add(std::string method, std::string pattern, OpenRoute route, RouteOptions options = {});
 
+  // The page of an address no route matches (404, in words), through the same steps as
+  // an open route, so its navigation fits whoever is looking.
+  void SetNotFoundPage();
+
   Router& router() { return router_; }
 
  private:
+  Handler WrapOpen(const std::string& pattern, OpenRoute route, const RouteOptions& options);
+
   Router& router_;
   IdentityServices* identity_;
   const Templates* templates_;

@@ -122,8 +122,15 @@ class Router {
 
   const std::vector<Route>& routes() const { return routes_; }
 
+  // What answers a page address no route matches, instead of the plain 404: set by the
+  // route facade (RouteKit::SetNotFoundPage), so the page knows who is looking. Null
+  // until set.
+  void SetNotFound(Handler handler) { not_found_ = std::move(handler); }
+  const Handler& not_found() const { return not_found_; }
+
  private:
   std::vector<Route> routes_;
+  Handler not_found_;
 };
 
 }  // namespace alcove::web

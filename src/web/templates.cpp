@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/files.hpp"
+#include "web/page_nav.hpp"
 
 namespace alcove::web {
 
@@ -51,6 +52,8 @@ std::string Templates::RenderPage(std::string_view name, std::string_view title,
   TemplateData layout;
   layout.set("title", std::string(title));
   layout.set("content", Render(name, data));
+  // Filled per request by the PageNavigation layer (page_nav.hpp): who is looking.
+  layout.set("nav", std::string(kNavSlot));
   return Render("layout", layout);
 }
 

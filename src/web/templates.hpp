@@ -16,7 +16,8 @@ using TemplateData = kainjow::mustache::data;
 
 // The HTML templates of web/templates (*.mustache), rendered with kainjow-mustache.
 // `{{value}}` is HTML-escaped; templates use triple braces only for HTML we built.
-// Every page renders inside layout.mustache. Thread-safety: const methods may be
+// Every page renders inside layout.mustache, whose navigation the PageNavigation layer
+// fills for whoever is looking (page_nav.hpp): a handler renders only its own part. Thread-safety: const methods may be
 // called from any thread (each render parses its own copy; templates are small).
 class Templates {
  public:

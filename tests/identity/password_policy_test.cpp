@@ -18,7 +18,7 @@ namespace alcove::identity {
 namespace {
 
 constexpr std::string_view kTooShort = "Use at least 12 characters.";
-constexpr std::string_view kTooLong = "Use a shorter password: at most 1024 bytes.";
+constexpr std::string_view kTooLong = "That password is too long; use a shorter one.";
 constexpr std::string_view kNotUtf8 = "This password is not valid text (UTF-8); type it again.";
 constexpr std::string_view kControl =
     "Passwords cannot contain control characters such as tabs or line breaks.";

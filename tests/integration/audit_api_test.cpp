@@ -286,7 +286,10 @@ TEST_F(AuditApi, AuditPageShowsTheEventsInWords) {
                                  ? std::string()
                                  : StringAt(ReadAudit(a2, "?limit=1").events.front(), "id");
   ASSERT_FALSE(newest.empty());
-  EXPECT_NE(page.body.find(newest), npos);
+  // Words, not machine text: no event ids, no ISO times (the API has both).
+  EXPECT_EQ(page.body.find(newest), npos);
+  EXPECT_NE(page.body.find(" UTC</td>"), npos);
+  EXPECT_EQ(page.body.find("Z</td>"), npos);
 }
 
 TEST_F(AuditApi, WithoutASessionTheAuditIsClosed) {

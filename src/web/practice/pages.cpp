@@ -4,6 +4,7 @@
 
 #include "core/clock.hpp"
 #include "web/errors.hpp"
+#include "web/page_words.hpp"
 #include "web/practice/json.hpp"
 #include "web/practice/routes.hpp"
 #include "web/practice/routes_internal.hpp"
@@ -366,7 +367,7 @@ void PracticeRoutes::AddPages(RouteKit& router) {
                                  p_.ExportClient(who.scope, Param(req, "id"), CallerOf(req)));
                TemplateData data;
                data.set("alias", e.record.client.alias);
-               data.set("exported", FormatRfc3339(id_.clock.Now()));
+               data.set("exported", FullTimeInWords(id_.clock.Now()));
                data.set("status", std::string(practice::StatusName(e.record.client.status)));
                data.set("profile", ProfileList(e.record.profile));
                TemplateData notes{TemplateData::type::list};
