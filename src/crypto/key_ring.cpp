@@ -64,6 +64,8 @@ constexpr std::string_view kKeyedHashRootPurpose = "alcove/keyed-hash-root";
 constexpr std::string_view kKeyedHashLabel = "alcove/keyed-hash/v1";
 constexpr int kMaxAttempts = 8;
 constexpr std::int64_t kRewrapBatch = 100;
+// How many destructions KeyRing remembers by family (DestroyedSinceLocked).
+constexpr std::size_t kDestroyHistory = 256;
 
 Status CheckPurpose(std::string_view purpose) {
   if (purpose.empty() || purpose.size() > kMaxPurposeBytes ||
@@ -377,6 +379,10 @@ Status KeyRing::DestroyDek(TenantId tenant, KeyId key) {
   {
     std::lock_guard lock(mu_);
     ++destroy_epoch_;
+    recently_destroyed_.push_back(family);
+    if (recently_destroyed_.size() > kDestroyHistory) {
+      recently_destroyed_.pop_front();
+    }
     std::vector<KeyId> doomed;
     for (const auto& [id, entry] : cache_) {
       if (entry.family == family) {
@@ -391,6 +397,18 @@ Status KeyRing::DestroyDek(TenantId tenant, KeyId key) {
   // The rows are gone; their old page images must not outlive them in the database's
   // own files (the SQLite WAL): C06 holds when this returns.
   return db_.ForgetDeleted();
+}
+
+bool KeyRing::DestroyedSinceLocked(std::uint64_t epoch, KeyId family) const {
+  const std::uint64_t missed = destroy_epoch_ - epoch;
+  if (missed == 0) {
+    return false;
+  }
+  if (missed > recently_destroyed_.size()) {
+    return true;  // more destructions than the history holds: assume the worst
+  }
+  return std::find(recently_destroyed_.end() - static_cast<std::ptrdiff_t>(missed),
+                   recently_destroyed_.end(), family) != recently_destroyed_.end();
 }
 
 Result<KeyRing::KeyHandle> KeyRing::AcquireSealKey(TenantId tenant, KeyId family) {
@@ -479,8 +497,8 @@ Result<KeyRing::KeyHandle> KeyRing::AcquireSealKey(TenantId tenant, KeyId family
       key = std::make_shared<const SecureBuffer>(std::move(dek));
     }
     std::lock_guard lock(mu_);
-    if (epoch != destroy_epoch_) {
-      continue;  // a DEK was destroyed meanwhile: look again, it may have been this one
+    if (DestroyedSinceLocked(epoch, family)) {
+      continue;  // this family was destroyed meanwhile: look again
     }
     const Micros now = clock_.Now();
     auto c = cache_.find(key_id);
@@ -544,8 +562,8 @@ Result<KeyRing::KeyHandle> KeyRing::KeyForOpen(KeyId key_id) {
   KeyHandle handle{key_id, r.Int(1), static_cast<KeyId>(r.Int(3)),
                    std::make_shared<const SecureBuffer>(std::move(*dek))};
   std::lock_guard lock(mu_);
-  // If a DEK was destroyed while we read, do not cache what we read before it.
-  if (epoch == destroy_epoch_) {
+  // If this DEK's family was destroyed while we read, do not cache what we read before it.
+  if (!DestroyedSinceLocked(epoch, handle.family)) {
     const Micros now = clock_.Now();
     InsertCacheLocked(CachedKey{.key_id = key_id,
                                 .tenant = handle.tenant,

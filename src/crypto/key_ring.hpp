@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -171,6 +172,9 @@ class KeyRing {
   void InsertCacheLocked(CachedKey entry);
   void EraseLocked(KeyId key_id);
   void PurgeLocked(Micros now);
+  // Whether the family was destroyed after `epoch` (true as well when the history no
+  // longer reaches back that far).
+  bool DestroyedSinceLocked(std::uint64_t epoch, KeyId family) const;
 
   store::Db& db_;
   const Clock& clock_;
@@ -184,6 +188,9 @@ class KeyRing {
   std::unordered_map<KeyId, CachedKey> cache_;
   std::unordered_map<KeyId, KeyId> sealing_;  // family -> cached key with a seal budget
   std::uint64_t destroy_epoch_ = 0;           // bumps on every DestroyDek
+  // The families of the latest destructions, destroy_epoch_ - size() + 1 first: a read
+  // overtaken only by other families' destructions need not start again.
+  std::deque<KeyId> recently_destroyed_;
   Micros last_purge_ = 0;
   KeyId keyed_hash_root_ = 0;
 };

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <set>
 #include <string>
 #include <thread>
@@ -336,6 +337,44 @@ TEST(KeyRing, SealsFromManyThreadsAtOnce) {
     counted += r.Int(0);
   }
   EXPECT_GE(counted, 160);
+}
+
+// Destroying other clients' keys (deletions, discarded sign-ups) while seals are being
+// reserved must not starve the reservations: only a destruction of the family being
+// sealed sends a reservation back to look again.
+TEST(KeyRing, SealsGoOnWhileOtherKeysAreDestroyed) {
+  KeyRingOptions options;
+  options.seal_reservation = 1;  // every seal reserves in the database
+  KeyRingTestEnv env(options);
+  auto key = env.ring().CreateDek(kTenant, "client");
+  ASSERT_TRUE(key);
+  std::atomic<bool> sealing{true};
+  std::atomic<int> destroyed{0};
+  std::vector<std::thread> destroyers;
+  for (int t = 0; t < 4; ++t) {
+    destroyers.emplace_back([&] {
+      while (sealing.load()) {
+        auto other = env.ring().CreateDek(kTenant, "client");
+        if (other && env.ring().DestroyDek(kTenant, *other)) {
+          ++destroyed;
+        }
+      }
+    });
+  }
+  std::vector<std::string> failures;
+  const FieldCipher cipher(env.ring(), *key);
+  for (int i = 0; i < 200; ++i) {
+    auto s = cipher.Seal("x", At("r"));
+    if (!s) {
+      failures.push_back(s.error().internal);
+    }
+  }
+  sealing = false;
+  for (auto& t : destroyers) {
+    t.join();
+  }
+  EXPECT_GT(destroyed.load(), 0);
+  EXPECT_TRUE(failures.empty()) << failures.size() << " seals failed, e.g. " << failures.front();
 }
 
 // The same life cycle on PostgreSQL, as the app role (no superuser, row-level security
