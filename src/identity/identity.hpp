@@ -77,7 +77,7 @@ struct IdentityOptions {
   std::size_t background_capacity = 1000;
 };
 
-// The schema (versions 301–302).
+// The schema (versions 301–304).
 std::span<const store::Migration> IdentityMigrations();
 
 // A new session's two cookie values, handed out once. Neither is stored.

@@ -150,7 +150,7 @@ TEST_F(CodeFlows, C26_AFailedLinkOffersSendANewLinkForTheSameAddress) {
   ASSERT_EQ(magic.status, 200);
   const auto details = magic.body.find("<details>");
   ASSERT_NE(details, npos);
-  EXPECT_GT(magic.body.find(R"(name="token")"), details) << "the paste form is behind it";
+  EXPECT_GT(magic.body.find(R"(id="magic-token")"), details) << "the paste form is behind it";
   // Pasting the whole link, on the phone: refused, with "Send a new link" for this link.
   const HttpResult refused = phone.PostForm("/auth/magic", {{"token", mail->link}});
   EXPECT_EQ(refused.status, 401);
