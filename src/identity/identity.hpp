@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "audit/log.hpp"
@@ -296,6 +297,12 @@ class Identity {
   static std::shared_ptr<const CodeSeed> NewCodeSeed(const crypto::SecretString& login_cookie);
   // Deletes codes a day past their expiry (SweepExpired).
   Result<std::int64_t> SweepSignInCodes(store::Transaction& tx);
+  // Audits tries of codes that did not match (token hash, and whether the try killed it).
+  void AuditCodeRefusals(const std::vector<std::pair<store::Bytes, bool>>& tried,
+                         const Caller& caller);
+  // A code row for a link request about an address without an account: tries of codes
+  // in that browser then take the same path as for an address with one (C30).
+  Status InsertDecoyCode(const CodeSeed& seed);
   // Marks the code of the link whose token hash is `token_hash` used (the link was).
   Status EndSignInCode(store::Transaction& tx, std::span<const std::uint8_t> token_hash);
   // Signs in to the account a link or code is for, `consume` using it up (magic_links.cpp).

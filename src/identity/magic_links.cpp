@@ -121,7 +121,12 @@ void Identity::DoMagicLink(const std::string& email, const CodeSeed& seed,
     return;
   }
   if (!*account) {
-    return;  // no such account: nothing is sent, and the requester cannot tell
+    // No such account: nothing is sent, and the requester cannot tell — not by trying
+    // codes either, which meet a decoy row like a real one.
+    if (auto st = InsertDecoyCode(seed); !st) {
+      spdlog::warn("decoy sign-in code not stored: {}", st.error().internal);
+    }
+    return;
   }
   if (auto st = IssueLink(**account, false, email, seed, caller); !st) {
     spdlog::warn("sign-in link not issued: {}", st.error().internal);

@@ -1,6 +1,5 @@
 // Sign-in codes (C26, identity.hpp § Sign-in codes): the one-time code mailed beside a
 // link, typed in the browser that asked; and "Send a new link".
-#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <array>
@@ -143,24 +142,25 @@ Result<NewSession> Identity::ConsumeSignInCode(std::string_view typed,
         match = Match{row.Text(0), row.Blob(2), row.OptionalBlob(3)};
       }
     }
+    std::vector<std::pair<store::Bytes, bool>> tried;  // token hash, and whether now dead
     if (!match) {
-      // Each code of ours that was tried is audited in its own tenant's log.
       for (const auto& row : rows) {
-        ALCOVE_TRY_ASSIGN(const auto token, store::FindToken(*tx, row.Blob(2)));
-        if (!token || !token->tenant) {
-          continue;
-        }
-        const bool pending = token->purpose == kNewAccountPurpose;
-        audit::Event e = EventFor(now, audit::Action::kMagicLinkRefused, *token->tenant,
-                                  std::nullopt, caller, pending ? "signup" : "account",
-                                  token->subject.substr(0, token->subject.find(':')));
-        (void)e.details.SetToken("reason",
-                                 row.Int(4) >= kMaxCodeAttempts ? "code_spent" : "wrong_code");
-        ALCOVE_TRY(log_.Append(*tx, e));
+        tried.emplace_back(row.Blob(2), row.Int(4) >= kMaxCodeAttempts);
       }
     }
     ALCOVE_TRY(tx->Commit());
     if (!match) {
+      // Audited off the request path, so that the answer takes as long whether or not
+      // the code was one of ours (a browser that asked for an address without an
+      // account meets a decoy row, DoMagicLink).
+      if (!tried.empty()) {
+        if (auto st = background_.Post([this, tried = std::move(tried), caller] {
+              AuditCodeRefusals(tried, caller);
+            });
+            !st) {
+          spdlog::warn("refused sign-in codes not audited: {}", st.error().internal);
+        }
+      }
       return Unauthenticated(rows.empty() ? "no live sign-in code in this browser"
                                           : "wrong sign-in code",
                              std::string(kWrongCodeMessage));
@@ -202,6 +202,45 @@ Result<NewSession> Identity::ConsumeSignInCode(std::string_view typed,
     return ConsumePendingSignUp(fields, object_id, *token->tenant, consume, caller);
   }
   return SignInToLinkAccount(object_id, token->purpose, consume, caller);
+}
+
+void Identity::AuditCodeRefusals(const std::vector<std::pair<store::Bytes, bool>>& tried,
+                                 const Caller& caller) {
+  for (const auto& [token_hash, spent] : tried) {
+    std::optional<store::TokenRow> token;
+    {
+      auto read = db_.Begin();
+      if (!read) {
+        spdlog::warn("refused sign-in code not audited: {}", read.error().internal);
+        return;
+      }
+      auto found = store::FindToken(**read, token_hash);
+      if (!found) {
+        spdlog::warn("refused sign-in code not audited: {}", found.error().internal);
+        continue;
+      }
+      token = std::move(*found);
+    }
+    if (!token || !token->tenant) {
+      continue;  // a decoy, or a link already swept
+    }
+    const bool pending = token->purpose == kNewAccountPurpose;
+    audit::Event e = EventFor(clock_.Now(), audit::Action::kMagicLinkRefused, *token->tenant,
+                              std::nullopt, caller, pending ? "signup" : "account",
+                              token->subject.substr(0, token->subject.find(':')));
+    (void)e.details.SetToken("reason", spent ? "code_spent" : "wrong_code");
+    if (auto st = AuditOwnTx(e); !st) {
+      spdlog::warn("refused sign-in code not audited: {}", st.error().internal);
+    }
+  }
+}
+
+Status Identity::InsertDecoyCode(const CodeSeed& seed) {
+  std::array<std::uint8_t, 32> token_hash{};
+  crypto::RandomBytes(token_hash);
+  ALCOVE_TRY_ASSIGN(auto tx, db_.Begin());
+  ALCOVE_TRY(InsertSignInCode(*tx, seed, token_hash, std::nullopt, nullptr));
+  return tx->Commit();
 }
 
 Status Identity::ResendLink(const std::optional<SecretString>& token,

@@ -142,7 +142,7 @@ TEST_P(SignInCodeTest, C26TheCodeWorksOnlyInTheBrowserThatAsked) {
 }
 
 TEST_P(SignInCodeTest, C26FiveWrongTriesKillTheCode) {
-  Account("code.tries@example.org");
+  const NewSession owner = SignedUp("code.tries@example.org");
   // Four wrong tries leave the fifth, right one working.
   const SecretString first = NewLoginCookie();
   const mail::Message m1 = Ask("code.tries@example.org", first);
@@ -164,6 +164,8 @@ TEST_P(SignInCodeTest, C26FiveWrongTriesKillTheCode) {
   EXPECT_EQ(right.error().code, ErrorCode::kUnauthenticated);
   EXPECT_EQ(right.error().public_message, internal::kWrongCodeMessage)
       << "the same words as a wrong code";
+  (void)Sent();  // the refusals are audited in the background
+  EXPECT_TRUE(Has(owner.principal.tenant, audit::Action::kMagicLinkRefused));
   // The link of that mail still works: it is 256 bits, not 40.
   EXPECT_TRUE(UseLink(m2, second));
   const auto session = UseLink(m1, first);
@@ -195,6 +197,25 @@ TEST_P(SignInCodeTest, C26ParallelTriesNeverGetMoreThanFive) {
   EXPECT_EQ(refused.load(), 12);
   EXPECT_EQ(Attempts(), kMaxCodeAttempts);
   EXPECT_FALSE(UseCode(m.code(), cookie));
+}
+
+// C30: a browser that asked for an address without an account meets a decoy code, so
+// its tries take the same path and get the same answer as for a real one.
+TEST_P(SignInCodeTest, C30CodeTriesForAnAddressWithoutAnAccountMeetADecoy) {
+  Account("code.real@example.org");
+  const SecretString real = NewLoginCookie();
+  const mail::Message m = Ask("code.real@example.org", real);
+  const SecretString nobody = NewLoginCookie();
+  const std::size_t before = Sent().size();
+  ASSERT_TRUE(identity_->RequestMagicLink("code.nobody@example.org", nobody, kCaller));
+  EXPECT_EQ(Sent().size(), before) << "no mail";
+  auto for_real = UseCode(WrongCode(m.code()), real);
+  auto for_nobody = UseCode(WrongCode(m.code()), nobody);
+  ASSERT_FALSE(for_real);
+  ASSERT_FALSE(for_nobody);
+  EXPECT_EQ(for_real.error().code, for_nobody.error().code);
+  EXPECT_EQ(for_real.error().public_message, for_nobody.error().public_message);
+  EXPECT_EQ(for_nobody.error().internal, "wrong sign-in code") << "the decoy was tried";
 }
 
 TEST_P(SignInCodeTest, AMalformedCodeSpendsNoTry) {
