@@ -211,7 +211,8 @@ class Identity {
   // "Send a new link" (C26): queues a new link and code, bound to `login_cookie`, to the
   // address an earlier link went to — the one of `token` (a link's token, even used or
   // expired) or, without it, of the newest link asked for in this browser. A pending
-  // sign-up is sent again only through its own token. Before mailing, the background
+  // sign-up is sent again too (its fields are kept for that browser, sealed under its
+  // cookie). Before mailing, the background
   // job calls `allow` with the address's AccountRateKey (the per-address budget, C30);
   // false sends nothing. Errors only for a full queue: the answer never depends on
   // whether anything was found.
@@ -297,6 +298,10 @@ class Identity {
   static std::shared_ptr<const CodeSeed> NewCodeSeed(const crypto::SecretString& login_cookie);
   // Deletes codes a day past their expiry (SweepExpired).
   Result<std::int64_t> SweepSignInCodes(store::Transaction& tx);
+  // "Send a new link" for a pending sign-up: its link again (or a sign-in link when the
+  // address has an account by now), within the per-address budget.
+  Status ResendSignUp(const SignUpFields& fields, const CodeSeed& seed,
+                      const std::function<bool(const std::string&)>& allow, const Caller& caller);
   // Audits tries of codes that did not match (token hash, and whether the try killed it).
   void AuditCodeRefusals(const std::vector<std::pair<store::Bytes, bool>>& tried,
                          const Caller& caller);

@@ -40,6 +40,16 @@ SecretString CodeBoxKey(const SecretString& login_cookie, std::string_view code)
       Base64UrlEncode(LabelledHash("alcove/signin-code-box/v1", login_cookie.reveal(), code)));
 }
 
+SecretString ResendSecret(const SecretString& login_cookie) {
+  return SecretString(
+      Base64UrlEncode(LabelledHash("alcove/signin-resend/v1", login_cookie.reveal())));
+}
+
+SecretString ResendBoxKey(const SecretString& resend_secret, std::string_view row_id) {
+  return SecretString(Base64UrlEncode(
+      LabelledHash("alcove/signin-resend-box/v1", resend_secret.reveal(), row_id)));
+}
+
 bool CodeHashMatches(std::span<const std::uint8_t> stored, const crypto::Sha256Digest& presented) {
   return stored.size() == presented.size() && crypto::ConstantTimeEquals(stored, presented);
 }

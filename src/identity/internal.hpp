@@ -70,6 +70,7 @@ struct Identity::CodeSeed {
   crypto::SecretString code;    // 8 characters of mail::kSignInCodeAlphabet
   crypto::Sha256Digest hash{};  // CodeHash(cookie, code)
   crypto::SecretString box_key;  // CodeBoxKey(cookie, code)
+  crypto::SecretString resend_secret;  // ResendSecret(cookie)
 };
 
 namespace internal {
@@ -82,6 +83,8 @@ inline constexpr std::string_view kNewAccountPurpose = "auth.signup.new";
 inline constexpr std::string_view kSessionPurpose = "auth.session";
 // The token-box purpose of a pending sign-up's copy sealed under its code.
 inline constexpr std::string_view kCodeBoxPurpose = "auth.signup.code";
+// ... and of its copy sealed under the login cookie alone ("Send a new link").
+inline constexpr std::string_view kResendBoxPurpose = "auth.signup.resend";
 inline constexpr std::string_view kEmailLookup = "email-lookup";
 inline constexpr std::string_view kRateLimitKey = "rate-limit-account";
 inline constexpr std::size_t kMaxUserAgent = 200;
@@ -122,6 +125,12 @@ crypto::Sha256Digest CodeHash(const crypto::SecretString& login_cookie, std::str
 // A token-shaped key (base64url of SHA-256 under another label) for the box of a pending
 // sign-up that its code opens.
 crypto::SecretString CodeBoxKey(const crypto::SecretString& login_cookie, std::string_view code);
+// For the copy "Send a new link" opens in that browser: a secret of the cookie alone,
+// base64url(SHA-256("alcove/signin-resend/v1" 0x00 cookie)), and from it one box key per
+// code row, base64url(SHA-256("alcove/signin-resend-box/v1" 0x00 secret 0x00 row id)).
+crypto::SecretString ResendSecret(const crypto::SecretString& login_cookie);
+crypto::SecretString ResendBoxKey(const crypto::SecretString& resend_secret,
+                                  std::string_view row_id);
 // True iff `presented` equals `stored`, compared in constant time (a sign-in code's hash).
 bool CodeHashMatches(std::span<const std::uint8_t> stored, const crypto::Sha256Digest& presented);
 // The stored form of a session's device token.

@@ -65,7 +65,8 @@ constexpr std::string_view kPendingSignUps =
 // `code_hash` SHA-256 of the code keyed by that browser's login cookie (never stored),
 // `token_hash` the stored hash of the link's token (tokens table), so that using either
 // ends the other. `sealed`: for a pending sign-up, its fields in a box only the code (with
-// the cookie) opens; `account_id` the account a sign-in link is for (none for a pending
+// the cookie) opens, and `resend_sealed` the same under a key of the cookie alone, for
+// "Send a new link" from that browser; `account_id` the account a sign-in link is for (none for a pending
 // sign-up), so that "Send a new link" finds the address again. `attempts` counts tries:
 // at kMaxCodeAttempts the code is dead; `used_at` is set when the code or its link is
 // used. Rows stay a day past expiry (for "Send a new link"), then SweepExpired removes them.
@@ -76,6 +77,7 @@ constexpr std::string_view kSignInCodes =
     " code_hash {bytes} NOT NULL CHECK ({bytelen}(code_hash) = 32),"
     " token_hash {bytes} NOT NULL CHECK ({bytelen}(token_hash) = 32),"
     " sealed {bytes},"
+    " resend_sealed {bytes},"
     " account_id TEXT REFERENCES accounts (id) ON DELETE CASCADE,"
     " attempts {int} NOT NULL CHECK (attempts >= 0),"
     " used_at {int},"

@@ -67,6 +67,7 @@ std::shared_ptr<const Identity::CodeSeed> Identity::NewCodeSeed(const SecretStri
   seed->code = NewCode();
   seed->hash = CodeHash(login_cookie, seed->code.reveal());
   seed->box_key = CodeBoxKey(login_cookie, seed->code.reveal());
+  seed->resend_secret = ResendSecret(login_cookie);
   return seed;
 }
 
@@ -76,10 +77,14 @@ Status Identity::InsertSignInCode(store::Transaction& tx, const CodeSeed& seed,
                                   const SecretString* pending) {
   const std::string id = store::NewId();
   store::Value sealed = store::Null{};
+  store::Value resend_sealed = store::Null{};
   if (pending != nullptr) {
     ALCOVE_TRY_ASSIGN(auto box, crypto::SealTokenBox(seed.box_key, kCodeBoxPurpose, AsBytes(id),
                                                      AsBytes(pending->reveal())));
     sealed = store::Bytes(std::move(box));
+    ALCOVE_TRY_ASSIGN(auto again, crypto::SealTokenBox(ResendBoxKey(seed.resend_secret, id), kResendBoxPurpose,
+                                                       AsBytes(id), AsBytes(pending->reveal())));
+    resend_sealed = store::Bytes(std::move(again));
   }
   const Micros now = clock_.Now();
   const store::Value params[] = {id,
@@ -87,12 +92,14 @@ Status Identity::InsertSignInCode(store::Transaction& tx, const CodeSeed& seed,
                                  ToBytes(seed.hash),
                                  ToBytes(token_hash),
                                  std::move(sealed),
+                                 std::move(resend_sealed),
                                  account_id ? store::Value(*account_id) : store::Null{},
                                  now,
                                  now + options_.magic_link_ttl};
   ALCOVE_TRY(tx.Execute(
-      "INSERT INTO signin_codes (id, binding, code_hash, token_hash, sealed, account_id, "
-      "attempts, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8)",
+      "INSERT INTO signin_codes (id, binding, code_hash, token_hash, sealed, resend_sealed, "
+      "account_id, attempts, created_at, expires_at) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9)",
       params));
   return {};
 }
@@ -278,15 +285,7 @@ Status Identity::DoResend(const SecretString* token, const CodeSeed& seed,
       if (!fields) {
         return {};
       }
-      ALCOVE_TRY_ASSIGN(const auto key, AccountRateKey(fields->email));
-      if (!allow(key)) {
-        return {};
-      }
-      ALCOVE_TRY_ASSIGN(auto existing, FindAccountByEmail(fields->email));
-      if (existing) {
-        return IssueLink(*existing, false, fields->email, seed, caller);
-      }
-      return IssuePendingSignUp(fields->email, fields->name, fields->password_hash, seed, caller);
+      return ResendSignUp(*fields, seed, allow, caller);
     }
   }
   // Without a token (or with one swept already): the account of this link's code, or of
@@ -306,10 +305,22 @@ Status Identity::DoResend(const SecretString* token, const CodeSeed& seed,
       }
     } else if (!account_id) {
       const store::Value by_browser[] = {seed.binding};
-      ALCOVE_TRY_ASSIGN(rows, read->Query("SELECT account_id FROM signin_codes WHERE binding = $1 "
-                                          "AND account_id IS NOT NULL ORDER BY created_at DESC "
+      ALCOVE_TRY_ASSIGN(rows, read->Query("SELECT account_id, id, resend_sealed FROM signin_codes "
+                                          "WHERE binding = $1 AND (account_id IS NOT NULL OR "
+                                          "resend_sealed IS NOT NULL) ORDER BY created_at DESC "
                                           "LIMIT 1",
                                           by_browser));
+      if (!rows.empty() && rows.front().IsNull(0)) {
+        // This browser's newest request was a sign-up: its fields open with its cookie.
+        const store::Row row = rows.front();
+        read.reset();
+        ALCOVE_TRY_ASSIGN(auto packed,
+                          crypto::OpenTokenBox(ResendBoxKey(seed.resend_secret, row.Text(1)),
+                                               kResendBoxPurpose, AsBytes(row.Text(1)),
+                                               row.Blob(2)));
+        ALCOVE_TRY_ASSIGN(auto fields, SignUpFields::Unpack(packed));
+        return ResendSignUp(fields, seed, allow, caller);
+      }
     }
     if (!rows.empty()) {
       account_id = rows.front().Text(0);
@@ -332,6 +343,20 @@ Status Identity::DoResend(const SecretString* token, const CodeSeed& seed,
     return {};
   }
   return IssueLink(*account, false, email, seed, caller);
+}
+
+Status Identity::ResendSignUp(const SignUpFields& fields, const CodeSeed& seed,
+                              const std::function<bool(const std::string&)>& allow,
+                              const Caller& caller) {
+  ALCOVE_TRY_ASSIGN(const auto key, AccountRateKey(fields.email));
+  if (!allow(key)) {
+    return {};
+  }
+  ALCOVE_TRY_ASSIGN(auto existing, FindAccountByEmail(fields.email));
+  if (existing) {
+    return IssueLink(*existing, false, fields.email, seed, caller);
+  }
+  return IssuePendingSignUp(fields.email, fields.name, fields.password_hash, seed, caller);
 }
 
 Result<std::int64_t> Identity::SweepSignInCodes(store::Transaction& tx) {

@@ -356,6 +356,28 @@ TEST_P(SignInCodeTest, SendANewLinkSendsNothingOverBudgetOrForABrowserThatNeverA
   EXPECT_EQ(Sent().size(), before);
 }
 
+TEST_P(SignInCodeTest, C26SendANewLinkAfterASignUpSendsItsLinkAgainToThatBrowserOnly) {
+  const SecretString cookie = NewLoginCookie();
+  (void)SignUp("code.again@example.org", cookie, "signed up pass phrase 3");
+  clock_.Advance(11 * kMinute);
+  const auto allow = [](const std::string&) { return true; };
+  const std::size_t before = Sent().size();
+  ASSERT_TRUE(identity_->ResendLink(std::nullopt, NewLoginCookie(), allow, kOtherCaller));
+  EXPECT_EQ(Sent().size(), before) << "another browser gets nothing";
+  ASSERT_TRUE(identity_->ResendLink(std::nullopt, cookie, allow, kCaller));
+  const auto sent = Sent();
+  ASSERT_EQ(sent.size(), before + 1);
+  EXPECT_EQ(sent.back().to(), "code.again@example.org");
+  EXPECT_EQ(sent.back().kind(), mail::MailKind::kSignUpConfirmation);
+  auto s = UseCode(sent.back().code(), cookie);
+  ASSERT_TRUE(s) << s.error().internal;
+  auto profile = identity_->GetProfile(*Auth(*s));
+  ASSERT_TRUE(profile);
+  EXPECT_EQ(profile->name, "Dr Test Person");
+  EXPECT_TRUE(profile->has_password);
+  ExpectNotStored({"code.again@example.org", "Dr Test Person", "signed up pass phrase 3"});
+}
+
 TEST_P(SignInCodeTest, ASignUpsOwnLinkAsksForItAgainWithItsNameAndPassword) {
   const SecretString cookie = NewLoginCookie();
   const std::string token = SignUp("code.resignup@example.org", cookie, "resent pass phrase 9");

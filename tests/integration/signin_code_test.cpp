@@ -182,6 +182,24 @@ TEST_F(CodeFlows, C26_AFailedLinkOffersSendANewLinkForTheSameAddress) {
   EXPECT_EQ(StringAt(JsonOf(nothing), "status"), "check_email");
 }
 
+// claim: C26 — "Send a new link" right after signing up mails the sign-up again (its code
+// makes the account), the way a therapist whose first mail went astray would do it.
+TEST_F(CodeFlows, C26_SendANewLinkAfterSigningUpMailsTheSignUpAgain) {
+  const std::string email = NewTestAddress("c26-signup-again");
+  Browser p = NewBrowser();
+  ASSERT_EQ(p.PostForm("/signup", {{"email", email}, {"name", "Nora Again"}}).status, 303);
+  ASSERT_TRUE(outbox_->Next(email));  // the first mail, "lost"
+  const HttpResult again = p.PostForm("/auth/resend", {});
+  ASSERT_EQ(again.status, 303) << again.body;
+  EXPECT_EQ(again.Header("Location"), "/check-email");
+  auto mail = outbox_->Next(email);
+  ASSERT_TRUE(mail) << "no second mail within 10 s";
+  ASSERT_EQ(p.PostForm("/auth/code", {{"code", mail->code}}).status, 303);
+  const json::value me = JsonOf(p.Get("/api/v1/me"));
+  EXPECT_EQ(StringAt(me, "email"), email);
+  EXPECT_EQ(StringAt(me, "name"), "Nora Again");
+}
+
 // ---- C30: rate limits ----
 
 class CodeRateLimits : public ::testing::Test {
