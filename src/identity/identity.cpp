@@ -163,6 +163,10 @@ Status Identity::EndSignInLinks(store::Transaction& tx, const std::string& accou
   for (const std::string_view purpose : {kSignInPurpose, kSignUpPurpose}) {
     ALCOVE_TRY(store::DeleteTokensBySubjectPrefix(tx, purpose, account_id + ":"));
   }
+  // Their codes die with them (C26).
+  const store::Value params[] = {account_id, clock_.Now()};
+  ALCOVE_TRY(tx.Execute(
+      "UPDATE signin_codes SET used_at = $2 WHERE account_id = $1 AND used_at IS NULL", params));
   return {};
 }
 
@@ -207,10 +211,11 @@ Result<std::int64_t> Identity::SweepExpired() {
                   params));
   ALCOVE_TRY_ASSIGN(auto p,
                     tx->Execute("DELETE FROM pending_signups WHERE expires_at <= $1", params));
+  ALCOVE_TRY_ASSIGN(auto c, SweepSignInCodes(*tx));
   ALCOVE_TRY(tx->Commit());
   tx.reset();
   ALCOVE_TRY_ASSIGN(auto t, tokens_.DeleteExpired());
-  return n + p + t;
+  return n + p + c + t;
 }
 
 }  // namespace alcove::identity

@@ -1,12 +1,14 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "audit/log.hpp"
@@ -41,6 +43,18 @@ namespace alcove::identity {
 // the answer to the request is the same, in content and in time, for known and unknown
 // addresses.
 //
+// Sign-in codes (C26, signin_codes.cpp): every sign-in and sign-up mail also carries a
+// one-time code (8 characters of mail::kSignInCodeAlphabet), for when the mail is read
+// on another device: typed in the browser that asked, it does what the link does. The
+// code is bound to that browser like the link (table signin_codes, keyed by the login
+// binding) and stored only as SHA-256("alcove/signin-code/v1" 0x00 login cookie 0x00
+// code): the login cookie is a 256-bit secret the database never sees, so a copy of the
+// database cannot be searched for the code. Each try, right or wrong, spends one of
+// kMaxCodeAttempts (taken in one UPDATE before the comparison, so parallel tries cannot
+// exceed it); the hashes are compared in constant time. Using the code marks its link's
+// token used, and using the link marks the code used: one of the two signs in, once.
+// The code lives as long as the link (10 minutes).
+//
 // Sessions (C23, C24): rows holding the SHA-256 of the session token, the hash of the
 // device token (`__Host-alcove_device`, hashed together with the session id), created,
 // last seen, idle expiry and absolute expiry. Every authenticated request reads the row,
@@ -64,7 +78,7 @@ struct IdentityOptions {
   std::size_t background_capacity = 1000;
 };
 
-// The schema (versions 301–302).
+// The schema (versions 301–304).
 std::span<const store::Migration> IdentityMigrations();
 
 // A new session's two cookie values, handed out once. Neither is stored.
@@ -93,6 +107,13 @@ struct NewSession {
 // signs in from a browser used before. A browser that signs in again keeps its nonce.
 // The cookie is stateless: it grants a budget, never access. Nothing about it is stored.
 inline constexpr Micros kKnownBrowserLifetime = 180LL * 24 * 3600 * kMicrosPerSecond;
+
+// Tries a sign-in code allows, right or wrong, before it is dead (C26).
+inline constexpr std::int64_t kMaxCodeAttempts = 5;
+
+// A typed code in canonical form (upper case, spaces and hyphens dropped), or nullopt
+// when it is not 8 characters of mail::kSignInCodeAlphabet.
+std::optional<std::string> NormalizeSignInCode(std::string_view typed);
 
 struct KnownBrowser {
   std::string account_key;  // equal to AccountRateKey(address) of the account
@@ -178,6 +199,27 @@ class Identity {
                                       const std::optional<crypto::SecretString>& login_cookie,
                                       const Caller& caller);
 
+  // Uses the one-time code of a sign-in or sign-up mail (C26), typed in the browser
+  // holding `login_cookie`: as the link would, once, before it expires, within
+  // kMaxCodeAttempts tries. kInvalidArgument when `code` is not shaped like a code (no
+  // try is spent); kUnauthenticated otherwise, in the same words whether or not a code
+  // was asked for in this browser; refusals of a code of ours are audited.
+  Result<NewSession> ConsumeSignInCode(std::string_view code,
+                                       const std::optional<crypto::SecretString>& login_cookie,
+                                       const Caller& caller);
+
+  // "Send a new link" (C26): queues a new link and code, bound to `login_cookie`, to the
+  // address an earlier link went to — the one of `token` (a link's token, even used or
+  // expired) or, without it, of the newest link asked for in this browser. A pending
+  // sign-up is sent again too (its fields are kept for that browser, sealed under its
+  // cookie). Before mailing, the background
+  // job calls `allow` with the address's AccountRateKey (the per-address budget, C30);
+  // false sends nothing. Errors only for a full queue: the answer never depends on
+  // whether anything was found.
+  Status ResendLink(const std::optional<crypto::SecretString>& token,
+                    const crypto::SecretString& login_cookie,
+                    std::function<bool(const std::string&)> allow, const Caller& caller);
+
   // Password sign-in (C25): kUnauthenticated for any mismatch (unknown address, no
   // password, unverified address, wrong password), after the same argon2id work;
   // kResourceExhausted when the hashing pool is busy.
@@ -222,6 +264,11 @@ class Identity {
 
  private:
   struct AccountRow;
+  struct SignUpFields;
+  struct CodeSeed;
+  // Uses up the link or code a sign-in finishes with, in the sign-in's transaction:
+  // false when it was used (or ended) meanwhile.
+  using ConsumeStep = std::function<Result<bool>(store::Transaction&)>;
 
   Result<std::optional<AccountRow>> FindAccountByEmail(std::string_view normalized_email);
   // The account whose `column` (a unique one: "id" or "email_hash") equals `value`.
@@ -233,19 +280,50 @@ class Identity {
 
   // Background jobs.
   void DoSignUp(const std::string& email, const std::string& name,
-                const std::optional<crypto::SecretString>& password, const std::string& binding,
+                const std::optional<crypto::SecretString>& password, const CodeSeed& seed,
                 const Caller& caller);
-  void DoMagicLink(const std::string& email, const std::string& binding, const Caller& caller);
+  void DoMagicLink(const std::string& email, const CodeSeed& seed, const Caller& caller);
+  Status DoResend(const crypto::SecretString* token, const CodeSeed& seed,
+                  const std::function<bool(const std::string&)>& allow, const Caller& caller);
+  // Issues a link and its code (bound to seed's browser) in one transaction, and mails them.
   Status IssueLink(const AccountRow& account, bool signup, const std::string& email,
-                   const std::string& binding, const Caller& caller);
+                   const CodeSeed& seed, const Caller& caller);
+  // The signin_codes row of a link just issued in `tx` (signin_codes.cpp); `pending`
+  // holds a pending sign-up's packed fields, sealed under the code.
+  Status InsertSignInCode(store::Transaction& tx, const CodeSeed& seed,
+                          std::span<const std::uint8_t> token_hash,
+                          const std::optional<std::string>& account_id,
+                          const crypto::SecretString* pending);
+  // A new code for a link request from the browser holding `login_cookie`.
+  static std::shared_ptr<const CodeSeed> NewCodeSeed(const crypto::SecretString& login_cookie);
+  // Deletes codes a day past their expiry (SweepExpired).
+  Result<std::int64_t> SweepSignInCodes(store::Transaction& tx);
+  // "Send a new link" for a pending sign-up: its link again (or a sign-in link when the
+  // address has an account by now), within the per-address budget.
+  Status ResendSignUp(const SignUpFields& fields, const CodeSeed& seed,
+                      const std::function<bool(const std::string&)>& allow, const Caller& caller);
+  // Audits tries of codes that did not match (token hash, and whether the try killed it).
+  void AuditCodeRefusals(const std::vector<std::pair<store::Bytes, bool>>& tried,
+                         const Caller& caller);
+  // A code row for a link request about an address without an account: tries of codes
+  // in that browser then take the same path as for an address with one (C30).
+  Status InsertDecoyCode(const CodeSeed& seed);
+  // Marks the code of the link whose token hash is `token_hash` used (the link was).
+  Status EndSignInCode(store::Transaction& tx, std::span<const std::uint8_t> token_hash);
+  // Signs in to the account a link or code is for, `consume` using it up (magic_links.cpp).
+  Result<NewSession> SignInToLinkAccount(const std::string& account_id, std::string_view purpose,
+                                         const ConsumeStep& consume, const Caller& caller);
+  // The fields of a pending sign-up, opened with its link's token.
+  Result<SignUpFields> OpenPendingSignUp(const crypto::SecretString& token,
+                                         const std::string& pending_id);
   // Sign-up for an address without an account: a pending sign-up whose name, address
   // and password hash only its confirmation link opens (magic_links.cpp).
   Status IssuePendingSignUp(const std::string& email, const std::string& name,
                             const std::optional<std::string>& password_hash,
-                            const std::string& binding, const Caller& caller);
-  Result<NewSession> ConsumePendingSignUp(const crypto::SecretString& token,
+                            const CodeSeed& seed, const Caller& caller);
+  Result<NewSession> ConsumePendingSignUp(const SignUpFields& fields,
                                           const std::string& pending_id, store::TenantId tenant,
-                                          const Caller& caller);
+                                          const ConsumeStep& consume, const Caller& caller);
   // After a link's token was consumed in `tx`: verifies the address if it was not yet
   // (making a pending password usable only for `own_signup_link`), audits the use as
   // `kind` ("signin" or "signup"), starts the session (with `known_browser`, made before

@@ -31,6 +31,29 @@ std::string LoginBinding(const SecretString& login_cookie) {
   return Hex(LabelledHash("alcove/login-binding/v1", login_cookie.reveal()));
 }
 
+crypto::Sha256Digest CodeHash(const SecretString& login_cookie, std::string_view code) {
+  return LabelledHash("alcove/signin-code/v1", login_cookie.reveal(), code);
+}
+
+SecretString CodeBoxKey(const SecretString& login_cookie, std::string_view code) {
+  return SecretString(
+      Base64UrlEncode(LabelledHash("alcove/signin-code-box/v1", login_cookie.reveal(), code)));
+}
+
+SecretString ResendSecret(const SecretString& login_cookie) {
+  return SecretString(
+      Base64UrlEncode(LabelledHash("alcove/signin-resend/v1", login_cookie.reveal())));
+}
+
+SecretString ResendBoxKey(const SecretString& resend_secret, std::string_view row_id) {
+  return SecretString(Base64UrlEncode(
+      LabelledHash("alcove/signin-resend-box/v1", resend_secret.reveal(), row_id)));
+}
+
+bool CodeHashMatches(std::span<const std::uint8_t> stored, const crypto::Sha256Digest& presented) {
+  return stored.size() == presented.size() && crypto::ConstantTimeEquals(stored, presented);
+}
+
 crypto::Sha256Digest DeviceHash(std::string_view session_id, const SecretString& device) {
   return LabelledHash("alcove/device/v1", session_id, device.reveal());
 }
@@ -60,3 +83,31 @@ std::optional<std::size_t> CountPrintableCodePoints(std::string_view s) {
 }
 
 }  // namespace alcove::identity::internal
+
+namespace alcove::identity {
+
+crypto::SecretString Identity::SignUpFields::Pack() const {
+  std::string packed = email;
+  packed.push_back('\0');
+  packed.append(name);
+  packed.push_back('\0');
+  packed.append(password_hash.value_or(""));
+  return crypto::SecretString(std::move(packed));
+}
+
+Result<Identity::SignUpFields> Identity::SignUpFields::Unpack(const crypto::SecretString& packed) {
+  const std::string_view v = packed.reveal();
+  const std::size_t a = v.find('\0');
+  const std::size_t b = a == std::string_view::npos ? a : v.find('\0', a + 1);
+  if (b == std::string_view::npos) {
+    return Fail(ErrorCode::kInternal, "pending sign-up box holds a malformed value");
+  }
+  SignUpFields f{std::string(v.substr(0, a)), std::string(v.substr(a + 1, b - a - 1)),
+                 std::nullopt};
+  if (b + 1 < v.size()) {
+    f.password_hash = std::string(v.substr(b + 1));
+  }
+  return f;
+}
+
+}  // namespace alcove::identity

@@ -33,25 +33,24 @@ Status Identity::SignUp(std::string_view email, std::string_view name,
     pw = std::make_shared<SecretString>(std::string(password->reveal()));
   }
   return background_.Post([this, email = std::move(normalized), name = std::move(display), pw,
-                           binding = LoginBinding(login_cookie), caller] {
+                           seed = NewCodeSeed(login_cookie), caller] {
     std::optional<SecretString> copy;
     if (pw) {
       copy.emplace(std::string(pw->reveal()));
     }
-    DoSignUp(email, name, copy, binding, caller);
+    DoSignUp(email, name, copy, *seed, caller);
   });
 }
 
 Status Identity::RequestMagicLink(std::string_view email, const SecretString& login_cookie,
                                   const Caller& caller) {
   ALCOVE_TRY_ASSIGN(auto normalized, NormalizeEmail(email));
-  return background_.Post([this, email = std::move(normalized),
-                           binding = LoginBinding(login_cookie),
-                           caller] { DoMagicLink(email, binding, caller); });
+  return background_.Post([this, email = std::move(normalized), seed = NewCodeSeed(login_cookie),
+                           caller] { DoMagicLink(email, *seed, caller); });
 }
 
 void Identity::DoSignUp(const std::string& email, const std::string& name,
-                        const std::optional<SecretString>& password, const std::string& binding,
+                        const std::optional<SecretString>& password, const CodeSeed& seed,
                         const Caller& caller) {
   auto existing = FindAccountByEmail(email);
   if (!existing) {
@@ -60,7 +59,7 @@ void Identity::DoSignUp(const std::string& email, const std::string& name,
   }
   if (*existing) {
     // A known address gets a sign-in link, exactly as if it had asked for one.
-    if (auto st = IssueLink(**existing, false, email, binding, caller); !st) {
+    if (auto st = IssueLink(**existing, false, email, seed, caller); !st) {
       spdlog::warn("sign-in link not issued: {}", st.error().internal);
     }
     return;
@@ -74,51 +73,14 @@ void Identity::DoSignUp(const std::string& email, const std::string& name,
     }
     hash = std::move(*h);
   }
-  if (auto st = IssuePendingSignUp(email, name, hash, binding, caller); !st) {
+  if (auto st = IssuePendingSignUp(email, name, hash, seed, caller); !st) {
     spdlog::warn("sign-up link not issued: {}", st.error().internal);
   }
 }
 
-namespace {
-
-// What a pending sign-up's token box holds: the address, the name and the password
-// hash (empty: none), separated by NUL, which none of them can contain.
-crypto::SecretString PackSignUp(const std::string& email, const std::string& name,
-                                const std::optional<std::string>& password_hash) {
-  std::string packed = email;
-  packed.push_back('\0');
-  packed.append(name);
-  packed.push_back('\0');
-  packed.append(password_hash.value_or(""));
-  return crypto::SecretString(std::move(packed));
-}
-
-struct SignUpFields {
-  std::string email;
-  std::string name;
-  std::optional<std::string> password_hash;
-};
-
-Result<SignUpFields> UnpackSignUp(const crypto::SecretString& packed) {
-  const std::string_view v = packed.reveal();
-  const std::size_t a = v.find('\0');
-  const std::size_t b = a == std::string_view::npos ? a : v.find('\0', a + 1);
-  if (b == std::string_view::npos) {
-    return Fail(ErrorCode::kInternal, "pending sign-up box holds a malformed value");
-  }
-  SignUpFields f{std::string(v.substr(0, a)), std::string(v.substr(a + 1, b - a - 1)),
-                 std::nullopt};
-  if (b + 1 < v.size()) {
-    f.password_hash = std::string(v.substr(b + 1));
-  }
-  return f;
-}
-
-}  // namespace
-
 Status Identity::IssuePendingSignUp(const std::string& email, const std::string& name,
                                     const std::optional<std::string>& password_hash,
-                                    const std::string& binding, const Caller& caller) {
+                                    const CodeSeed& seed, const Caller& caller) {
   const std::string id = store::NewId();
   // The tenant this sign-up will make if its link is used, chosen now so that the
   // link's issue, refusals and use are all in that tenant's audit log.
@@ -127,10 +89,12 @@ Status Identity::IssuePendingSignUp(const std::string& email, const std::string&
   ALCOVE_TRY_ASSIGN(auto tx, db_.Begin());
   ALCOVE_TRY_ASSIGN(auto token,
                     tokens_.Issue(*tx, kNewAccountPurpose, options_.magic_link_ttl,
-                                  crypto::TokenUse::kSingle, id + ":" + binding, tenant));
-  const crypto::SecretString packed = PackSignUp(email, name, password_hash);
+                                  crypto::TokenUse::kSingle, id + ":" + seed.binding, tenant));
+  const SecretString packed = SignUpFields{email, name, password_hash}.Pack();
   ALCOVE_TRY_ASSIGN(auto box, crypto::SealTokenBox(token, kNewAccountPurpose, AsBytes(id),
                                                    AsBytes(packed.reveal())));
+  ALCOVE_TRY(InsertSignInCode(*tx, seed, crypto::TokenHash(kNewAccountPurpose, token),
+                              std::nullopt, &packed));
   const store::Value params[] = {id, store::Bytes(std::move(box)), now,
                                  now + options_.magic_link_ttl};
   ALCOVE_TRY(tx->Execute(
@@ -144,12 +108,12 @@ Status Identity::IssuePendingSignUp(const std::string& email, const std::string&
                     mail::Message::Make(mail::MailKind::kSignUpConfirmation, email,
                                         options_.public_origin + "/auth/magic#token=" +
                                             token.reveal(),
-                                        options_.public_origin));
+                                        options_.public_origin, seed.code.reveal()));
   ALCOVE_TRY(tx->Commit());
   return mail_.Enqueue(std::move(message));
 }
 
-void Identity::DoMagicLink(const std::string& email, const std::string& binding,
+void Identity::DoMagicLink(const std::string& email, const CodeSeed& seed,
                            const Caller& caller) {
   auto account = FindAccountByEmail(email);
   if (!account) {
@@ -157,19 +121,26 @@ void Identity::DoMagicLink(const std::string& email, const std::string& binding,
     return;
   }
   if (!*account) {
-    return;  // no such account: nothing is sent, and the requester cannot tell
+    // No such account: nothing is sent, and the requester cannot tell — not by trying
+    // codes either, which meet a decoy row like a real one.
+    if (auto st = InsertDecoyCode(seed); !st) {
+      spdlog::warn("decoy sign-in code not stored: {}", st.error().internal);
+    }
+    return;
   }
-  if (auto st = IssueLink(**account, false, email, binding, caller); !st) {
+  if (auto st = IssueLink(**account, false, email, seed, caller); !st) {
     spdlog::warn("sign-in link not issued: {}", st.error().internal);
   }
 }
 
 Status Identity::IssueLink(const AccountRow& account, bool signup, const std::string& email,
-                           const std::string& binding, const Caller& caller) {
+                           const CodeSeed& seed, const Caller& caller) {
+  const std::string_view purpose = signup ? kSignUpPurpose : kSignInPurpose;
   ALCOVE_TRY_ASSIGN(auto tx, db_.Begin());
-  ALCOVE_TRY_ASSIGN(auto token, tokens_.Issue(*tx, signup ? kSignUpPurpose : kSignInPurpose,
-                                              options_.magic_link_ttl, crypto::TokenUse::kSingle,
-                                              account.id + ":" + binding, account.tenant));
+  ALCOVE_TRY_ASSIGN(auto token, tokens_.Issue(*tx, purpose, options_.magic_link_ttl,
+                                              crypto::TokenUse::kSingle,
+                                              account.id + ":" + seed.binding, account.tenant));
+  ALCOVE_TRY(InsertSignInCode(*tx, seed, crypto::TokenHash(purpose, token), account.id, nullptr));
   audit::Event e = EventFor(clock_.Now(), audit::Action::kMagicLinkIssued, account.tenant,
                             std::nullopt, caller, "account", account.id);
   (void)e.details.SetToken("kind", signup ? "signup" : "signin");
@@ -178,7 +149,8 @@ Status Identity::IssueLink(const AccountRow& account, bool signup, const std::st
       auto message,
       mail::Message::Make(
           signup ? mail::MailKind::kSignUpConfirmation : mail::MailKind::kSignInLink, email,
-          options_.public_origin + "/auth/magic#token=" + token.reveal(), options_.public_origin));
+          options_.public_origin + "/auth/magic#token=" + token.reveal(), options_.public_origin,
+          seed.code.reveal()));
   ALCOVE_TRY(tx->Commit());
   return mail_.Enqueue(std::move(message));
 }
@@ -222,27 +194,41 @@ Result<NewSession> Identity::ConsumeMagicLink(const SecretString& token,
   const std::string presented = login_cookie ? LoginBinding(*login_cookie) : std::string();
   if (presented.size() != binding.size() ||
       !crypto::ConstantTimeEquals(AsBytes(presented), AsBytes(binding))) {
-    return refuse("other_browser",
-                  "Open the link in the same browser where you asked for it, or ask for a "
-                  "new link here.");
+    return refuse("other_browser", std::string(kOtherBrowserMessage));
   }
   const Micros now = clock_.Now();
   if (record->used_at) {
-    return refuse("used", "This link has already been used. Ask for a new one.");
+    return refuse("used", std::string(kUsedMessage));
   }
   if (now >= record->expires_at) {
-    return refuse("expired", "This link has expired. Ask for a new one.");
+    return refuse("expired", std::string(kExpiredMessage));
   }
+  const crypto::Sha256Digest token_hash = crypto::TokenHash(purpose, token);
+  // Using the link uses its code up too (C26).
+  const ConsumeStep consume = [&](store::Transaction& tx) -> Result<bool> {
+    if (!tokens_.Consume(tx, purpose, token)) {
+      return false;
+    }
+    ALCOVE_TRY(EndSignInCode(tx, token_hash));
+    return true;
+  };
   if (pending) {
-    return ConsumePendingSignUp(token, object_id, tenant, caller);
+    ALCOVE_TRY_ASSIGN(auto fields, OpenPendingSignUp(token, object_id));
+    return ConsumePendingSignUp(fields, object_id, tenant, consume, caller);
   }
+  return SignInToLinkAccount(object_id, purpose, consume, caller);
+}
 
+Result<NewSession> Identity::SignInToLinkAccount(const std::string& account_id,
+                                                 std::string_view purpose,
+                                                 const ConsumeStep& consume,
+                                                 const Caller& caller) {
   // The known-browser cookie needs the key ring, which may read the database: made
   // before the write transaction.
   std::optional<AccountRow> before;
   {
     ALCOVE_TRY_ASSIGN(auto read, db_.Begin());
-    ALCOVE_TRY_ASSIGN(before, FindAccountById(*read, object_id));
+    ALCOVE_TRY_ASSIGN(before, FindAccountById(*read, account_id));
   }
   if (!before) {
     return Unauthenticated("magic link for a deleted account",
@@ -252,12 +238,12 @@ Result<NewSession> Identity::ConsumeMagicLink(const SecretString& token,
   ALCOVE_TRY_ASSIGN(auto known_browser, KnownBrowserCookie(email, caller));
 
   ALCOVE_TRY_ASSIGN(auto tx, db_.Begin());
-  if (auto used = tokens_.Consume(*tx, purpose, token); !used) {
-    // Another request used it between our check and now.
-    tx.reset();
-    return refuse("used", "This link has already been used. Ask for a new one.");
+  ALCOVE_TRY_ASSIGN(const bool owned, consume(*tx));
+  if (!owned) {
+    // Another request used it (or its link or code) between our check and now.
+    return Unauthenticated("magic link or code used concurrently", std::string(kUsedMessage));
   }
-  ALCOVE_TRY_ASSIGN(auto account, FindAccountById(*tx, object_id));
+  ALCOVE_TRY_ASSIGN(auto account, FindAccountById(*tx, account_id));
   if (!account) {
     return Unauthenticated("magic link for a deleted account",
                            "this link is invalid or has expired");
@@ -300,25 +286,28 @@ Result<NewSession> Identity::FinishLinkSignIn(std::unique_ptr<store::Transaction
   return session;
 }
 
-Result<NewSession> Identity::ConsumePendingSignUp(const SecretString& token,
-                                                  const std::string& pending_id,
-                                                  store::TenantId tenant, const Caller& caller) {
+Result<Identity::SignUpFields> Identity::OpenPendingSignUp(const SecretString& token,
+                                                           const std::string& pending_id) {
   const store::Value id_param[] = {pending_id};
-  SignUpFields fields;
-  {
-    ALCOVE_TRY_ASSIGN(auto tx, db_.Begin());
-    ALCOVE_TRY_ASSIGN(auto rows,
-                      tx->Query("SELECT sealed FROM pending_signups WHERE id = $1", id_param));
-    if (rows.empty()) {
-      return Unauthenticated("pending sign-up already gone", "this link is invalid or has expired");
-    }
-    ALCOVE_TRY_ASSIGN(auto packed, crypto::OpenTokenBox(token, kNewAccountPurpose,
-                                                        AsBytes(pending_id), rows.front().Blob(0)));
-    ALCOVE_TRY_ASSIGN(fields, UnpackSignUp(packed));
+  ALCOVE_TRY_ASSIGN(auto tx, db_.Begin());
+  ALCOVE_TRY_ASSIGN(auto rows,
+                    tx->Query("SELECT sealed FROM pending_signups WHERE id = $1", id_param));
+  if (rows.empty()) {
+    return Unauthenticated("pending sign-up already gone", "this link is invalid or has expired");
   }
+  ALCOVE_TRY_ASSIGN(auto packed, crypto::OpenTokenBox(token, kNewAccountPurpose,
+                                                      AsBytes(pending_id), rows.front().Blob(0)));
+  return SignUpFields::Unpack(packed);
+}
+
+Result<NewSession> Identity::ConsumePendingSignUp(const SignUpFields& fields,
+                                                  const std::string& pending_id,
+                                                  store::TenantId tenant,
+                                                  const ConsumeStep& consume,
+                                                  const Caller& caller) {
+  const store::Value id_param[] = {pending_id};
   auto used_up = [] {
-    return Unauthenticated("sign-up link used concurrently",
-                           "This link has already been used. Ask for a new one.");
+    return Unauthenticated("sign-up link used concurrently", std::string(kUsedMessage));
   };
   // Whoever uses this link holds the address's mail and the browser that asked, so when
   // the address has an account by now (another of its sign-ups was confirmed first, or it
@@ -328,7 +317,8 @@ Result<NewSession> Identity::ConsumePendingSignUp(const SecretString& token,
     ALCOVE_TRY_ASSIGN(auto existing, FindAccountByEmail(fields.email));
     if (existing) {
       ALCOVE_TRY_ASSIGN(auto tx, db_.Begin());
-      if (!tokens_.Consume(*tx, kNewAccountPurpose, token)) {
+      ALCOVE_TRY_ASSIGN(const bool owned, consume(*tx));
+      if (!owned) {
         return used_up();
       }
       ALCOVE_TRY(tx->Execute("DELETE FROM pending_signups WHERE id = $1", id_param));
@@ -343,7 +333,8 @@ Result<NewSession> Identity::ConsumePendingSignUp(const SecretString& token,
     a.email_verified_at = clock_.Now();
     auto created = [&]() -> Result<NewSession> {
       ALCOVE_TRY_ASSIGN(auto tx, db_.Begin());
-      if (!tokens_.Consume(*tx, kNewAccountPurpose, token)) {
+      ALCOVE_TRY_ASSIGN(const bool owned, consume(*tx));
+      if (!owned) {
         return used_up();
       }
       ALCOVE_TRY(tx->Execute("DELETE FROM pending_signups WHERE id = $1", id_param));

@@ -60,6 +60,35 @@ constexpr std::string_view kPendingSignUps =
     "){strict};"
     "CREATE INDEX pending_signups_by_expiry ON pending_signups (expires_at)";
 
+// Sign-in codes (signin_codes.cpp, C26): the one-time code mailed beside a link, for the
+// browser that asked. `binding` is that browser's login binding (internal::LoginBinding),
+// `code_hash` SHA-256 of the code keyed by that browser's login cookie (never stored),
+// `token_hash` the stored hash of the link's token (tokens table), so that using either
+// ends the other. `sealed`: for a pending sign-up, its fields in a box only the code (with
+// the cookie) opens, and `resend_sealed` the same under a key of the cookie alone, for
+// "Send a new link" from that browser; `account_id` the account a sign-in link is for (none for a pending
+// sign-up), so that "Send a new link" finds the address again. `attempts` counts tries:
+// at kMaxCodeAttempts the code is dead; `used_at` is set when the code or its link is
+// used. Rows stay a day past expiry (for "Send a new link"), then SweepExpired removes them.
+constexpr std::string_view kSignInCodes =
+    "CREATE TABLE signin_codes ("
+    " id TEXT PRIMARY KEY CHECK (length(id) = 32),"
+    " binding TEXT NOT NULL CHECK (length(binding) = 64),"
+    " code_hash {bytes} NOT NULL CHECK ({bytelen}(code_hash) = 32),"
+    " token_hash {bytes} NOT NULL CHECK ({bytelen}(token_hash) = 32),"
+    " sealed {bytes},"
+    " resend_sealed {bytes},"
+    " account_id TEXT REFERENCES accounts (id) ON DELETE CASCADE,"
+    " attempts {int} NOT NULL CHECK (attempts >= 0),"
+    " used_at {int},"
+    " created_at {int} NOT NULL,"
+    " expires_at {int} NOT NULL"
+    "){strict};"
+    "CREATE INDEX signin_codes_by_binding ON signin_codes (binding);"
+    "CREATE INDEX signin_codes_by_token ON signin_codes (token_hash);"
+    "CREATE INDEX signin_codes_by_account ON signin_codes (account_id);"
+    "CREATE INDEX signin_codes_by_expiry ON signin_codes (expires_at)";
+
 }  // namespace
 
 std::span<const store::Migration> IdentityMigrations() {
@@ -67,7 +96,8 @@ std::span<const store::Migration> IdentityMigrations() {
                                              .Add(301, "identity_accounts", kTenants)
                                              .Add(302, "identity_sessions", kSessions)
                                              .Add(303, "identity_pending_signups",
-                                                  kPendingSignUps);
+                                                  kPendingSignUps)
+                                             .Add(304, "identity_signin_codes", kSignInCodes);
   return set.migrations();
 }
 

@@ -107,13 +107,13 @@ const KindText& TextOf(MailKind kind) {
   static const KindText kSignIn{
       "sign-in link", "Your Alcove sign-in link",
       "Someone asked to sign in to Alcove with this address.\r\n"
-      "Open this link in the same browser, within 10 minutes, to sign in:\r\n",
-      "If you did not ask to sign in, you can ignore this message.\r\n"
-      "The link works once.\r\n"};
+      "To sign in, open this link within 10 minutes, in the browser where you asked:\r\n",
+      "If you did not ask to sign in, you can ignore this message.\r\n"};
   static const KindText kSignUp{
       "sign-up confirmation", "Confirm your Alcove account",
       "Someone created an Alcove account with this address.\r\n"
-      "Open this link in the same browser, within 10 minutes, to confirm it:\r\n",
+      "To confirm it, open this link within 10 minutes, in the browser where you\r\n"
+      "signed up:\r\n",
       "If this was not you, ignore this message and no account will be created.\r\n"};
   static const KindText kPortal{
       "portal invitation", "Your invitation to a secure Alcove portal",
@@ -148,6 +148,11 @@ const KindText& TextOf(MailKind kind) {
 }  // namespace
 
 std::string_view MailKindName(MailKind kind) { return TextOf(kind).name; }
+
+bool IsSignInCode(std::string_view code) {
+  return code.size() == kSignInCodeLength &&
+         code.find_first_not_of(kSignInCodeAlphabet) == std::string_view::npos;
+}
 
 bool IsAcceptableAddress(std::string_view address) {
   if (address.size() > 254) {
@@ -205,7 +210,12 @@ std::string Sender::HeaderValue() const {
 }
 
 Result<Message> Message::Make(MailKind kind, std::string_view to, std::string_view link,
-                              std::string_view origin) {
+                              std::string_view origin, std::string_view code) {
+  if (!code.empty() && (!IsSignInCode(code) || (kind != MailKind::kSignInLink &&
+                                                kind != MailKind::kSignUpConfirmation))) {
+    return Fail(ErrorCode::kInvalidArgument,
+                fmt::format("{} mail: the code is not a sign-in code", MailKindName(kind)));
+  }
   if (!IsAcceptableAddress(to)) {
     return Fail(
         ErrorCode::kInvalidArgument,
@@ -239,14 +249,26 @@ Result<Message> Message::Make(MailKind kind, std::string_view to, std::string_vi
                               MailKindName(kind)));
     }
   }
-  return Message(kind, std::string(to), std::string(link));
+  return Message(kind, std::string(to), std::string(link), std::string(code));
 }
 
 std::string_view Message::subject() const { return TextOf(kind_).subject; }
 
 std::string Message::Body() const {
   const KindText& t = TextOf(kind_);
-  return fmt::format("{}\r\n{}\r\n\r\n{}", t.before, link_, t.after);
+  if (code_.empty()) {
+    return fmt::format("{}\r\n{}\r\n\r\n{}", t.before, link_, t.after);
+  }
+  // The code alone on its line, split in two halves to be read and typed easily.
+  return fmt::format(
+      "{}\r\n{}\r\n\r\n"
+      "Reading this on another device, such as your phone? Type this code\r\n"
+      "in the browser where you asked instead:\r\n\r\n"
+      "{}-{}\r\n\r\n"
+      "The link and the code work once, for 10 minutes. Using one ends the other.\r\n"
+      "{}",
+      t.before, link_, std::string_view(code_).substr(0, 4), std::string_view(code_).substr(4),
+      t.after);
 }
 
 std::string FormatRfc5322Date(Micros t) {

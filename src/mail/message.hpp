@@ -11,7 +11,8 @@ namespace alcove::mail {
 
 // Mail carries links only, never client content (claim C53).
 //
-// A Message is a kind, a recipient address and a link — nothing else. There is no
+// A Message is a kind, a recipient address, a link and, for sign-in mail, a one-time
+// code of a fixed alphabet — nothing else. There is no
 // parameter for free text: the subject and body are fixed per kind and the link stands
 // alone on its own line, so nothing a client wrote can reach an email. Every parameter is
 // a std::string_view, which a crypto::Phi<> does not convert to: passing client content
@@ -34,6 +35,15 @@ inline constexpr std::size_t kMaxLinkLength = 900;
 // How long a sign-in or sign-up link works; the mail says so, and identity's token
 // lifetime is this (IdentityOptions::magic_link_ttl).
 inline constexpr int kSignInLinkMinutes = 10;
+
+// The one-time code a sign-in or sign-up mail carries beside its link (C26): 8 characters
+// of this alphabet (no 0/O, 1/I/L), shown as "ABCD-EFGH". 31^8 is about 2^39.6: the code
+// is guarded by its attempt limit and its binding to the browser that asked, not by its
+// length (identity.hpp § Sign-in codes).
+inline constexpr std::string_view kSignInCodeAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+inline constexpr std::size_t kSignInCodeLength = 8;
+// True iff `code` is kSignInCodeLength characters of kSignInCodeAlphabet.
+bool IsSignInCode(std::string_view code);
 
 // True iff `address` is a plain addr-spec we are willing to send to: ASCII only,
 // local@domain with a dot-atom local part (at most 64 characters) and a domain of
@@ -68,23 +78,28 @@ class Message {
   // Errors (kInvalidArgument; messages never repeat the link or the address):
   // an unacceptable recipient (IsAcceptableAddress), an origin that is not https, a link
   // on another origin or scheme, or a link with a forbidden character (CR/LF included).
+  // `code`, when not empty, is the one-time code of a sign-in or sign-up mail
+  // (IsSignInCode; other kinds carry none): kInvalidArgument otherwise.
   static Result<Message> Make(MailKind kind, std::string_view to, std::string_view link,
-                              std::string_view origin);
+                              std::string_view origin, std::string_view code = {});
 
   MailKind kind() const { return kind_; }
   const std::string& to() const { return to_; }
   const std::string& link() const { return link_; }
+  // The one-time code, empty when the mail carries none.
+  const std::string& code() const { return code_; }
   // The fixed subject for this kind (ASCII).
   std::string_view subject() const;
   // The fixed body for this kind, lines separated by CRLF, the link alone on one line.
   std::string Body() const;
 
  private:
-  Message(MailKind kind, std::string to, std::string link)
-      : kind_(kind), to_(std::move(to)), link_(std::move(link)) {}
+  Message(MailKind kind, std::string to, std::string link, std::string code)
+      : kind_(kind), to_(std::move(to)), link_(std::move(link)), code_(std::move(code)) {}
   MailKind kind_;
   std::string to_;
   std::string link_;
+  std::string code_;
 };
 
 // The message as RFC 5322 text with CRLF line endings: From, To, Subject, Date

@@ -73,6 +73,12 @@ Response Response::Json(int status, std::string body) {
   return Text(status, std::move(body), "application/json");
 }
 
+Response Response::SeeOther(std::string location) {
+  Response res = Text(303, "See " + location + "\n");
+  res.headers.Set("Location", std::move(location));
+  return res;
+}
+
 std::string_view ReasonPhrase(int status) {
   switch (status) {
     case 200: return "OK";

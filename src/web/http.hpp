@@ -79,6 +79,8 @@ struct Response {
                        std::string content_type = "text/plain; charset=utf-8");
   static Response Html(int status, std::string body);
   static Response Json(int status, std::string body);
+  // 303 See Other to `location` (after a form post).
+  static Response SeeOther(std::string location);
 };
 
 // "Not Found" for 404, and so on; "Unknown" for codes we never send.

@@ -12,6 +12,7 @@
 #include "web/page_nav.hpp"
 #include "web/page_words.hpp"
 #include "web/route_kit.hpp"
+#include "web/signin_code_routes.hpp"
 #include "web/templates.hpp"
 
 namespace alcove::web {
@@ -32,24 +33,6 @@ Response Page(const Templates& templates, std::string_view name, std::string_vie
   return Response::Html(status, templates.RenderPage(name, title, data));
 }
 
-Response SeeOther(std::string location) {
-  Response res = Response::Text(303, "See " + location + "\n");
-  res.headers.Set("Location", std::move(location));
-  return res;
-}
-
-// The login cookie of this browser: reused while well-formed (several links asked for in
-// one browser all stay usable), else a new one.
-SecretString LoginCookieFor(const Request& req) {
-  if (auto v = GetCookie(req, kLoginCookie); v && identity::IsWellFormedCookieToken(*v)) {
-    return SecretString(std::move(*v));
-  }
-  return identity::NewLoginCookie();
-}
-
-void SetLoginCookie(Response& res, const SecretString& value, Micros ttl) {
-  SetCookie(res, kLoginCookie, value.reveal(), std::chrono::seconds(ttl / kMicrosPerSecond));
-}
 
 class IdentityRoutes final : public RouteSet {
  public:
@@ -72,7 +55,9 @@ class IdentityRoutes final : public RouteSet {
                           bool page);
 
   Response SignupPage(const std::string& error, int status);
-  Response SigninPage(const std::string& error, int status);
+  // The link's page; after a refusal, with the error and "Send a new link" for `token`.
+  Response MagicPage(const std::string& error, const std::string& token, int status);
+  Response SigninPage(const std::string& error, int status, const std::string& notice = "");
   // `field_error`, when set, is shown next to the password field `field` ("current" or
   // "new") instead of at the top.
   Response SettingsPage(const Request& req, const SignedIn& who, const std::string& notice,
@@ -83,6 +68,7 @@ class IdentityRoutes final : public RouteSet {
   IdentityServices& s_;
   const Templates& t_;
   const SiteSettings& site_;
+  std::unique_ptr<RouteSet> codes_;  // signin_code_routes.cpp
 };
 
 Response IdentityRoutes::Home(Request& req) {
@@ -148,29 +134,25 @@ Response IdentityRoutes::RequestLink(Request& req, const std::string& email,
   if (!st) {
     return page ? PageError(req, st.error(), form_page) : ErrorResponse(req, &t_, st.error());
   }
-  Response res = page ? SeeOther("/check-email")
+  Response res = page ? Response::SeeOther("/check-email")
                       : JsonResponse(202, json::object{{"status", "check_email"}});
   SetLoginCookie(res, login, id().options().magic_link_ttl);
   return res;
 }
 
 Response IdentityRoutes::Consume(Request& req, const std::string& token, bool page) {
-  std::optional<SecretString> login;
-  if (auto v = GetCookie(req, kLoginCookie)) {
-    login.emplace(std::move(*v));
-  }
-  auto session = id().ConsumeMagicLink(SecretString(token), login, CallerOf(req));
+  auto session =
+      id().ConsumeMagicLink(SecretString(token), PresentedLoginCookie(req), CallerOf(req));
   if (!session) {
     if (page) {
-      TemplateData data;
-      data.set("error", session.error().public_message);
-      return Page(t_, "magic", "Sign in", data, HttpStatusFor(session.error().code));
+      return MagicPage(session.error().public_message, token,
+                       HttpStatusFor(session.error().code));
     }
     return ErrorResponse(req, &t_, session.error());
   }
-  Response res = page ? SeeOther("/") : JsonResponse(200, json::object{{"status", "signed_in"}});
+  Response res = page ? Response::SeeOther("/") : JsonResponse(200, json::object{{"status", "signed_in"}});
   SetSessionCookies(res, *session, s_.clock.Now());
-  SetCookie(res, kLoginCookie, "", std::chrono::seconds(0));
+  ClearLoginCookie(res);
   return res;
 }
 
@@ -200,7 +182,7 @@ Response IdentityRoutes::PasswordSignIn(Request& req, const std::string& email,
     return page ? PageError(req, session.error(), "signin")
                 : ErrorResponse(req, &t_, session.error());
   }
-  Response res = page ? SeeOther("/") : JsonResponse(200, json::object{{"status", "signed_in"}});
+  Response res = page ? Response::SeeOther("/") : JsonResponse(200, json::object{{"status", "signed_in"}});
   SetSessionCookies(res, *session, s_.clock.Now());
   return res;
 }
@@ -213,10 +195,27 @@ Response IdentityRoutes::SignupPage(const std::string& error, int status) {
   return Page(t_, "signup", "Create your account · Alcove", data, status);
 }
 
-Response IdentityRoutes::SigninPage(const std::string& error, int status) {
+Response IdentityRoutes::MagicPage(const std::string& error, const std::string& token,
+                                   int status) {
   TemplateData data;
   if (!error.empty()) {
     data.set("error", error);
+    data.set("resend", true);
+  }
+  if (token.size() == crypto::kTokenLength) {
+    data.set("token", token);
+  }
+  return Page(t_, "magic", "Sign in · Alcove", data, status);
+}
+
+Response IdentityRoutes::SigninPage(const std::string& error, int status,
+                                    const std::string& notice) {
+  TemplateData data;
+  if (!error.empty()) {
+    data.set("error", error);
+  }
+  if (!notice.empty()) {
+    data.set("notice", notice);
   }
   return Page(t_, "signin", "Sign in · Alcove", data, status);
 }
@@ -263,6 +262,8 @@ Response IdentityRoutes::SettingsPage(const Request& req, const SignedIn& who,
 }
 
 void IdentityRoutes::Add(RouteKit& router) {
+  // The one-time code, its page (/check-email) and "Send a new link".
+  codes_ = AddSignInCodeRoutes(router, s_, t_);
   // ---- JSON API (docs/api.md § Authentication) ----
   router.Add(
       "POST", "/api/v1/auth/signup",
@@ -439,7 +440,11 @@ void IdentityRoutes::Add(RouteKit& router) {
         return RequestLink(req, FormValue(*form, "email"), &name, pw, "signup");
       }),
       kSignInBody);
-  router.Add("GET", "/signin", ForAnyone([this](Request&) { return SigninPage("", 200); }));
+  // After signing out, /signin?signed_out=1 says so.
+  router.Add("GET", "/signin", ForAnyone([this](Request& req) {
+               return SigninPage("", 200,
+                                 req.QueryValue("signed_out") ? "You are signed out." : "");
+             }));
   router.Add(
       "POST", "/signin/link",
       ForAnyone([this](Request& req) {
@@ -461,22 +466,21 @@ void IdentityRoutes::Add(RouteKit& router) {
                               SecretString(FormValue(*form, "password")), true);
       }),
       kSignInBody);
-  router.Add("GET", "/check-email", ForAnyone([this](Request&) {
-    return Page(t_, "check_email", "Check your email · Alcove", TemplateData{});
-  }));
-  router.Add("GET", "/auth/magic", ForTokenHolders("signin", [this](Request&) {
-    return Page(t_, "magic", "Sign in · Alcove", TemplateData{});
-  }));
+  router.Add("GET", "/auth/magic",
+             ForTokenHolders("signin", [this](Request&) { return MagicPage("", "", 200); }));
   router.Add(
       "POST", "/auth/magic",
       ForTokenHolders("signin", [this](Request& req) {
         auto form = FormBody(req);
         if (!form) {
-          TemplateData data;
-          data.set("error", form.error().public_message);
-          return Page(t_, "magic", "Sign in · Alcove", data, 400);
+          return MagicPage(form.error().public_message, "", 400);
         }
-        return Consume(req, FormValue(*form, "token"), true);
+        // The token, or the whole link pasted from the email.
+        std::string token = FormValue(*form, "token");
+        if (const auto at = token.find("#token="); at != std::string::npos) {
+          token = token.substr(at + 7);
+        }
+        return Consume(req, token, true);
       }),
       kConsumeBody);
   router.Add("GET", "/settings",
@@ -491,11 +495,11 @@ void IdentityRoutes::Add(RouteKit& router) {
           return SettingsPage(req, who, "", st.error().public_message, HttpStatusFor(st.error().code));
         }
         if (target == who.principal.session_id) {
-          Response res = SeeOther("/signin");
+          Response res = Response::SeeOther("/signin?signed_out=1");
           ClearSessionCookies(res);
           return res;
         }
-        return SeeOther("/settings");
+        return Response::SeeOther("/settings");
       }),
       kSmallBody);
   router.Add("POST", "/settings/sessions/revoke-others",
@@ -504,7 +508,7 @@ void IdentityRoutes::Add(RouteKit& router) {
                  return SettingsPage(req, who, "", n.error().public_message,
                                      HttpStatusFor(n.error().code));
                }
-               return SeeOther("/settings");
+               return Response::SeeOther("/settings");
              }),
              kSmallBody);
   router.Add(
@@ -545,7 +549,7 @@ void IdentityRoutes::Add(RouteKit& router) {
                if (auto st = id().Logout(who.principal, CallerOf(req)); !st) {
                  return ErrorResponse(req, &t_, st.error());
                }
-               Response res = SeeOther("/signin");
+               Response res = Response::SeeOther("/signin?signed_out=1");
                ClearSessionCookies(res);
                return res;
              }),

@@ -61,10 +61,12 @@ std::string ClientRateKey(IdentityServices& services, const Request& request) {
 
 std::string AccountBudgetKey(IdentityServices& services, const Request& request,
                              const std::string& account_key) {
-  if (auto known = KnownBrowserOf(services, request); known && known->account_key == account_key) {
-    return known->budget_key;
-  }
-  return account_key;
+  return AccountBudgetKey(KnownBrowserOf(services, request), account_key);
+}
+
+std::string AccountBudgetKey(const std::optional<identity::KnownBrowser>& known,
+                             const std::string& account_key) {
+  return known && known->account_key == account_key ? known->budget_key : account_key;
 }
 
 Result<std::optional<SignedIn>> SessionOf(IdentityServices& services, const Request& request) {
@@ -102,6 +104,29 @@ std::optional<Response> Throttle(IdentityServices& services, const Templates* te
                                "Too many attempts. Wait a little and try again.");
   res.headers.Set("Retry-After", std::to_string(decision->retry_after_seconds));
   return res;
+}
+
+crypto::SecretString LoginCookieFor(const Request& request) {
+  if (auto v = GetCookie(request, kLoginCookie); v && identity::IsWellFormedCookieToken(*v)) {
+    return crypto::SecretString(std::move(*v));
+  }
+  return identity::NewLoginCookie();
+}
+
+std::optional<crypto::SecretString> PresentedLoginCookie(const Request& request) {
+  std::optional<crypto::SecretString> login;
+  if (auto v = GetCookie(request, kLoginCookie)) {
+    login.emplace(std::move(*v));
+  }
+  return login;
+}
+
+void SetLoginCookie(Response& response, const crypto::SecretString& value, Micros ttl) {
+  SetCookie(response, kLoginCookie, value.reveal(), std::chrono::seconds(ttl / kMicrosPerSecond));
+}
+
+void ClearLoginCookie(Response& response) {
+  SetCookie(response, kLoginCookie, "", std::chrono::seconds(0));
 }
 
 void SetSessionCookies(Response& response, const identity::NewSession& session, Micros now) {

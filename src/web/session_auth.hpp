@@ -74,6 +74,19 @@ std::string ClientRateKey(IdentityServices& services, const Request& request);
 // account, else the account's budget for unknown browsers.
 std::string AccountBudgetKey(IdentityServices& services, const Request& request,
                              const std::string& account_key);
+// The same for a request whose known browser is `known` (KnownBrowserOf), for work done
+// after the request (a background job learns the account only later).
+std::string AccountBudgetKey(const std::optional<identity::KnownBrowser>& known,
+                             const std::string& account_key);
+
+// The login cookie of this browser (C26): reused while well formed (several links asked
+// for in one browser all stay usable), else a new one.
+crypto::SecretString LoginCookieFor(const Request& request);
+// The request's login cookie as sent, if any.
+std::optional<crypto::SecretString> PresentedLoginCookie(const Request& request);
+void SetLoginCookie(Response& response, const crypto::SecretString& value, Micros ttl);
+// Deletes the login cookie (spent by a sign-in).
+void ClearLoginCookie(Response& response);
 
 // Sets the session and device cookies of a new session (lifetime: its absolute expiry).
 void SetSessionCookies(Response& response, const identity::NewSession& session, Micros now);

@@ -405,8 +405,8 @@ TEST(BrowserEndToEnd, C60_SignUpToSignOutInChromiumWithNoCspViolation) {
   ASSERT_TRUE(walk.WaitForPage("Welcome, " + name));
   walk.EndStep("home");
   ASSERT_TRUE(walk.ClickCss("nav.site-nav form[action='/signout'] button[type='submit']"));
-  ASSERT_TRUE(walk.WaitForPage("Sign in"));
-  EXPECT_TRUE(browser.Url().ends_with("/signin")) << browser.Url();
+  ASSERT_TRUE(walk.WaitForPage("Sign in", "You are signed out."));
+  EXPECT_TRUE(browser.Url().ends_with("/signin?signed_out=1")) << browser.Url();
   walk.EndStep("signed-out");
   ASSERT_TRUE(walk.Go(client_url));
   ASSERT_TRUE(walk.WaitForPage("Sign in"));

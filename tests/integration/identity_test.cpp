@@ -637,12 +637,18 @@ TEST_F(IdentityFlows, C53_MailHoldsOnlyTheLinkAndFixedText) {
     EXPECT_EQ(names, (std::vector<std::string>{"From", "To", "Subject", "Date", "Message-ID",
                                                "MIME-Version", "Content-Type",
                                                "Content-Transfer-Encoding"}));
-    // The body is fixed text around the link: the same for every mail of its kind.
+    // The body is fixed text around the link and the code: the same for every mail of its
+    // kind.
     ASSERT_FALSE(m.link.empty());
     std::string body = m.text.substr(header_end + 4);
     const auto link_at = body.find(m.link);
     ASSERT_NE(link_at, npos);
     body.replace(link_at, m.link.size(), "<link>");
+    // ... and the one-time code, alone on its line (C26).
+    ASSERT_EQ(m.code.size(), 8u) << m.text;
+    const auto code_at = body.find("\r\n" + m.code.substr(0, 4) + "-" + m.code.substr(4) + "\r\n");
+    ASSERT_NE(code_at, npos);
+    body.replace(code_at, 11, "\r\n<code>\r\n");
     auto [it, inserted] = body_by_subject.emplace(subject, body);
     if (!inserted) {
       EXPECT_EQ(it->second, body) << subject;
@@ -729,7 +735,9 @@ TEST_F(IdentityFlows, PagesWorkWithoutScripts) {
   const auto cookies = p.cookies();
   const HttpResult out = p.PostForm("/signout", {{"csrf_token", csrf}});
   EXPECT_EQ(out.status, 303) << out.body;
-  EXPECT_EQ(out.Header("Location"), "/signin");
+  EXPECT_EQ(out.Header("Location"), "/signin?signed_out=1");
+  const HttpResult out_page = p.Get("/signin?signed_out=1");
+  EXPECT_NE(out_page.body.find("You are signed out."), npos) << out_page.body;
   const HttpResult settings_after = p.Get("/settings");
   EXPECT_EQ(settings_after.status, 303);
   EXPECT_EQ(settings_after.Header("Location"), "/signin");

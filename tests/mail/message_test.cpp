@@ -30,7 +30,7 @@ concept CanMakeWithOrigin = requires(Origin origin) {
   Message::Make(MailKind::kSignInLink, kTo, kLink, origin);
 };
 template <typename Extra>
-concept CanMakeWithFreeText = requires(Extra text) {
+concept CanMakeWithCode = requires(Extra text) {
   Message::Make(MailKind::kSignInLink, kTo, kLink, kOrigin, text);
 };
 
@@ -44,11 +44,11 @@ TEST(MessageC53, ClientContentDoesNotCompileAsAnyArgument) {
   static_assert(!CanMake<const crypto::PhiString&, std::string>);
   static_assert(!CanMake<std::string, crypto::PhiString>);
   static_assert(!CanMake<std::string, const crypto::PhiString&>);
-  // ...nor as the origin, and there is no overload with a fifth (free text) parameter.
+  // ...nor as the origin or the sign-in code (whose text Make checks: CodeIsTheOnly...).
   static_assert(CanMakeWithOrigin<std::string>);
   static_assert(!CanMakeWithOrigin<crypto::PhiString>);
-  static_assert(!CanMakeWithFreeText<std::string>);
-  static_assert(!CanMakeWithFreeText<crypto::PhiString>);
+  static_assert(CanMakeWithCode<std::string>);
+  static_assert(!CanMakeWithCode<crypto::PhiString>);
   // No public constructor: Make is the only way in.
   static_assert(!std::is_constructible_v<Message, MailKind, std::string, std::string>);
   static_assert(!std::is_default_constructible_v<Message>);
@@ -79,6 +79,30 @@ TEST(MessageC53, BodyIsTheFixedTextWithTheLinkAloneOnItsLine) {
     EXPECT_EQ(body.find(kTo), std::string::npos);
     EXPECT_EQ(a->subject(), b->subject());
   }
+}
+
+// claim: C53, C26 — the fifth parameter takes a sign-in code and nothing else: 8
+// characters of the code alphabet, only in sign-in and sign-up mail, alone on its line.
+TEST(MessageC53, TheSignInCodeIsTheOnlyExtraAndHoldsNothingElse) {
+  auto m = Message::Make(MailKind::kSignInLink, kTo, kLink, kOrigin, "ABCD2345");
+  ASSERT_TRUE(m) << m.error().internal;
+  EXPECT_EQ(m->code(), "ABCD2345");
+  EXPECT_NE(m->Body().find("\r\nABCD-2345\r\n"), std::string::npos) << m->Body();
+  EXPECT_NE(m->Body().find("10 minutes"), std::string::npos);
+  ASSERT_TRUE(Message::Make(MailKind::kSignUpConfirmation, kTo, kLink, kOrigin, "ZZZZ9999"));
+  for (const std::string_view bad :
+       {"Anna Smi", "ABCD234", "ABCD23456", "abcd2345", "ABCD-234", "ABCD2340", "ABCDOIL1",
+        "ABCD\r\nBc"}) {
+    auto r = Message::Make(MailKind::kSignInLink, kTo, kLink, kOrigin, bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+  }
+  for (const MailKind kind : {MailKind::kPortalInvitation, MailKind::kQuestionnaireLink,
+                              MailKind::kSupervisorSigningLink}) {
+    EXPECT_FALSE(Message::Make(kind, kTo, kLink, kOrigin, "ABCD2345")) << MailKindName(kind);
+  }
+  EXPECT_TRUE(IsSignInCode("23456789"));
+  EXPECT_FALSE(IsSignInCode(""));
 }
 
 // claim: C53

@@ -50,20 +50,26 @@ std::string PercentEncode(std::string_view s) {
 }
 
 Outbox::Mail ReadMail(const std::filesystem::path& file) {
-  Outbox::Mail m{.file = file, .text = Slurp(file), .link = {}, .token = {}};
+  Outbox::Mail m{.file = file, .text = Slurp(file), .link = {}, .token = {}, .code = {}};
   std::istringstream lines(m.text);
   std::string line;
   while (std::getline(lines, line)) {
     if (!line.empty() && line.back() == '\r') {
       line.pop_back();
     }
-    if (line.starts_with("https://")) {
+    if (line.starts_with("https://") && m.link.empty()) {
       m.link = line;
       const auto at = line.find("#token=");
       if (at != std::string::npos) {
         m.token = line.substr(at + 7);
       }
-      break;
+    }
+    // The code's line: two halves of four code characters (mail::IsSignInCode).
+    if (line.size() == 9 && line[4] == '-' && m.code.empty()) {
+      const std::string code = line.substr(0, 4) + line.substr(5);
+      if (code.find_first_not_of("23456789ABCDEFGHJKMNPQRSTUVWXYZ") == std::string::npos) {
+        m.code = code;
+      }
     }
   }
   return m;
@@ -279,6 +285,10 @@ namespace {
 
 HttpResult Consume(Browser& b, const std::string& token) {
   return b.PostJson("/api/v1/auth/magic-link/consume", boost::json::object{{"token", token}});
+}
+
+HttpResult UseCode(Browser& b, const std::string& code) {
+  return b.PostJson("/api/v1/auth/code", boost::json::object{{"code", code}});
 }
 
 ::testing::AssertionResult SignUp(Browser& b, Outbox& outbox, const std::string& email,

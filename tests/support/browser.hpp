@@ -79,6 +79,7 @@ class Outbox {
     std::string text;   // the whole RFC 5322 message
     std::string link;   // the line starting with https://, empty if none
     std::string token;  // what follows "#token=" in the link, empty if none
+    std::string code;   // the one-time code (a line "ABCD-EFGH"), empty if none
   };
 
   explicit Outbox(std::filesystem::path data_dir) : dir_(std::move(data_dir) / "outbox") {}
@@ -112,6 +113,8 @@ inline constexpr char kLoginCookie[] = "__Host-alcove_login";
                                        std::string* token);
 // POST /api/v1/auth/magic-link/consume from `b`.
 HttpResult Consume(Browser& b, const std::string& token);
+// POST /api/v1/auth/code from `b`: the one-time code of a mail (C26).
+HttpResult UseCode(Browser& b, const std::string& code);
 // Sign-up and its link, in `b`: a new account, signed in.
 ::testing::AssertionResult SignUp(Browser& b, Outbox& outbox, const std::string& email,
                                   const std::string& name,

@@ -162,10 +162,14 @@ TEST_P(RouteHarnessTest, C31EveryRouteDeclaresItsAudienceAndOpenRoutesAreListed)
       "GET /check-email",
       "GET /auth/magic",
       "POST /auth/magic",
+      "POST /auth/code",
+      "POST /auth/resend",
       "POST /api/v1/auth/signup",
       "POST /api/v1/auth/magic-link",
       "POST /api/v1/auth/magic-link/consume",
       "POST /api/v1/auth/password",
+      "POST /api/v1/auth/code",
+      "POST /api/v1/auth/resend",
   };
   std::set<std::string> found;
   for (const auto& route : h_->app().router().routes()) {

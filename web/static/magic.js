@@ -10,6 +10,15 @@
     history.replaceState(null, '', window.location.pathname);
   }
   const button = document.getElementById('magic-signin');
+  // After a refusal: "Send a new link" asks again for this link's address.
+  const offerResend = () => {
+    const field = document.getElementById('resend-token');
+    const box = document.getElementById('magic-resend');
+    if (field && box) {
+      field.value = token;
+      box.hidden = false;
+    }
+  };
   const status = document.getElementById('magic-status');
   if (!token || !button) {
     return;
@@ -37,6 +46,7 @@
         }
       } catch (e) { /* keep the generic message */ }
       status.textContent = message;
+      offerResend();
     } catch (e) {
       status.textContent = 'The server could not be reached. Try again.';
     }
