@@ -97,6 +97,12 @@ Response IdentityRoutes::Home(Request& req) {
     data.set("origin", site_.public_origin);
     return Page(t_, "index", "Alcove", data);
   }
+  if (s_.therapist_home) {
+    if (auto scope = identity::TherapistScope::From((*session)->principal)) {
+      auto home = s_.therapist_home(req, TherapistSession{*scope, (*session)->csrf_token});
+      return home ? std::move(*home) : ErrorResponse(req, &t_, home.error());
+    }
+  }
   auto profile = id().GetProfile((*session)->principal);
   if (!profile) {
     return ErrorResponse(req, &t_, profile.error());
