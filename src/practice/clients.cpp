@@ -188,25 +188,27 @@ Result<std::int64_t> Practice::SweepOrphanKeys(Micros created_before) {
 }
 
 Result<std::vector<ClientListItem>> Practice::ListClients(const TherapistScope& who) {
-  ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(who.tenant()));
-  const store::Value params[] = {who.tenant()};
-  ALCOVE_TRY_ASSIGN(
-      auto rows,
-      tx->Query("SELECT c.id, c.initials, c.ordinal, c.status, c.created_at, "
-                " (SELECT MAX(n.session_date) FROM notes n WHERE n.tenant_id = c.tenant_id AND "
-                "  n.client_id = c.id) "
-                "FROM clients c WHERE c.tenant_id = $1 ORDER BY c.initials, c.ordinal",
-                params));
   std::vector<ClientListItem> out;
-  out.reserve(rows.size());
-  for (const auto& r : rows) {
-    out.push_back(
-        ClientListItem{.id = r.Text(0),
-                       .alias = DisplayAlias(r.Text(1), r.Int(2)),
-                       .status = StatusFromName(r.Text(3)).value_or(ClientStatus::kActive),
-                       .created_at = r.Int(4),
-                       .last_session_date = OptText(r, 5)});
-  }
+  {
+    ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(who.tenant()));
+    const store::Value params[] = {who.tenant()};
+    ALCOVE_TRY_ASSIGN(
+        auto rows,
+        tx->Query("SELECT c.id, c.initials, c.ordinal, c.status, c.created_at, "
+                  " (SELECT MAX(n.session_date) FROM notes n WHERE n.tenant_id = c.tenant_id AND "
+                  "  n.client_id = c.id) "
+                  "FROM clients c WHERE c.tenant_id = $1 ORDER BY c.initials, c.ordinal",
+                  params));
+    out.reserve(rows.size());
+    for (const auto& r : rows) {
+      out.push_back(
+          ClientListItem{.id = r.Text(0),
+                         .alias = DisplayAlias(r.Text(1), r.Int(2)),
+                         .status = StatusFromName(r.Text(3)).value_or(ClientStatus::kActive),
+                         .created_at = r.Int(4),
+                         .last_session_date = OptText(r, 5)});
+    }
+  }  // the extensions read in transactions of their own (one per thread on SQLite)
   ALCOVE_TRY(AddNextAppointments(who, out));
   return out;
 }

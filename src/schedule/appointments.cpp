@@ -73,15 +73,15 @@ Result<std::vector<Appointment>> Rows(store::Transaction& tx, store::TenantId te
   std::vector<Appointment> out;
   out.reserve(rows.size());
   for (const auto& r : rows) {
-    out.push_back(Appointment{
-        .id = r.Text(0),
-        .client_id = r.Text(1),
-        .alias = practice::DisplayAlias(r.Text(2), r.Int(3)),
-        .series_id = r.IsNull(4) ? std::nullopt : std::optional<std::string>(r.Text(4)),
-        .starts_at = r.Int(5),
-        .minutes = r.Int(6),
-        .kind = KindFromName(r.Text(7)).value_or(Kind::kOther),
-        .status = StatusFromName(r.Text(8)).value_or(AppointmentStatus::kScheduled)});
+    out.push_back(
+        Appointment{.id = r.Text(0),
+                    .client_id = r.Text(1),
+                    .alias = practice::DisplayAlias(r.Text(2), r.Int(3)),
+                    .series_id = r.IsNull(4) ? std::nullopt : std::optional<std::string>(r.Text(4)),
+                    .starts_at = r.Int(5),
+                    .minutes = r.Int(6),
+                    .kind = KindFromName(r.Text(7)).value_or(Kind::kOther),
+                    .status = StatusFromName(r.Text(8)).value_or(AppointmentStatus::kScheduled)});
   }
   return out;
 }
@@ -136,39 +136,45 @@ Result<std::vector<std::string>> Schedule::Create(const TherapistScope& who,
   if (auto e = Check(a)) {
     return Refused(*e);
   }
+  // Each occurrence at the same local time of day in the therapist's zone (a weekly 9:00
+  // stays at 9:00 across a clock change), read before the write transaction.
+  ALCOVE_TRY_ASSIGN(const auto zone, Zone(who));
   std::vector<std::string> ids;
+  std::vector<Micros> starts;
   for (std::int64_t i = 0; i < a.count; ++i) {
     ids.push_back(store::NewId());
+    starts.push_back(zone.first.LaterDay(a.starts_at, static_cast<int>(i * a.every_days)));
   }
   const std::optional<std::string> series =
       a.count > 1 ? std::optional<std::string>(store::NewId()) : std::nullopt;
-  return work_.Write(who, caller, [&](store::Transaction& tx)
-                                      -> Result<Audited<std::vector<std::string>>> {
-    const store::Value q[] = {a.client_id, who.tenant()};
-    ALCOVE_TRY_ASSIGN(auto client,
-                      tx.Query("SELECT id FROM clients WHERE id = $1 AND tenant_id = $2", q));
-    if (client.empty()) {
-      return NotFound("client");
-    }
-    const Micros now = clock_.Now();
-    for (std::int64_t i = 0; i < a.count; ++i) {
-      const store::Value p[] = {ids[i],
-                                who.tenant(),
-                                a.client_id,
-                                series ? store::Value(*series) : store::Value(store::Null{}),
-                                a.starts_at + i * a.every_days * kDay,
-                                a.minutes,
-                                std::string(KindName(a.kind)),
-                                now};
-      ALCOVE_TRY(tx.Execute("INSERT INTO appointments (id, tenant_id, client_id, series_id, "
-                            "starts_at, minutes, kind, status, created_at, updated_at) VALUES "
-                            "($1, $2, $3, $4, $5, $6, $7, 'scheduled', $8, $8)",
-                            p));
-    }
-    return Audited<std::vector<std::string>>{
-        ids, AuditNote{audit::Action::kRecordCreated, "appointment", ids.front(),
-                       Details(a.client_id, a.count, series)}};
-  });
+  return work_.Write(
+      who, caller, [&](store::Transaction& tx) -> Result<Audited<std::vector<std::string>>> {
+        const store::Value q[] = {a.client_id, who.tenant()};
+        ALCOVE_TRY_ASSIGN(auto client,
+                          tx.Query("SELECT id FROM clients WHERE id = $1 AND tenant_id = $2", q));
+        if (client.empty()) {
+          return NotFound("client");
+        }
+        const Micros now = clock_.Now();
+        for (std::int64_t i = 0; i < a.count; ++i) {
+          const store::Value p[] = {ids[i],
+                                    who.tenant(),
+                                    a.client_id,
+                                    series ? store::Value(*series) : store::Value(store::Null{}),
+                                    starts[i],
+                                    a.minutes,
+                                    std::string(KindName(a.kind)),
+                                    now};
+          ALCOVE_TRY(
+              tx.Execute("INSERT INTO appointments (id, tenant_id, client_id, series_id, "
+                         "starts_at, minutes, kind, status, created_at, updated_at) VALUES "
+                         "($1, $2, $3, $4, $5, $6, $7, 'scheduled', $8, $8)",
+                         p));
+        }
+        return Audited<std::vector<std::string>>{
+            ids, AuditNote{audit::Action::kRecordCreated, "appointment", ids.front(),
+                           Details(a.client_id, a.count, series)}};
+      });
 }
 
 Result<std::vector<Appointment>> Schedule::List(const TherapistScope& who, Micros from, Micros to) {
@@ -225,21 +231,19 @@ Result<std::int64_t> Schedule::Update(const TherapistScope& who, std::string_vie
     auto [where, params] = Targets(target, change.rest_of_series, 7);
     const Micros delta = change.starts_at ? *change.starts_at - target.starts_at : 0;
     if (change.starts_at && change.rest_of_series && target.series_id) {
-      ALCOVE_TRY_ASSIGN(auto last, Rows(tx, who.tenant(),
-                                        "a.series_id = $2 AND a.starts_at >= $3",
+      ALCOVE_TRY_ASSIGN(auto last, Rows(tx, who.tenant(), "a.series_id = $2 AND a.starts_at >= $3",
                                         {*target.series_id, target.starts_at}));
       if (auto e = CheckStart(last.back().starts_at + delta)) {
         return Refused(*e);
       }
     }
-    std::vector<store::Value> p = {who.tenant(), delta,
-                                   change.minutes ? store::Value(*change.minutes) : store::Null{},
-                                   change.kind ? store::Value(std::string(KindName(*change.kind)))
-                                               : store::Null{},
-                                   change.status
-                                       ? store::Value(std::string(StatusName(*change.status)))
-                                       : store::Null{},
-                                   clock_.Now()};
+    std::vector<store::Value> p = {
+        who.tenant(),
+        delta,
+        change.minutes ? store::Value(*change.minutes) : store::Null{},
+        change.kind ? store::Value(std::string(KindName(*change.kind))) : store::Null{},
+        change.status ? store::Value(std::string(StatusName(*change.status))) : store::Null{},
+        clock_.Now()};
     for (auto& v : params) {
       p.push_back(std::move(v));
     }
@@ -251,9 +255,9 @@ Result<std::int64_t> Schedule::Update(const TherapistScope& who, std::string_vie
                                "WHERE tenant_id = $1 AND {}",
                                where),
                    p));
-    return Audited<std::int64_t>{n, AuditNote{audit::Action::kRecordUpdated, "appointment",
-                                              target.id,
-                                              Details(target.client_id, n, target.series_id)}};
+    return Audited<std::int64_t>{n,
+                                 AuditNote{audit::Action::kRecordUpdated, "appointment", target.id,
+                                           Details(target.client_id, n, target.series_id)}};
   });
 }
 
@@ -274,9 +278,9 @@ Result<std::int64_t> Schedule::Delete(const TherapistScope& who, std::string_vie
         const std::int64_t n,
         tx.Execute(fmt::format("DELETE FROM appointments WHERE tenant_id = $1 AND {}", where),
                    params));
-    return Audited<std::int64_t>{n, AuditNote{audit::Action::kRecordDeleted, "appointment",
-                                              target.id,
-                                              Details(target.client_id, n, target.series_id)}};
+    return Audited<std::int64_t>{n,
+                                 AuditNote{audit::Action::kRecordDeleted, "appointment", target.id,
+                                           Details(target.client_id, n, target.series_id)}};
   });
 }
 

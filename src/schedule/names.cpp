@@ -40,6 +40,8 @@ std::optional<E> ValueIn(const std::array<std::pair<E, std::string_view>, N>& ta
 std::string_view KindName(Kind kind) { return NameIn(kKinds, kind); }
 std::optional<Kind> KindFromName(std::string_view name) { return ValueIn(kKinds, name); }
 std::string_view StatusName(AppointmentStatus status) { return NameIn(kStatuses, status); }
-std::optional<AppointmentStatus> StatusFromName(std::string_view name) { return ValueIn(kStatuses, name); }
+std::optional<AppointmentStatus> StatusFromName(std::string_view name) {
+  return ValueIn(kStatuses, name);
+}
 
 }  // namespace alcove::schedule

@@ -45,7 +45,8 @@ class Schedule {
                                           const NewAppointment& a, const identity::Caller& caller);
   // Appointments starting in [from, to), by time. kInvalidArgument for an empty range or
   // one longer than kMaxListSpan.
-  Result<std::vector<Appointment>> List(const identity::TherapistScope& who, Micros from, Micros to);
+  Result<std::vector<Appointment>> List(const identity::TherapistScope& who, Micros from,
+                                        Micros to);
   Result<Appointment> Get(const identity::TherapistScope& who, std::string_view id);
   // How many appointments changed (1, or the rest of the series).
   Result<std::int64_t> Update(const identity::TherapistScope& who, std::string_view id,
@@ -81,8 +82,7 @@ class Schedule {
 
  private:
   Result<std::vector<Appointment>> Query(const identity::TherapistScope& who,
-                                         std::string_view where,
-                                         std::vector<store::Value> params);
+                                         std::string_view where, std::vector<store::Value> params);
 
   store::Db& db_;
   identity::UnitOfWork work_;

@@ -1,6 +1,7 @@
 // The schedule schema (versions 501-599): tenant tables, row-level security on PostgreSQL.
-#include "schedule/schedule.hpp"
 #include "store/schema.hpp"
+
+#include "schedule/schedule.hpp"
 
 namespace alcove::schedule {
 namespace {

@@ -69,8 +69,7 @@ Parts PartsOf(Local local) {
 }
 
 std::string DayText(const Parts& p) {
-  return fmt::format("{} {} {}", kWeekdays[p.wd.c_encoding()],
-                     static_cast<unsigned>(p.ymd.day()),
+  return fmt::format("{} {} {}", kWeekdays[p.wd.c_encoding()], static_cast<unsigned>(p.ymd.day()),
                      kMonths[static_cast<unsigned>(p.ymd.month()) - 1]);
 }
 
@@ -126,9 +125,14 @@ std::string TimeZone::LocalClock(Micros t) const {
   return fmt::format("{:02}:{:02}", p.hour, p.minute);
 }
 
+Micros TimeZone::LaterDay(Micros t, int days) const {
+  const Local local = zone_->to_local(Sys(t)) + date::days{days};
+  return zone_->to_sys(local, date::choose::earliest).time_since_epoch().count();
+}
+
 Micros TimeZone::StartOfDay(std::string_view d) const {
-  const auto ymd = DateOf(d).value_or(date::year_month_day{date::year{1970}, date::January,
-                                                           date::day{1}});
+  const auto ymd =
+      DateOf(d).value_or(date::year_month_day{date::year{1970}, date::January, date::day{1}});
   // A midnight the clocks skip starts the day at the change (choose::earliest does so).
   const Local local{date::local_days{ymd}};
   return zone_->to_sys(local, date::choose::earliest).time_since_epoch().count();

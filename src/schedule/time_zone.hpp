@@ -43,6 +43,9 @@ class TimeZone {
   std::string LocalDate(Micros t) const;
   std::string LocalClock(Micros t) const;
 
+  // The same local time of day `days` later (a time the clocks skip that day moves to
+  // the change).
+  Micros LaterDay(Micros t, int days) const;
   // The first instant of local day `date` ("YYYY-MM-DD", a real date).
   Micros StartOfDay(std::string_view date) const;
   // The instant of local `date` at `clock` ("HH:MM"). kInvalidArgument for malformed

@@ -27,16 +27,18 @@ Result<std::pair<TimeZone, bool>> Schedule::Zone(const TherapistScope& who) {
 
 Status Schedule::SetZone(const TherapistScope& who, std::string_view name, const Caller& caller) {
   ALCOVE_TRY_ASSIGN(const TimeZone zone, TimeZone::Named(name));
-  ALCOVE_TRY(work_.Write(who, caller, [&](store::Transaction& tx)
-                                          -> Result<Audited<std::monostate>> {
-    const store::Value p[] = {who.tenant(), zone.name(), clock_.Now()};
-    ALCOVE_TRY(tx.Execute("INSERT INTO schedule_settings (tenant_id, time_zone, updated_at) "
-                          "VALUES ($1, $2, $3) ON CONFLICT (tenant_id) DO UPDATE SET "
-                          "time_zone = excluded.time_zone, updated_at = excluded.updated_at",
-                          p));
-    return Audited<std::monostate>{
-        std::monostate{}, AuditNote{audit::Action::kRecordUpdated, "schedule_settings", "", {}}};
-  }));
+  ALCOVE_TRY(
+      work_.Write(who, caller, [&](store::Transaction& tx) -> Result<Audited<std::monostate>> {
+        const store::Value p[] = {who.tenant(), zone.name(), clock_.Now()};
+        ALCOVE_TRY(
+            tx.Execute("INSERT INTO schedule_settings (tenant_id, time_zone, updated_at) "
+                       "VALUES ($1, $2, $3) ON CONFLICT (tenant_id) DO UPDATE SET "
+                       "time_zone = excluded.time_zone, updated_at = excluded.updated_at",
+                       p));
+        return Audited<std::monostate>{
+            std::monostate{},
+            AuditNote{audit::Action::kRecordUpdated, "schedule_settings", "", {}}};
+      }));
   return {};
 }
 
@@ -49,13 +51,14 @@ Result<TodayView> Schedule::Today(const TherapistScope& who) {
   view.date = tz.LocalDate(now);
   const std::string first_day = AddDays(view.date, -kUnwrittenDays);
   ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(who.tenant()));
-  ALCOVE_TRY_ASSIGN(view.today,
-                    internal::Rows(*tx, who.tenant(), "a.starts_at >= $2 AND a.starts_at < $3",
-                                   {tz.StartOfDay(view.date), tz.StartOfDay(AddDays(view.date, 1))}));
-  ALCOVE_TRY_ASSIGN(auto attended,
-                    internal::Rows(*tx, who.tenant(),
-                                   "a.status = 'attended' AND a.starts_at >= $2 AND a.starts_at < $3",
-                                   {tz.StartOfDay(first_day), now}));
+  ALCOVE_TRY_ASSIGN(
+      view.today, internal::Rows(*tx, who.tenant(), "a.starts_at >= $2 AND a.starts_at < $3",
+                                 {tz.StartOfDay(view.date), tz.StartOfDay(AddDays(view.date, 1))}));
+  ALCOVE_TRY_ASSIGN(
+      auto attended,
+      internal::Rows(*tx, who.tenant(),
+                     "a.status = 'attended' AND a.starts_at >= $2 AND a.starts_at < $3",
+                     {tz.StartOfDay(first_day), now}));
   // Notes are dated by their session's day: an attended appointment with no note of its
   // client on its local day is one still to write.
   const store::Value nq[] = {who.tenant(), first_day};

@@ -20,13 +20,14 @@ std::string_view KindName(Kind kind);  // "session", "intake", "other"
 std::optional<Kind> KindFromName(std::string_view name);
 
 enum class AppointmentStatus { kScheduled, kAttended, kNoShow, kCancelled };
-std::string_view StatusName(AppointmentStatus status);  // "scheduled", "attended", "no_show", "cancelled"
+std::string_view StatusName(
+    AppointmentStatus status);  // "scheduled", "attended", "no_show", "cancelled"
 std::optional<AppointmentStatus> StatusFromName(std::string_view name);
 
 struct Appointment {
   std::string id;
   std::string client_id;
-  std::string alias;  // the client's alias ("J.D."), never a name (C50)
+  std::string alias;                     // the client's alias ("J.D."), never a name (C50)
   std::optional<std::string> series_id;  // shared by the occurrences of a repeating one
   Micros starts_at = 0;
   std::int64_t minutes = 50;
@@ -73,9 +74,9 @@ struct WaitingSummary {
 
 // What the Today page shows (Schedule::Today).
 struct TodayView {
-  std::string date;                     // today, local "YYYY-MM-DD"
-  std::vector<Appointment> today;       // today's, by time (cancelled ones included)
-  std::vector<Appointment> unwritten;   // attended in the last 14 days, no note that day
+  std::string date;                    // today, local "YYYY-MM-DD"
+  std::vector<Appointment> today;      // today's, by time (cancelled ones included)
+  std::vector<Appointment> unwritten;  // attended in the last 14 days, no note that day
   std::vector<WaitingSummary> summaries;
   bool has_clients = false;
   bool has_appointments = false;

@@ -172,9 +172,9 @@ void ScheduleRoutes::AddApi(RouteKit& kit) {
                 range[i] = zone.first.StartOfDay(text);
                 continue;
               }
-              ALCOVE_TRY_ASSIGN(range[i], Time(text.empty() ? std::nullopt
-                                                            : std::optional<std::string>(text),
-                                               key));
+              ALCOVE_TRY_ASSIGN(
+                  range[i],
+                  Time(text.empty() ? std::nullopt : std::optional<std::string>(text), key));
             }
             ALCOVE_TRY_ASSIGN(auto list, s_.List(who.scope, range[0], range[1]));
             json::array out;

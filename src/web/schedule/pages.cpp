@@ -99,9 +99,7 @@ std::optional<std::int64_t> Number(const std::string& s) {
 }
 
 // The field of the form that a service check names.
-std::string FormField(const std::string& field) {
-  return field == "starts_at" ? "date" : field;
-}
+std::string FormField(const std::string& field) { return field == "starts_at" ? "date" : field; }
 
 }  // namespace
 
@@ -255,118 +253,117 @@ void ScheduleRoutes::AddPages(RouteKit& kit) {
             }
             return WeekPage(who, week, {}, {}, 200);
           }));
-  kit.Add(
-      "POST", "/schedule/appointments",
-      ForTherapist([this](Request& req, const TherapistSession& who) -> Result<Response> {
-        ALCOVE_TRY_ASSIGN(auto fields, FormBody(req));
-        FormState form{.values = fields, .errors = {}};
-        auto value = [&](const char* k) { return FormValue(fields, k); };
-        ALCOVE_TRY_ASSIGN(auto zone, s_.Zone(who.scope));
-        schedule::NewAppointment a;
-        a.client_id = value("client_id");
-        a.kind = schedule::KindFromName(value("kind")).value_or(schedule::Kind::kSession);
-        if (!schedule::IsDay(value("date"))) {
-          form.errors["date"] = "Enter the date as a day like 2026-12-01.";
-        } else if (auto t = zone.first.FromLocal(value("date"), value("time")); !t) {
-          form.errors["time"] = t.error().public_message;
-        } else {
-          a.starts_at = *t;
-        }
-        if (const auto m = Number(value("minutes"))) {
-          a.minutes = *m;
-        } else {
-          form.errors["minutes"] = "Enter the length in minutes, like 50.";
-        }
-        const std::string repeat = value("repeat");
-        if (repeat == "weekly" || repeat == "days") {
-          const auto every = repeat == "weekly" ? std::optional<std::int64_t>(7)
-                                                : Number(value("every_days"));
-          const auto count = Number(value("count"));
-          if (!every) {
-            form.errors["every_days"] = "Enter how many days apart, like 14.";
-          }
-          if (!count) {
-            form.errors["count"] = "Enter how many appointments, like 6.";
-          }
-          a.every_days = every.value_or(0);
-          a.count = count.value_or(1);
-        }
-        const std::string week = schedule::IsDay(value("date")) ? value("date") : value("week");
-        if (form.errors.empty()) {
-          if (auto e = schedule::Schedule::Check(a)) {
-            form.errors[FormField(e->field)] = e->message;
-          }
-        }
-        if (form.errors.empty()) {
-          auto made = s_.Create(who.scope, a, CallerOf(req));
-          if (made) {
-            return SeeOther("/schedule?week=" + schedule::MondayOf(value("date")));
-          }
-          if (made.error().code != ErrorCode::kNotFound &&
-              made.error().code != ErrorCode::kInvalidArgument) {
-            return std::unexpected(made.error());
-          }
-          form.errors["client_id"] = made.error().code == ErrorCode::kNotFound
-                                         ? "Choose a client."
-                                         : made.error().public_message;
-        }
-        return WeekPage(who, schedule::IsDay(week) ? week : zone.first.LocalDate(id_.clock.Now()),
-                        form, {}, 400);
-      }),
-      kFormBody);
-  kit.Add(
-      "POST", "/schedule/appointments/{id}",
-      ForTherapist([this](Request& req, const TherapistSession& who) -> Result<Response> {
-        ALCOVE_TRY_ASSIGN(auto fields, FormBody(req));
-        const std::string id(req.Param("id").value_or(""));
-        const std::string back = FormValue(fields, "back");
-        const std::string location =
-            schedule::IsDay(back) ? "/schedule?week=" + schedule::MondayOf(back) : "/";
-        const std::string action = FormValue(fields, "action");
-        schedule::Change change;
-        if (action == "attended") {
-          change.status = AppointmentStatus::kAttended;
-        } else if (action == "no_show") {
-          change.status = AppointmentStatus::kNoShow;
-        } else if (action == "cancel" || action == "cancel_rest") {
-          change.status = AppointmentStatus::kCancelled;
-          change.rest_of_series = action == "cancel_rest";
-        } else if (action == "reschedule") {
-          FormState form{.values = fields, .errors = {}};
-          form.values["id"] = id;
-          ALCOVE_TRY_ASSIGN(auto zone, s_.Zone(who.scope));
-          auto t = zone.first.FromLocal(FormValue(fields, "date"), FormValue(fields, "time"));
-          const auto m = Number(FormValue(fields, "minutes"));
-          if (!t) {
-            form.errors[schedule::IsDay(FormValue(fields, "date")) ? "time" : "date"] =
-                t.error().public_message;
-          }
-          if (!m) {
-            form.errors["minutes"] = "Enter the length in minutes, like 50.";
-          }
-          if (form.errors.empty()) {
-            change.starts_at = *t;
-            change.minutes = *m;
-            change.status = AppointmentStatus::kScheduled;
-            if (auto e = schedule::Schedule::Check(change)) {
-              form.errors[FormField(e->field)] = e->message;
+  kit.Add("POST", "/schedule/appointments",
+          ForTherapist([this](Request& req, const TherapistSession& who) -> Result<Response> {
+            ALCOVE_TRY_ASSIGN(auto fields, FormBody(req));
+            FormState form{.values = fields, .errors = {}};
+            auto value = [&](const char* k) { return FormValue(fields, k); };
+            ALCOVE_TRY_ASSIGN(auto zone, s_.Zone(who.scope));
+            schedule::NewAppointment a;
+            a.client_id = value("client_id");
+            a.kind = schedule::KindFromName(value("kind")).value_or(schedule::Kind::kSession);
+            if (!schedule::IsDay(value("date"))) {
+              form.errors["date"] = "Enter the date as a day like 2026-12-01.";
+            } else if (auto t = zone.first.FromLocal(value("date"), value("time")); !t) {
+              form.errors["time"] = t.error().public_message;
+            } else {
+              a.starts_at = *t;
             }
-          }
-          if (!form.errors.empty()) {
-            ALCOVE_TRY_ASSIGN(auto a, s_.Get(who.scope, id));
-            return WeekPage(who, zone.first.LocalDate(a.starts_at), {}, form, 400);
-          }
-        } else {
-          return Fail(ErrorCode::kInvalidArgument, "unknown appointment action",
-                      "That action is not one this page offers. Go back and choose a button.");
-        }
-        ALCOVE_TRY(s_.Update(who.scope, id, change, CallerOf(req)));
-        if (action == "reschedule") {
-          return SeeOther("/schedule?week=" + schedule::MondayOf(FormValue(fields, "date")));
-        }
-        return SeeOther(location);
-      }),
-      kFormBody);
+            if (const auto m = Number(value("minutes"))) {
+              a.minutes = *m;
+            } else {
+              form.errors["minutes"] = "Enter the length in minutes, like 50.";
+            }
+            const std::string repeat = value("repeat");
+            if (repeat == "weekly" || repeat == "days") {
+              const auto every =
+                  repeat == "weekly" ? std::optional<std::int64_t>(7) : Number(value("every_days"));
+              const auto count = Number(value("count"));
+              if (!every) {
+                form.errors["every_days"] = "Enter how many days apart, like 14.";
+              }
+              if (!count) {
+                form.errors["count"] = "Enter how many appointments, like 6.";
+              }
+              a.every_days = every.value_or(0);
+              a.count = count.value_or(1);
+            }
+            const std::string week = schedule::IsDay(value("date")) ? value("date") : value("week");
+            if (form.errors.empty()) {
+              if (auto e = schedule::Schedule::Check(a)) {
+                form.errors[FormField(e->field)] = e->message;
+              }
+            }
+            if (form.errors.empty()) {
+              auto made = s_.Create(who.scope, a, CallerOf(req));
+              if (made) {
+                return SeeOther("/schedule?week=" + schedule::MondayOf(value("date")));
+              }
+              if (made.error().code != ErrorCode::kNotFound &&
+                  made.error().code != ErrorCode::kInvalidArgument) {
+                return std::unexpected(made.error());
+              }
+              form.errors["client_id"] = made.error().code == ErrorCode::kNotFound
+                                             ? "Choose a client."
+                                             : made.error().public_message;
+            }
+            return WeekPage(who,
+                            schedule::IsDay(week) ? week : zone.first.LocalDate(id_.clock.Now()),
+                            form, {}, 400);
+          }),
+          kFormBody);
+  kit.Add("POST", "/schedule/appointments/{id}",
+          ForTherapist([this](Request& req, const TherapistSession& who) -> Result<Response> {
+            ALCOVE_TRY_ASSIGN(auto fields, FormBody(req));
+            const std::string id(req.Param("id").value_or(""));
+            const std::string back = FormValue(fields, "back");
+            const std::string location =
+                schedule::IsDay(back) ? "/schedule?week=" + schedule::MondayOf(back) : "/";
+            const std::string action = FormValue(fields, "action");
+            schedule::Change change;
+            if (action == "attended") {
+              change.status = AppointmentStatus::kAttended;
+            } else if (action == "no_show") {
+              change.status = AppointmentStatus::kNoShow;
+            } else if (action == "cancel" || action == "cancel_rest") {
+              change.status = AppointmentStatus::kCancelled;
+              change.rest_of_series = action == "cancel_rest";
+            } else if (action == "reschedule") {
+              FormState form{.values = fields, .errors = {}};
+              form.values["id"] = id;
+              ALCOVE_TRY_ASSIGN(auto zone, s_.Zone(who.scope));
+              auto t = zone.first.FromLocal(FormValue(fields, "date"), FormValue(fields, "time"));
+              const auto m = Number(FormValue(fields, "minutes"));
+              if (!t) {
+                form.errors[schedule::IsDay(FormValue(fields, "date")) ? "time" : "date"] =
+                    t.error().public_message;
+              }
+              if (!m) {
+                form.errors["minutes"] = "Enter the length in minutes, like 50.";
+              }
+              if (form.errors.empty()) {
+                change.starts_at = *t;
+                change.minutes = *m;
+                change.status = AppointmentStatus::kScheduled;
+                if (auto e = schedule::Schedule::Check(change)) {
+                  form.errors[FormField(e->field)] = e->message;
+                }
+              }
+              if (!form.errors.empty()) {
+                ALCOVE_TRY_ASSIGN(auto a, s_.Get(who.scope, id));
+                return WeekPage(who, zone.first.LocalDate(a.starts_at), {}, form, 400);
+              }
+            } else {
+              return Fail(ErrorCode::kInvalidArgument, "unknown appointment action",
+                          "That action is not one this page offers. Go back and choose a button.");
+            }
+            ALCOVE_TRY(s_.Update(who.scope, id, change, CallerOf(req)));
+            if (action == "reschedule") {
+              return SeeOther("/schedule?week=" + schedule::MondayOf(FormValue(fields, "date")));
+            }
+            return SeeOther(location);
+          }),
+          kFormBody);
   kit.Add("GET", "/schedule/time-zone",
           ForTherapist([this](Request&, const TherapistSession& who) -> Result<Response> {
             return ZonePage(who, "", 200);
@@ -394,8 +391,8 @@ std::unique_ptr<RouteSet> AddScheduleRoutes(RouteKit& kit, IdentityServices& ide
                                             schedule::Schedule& schedule,
                                             practice::Practice& practice,
                                             const Templates& templates) {
-  auto routes = std::make_unique<schedule_routes::ScheduleRoutes>(identity, schedule, practice,
-                                                                  templates);
+  auto routes =
+      std::make_unique<schedule_routes::ScheduleRoutes>(identity, schedule, practice, templates);
   routes->AddApi(kit);
   routes->AddPages(kit);
   identity.therapist_home = [r = routes.get()](Request& req, const TherapistSession& who) {
