@@ -78,7 +78,11 @@ json::object AppointmentJson(const Appointment& a) {
 Result<schedule::NewAppointment> NewFromJson(const json::object& body) {
   ALCOVE_TRY(OnlyMembers(body, {"client_id", "starts_at", "minutes", "kind", "repeat"}));
   schedule::NewAppointment a;
-  ALCOVE_TRY_ASSIGN(a.client_id, RequiredString(body, "client_id"));
+  ALCOVE_TRY_ASSIGN(auto client, OptionalString(body, "client_id"));
+  if (!client) {
+    return Bad("`client_id` is required: the id of one of your clients.");
+  }
+  a.client_id = std::move(*client);
   ALCOVE_TRY_ASSIGN(auto starts, OptionalString(body, "starts_at"));
   ALCOVE_TRY_ASSIGN(a.starts_at, Time(starts, "starts_at"));
   ALCOVE_TRY_ASSIGN(auto minutes, OptionalInt(body, "minutes", "a number of minutes (5 to 600)"));
@@ -190,9 +194,11 @@ void ScheduleRoutes::AddApi(RouteKit& kit) {
           }));
   kit.Add("PATCH", "/api/v1/appointments/{id}",
           ForTherapist([this](Request& req, const TherapistSession& who) -> Result<Response> {
+            // Another tenant's appointment is 404 whatever the body says.
+            const std::string id(req.Param("id").value_or(""));
+            ALCOVE_TRY(s_.Get(who.scope, id));
             ALCOVE_TRY_ASSIGN(auto body, JsonObjectBody(req));
             ALCOVE_TRY_ASSIGN(auto change, ChangeFromJson(body));
-            const std::string id(req.Param("id").value_or(""));
             ALCOVE_TRY_ASSIGN(auto n, s_.Update(who.scope, id, change, CallerOf(req)));
             return JsonResponse(200, json::object{{"id", id}, {"changed", n}});
           }),
@@ -213,7 +219,11 @@ void ScheduleRoutes::AddApi(RouteKit& kit) {
           ForTherapist([this](Request& req, const TherapistSession& who) -> Result<Response> {
             ALCOVE_TRY_ASSIGN(auto body, JsonObjectBody(req));
             ALCOVE_TRY(OnlyMembers(body, {"time_zone"}));
-            ALCOVE_TRY_ASSIGN(auto name, RequiredString(body, "time_zone"));
+            ALCOVE_TRY_ASSIGN(auto zone, OptionalString(body, "time_zone"));
+            if (!zone) {
+              return Bad("`time_zone` is required: a name such as America/Los_Angeles.");
+            }
+            const std::string name = std::move(*zone);
             ALCOVE_TRY(s_.SetZone(who.scope, name, CallerOf(req)));
             return JsonResponse(200, json::object{{"time_zone", name}, {"time_zone_set", true}});
           }),

@@ -316,6 +316,7 @@ void ScheduleRoutes::AddPages(RouteKit& kit) {
           ForTherapist([this](Request& req, const TherapistSession& who) -> Result<Response> {
             ALCOVE_TRY_ASSIGN(auto fields, FormBody(req));
             const std::string id(req.Param("id").value_or(""));
+            ALCOVE_TRY_ASSIGN(const Appointment current, s_.Get(who.scope, id));  // 404 first
             const std::string back = FormValue(fields, "back");
             const std::string location =
                 schedule::IsDay(back) ? "/schedule?week=" + schedule::MondayOf(back) : "/";
@@ -350,8 +351,7 @@ void ScheduleRoutes::AddPages(RouteKit& kit) {
                 }
               }
               if (!form.errors.empty()) {
-                ALCOVE_TRY_ASSIGN(auto a, s_.Get(who.scope, id));
-                return WeekPage(who, zone.first.LocalDate(a.starts_at), {}, form, 400);
+                return WeekPage(who, zone.first.LocalDate(current.starts_at), {}, form, 400);
               }
             } else {
               return Fail(ErrorCode::kInvalidArgument, "unknown appointment action",
