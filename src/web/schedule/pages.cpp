@@ -107,7 +107,9 @@ Result<Response> ScheduleRoutes::TodayPage(Request&, const TherapistSession& who
   ALCOVE_TRY_ASSIGN(auto view, s_.Today(who.scope));
   ALCOVE_TRY_ASSIGN(auto zone, s_.Zone(who.scope));
   const TimeZone& tz = zone.first;
+  ALCOVE_TRY_ASSIGN(const auto profile, id_.identity.GetProfile(who.scope.principal()));
   TemplateData d;
+  d.set("name", profile.name);
   d.set("csrf_token", who.csrf_token);
   d.set("today", tz.DayWords(tz.StartOfDay(view.date)));
   d.set("week", schedule::MondayOf(view.date));
