@@ -94,6 +94,13 @@ TEST(ScheduleHttps, C01C20C50AppointmentsThroughTheBinary) {
   r = a.browser.Get("/api/v1/appointments?from=2026-10-19&to=2026-11-09");
   EXPECT_EQ(r.body, "[]");
 
+  // The audit page in words, with the client's alias.
+  r = a.browser.Get("/audit");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_NE(r.body.find("You booked 3 appointments with X.W."), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("You changed 3 appointments with X.W."), std::string::npos);
+  EXPECT_NE(r.body.find("You changed your time zone"), std::string::npos);
+
   const auto db = server.data_dir() / "alcove.db";
   ASSERT_EQ(server.Stop(), 0) << server.Stderr();
   const auto files = ReadDatabaseFiles(db);
