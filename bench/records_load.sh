@@ -8,6 +8,9 @@
 #   page    GET  /clients/{id}                        (HTML: profile, 20 notes, summaries and
 #                                                      conceptualization; four audit events)
 #   save    POST /api/v1/clients/{id}/notes           (a new note; one audited write)
+#   search  POST /api/v1/clients/search               (name and alias search over every client)
+#   today   GET  /                                    (the Today page with RECORDS_APPOINTMENTS
+#                                                      appointments today, default 0)
 # Reads rotate over RECORDS_ROTATE clients (default 100), saves last (they add notes).
 #
 #   bench/records_load.sh [BUILD_DIR]
@@ -31,6 +34,7 @@ notes=${RECORDS_NOTES:-20000}
 seed_conns=${RECORDS_SEED_CONNECTIONS:-8}
 seed_max=${RECORDS_SEED_MAX_SECONDS:-1200}
 rotate=${RECORDS_ROTATE:-100}
+appointments=${RECORDS_APPOINTMENTS:-0}
 modes=${RECORDS_MODES:-list client notes page save}
 read -r -a server_env <<<"${RECORDS_SERVER_ENV:-}"  # VAR=VALUE words for the server only
 python=/usr/bin/python3
@@ -71,7 +75,7 @@ seed_start=$(date +%s)
 timeout --signal=TERM "$seed_max" "$python" bench/records_seed.py --port "$port" \
   --console "$work/console.out" --cafile "$work/data/tls/cert.pem" --out "$work/session" \
   --clients "$clients" --notes "$notes" --connections "$seed_conns" \
-  --max-seconds "$seed_max"
+  --max-seconds "$seed_max" --appointments "$appointments"
 echo "seeding took $(($(date +%s) - seed_start)) s; database $(du -sh "$work/data" | cut -f1)" \
   "(data directory), server RSS $(awk '/^VmRSS/ {print $2, $3}' "/proc/$server_pid/status")"
 

@@ -253,6 +253,8 @@ def main():
     ap.add_argument("--timeout", type=float, default=30.0, help="per request, seconds")
     ap.add_argument("--max-seconds", type=float, default=1200.0, help="whole seeding")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--appointments", type=int, default=0,
+                    help="appointments today (UTC), over the first clients, for the Today page")
     args = ap.parse_args()
     args.deadline = time.monotonic() + args.max_seconds
     ctx = ssl.create_default_context(cafile=args.cafile)
@@ -319,6 +321,27 @@ def main():
     say(f"created {len(note_jobs)} notes (mean {total_bytes / max(1, len(note_jobs)):.0f} bytes "
         f"of text) in {wall:.1f} s ({len(note_jobs) / wall:.0f}/s) over {args.connections} "
         "connections")
+
+    # Appointments today (the therapist's zone is UTC until set): every 45 minutes from
+    # 00:00, one client each, for the Today page of the load run.
+    today = datetime.datetime.now(datetime.timezone.utc).date()
+    appt_jobs = [{
+        "client_id": ids[k % len(ids)],
+        "starts_at": (datetime.datetime.combine(today, datetime.time(0, 0))
+                      + datetime.timedelta(minutes=45 * k)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "minutes": 50,
+    } for k in range(min(args.appointments, 32))]
+
+    def create_appointment(c, job):
+        status, _ = c.call("POST", "/api/v1/appointments", job)
+        if status != 201:
+            raise RuntimeError(f"POST /api/v1/appointments answered {status}")
+        return None
+
+    if appt_jobs:
+        _, wall = run_parallel(args, cookies, csrf, appt_jobs, create_appointment, "appointments")
+        result("seed_appointments", len(appt_jobs))
+        say(f"created {len(appt_jobs)} appointments today in {wall:.1f} s")
 
     # Check what the load run will read: the list holds every client, and a client's 20
     # latest notes come back decrypted and equal to what was sent.

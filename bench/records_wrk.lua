@@ -5,6 +5,8 @@
 --                   notes  GET /api/v1/clients/{id}/notes?limit=20 (20 notes decrypted, audited)
 --                   page   GET /clients/{id}                 (HTML: profile, 20 notes, summaries)
 --                   save   POST /api/v1/clients/{id}/notes   (a new SOAP note, ~1.5 KB)
+--                   search POST /api/v1/clients/search       (names and aliases of every client)
+--                   today  GET  /                            (the Today page, HTML)
 --   RECORDS_COOKIE  the Cookie header value of the session (session and device cookies)
 --   RECORDS_CSRF    the session's X-CSRF-Token (sent on POST only)
 --   RECORDS_IDS     file with one client id a line
@@ -32,7 +34,7 @@ local function read_ids(path)
 end
 
 local ids = read_ids(os.getenv("RECORDS_IDS"))
-if mode ~= "list" and #ids == 0 then
+if mode ~= "list" and mode ~= "search" and mode ~= "today" and #ids == 0 then
   error("RECORDS_IDS names no client ids")
 end
 
@@ -67,6 +69,9 @@ local page_headers = { ["Cookie"] = cookie, ["Accept"] = "text/html" }
 local post_headers = { ["Cookie"] = cookie, ["Accept"] = "application/json",
                        ["Content-Type"] = "application/json", ["X-CSRF-Token"] = csrf }
 
+-- Search texts: first names of the seeded clients (names open for matching) and initials.
+local searches = { "alex", "sam", "jordan", "robin", "kim", "A.M.", "ler", "noah" }
+
 -- setup() runs in the main state; each thread gets its own offset into the rotation.
 local next_offset = 0
 function setup(thread)
@@ -79,6 +84,12 @@ function request()
   counter = counter + 1
   if mode == "list" then
     return wrk.format("GET", "/api/v1/clients", get_headers)
+  elseif mode == "search" then
+    local q = searches[counter % #searches + 1]
+    return wrk.format("POST", "/api/v1/clients/search", post_headers,
+                      '{"q":"' .. q .. '","limit":50}')
+  elseif mode == "today" then
+    return wrk.format("GET", "/", page_headers)
   end
   local id = ids[((offset or 0) + counter) % #ids + 1]
   if mode == "client" then

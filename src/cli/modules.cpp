@@ -8,7 +8,9 @@
 #include "identity/rate_limit.hpp"
 #include "identity/scope.hpp"
 #include "practice/practice.hpp"
+#include "schedule/schedule.hpp"
 #include "web/practice/routes.hpp"
+#include "web/schedule/routes.hpp"
 
 namespace alcove::cli {
 namespace {
@@ -53,6 +55,35 @@ class PracticeModule final : public ModuleInstance {
   practice::Practice practice_;
 };
 
+// The schedule, built on practice: appointments of its clients, the Today page as the
+// therapist's home, the next appointment on the client list.
+class ScheduleModule final : public ModuleInstance {
+ public:
+  explicit ScheduleModule(const ModuleDeps& d)
+      : practice_(dynamic_cast<PracticeModule&>(*d.earlier("practice")).practice()),
+        schedule_(d.db, d.log, d.clock) {
+    practice_.AddExtension(practice::ClientExtension{
+        .delete_rows = &schedule::Schedule::DeleteClientRows,
+        .next_appointments = [this](const identity::TherapistScope& who) {
+          return schedule_.NextAppointments(who);
+        },
+        .time_words = [this](const identity::TherapistScope& who)
+            -> Result<std::function<std::string(Micros)>> {
+          ALCOVE_TRY_ASSIGN(auto zone, schedule_.Zone(who));
+          return [tz = std::move(zone.first)](Micros t) { return tz.Words(t); };
+        }});
+  }
+
+  std::unique_ptr<web::RouteSet> AddRoutes(web::RouteKit& kit, web::IdentityServices& identity,
+                                           const web::Templates& templates) override {
+    return web::AddScheduleRoutes(kit, identity, schedule_, practice_, templates);
+  }
+
+ private:
+  practice::Practice& practice_;
+  schedule::Schedule schedule_;
+};
+
 }  // namespace
 
 const std::vector<Module>& Modules() {
@@ -65,14 +96,18 @@ const std::vector<Module>& Modules() {
       {"identity", &identity::IdentityMigrations, nullptr},
       {"practice", &practice::PracticeMigrations,
        [](const ModuleDeps& d) { return std::make_unique<PracticeModule>(d); }},
+      {"schedule", &schedule::ScheduleMigrations,
+       [](const ModuleDeps& d) { return std::make_unique<ScheduleModule>(d); }},
   };
   return modules;
 }
 
 ModuleSet::ModuleSet(const ModuleDeps& deps) {
+  const ModuleDeps with_earlier{deps.db, deps.keys, deps.log, deps.clock,
+                                [this](std::string_view name) { return Find(name); }};
   for (const Module& m : Modules()) {
     if (m.make) {
-      instances_.emplace_back(m.name, m.make(deps));
+      instances_.emplace_back(m.name, m.make(with_earlier));
     }
   }
 }

@@ -21,11 +21,15 @@ namespace alcove::cli {
 
 // What a domain module's service may borrow; made once by `alcove serve` (and by the
 // tests' app harness). All outlive every module instance.
+class ModuleInstance;
 struct ModuleDeps {
   store::Db& db;
   crypto::KeyRing& keys;
   const audit::Log& log;
   const Clock& clock;
+  // A module made earlier in the list, by name, or null (set by ModuleSet: a module
+  // built on another, as schedule on practice, finds it here).
+  std::function<ModuleInstance*(std::string_view)> earlier;
 };
 
 // A running domain module: its service and what the server asks of it.
@@ -52,7 +56,7 @@ struct Module {
 };
 
 // Every module, bottom layer first (version ranges: store 1-99, key ring 100-149, tokens
-// 150-199, audit 200-299, identity 300-399, practice 400-499, ...). Adding a domain
+// 150-199, audit 200-299, identity 300-399, practice 400-499, schedule 500-599, ...). Adding a domain
 // module is its folder and one line here (docs/adding-a-module.md). `alcove init` and
 // `alcove serve` apply the migrations of all of them; serve makes each instance, adds
 // its routes and runs its housekeeping; the tests walk the same list.

@@ -210,6 +210,7 @@ Result<ClientPage> Practice::SearchClients(const TherapistScope& who, const Clie
     }
     page.clients.push_back(std::move(c.item));
   }
+  ALCOVE_TRY(AddNextAppointments(who, page.clients));
   return page;
 }
 

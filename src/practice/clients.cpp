@@ -188,26 +188,56 @@ Result<std::int64_t> Practice::SweepOrphanKeys(Micros created_before) {
 }
 
 Result<std::vector<ClientListItem>> Practice::ListClients(const TherapistScope& who) {
-  ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(who.tenant()));
-  const store::Value params[] = {who.tenant()};
-  ALCOVE_TRY_ASSIGN(
-      auto rows,
-      tx->Query("SELECT c.id, c.initials, c.ordinal, c.status, c.created_at, "
-                " (SELECT MAX(n.session_date) FROM notes n WHERE n.tenant_id = c.tenant_id AND "
-                "  n.client_id = c.id) "
-                "FROM clients c WHERE c.tenant_id = $1 ORDER BY c.initials, c.ordinal",
-                params));
   std::vector<ClientListItem> out;
-  out.reserve(rows.size());
-  for (const auto& r : rows) {
-    out.push_back(
-        ClientListItem{.id = r.Text(0),
-                       .alias = DisplayAlias(r.Text(1), r.Int(2)),
-                       .status = StatusFromName(r.Text(3)).value_or(ClientStatus::kActive),
-                       .created_at = r.Int(4),
-                       .last_session_date = OptText(r, 5)});
-  }
+  {
+    ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(who.tenant()));
+    const store::Value params[] = {who.tenant()};
+    ALCOVE_TRY_ASSIGN(
+        auto rows,
+        tx->Query("SELECT c.id, c.initials, c.ordinal, c.status, c.created_at, "
+                  " (SELECT MAX(n.session_date) FROM notes n WHERE n.tenant_id = c.tenant_id AND "
+                  "  n.client_id = c.id) "
+                  "FROM clients c WHERE c.tenant_id = $1 ORDER BY c.initials, c.ordinal",
+                  params));
+    out.reserve(rows.size());
+    for (const auto& r : rows) {
+      out.push_back(
+          ClientListItem{.id = r.Text(0),
+                         .alias = DisplayAlias(r.Text(1), r.Int(2)),
+                         .status = StatusFromName(r.Text(3)).value_or(ClientStatus::kActive),
+                         .created_at = r.Int(4),
+                         .last_session_date = OptText(r, 5)});
+    }
+  }  // the extensions read in transactions of their own (one per thread on SQLite)
+  ALCOVE_TRY(AddNextAppointments(who, out));
   return out;
+}
+
+Result<std::function<std::string(Micros)>> Practice::TimeWords(const TherapistScope& who) {
+  for (const auto& e : extensions_) {
+    if (e.time_words) {
+      return e.time_words(who);
+    }
+  }
+  return std::function<std::string(Micros)>([](Micros t) {
+    const std::string s = FormatRfc3339(t);
+    return s.substr(0, 10) + " " + s.substr(11, 5) + " UTC";
+  });
+}
+
+Status Practice::AddNextAppointments(const TherapistScope& who, std::span<ClientListItem> items) {
+  for (const auto& e : extensions_) {
+    if (!e.next_appointments || items.empty()) {
+      continue;
+    }
+    ALCOVE_TRY_ASSIGN(const auto next, e.next_appointments(who));
+    for (auto& item : items) {
+      if (const auto it = next.find(item.id); it != next.end()) {
+        item.next_appointment = it->second;
+      }
+    }
+  }
+  return {};
 }
 
 Result<ClientRecord> Practice::GetClient(const TherapistScope& who, std::string_view client_id,
@@ -375,6 +405,13 @@ Status Practice::DeleteClient(const TherapistScope& who, std::string_view client
                    "DELETE FROM conceptualizations WHERE client_id = $1 AND tenant_id = $2",
                    "DELETE FROM clients WHERE id = $1 AND tenant_id = $2",
                }) {
+            if (std::string_view(sql).starts_with("DELETE FROM clients")) {
+              for (const auto& e : extensions_) {  // other modules' rows, same transaction
+                if (e.delete_rows) {
+                  ALCOVE_TRY(e.delete_rows(tx, who.tenant(), client.id));
+                }
+              }
+            }
             ALCOVE_TRY(tx.Execute(sql, params));
           }
           return Audited<std::monostate>{

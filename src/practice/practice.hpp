@@ -1,6 +1,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -46,10 +48,32 @@ namespace alcove::practice {
 // The schema (versions 401-499).
 std::span<const store::Migration> PracticeMigrations();
 
+// What a module built on practice keeps under a client (schedule: appointments), as the
+// client list and deletion need it. Either part may be empty.
+struct ClientExtension {
+  // Deletes the module's rows of a client, inside DeleteClient's transaction (atomic with
+  // the client's own rows).
+  std::function<Status(store::Transaction&, store::TenantId, std::string_view client_id)>
+      delete_rows;
+  // The next appointment of every client that has one: one read for a whole list.
+  std::function<Result<std::map<std::string, Micros>>(const identity::TherapistScope&)>
+      next_appointments;
+  // For pages: how a time reads in the therapist's time zone ("Tue 1 Dec, 9:00 AM"),
+  // one read per page.
+  std::function<Result<std::function<std::string(Micros)>>(const identity::TherapistScope&)>
+      time_words;
+};
+
 class Practice {
  public:
   // Borrows everything; all must outlive the service.
   Practice(store::Db& db, crypto::KeyRing& keys, const audit::Log& log, const Clock& clock);
+
+  // At start-up, before any other call (not thread-safe with them).
+  void AddExtension(ClientExtension extension) { extensions_.push_back(std::move(extension)); }
+  // How times read on the caller's pages: the first extension's time_words, else UTC
+  // ("2026-12-01 09:00 UTC").
+  Result<std::function<std::string(Micros)>> TimeWords(const identity::TherapistScope& who);
 
   // Clients.
   Result<ClientListItem> CreateClient(const identity::TherapistScope& who,
@@ -184,6 +208,11 @@ class Practice {
                    audit::Action action, std::string_view object_type, std::string_view object_id,
                    std::string_view client_id, std::int64_t count);
 
+  // Fills `next_appointment` of every item from the extensions (one read each).
+  Status AddNextAppointments(const identity::TherapistScope& who,
+                             std::span<ClientListItem> items);
+
+  std::vector<ClientExtension> extensions_;
   store::Db& db_;
   identity::UnitOfWork work_;
   crypto::KeyRing& keys_;

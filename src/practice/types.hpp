@@ -49,6 +49,9 @@ struct ClientListItem {
   ClientStatus status = ClientStatus::kActive;
   Micros created_at = 0;
   std::optional<std::string> last_session_date;  // "YYYY-MM-DD"
+  // The start of the next scheduled appointment (schedule module, through
+  // ClientExtension), in the list answers only.
+  std::optional<Micros> next_appointment;
 };
 
 // A page of the client list (Practice::SearchClients).

@@ -45,6 +45,22 @@ std::string Sentence(const audit::Event& e, bool by_me,
   }
   const std::string of = alias + "'s";
   const bool client = e.object_type == "client";
+  if (e.object_type == "appointment") {  // the schedule's changes
+    const auto n = e.details.entries().find("count");
+    const bool several = n != e.details.entries().end() && n->second != "1";
+    const std::string what = several ? n->second + " appointments" : "an appointment";
+    switch (e.action) {
+      case audit::Action::kRecordCreated:
+        return who + " booked " + what + " with " + alias;
+      case audit::Action::kRecordDeleted:
+        return who + " deleted " + what + " with " + alias;
+      default:
+        return who + " changed " + what + " with " + alias;
+    }
+  }
+  if (e.object_type == "schedule_settings") {
+    return who + (by_me ? " changed your time zone" : " changed the time zone");
+  }
   switch (e.action) {
     case audit::Action::kLoginSucceeded:
       return who + " signed in";

@@ -84,6 +84,12 @@ Response IdentityRoutes::Home(Request& req) {
   }
   // Noted here, so the facade does not look the session up a second time.
   NoteViewer(req, identity::RoleName((*session)->principal.role), (*session)->csrf_token);
+  if (s_.therapist_home) {
+    if (auto scope = identity::TherapistScope::From((*session)->principal)) {
+      auto home = s_.therapist_home(req, TherapistSession{*scope, (*session)->csrf_token});
+      return home ? std::move(*home) : ErrorResponse(req, &t_, home.error());
+    }
+  }
   auto profile = id().GetProfile((*session)->principal);
   if (!profile) {
     return ErrorResponse(req, &t_, profile.error());

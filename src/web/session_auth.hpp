@@ -25,12 +25,17 @@ inline constexpr std::string_view kCsrfHeader = "X-CSRF-Token";
 inline constexpr std::string_view kCsrfField = "csrf_token";
 
 class Templates;
+struct TherapistSession;  // route_kit.hpp
 
 // What the identity routes need. Borrowed; must outlive the routes.
 struct IdentityServices {
   identity::Identity& identity;
   identity::RateLimiter& limiter;
   const Clock& clock;
+  // The home page "/" of a signed-in therapist, when a module provides one (schedule's
+  // Today page); set while routes are added, before serving. Other roles, and therapists
+  // without it, get the identity routes' own home page.
+  std::function<Result<Response>(Request&, const TherapistSession&)> therapist_home;
 };
 
 // The request's client IP and User-Agent, for audit events and the sessions list.

@@ -41,10 +41,7 @@ std::string Dump(const PgTestSchema& schema) {
     EXPECT_TRUE(db) << db.error().internal;
     auto tx = (*db)->Begin();
     EXPECT_TRUE(tx);
-    for (const char* t : {"clients", "notes", "note_versions", "summaries", "conceptualizations",
-                          "practice_settings"}) {
-      EXPECT_TRUE((*tx)->Execute(std::string("ALTER TABLE ") + t + " NO FORCE ROW LEVEL SECURITY"));
-    }
+    EXPECT_GE(testing::LiftForcedRowSecurity(**tx), 7);
     EXPECT_TRUE((*tx)->Commit());
   }
   const std::string cmd = "/usr/lib/postgresql/15/bin/pg_dump --no-owner --schema=" +

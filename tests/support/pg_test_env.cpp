@@ -74,4 +74,19 @@ std::string PgTestSchema::AppUrl() const {
   return WithParam(urls_.app, "options=-csearch_path%3D" + name_);
 }
 
+int LiftForcedRowSecurity(store::Transaction& tx) {
+  auto forced =
+      tx.Query("SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+               "WHERE n.nspname = current_schema() AND c.relforcerowsecurity");
+  if (!forced) {
+    return -1;
+  }
+  for (const auto& row : *forced) {
+    if (!tx.Execute("ALTER TABLE " + row.Text(0) + " NO FORCE ROW LEVEL SECURITY")) {
+      return -1;
+    }
+  }
+  return static_cast<int>(forced->size());
+}
+
 }  // namespace alcove::testing

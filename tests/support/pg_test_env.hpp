@@ -31,6 +31,11 @@ inline constexpr const char* kPgMissing =
 // `url` with one more query parameter.
 std::string WithParam(const std::string& url, const std::string& param);
 
+// In the owner's transaction `tx`: lifts FORCE ROW LEVEL SECURITY from every table of
+// the current schema that has it (every module's tenant tables), so that pg_dump of a
+// throwaway test schema holds every row. Returns how many tables; -1 on an error.
+int LiftForcedRowSecurity(store::Transaction& tx);
+
 // A fresh schema of its own in the test database, so tests can run in parallel and
 // migrate from scratch; dropped (CASCADE) on destruction. OwnerUrl/AppUrl connect with
 // search_path set to it.

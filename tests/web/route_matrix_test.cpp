@@ -58,6 +58,11 @@ class RouteHarnessTest : public ::testing::TestWithParam<TestEngine> {
     res = h_->Call(a_, "POST", "/api/v1/clients/" + client_ + "/conceptualizations",
                    R"({"presenting":"p"})");
     ASSERT_EQ(res.status, 201) << res.body;
+    res = h_->Call(
+        a_, "POST", "/api/v1/appointments",
+        R"({"client_id":")" + client_ + R"(","starts_at":"2026-12-01T17:00:00Z","minutes":50})");
+    ASSERT_EQ(res.status, 201) << res.body;
+    appointment_ = JsonMember(res.body, "id");
     res = h_->Call(a_, "GET", "/api/v1/sessions");
     ASSERT_EQ(res.status, 200);
     session_ = JsonMember(res.body, "id");
@@ -65,7 +70,7 @@ class RouteHarnessTest : public ::testing::TestWithParam<TestEngine> {
     ASSERT_EQ(res.status, 200) << res.body;
     event_ = JsonMember(res.body, "id");
     ASSERT_FALSE(client_.empty() || note_.empty() || summary_.empty() || session_.empty() ||
-                 event_.empty());
+                 event_.empty() || appointment_.empty());
   }
 
   // The route's pattern with A's object of the right kind for each parameter.
@@ -89,6 +94,8 @@ class RouteHarnessTest : public ::testing::TestWithParam<TestEngine> {
         out += session_;
       } else if (previous == "audit") {
         out += event_;
+      } else if (previous == "appointments") {
+        out += appointment_;
       } else {
         out += "x";
       }
@@ -131,7 +138,7 @@ class RouteHarnessTest : public ::testing::TestWithParam<TestEngine> {
     EXPECT_TRUE(tx);
     for (const std::string table :
          {"clients", "notes", "note_versions", "summaries", "conceptualizations", "accounts",
-          "sessions", "data_keys", "audit_events"}) {
+          "sessions", "data_keys", "audit_events", "appointments", "schedule_settings"}) {
       auto rows = (*tx)->Query("SELECT COUNT(*) FROM " + table, {});
       EXPECT_TRUE(rows) << table;
       out[table] = rows ? rows->front().Int(0) : -1;
@@ -142,7 +149,7 @@ class RouteHarnessTest : public ::testing::TestWithParam<TestEngine> {
   std::optional<testing::PgUrls> urls_;
   std::unique_ptr<AppHarness> h_;
   AppBrowser a_;
-  std::string client_, note_, summary_, session_, event_;
+  std::string client_, note_, summary_, session_, event_, appointment_;
 };
 
 // Every route has an audience, and the open ones (public or for a token holder) are
@@ -271,7 +278,7 @@ TEST_P(RouteHarnessTest, C31RoleMatrixFromTheRouteTable) {
         // Their own thing (e.g. their sessions): allowed, but a supervisor or client of
         // A's practice must see nothing of A's records or log in it.
         const Response res = h_->Call(*c.browser, "GET", TargetFor(route));
-        for (const std::string& id : {client_, note_, summary_, event_}) {
+        for (const std::string& id : {client_, note_, summary_, event_, appointment_}) {
           EXPECT_EQ(res.body.find(id), std::string::npos)
               << c.name << " GET " << route.pattern << " shows A's object " << id;
         }

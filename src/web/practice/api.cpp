@@ -49,7 +49,7 @@ void PracticeRoutes::AddApi(RouteKit& router) {
                ALCOVE_TRY_ASSIGN(auto list, p_.ListClients(who.scope));
                json::array out;
                for (const auto& c : list) {
-                 out.push_back(ClientJson(c));
+                 out.push_back(ClientListJson(c));
                }
                return JsonResponse(200, out);
              }));

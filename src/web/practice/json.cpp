@@ -32,6 +32,13 @@ json::object ClientJson(const practice::ClientListItem& c) {
   return o;
 }
 
+json::object ClientListJson(const practice::ClientListItem& c) {
+  json::object o = ClientJson(c);
+  o["next_appointment"] =
+      c.next_appointment ? json::value(FormatRfc3339(*c.next_appointment)) : json::value();
+  return o;
+}
+
 json::object NoteJson(const practice::Note& n) {
   return json::object{{"id", n.info.id},
                       {"client_id", n.info.client_id},
@@ -145,7 +152,7 @@ Result<practice::ClientQuery> ClientQueryFrom(std::string text,
 json::object ClientPageJson(const practice::ClientPage& page) {
   json::array clients;
   for (const auto& c : page.clients) {
-    clients.push_back(ClientJson(c));
+    clients.push_back(ClientListJson(c));
   }
   return json::object{{"clients", std::move(clients)},
                       {"next_cursor", page.next_after ? json::value(*page.next_after)

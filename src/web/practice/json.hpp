@@ -18,6 +18,8 @@ namespace json = boost::json;
 json::value Text(const std::optional<crypto::PhiString>& v);
 json::object SectionsJson(const practice::Sections& sections);
 json::object ClientJson(const practice::ClientListItem& c);
+// A row of a client list: ClientJson and "next_appointment" (RFC 3339 or null).
+json::object ClientListJson(const practice::ClientListItem& c);
 json::object NoteJson(const practice::Note& n);
 json::object SummaryJson(const practice::Summary& s);
 json::object ConceptJson(const practice::Conceptualization& c);

@@ -204,6 +204,7 @@ void PracticeRoutes::AddPages(RouteKit& router) {
   router.Add("GET", "/clients",
              Pg([this](Request&, const TherapistSession& who) -> Result<Response> {
                ALCOVE_TRY_ASSIGN(auto list, p_.ListClients(who.scope));
+               ALCOVE_TRY_ASSIGN(const auto words, p_.TimeWords(who.scope));
                TemplateData data;
                data.set("csrf_token", who.csrf_token);
                TemplateData items{TemplateData::type::list};
@@ -212,6 +213,7 @@ void PracticeRoutes::AddPages(RouteKit& router) {
                  item.set("id", c.id);
                  item.set("alias", c.alias);
                  item.set("last", c.last_session_date.value_or("—"));
+                 item.set("next", c.next_appointment ? words(*c.next_appointment) : "—");
                  if (c.status == practice::ClientStatus::kArchived) {
                    item.set("archived", true);
                  }
