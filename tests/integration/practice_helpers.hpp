@@ -32,6 +32,7 @@ struct Therapist {
   Browser browser;
   std::string csrf;
   std::string account_id;
+  std::string email;
 
   HttpResult Get(const std::string& path) { return browser.Get(path); }
   // A JSON request with the CSRF header.
@@ -54,8 +55,9 @@ struct Therapist {
 inline std::unique_ptr<Therapist> NewTherapist(const ServerProcess& server, Outbox& outbox,
                                         std::string_view tag) {
   auto t = std::make_unique<Therapist>(
-      Therapist{Browser(server.origin(), server.certificate(), kUserAgent), "", ""});
-  if (auto r = SignUp(t->browser, outbox, NewTestAddress(tag), "Practice Therapist"); !r) {
+      Therapist{Browser(server.origin(), server.certificate(), kUserAgent), "", "",
+                NewTestAddress(tag)});
+  if (auto r = SignUp(t->browser, outbox, t->email, "Practice Therapist"); !r) {
     ADD_FAILURE() << r.message();
     return nullptr;
   }

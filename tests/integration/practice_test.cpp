@@ -600,7 +600,7 @@ TEST_F(PracticeHttps, C50_PagesWorkWithoutScriptsAndShowOnlyAliasesAndIds) {
   EXPECT_EQ(TitleOf(client_page), "X.M. · Alcove");
   EXPECT_NE(client_page.find(name), npos) << "the record shows the name";
   EXPECT_NE(client_page.find(content[1]), npos);
-  const std::string notes_tab = page("/clients/" + id + "?tab=notes");
+  const std::string notes_tab = record_page("/clients/" + id + "?tab=notes");
   EXPECT_NE(notes_tab.find("href=\"/notes/" + note + "\""), npos) << notes_tab;
   EXPECT_EQ(notes_tab.find(content[2]), npos) << "the notes tab lists notes, collapsed";
 
@@ -638,7 +638,7 @@ TEST_F(PracticeHttps, C50_PagesWorkWithoutScriptsAndShowOnlyAliasesAndIds) {
   EXPECT_EQ(see_other(a.Form("/clients/" + id + "/conceptualizations",
                              {{"section_presenting", content[9]}})),
             "/clients/" + id + "?tab=conceptualization&done=concept_saved");
-  const std::string concept_tab = page("/clients/" + id + "?tab=conceptualization");
+  const std::string concept_tab = record_page("/clients/" + id + "?tab=conceptualization");
   EXPECT_NE(concept_tab.find(content[9]), npos);
   EXPECT_NE(concept_tab.find("version 1"), npos);
 
