@@ -323,6 +323,18 @@ Result<NoteInfo> Practice::UpdateNote(const TherapistScope& who, std::string_vie
   if (auto problem = CheckSessionTime(session)) {
     return Invalid(problem->field + " malformed", problem->message);
   }
+  if (edit.keep_content) {
+    const store::Value p[] = {note.id, who.tenant(), note.version};
+    ALCOVE_TRY_ASSIGN(auto rows, QueryTenant(who,
+                                             "SELECT content FROM note_versions WHERE note_id = $1 "
+                                             "AND tenant_id = $2 AND version = $3",
+                                             p));
+    if (rows.empty()) {
+      return NotFound("note");
+    }
+    ALCOVE_TRY_ASSIGN(auto current, OpenNote(who, note, state.key_id, rows.front().Blob(0)));
+    edit.content = ConvertSections(current.content, edit.format.value_or(note.format));
+  }
   note.format = edit.format.value_or(note.format);
   ALCOVE_TRY_ASSIGN(auto sections, Normalize(std::move(edit.content), SectionsOf(note.format), "note"));
   const std::int64_t previous = note.version;

@@ -140,6 +140,7 @@ struct NoteEdit {
   std::optional<std::int64_t> duration_minutes;  // 0 clears it
   std::optional<NoteFormat> format;  // the content is then in the new format's sections
   Sections content;
+  bool keep_content = false;  // the new version keeps the current content (`content` unused)
 };
 
 // What is wrong with a session's date, time or length: the form field ("session_date",

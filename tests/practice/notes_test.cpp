@@ -172,6 +172,17 @@ TEST_P(NoteWorkspaceTest, SessionTimeAndLengthAreKeptAndChecked) {
   ASSERT_TRUE(got);
   EXPECT_EQ(got->info.session_time, "");
   EXPECT_EQ(got->info.duration_minutes, 60);
+  // Changing only the session keeps the text.
+  ASSERT_TRUE(practice_->UpdateNote(a_, n->id, std::nullopt, Sections{}, kCaller));
+  Sections dap;
+  dap.emplace_back("data", PhiString(std::string("kept text")));
+  ASSERT_TRUE(practice_->UpdateNote(a_, n->id, NoteEdit{.content = std::move(dap)}, kCaller));
+  ASSERT_TRUE(practice_->UpdateNote(
+      a_, n->id, NoteEdit{.session_date = "2026-12-01", .keep_content = true}, kCaller));
+  got = practice_->GetNote(a_, n->id, kCaller);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->info.session_date, "2026-12-01");
+  EXPECT_EQ(got->content.front().second.reveal(), "kept text");
   for (const SessionTime& bad : {SessionTime{.date = "2026-13-01"},
                                  SessionTime{.date = "2026-11-30", .time = "24:00"},
                                  SessionTime{.date = "2026-11-30", .time = "9:30"},

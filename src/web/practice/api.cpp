@@ -280,7 +280,9 @@ void PracticeRoutes::AddApi(RouteKit& router) {
                const std::string id = Param(req, "id");
                const json::value* content = body.if_contains("content");
                Sections sections;
-               if (content != nullptr && !content->is_null()) {
+               // Without `content` the new version keeps the text (only the session changes).
+               const bool keep = content == nullptr || content->is_null();
+               if (!keep) {
                  ALCOVE_TRY_ASSIGN(const practice::NoteInfo info, p_.GetNoteInfo(who.scope, id));
                  ALCOVE_TRY_ASSIGN(auto s, SectionsFromJson(content, info.format));
                  sections = std::move(s);
@@ -293,7 +295,8 @@ void PracticeRoutes::AddApi(RouteKit& router) {
                                  practice::NoteEdit{.session_date = std::move(date),
                                                     .session_time = std::move(time),
                                                     .duration_minutes = minutes,
-                                                    .content = std::move(sections)},
+                                                    .content = std::move(sections),
+                                                    .keep_content = keep},
                                  CallerOf(req)));
                return JsonResponse(200, json::object{{"id", note.id}, {"version", note.version}});
              }),

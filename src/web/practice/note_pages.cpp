@@ -67,7 +67,7 @@ FormFields ValuesOf(const practice::Note& n) {
 
 // The editor's values after switching to `to`: the text of every section is kept
 // (practice::ConvertSections).
-void SwitchFormat(FormFields& values, NoteFormat to) {
+void ConvertValues(FormFields& values, NoteFormat to) {
   const NoteFormat from = FormatOf(values);
   const Sections converted = practice::ConvertSections(SectionsFrom(values, from), to);
   for (const auto name : practice::SectionsOf(from)) {
@@ -125,6 +125,36 @@ Result<std::optional<TemplateData>> PracticeRoutes::DraftOffer(const TherapistSe
     }
   }
   return std::optional<TemplateData>();
+}
+
+Status PracticeRoutes::RestoreDraft(Request& req, const TherapistSession& who,
+                                    EditorState* st) {
+  if (!req.QueryValue("restore")) {
+    return {};
+  }
+  ALCOVE_TRY_ASSIGN(auto draft, p_.OpenDraft(who.scope, st->client_id, st->target, CallerOf(req)));
+  if (draft) {
+    for (auto& [k, v] : ValuesOfDraft(*draft)) {
+      st->values[k] = std::move(v);
+    }
+    st->restored = true;
+  }
+  return {};
+}
+
+std::optional<Result<Response>> PracticeRoutes::SwitchFormat(const TherapistSession& who,
+                                                             const FormFields& form,
+                                                             EditorState* st) {
+  const auto to = practice::FormatFromName(FormValue(form, "switch_format"));
+  if (!to) {
+    return std::nullopt;
+  }
+  ConvertValues(st->values, *to);
+  // Kept as the draft as well (a switch is not a save); a refusal (a field over its
+  // limit) shows on the save.
+  (void)p_.SaveDraft(who.scope, st->client_id, st->target, DraftFields(st->values));
+  st->restored = true;
+  return NoteEditor(who, std::move(*st), 200);
 }
 
 Result<Response> PracticeRoutes::NoteEditor(const TherapistSession& who, EditorState st,
@@ -246,15 +276,7 @@ void PracticeRoutes::AddNotePages(RouteKit& router) {
                        .alias = client.alias,
                        .target = "note:new",
                        .action = "/clients/" + client.id + "/notes"};
-        if (req.QueryValue("restore")) {
-          ALCOVE_TRY_ASSIGN(auto draft, p_.OpenDraft(who.scope, client.id, st.target, CallerOf(req)));
-          if (draft) {
-            for (const auto& [k, v] : draft->fields) {
-              st.values[k] = std::string(v.reveal());
-            }
-            st.restored = true;
-          }
-        }
+        ALCOVE_TRY(RestoreDraft(req, who, &st));
         if (!st.restored) {
           const auto format = practice::FormatFromName(req.QueryValue("format").value_or("soap"))
                                   .value_or(NoteFormat::kSoap);
@@ -277,13 +299,8 @@ void PracticeRoutes::AddNotePages(RouteKit& router) {
                        .target = "note:new",
                        .action = "/clients/" + client.id + "/notes",
                        .values = EditorValues(form)};
-        if (const auto to = practice::FormatFromName(FormValue(form, "switch_format"))) {
-          SwitchFormat(st.values, *to);
-          // Kept as the draft as well (a switch is not a save); a refusal (a field over
-          // its limit) shows on the save.
-          (void)p_.SaveDraft(who.scope, client.id, st.target, DraftFields(st.values));
-          st.restored = true;
-          return NoteEditor(who, std::move(st), 200);
+        if (auto switched = SwitchFormat(who, form, &st)) {
+          return std::move(*switched);
         }
         practice::SessionTime session;
         if (auto problem = SessionFromForm(form, &session)) {
@@ -326,15 +343,7 @@ void PracticeRoutes::AddNotePages(RouteKit& router) {
                        .action = "/notes/" + note.info.id,
                        .version = note.info.version,
                        .values = ValuesOf(note)};
-        if (req.QueryValue("restore")) {
-          ALCOVE_TRY_ASSIGN(auto draft, p_.OpenDraft(who.scope, client.id, st.target, CallerOf(req)));
-          if (draft) {
-            for (const auto& [k, v] : draft->fields) {
-              st.values[k] = std::string(v.reveal());
-            }
-            st.restored = true;
-          }
-        }
+        ALCOVE_TRY(RestoreDraft(req, who, &st));
         return NoteEditor(who, std::move(st), 200);
       }));
   router.Add(
@@ -350,11 +359,8 @@ void PracticeRoutes::AddNotePages(RouteKit& router) {
                        .action = "/notes/" + info.id,
                        .version = info.version,
                        .values = EditorValues(form)};
-        if (const auto to = practice::FormatFromName(FormValue(form, "switch_format"))) {
-          SwitchFormat(st.values, *to);
-          (void)p_.SaveDraft(who.scope, client.id, st.target, DraftFields(st.values));
-          st.restored = true;
-          return NoteEditor(who, std::move(st), 200);
+        if (auto switched = SwitchFormat(who, form, &st)) {
+          return std::move(*switched);
         }
         practice::SessionTime session;
         if (auto problem = SessionFromForm(form, &session)) {

@@ -107,6 +107,14 @@ TemplateData ProfileList(const practice::ProfileFields& p) {
   return out;
 }
 
+FormFields ValuesOfDraft(const practice::Draft& draft) {
+  FormFields out;
+  for (const auto& [k, v] : draft.fields) {
+    out[k] = std::string(v.reveal());
+  }
+  return out;
+}
+
 void SetFieldErrors(TemplateData& data, const FieldErrors& errors) {
   for (const auto& [field, message] : errors) {
     data.set(field + "_error", message);

@@ -292,10 +292,7 @@ void PracticeRoutes::AddPages(RouteKit& router) {
                  ALCOVE_TRY_ASSIGN(auto draft,
                                    p_.OpenDraft(who.scope, id, "summary:new", CallerOf(req)));
                  if (draft) {
-                   FormFields kept;
-                   for (const auto& [k, v] : draft->fields) {
-                     kept[k] = std::string(v.reveal());
-                   }
+                   const FormFields kept = ValuesOfDraft(*draft);
                    return ClientPage(req, who, id, tab, "", &kept, 200);
                  }
                }

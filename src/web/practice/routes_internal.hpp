@@ -37,6 +37,8 @@ TemplateData NamedTexts(const Sections& sections, bool skip_empty);
 TemplateData ProfileList(const practice::ProfileFields& p);
 // {"errors": {field: message}} pieces: data[field + "_error"] = message.
 using FieldErrors = std::map<std::string, std::string>;
+// A draft's fields as form values.
+FormFields ValuesOfDraft(const practice::Draft& draft);
 void SetFieldErrors(TemplateData& data, const FieldErrors& errors);
 
 // An editor's state: every value as typed (so that an error or a format switch keeps
@@ -93,6 +95,12 @@ class PracticeRoutes final : public RouteSet {
                               const std::string& error, int status);
   // The note editor for `state`; offers the caller's draft of the target unless restored.
   Result<Response> NoteEditor(const TherapistSession& who, EditorState state, int status);
+  // With ?restore=1: the caller's draft of st->target into st->values (audited read).
+  Status RestoreDraft(Request& req, const TherapistSession& who, EditorState* st);
+  // With switch_format=<format> in the form: the editor again in that format, every text
+  // kept (and kept as the draft); nullopt for a save.
+  std::optional<Result<Response>> SwitchFormat(const TherapistSession& who,
+                                               const FormFields& form, EditorState* st);
   // Draft offer {when, iso, restore_href, target} when the caller has one for `target`.
   Result<std::optional<TemplateData>> DraftOffer(const TherapistSession& who,
                                                  const std::string& client_id,

@@ -68,10 +68,7 @@ void PracticeRoutes::AddSummaryPages(RouteKit& router) {
                  ALCOVE_TRY_ASSIGN(auto draft, p_.OpenDraft(who.scope, info.client_id,
                                                             "summary:" + info.id, CallerOf(req)));
                  if (draft) {
-                   FormFields kept;
-                   for (const auto& [k, v] : draft->fields) {
-                     kept[k] = std::string(v.reveal());
-                   }
+                   const FormFields kept = ValuesOfDraft(*draft);
                    return SummaryPage(req, who, id, &kept, {}, 200);
                  }
                }
