@@ -136,11 +136,15 @@
           return;
         }
         submitting = true;
-        if (submitter && form.requestSubmit) {
-          form.requestSubmit(submitter);
-        } else {
-          form.submit();
+        // form.submit() sends no button: the one pressed goes along as a hidden field.
+        if (submitter && submitter.name) {
+          const pressed = document.createElement('input');
+          pressed.type = 'hidden';
+          pressed.name = submitter.name;
+          pressed.value = submitter.value;
+          form.appendChild(pressed);
         }
+        form.submit();
       });
     });
 
