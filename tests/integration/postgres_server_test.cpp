@@ -41,8 +41,8 @@ std::string Dump(const PgTestSchema& schema) {
     EXPECT_TRUE(db) << db.error().internal;
     auto tx = (*db)->Begin();
     EXPECT_TRUE(tx);
-    for (const char* t : {"clients", "notes", "note_versions", "summaries", "conceptualizations",
-                          "practice_settings"}) {
+    for (const char* t : {"clients", "notes", "note_versions", "note_addenda", "drafts",
+                          "summaries", "conceptualizations", "practice_settings"}) {
       EXPECT_TRUE((*tx)->Execute(std::string("ALTER TABLE ") + t + " NO FORCE ROW LEVEL SECURITY"));
     }
     EXPECT_TRUE((*tx)->Commit());

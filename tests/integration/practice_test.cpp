@@ -739,7 +739,8 @@ TEST(PracticeAtRest, C01_C43_C50_NoContentOrNameInDatabaseFilesLogsOrAuditExport
   ASSERT_EQ(form.status, 303) << form.body;
   const std::string to_c2 = form.Header("Location").value_or("");
   ASSERT_TRUE(to_c2.starts_with("/clients/")) << to_c2;
-  const std::string c2 = to_c2.substr(std::string_view("/clients/").size());
+  const std::string c2 =
+      to_c2.substr(std::string_view("/clients/").size(), 32);  // then ?done=client_added
   ASSERT_TRUE(store::IsValidId(c2)) << c2;
 
   // Notes in every format, one edited (two versions), one by the page form.
@@ -810,6 +811,32 @@ TEST(PracticeAtRest, C01_C43_C50_NoContentOrNameInDatabaseFilesLogsOrAuditExport
   EXPECT_EQ(
       t->Form("/clients/" + c2 + "/conceptualizations", {{"section_protective", text()}}).status,
       303);
+
+  // The note workspace: a draft as drafts.js keeps it, a signed note with an addendum,
+  // a voided note with its reason.
+  ASSERT_EQ(t->Json("PUT", "/api/v1/clients/" + c2 + "/draft",
+                    json::object{{"target", "note:new"},
+                                 {"fields", json::object{{"section_subjective", text()},
+                                                         {"section_plan", text()}}}})
+                .status,
+            200);
+  keep(t->Get("/api/v1/clients/" + c2 + "/draft?target=note:new"));
+  {
+    const std::string signed_note = CreatedId(
+        t->Json("POST", "/api/v1/clients/" + c2 + "/notes",
+                json::object{{"session_date", "2026-01-09"}, {"format", "free"}, {"content", text()}}),
+        "note");
+    EXPECT_EQ(t->Bare("POST", "/api/v1/notes/" + signed_note + "/sign").status, 200);
+    EXPECT_EQ(t->Json("POST", "/api/v1/notes/" + signed_note + "/addenda",
+                      json::object{{"text", text()}})
+                  .status,
+              201);
+    EXPECT_EQ(t->Json("POST", "/api/v1/notes/" + signed_note + "/void",
+                      json::object{{"reason", text()}})
+                  .status,
+              200);
+    keep(t->Get("/api/v1/notes/" + signed_note));
+  }
 
   // Every marker went in: the API gives each back.
   for (const auto& c : {c1, c2}) {

@@ -18,13 +18,17 @@ constexpr std::string_view kNoteFields[] = {"format", "session_date", "session_t
                                             "duration_minutes", "form_token"};
 
 std::string FormatLabel(NoteFormat f) {
-  return f == NoteFormat::kFree ? "Free text" : [&] {
-    std::string s(practice::FormatName(f));
-    for (char& c : s) {
-      c = static_cast<char>(c - 'a' + 'A');
-    }
-    return s;
-  }();
+  switch (f) {
+    case NoteFormat::kSoap:
+      return "SOAP";
+    case NoteFormat::kDap:
+      return "DAP";
+    case NoteFormat::kBirp:
+      return "BIRP";
+    case NoteFormat::kFree:
+      break;
+  }
+  return "Free text";
 }
 
 NoteFormat FormatOf(const FormFields& values) {
