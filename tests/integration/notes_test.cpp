@@ -287,6 +287,12 @@ TEST_F(NotesHttps, ProfileEditingArchiveAndADeletionThatAsksFirst) {
                                 {{"date_of_birth", "not a date"}, {"phone", "PHONE-kept"}});
   EXPECT_EQ(bad.status, 400);
   EXPECT_NE(bad.body.find("value=\"PHONE-kept\""), npos);
+  EXPECT_NE(bad.body.find("id=\"date_of_birth-error\""), npos) << "the error is next to its field";
+  EXPECT_NE(bad.body.find("aria-describedby=\"date_of_birth-error\""), npos);
+  const HttpResult unnamed = a.Form("/clients", {{"name", "12 34"}, {"phone", "PHONE-new"}});
+  EXPECT_EQ(unnamed.status, 400);
+  EXPECT_NE(unnamed.body.find("id=\"new-name-error\""), npos) << unnamed.body;
+  EXPECT_NE(unnamed.body.find("value=\"PHONE-new\""), npos);
 
   EXPECT_EQ(a.Form("/clients/" + client + "/archive", {}).status, 303);
   page = a.Get("/clients/" + client).body;

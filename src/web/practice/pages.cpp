@@ -43,6 +43,39 @@ Sections SectionsFromForm(const FormFields& f, std::span<const std::string_view>
   return out;
 }
 
+// The form field a refused profile change is about, from the internal messages of
+// practice/clients.cpp and alias.cpp (never client content); "" when none is named.
+std::string ProfileField(const Error& e) {
+  const std::string_view m = e.internal;
+  if (m.starts_with("client name")) {
+    return "name";
+  }
+  if (m.starts_with("preferred name")) {
+    return "preferred_name";
+  }
+  if (m.starts_with("date_of_birth")) {
+    return "date_of_birth";
+  }
+  for (const std::string_view f : {"full_name", "email", "phone", "date_of_birth", "notes"}) {
+    if (m == "profile field " + std::string(f) + " not acceptable") {
+      return f == "full_name" ? "name" : std::string(f);
+    }
+  }
+  return "";
+}
+
+// The refusal of a profile form: next to its field, or above the form.
+void SetProfileError(TemplateData& data, const Error* error) {
+  if (error == nullptr) {
+    return;
+  }
+  if (const std::string field = ProfileField(*error); !field.empty()) {
+    SetFieldErrors(data, {{field, error->public_message}});
+  } else {
+    data.set("error", error->public_message);
+  }
+}
+
 constexpr std::string_view kTabs[] = {"overview", "notes", "summaries", "conceptualization"};
 
 std::string NoteStatus(const practice::NoteInfo& n) {
@@ -178,7 +211,7 @@ Result<Response> PracticeRoutes::ClientPage(Request& req, const TherapistSession
 }
 
 Result<Response> PracticeRoutes::ClientList(Request& req, const TherapistSession& who,
-                                            const FormFields* kept, const std::string& error,
+                                            const FormFields* kept, const Error* error,
                                             int status) {
   ALCOVE_TRY_ASSIGN(auto list, p_.ListClients(who.scope));
   ALCOVE_TRY_ASSIGN(const practice::PracticeSettings settings, p_.GetSettings(who.scope));
@@ -203,9 +236,7 @@ Result<Response> PracticeRoutes::ClientList(Request& req, const TherapistSession
   if (list.empty()) {
     data.set("empty", true);
   }
-  if (!error.empty()) {
-    data.set("error", error);
-  }
+  SetProfileError(data, error);
   for (const std::string_view k :
        {"name", "preferred_name", "email", "phone", "date_of_birth", "notes"}) {
     data.set("new_" + std::string(k), kept != nullptr ? FormValue(*kept, k) : "");
@@ -215,7 +246,7 @@ Result<Response> PracticeRoutes::ClientList(Request& req, const TherapistSession
 
 Result<Response> PracticeRoutes::ProfileEditor(Request& req, const TherapistSession& who,
                                                const std::string& client_id,
-                                               const FormFields* kept, const std::string& error,
+                                               const FormFields* kept, const Error* error,
                                                int status) {
   ALCOVE_TRY_ASSIGN(auto record, p_.GetClient(who.scope, client_id, CallerOf(req)));
   ALCOVE_TRY_ASSIGN(const practice::PracticeSettings settings, p_.GetSettings(who.scope));
@@ -226,9 +257,7 @@ Result<Response> PracticeRoutes::ProfileEditor(Request& req, const TherapistSess
   if (settings.initials_only) {
     data.set("initials_only", true);
   }
-  if (!error.empty()) {
-    data.set("error", error);
-  }
+  SetProfileError(data, error);
   const auto& p = record.profile;
   for (const auto& [key, field] :
        {std::pair{"name", &practice::ProfileFields::name},
@@ -267,7 +296,7 @@ Result<Response> PracticeRoutes::DeletePage(const TherapistSession& who,
 void PracticeRoutes::AddPages(RouteKit& router) {
   // ---- Pages (no JavaScript needed; URLs and titles carry ids and aliases only) ----
   router.Add("GET", "/clients", Pg([this](Request& req, const TherapistSession& who) {
-               return ClientList(req, who, nullptr, "", 200);
+               return ClientList(req, who, nullptr, nullptr, 200);
              }));
   router.Add(
       "POST", "/clients", Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
@@ -278,7 +307,7 @@ void PracticeRoutes::AddPages(RouteKit& router) {
           if (c.error().code != ErrorCode::kInvalidArgument) {
             return ErrorResponse(req, &t_, c.error());
           }
-          return ClientList(req, who, &form, c.error().public_message, 400);
+          return ClientList(req, who, &form, &c.error(), 400);
         }
         return Saved("/clients/" + c->id, "client_added");
       }),
@@ -300,7 +329,7 @@ void PracticeRoutes::AddPages(RouteKit& router) {
              }));
   router.Add("GET", "/clients/{id}/edit",
              Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
-               return ProfileEditor(req, who, Param(req, "id"), nullptr, {}, 200);
+               return ProfileEditor(req, who, Param(req, "id"), nullptr, nullptr, 200);
              }));
   router.Add(
       "POST", "/clients/{id}/edit",
@@ -317,7 +346,7 @@ void PracticeRoutes::AddPages(RouteKit& router) {
           if (done.error().code != ErrorCode::kInvalidArgument) {
             return ErrorResponse(req, &t_, done.error());
           }
-          return ProfileEditor(req, who, client.id, &form, done.error().public_message, 400);
+          return ProfileEditor(req, who, client.id, &form, &done.error(), 400);
         }
         return Saved("/clients/" + client.id, "profile_saved");
       }),

@@ -86,11 +86,12 @@ class PracticeRoutes final : public RouteSet {
                               const std::string& client_id, std::string_view tab,
                               const std::string& error, const FormFields* kept, int status);
   // The client list with the new-client form (`kept`: its values after a refusal).
+  // `error`, when given, shows next to the field it is about (or above the form).
   Result<Response> ClientList(Request& req, const TherapistSession& who, const FormFields* kept,
-                              const std::string& error, int status);
+                              const Error* error, int status);
   Result<Response> ProfileEditor(Request& req, const TherapistSession& who,
                                  const std::string& client_id, const FormFields* kept,
-                                 const std::string& error, int status);
+                                 const Error* error, int status);
   Result<Response> DeletePage(const TherapistSession& who, const std::string& client_id,
                               const std::string& error, int status);
   // The note editor for `state`; offers the caller's draft of the target unless restored.
