@@ -400,6 +400,9 @@ Status Practice::DeleteClient(const TherapistScope& who, std::string_view client
           for (const char* sql : {
                    "DELETE FROM note_versions WHERE tenant_id = $2 AND note_id IN "
                    "(SELECT id FROM notes WHERE client_id = $1 AND tenant_id = $2)",
+                   "DELETE FROM note_addenda WHERE tenant_id = $2 AND note_id IN "
+                   "(SELECT id FROM notes WHERE client_id = $1 AND tenant_id = $2)",
+                   "DELETE FROM drafts WHERE client_id = $1 AND tenant_id = $2",
                    "DELETE FROM notes WHERE client_id = $1 AND tenant_id = $2",
                    "DELETE FROM summaries WHERE client_id = $1 AND tenant_id = $2",
                    "DELETE FROM conceptualizations WHERE client_id = $1 AND tenant_id = $2",

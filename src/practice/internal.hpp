@@ -26,6 +26,12 @@ struct Practice::ClientKey {
   Micros created_at = 0;
 };
 
+// A note's metadata and its client's key (Practice::LoadNoteState).
+struct Practice::NoteState {
+  NoteInfo info;
+  crypto::KeyId key_id = 0;
+};
+
 namespace internal {}
 
 // The names every file of the service uses (this header is the service's own, not an
@@ -59,6 +65,15 @@ Result<Sections> DecodeSections(const crypto::PhiString& bytes);
 // (kInvalidArgument naming the section, never its text); `what` names the record.
 Result<Sections> Normalize(Sections content, std::span<const std::string_view> names,
                            std::string_view what);
+
+// The columns of a note's row (alias n) that NoteFrom reads, and how many they are.
+inline constexpr std::string_view kNoteColumns =
+    "n.id, n.client_id, n.session_date, n.format, n.version, n.created_at, n.updated_at, "
+    "n.session_time, n.duration_minutes, n.signed_at, n.voided_at";
+inline constexpr std::size_t kNoteColumnCount = 11;
+NoteInfo NoteFrom(const store::Row& r);
+// kFailedPrecondition for a signed or voided note (no new version then).
+Status Unlocked(const NoteInfo& note);
 
 // The text of column `i`, or nullopt when it is NULL.
 std::optional<std::string> OptText(const store::Row& row, std::size_t i);

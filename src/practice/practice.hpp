@@ -123,6 +123,12 @@ class Practice {
   Result<NoteInfo> CreateNote(const identity::TherapistScope& who, std::string_view client_id,
                               std::string_view session_date, NoteFormat format, Sections content,
                               const identity::Caller& caller);
+  // With the session's time and length and the form token: a note whose token was used
+  // already is not made again; the first one is returned (checked in the write
+  // transaction, and a unique index is the second wall). Saving removes the therapist's
+  // "note:new" draft of the client in the same transaction.
+  Result<NoteInfo> CreateNote(const identity::TherapistScope& who, std::string_view client_id,
+                              NewNote note, const identity::Caller& caller);
   // The newest `limit` notes of a client (by session date; 1..kMaxNotesListed), decrypted.
   Result<std::vector<Note>> ListNotes(const identity::TherapistScope& who,
                                       std::string_view client_id, std::size_t limit,
@@ -135,8 +141,46 @@ class Practice {
   Result<NoteInfo> UpdateNote(const identity::TherapistScope& who, std::string_view note_id,
                               std::optional<std::string> session_date, Sections content,
                               const identity::Caller& caller);
+  // A new version with the session, format and content of `edit`; removes the
+  // therapist's "note:<id>" draft. kFailedPrecondition for a signed or voided note.
+  Result<NoteInfo> UpdateNote(const identity::TherapistScope& who, std::string_view note_id,
+                              NoteEdit edit, const identity::Caller& caller);
+  // kFailedPrecondition for a signed note (void it instead).
   Status DeleteNote(const identity::TherapistScope& who, std::string_view note_id,
                     const identity::Caller& caller);
+  // Signs and locks the note (signature.made); signing a signed note changes nothing.
+  // kFailedPrecondition for a voided note.
+  Result<NoteInfo> SignNote(const identity::TherapistScope& who, std::string_view note_id,
+                            const identity::Caller& caller);
+  // Adds sealed text to a signed note (record.created, object note_addendum).
+  // kFailedPrecondition when the note is not signed (edit it) or is voided.
+  Result<Addendum> AddAddendum(const identity::TherapistScope& who, std::string_view note_id,
+                               const crypto::PhiString& text, const identity::Caller& caller);
+  // Marks a mistaken note void with a (sealed) reason; the note and its versions stay,
+  // shown struck through (record.updated with change=voided). kFailedPrecondition when
+  // already voided, kInvalidArgument for an empty reason.
+  Status VoidNote(const identity::TherapistScope& who, std::string_view note_id,
+                  const crypto::PhiString& reason, const identity::Caller& caller);
+
+  // Drafts (what an editor typed and has not saved): sealed with the client's key, one
+  // per (therapist, client, target). A draft is not part of the record: saving one is
+  // no record change and not audited (nor is anything of it logged); opening one is a
+  // read of content like any other and audited (record.accessed, object draft). Saving
+  // the note or summary removes its draft; deleting the client removes them all.
+  // kInvalidArgument for a target that is not one (IsDraftTarget), a field name that is
+  // not an editor's, too many fields or text over 64 KiB; kNotFound for a client, or
+  // the note or summary of the target, that is not the caller's.
+  Status SaveDraft(const identity::TherapistScope& who, std::string_view client_id,
+                   std::string_view target, Sections fields);
+  // The caller's draft for the target, or nullopt.
+  Result<std::optional<Draft>> OpenDraft(const identity::TherapistScope& who,
+                                         std::string_view client_id, std::string_view target,
+                                         const identity::Caller& caller);
+  // The caller's drafts for a client: targets and times, no content (so not audited).
+  Result<std::vector<Draft>> ListDrafts(const identity::TherapistScope& who,
+                                        std::string_view client_id);
+  Status DiscardDraft(const identity::TherapistScope& who, std::string_view client_id,
+                      std::string_view target);
   // Every version of a note, oldest first.
   Result<std::vector<Note>> NoteHistory(const identity::TherapistScope& who,
                                         std::string_view note_id, const identity::Caller& caller);
@@ -186,6 +230,12 @@ class Practice {
   // and holding the settings row (made if missing) against a concurrent change, so that
   // no name is written after initials-only mode was turned on.
   Result<bool> InitialsOnlyIn(store::Transaction& tx, const identity::TherapistScope& who);
+  // Removes the caller's draft for `target` of the client, inside a write.
+  Status DropDraft(store::Transaction& tx, const identity::TherapistScope& who,
+                   std::string_view client_id, std::string_view target);
+  // The note's client, key and state, read in a transaction of its own (kNotFound).
+  struct NoteState;
+  Result<NoteState> LoadNoteState(const identity::TherapistScope& who, std::string_view note_id);
   Result<ClientKey> LoadClient(store::Transaction& tx, const identity::TherapistScope& who,
                                std::string_view client_id);
   // The client's data key, read in a transaction of its own. Sealing and opening happen

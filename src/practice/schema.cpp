@@ -78,6 +78,37 @@ constexpr std::string_view kNames =
     " updated_at {int} NOT NULL"
     "){strict}";
 
+// The note workspace (issue #13): the session's time and length (plain, like its date:
+// they order and schedule, they say nothing of what was said), sign and lock, void with
+// a sealed reason, sealed addenda to signed notes, the form token that makes a double
+// submit one note, and sealed drafts (one per therapist, client and editor target).
+constexpr std::string_view kWorkspace =
+    "ALTER TABLE notes ADD COLUMN session_time TEXT;"
+    "ALTER TABLE notes ADD COLUMN duration_minutes {int};"
+    "ALTER TABLE notes ADD COLUMN signed_at {int};"
+    "ALTER TABLE notes ADD COLUMN signed_by TEXT;"
+    "ALTER TABLE notes ADD COLUMN voided_at {int};"
+    "ALTER TABLE notes ADD COLUMN void_reason {bytes};"
+    "ALTER TABLE notes ADD COLUMN form_token TEXT;"
+    "CREATE UNIQUE INDEX notes_by_form_token ON notes (tenant_id, form_token);"
+    "CREATE TABLE note_addenda ("
+    " id TEXT PRIMARY KEY CHECK (length(id) = 32),"
+    " tenant_id {int} NOT NULL,"
+    " note_id TEXT NOT NULL REFERENCES notes (id) ON DELETE CASCADE,"
+    " content {bytes} NOT NULL,"
+    " created_at {int} NOT NULL"
+    "){strict};"
+    "CREATE INDEX note_addenda_by_note ON note_addenda (tenant_id, note_id, created_at);"
+    "CREATE TABLE drafts ("
+    " tenant_id {int} NOT NULL,"
+    " account_id TEXT NOT NULL,"
+    " client_id TEXT NOT NULL REFERENCES clients (id) ON DELETE CASCADE,"
+    " target TEXT NOT NULL,"
+    " content {bytes} NOT NULL,"
+    " saved_at {int} NOT NULL,"
+    " PRIMARY KEY (tenant_id, account_id, client_id, target)"
+    "){strict}";
+
 }  // namespace
 
 std::span<const store::Migration> PracticeMigrations() {
@@ -85,7 +116,8 @@ std::span<const store::Migration> PracticeMigrations() {
       store::MigrationSet()
           .Add(401, "practice_records", kRecords,
                {"clients", "notes", "note_versions", "summaries", "conceptualizations"})
-          .Add(402, "practice_client_names", kNames, {"practice_settings"});
+          .Add(402, "practice_client_names", kNames, {"practice_settings"})
+          .Add(403, "practice_note_workspace", kWorkspace, {"note_addenda", "drafts"});
   return set.migrations();
 }
 

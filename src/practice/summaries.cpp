@@ -85,6 +85,7 @@ Result<Summary> Practice::CreateSummary(const TherapistScope& who, std::string_v
         tx.Execute("INSERT INTO summaries (id, tenant_id, client_id, source_note_id, status, text, "
                    "created_at, updated_at) VALUES ($1, $2, $3, $4, 'draft', $5, $6, $6)",
                    params));
+    ALCOVE_TRY(DropDraft(tx, who, client_id, "summary:new"));
     return Audited<Summary>{Summary{.id = id,
                                     .client_id = client.id,
                                     .source_note_id = std::move(source_note_id),
@@ -183,6 +184,7 @@ Result<Summary> Practice::EditSummary(const TherapistScope& who, std::string_vie
               .reviewed_at = std::nullopt,
               .text = PhiString(std::string(text.reveal()))};
   return work_.Write(who, caller, [&](store::Transaction& tx) -> Result<Audited<Summary>> {
+    ALCOVE_TRY(DropDraft(tx, who, client_id, "summary:" + r.Text(0)));
     if (reviewed) {
       const store::Value p[] = {
           id,

@@ -30,6 +30,13 @@ std::span<const std::string_view> SectionsOf(NoteFormat format);
 // Section name -> text, in the format's order.
 using Sections = std::vector<std::pair<std::string, crypto::PhiString>>;
 
+// The hint shown under a section in the note editor ("" for none).
+std::string_view SectionPrompt(NoteFormat format, std::string_view section);
+// `content` carried over to the sections of `to`, dropping nothing: a section of the same
+// name keeps its text; the text of every other section that holds some goes, under its
+// own name as a heading ("Subjective:"), to the end of the first section of `to`.
+Sections ConvertSections(const Sections& content, NoteFormat to);
+
 // The optional profile fields. In a change, nullopt leaves a field alone and an empty
 // value clears it.
 struct ProfileFields {
@@ -81,6 +88,14 @@ struct ClientRecord {
   ProfileFields profile;  // decrypted; absent fields are nullopt
 };
 
+// When a session was and how long it lasted (plain metadata, like its date).
+struct SessionTime {
+  std::string date;          // "YYYY-MM-DD"
+  std::string time;          // "HH:MM" (24 hours), "" when not given
+  std::int64_t minutes = 0;  // 1..kMaxSessionMinutes, 0 when not given
+};
+inline constexpr std::int64_t kMaxSessionMinutes = 24 * 60;
+
 struct NoteInfo {
   std::string id;
   std::string client_id;
@@ -89,12 +104,67 @@ struct NoteInfo {
   std::int64_t version = 1;  // each save is a new, sealed version
   Micros created_at = 0;
   Micros updated_at = 0;
+  std::string session_time;          // "HH:MM" or ""
+  std::int64_t duration_minutes = 0;  // 0: not given
+  // Signed notes are locked: they change only by addenda. Voided notes stay, struck out.
+  std::optional<Micros> signed_at;
+  std::optional<Micros> voided_at;
+};
+
+// Text added to a signed note (sealed, audited); a note's addenda are oldest first.
+struct Addendum {
+  std::string id;
+  Micros created_at = 0;
+  crypto::PhiString text;
 };
 
 struct Note {
   NoteInfo info;
   Sections content;
+  // Filled by GetNote (the note page), not by lists or the history.
+  std::optional<crypto::PhiString> void_reason;
+  std::vector<Addendum> addenda;
 };
+
+// A new note (Practice::CreateNote).
+struct NewNote {
+  SessionTime session;
+  NoteFormat format = NoteFormat::kFree;
+  Sections content;
+  // The editor form's one-time token (a 32-hex id) or "": a second note with the same
+  // token is not made; the first is returned (a double submit makes one note).
+  std::string form_token;
+};
+
+// A change to a note (Practice::UpdateNote): nullopt leaves a part alone.
+struct NoteEdit {
+  std::optional<std::string> session_date;
+  std::optional<std::string> session_time;       // "" clears it
+  std::optional<std::int64_t> duration_minutes;  // 0 clears it
+  std::optional<NoteFormat> format;  // the content is then in the new format's sections
+  Sections content;
+  bool keep_content = false;  // the new version keeps the current content (`content` unused)
+};
+
+// What is wrong with a session's date, time or length: the form field ("session_date",
+// "session_time", "duration_minutes") and a message in plain words; nullopt when fine.
+struct FieldProblem {
+  std::string field;
+  std::string message;
+};
+std::optional<FieldProblem> CheckSessionTime(const SessionTime& session);
+
+// What an editor had typed and not saved yet: its form fields by name ("section_plan",
+// "session_date", "text", ...), sealed with the client's key. One per therapist, client
+// and target: "note:new", "note:<id>", "summary:new" or "summary:<id>".
+struct Draft {
+  std::string client_id;
+  std::string target;
+  Micros saved_at = 0;
+  Sections fields;  // empty in Practice::ListDrafts answers (no content there)
+};
+bool IsDraftTarget(std::string_view target);
+inline constexpr std::size_t kMaxDraftFields = 12;
 
 enum class SummaryStatus { kDraft, kReviewed };
 std::string_view SummaryStatusName(SummaryStatus status);

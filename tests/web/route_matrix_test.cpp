@@ -121,12 +121,13 @@ class RouteHarnessTest : public ::testing::TestWithParam<TestEngine> {
     if (route.pattern.starts_with("/api/")) {
       *type = "application/json";
       return R"({"session_date":"2026-11-21","format":"soap","content":{"subjective":"x"},)"
-             R"("text":"x","presenting":"x","notes":"x"})";
+             R"("text":"x","presenting":"x","notes":"x","reason":"x","target":"note:new",)"
+             R"("fields":{"text":"x"}})";
     }
     *type = "application/x-www-form-urlencoded";
     return "csrf_token=" + b.csrf +
            "&format=soap&session_date=2026-11-21&section_subjective=x&text=x"
-           "&section_presenting=x";
+           "&section_presenting=x&addendum_text=x&void_reason=x&confirm=yes&target=note:new";
   }
 
   // What must not change when a request is refused: row counts in A's tenant and of the
@@ -137,8 +138,9 @@ class RouteHarnessTest : public ::testing::TestWithParam<TestEngine> {
     auto tx = h_->db().BeginTenant(tenant);
     EXPECT_TRUE(tx);
     for (const std::string table :
-         {"clients", "notes", "note_versions", "summaries", "conceptualizations", "accounts",
-          "sessions", "data_keys", "audit_events", "appointments", "schedule_settings"}) {
+         {"clients", "notes", "note_versions", "note_addenda", "drafts", "summaries",
+          "conceptualizations", "accounts", "sessions", "data_keys", "audit_events",
+          "appointments", "schedule_settings"}) {
       auto rows = (*tx)->Query("SELECT COUNT(*) FROM " + table, {});
       EXPECT_TRUE(rows) << table;
       out[table] = rows ? rows->front().Int(0) : -1;

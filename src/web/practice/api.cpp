@@ -14,6 +14,23 @@ namespace alcove::web::practice_routes {
 namespace json = boost::json;
 using namespace practice_json;  // NOLINT: this module's JSON shapes
 
+namespace {
+
+// "duration_minutes": a whole number (null or absent: not given).
+Result<std::optional<std::int64_t>> OptionalMinutes(const json::object& body) {
+  const auto* v = body.if_contains("duration_minutes");
+  if (v == nullptr || v->is_null()) {
+    return std::optional<std::int64_t>();
+  }
+  if (!v->is_int64()) {
+    return Fail(ErrorCode::kInvalidArgument, "duration_minutes not a number",
+                "`duration_minutes` must be a whole number of minutes.");
+  }
+  return std::optional<std::int64_t>(v->as_int64());
+}
+
+}  // namespace
+
 void PracticeRoutes::AddApi(RouteKit& router) {
   // ---- JSON API (API.md § Clients and records) ----
   router.Add("POST", "/api/v1/clients",
@@ -203,8 +220,19 @@ void PracticeRoutes::AddApi(RouteKit& router) {
                                "`format` must be soap, dap, birp or free.");
         }
         ALCOVE_TRY_ASSIGN(auto sections, SectionsFromJson(body.if_contains("content"), *format));
-        ALCOVE_TRY_ASSIGN(auto note, p_.CreateNote(who.scope, Param(req, "id"), *date, *format,
-                                                   std::move(sections), CallerOf(req)));
+        ALCOVE_TRY_ASSIGN(auto time, OptionalString(body, "session_time"));
+        ALCOVE_TRY_ASSIGN(auto minutes, OptionalMinutes(body));
+        ALCOVE_TRY_ASSIGN(auto token, OptionalString(body, "form_token"));
+        ALCOVE_TRY_ASSIGN(
+            auto note,
+            p_.CreateNote(who.scope, Param(req, "id"),
+                          practice::NewNote{.session = {.date = std::move(*date),
+                                                        .time = time.value_or(""),
+                                                        .minutes = minutes.value_or(0)},
+                                            .format = *format,
+                                            .content = std::move(sections),
+                                            .form_token = token.value_or("")},
+                          CallerOf(req)));
         return JsonResponse(201, json::object{{"id", note.id}, {"version", note.version}});
       }),
       kRecordBody);
@@ -252,13 +280,24 @@ void PracticeRoutes::AddApi(RouteKit& router) {
                const std::string id = Param(req, "id");
                const json::value* content = body.if_contains("content");
                Sections sections;
-               if (content != nullptr && !content->is_null()) {
+               // Without `content` the new version keeps the text (only the session changes).
+               const bool keep = content == nullptr || content->is_null();
+               if (!keep) {
                  ALCOVE_TRY_ASSIGN(const practice::NoteInfo info, p_.GetNoteInfo(who.scope, id));
                  ALCOVE_TRY_ASSIGN(auto s, SectionsFromJson(content, info.format));
                  sections = std::move(s);
                }
-               ALCOVE_TRY_ASSIGN(auto note, p_.UpdateNote(who.scope, id, std::move(date),
-                                                          std::move(sections), CallerOf(req)));
+               ALCOVE_TRY_ASSIGN(auto time, OptionalString(body, "session_time"));
+               ALCOVE_TRY_ASSIGN(auto minutes, OptionalMinutes(body));
+               ALCOVE_TRY_ASSIGN(
+                   auto note,
+                   p_.UpdateNote(who.scope, id,
+                                 practice::NoteEdit{.session_date = std::move(date),
+                                                    .session_time = std::move(time),
+                                                    .duration_minutes = minutes,
+                                                    .content = std::move(sections),
+                                                    .keep_content = keep},
+                                 CallerOf(req)));
                return JsonResponse(200, json::object{{"id", note.id}, {"version", note.version}});
              }),
              kRecordBody);
@@ -349,6 +388,9 @@ std::unique_ptr<RouteSet> AddPracticeRoutes(RouteKit& router, IdentityServices& 
   auto routes = std::make_unique<practice_routes::PracticeRoutes>(identity, practice, templates);
   routes->AddApi(router);
   routes->AddPages(router);
+  routes->AddNotePages(router);
+  routes->AddSummaryPages(router);
+  routes->AddNoteApi(router);
   return routes;
 }
 

@@ -40,7 +40,7 @@ json::object ClientListJson(const practice::ClientListItem& c) {
 }
 
 json::object NoteJson(const practice::Note& n) {
-  return json::object{{"id", n.info.id},
+  json::object o{{"id", n.info.id},
                       {"client_id", n.info.client_id},
                       {"session_date", n.info.session_date},
                       {"format", practice::FormatName(n.info.format)},
@@ -48,6 +48,24 @@ json::object NoteJson(const practice::Note& n) {
                       {"created_at", FormatRfc3339(n.info.created_at)},
                       {"updated_at", FormatRfc3339(n.info.updated_at)},
                       {"content", SectionsJson(n.content)}};
+  o["session_time"] = n.info.session_time.empty() ? json::value() : json::value(n.info.session_time);
+  o["duration_minutes"] =
+      n.info.duration_minutes > 0 ? json::value(n.info.duration_minutes) : json::value();
+  o["signed_at"] = n.info.signed_at ? json::value(FormatRfc3339(*n.info.signed_at)) : json::value();
+  o["voided_at"] = n.info.voided_at ? json::value(FormatRfc3339(*n.info.voided_at)) : json::value();
+  if (n.void_reason) {
+    o["void_reason"] = json::string(n.void_reason->reveal());
+  }
+  if (n.info.signed_at) {
+    json::array addenda;
+    for (const auto& a : n.addenda) {
+      addenda.push_back(json::object{{"id", a.id},
+                                     {"created_at", FormatRfc3339(a.created_at)},
+                                     {"text", json::string(a.text.reveal())}});
+    }
+    o["addenda"] = std::move(addenda);
+  }
+  return o;
 }
 
 json::object SummaryJson(const practice::Summary& s) {

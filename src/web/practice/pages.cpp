@@ -2,6 +2,8 @@
 // aliases only.
 #include <boost/json.hpp>
 
+#include <algorithm>
+
 #include "core/clock.hpp"
 #include "web/errors.hpp"
 #include "web/page_words.hpp"
@@ -16,53 +18,11 @@ using namespace practice_json;  // NOLINT: this module's JSON shapes
 
 namespace {
 
-// The profile fields that hold something, as a template list of {label, value}.
-TemplateData ProfileList(const practice::ProfileFields& p) {
-  TemplateData out{TemplateData::type::list};
-  for (const auto& [label, field] :
-       {std::pair{"Email", &practice::ProfileFields::email},
-        std::pair{"Phone", &practice::ProfileFields::phone},
-        std::pair{"Date of birth", &practice::ProfileFields::date_of_birth},
-        std::pair{"Notes", &practice::ProfileFields::notes}}) {
-    const auto& v = p.*field;
-    if (v && !v->reveal().empty()) {
-      TemplateData item;
-      item.set("label", label);
-      item.set("value", v->reveal());
-      out.push_back(item);
-    }
-  }
-  return out;
-}
-
-// Sections (or the five Ps) as a template list of {name, text}; `skip_empty` leaves out
-// sections with no text.
-TemplateData NamedTexts(const Sections& sections, bool skip_empty) {
-  TemplateData out{TemplateData::type::list};
-  for (const auto& [name, text] : sections) {
-    if (skip_empty && text.reveal().empty()) {
-      continue;
-    }
-    TemplateData s;
-    s.set("name", name);
-    s.set("text", text.reveal());
-    out.push_back(s);
-  }
-  return out;
-}
-
-Response SeeOther(std::string location) {
-  Response res = Response::Text(303, "See " + location + "\n");
-  res.headers.Set("Location", std::move(location));
-  return res;
-}
-
-std::string Day(Micros t) { return FormatRfc3339(t).substr(0, 10); }
-
 practice::ProfileFields ProfileFromForm(const FormFields& f) {
   practice::ProfileFields p;
   for (const auto& [key, field] :
-       {std::pair{"email", &practice::ProfileFields::email},
+       {std::pair{"preferred_name", &practice::ProfileFields::preferred_name},
+        std::pair{"email", &practice::ProfileFields::email},
         std::pair{"phone", &practice::ProfileFields::phone},
         std::pair{"date_of_birth", &practice::ProfileFields::date_of_birth},
         std::pair{"notes", &practice::ProfileFields::notes}}) {
@@ -84,43 +44,141 @@ Sections SectionsFromForm(const FormFields& f, std::span<const std::string_view>
   return out;
 }
 
-std::string Title(std::string_view alias, std::string_view what) {
-  return std::string(alias) + (what.empty() ? "" : " · " + std::string(what)) + " · Alcove";
+// The form field a refused profile change is about, from the internal messages of
+// practice/clients.cpp and alias.cpp (never client content); "" when none is named.
+std::string ProfileField(const Error& e) {
+  const std::string_view m = e.internal;
+  if (m.starts_with("client name")) {
+    return "name";
+  }
+  if (m.starts_with("preferred name")) {
+    return "preferred_name";
+  }
+  if (m.starts_with("date_of_birth")) {
+    return "date_of_birth";
+  }
+  for (const std::string_view f : {"full_name", "email", "phone", "date_of_birth", "notes"}) {
+    if (m == "profile field " + std::string(f) + " not acceptable") {
+      return f == "full_name" ? "name" : std::string(f);
+    }
+  }
+  return "";
+}
+
+// The refusal of a profile form: next to its field, or above the form.
+void SetProfileError(TemplateData& data, const Error* error) {
+  if (error == nullptr) {
+    return;
+  }
+  if (const std::string field = ProfileField(*error); !field.empty()) {
+    SetFieldErrors(data, {{field, error->public_message}});
+  } else {
+    data.set("error", error->public_message);
+  }
+}
+
+constexpr std::string_view kTabs[] = {"overview", "notes", "summaries", "conceptualization"};
+
+std::string NoteStatus(const practice::NoteInfo& n) {
+  if (n.voided_at) {
+    return "voided";
+  }
+  return n.signed_at ? "signed" : "not signed";
 }
 
 }  // namespace
 
 Result<Response> PracticeRoutes::ClientPage(Request& req, const TherapistSession& who,
-                                            const std::string& client_id, const std::string& error,
+                                            const std::string& client_id, std::string_view tab,
+                                            const std::string& error, const FormFields* kept,
                                             int status) {
+  if (std::find(std::begin(kTabs), std::end(kTabs), tab) == std::end(kTabs)) {
+    tab = "overview";
+  }
   // One read, one audit event naming everything the page shows (C40).
-  ALCOVE_TRY_ASSIGN(auto overview, p_.GetClientOverview(who.scope, client_id, 20, CallerOf(req)));
-  const practice::ClientRecord* record = &overview.record;
-  const auto* notes = &overview.notes;
-  const auto* summaries = &overview.summaries;
-  const auto* concepts = &overview.conceptualizations;
+  ALCOVE_TRY_ASSIGN(auto overview, p_.GetClientOverview(who.scope, client_id, 100, CallerOf(req)));
+  ALCOVE_TRY_ASSIGN(auto drafts, p_.ListDrafts(who.scope, client_id));
+  const practice::ClientRecord& record = overview.record;
   TemplateData data;
   data.set("csrf_token", who.csrf_token);
-  data.set("id", record->client.id);
-  data.set("alias", record->client.alias);
-  data.set("status", std::string(practice::StatusName(record->client.status)));
+  data.set("id", record.client.id);
+  data.set("alias", record.client.alias);
+  // Inside the record the client has their name: the one they go by, else the full one.
+  const auto& p = record.profile;
+  const auto* shown = p.preferred_name && !p.preferred_name->reveal().empty() ? &p.preferred_name
+                      : p.name && !p.name->reveal().empty()                   ? &p.name
+                                                                              : nullptr;
+  data.set("heading", shown != nullptr ? std::string((*shown)->reveal()) : record.client.alias);
+  if (shown != nullptr) {
+    data.set("show_alias", true);
+  }
+  data.set("status", std::string(practice::StatusName(record.client.status)));
+  if (record.client.status == practice::ClientStatus::kArchived) {
+    data.set("archived", true);
+  }
+  Flash(req, data);
   if (!error.empty()) {
     data.set("error", error);
   }
-  data.set("profile", ProfileList(record->profile));
+  TemplateData tabs{TemplateData::type::list};
+  for (const auto t : kTabs) {
+    TemplateData item;
+    item.set("name", std::string(t));
+    item.set("label", Capitalized(t));
+    if (t == tab) {
+      item.set("current", true);
+    }
+    tabs.push_back(item);
+  }
+  data.set("tabs", tabs);
+  data.set("tab_" + std::string(tab), true);
+  data.set("profile", ProfileList(record.profile));
+  TemplateData draft_list{TemplateData::type::list};
+  for (const auto& d : drafts) {
+    TemplateData item;
+    const bool note = d.target.starts_with("note:");
+    const std::string ref = d.target.substr(d.target.find(':') + 1);
+    item.set("what", note ? (ref == "new" ? "A new session note" : "Changes to a session note")
+                          : (ref == "new" ? "A new summary" : "Changes to a summary"));
+    item.set("when", When(d.saved_at));
+    item.set("iso", FormatRfc3339(d.saved_at));
+    item.set("href", note ? (ref == "new" ? "/clients/" + record.client.id + "/notes/new"
+                                          : "/notes/" + ref + "/edit") +
+                                "?restore=1"
+                          : (ref == "new" ? "/clients/" + record.client.id + "?tab=summaries&restore=1"
+                                          : "/summaries/" + ref + "?restore=1"));
+    draft_list.push_back(item);
+  }
+  data.set("drafts", draft_list);
   TemplateData note_list{TemplateData::type::list};
-  for (const auto& n : *notes) {
+  for (const auto& n : overview.notes) {
     TemplateData item;
     item.set("id", n.info.id);
     item.set("date", n.info.session_date);
-    item.set("format", std::string(practice::FormatName(n.info.format)));
-    item.set("version", std::to_string(n.info.version));
-    item.set("sections", NamedTexts(n.content, true));
+    item.set("time", n.info.session_time);
+    item.set("duration", n.info.duration_minutes > 0 ? std::to_string(n.info.duration_minutes) : "");
+    item.set("format", Capitalized(practice::FormatName(n.info.format)));
+    item.set("state", NoteStatus(n.info));
+    if (n.info.voided_at) {
+      item.set("voided", true);
+    }
     note_list.push_back(item);
   }
   data.set("notes", note_list);
+  if (!overview.notes.empty()) {
+    const practice::NoteInfo& last = overview.notes.front().info;
+    TemplateData item;
+    item.set("id", last.id);
+    item.set("date", last.session_date);
+    item.set("state", NoteStatus(last));
+    data.set("last_note", item);
+    data.set("has_notes", true);
+  }
+  if (!drafts.empty()) {
+    data.set("has_drafts", true);
+  }
   TemplateData summary_list{TemplateData::type::list};
-  for (const auto& s : *summaries) {
+  for (const auto& s : overview.summaries) {
     TemplateData item;
     item.set("id", s.id);
     item.set("text", s.text.reveal());
@@ -132,219 +190,199 @@ Result<Response> PracticeRoutes::ClientPage(Request& req, const TherapistSession
     summary_list.push_back(item);
   }
   data.set("summaries", summary_list);
+  data.set("new_summary", kept != nullptr ? FormValue(*kept, "text") : "");
   TemplateData concept_fields{TemplateData::type::list};
-  const practice::Conceptualization* latest = concepts->empty() ? nullptr : &concepts->front();
+  const auto& concepts = overview.conceptualizations;
+  const practice::Conceptualization* latest = concepts.empty() ? nullptr : &concepts.front();
   for (std::size_t i = 0; i < std::size(practice::kConceptualizationFields); ++i) {
     TemplateData f;
     const std::string name(practice::kConceptualizationFields[i]);
     f.set("name", name);
-    f.set("label", std::string(1, static_cast<char>(name[0] - 'a' + 'A')) + name.substr(1));
-    f.set("text", latest != nullptr ? std::string(latest->fields[i].second.reveal()) : "");
+    f.set("label", Capitalized(name));
+    f.set("text", kept != nullptr    ? FormValue(*kept, "section_" + name)
+                  : latest != nullptr ? std::string(latest->fields[i].second.reveal())
+                                      : "");
     concept_fields.push_back(f);
   }
   data.set("concept", concept_fields);
   if (latest != nullptr) {
     data.set("concept_version", std::to_string(latest->version));
   }
-  return Response::Html(status, t_.RenderPage("client", Title(record->client.alias, ""), data));
+  return Response::Html(status, t_.RenderPage("client", Title(record.client.alias, ""), data));
 }
 
-Response PracticeRoutes::NoteEditor(const TherapistSession& who, const std::string& client_id,
-                                    const std::string& alias, NoteFormat format,
-                                    const practice::Note* existing, const std::string& error,
-                                    int status) {
+Result<Response> PracticeRoutes::ClientList(Request& req, const TherapistSession& who,
+                                            const FormFields* kept, const Error* error,
+                                            int status) {
+  ALCOVE_TRY_ASSIGN(auto list, p_.ListClients(who.scope));
+  ALCOVE_TRY_ASSIGN(const practice::PracticeSettings settings, p_.GetSettings(who.scope));
+  ALCOVE_TRY_ASSIGN(const auto words, p_.TimeWords(who.scope));
   TemplateData data;
   data.set("csrf_token", who.csrf_token);
-  data.set("client_id", client_id);
-  data.set("alias", alias);
-  data.set("format", std::string(practice::FormatName(format)));
-  data.set("action", existing != nullptr ? "/notes/" + existing->info.id
-                                         : "/clients/" + client_id + "/notes");
-  data.set("date", existing != nullptr ? existing->info.session_date : Day(id_.clock.Now()));
-  if (existing != nullptr) {
-    data.set("editing", true);
-    data.set("version", std::to_string(existing->info.version));
+  Flash(req, data);
+  if (settings.initials_only) {
+    data.set("initials_only", true);
+  }
+  TemplateData items{TemplateData::type::list};
+  for (const auto& c : list) {
+    TemplateData item;
+    item.set("id", c.id);
+    item.set("alias", c.alias);
+    item.set("last", c.last_session_date.value_or("—"));
+    item.set("next", c.next_appointment ? words(*c.next_appointment) : "—");
+    if (c.status == practice::ClientStatus::kArchived) {
+      item.set("archived", true);
+    }
+    items.push_back(item);
+  }
+  data.set("clients", items);
+  if (list.empty()) {
+    data.set("empty", true);
+  }
+  SetProfileError(data, error);
+  for (const std::string_view k :
+       {"name", "preferred_name", "email", "phone", "date_of_birth", "notes"}) {
+    data.set("new_" + std::string(k), kept != nullptr ? FormValue(*kept, k) : "");
+  }
+  return Response::Html(status, t_.RenderPage("clients", "Clients · Alcove", data));
+}
+
+Result<Response> PracticeRoutes::ProfileEditor(Request& req, const TherapistSession& who,
+                                               const std::string& client_id,
+                                               const FormFields* kept, const Error* error,
+                                               int status) {
+  ALCOVE_TRY_ASSIGN(auto record, p_.GetClient(who.scope, client_id, CallerOf(req)));
+  ALCOVE_TRY_ASSIGN(const practice::PracticeSettings settings, p_.GetSettings(who.scope));
+  TemplateData data;
+  data.set("csrf_token", who.csrf_token);
+  data.set("id", record.client.id);
+  data.set("alias", record.client.alias);
+  if (settings.initials_only) {
+    data.set("initials_only", true);
+  }
+  SetProfileError(data, error);
+  const auto& p = record.profile;
+  for (const auto& [key, field] :
+       {std::pair{"name", &practice::ProfileFields::name},
+        std::pair{"preferred_name", &practice::ProfileFields::preferred_name},
+        std::pair{"email", &practice::ProfileFields::email},
+        std::pair{"phone", &practice::ProfileFields::phone},
+        std::pair{"date_of_birth", &practice::ProfileFields::date_of_birth},
+        std::pair{"notes", &practice::ProfileFields::notes}}) {
+    const auto& v = p.*field;
+    data.set(key, kept != nullptr ? FormValue(*kept, key)
+                  : v           ? std::string(v->reveal())
+                                : std::string());
+  }
+  return Response::Html(status,
+                        t_.RenderPage("client_edit", Title(record.client.alias, "Profile"), data));
+}
+
+Result<Response> PracticeRoutes::DeletePage(const TherapistSession& who,
+                                            const std::string& client_id,
+                                            const std::string& error, int status) {
+  ALCOVE_TRY_ASSIGN(const practice::ClientListItem client, p_.GetClientInfo(who.scope, client_id));
+  TemplateData data;
+  data.set("csrf_token", who.csrf_token);
+  data.set("id", client.id);
+  data.set("alias", client.alias);
+  if (client.status == practice::ClientStatus::kActive) {
+    data.set("active", true);
   }
   if (!error.empty()) {
-    data.set("error", error);
+    data.set("confirm_error", error);
   }
-  TemplateData formats{TemplateData::type::list};
-  for (const auto f : {NoteFormat::kSoap, NoteFormat::kDap, NoteFormat::kBirp, NoteFormat::kFree}) {
-    TemplateData item;
-    item.set("name", std::string(practice::FormatName(f)));
-    if (f == format) {
-      item.set("selected", true);
-    }
-    formats.push_back(item);
-  }
-  data.set("formats", formats);
-  TemplateData sections{TemplateData::type::list};
-  for (const auto name : practice::SectionsOf(format)) {
-    TemplateData s;
-    s.set("name", std::string(name));
-    s.set("label",
-          std::string(1, static_cast<char>(name[0] - 'a' + 'A')) + std::string(name.substr(1)));
-    std::string text;
-    if (existing != nullptr) {
-      for (const auto& [n, t] : existing->content) {
-        if (n == name) {
-          text = t.reveal();
-        }
-      }
-    }
-    s.set("text", text);
-    sections.push_back(s);
-  }
-  data.set("sections", sections);
-  return Response::Html(status, t_.RenderPage("note_edit", Title(alias, "Session note"), data));
+  return Response::Html(status,
+                        t_.RenderPage("client_delete", Title(client.alias, "Delete"), data));
 }
 
 void PracticeRoutes::AddPages(RouteKit& router) {
   // ---- Pages (no JavaScript needed; URLs and titles carry ids and aliases only) ----
-  router.Add("GET", "/clients",
-             Pg([this](Request&, const TherapistSession& who) -> Result<Response> {
-               ALCOVE_TRY_ASSIGN(auto list, p_.ListClients(who.scope));
-               ALCOVE_TRY_ASSIGN(const auto words, p_.TimeWords(who.scope));
-               TemplateData data;
-               data.set("csrf_token", who.csrf_token);
-               TemplateData items{TemplateData::type::list};
-               for (const auto& c : list) {
-                 TemplateData item;
-                 item.set("id", c.id);
-                 item.set("alias", c.alias);
-                 item.set("last", c.last_session_date.value_or("—"));
-                 item.set("next", c.next_appointment ? words(*c.next_appointment) : "—");
-                 if (c.status == practice::ClientStatus::kArchived) {
-                   item.set("archived", true);
-                 }
-                 items.push_back(item);
-               }
-               data.set("clients", items);
-               if (list.empty()) {
-                 data.set("empty", true);
-               }
-               return Response::Html(200, t_.RenderPage("clients", "Clients · Alcove", data));
+  router.Add("GET", "/clients", Pg([this](Request& req, const TherapistSession& who) {
+               return ClientList(req, who, nullptr, nullptr, 200);
              }));
   router.Add(
       "POST", "/clients", Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
         ALCOVE_TRY_ASSIGN(auto form, FormBody(req));
-        ALCOVE_TRY_ASSIGN(auto c, p_.CreateClient(who.scope, PhiString(FormValue(form, "name")),
-                                                  ProfileFromForm(form), CallerOf(req)));
-        return SeeOther("/clients/" + c.id);
+        auto c = p_.CreateClient(who.scope, PhiString(FormValue(form, "name")),
+                                 ProfileFromForm(form), CallerOf(req));
+        if (!c) {
+          if (c.error().code != ErrorCode::kInvalidArgument) {
+            return ErrorResponse(req, &t_, c.error());
+          }
+          return ClientList(req, who, &form, &c.error(), 400);
+        }
+        return Saved("/clients/" + c->id, "client_added");
       }),
       kRecordBody);
   router.Add("GET", "/clients/{id}",
              Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
-               return ClientPage(req, who, Param(req, "id"), "", 200);
+               const std::string id = Param(req, "id");
+               const std::string tab(req.QueryValue("tab").value_or("overview"));
+               // The kept draft of a new summary, into its form.
+               if (tab == "summaries" && req.QueryValue("restore")) {
+                 ALCOVE_TRY_ASSIGN(auto draft,
+                                   p_.OpenDraft(who.scope, id, "summary:new", CallerOf(req)));
+                 if (draft) {
+                   const FormFields kept = ValuesOfDraft(*draft);
+                   return ClientPage(req, who, id, tab, "", &kept, 200);
+                 }
+               }
+               return ClientPage(req, who, id, tab, "", nullptr, 200);
+             }));
+  router.Add("GET", "/clients/{id}/edit",
+             Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
+               return ProfileEditor(req, who, Param(req, "id"), nullptr, nullptr, 200);
+             }));
+  router.Add(
+      "POST", "/clients/{id}/edit",
+      Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
+        ALCOVE_TRY_ASSIGN(auto form, FormBody(req));
+        ALCOVE_TRY_ASSIGN(const practice::ClientListItem client,
+                          p_.GetClientInfo(who.scope, Param(req, "id")));
+        // An empty name field changes nothing (in initials-only mode none is shown).
+        const PhiString name(FormValue(form, "name"));
+        auto done = p_.UpdateClient(who.scope, client.id,
+                                    name.reveal().empty() ? nullptr : &name, ProfileFromForm(form),
+                                    std::nullopt, CallerOf(req));
+        if (!done) {
+          if (done.error().code != ErrorCode::kInvalidArgument) {
+            return ErrorResponse(req, &t_, done.error());
+          }
+          return ProfileEditor(req, who, client.id, &form, &done.error(), 400);
+        }
+        return Saved("/clients/" + client.id, "profile_saved");
+      }),
+      kRecordBody);
+  // Archive first: the record stays, the client leaves the active list.
+  auto set_status = [this](practice::ClientStatus status, std::string_view code) {
+    return Pg([this, status, code](Request& req, const TherapistSession& who) -> Result<Response> {
+      const std::string id = Param(req, "id");
+      ALCOVE_TRY(p_.UpdateClient(who.scope, id, nullptr, {}, status, CallerOf(req)));
+      return Saved("/clients/" + id, code);
+    });
+  };
+  router.Add("POST", "/clients/{id}/archive",
+             set_status(practice::ClientStatus::kArchived, "client_archived"));
+  router.Add("POST", "/clients/{id}/unarchive",
+             set_status(practice::ClientStatus::kActive, "client_unarchived"));
+  // Deleting asks on a page of its own, says what goes and that it cannot be undone.
+  router.Add("GET", "/clients/{id}/delete",
+             Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
+               return DeletePage(who, Param(req, "id"), "", 200);
              }));
   router.Add("POST", "/clients/{id}/delete",
              Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
-               ALCOVE_TRY(p_.DeleteClient(who.scope, Param(req, "id"), CallerOf(req)));
-               return SeeOther("/clients");
-             }),
-             kRecordBody);
-  router.Add(
-      "GET", "/clients/{id}/notes/new",
-      Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
-        const std::string id = Param(req, "id");
-        ALCOVE_TRY_ASSIGN(const practice::ClientListItem client, p_.GetClientInfo(who.scope, id));
-        const auto format = practice::FormatFromName(req.QueryValue("format").value_or("soap"))
-                                .value_or(NoteFormat::kSoap);
-        return NoteEditor(who, client.id, client.alias, format, nullptr, "", 200);
-      }));
-  router.Add("POST", "/clients/{id}/notes",
-             Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
                ALCOVE_TRY_ASSIGN(auto form, FormBody(req));
-               const std::string id = Param(req, "id");
-               const auto format =
-                   practice::FormatFromName(FormValue(form, "format")).value_or(NoteFormat::kFree);
-               auto note = p_.CreateNote(who.scope, id, FormValue(form, "session_date"), format,
-                                         SectionsFromForm(form, practice::SectionsOf(format)),
-                                         CallerOf(req));
-               if (!note) {
-                 if (note.error().code == ErrorCode::kInvalidArgument) {
-                   ALCOVE_TRY_ASSIGN(const practice::ClientListItem client,
-                                     p_.GetClientInfo(who.scope, id));
-                   return NoteEditor(who, id, client.alias, format, nullptr,
-                                     note.error().public_message, 400);
-                 }
-                 return ErrorResponse(req, &t_, note.error());
-               }
-               return SeeOther("/clients/" + id);
-             }),
-             kRecordBody);
-  router.Add("GET", "/notes/{id}/edit",
-             Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
-               ALCOVE_TRY_ASSIGN(auto note, p_.GetNote(who.scope, Param(req, "id"), CallerOf(req)));
                ALCOVE_TRY_ASSIGN(const practice::ClientListItem client,
-                                 p_.GetClientInfo(who.scope, note.info.client_id));
-               return NoteEditor(who, note.info.client_id, client.alias, note.info.format, &note,
-                                 "", 200);
-             }));
-  router.Add(
-      "POST", "/notes/{id}",
-      Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
-        ALCOVE_TRY_ASSIGN(auto form, FormBody(req));
-        const auto format =
-            practice::FormatFromName(FormValue(form, "format")).value_or(NoteFormat::kFree);
-        ALCOVE_TRY_ASSIGN(
-            auto note,
-            p_.UpdateNote(who.scope, Param(req, "id"), FormValue(form, "session_date"),
-                          SectionsFromForm(form, practice::SectionsOf(format)), CallerOf(req)));
-        return SeeOther("/clients/" + note.client_id);
-      }),
-      kRecordBody);
-  router.Add("POST", "/clients/{id}/summaries",
-             Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
-               ALCOVE_TRY_ASSIGN(auto form, FormBody(req));
-               const std::string id = Param(req, "id");
-               std::optional<std::string> source;
-               if (const std::string s = FormValue(form, "source_note_id"); !s.empty()) {
-                 source = s;
+                                 p_.GetClientInfo(who.scope, Param(req, "id")));
+               if (FormValue(form, "confirm") != "yes") {
+                 return DeletePage(who, client.id,
+                                   "Tick the box to confirm that everything of this client goes.",
+                                   400);
                }
-               auto s = p_.CreateSummary(who.scope, id, PhiString(FormValue(form, "text")), source,
-                                         CallerOf(req));
-               if (!s) {
-                 if (s.error().code == ErrorCode::kInvalidArgument) {
-                   return ClientPage(req, who, id, s.error().public_message, 400);
-                 }
-                 return ErrorResponse(req, &t_, s.error());
-               }
-               return SeeOther("/summaries/" + s->id);
-             }),
-             kRecordBody);
-  router.Add("GET", "/summaries/{id}",
-             Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
-               ALCOVE_TRY_ASSIGN(auto s, p_.GetSummary(who.scope, Param(req, "id"), CallerOf(req)));
-               ALCOVE_TRY_ASSIGN(const practice::ClientListItem client,
-                                 p_.GetClientInfo(who.scope, s.client_id));
-               const std::string& alias = client.alias;
-               TemplateData data;
-               data.set("csrf_token", who.csrf_token);
-               data.set("id", s.id);
-               data.set("client_id", s.client_id);
-               data.set("alias", alias);
-               data.set("text", s.text.reveal());
-               data.set("status", std::string(practice::SummaryStatusName(s.status)));
-               if (s.status == practice::SummaryStatus::kDraft) {
-                 data.set("draft", true);
-               }
-               return Response::Html(200, t_.RenderPage("summary", Title(alias, "Summary"), data));
-             }));
-  router.Add("POST", "/summaries/{id}",
-             Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
-               ALCOVE_TRY_ASSIGN(auto form, FormBody(req));
-               ALCOVE_TRY_ASSIGN(auto s,
-                                 p_.EditSummary(who.scope, Param(req, "id"),
-                                                PhiString(FormValue(form, "text")), CallerOf(req)));
-               return SeeOther("/summaries/" + s.id);
-             }),
-             kRecordBody);
-  router.Add("POST", "/summaries/{id}/review",
-             Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
-               ALCOVE_TRY_ASSIGN(auto s,
-                                 p_.ReviewSummary(who.scope, Param(req, "id"), CallerOf(req)));
-               return SeeOther("/clients/" + s.client_id);
+               ALCOVE_TRY(p_.DeleteClient(who.scope, client.id, CallerOf(req)));
+               return Saved("/clients", "client_deleted");
              }),
              kRecordBody);
   router.Add("POST", "/clients/{id}/conceptualizations",
@@ -356,11 +394,12 @@ void PracticeRoutes::AddPages(RouteKit& router) {
                    CallerOf(req));
                if (!c) {
                  if (c.error().code == ErrorCode::kInvalidArgument) {
-                   return ClientPage(req, who, id, c.error().public_message, 400);
+                   return ClientPage(req, who, id, "conceptualization", c.error().public_message,
+                                     &form, 400);
                  }
                  return ErrorResponse(req, &t_, c.error());
                }
-               return SeeOther("/clients/" + id);
+               return Saved("/clients/" + id + "?tab=conceptualization", "concept_saved");
              }),
              kRecordBody);
   router.Add("GET", "/clients/{id}/export",
