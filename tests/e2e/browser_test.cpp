@@ -25,14 +25,6 @@
 namespace alcove::testing {
 namespace {
 
-std::string Lower(std::string s) {
-  for (auto& c : s) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return s;
-}
-
-
 // The walk through the pages: the browser, where its screenshots go, and what its
 // console said so far.
 class Walk {
