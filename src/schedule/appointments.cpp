@@ -1,6 +1,8 @@
 // Appointments: create (one or a series), list, change, delete.
 #include <fmt/format.h>
 
+#include <chrono>
+
 #include "practice/alias.hpp"
 #include "schedule/internal.hpp"
 #include "schedule/schedule.hpp"
@@ -212,6 +214,22 @@ std::pair<std::string, std::vector<store::Value>> Targets(const Appointment& tar
   return {fmt::format("id = ${}", first), {target.id}};
 }
 
+// Local days from `from` to `to` in `zone` (both instants; the difference of their local
+// dates, whatever the clock changes between them).
+int LocalDaysBetween(const TimeZone& zone, Micros from, Micros to) {
+  auto day = [&](Micros t) {
+    const std::string d = zone.LocalDate(t);
+    auto part = [&](std::size_t at, std::size_t n) {
+      return static_cast<unsigned>(std::stoi(d.substr(at, n)));
+    };
+    const std::chrono::year_month_day ymd{std::chrono::year(static_cast<int>(part(0, 4))),
+                                          std::chrono::month(part(5, 2)),
+                                          std::chrono::day(part(8, 2))};
+    return std::chrono::sys_days(ymd).time_since_epoch().count();
+  };
+  return static_cast<int>(day(to) - day(from));
+}
+
 }  // namespace
 
 Result<std::int64_t> Schedule::Update(const TherapistScope& who, std::string_view id,
@@ -222,6 +240,10 @@ Result<std::int64_t> Schedule::Update(const TherapistScope& who, std::string_vie
   if (!store::IsValidId(id)) {
     return NotFound("appointment");
   }
+  // Moving the rest of a series keeps each later occurrence at the new local time of day
+  // on its own day (a move across a clock change stays on the hour), so the zone is read
+  // before the write transaction.
+  ALCOVE_TRY_ASSIGN(const auto zone, Zone(who));
   return work_.Write(who, caller, [&](store::Transaction& tx) -> Result<Audited<std::int64_t>> {
     ALCOVE_TRY_ASSIGN(auto found, Rows(tx, who.tenant(), "a.id = $2", {std::string(id)}));
     if (found.empty()) {
@@ -229,13 +251,21 @@ Result<std::int64_t> Schedule::Update(const TherapistScope& who, std::string_vie
     }
     const Appointment& target = found.front();
     auto [where, params] = Targets(target, change.rest_of_series, 7);
-    const Micros delta = change.starts_at ? *change.starts_at - target.starts_at : 0;
+    Micros delta = change.starts_at ? *change.starts_at - target.starts_at : 0;
+    // (id, new start) of each later occurrence when a series moves.
+    std::vector<std::pair<std::string, Micros>> moved;
     if (change.starts_at && change.rest_of_series && target.series_id) {
-      ALCOVE_TRY_ASSIGN(auto last, Rows(tx, who.tenant(), "a.series_id = $2 AND a.starts_at >= $3",
+      ALCOVE_TRY_ASSIGN(auto rest, Rows(tx, who.tenant(), "a.series_id = $2 AND a.starts_at >= $3",
                                         {*target.series_id, target.starts_at}));
-      if (auto e = CheckStart(last.back().starts_at + delta)) {
-        return Refused(*e);
+      for (const Appointment& r : rest) {
+        const Micros to = zone.first.LaterDay(
+            *change.starts_at, LocalDaysBetween(zone.first, target.starts_at, r.starts_at));
+        if (auto e = CheckStart(to)) {
+          return Refused(*e);
+        }
+        moved.emplace_back(r.id, to);
       }
+      delta = 0;  // the starts are set one by one below
     }
     std::vector<store::Value> p = {
         who.tenant(),
@@ -255,6 +285,11 @@ Result<std::int64_t> Schedule::Update(const TherapistScope& who, std::string_vie
                                "WHERE tenant_id = $1 AND {}",
                                where),
                    p));
+    for (const auto& [row, to] : moved) {
+      const store::Value m[] = {to, who.tenant(), row};
+      ALCOVE_TRY(tx.Execute(
+          "UPDATE appointments SET starts_at = $1 WHERE tenant_id = $2 AND id = $3", m));
+    }
     return Audited<std::int64_t>{n,
                                  AuditNote{audit::Action::kRecordUpdated, "appointment", target.id,
                                            Details(target.client_id, n, target.series_id)}};

@@ -205,6 +205,29 @@ TEST_P(ScheduleTest, RescheduleMovesOneOrTheRestByTheSameAmount) {
   EXPECT_EQ(schedule_->Get(a_, ids[0])->kind, Kind::kSession);
 }
 
+TEST_P(ScheduleTest, MovingTheRestOfASeriesAcrossTheClockChangeKeepsTheNewLocalTime) {
+  ASSERT_TRUE(schedule_->SetZone(a_, "America/Los_Angeles", kCaller));
+  // Mondays 9:00 from 2026-10-19 (PDT); the third and fourth fall after the change (PST).
+  const auto ids = Make(At9(At("2026-10-19T16:00:00Z"), 7, 4));
+  ASSERT_EQ(ids.size(), 4u);
+  // The second (26 Oct, PDT) and the rest move a week and a day on, to Tuesdays 10:00:
+  // 3 Nov 10:00 PST is 18:00Z. The move itself crosses the change.
+  auto n = schedule_->Update(
+      a_, ids[1], Change{.starts_at = At("2026-11-03T18:00:00Z"), .rest_of_series = true},
+      kCaller);
+  ASSERT_TRUE(n) << n.error().internal;
+  EXPECT_EQ(*n, 3);
+  const TimeZone la = *TimeZone::Named("America/Los_Angeles");
+  EXPECT_EQ(la.LocalClock(schedule_->Get(a_, ids[0])->starts_at), "09:00");
+  for (std::size_t i = 1; i < ids.size(); ++i) {
+    const Micros t = schedule_->Get(a_, ids[i])->starts_at;
+    EXPECT_EQ(la.LocalClock(t), "10:00") << i;
+    EXPECT_EQ(la.DayWords(t).substr(0, 3), "Tue") << i;
+  }
+  // Shifting by the move's length of time would put them at 11:00 local.
+  EXPECT_EQ(schedule_->Get(a_, ids[2])->starts_at, At("2026-11-10T18:00:00Z"));
+}
+
 TEST_P(ScheduleTest, DeleteOneOrTheRest) {
   const auto ids = Make(At9(At("2026-12-02T17:00:00Z"), 7, 3));
   auto n = schedule_->Delete(a_, ids[1], true, kCaller);
