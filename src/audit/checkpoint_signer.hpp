@@ -214,6 +214,8 @@ class Checkpointer {
   // Stops signing for `why` (logged at once), or reminds of it (at most once a minute).
   void RefuseLocked(const std::string& why);
   void RemindLocked();
+  // Ends the background thread, if any (mu_ NOT held).
+  void JoinThread();
   std::uint64_t SignedSizeLocked() const { return latest_ ? latest_->checkpoint.size : 0; }
 
   store::Db& db_;

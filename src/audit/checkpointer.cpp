@@ -60,7 +60,9 @@ Result<std::unique_ptr<Checkpointer>> Checkpointer::Create(store::Db& db,
   return c;
 }
 
-Checkpointer::~Checkpointer() {
+Checkpointer::~Checkpointer() { JoinThread(); }
+
+void Checkpointer::JoinThread() {
   std::unique_lock lock(mu_);
   if (thread_.joinable()) {
     stopping_ = true;
@@ -424,15 +426,7 @@ void Checkpointer::Start() {
 }
 
 void Checkpointer::Stop() {
-  {
-    std::unique_lock lock(mu_);
-    if (thread_.joinable()) {
-      stopping_ = true;
-      lock.unlock();
-      wake_.notify_all();
-      thread_.join();
-    }
-  }
+  JoinThread();
   if (auto r = Flush(); !r) {
     spdlog::error("audit checkpoint at shutdown: {}", r.error().internal);
   }
