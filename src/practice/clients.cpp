@@ -20,14 +20,15 @@ struct ProfileColumn {
   const char* column;
   std::optional<PhiString> ProfileFields::*field;
   bool multiline;
+  const char* words;  // what the field is called on screen
 };
 constexpr ProfileColumn kProfileColumns[] = {
-    {"full_name", &ProfileFields::name, false},
-    {"preferred_name", &ProfileFields::preferred_name, false},
-    {"email", &ProfileFields::email, false},
-    {"phone", &ProfileFields::phone, false},
-    {"date_of_birth", &ProfileFields::date_of_birth, false},
-    {"notes", &ProfileFields::notes, true},
+    {"full_name", &ProfileFields::name, false, "full name"},
+    {"preferred_name", &ProfileFields::preferred_name, false, "preferred name"},
+    {"email", &ProfileFields::email, false, "email address"},
+    {"phone", &ProfileFields::phone, false, "phone number"},
+    {"date_of_birth", &ProfileFields::date_of_birth, false, "date of birth"},
+    {"notes", &ProfileFields::notes, true, "notes"},
 };
 
 // "full_name, preferred_name, email, ..." in kProfileColumns' order.
@@ -52,7 +53,11 @@ Status ValidateProfile(const ProfileFields& p) {
     const auto& v = p.*(col.field);
     if (v && !IsAcceptableText(v->reveal(), kMaxProfileFieldBytes, col.multiline)) {
       return Invalid(fmt::format("profile field {} not acceptable", col.column),
-                     fmt::format("The {} must be text of at most 4 KiB.", col.column));
+                     col.multiline
+                         ? fmt::format("The {} may be at most about 600 words long.", col.words)
+                         : fmt::format("The {} must be one line of at most about 4,000 "
+                                       "characters.",
+                                       col.words));
     }
   }
   if (p.date_of_birth && !p.date_of_birth->reveal().empty() && !IsDate(p.date_of_birth->reveal())) {

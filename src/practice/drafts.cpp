@@ -75,7 +75,7 @@ Status Practice::SaveDraft(const TherapistScope& who, std::string_view client_id
     }
     if (!IsAcceptableText(text.reveal(), kMaxSectionBytes, true)) {
       return Invalid("draft field not acceptable text",
-                     "Each field of a draft must be text of at most 64 KiB.");
+                     "Each part of a draft may be at most about 10,000 words long.");
     }
   }
   // Key and seal before the transaction (the key ring may read the database).

@@ -144,7 +144,7 @@ Result<Sections> Normalize(Sections content, std::span<const std::string_view> n
     seen[idx] = true;
     if (!IsAcceptableText(text.reveal(), kMaxSectionBytes, true)) {
       return Invalid(fmt::format("{} section not acceptable text", what),
-                     fmt::format("Each {} section must be text of at most 64 KiB.", what));
+                     fmt::format("Each {} section may be at most about 10,000 words long.", what));
     }
     out[idx].second = std::move(text);
   }

@@ -78,7 +78,7 @@ Result<Addendum> Practice::AddAddendum(const TherapistScope& who, std::string_vi
   if (text.reveal().find_first_not_of(" \t\r\n") == std::string_view::npos ||
       !IsAcceptableText(text.reveal(), kMaxSectionBytes, true)) {
     return Invalid("addendum text not acceptable",
-                   "Write the addendum: text of at most 64 KiB.");
+                   "Write the addendum: at most about 10,000 words.");
   }
   ALCOVE_TRY_ASSIGN(auto state, LoadNoteState(who, note_id));
   const NoteInfo& note = state.info;
@@ -115,7 +115,7 @@ Status Practice::VoidNote(const TherapistScope& who, std::string_view note_id,
   if (reason.reveal().find_first_not_of(" \t\r\n") == std::string_view::npos ||
       !IsAcceptableText(reason.reveal(), kMaxProfileFieldBytes, true)) {
     return Invalid("void reason not acceptable",
-                   "Say why the note is void, in at most 4 KiB of text.");
+                   "Say why the note is void, in at most about 600 words.");
   }
   ALCOVE_TRY_ASSIGN(auto state, LoadNoteState(who, note_id));
   const NoteInfo& note = state.info;

@@ -50,7 +50,7 @@ Result<Summary> Practice::CreateSummary(const TherapistScope& who, std::string_v
                                         std::optional<std::string> source_note_id,
                                         const Caller& caller) {
   if (!IsAcceptableText(text.reveal(), kMaxSectionBytes, true)) {
-    return Invalid("summary text not acceptable", "The summary must be text of at most 64 KiB.");
+    return Invalid("summary text not acceptable", "The summary may be at most about 10,000 words long.");
   }
   if (source_note_id && !store::IsValidId(*source_note_id)) {
     return NotFound("note");
@@ -153,7 +153,7 @@ Result<std::vector<Summary>> Practice::LoadSummaries(const TherapistScope& who,
 Result<Summary> Practice::EditSummary(const TherapistScope& who, std::string_view summary_id,
                                       const PhiString& text, const Caller& caller) {
   if (!IsAcceptableText(text.reveal(), kMaxSectionBytes, true)) {
-    return Invalid("summary text not acceptable", "The summary must be text of at most 64 KiB.");
+    return Invalid("summary text not acceptable", "The summary may be at most about 10,000 words long.");
   }
   if (!store::IsValidId(summary_id)) {
     return NotFound("summary");
