@@ -128,9 +128,9 @@ TEST(BrowserEndToEnd, C01_C26_C50_C60_NewTherapistWorkspaceWalkInChromium) {
   })) << "drafts.js kept no draft: " << walk.TextOf("main .draft-status");
   walk.EndStep("dap-draft-kept");
 
-  // 7. The session ends mid-note: reloading leads to sign in; a new code signs in.
+  // 7. The session ends mid-note: saving leads to sign in; a new code signs in.
   ASSERT_TRUE(browser.DeleteCookie(std::string(web::kSessionCookie)));
-  ASSERT_TRUE(walk.Go(browser.Url()));
+  ASSERT_TRUE(walk.ClickCss("main form.note-editor button[type='submit']"));
   ASSERT_TRUE(walk.WaitForPage("Sign in"));
   alias_only("sign in after the session ended");
   walk.EndStep("session-ended");
