@@ -156,6 +156,8 @@ TEST(BrowserEndToEnd, C01_C26_C50_C60_NewTherapistWorkspaceWalkInChromium) {
   ASSERT_TRUE(walk.ClickCss("main form.note-editor button[type='submit']"));
   ASSERT_TRUE(walk.WaitForPage("Session note · " + alias, "Note saved."));
   EXPECT_NE(walk.TextOf("main").find(soap[3].second + extra), std::string::npos);
+  // No start time or length given: the line names neither ("Session of … · · minutes").
+  EXPECT_EQ(walk.TextOf("main").find("minutes"), std::string::npos) << walk.TextOf("main");
   alias_only("saved note", true);
   walk.EndStep("note-saved");
   ASSERT_TRUE(walk.ClickCss("form[action$='/sign'] button[type='submit']"));
