@@ -126,6 +126,29 @@ class Walk {
     return Click("css selector", selector);
   }
 
+  // From the sign-up page to "Check your email", ending the steps "signup-form" and
+  // "check-email".
+  ::testing::AssertionResult SignUp(const std::string& name, const std::string& email) {
+    if (auto r = WaitForPage("Create your Alcove account"); !r) {
+      return r;
+    }
+    if (auto r = Fill("form[action='/signup'] input[name='name']", name); !r) {
+      return r;
+    }
+    if (auto r = Fill("form[action='/signup'] input[name='email']", email); !r) {
+      return r;
+    }
+    EndStep("signup-form");
+    if (auto r = ClickCss("form[action='/signup'] button[type='submit']"); !r) {
+      return r;
+    }
+    if (auto r = WaitForPage("Check your email"); !r) {
+      return r;
+    }
+    EndStep("check-email");
+    return ::testing::AssertionSuccess();
+  }
+
   // The page's <title>.
   std::string Title() {
     auto r = b_.Call("GET", "/title");

@@ -38,13 +38,7 @@ TEST(BrowserEndToEnd, C01_C26_C50_C60_NewTherapistWorkspaceWalkInChromium) {
 
   // 1. Sign up; the mail's one-time code typed into the check-email page (C26).
   ASSERT_TRUE(walk.Go(origin + "/signup"));
-  ASSERT_TRUE(walk.WaitForPage("Create your Alcove account"));
-  ASSERT_TRUE(walk.Fill("form[action='/signup'] input[name='name']", name));
-  ASSERT_TRUE(walk.Fill("form[action='/signup'] input[name='email']", email));
-  walk.EndStep("signup-form");
-  ASSERT_TRUE(walk.ClickCss("form[action='/signup'] button[type='submit']"));
-  ASSERT_TRUE(walk.WaitForPage("Check your email"));
-  walk.EndStep("check-email");
+  ASSERT_TRUE(walk.SignUp(name, email));
   const auto code = SignInCodeFor(server, email);
   ASSERT_TRUE(code.has_value()) << "no code in the mail for " << email << ":\n"
                                 << server.Stdout();
