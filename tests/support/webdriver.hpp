@@ -333,6 +333,16 @@ class WebDriverSession {
 
   // Runs `script` as the body of an async function in the page (WebDriver's Execute
   // Async Script): the script calls its last argument with the result.
+  // Deletes the cookie `name` of the current page's site (e.g. to end a session the way
+  // its expiry does).
+  std::expected<void, std::string> DeleteCookie(const std::string& name) {
+    auto r = Call("DELETE", "/cookie/" + name, std::nullopt);
+    if (!r) {
+      return std::unexpected(r.error());
+    }
+    return {};
+  }
+
   std::expected<json::value, std::string> ExecuteAsync(const std::string& script,
                                                        json::array args = {}) {
     return Call("POST", "/execute/async",

@@ -230,8 +230,13 @@ Result<Response> PracticeRoutes::NotePage(Request& req, const TherapistSession& 
   data.set("client_id", n.client_id);
   data.set("alias", client.alias);
   data.set("date", n.session_date);
-  data.set("time", n.session_time);
-  data.set("duration", n.duration_minutes > 0 ? std::to_string(n.duration_minutes) : "");
+  // Only when given: an empty string is a true section in mustache ("· · minutes").
+  if (!n.session_time.empty()) {
+    data.set("time", n.session_time);
+  }
+  if (n.duration_minutes > 0) {
+    data.set("duration", std::to_string(n.duration_minutes));
+  }
   data.set("format", FormatLabel(n.format));
   data.set("version", std::to_string(n.version));
   data.set("sections", NamedTexts(note.content, false));

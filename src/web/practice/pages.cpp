@@ -156,7 +156,9 @@ Result<Response> PracticeRoutes::ClientPage(Request& req, const TherapistSession
     item.set("id", n.info.id);
     item.set("date", n.info.session_date);
     item.set("time", n.info.session_time);
-    item.set("duration", n.info.duration_minutes > 0 ? std::to_string(n.info.duration_minutes) : "");
+    if (n.info.duration_minutes > 0) {  // an empty string would show " min"
+      item.set("duration", std::to_string(n.info.duration_minutes));
+    }
     item.set("format", Capitalized(practice::FormatName(n.info.format)));
     item.set("state", NoteStatus(n.info));
     if (n.info.voided_at) {
