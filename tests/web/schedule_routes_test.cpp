@@ -276,6 +276,40 @@ TEST_P(ScheduleRoutesTest, ClientListShowsTheNextAppointmentInLocalWords) {
       << api.body;
 }
 
+TEST_P(ScheduleRoutesTest, ANewNoteFromAnAppointmentHasItsLocalDateTimeAndLength) {
+  const std::string c = NewClient(a_, "Ann Bee");
+  const std::string other_client = NewClient(a_, "Cid Dee");
+  ASSERT_EQ(
+      h_->Call(a_, "PUT", "/api/v1/schedule/settings", R"({"time_zone":"Asia/Kolkata"})").status,
+      200);
+  // 20:00 UTC on 15 June is 01:30 on 16 June in Kolkata (UTC+5:30).
+  const std::string appt = JsonMember(
+      Book(a_, c, "2026-06-15T20:00:00Z", R"(,"kind":"intake")").body, "id");
+  ASSERT_FALSE(appt.empty());
+  auto editor = [&](const std::string& client, const std::string& appointment) {
+    auto res = h_->Call(a_, "GET", "/clients/" + client + "/notes/new?appointment=" + appointment);
+    EXPECT_EQ(res.status, 200) << res.body;
+    return res.body;
+  };
+  const std::string page = editor(c, appt);
+  EXPECT_NE(page.find(R"(name="session_date" value="2026-06-16")"), std::string::npos) << page;
+  EXPECT_NE(page.find(R"(name="session_time" value="01:30")"), std::string::npos) << page;
+  EXPECT_NE(page.find(R"(name="duration_minutes" value="50")"), std::string::npos) << page;
+
+  // Another client's, another tenant's or no appointment at all: the editor as without it.
+  AppBrowser other = h_->SignUpTherapist("other-note@alcove.test", "192.0.2.33");
+  const std::string theirs_client = NewClient(other, "Eve Eff");
+  const std::string theirs =
+      JsonMember(Book(other, theirs_client, "2026-12-01T20:00:00Z").body, "id");
+  ASSERT_FALSE(theirs.empty());
+  for (const std::string& body :
+       {editor(other_client, appt), editor(c, theirs), editor(c, "nonsense")}) {
+    EXPECT_EQ(body.find("2026-06-16"), std::string::npos);
+    EXPECT_NE(body.find(R"(name="session_time" value="")"), std::string::npos);
+    EXPECT_NE(body.find(R"(name="duration_minutes" value="")"), std::string::npos);
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, ScheduleRoutesTest,
                          ::testing::Values(TestEngine::kSqlite, TestEngine::kPostgres),
                          [](const auto& p) {

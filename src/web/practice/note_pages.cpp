@@ -274,8 +274,8 @@ void PracticeRoutes::AddNotePages(RouteKit& router) {
       Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
         ALCOVE_TRY_ASSIGN(const practice::ClientListItem client,
                           p_.GetClientInfo(who.scope, Param(req, "id")));
-        // ?appointment= is a hint from the schedule (which session this note is for);
-        // the note is the same without it.
+        // ?appointment= from the schedule: the session's date, time (local) and length,
+        // when it is an appointment of this client; anything else is ignored.
         EditorState st{.client_id = client.id,
                        .alias = client.alias,
                        .target = "note:new",
@@ -286,6 +286,15 @@ void PracticeRoutes::AddNotePages(RouteKit& router) {
                                   .value_or(NoteFormat::kSoap);
           st.values["format"] = std::string(practice::FormatName(format));
           st.values["session_date"] = Day(id_.clock.Now());
+          if (const auto appointment = req.QueryValue("appointment")) {
+            ALCOVE_TRY_ASSIGN(const auto session,
+                              p_.SessionOfAppointment(who.scope, client.id, *appointment));
+            if (session) {
+              st.values["session_date"] = session->date;
+              st.values["session_time"] = session->time;
+              st.values["duration_minutes"] = std::to_string(session->minutes);
+            }
+          }
         }
         if (FormValue(st.values, "form_token").empty()) {
           st.values["form_token"] = store::NewId();
