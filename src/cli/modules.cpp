@@ -70,7 +70,10 @@ class ScheduleModule final : public ModuleInstance {
         .time_words = [this](const identity::TherapistScope& who)
             -> Result<std::function<std::string(Micros)>> {
           ALCOVE_TRY_ASSIGN(auto zone, schedule_.Zone(who));
-          return [tz = std::move(zone.first)](Micros t) { return tz.Words(t); };
+          // Until the therapist sets a zone the times are UTC, and say so.
+          return [tz = std::move(zone.first), named = !zone.second](Micros t) {
+            return named ? tz.Words(t) + " UTC" : tz.Words(t);
+          };
         },
         .session_of = [this](const identity::TherapistScope& who, std::string_view client_id,
                              std::string_view appointment_id)

@@ -310,6 +310,50 @@ TEST_P(ScheduleRoutesTest, ANewNoteFromAnAppointmentHasItsLocalDateTimeAndLength
   }
 }
 
+// "h:MM AM" of `t` in Kolkata (UTC+5:30, no daylight saving), as TimeZone::Words ends.
+std::string KolkataClock(Micros t) {
+  const std::int64_t minutes = (t / 60'000'000 + 5 * 60 + 30) % (24 * 60);
+  const std::int64_t hour = minutes / 60;
+  return std::to_string(hour % 12 == 0 ? 12 : hour % 12) + ":" +
+         (minutes % 60 < 10 ? "0" : "") + std::to_string(minutes % 60) +
+         (hour < 12 ? " AM" : " PM");
+}
+
+TEST_P(ScheduleRoutesTest, EveryTimeOnATherapistsPagesIsInTheirZone) {
+  // Before a zone is set: UTC, and the words say so.
+  auto settings = h_->Call(a_, "GET", "/settings");
+  ASSERT_EQ(settings.status, 200);
+  EXPECT_NE(settings.body.find(" UTC</td>"), std::string::npos) << settings.body;
+  ASSERT_EQ(
+      h_->Call(a_, "PUT", "/api/v1/schedule/settings", R"({"time_zone":"Asia/Kolkata"})").status,
+      200);
+  const std::string c = NewClient(a_, "Ann Bee");
+  const Micros before = SystemClock::Instance().Now();
+  auto res = h_->Call(a_, "POST", "/api/v1/clients/" + c + "/notes",
+                      R"({"session_date":"2026-11-21","format":"soap","content":{"subjective":"x"}})");
+  ASSERT_EQ(res.status, 201) << res.body;
+  const std::string note = JsonMember(res.body, "id");
+  const std::vector<std::string> targets = {"/notes/" + note + "/history", "/audit", "/settings"};
+  std::vector<std::string> pages;
+  for (const auto& target : targets) {
+    res = h_->Call(a_, "GET", target);
+    ASSERT_EQ(res.status, 200) << target;
+    pages.push_back(res.body);
+  }
+  const Micros after = SystemClock::Instance().Now();
+  for (std::size_t i = 0; i < pages.size(); ++i) {
+    EXPECT_EQ(pages[i].find(" UTC"), std::string::npos) << targets[i];
+    EXPECT_TRUE(std::regex_search(pages[i], std::regex(R"(\d{1,2}:\d{2} (AM|PM))")))
+        << targets[i];
+  }
+  // The note just saved and the event it made carry the time as it is in Kolkata now.
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_TRUE(pages[i].find(KolkataClock(before)) != std::string::npos ||
+                pages[i].find(KolkataClock(after)) != std::string::npos)
+        << targets[i] << " " << KolkataClock(before);
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, ScheduleRoutesTest,
                          ::testing::Values(TestEngine::kSqlite, TestEngine::kPostgres),
                          [](const auto& p) {

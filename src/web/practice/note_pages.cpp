@@ -117,10 +117,11 @@ Result<std::optional<TemplateData>> PracticeRoutes::DraftOffer(const TherapistSe
                                                                const std::string& target,
                                                                const std::string& restore_href) {
   ALCOVE_TRY_ASSIGN(auto drafts, p_.ListDrafts(who.scope, client_id));
+  ALCOVE_TRY_ASSIGN(const auto when, p_.TimeWords(who.scope));  // the therapist's zone
   for (const auto& d : drafts) {
     if (d.target == target) {
       TemplateData offer;
-      offer.set("when", When(d.saved_at));
+      offer.set("when", when(d.saved_at));
       offer.set("iso", FormatRfc3339(d.saved_at));
       offer.set("restore_href", restore_href);
       offer.set("target", target);
@@ -223,6 +224,7 @@ Result<Response> PracticeRoutes::NotePage(Request& req, const TherapistSession& 
   ALCOVE_TRY_ASSIGN(auto note, p_.GetNote(who.scope, note_id, CallerOf(req)));
   ALCOVE_TRY_ASSIGN(const practice::ClientListItem client,
                     p_.GetClientInfo(who.scope, note.info.client_id));
+  ALCOVE_TRY_ASSIGN(const auto when, p_.TimeWords(who.scope));  // the therapist's zone
   const practice::NoteInfo& n = note.info;
   TemplateData data;
   data.set("csrf_token", who.csrf_token);
@@ -242,11 +244,11 @@ Result<Response> PracticeRoutes::NotePage(Request& req, const TherapistSession& 
     data.set("void_reason", FormValue(*kept, "void_reason"));
   }
   if (n.signed_at) {
-    data.set("signed", When(*n.signed_at));
+    data.set("signed", when(*n.signed_at));
     data.set("signed_iso", FormatRfc3339(*n.signed_at));
   }
   if (n.voided_at) {
-    data.set("voided", When(*n.voided_at));
+    data.set("voided", when(*n.voided_at));
     data.set("voided_iso", FormatRfc3339(*n.voided_at));
     data.set("reason", note.void_reason ? std::string(note.void_reason->reveal()) : "");
   } else {
@@ -256,7 +258,7 @@ Result<Response> PracticeRoutes::NotePage(Request& req, const TherapistSession& 
   TemplateData addenda{TemplateData::type::list};
   for (const auto& a : note.addenda) {
     TemplateData item;
-    item.set("when", When(a.created_at));
+    item.set("when", when(a.created_at));
     item.set("iso", FormatRfc3339(a.created_at));
     item.set("text", a.text.reveal());
     addenda.push_back(item);
@@ -437,6 +439,7 @@ void PracticeRoutes::AddNotePages(RouteKit& router) {
                                  p_.NoteHistory(who.scope, Param(req, "id"), CallerOf(req)));
                ALCOVE_TRY_ASSIGN(const practice::ClientListItem client,
                                  p_.GetClientInfo(who.scope, versions.front().info.client_id));
+               ALCOVE_TRY_ASSIGN(const auto when, p_.TimeWords(who.scope));
                TemplateData data;
                data.set("id", versions.front().info.id);
                data.set("client_id", client.id);
@@ -447,7 +450,7 @@ void PracticeRoutes::AddNotePages(RouteKit& router) {
                  TemplateData v;
                  v.set("version", std::to_string(it->info.version));
                  v.set("date", it->info.session_date);
-                 v.set("saved", When(it->info.updated_at));
+                 v.set("saved", when(it->info.updated_at));
                  v.set("iso", FormatRfc3339(it->info.updated_at));
                  v.set("sections", NamedTexts(it->content, true));
                  list.push_back(v);

@@ -135,6 +135,7 @@ Result<Response> PracticeRoutes::ClientPage(Request& req, const TherapistSession
   data.set("tabs", tabs);
   data.set("tab_" + std::string(tab), true);
   data.set("profile", ProfileList(record.profile));
+  ALCOVE_TRY_ASSIGN(const auto when, p_.TimeWords(who.scope));  // the therapist's zone
   TemplateData draft_list{TemplateData::type::list};
   for (const auto& d : drafts) {
     TemplateData item;
@@ -142,7 +143,7 @@ Result<Response> PracticeRoutes::ClientPage(Request& req, const TherapistSession
     const std::string ref = d.target.substr(d.target.find(':') + 1);
     item.set("what", note ? (ref == "new" ? "A new session note" : "Changes to a session note")
                           : (ref == "new" ? "A new summary" : "Changes to a summary"));
-    item.set("when", When(d.saved_at));
+    item.set("when", when(d.saved_at));
     item.set("iso", FormatRfc3339(d.saved_at));
     item.set("href", note ? (ref == "new" ? "/clients/" + record.client.id + "/notes/new"
                                           : "/notes/" + ref + "/edit") +
@@ -453,7 +454,8 @@ void PracticeRoutes::AddPages(RouteKit& router) {
                                  p_.ExportClient(who.scope, Param(req, "id"), CallerOf(req)));
                TemplateData data;
                data.set("alias", e.record.client.alias);
-               data.set("exported", FullTimeInWords(id_.clock.Now()));
+               ALCOVE_TRY_ASSIGN(const auto when, p_.TimeWords(who.scope));
+               data.set("exported", when(id_.clock.Now()));
                data.set("status", std::string(practice::StatusName(e.record.client.status)));
                data.set("profile", ProfileList(e.record.profile));
                TemplateData notes{TemplateData::type::list};

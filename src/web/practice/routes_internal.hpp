@@ -30,8 +30,6 @@ void Flash(const Request& req, TemplateData& data);
 // "Alias · what · Alcove": titles carry aliases only (C50).
 std::string Title(std::string_view alias, std::string_view what);
 std::string Day(Micros t);
-// "2026-12-02 09:42 UTC" (the script shows it in the browser's own time).
-std::string When(Micros t);
 std::string Capitalized(std::string_view name);
 TemplateData NamedTexts(const Sections& sections, bool skip_empty);
 TemplateData ProfileList(const practice::ProfileFields& p);
