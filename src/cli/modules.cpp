@@ -70,7 +70,29 @@ class ScheduleModule final : public ModuleInstance {
         .time_words = [this](const identity::TherapistScope& who)
             -> Result<std::function<std::string(Micros)>> {
           ALCOVE_TRY_ASSIGN(auto zone, schedule_.Zone(who));
-          return [tz = std::move(zone.first)](Micros t) { return tz.Words(t); };
+          // Until the therapist sets a zone the times are UTC, and say so.
+          return [tz = std::move(zone.first), named = !zone.second](Micros t) {
+            return named ? tz.Words(t) + " UTC" : tz.Words(t);
+          };
+        },
+        .session_of = [this](const identity::TherapistScope& who, std::string_view client_id,
+                             std::string_view appointment_id)
+            -> Result<std::optional<practice::SessionTime>> {
+          auto a = schedule_.Get(who, appointment_id);  // of the caller's tenant only
+          if (!a) {
+            if (a.error().code == ErrorCode::kNotFound) {
+              return std::optional<practice::SessionTime>();
+            }
+            return std::unexpected(a.error());
+          }
+          if (a->client_id != client_id) {
+            return std::optional<practice::SessionTime>();
+          }
+          ALCOVE_TRY_ASSIGN(auto zone, schedule_.Zone(who));
+          return std::optional<practice::SessionTime>(
+              practice::SessionTime{.date = zone.first.LocalDate(a->starts_at),
+                                    .time = zone.first.LocalClock(a->starts_at),
+                                    .minutes = a->minutes});
         }});
   }
 

@@ -230,6 +230,17 @@ Result<std::function<std::string(Micros)>> Practice::TimeWords(const TherapistSc
   });
 }
 
+Result<std::optional<SessionTime>> Practice::SessionOfAppointment(const TherapistScope& who,
+                                                                  std::string_view client_id,
+                                                                  std::string_view appointment_id) {
+  for (const auto& e : extensions_) {
+    if (e.session_of) {
+      return e.session_of(who, client_id, appointment_id);
+    }
+  }
+  return std::optional<SessionTime>();
+}
+
 Status Practice::AddNextAppointments(const TherapistScope& who, std::span<ClientListItem> items) {
   for (const auto& e : extensions_) {
     if (!e.next_appointments || items.empty()) {

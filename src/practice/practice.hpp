@@ -62,6 +62,12 @@ struct ClientExtension {
   // one read per page.
   std::function<Result<std::function<std::string(Micros)>>(const identity::TherapistScope&)>
       time_words;
+  // For a new note: the session of appointment `appointment_id` (local date and time in the
+  // therapist's zone, length), nullopt when the caller's tenant has no such appointment of
+  // client `client_id`.
+  std::function<Result<std::optional<SessionTime>>(
+      const identity::TherapistScope&, std::string_view client_id, std::string_view appointment_id)>
+      session_of;
 };
 
 class Practice {
@@ -74,6 +80,12 @@ class Practice {
   // How times read on the caller's pages: the first extension's time_words, else UTC
   // ("2026-12-01 09:00 UTC").
   Result<std::function<std::string(Micros)>> TimeWords(const identity::TherapistScope& who);
+  // The session a note of `client_id` for appointment `appointment_id` is about, from the
+  // first extension that knows (nullopt without one, or for another client's, another
+  // tenant's or a missing appointment).
+  Result<std::optional<SessionTime>> SessionOfAppointment(const identity::TherapistScope& who,
+                                                          std::string_view client_id,
+                                                          std::string_view appointment_id);
 
   // Clients.
   Result<ClientListItem> CreateClient(const identity::TherapistScope& who,

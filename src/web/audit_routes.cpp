@@ -221,12 +221,12 @@ class AuditRoutes final : public RouteSet {
     const std::string me = "account:" + who.principal.account_id;
     const auto aliases = audit_.client_aliases ? audit_.client_aliases(who.principal)
                                                : std::map<std::string, std::string>{};
+    ALCOVE_TRY_ASSIGN(const auto words, PageTimeWords(identity_, who.principal));
     TemplateData rows{TemplateData::type::list};
-    const Micros now = identity_.clock.Now();
     for (const auto& ev : slice.events) {
       const audit::Event& e = ev.logged.event;
       TemplateData row;
-      row.set("time", TimeInWords(e.time, now));
+      row.set("time", words(e.time));
       row.set("what", Sentence(e, e.actor.text() == me, aliases));
       row.set("ip", e.client_ip.empty() ? std::string("—") : e.client_ip);
       rows.push_back(row);

@@ -248,13 +248,16 @@ Response IdentityRoutes::SettingsPage(const Request& req, const SignedIn& who,
     data.set(field.empty() ? "error" : std::string(field) + "_password_error", error);
   }
   TemplateData list{TemplateData::type::list};
-  const Micros now = s_.clock.Now();
+  const auto words = PageTimeWords(s_, who.principal);
+  if (!words) {
+    return ErrorResponse(req, &t_, words.error());
+  }
   for (const auto& s : *sessions) {
     TemplateData item;
     item.set("id", s.id);
     item.set("device", BrowserInWords(s.user_agent));
-    item.set("created", TimeInWords(s.created_at, now));
-    item.set("last_seen", TimeInWords(s.last_seen_at, now));
+    item.set("created", (*words)(s.created_at));
+    item.set("last_seen", (*words)(s.last_seen_at));
     if (s.current) {
       item.set("current", true);
     }

@@ -18,6 +18,7 @@ inline constexpr std::string_view kDefaultZone = "UTC";
 //   "Monday 23 November at 14:05 UTC" (this year), "23 November 2025 at 14:05 UTC".
 // The one place pages format times: a zone other than UTC is not known yet (no zone
 // database in this build), and is shown in UTC, named "UTC", until one is wired here.
+// A therapist's pages use their zone instead (web::PageTimeWords, Practice::TimeWords).
 std::string TimeInWords(Micros t, Micros now, std::string_view zone = kDefaultZone);
 
 // `t` in words without reference to today, for what is printed or kept:

@@ -7,6 +7,7 @@
 #include "web/cookies.hpp"
 #include "web/errors.hpp"
 #include "web/body.hpp"
+#include "web/page_words.hpp"
 
 namespace alcove::web {
 namespace {
@@ -163,6 +164,17 @@ Middleware SameOriginWrites(std::string origin, const Templates* templates) {
     }
     return next(req);
   };
+}
+
+Result<std::function<std::string(Micros)>> PageTimeWords(const IdentityServices& services,
+                                                         const identity::Principal& who) {
+  if (services.therapist_time_words) {
+    if (auto scope = identity::TherapistScope::From(who)) {
+      return services.therapist_time_words(*scope);
+    }
+  }
+  return std::function<std::string(Micros)>(
+      [now = services.clock.Now()](Micros t) { return TimeInWords(t, now); });
 }
 
 }  // namespace alcove::web

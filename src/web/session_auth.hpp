@@ -36,7 +36,16 @@ struct IdentityServices {
   // Today page); set while routes are added, before serving. Other roles, and therapists
   // without it, get the identity routes' own home page.
   std::function<Result<Response>(Request&, const TherapistSession&)> therapist_home;
+  // How a therapist's pages word a time (their time zone), when a module knows it
+  // (practice: Practice::TimeWords); set while routes are added, before serving.
+  std::function<Result<std::function<std::string(Micros)>>(const identity::TherapistScope&)>
+      therapist_time_words;
 };
+
+// How the pages of `who` word a time: a therapist's in their time zone (through
+// `therapist_time_words`), everyone else's as TimeInWords in UTC, the zone named.
+Result<std::function<std::string(Micros)>> PageTimeWords(const IdentityServices& services,
+                                                         const identity::Principal& who);
 
 // The request's client IP and User-Agent, for audit events and the sessions list.
 identity::Caller CallerOf(const Request& request);

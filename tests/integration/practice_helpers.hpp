@@ -119,10 +119,11 @@ inline std::vector<std::string> LinksOf(const std::string& html) {
 }
 
 // A page link or redirect that carries nothing but path words, ids and fixed words
-// (a format, a tab, a restore flag, the code of a save's confirmation).
+// (a format, a tab, a restore flag, the code of a save's confirmation, the client list's
+// status filter and page cursor).
 inline bool IsIdOnlyLink(const std::string& link) {
   static const std::regex ok(
-      R"re(^(#main|(/[a-z0-9._-]*)+(\?(format|tab|restore|done)=[a-z0-9_]+(&(tab|restore|done)=[a-z0-9_]+)*)?)$)re");
+      R"re(^(#main|(/[a-z0-9._-]*)+(\?(format|tab|restore|done|status|cursor)=[a-z0-9_]+((&|&amp;)(tab|restore|done|cursor)=[a-z0-9_]+)*)?)$)re");
   return std::regex_match(link, ok);
 }
 

@@ -276,6 +276,84 @@ TEST_P(ScheduleRoutesTest, ClientListShowsTheNextAppointmentInLocalWords) {
       << api.body;
 }
 
+TEST_P(ScheduleRoutesTest, ANewNoteFromAnAppointmentHasItsLocalDateTimeAndLength) {
+  const std::string c = NewClient(a_, "Ann Bee");
+  const std::string other_client = NewClient(a_, "Cid Dee");
+  ASSERT_EQ(
+      h_->Call(a_, "PUT", "/api/v1/schedule/settings", R"({"time_zone":"Asia/Kolkata"})").status,
+      200);
+  // 20:00 UTC on 15 June is 01:30 on 16 June in Kolkata (UTC+5:30).
+  const std::string appt = JsonMember(
+      Book(a_, c, "2026-06-15T20:00:00Z", R"(,"kind":"intake")").body, "id");
+  ASSERT_FALSE(appt.empty());
+  auto editor = [&](const std::string& client, const std::string& appointment) {
+    auto res = h_->Call(a_, "GET", "/clients/" + client + "/notes/new?appointment=" + appointment);
+    EXPECT_EQ(res.status, 200) << res.body;
+    return res.body;
+  };
+  const std::string page = editor(c, appt);
+  EXPECT_NE(page.find(R"(name="session_date" value="2026-06-16")"), std::string::npos) << page;
+  EXPECT_NE(page.find(R"(name="session_time" value="01:30")"), std::string::npos) << page;
+  EXPECT_NE(page.find(R"(name="duration_minutes" value="50")"), std::string::npos) << page;
+
+  // Another client's, another tenant's or no appointment at all: the editor as without it.
+  AppBrowser other = h_->SignUpTherapist("other-note@alcove.test", "192.0.2.33");
+  const std::string theirs_client = NewClient(other, "Eve Eff");
+  const std::string theirs =
+      JsonMember(Book(other, theirs_client, "2026-12-01T20:00:00Z").body, "id");
+  ASSERT_FALSE(theirs.empty());
+  for (const std::string& body :
+       {editor(other_client, appt), editor(c, theirs), editor(c, "nonsense")}) {
+    EXPECT_EQ(body.find("2026-06-16"), std::string::npos);
+    EXPECT_NE(body.find(R"(name="session_time" value="")"), std::string::npos);
+    EXPECT_NE(body.find(R"(name="duration_minutes" value="")"), std::string::npos);
+  }
+}
+
+// "h:MM AM" of `t` in Kolkata (UTC+5:30, no daylight saving), as TimeZone::Words ends.
+std::string KolkataClock(Micros t) {
+  const std::int64_t minutes = (t / 60'000'000 + 5 * 60 + 30) % (24 * 60);
+  const std::int64_t hour = minutes / 60;
+  return std::to_string(hour % 12 == 0 ? 12 : hour % 12) + ":" +
+         (minutes % 60 < 10 ? "0" : "") + std::to_string(minutes % 60) +
+         (hour < 12 ? " AM" : " PM");
+}
+
+TEST_P(ScheduleRoutesTest, EveryTimeOnATherapistsPagesIsInTheirZone) {
+  // Before a zone is set: UTC, and the words say so.
+  auto settings = h_->Call(a_, "GET", "/settings");
+  ASSERT_EQ(settings.status, 200);
+  EXPECT_NE(settings.body.find(" UTC</td>"), std::string::npos) << settings.body;
+  ASSERT_EQ(
+      h_->Call(a_, "PUT", "/api/v1/schedule/settings", R"({"time_zone":"Asia/Kolkata"})").status,
+      200);
+  const std::string c = NewClient(a_, "Ann Bee");
+  const Micros before = SystemClock::Instance().Now();
+  auto res = h_->Call(a_, "POST", "/api/v1/clients/" + c + "/notes",
+                      R"({"session_date":"2026-11-21","format":"soap","content":{"subjective":"x"}})");
+  ASSERT_EQ(res.status, 201) << res.body;
+  const std::string note = JsonMember(res.body, "id");
+  const std::vector<std::string> targets = {"/notes/" + note + "/history", "/audit", "/settings"};
+  std::vector<std::string> pages;
+  for (const auto& target : targets) {
+    res = h_->Call(a_, "GET", target);
+    ASSERT_EQ(res.status, 200) << target;
+    pages.push_back(res.body);
+  }
+  const Micros after = SystemClock::Instance().Now();
+  for (std::size_t i = 0; i < pages.size(); ++i) {
+    EXPECT_EQ(pages[i].find(" UTC"), std::string::npos) << targets[i];
+    EXPECT_TRUE(std::regex_search(pages[i], std::regex(R"(\d{1,2}:\d{2} (AM|PM))")))
+        << targets[i];
+  }
+  // The note just saved and the event it made carry the time as it is in Kolkata now.
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_TRUE(pages[i].find(KolkataClock(before)) != std::string::npos ||
+                pages[i].find(KolkataClock(after)) != std::string::npos)
+        << targets[i] << " " << KolkataClock(before);
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, ScheduleRoutesTest,
                          ::testing::Values(TestEngine::kSqlite, TestEngine::kPostgres),
                          [](const auto& p) {

@@ -386,6 +386,9 @@ std::unique_ptr<RouteSet> AddPracticeRoutes(RouteKit& router, IdentityServices& 
                                             practice::Practice& practice,
                                             const Templates& templates) {
   auto routes = std::make_unique<practice_routes::PracticeRoutes>(identity, practice, templates);
+  identity.therapist_time_words = [&practice](const identity::TherapistScope& who) {
+    return practice.TimeWords(who);
+  };
   routes->AddApi(router);
   routes->AddPages(router);
   routes->AddNotePages(router);

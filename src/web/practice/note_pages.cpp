@@ -117,10 +117,11 @@ Result<std::optional<TemplateData>> PracticeRoutes::DraftOffer(const TherapistSe
                                                                const std::string& target,
                                                                const std::string& restore_href) {
   ALCOVE_TRY_ASSIGN(auto drafts, p_.ListDrafts(who.scope, client_id));
+  ALCOVE_TRY_ASSIGN(const auto when, p_.TimeWords(who.scope));  // the therapist's zone
   for (const auto& d : drafts) {
     if (d.target == target) {
       TemplateData offer;
-      offer.set("when", When(d.saved_at));
+      offer.set("when", when(d.saved_at));
       offer.set("iso", FormatRfc3339(d.saved_at));
       offer.set("restore_href", restore_href);
       offer.set("target", target);
@@ -223,6 +224,7 @@ Result<Response> PracticeRoutes::NotePage(Request& req, const TherapistSession& 
   ALCOVE_TRY_ASSIGN(auto note, p_.GetNote(who.scope, note_id, CallerOf(req)));
   ALCOVE_TRY_ASSIGN(const practice::ClientListItem client,
                     p_.GetClientInfo(who.scope, note.info.client_id));
+  ALCOVE_TRY_ASSIGN(const auto when, p_.TimeWords(who.scope));  // the therapist's zone
   const practice::NoteInfo& n = note.info;
   TemplateData data;
   data.set("csrf_token", who.csrf_token);
@@ -247,11 +249,11 @@ Result<Response> PracticeRoutes::NotePage(Request& req, const TherapistSession& 
     data.set("void_reason", FormValue(*kept, "void_reason"));
   }
   if (n.signed_at) {
-    data.set("signed", When(*n.signed_at));
+    data.set("signed", when(*n.signed_at));
     data.set("signed_iso", FormatRfc3339(*n.signed_at));
   }
   if (n.voided_at) {
-    data.set("voided", When(*n.voided_at));
+    data.set("voided", when(*n.voided_at));
     data.set("voided_iso", FormatRfc3339(*n.voided_at));
     data.set("reason", note.void_reason ? std::string(note.void_reason->reveal()) : "");
   } else {
@@ -261,7 +263,7 @@ Result<Response> PracticeRoutes::NotePage(Request& req, const TherapistSession& 
   TemplateData addenda{TemplateData::type::list};
   for (const auto& a : note.addenda) {
     TemplateData item;
-    item.set("when", When(a.created_at));
+    item.set("when", when(a.created_at));
     item.set("iso", FormatRfc3339(a.created_at));
     item.set("text", a.text.reveal());
     addenda.push_back(item);
@@ -279,8 +281,8 @@ void PracticeRoutes::AddNotePages(RouteKit& router) {
       Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
         ALCOVE_TRY_ASSIGN(const practice::ClientListItem client,
                           p_.GetClientInfo(who.scope, Param(req, "id")));
-        // ?appointment= is a hint from the schedule (which session this note is for);
-        // the note is the same without it.
+        // ?appointment= from the schedule: the session's date, time (local) and length,
+        // when it is an appointment of this client; anything else is ignored.
         EditorState st{.client_id = client.id,
                        .alias = client.alias,
                        .target = "note:new",
@@ -291,6 +293,15 @@ void PracticeRoutes::AddNotePages(RouteKit& router) {
                                   .value_or(NoteFormat::kSoap);
           st.values["format"] = std::string(practice::FormatName(format));
           st.values["session_date"] = Day(id_.clock.Now());
+          if (const auto appointment = req.QueryValue("appointment")) {
+            ALCOVE_TRY_ASSIGN(const auto session,
+                              p_.SessionOfAppointment(who.scope, client.id, *appointment));
+            if (session) {
+              st.values["session_date"] = session->date;
+              st.values["session_time"] = session->time;
+              st.values["duration_minutes"] = std::to_string(session->minutes);
+            }
+          }
         }
         if (FormValue(st.values, "form_token").empty()) {
           st.values["form_token"] = store::NewId();
@@ -433,6 +444,7 @@ void PracticeRoutes::AddNotePages(RouteKit& router) {
                                  p_.NoteHistory(who.scope, Param(req, "id"), CallerOf(req)));
                ALCOVE_TRY_ASSIGN(const practice::ClientListItem client,
                                  p_.GetClientInfo(who.scope, versions.front().info.client_id));
+               ALCOVE_TRY_ASSIGN(const auto when, p_.TimeWords(who.scope));
                TemplateData data;
                data.set("id", versions.front().info.id);
                data.set("client_id", client.id);
@@ -443,7 +455,7 @@ void PracticeRoutes::AddNotePages(RouteKit& router) {
                  TemplateData v;
                  v.set("version", std::to_string(it->info.version));
                  v.set("date", it->info.session_date);
-                 v.set("saved", When(it->info.updated_at));
+                 v.set("saved", when(it->info.updated_at));
                  v.set("iso", FormatRfc3339(it->info.updated_at));
                  v.set("sections", NamedTexts(it->content, true));
                  list.push_back(v);

@@ -59,11 +59,6 @@ std::string Title(std::string_view alias, std::string_view what) {
 
 std::string Day(Micros t) { return FormatRfc3339(t).substr(0, 10); }
 
-std::string When(Micros t) {
-  const std::string iso = FormatRfc3339(t);  // 2026-12-02T09:42:07Z
-  return iso.substr(0, 10) + " " + iso.substr(11, 5) + " UTC";
-}
-
 std::string Capitalized(std::string_view name) {
   std::string out(name);
   if (!out.empty() && out[0] >= 'a' && out[0] <= 'z') {

@@ -18,6 +18,8 @@ using namespace practice_json;  // NOLINT: this module's JSON shapes
 
 namespace {
 
+constexpr std::size_t kClientsPerPage = 25;  // rows of one page of the client list
+
 practice::ProfileFields ProfileFromForm(const FormFields& f) {
   practice::ProfileFields p;
   for (const auto& [key, field] :
@@ -133,6 +135,7 @@ Result<Response> PracticeRoutes::ClientPage(Request& req, const TherapistSession
   data.set("tabs", tabs);
   data.set("tab_" + std::string(tab), true);
   data.set("profile", ProfileList(record.profile));
+  ALCOVE_TRY_ASSIGN(const auto when, p_.TimeWords(who.scope));  // the therapist's zone
   TemplateData draft_list{TemplateData::type::list};
   for (const auto& d : drafts) {
     TemplateData item;
@@ -140,7 +143,7 @@ Result<Response> PracticeRoutes::ClientPage(Request& req, const TherapistSession
     const std::string ref = d.target.substr(d.target.find(':') + 1);
     item.set("what", note ? (ref == "new" ? "A new session note" : "Changes to a session note")
                           : (ref == "new" ? "A new summary" : "Changes to a summary"));
-    item.set("when", When(d.saved_at));
+    item.set("when", when(d.saved_at));
     item.set("iso", FormatRfc3339(d.saved_at));
     item.set("href", note ? (ref == "new" ? "/clients/" + record.client.id + "/notes/new"
                                           : "/notes/" + ref + "/edit") +
@@ -215,8 +218,11 @@ Result<Response> PracticeRoutes::ClientPage(Request& req, const TherapistSession
 
 Result<Response> PracticeRoutes::ClientList(Request& req, const TherapistSession& who,
                                             const FormFields* kept, const Error* error,
-                                            int status) {
-  ALCOVE_TRY_ASSIGN(auto list, p_.ListClients(who.scope));
+                                            int status, const ClientListView& view) {
+  ALCOVE_TRY_ASSIGN(auto query, ClientQueryFrom(view.q, view.status, std::nullopt, view.cursor));
+  query.match_names = view.searched;  // names only from a POSTed form, never from a URL
+  query.limit = kClientsPerPage;
+  ALCOVE_TRY_ASSIGN(const practice::ClientPage page, p_.SearchClients(who.scope, query));
   ALCOVE_TRY_ASSIGN(const practice::PracticeSettings settings, p_.GetSettings(who.scope));
   ALCOVE_TRY_ASSIGN(const auto words, p_.TimeWords(who.scope));
   TemplateData data;
@@ -225,11 +231,25 @@ Result<Response> PracticeRoutes::ClientList(Request& req, const TherapistSession
   if (settings.initials_only) {
     data.set("initials_only", true);
   }
+  data.set("q", view.q);
+  data.set("status", view.status);
+  TemplateData filters{TemplateData::type::list};
+  for (const auto& [value, label] : {std::pair{"all", "All"}, std::pair{"active", "Active"},
+                                     std::pair{"archived", "Archived"}}) {
+    TemplateData f;
+    f.set("value", value);
+    f.set("label", label);
+    if (view.status == value) {
+      f.set("current", true);
+    }
+    filters.push_back(f);
+  }
+  data.set("filters", filters);
   TemplateData items{TemplateData::type::list};
-  for (const auto& c : list) {
+  for (const auto& c : page.clients) {
     TemplateData item;
     item.set("id", c.id);
-    item.set("alias", c.alias);
+    item.set("alias", c.alias);  // outside the record: the alias only (C50)
     item.set("last", c.last_session_date.value_or("—"));
     item.set("next", c.next_appointment ? words(*c.next_appointment) : "—");
     if (c.status == practice::ClientStatus::kArchived) {
@@ -238,8 +258,18 @@ Result<Response> PracticeRoutes::ClientList(Request& req, const TherapistSession
     items.push_back(item);
   }
   data.set("clients", items);
-  if (list.empty()) {
-    data.set("empty", true);
+  if (page.clients.empty()) {
+    data.set(view.searched || view.status != "all" || !view.cursor.empty() ? "none_found" : "empty",
+             true);
+  }
+  if (page.next_after) {
+    data.set("next_cursor", *page.next_after);
+  }
+  if (view.searched) {
+    data.set("searched", true);
+  }
+  if (!view.cursor.empty()) {
+    data.set("paged", true);
   }
   SetProfileError(data, error);
   for (const std::string_view k :
@@ -301,8 +331,24 @@ Result<Response> PracticeRoutes::DeletePage(const TherapistSession& who,
 void PracticeRoutes::AddPages(RouteKit& router) {
   // ---- Pages (no JavaScript needed; URLs and titles carry ids and aliases only) ----
   router.Add("GET", "/clients", Pg([this](Request& req, const TherapistSession& who) {
-               return ClientList(req, who, nullptr, nullptr, 200);
+               // The filter and the page only: a search text comes by POST (C50).
+               const ClientListView view{
+                   .status = std::string(req.QueryValue("status").value_or("all")),
+                   .cursor = std::string(req.QueryValue("cursor").value_or(""))};
+               return ClientList(req, who, nullptr, nullptr, 200, view);
              }));
+  router.Add(
+      "POST", "/clients/search",
+      Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
+        ALCOVE_TRY_ASSIGN(auto form, FormBody(req));
+        const ClientListView view{.q = FormValue(form, "q"),
+                            .status = FormValue(form, "status").empty() ? "all"
+                                                                        : FormValue(form, "status"),
+                            .cursor = FormValue(form, "cursor"),
+                            .searched = true};
+        return ClientList(req, who, nullptr, nullptr, 200, view);
+      }),
+      kRecordBody);
   router.Add(
       "POST", "/clients", Pg([this](Request& req, const TherapistSession& who) -> Result<Response> {
         ALCOVE_TRY_ASSIGN(auto form, FormBody(req));
@@ -410,7 +456,8 @@ void PracticeRoutes::AddPages(RouteKit& router) {
                                  p_.ExportClient(who.scope, Param(req, "id"), CallerOf(req)));
                TemplateData data;
                data.set("alias", e.record.client.alias);
-               data.set("exported", FullTimeInWords(id_.clock.Now()));
+               ALCOVE_TRY_ASSIGN(const auto when, p_.TimeWords(who.scope));
+               data.set("exported", when(id_.clock.Now()));
                data.set("status", std::string(practice::StatusName(e.record.client.status)));
                data.set("profile", ProfileList(e.record.profile));
                TemplateData notes{TemplateData::type::list};

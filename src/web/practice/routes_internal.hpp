@@ -30,8 +30,6 @@ void Flash(const Request& req, TemplateData& data);
 // "Alias · what · Alcove": titles carry aliases only (C50).
 std::string Title(std::string_view alias, std::string_view what);
 std::string Day(Micros t);
-// "2026-12-02 09:42 UTC" (the script shows it in the browser's own time).
-std::string When(Micros t);
 std::string Capitalized(std::string_view name);
 TemplateData NamedTexts(const Sections& sections, bool skip_empty);
 TemplateData ProfileList(const practice::ProfileFields& p);
@@ -57,6 +55,15 @@ struct EditorState {
 
 // Notes and summaries may be long; everything else is small.
 inline const RouteOptions kRecordBody{.max_body_bytes = 512 * 1024, .runs_inline = false};
+
+// Which page of the client list: a search typed in a POSTed form, the status filter and
+// the cursor of GET links (a name is never in a URL, C50).
+struct ClientListView {
+  std::string q;               // from the POSTed search form only
+  std::string status = "all";  // active, archived or all
+  std::string cursor;
+  bool searched = false;  // the answer to POST /clients/search
+};
 
 class PracticeRoutes final : public RouteSet {
  public:
@@ -87,8 +94,9 @@ class PracticeRoutes final : public RouteSet {
                               const std::string& error, const FormFields* kept, int status);
   // The client list with the new-client form (`kept`: its values after a refusal).
   // `error`, when given, shows next to the field it is about (or above the form).
+  // `view`: which page of the list.
   Result<Response> ClientList(Request& req, const TherapistSession& who, const FormFields* kept,
-                              const Error* error, int status);
+                              const Error* error, int status, const ClientListView& view = {});
   Result<Response> ProfileEditor(Request& req, const TherapistSession& who,
                                  const std::string& client_id, const FormFields* kept,
                                  const Error* error, int status);
