@@ -122,4 +122,50 @@ std::string BrowserInWords(std::string_view ua) {
   return fmt::format("{} on {}", browser.empty() ? "A browser" : browser, system);
 }
 
+namespace {
+
+// The digits of `text` from `at`, `n` of them, or -1.
+int Digits(std::string_view text, std::size_t at, std::size_t n) {
+  int v = 0;
+  for (std::size_t i = at; i < at + n; ++i) {
+    if (i >= text.size() || text[i] < '0' || text[i] > '9') {
+      return -1;
+    }
+    v = v * 10 + (text[i] - '0');
+  }
+  return v;
+}
+
+}  // namespace
+
+std::string DayInWords(std::string_view date) {
+  static constexpr std::array<const char*, 7> kDays = {"Sun", "Mon", "Tue", "Wed",
+                                                       "Thu", "Fri", "Sat"};
+  static constexpr std::array<const char*, 12> kMonths = {
+      "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  const int y = Digits(date, 0, 4);
+  const int m = Digits(date, 5, 2);
+  const int d = Digits(date, 8, 2);
+  if (date.size() != 10 || date[4] != '-' || date[7] != '-' || y < 0 || m < 1 || d < 1) {
+    return std::string(date);
+  }
+  const std::chrono::year_month_day ymd{std::chrono::year(y),
+                                        std::chrono::month(static_cast<unsigned>(m)),
+                                        std::chrono::day(static_cast<unsigned>(d))};
+  if (!ymd.ok()) {
+    return std::string(date);
+  }
+  const std::chrono::weekday wd{std::chrono::sys_days(ymd)};
+  return fmt::format("{} {} {} {}", kDays[wd.c_encoding()], d, kMonths[m - 1], y);
+}
+
+std::string ClockInWords(std::string_view clock) {
+  const int h = Digits(clock, 0, 2);
+  const int m = Digits(clock, 3, 2);
+  if (clock.size() != 5 || clock[2] != ':' || h < 0 || h > 23 || m < 0 || m > 59) {
+    return std::string(clock);
+  }
+  return fmt::format("{}:{:02} {}", h % 12 == 0 ? 12 : h % 12, m, h < 12 ? "AM" : "PM");
+}
+
 }  // namespace alcove::web

@@ -25,6 +25,14 @@ std::string TimeInWords(Micros t, Micros now, std::string_view zone = kDefaultZo
 // "Wednesday 2 December 2026 at 14:05 UTC".
 std::string FullTimeInWords(Micros t, std::string_view zone = kDefaultZone);
 
+// A local day "2026-12-02" (a session date) as people read it: "Wed 2 Dec 2026";
+// anything that is not such a date comes back as it is.
+std::string DayInWords(std::string_view date);
+
+// A local clock time "23:30" as people read it: "11:30 PM"; anything that is not such a
+// time comes back as it is.
+std::string ClockInWords(std::string_view clock);
+
 // The browser and system a User-Agent names, for people: "Chrome on Linux",
 // "Safari on iPhone", "Firefox on Windows", "A browser on Android", else
 // "Unknown browser". Never the raw string (it is noise, and can be anything).

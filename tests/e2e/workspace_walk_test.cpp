@@ -150,8 +150,11 @@ TEST(BrowserEndToEnd, C01_C26_C50_C60_NewTherapistWorkspaceWalkInChromium) {
   ASSERT_TRUE(walk.ClickCss("main form.note-editor button[type='submit']"));
   ASSERT_TRUE(walk.WaitForPage("Session note · " + alias, "Note saved."));
   EXPECT_NE(walk.TextOf("main").find(soap[3].second + extra), std::string::npos);
-  // No start time or length given: the line names neither ("Session of … · · minutes").
-  EXPECT_EQ(walk.TextOf("main").find("minutes"), std::string::npos) << walk.TextOf("main");
+  // The note came from the appointment ("Write note"): its day, local time and length,
+  // in words.
+  EXPECT_NE(walk.TextOf("main").find(" · 11:30 PM · 50 minutes"), std::string::npos)
+      << walk.TextOf("main");
+  EXPECT_EQ(walk.TextOf("main").find("23:30"), std::string::npos) << walk.TextOf("main");
   alias_only("saved note", true);
   walk.EndStep("note-saved");
   ASSERT_TRUE(walk.ClickCss("form[action$='/sign'] button[type='submit']"));

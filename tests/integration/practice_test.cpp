@@ -615,7 +615,7 @@ TEST_F(PracticeHttps, C50_PagesWorkWithoutScriptsAndShowOnlyAliasesAndIds) {
   note_page = page("/notes/" + note);
   EXPECT_NE(note_page.find(content[6]), npos);
   EXPECT_NE(note_page.find("version 2"), npos);
-  EXPECT_NE(note_page.find("2026-03-05"), npos);
+  EXPECT_NE(note_page.find("Thu 5 Mar 2026"), npos);  // the session date, in words
 
   const std::string to_summary =
       see_other(a.Form("/clients/" + id + "/summaries", {{"text", content[7]}}));

@@ -26,6 +26,21 @@ TEST(PageWords, TimesAreWordsRelativeToTodayWithTheZoneNamed) {
   EXPECT_EQ(TimeInWords(At("2026-11-23T09:30:00Z"), now).find("2026-"), std::string::npos);
 }
 
+TEST(PageWords, SessionDaysAndClockTimesAreWords) {
+  EXPECT_EQ(DayInWords("2026-12-02"), "Wed 2 Dec 2026");
+  EXPECT_EQ(DayInWords("2024-02-29"), "Thu 29 Feb 2024");
+  EXPECT_EQ(ClockInWords("23:30"), "11:30 PM");
+  EXPECT_EQ(ClockInWords("00:05"), "12:05 AM");
+  EXPECT_EQ(ClockInWords("12:00"), "12:00 PM");
+  // What is not a date or a time is shown as it is (never an exception on a page).
+  for (const char* odd : {"", "2026-02-30", "2026-13-01", "26-12-02", "2026/12/02"}) {
+    EXPECT_EQ(DayInWords(odd), odd);
+  }
+  for (const char* odd : {"", "24:00", "9:30", "09:60", "0930"}) {
+    EXPECT_EQ(ClockInWords(odd), odd);
+  }
+}
+
 TEST(PageWords, FullTimesNeedNoToday) {
   EXPECT_EQ(FullTimeInWords(At("2026-12-02T14:05:00Z")), "Wednesday 2 December 2026 at 14:05 UTC");
   EXPECT_EQ(FullTimeInWords(At("1999-12-31T23:59:00Z")), "Friday 31 December 1999 at 23:59 UTC");

@@ -6,6 +6,7 @@
 #include "store/ids.hpp"
 #include "web/errors.hpp"
 #include "web/practice/routes.hpp"
+#include "web/page_words.hpp"
 #include "web/practice/routes_internal.hpp"
 
 namespace alcove::web::practice_routes {
@@ -231,10 +232,10 @@ Result<Response> PracticeRoutes::NotePage(Request& req, const TherapistSession& 
   data.set("id", n.id);
   data.set("client_id", n.client_id);
   data.set("alias", client.alias);
-  data.set("date", n.session_date);
+  data.set("date", DayInWords(n.session_date));
   // Only when given: an empty string is a true section in mustache ("· · minutes").
   if (!n.session_time.empty()) {
-    data.set("time", n.session_time);
+    data.set("time", ClockInWords(n.session_time));
   }
   if (n.duration_minutes > 0) {
     data.set("duration", std::to_string(n.duration_minutes));
@@ -454,7 +455,7 @@ void PracticeRoutes::AddNotePages(RouteKit& router) {
                for (auto it = versions.rbegin(); it != versions.rend(); ++it) {
                  TemplateData v;
                  v.set("version", std::to_string(it->info.version));
-                 v.set("date", it->info.session_date);
+                 v.set("date", DayInWords(it->info.session_date));
                  v.set("saved", when(it->info.updated_at));
                  v.set("iso", FormatRfc3339(it->info.updated_at));
                  v.set("sections", NamedTexts(it->content, true));

@@ -157,8 +157,8 @@ Result<Response> PracticeRoutes::ClientPage(Request& req, const TherapistSession
   for (const auto& n : overview.notes) {
     TemplateData item;
     item.set("id", n.info.id);
-    item.set("date", n.info.session_date);
-    item.set("time", n.info.session_time);
+    item.set("date", DayInWords(n.info.session_date));
+    item.set("time", ClockInWords(n.info.session_time));
     if (n.info.duration_minutes > 0) {  // an empty string would show " min"
       item.set("duration", std::to_string(n.info.duration_minutes));
     }
@@ -174,7 +174,7 @@ Result<Response> PracticeRoutes::ClientPage(Request& req, const TherapistSession
     const practice::NoteInfo& last = overview.notes.front().info;
     TemplateData item;
     item.set("id", last.id);
-    item.set("date", last.session_date);
+    item.set("date", DayInWords(last.session_date));
     item.set("state", NoteStatus(last));
     data.set("last_note", item);
     data.set("has_notes", true);
@@ -250,7 +250,7 @@ Result<Response> PracticeRoutes::ClientList(Request& req, const TherapistSession
     TemplateData item;
     item.set("id", c.id);
     item.set("alias", c.alias);  // outside the record: the alias only (C50)
-    item.set("last", c.last_session_date.value_or("—"));
+    item.set("last", c.last_session_date ? DayInWords(*c.last_session_date) : "—");
     item.set("next", c.next_appointment ? words(*c.next_appointment) : "—");
     if (c.status == practice::ClientStatus::kArchived) {
       item.set("archived", true);
@@ -463,7 +463,7 @@ void PracticeRoutes::AddPages(RouteKit& router) {
                TemplateData notes{TemplateData::type::list};
                for (const auto& n : e.notes) {
                  TemplateData item;
-                 item.set("date", n.info.session_date);
+                 item.set("date", DayInWords(n.info.session_date));
                  item.set("format", std::string(practice::FormatName(n.info.format)));
                  item.set("sections", NamedTexts(n.content, false));
                  notes.push_back(item);
