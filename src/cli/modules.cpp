@@ -75,6 +75,10 @@ class ScheduleModule final : public ModuleInstance {
             return named ? tz.Words(t) + " UTC" : tz.Words(t);
           };
         },
+        .local_day = [this](const identity::TherapistScope& who, Micros t) -> Result<std::string> {
+          ALCOVE_TRY_ASSIGN(auto zone, schedule_.Zone(who));
+          return zone.first.LocalDate(t);
+        },
         .session_of = [this](const identity::TherapistScope& who, std::string_view client_id,
                              std::string_view appointment_id)
             -> Result<std::optional<practice::SessionTime>> {

@@ -230,6 +230,15 @@ Result<std::function<std::string(Micros)>> Practice::TimeWords(const TherapistSc
   });
 }
 
+Result<std::string> Practice::LocalDay(const TherapistScope& who, Micros t) {
+  for (const auto& e : extensions_) {
+    if (e.local_day) {
+      return e.local_day(who, t);
+    }
+  }
+  return FormatRfc3339(t).substr(0, 10);
+}
+
 Result<std::optional<SessionTime>> Practice::SessionOfAppointment(const TherapistScope& who,
                                                                   std::string_view client_id,
                                                                   std::string_view appointment_id) {

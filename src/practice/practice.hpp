@@ -62,6 +62,8 @@ struct ClientExtension {
   // one read per page.
   std::function<Result<std::function<std::string(Micros)>>(const identity::TherapistScope&)>
       time_words;
+  // For pages: the local day ("YYYY-MM-DD") of an instant in the therapist's time zone.
+  std::function<Result<std::string>(const identity::TherapistScope&, Micros)> local_day;
   // For a new note: the session of appointment `appointment_id` (local date and time in the
   // therapist's zone, length), nullopt when the caller's tenant has no such appointment of
   // client `client_id`.
@@ -80,6 +82,9 @@ class Practice {
   // How times read on the caller's pages: the first extension's time_words, else UTC
   // ("2026-12-01 09:00 UTC").
   Result<std::function<std::string(Micros)>> TimeWords(const identity::TherapistScope& who);
+  // The local day ("YYYY-MM-DD") of `t` for the caller: the first extension's local_day,
+  // else the UTC day (a new note's session date defaults to the therapist's today).
+  Result<std::string> LocalDay(const identity::TherapistScope& who, Micros t);
   // The session a note of `client_id` for appointment `appointment_id` is about, from the
   // first extension that knows (nullopt without one, or for another client's, another
   // tenant's or a missing appointment).

@@ -310,6 +310,32 @@ TEST_P(ScheduleRoutesTest, ANewNoteFromAnAppointmentHasItsLocalDateTimeAndLength
   }
 }
 
+// A new note's session date is the therapist's today, not the UTC day: a zone whose day
+// differs from UTC's right now (Pago Pago, UTC-11, before 11:00 UTC; else Kiritimati,
+// UTC+14), neither with daylight saving.
+TEST_P(ScheduleRoutesTest, ANewNoteIsDatedTheTherapistsLocalToday) {
+  const std::string c = NewClient(a_, "Ann Bee");
+  const Micros now = SystemClock::Instance().Now();
+  const std::int64_t utc_hour = (now / 3'600'000'000) % 24;
+  const bool west = utc_hour < 11;
+  const std::string zone = west ? "Pacific/Pago_Pago" : "Pacific/Kiritimati";
+  const std::int64_t offset = (west ? -11 : 14) * std::int64_t{3'600'000'000};
+  ASSERT_EQ(h_->Call(a_, "PUT", "/api/v1/schedule/settings",
+                     R"({"time_zone":")" + zone + R"("})")
+                .status,
+            200);
+  auto res = h_->Call(a_, "GET", "/clients/" + c + "/notes/new");
+  ASSERT_EQ(res.status, 200) << res.body;
+  auto dated = [&](Micros t) {
+    const std::string day = FormatRfc3339(t + offset).substr(0, 10);
+    return res.body.find(R"(name="session_date" value=")" + day + "\"") != std::string::npos;
+  };
+  // The days differ, so the UTC day would fail the test.
+  ASSERT_NE(FormatRfc3339(now + offset).substr(0, 10), FormatRfc3339(now).substr(0, 10));
+  EXPECT_TRUE(dated(now) || dated(SystemClock::Instance().Now()))
+      << zone << ": " << res.body;
+}
+
 // "h:MM AM" of `t` in Kolkata (UTC+5:30, no daylight saving), as TimeZone::Words ends.
 std::string KolkataClock(Micros t) {
   const std::int64_t minutes = (t / 60'000'000 + 5 * 60 + 30) % (24 * 60);

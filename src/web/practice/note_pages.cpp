@@ -293,7 +293,7 @@ void PracticeRoutes::AddNotePages(RouteKit& router) {
           const auto format = practice::FormatFromName(req.QueryValue("format").value_or("soap"))
                                   .value_or(NoteFormat::kSoap);
           st.values["format"] = std::string(practice::FormatName(format));
-          st.values["session_date"] = Day(id_.clock.Now());
+          ALCOVE_TRY_ASSIGN(st.values["session_date"], p_.LocalDay(who.scope, id_.clock.Now()));
           if (const auto appointment = req.QueryValue("appointment")) {
             ALCOVE_TRY_ASSIGN(const auto session,
                               p_.SessionOfAppointment(who.scope, client.id, *appointment));

@@ -57,8 +57,6 @@ std::string Title(std::string_view alias, std::string_view what) {
   return std::string(alias) + (what.empty() ? "" : " · " + std::string(what)) + " · Alcove";
 }
 
-std::string Day(Micros t) { return FormatRfc3339(t).substr(0, 10); }
-
 std::string Capitalized(std::string_view name) {
   std::string out(name);
   if (!out.empty() && out[0] >= 'a' && out[0] <= 'z') {

@@ -188,7 +188,7 @@ Result<Response> PracticeRoutes::ClientPage(Request& req, const TherapistSession
     item.set("id", s.id);
     item.set("text", s.text.reveal());
     item.set("status", std::string(practice::SummaryStatusName(s.status)));
-    item.set("date", Day(s.created_at));
+    item.set("date", when(s.created_at));
     if (s.status == practice::SummaryStatus::kDraft) {
       item.set("draft", true);
     }
@@ -472,7 +472,7 @@ void PracticeRoutes::AddPages(RouteKit& router) {
                TemplateData summaries{TemplateData::type::list};
                for (const auto& s : e.summaries) {
                  TemplateData item;
-                 item.set("date", Day(s.created_at));
+                 item.set("date", when(s.created_at));
                  item.set("status", std::string(practice::SummaryStatusName(s.status)));
                  item.set("text", s.text.reveal());
                  summaries.push_back(item);

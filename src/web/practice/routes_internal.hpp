@@ -29,7 +29,6 @@ Response Saved(std::string location, std::string_view code);
 void Flash(const Request& req, TemplateData& data);
 // "Alias · what · Alcove": titles carry aliases only (C50).
 std::string Title(std::string_view alias, std::string_view what);
-std::string Day(Micros t);
 std::string Capitalized(std::string_view name);
 TemplateData NamedTexts(const Sections& sections, bool skip_empty);
 TemplateData ProfileList(const practice::ProfileFields& p);
