@@ -33,20 +33,15 @@ using identity::Principal;
 using identity::TherapistScope;
 using testing::TestEngine;
 
-class PracticeTest : public ::testing::TestWithParam<TestEngine> {
+class PracticeTest : public testing::EngineTest {
  protected:
   void SetUp() override {
-    if (GetParam() == TestEngine::kPostgres) {
-      urls_ = testing::FindPgUrls();
-      if (!urls_) {
-        if (testing::PgRequired()) {
-          FAIL() << testing::kPgMissing;
-        }
-        GTEST_SKIP() << testing::kPgMissing;
-      }
+    EngineTest::SetUp();
+    if (IsSkipped() || HasFailure()) {
+      return;
     }
     const auto migrations = cli::AllMigrations();
-    auto db = testing::OpenTestDb(GetParam(), migrations, urls_ ? &*urls_ : nullptr);
+    auto db = testing::OpenTestDb(GetParam(), migrations, pg_urls());
     ASSERT_TRUE(db) << db.error().internal;
     db_ = std::move(*db);
     ASSERT_TRUE(crypto::CreateMasterKeyFile(key_file()));
@@ -143,7 +138,6 @@ class PracticeTest : public ::testing::TestWithParam<TestEngine> {
     return all;
   }
 
-  std::optional<testing::PgUrls> urls_;
   testing::TestDb db_;
   testing::TempDir keys_dir_;
   FakeClock clock_{kStart};

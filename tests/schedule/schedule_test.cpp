@@ -37,19 +37,14 @@ TherapistScope Therapist(store::TenantId tenant, const char* account) {
                                          .session_id = "s"});
 }
 
-class ScheduleTest : public ::testing::TestWithParam<TestEngine> {
+class ScheduleTest : public testing::EngineTest {
  protected:
   void SetUp() override {
-    if (GetParam() == TestEngine::kPostgres) {
-      urls_ = testing::FindPgUrls();
-      if (!urls_) {
-        if (testing::PgRequired()) {
-          FAIL() << testing::kPgMissing;
-        }
-        GTEST_SKIP() << testing::kPgMissing;
-      }
+    EngineTest::SetUp();
+    if (IsSkipped() || HasFailure()) {
+      return;
     }
-    auto db = testing::OpenTestDb(GetParam(), cli::AllMigrations(), urls_ ? &*urls_ : nullptr);
+    auto db = testing::OpenTestDb(GetParam(), cli::AllMigrations(), pg_urls());
     ASSERT_TRUE(db) << db.error().internal;
     db_ = std::move(*db);
     const auto key_file = keys_dir_ / "master.key";
@@ -111,7 +106,6 @@ class ScheduleTest : public ::testing::TestWithParam<TestEngine> {
     return events ? std::move(*events) : std::vector<audit::StoredEvent>{};
   }
 
-  std::optional<testing::PgUrls> urls_;
   testing::TestDb db_;
   testing::TempDir keys_dir_;
   FakeClock clock_{At("2026-12-01T12:00:00Z")};

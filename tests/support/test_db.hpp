@@ -1,8 +1,11 @@
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -18,6 +21,29 @@
 namespace alcove::testing {
 
 enum class TestEngine { kSqlite, kPostgres };
+
+// A test run on both engines (TEST_P over TestEngine). For the PostgreSQL run SetUp finds
+// the cluster's URLs: without one it fails under CI and `make test` (PgRequired) and skips
+// elsewhere. A fixture's own SetUp calls it first, then returns if IsSkipped() or
+// HasFailure().
+class EngineTest : public ::testing::TestWithParam<TestEngine> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == TestEngine::kPostgres) {
+      urls_ = FindPgUrls();
+      if (!urls_) {
+        if (PgRequired()) {
+          FAIL() << kPgMissing;
+        }
+        GTEST_SKIP() << kPgMissing;
+      }
+    }
+  }
+  // The PostgreSQL URLs, or null for the SQLite run.
+  const PgUrls* pg_urls() const { return urls_ ? &*urls_ : nullptr; }
+
+  std::optional<PgUrls> urls_;
+};
 
 // A migrated database for a test: SQLite in a fresh temporary directory, or PostgreSQL
 // as the app role the server uses, in a schema of its own migrated by the owner role.

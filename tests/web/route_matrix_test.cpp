@@ -24,19 +24,14 @@ using testing::AppHarness;
 using testing::JsonMember;
 using testing::TestEngine;
 
-class RouteHarnessTest : public ::testing::TestWithParam<TestEngine> {
+class RouteHarnessTest : public testing::EngineTest {
  protected:
   void SetUp() override {
-    if (GetParam() == TestEngine::kPostgres) {
-      urls_ = testing::FindPgUrls();
-      if (!urls_) {
-        if (testing::PgRequired()) {
-          FAIL() << testing::kPgMissing;
-        }
-        GTEST_SKIP() << testing::kPgMissing;
-      }
+    EngineTest::SetUp();
+    if (IsSkipped() || HasFailure()) {
+      return;
     }
-    auto h = AppHarness::Create(GetParam(), urls_ ? &*urls_ : nullptr);
+    auto h = AppHarness::Create(GetParam(), pg_urls());
     ASSERT_TRUE(h) << h.error().internal;
     h_ = std::move(*h);
     a_ = h_->SignUpTherapist("owner@alcove.test", "192.0.2.1");
@@ -148,7 +143,6 @@ class RouteHarnessTest : public ::testing::TestWithParam<TestEngine> {
     return out;
   }
 
-  std::optional<testing::PgUrls> urls_;
   std::unique_ptr<AppHarness> h_;
   AppBrowser a_;
   std::string client_, note_, summary_, session_, event_, appointment_;

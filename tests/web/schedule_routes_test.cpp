@@ -18,19 +18,14 @@ using testing::AppHarness;
 using testing::JsonMember;
 using testing::TestEngine;
 
-class ScheduleRoutesTest : public ::testing::TestWithParam<TestEngine> {
+class ScheduleRoutesTest : public testing::EngineTest {
  protected:
   void SetUp() override {
-    if (GetParam() == TestEngine::kPostgres) {
-      urls_ = testing::FindPgUrls();
-      if (!urls_) {
-        if (testing::PgRequired()) {
-          FAIL() << testing::kPgMissing;
-        }
-        GTEST_SKIP() << testing::kPgMissing;
-      }
+    EngineTest::SetUp();
+    if (IsSkipped() || HasFailure()) {
+      return;
     }
-    auto h = AppHarness::Create(GetParam(), urls_ ? &*urls_ : nullptr);
+    auto h = AppHarness::Create(GetParam(), pg_urls());
     ASSERT_TRUE(h) << h.error().internal;
     h_ = std::move(*h);
     a_ = h_->SignUpTherapist("sched@alcove.test", "192.0.2.31");
@@ -55,7 +50,6 @@ class ScheduleRoutesTest : public ::testing::TestWithParam<TestEngine> {
                     "application/x-www-form-urlencoded");
   }
 
-  std::optional<testing::PgUrls> urls_;
   std::unique_ptr<AppHarness> h_;
   AppBrowser a_;
   std::string today_;
