@@ -64,6 +64,7 @@ class ScheduleModule final : public ModuleInstance {
         schedule_(d.db, d.log, d.clock) {
     practice_.AddExtension(practice::ClientExtension{
         .delete_rows = &schedule::Schedule::DeleteClientRows,
+        .archive_rows = &schedule::Schedule::CancelFutureOfClient,
         .next_appointments = [this](const identity::TherapistScope& who) {
           return schedule_.NextAppointments(who);
         },

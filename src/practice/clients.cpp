@@ -386,12 +386,23 @@ Status Practice::UpdateClient(const TherapistScope& who, std::string_view client
                                             column),
                                 params));
         }
+        std::int64_t cancelled = 0;
         if (status) {
           const store::Value params[] = {std::string(StatusName(*status)), now, client.id,
                                          who.tenant()};
           ALCOVE_TRY(tx.Execute(
               "UPDATE clients SET status = $1, updated_at = $2 WHERE id = $3 AND tenant_id = $4",
               params));
+          // Discharged: what was booked for their future goes (cancelled, kept in the list).
+          if (*status == ClientStatus::kArchived) {
+            for (const auto& e : extensions_) {
+              if (e.archive_rows) {
+                ALCOVE_TRY_ASSIGN(const std::int64_t n,
+                                  e.archive_rows(tx, who.tenant(), client.id, now));
+                cancelled += n;
+              }
+            }
+          }
         }
         if (initials && *initials != client.initials) {
           const store::Value q[] = {who.tenant(), *initials};
@@ -405,9 +416,12 @@ Status Practice::UpdateClient(const TherapistScope& who, std::string_view client
                          "WHERE id = $4 AND tenant_id = $5",
                          params));
         }
-        return Audited<std::monostate>{std::monostate{},
-                                       AuditNote{audit::Action::kRecordUpdated, "client",
-                                                 std::string(client.id), ClientDetails(client.id)}};
+        AuditNote note{audit::Action::kRecordUpdated, "client", std::string(client.id),
+                       ClientDetails(client.id)};
+        if (cancelled > 0) {
+          ALCOVE_TRY(note.details.SetInt("appointments_cancelled", cancelled));
+        }
+        return Audited<std::monostate>{std::monostate{}, std::move(note)};
       }));
   return {};
 }

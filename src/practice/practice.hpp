@@ -55,6 +55,11 @@ struct ClientExtension {
   // the client's own rows).
   std::function<Status(store::Transaction&, store::TenantId, std::string_view client_id)>
       delete_rows;
+  // Archiving (discharging) a client, inside UpdateClient's transaction: cancels what the
+  // module holds for the client's future (appointments from `now` on); the count.
+  std::function<Result<std::int64_t>(store::Transaction&, store::TenantId,
+                                     std::string_view client_id, Micros now)>
+      archive_rows;
   // The next appointment of every client that has one: one read for a whole list.
   std::function<Result<std::map<std::string, Micros>>(const identity::TherapistScope&)>
       next_appointments;

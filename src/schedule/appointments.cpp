@@ -340,4 +340,14 @@ Status Schedule::DeleteClientRows(store::Transaction& tx, store::TenantId tenant
   return {};
 }
 
+Result<std::int64_t> Schedule::CancelFutureOfClient(store::Transaction& tx,
+                                                   store::TenantId tenant,
+                                                   std::string_view client_id, Micros now) {
+  const store::Value p[] = {now, std::string(client_id), tenant};
+  return tx.Execute(
+      "UPDATE appointments SET status = 'cancelled', updated_at = $1 "
+      "WHERE client_id = $2 AND tenant_id = $3 AND status = 'scheduled' AND starts_at >= $1",
+      p);
+}
+
 }  // namespace alcove::schedule

@@ -70,6 +70,11 @@ class Schedule {
   // Deletes every appointment of a client, inside the caller's (practice's) transaction.
   static Status DeleteClientRows(store::Transaction& tx, store::TenantId tenant,
                                  std::string_view client_id);
+  // practice::ClientExtension::archive_rows: a discharged client's scheduled appointments
+  // from `now` on become cancelled (the rows stay, with status cancelled).
+  static Result<std::int64_t> CancelFutureOfClient(store::Transaction& tx,
+                                                   store::TenantId tenant,
+                                                   std::string_view client_id, Micros now);
 
   // Checks of the values of a new appointment or a change, each naming its field
   // ("minutes", "every_days", "count", "starts_at") with a message in plain words.

@@ -58,6 +58,7 @@ class ScheduleTest : public testing::EngineTest {
     // As cli's ScheduleModule wires them.
     practice_->AddExtension(
         practice::ClientExtension{.delete_rows = &Schedule::DeleteClientRows,
+                                  .archive_rows = &Schedule::CancelFutureOfClient,
                                   .next_appointments = [this](const TherapistScope& w) {
                                     return schedule_->NextAppointments(w);
                                   }});
@@ -309,6 +310,37 @@ TEST_P(ScheduleTest, DeletingAClientDeletesItsAppointmentsInTheSameTransaction) 
       p);
   ASSERT_TRUE(rows);
   EXPECT_EQ(rows->front().Int(0), 0);
+}
+
+// Discharging (archiving) a client cancels what was booked for their future, in the same
+// transaction; the past and other clients' appointments stay as they were.
+TEST_P(ScheduleTest, ArchivingAClientCancelsItsFutureAppointments) {
+  const std::string other = NewClient(a_, "Other Person");
+  const auto past = Make(At9(At("2026-11-30T17:00:00Z")));  // before the clock's now
+  const auto future = Make(At9(At("2026-12-02T17:00:00Z"), 7, 3));
+  NewAppointment theirs = At9(At("2026-12-03T17:00:00Z"));
+  theirs.client_id = other;
+  const auto others = Make(theirs);
+  ASSERT_TRUE(practice_->UpdateClient(a_, client_, nullptr, {},
+                                      practice::ClientStatus::kArchived, kCaller));
+  EXPECT_EQ(schedule_->Get(a_, past[0])->status, AppointmentStatus::kScheduled);
+  for (const auto& id : future) {
+    EXPECT_EQ(schedule_->Get(a_, id)->status, AppointmentStatus::kCancelled) << id;
+  }
+  EXPECT_EQ(schedule_->Get(a_, others[0])->status, AppointmentStatus::kScheduled);
+  // The audit event of the change counts them (ids and counts only, C40).
+  bool counted = false;
+  for (const auto& e : Events(a_.tenant())) {
+    if (e.logged.event.object_type == "client" &&
+        e.logged.event.action == audit::Action::kRecordUpdated) {
+      counted = counted || e.logged.event.details.entries().contains("appointments_cancelled");
+    }
+  }
+  EXPECT_TRUE(counted);
+  // Making them active again books nothing back (the therapist books anew).
+  ASSERT_TRUE(practice_->UpdateClient(a_, client_, nullptr, {}, practice::ClientStatus::kActive,
+                                      kCaller));
+  EXPECT_EQ(schedule_->Get(a_, future[0])->status, AppointmentStatus::kCancelled);
 }
 
 TEST_P(ScheduleTest, ClientListShowsTheNextScheduledAppointment) {

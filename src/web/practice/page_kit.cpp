@@ -13,7 +13,9 @@ namespace {
 constexpr std::pair<std::string_view, std::string_view> kDone[] = {
     {"client_added", "Client added."},
     {"profile_saved", "Profile saved."},
-    {"client_archived", "Client archived. You can make them active again at any time."},
+    {"client_archived",
+     "Client archived. Their future appointments are cancelled; you can make them active "
+     "again at any time."},
     {"client_unarchived", "Client is active again."},
     {"client_deleted", "Client deleted. Their records and key are destroyed."},
     {"note_saved", "Note saved."},
