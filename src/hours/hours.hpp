@@ -1,0 +1,245 @@
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "audit/log.hpp"
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "crypto/key_ring.hpp"
+#include "crypto/secret.hpp"
+#include "hours/rules.hpp"
+#include "hours/types.hpp"
+#include "identity/principal.hpp"
+#include "identity/scope.hpp"
+#include "identity/unit_of_work.hpp"
+#include "store/db.hpp"
+#include "store/migrations.hpp"
+
+namespace alcove::hours {
+
+// Supervised hours (issue #14; docs/hours.md): an associate's licensure profile, work
+// settings, session logs, weekly logs and progress against the track's rules, and CSV
+// import with sealed 15-minute staging.
+//
+// - An associate is a therapist with a licensure profile; every method takes the
+//   caller's TherapistScope and touches only its tenant (Db::BeginTenant + tenant_id in
+//   the SQL); another tenant's id is kNotFound (C20).
+// - A session log holds date, minutes, category, setting, phase, flags and the client's
+//   alias only (C51). A name typed in becomes initials before anything is stored (C50);
+//   a picked client contributes its alias, copied (the log does not follow the client).
+// - Every create, edit and delete of a session log and every status change of a weekly
+//   log is one audit event with ids and counts only (C40).
+// - A weekly log is one per week (Monday) per setting; its row exists from the first
+//   session logged in it and goes when its last session goes while it is a draft.
+//   draft -> submitted -> signed, or -> returned (with the supervisor's comment) ->
+//   (edited) -> submitted. A submitted week cannot change until it is withdrawn; a
+//   signed week changes only by an explicit amendment, after which its signature no
+//   longer matches its content (content_sha256 != signed_sha256).
+// Thread-safety: every method may be called from any thread.
+
+// The schema (versions 601-699).
+std::span<const store::Migration> HoursMigrations();
+
+struct NewSetting {
+  std::string name;
+  bool exempt = false;
+  SupervisorLicense supervisor_license = SupervisorLicense::kUnknown;
+};
+
+// A session to log. The client is either typed (`client_name`: a full name or initials,
+// turned into initials at once and never stored) or picked (`client_id` of a client of
+// the practice: its alias is copied), or neither (supervision, workshops).
+struct NewSession {
+  Day date{};
+  std::int64_t minutes = 0;
+  Category category = Category::kIndividual;
+  std::string setting_id;
+  std::optional<bool> pre_degree;  // nullopt: from the profile's degree date
+  bool telehealth = false;
+  bool video = false;
+  std::optional<int> group_size;
+  crypto::PhiString client_name;
+  std::string client_id;
+};
+
+// A change; nullopt leaves a field alone. `amend` must be true to change a session of a
+// signed week (the amendment is audited and the signature stops matching).
+struct SessionChange {
+  std::optional<Day> date;
+  std::optional<std::int64_t> minutes;
+  std::optional<Category> category;
+  std::optional<std::string> setting_id;
+  std::optional<bool> pre_degree;
+  std::optional<bool> telehealth;
+  std::optional<bool> video;
+  std::optional<std::optional<int>> group_size;
+  std::optional<crypto::PhiString> client_name;  // empty: no client
+  bool amend = false;
+};
+
+struct WeeklyLog {
+  std::string id;
+  Day week_start{};
+  std::string setting_id;
+  std::string setting_name;
+  WeekStatus status = WeekStatus::kDraft;
+  WeekTotals totals;           // from the engine, over this week's sessions in this setting
+  std::vector<Check> checks;   // the week's checks in words
+  std::string content_sha256;  // hex: the canonical content now (docs/hours.md)
+  std::optional<std::string> signed_sha256;  // hex, once signed
+  bool amended = false;        // changed after signing
+  std::optional<Micros> submitted_at;
+  std::optional<Micros> signed_at;
+  std::optional<std::string> supervisor_id;  // who it was submitted to (issue #15)
+  bool has_comment = false;    // returned with a comment (ReturnComment reads it)
+};
+
+// A staged CSV import (C52): parsed in memory, rows sealed under a key of its own that is
+// destroyed on confirmation, cancellation or at 15 minutes.
+struct ImportRow {
+  int row = 0;  // 1-based line of the file's data (the header is row 0)
+  Day date{};
+  std::int64_t minutes = 0;
+  Category category = Category::kIndividual;
+  std::string setting;  // a setting's name from the file, or empty: the default setting
+  std::string alias;    // initials only
+  bool telehealth = false;
+  bool video = false;
+  std::optional<int> group_size;
+  std::optional<bool> pre_degree;
+};
+struct ImportError {
+  int row = 0;
+  std::string message;  // "row 17: 13/45/2026 is not a date" — never a cell's name text
+};
+// Field -> the file's header for it ("date" -> "Session Date"); empty: guessed.
+using ColumnMapping = std::map<std::string, std::string>;
+struct ImportPreview {
+  std::string id;
+  std::vector<ImportRow> rows;
+  std::vector<ImportError> errors;
+  std::vector<std::string> headers;  // as found in the file
+  ColumnMapping mapping;             // as used
+  std::vector<std::string> new_settings;  // names the file uses that do not exist yet
+  Micros expires_at = 0;
+};
+inline constexpr Micros kImportLifetime = 15LL * 60 * kMicrosPerSecond;
+inline constexpr std::size_t kMaxImportBytes = 8u * 1024 * 1024;
+inline constexpr std::size_t kMaxImportRows = 50'000;
+
+// The progress page's contents.
+struct Summary {
+  Profile profile;
+  std::vector<Setting> settings;
+  Progress progress;
+};
+
+// What hours borrows from the modules before it (cli/modules.cpp wires practice's).
+struct Lookups {
+  // The alias of a client of the caller's practice; kNotFound for another tenant's.
+  std::function<Result<std::string>(const identity::TherapistScope&, std::string_view client_id)>
+      alias_of;
+  // The caller's local day ("YYYY-MM-DD") at `t` (practice::Practice::LocalDay).
+  std::function<Result<std::string>(const identity::TherapistScope&, Micros t)> local_day;
+};
+
+class Hours {
+ public:
+  // Borrows everything; all must outlive the service.
+  Hours(store::Db& db, crypto::KeyRing& keys, const audit::Log& log, const Clock& clock,
+        Lookups lookups);
+
+  // The profile; nullopt until set (the account then has no hours pages).
+  Result<std::optional<Profile>> GetProfile(const identity::TherapistScope& who);
+  // Audited. kInvalidArgument for a degree date in the future, a registration before
+  // the degree, a registration number that is not [A-Za-z0-9 -]{1,32}.
+  Status SetProfile(const identity::TherapistScope& who, const Profile& profile,
+                    const identity::Caller& caller);
+
+  Result<std::vector<Setting>> ListSettings(const identity::TherapistScope& who);
+  Result<std::string> AddSetting(const identity::TherapistScope& who, const NewSetting& s,
+                                 const identity::Caller& caller);
+  Status UpdateSetting(const identity::TherapistScope& who, std::string_view id,
+                       const NewSetting& s, const identity::Caller& caller);
+  // kFailedPrecondition while sessions are logged in it.
+  Status DeleteSetting(const identity::TherapistScope& who, std::string_view id,
+                       const identity::Caller& caller);
+
+  // kFailedPrecondition without a profile; kNotFound for a setting or client not of
+  // this tenant; kInvalidArgument for values out of range; kFailedPrecondition
+  // ("week_submitted", "week_signed") for a week that is not open.
+  Result<SessionLog> AddSession(const identity::TherapistScope& who, const NewSession& s,
+                                const identity::Caller& caller);
+  // The week grid: all or nothing, one transaction, one audit event per session.
+  Result<std::vector<SessionLog>> AddSessions(const identity::TherapistScope& who,
+                                              std::span<const NewSession> sessions,
+                                              const identity::Caller& caller);
+  // Sessions dated [from, to], by date. kInvalidArgument for a range over 3 years.
+  Result<std::vector<SessionLog>> ListSessions(const identity::TherapistScope& who, Day from,
+                                               Day to);
+  Result<SessionLog> GetSession(const identity::TherapistScope& who, std::string_view id);
+  Result<SessionLog> UpdateSession(const identity::TherapistScope& who, std::string_view id,
+                                   const SessionChange& change, const identity::Caller& caller);
+  Status DeleteSession(const identity::TherapistScope& who, std::string_view id, bool amend,
+                       const identity::Caller& caller);
+
+  // Weekly logs with a week_start in [from, to], by week then setting name.
+  Result<std::vector<WeeklyLog>> ListWeeks(const identity::TherapistScope& who, Day from, Day to);
+  Result<WeeklyLog> GetWeek(const identity::TherapistScope& who, std::string_view id);
+  // draft or returned -> submitted (to a supervisor, once issue #15 has them). Audited.
+  Result<WeeklyLog> SubmitWeek(const identity::TherapistScope& who, std::string_view id,
+                               std::optional<std::string> supervisor_id,
+                               const identity::Caller& caller);
+  // submitted -> draft: the associate takes a submission back to change it. Audited.
+  Result<WeeklyLog> WithdrawWeek(const identity::TherapistScope& who, std::string_view id,
+                                 const identity::Caller& caller);
+  // The supervisor's side (issue #15 calls these from the signing link; inside its own
+  // transaction, which also appends its audit event): submitted -> signed, recording the
+  // content hash at signing; submitted -> returned with a comment (sealed).
+  // kFailedPrecondition unless submitted and unchanged since (content_sha256 ==
+  // `expected_sha256`).
+  static Status MarkSigned(store::Transaction& tx, store::TenantId tenant,
+                           std::string_view week_id, std::string_view expected_sha256, Micros at);
+  Status MarkReturned(store::Transaction& tx, store::TenantId tenant, std::string_view week_id,
+                      std::string_view expected_sha256, const crypto::PhiString& comment,
+                      Micros at);
+  Result<crypto::PhiString> ReturnComment(const identity::TherapistScope& who,
+                                          std::string_view week_id);
+
+  // Progress against the track's rules at the associate's today.
+  Result<Summary> GetSummary(const identity::TherapistScope& who);
+
+  // CSV import (C52). `csv` is the file as uploaded; nothing of it touches a disk.
+  // kFailedPrecondition without a profile; kInvalidArgument for a file that is not CSV,
+  // too big (kMaxImportBytes), or has no row. Audited (csv_import.started).
+  Result<ImportPreview> StartImport(const identity::TherapistScope& who,
+                                    const crypto::PhiString& csv, const ColumnMapping& mapping,
+                                    std::optional<std::string> default_setting_id,
+                                    const identity::Caller& caller);
+  // kNotFound once expired, confirmed or cancelled.
+  Result<ImportPreview> GetImport(const identity::TherapistScope& who, std::string_view id);
+  // Creates every row's session (and the new settings) in one transaction; destroys the
+  // staging key. Audited (csv_import.completed). kFailedPrecondition while any row has an
+  // error or a row falls in a submitted or signed week.
+  Result<std::int64_t> ConfirmImport(const identity::TherapistScope& who, std::string_view id,
+                                     const identity::Caller& caller);
+  Status CancelImport(const identity::TherapistScope& who, std::string_view id,
+                      const identity::Caller& caller);
+  // Destroys staged imports older than kImportLifetime (keys first); how many.
+  Result<std::int64_t> SweepImports(Micros now);
+
+ private:
+  store::Db& db_;
+  crypto::KeyRing& keys_;
+  identity::UnitOfWork work_;
+  const Clock& clock_;
+  Lookups lookups_;
+};
+
+}  // namespace alcove::hours
