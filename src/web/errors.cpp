@@ -1,6 +1,9 @@
 #include "web/errors.hpp"
 
+#include <algorithm>
+
 #include <boost/json.hpp>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "web/templates.hpp"
@@ -66,7 +69,7 @@ Response WithRetryAfter(Response res) {
 }
 
 Response Render(const Request& request, const Templates* templates, int status,
-                std::string_view code, std::string_view message);
+                std::string_view code, std::string_view message, std::string_view next = {});
 
 // An error page in plain words (docs/design.md § Errors): a heading that says what
 // happened, what to do next, and a link on. `own_words`: the status's message is shown
@@ -146,10 +149,35 @@ Response ErrorResponse(const Request& request, const Templates* templates, int s
   return WithRetryAfter(Render(request, templates, status, code, message));
 }
 
+std::string WaitInWords(std::int64_t seconds) {
+  if (seconds <= 1) {
+    return "Wait a second, then try again.";
+  }
+  if (seconds < 90) {
+    return fmt::format("Wait {} seconds, then try again.", seconds);
+  }
+  const std::int64_t minutes = (seconds + 59) / 60;
+  return fmt::format("Wait {} minutes, then try again.", minutes);
+}
+
+Response RateLimitedResponse(const Request& request, const Templates* templates,
+                             std::int64_t retry_after_seconds) {
+  const std::int64_t seconds = std::max<std::int64_t>(retry_after_seconds, 1);
+  const std::string wait = WaitInWords(seconds);
+  // The API's message says it all; a page says the wait in its "what to do" line.
+  const bool api = request.path.starts_with("/api/") || request.target.starts_with("/api/");
+  Response res = Render(request, templates, 429, "rate_limited",
+                        api ? "Too many attempts. " + wait
+                            : std::string("To keep accounts safe, Alcove pauses after many tries."),
+                        wait);
+  res.headers.Set("Retry-After", std::to_string(seconds));
+  return res;
+}
+
 namespace {
 
 Response Render(const Request& request, const Templates* templates, int status,
-                std::string_view code, std::string_view message) {
+                std::string_view code, std::string_view message, std::string_view next) {
   const bool api = request.path.starts_with("/api/") || request.target.starts_with("/api/");
   if (api || templates == nullptr) {
     if (!api) {
@@ -169,7 +197,7 @@ Response Render(const Request& request, const Templates* templates, int status,
   // (the limits, routing and server faults speak of requests, not of what a person did).
   const bool own = words.own_words || message.empty() || code == "bad_request";
   data.set("message", std::string(own ? words.message : message));
-  data.set("next", std::string(words.next));
+  data.set("next", std::string(next.empty() ? words.next : next));
   data.set("back_href", std::string(words.back_href));
   data.set("back_label", std::string(words.back_label));
   if (status >= 500 && !request.request_id.empty()) {

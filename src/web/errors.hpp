@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -28,6 +29,12 @@ Response ErrorResponse(const Request& request, const Templates* templates, const
 // "Something went wrong on our side. If this keeps happening, tell the operator request
 // id <id>." — the whole public text of a server fault.
 std::string ServerFaultMessage(ErrorCode code, std::string_view request_id);
+
+// 429 with `Retry-After: retry_after_seconds` (at least 1), whose page and JSON message
+// say how long to wait in words ("Wait 40 seconds, then try again.": WaitInWords).
+Response RateLimitedResponse(const Request& request, const Templates* templates,
+                             std::int64_t retry_after_seconds);
+std::string WaitInWords(std::int64_t seconds);
 
 // The error code name for a status we answer without an ErrorCode (404, 405, ...).
 std::string_view CodeForStatus(int status);

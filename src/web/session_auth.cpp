@@ -101,10 +101,7 @@ std::optional<Response> Throttle(IdentityServices& services, const Templates* te
   if (decision->allowed) {
     return std::nullopt;
   }
-  Response res = ErrorResponse(request, templates, 429, "rate_limited",
-                               "Too many attempts. Wait a little and try again.");
-  res.headers.Set("Retry-After", std::to_string(decision->retry_after_seconds));
-  return res;
+  return RateLimitedResponse(request, templates, decision->retry_after_seconds);
 }
 
 crypto::SecretString LoginCookieFor(const Request& request) {

@@ -241,6 +241,22 @@ TEST(RetryAfter, Every429And503SaysWhenToComeBack) {
   EXPECT_FALSE(ErrorResponse(req, nullptr, 404, "not_found", "n").headers.Has("Retry-After"));
 }
 
+// C30: the wait a throttled person is told is the wait Retry-After says, in words.
+TEST(RetryAfter, C30TheWaitInWordsIsTheRetryAfterWait) {
+  EXPECT_EQ(WaitInWords(1), "Wait a second, then try again.");
+  EXPECT_EQ(WaitInWords(40), "Wait 40 seconds, then try again.");
+  EXPECT_EQ(WaitInWords(90), "Wait 2 minutes, then try again.");
+  EXPECT_EQ(WaitInWords(600), "Wait 10 minutes, then try again.");
+  Request api;
+  api.target = "/api/v1/auth/magic-link";
+  api.path = api.target;
+  const Response json = RateLimitedResponse(api, nullptr, 40);
+  EXPECT_EQ(json.status, 429);
+  EXPECT_EQ(json.headers.Get("Retry-After"), "40");
+  EXPECT_NE(json.body.find("Wait 40 seconds"), std::string::npos) << json.body;
+  EXPECT_EQ(RateLimitedResponse(api, nullptr, 0).headers.Get("Retry-After"), "1");
+}
+
 }  // namespace
 }  // namespace alcove::web
 

@@ -255,5 +255,18 @@ TEST(ErrorPages, EveryStatusHasAHeadingInWordsWhileTheApiKeepsItsJson) {
             R"({"error":{"code":"payload_too_large","message":"The request body is larger than this address accepts."}})");
 }
 
+// C30: a throttled page tells the person how long Retry-After asks them to wait.
+TEST(ErrorPages, C30TheTooManyTriesPageSaysHowLongToWait) {
+  auto templates = Templates::Load(std::filesystem::path(ALCOVE_SOURCE_DIR) / "web/templates");
+  ASSERT_TRUE(templates) << templates.error().internal;
+  Request page;
+  page.path = "/signin";
+  const Response res = RateLimitedResponse(page, templates->get(), 300);
+  EXPECT_EQ(res.status, 429);
+  EXPECT_EQ(res.headers.Get("Retry-After"), "300");
+  EXPECT_TRUE(Has(MainOf(res.body), "Wait 5 minutes, then try again.")) << res.body;
+  EXPECT_FALSE(Has(res.body, "Wait a minute")) << res.body;
+}
+
 }  // namespace
 }  // namespace alcove::web
