@@ -21,6 +21,10 @@ namespace {
 namespace json = boost::json;
 using crypto::SecretString;
 
+constexpr std::string_view kSessionEndedWords =
+    "Your session ended: it was idle for a while, reached its time limit, or was signed out "
+    "from another device. Sign in again to go on.";
+
 const RouteOptions kSmallBody{.max_body_bytes = 16 * 1024, .runs_inline = false};
 // Sign-in routes declare their per-IP rate-limit class; the facade checks it before the
 // handler runs (docs/rate-limits.md). Per-address classes stay in the handlers, which
@@ -449,10 +453,16 @@ void IdentityRoutes::Add(RouteKit& router) {
         return RequestLink(req, FormValue(*form, "email"), &name, pw, "signup");
       }),
       kSignInBody);
-  // After signing out, /signin?signed_out=1 says so.
+  // After signing out, /signin?signed_out=1 says so; after a session ended by itself
+  // (a page asked with a session that no longer exists: route_kit), /signin?ended=1.
   router.Add("GET", "/signin", ForAnyone([this](Request& req) {
-               return SigninPage("", 200,
-                                 req.QueryValue("signed_out") ? "You are signed out." : "");
+               std::string_view note;
+               if (req.QueryValue("signed_out")) {
+                 note = "You are signed out.";
+               } else if (req.QueryValue("ended")) {
+                 note = kSessionEndedWords;
+               }
+               return SigninPage("", 200, std::string(note));
              }));
   router.Add(
       "POST", "/signin/link",

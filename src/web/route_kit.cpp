@@ -102,14 +102,17 @@ void RouteKit::Add(std::string method, std::string pattern, SessionRoute route,
       return ErrorResponse(req, templates, session.error());
     }
     if (!*session) {
+      // A session cookie that no longer opens a session: the session ended (idle or
+      // absolute expiry, signed out elsewhere, revoked). The sign-in page says so.
+      const bool ended = GetCookie(req, kSessionCookie).has_value();
       Response res;
       if (surface == Surface::kApi) {
         res = ErrorResponse(req, templates, 401, "unauthenticated", "Please sign in.");
       } else {
         res = Response::Text(303, "Please sign in.\n");
-        res.headers.Set("Location", "/signin");
+        res.headers.Set("Location", ended ? "/signin?ended=1" : "/signin");
       }
-      if (GetCookie(req, kSessionCookie)) {
+      if (ended) {
         ClearSessionCookies(res);
       }
       return res;

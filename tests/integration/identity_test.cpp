@@ -743,7 +743,12 @@ TEST_F(IdentityFlows, PagesWorkWithoutScripts) {
   EXPECT_EQ(settings_after.Header("Location"), "/signin");
   p.set_cookies(cookies);
   EXPECT_EQ(p.Get("/api/v1/me").status, 401);
-  EXPECT_EQ(p.Get("/settings").status, 303);
+  p.set_cookies(cookies);
+  const HttpResult after_end = p.Get("/settings");
+  EXPECT_EQ(after_end.status, 303);
+  // The cookie of an ended session: the sign-in page says why it is asked for again.
+  EXPECT_EQ(after_end.Header("Location"), "/signin?ended=1");
+  EXPECT_NE(p.Get("/signin?ended=1").body.find("Your session ended"), npos);
 }
 
 TEST_F(IdentityFlows, SignedOutVisitorsAreSentToSignIn) {
