@@ -132,6 +132,7 @@ INSTANTIATE_TEST_SUITE_P(
         Broken{"zero hours", "hours = 500", "hours = 0", "requirement[2].hours"},
         Broken{"unknown category", "[\"couples_family_children\"]\n", "[\"couples\"]\n",
                "requirement[2].categories"},
+        Broken{"a bar's id", "id = \"cfc\"", "id = \"weeks\"", "requirement[2].id"},
         Broken{"bad kind", "kind = \"maximum\"", "kind = \"max\"", "requirement[3].kind"},
         Broken{"source without tags", "source = \"[S1][C1]\"", "source = \"S1\"",
                "requirement[0].source"},
