@@ -713,8 +713,9 @@ Result<std::string> ClientAlias(const crypto::PhiString& cell) {
   const bool spaced_words = s.find(' ') != std::string_view::npos && !dotted;
   if (initials && !letters.empty() && letters.size() <= 3 && (dotted || all_capitals) &&
       !spaced_words) {
+    // The first and the last, as practice::InitialsOf keeps them ("J.D.M." -> "J.M.").
     std::string alias;
-    for (const char c : letters) {
+    for (const char c : letters.size() > 1 ? std::string{letters.front(), letters.back()} : letters) {
       alias += static_cast<char>(c >= 'a' ? c - 'a' + 'A' : c);
       alias += '.';
     }

@@ -72,7 +72,7 @@ std::optional<std::int64_t> ParseMinutes(std::string_view text);
 // "supervision_group", ...); nullopt if unknown or ambiguous (a bare "Supervision").
 std::optional<Category> ParseCategory(std::string_view text);
 // The initials of a client cell: "J.D.", "J. D." and "JD" are initials already (kept,
-// normalised to "J.D."); anything else is a name and goes through practice::InitialsOf.
+// normalised to "J.D."; of three, the first and the last); anything else is a name and goes through practice::InitialsOf.
 // Empty for an empty cell. Errors never repeat the cell.
 Result<std::string> ClientAlias(const crypto::PhiString& cell);
 

@@ -250,7 +250,7 @@ TEST(ImportCsv, ClientAliases) {
   EXPECT_EQ(alias("J. D."), "J.D.");
   EXPECT_EQ(alias("j.d"), "J.D.");
   EXPECT_EQ(alias("JD"), "J.D.");
-  EXPECT_EQ(alias("JDM"), "J.D.M.");
+  EXPECT_EQ(alias("JDM"), "J.M.");  // first and last, as InitialsOf
   EXPECT_EQ(alias("Jo"), "J.");  // a name: its initial
   EXPECT_EQ(alias("Jo Do"), "J.D.");
   EXPECT_EQ(alias("JO DO"), "J.D.");
