@@ -82,7 +82,7 @@ TEST_P(ImportRoutesTest, C50TheApiStagesConfirmsAndAnswersAsDocumented) {
   for (const char* part :
        {R"("row":1,"date":"2026-03-02","minutes":50,"category":"individual","alias":"X.W.")",
         R"("alias":"W.Y.")", R"("errors":[])", R"("new_settings":["Quarzwerk Clinic"])",
-        R"("headers":["Session Date","Duration (min)","Type","Client","Site"])",
+        R"x("headers":["Session Date","Duration (min)","Type","Client","Site"])x",
         R"("date":"Session Date")", R"("expires_at":")"}) {
     EXPECT_NE(res.body.find(part), std::string::npos) << part << " in " << res.body;
   }
