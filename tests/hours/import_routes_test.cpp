@@ -101,6 +101,13 @@ TEST_P(ImportRoutesTest, C50TheApiStagesConfirmsAndAnswersAsDocumented) {
   ASSERT_EQ(res.status, 200) << res.body;
   EXPECT_NE(res.body.find(R"("alias":"X.W.")"), std::string::npos) << res.body;
   EXPECT_EQ(res.body.find("Xylophon"), std::string::npos);
+  // C40: the audit page says it in words, with counts only.
+  res = h_->Call(a_, "GET", "/audit");
+  ASSERT_EQ(res.status, 200);
+  EXPECT_NE(res.body.find("You uploaded a file of 3 sessions to import"), std::string::npos)
+      << res.body;
+  EXPECT_NE(res.body.find("You imported 3 sessions from a file"), std::string::npos);
+  EXPECT_EQ(res.body.find("Xylophon"), std::string::npos);
 }
 
 TEST_P(ImportRoutesTest, RefusalsInWords) {
