@@ -4,11 +4,13 @@
 
 #include "audit/log.hpp"
 #include "crypto/tokens.hpp"
+#include "hours/hours.hpp"
 #include "identity/identity.hpp"
 #include "identity/rate_limit.hpp"
 #include "identity/scope.hpp"
 #include "practice/practice.hpp"
 #include "schedule/schedule.hpp"
+#include "web/hours/routes.hpp"
 #include "web/practice/routes.hpp"
 #include "web/schedule/routes.hpp"
 
@@ -111,6 +113,33 @@ class ScheduleModule final : public ModuleInstance {
   schedule::Schedule schedule_;
 };
 
+// Supervised hours, built on practice: a picked client's alias and the therapist's
+// local day come from it.
+class HoursModule final : public ModuleInstance {
+ public:
+  explicit HoursModule(const ModuleDeps& d)
+      : practice_(dynamic_cast<PracticeModule&>(*d.earlier("practice")).practice()),
+        hours_(d.db, d.keys, d.log, d.clock,
+               hours::Lookups{
+                   // The alias only (no content, so not a read of the record).
+                   .alias_of = [this](const identity::TherapistScope& who,
+                                      std::string_view client_id) -> Result<std::string> {
+                     ALCOVE_TRY_ASSIGN(auto client, practice_.GetClientInfo(who, client_id));
+                     return std::move(client.alias);
+                   },
+                   .local_day = [this](const identity::TherapistScope& who,
+                                       Micros t) { return practice_.LocalDay(who, t); }}) {}
+
+  std::unique_ptr<web::RouteSet> AddRoutes(web::RouteKit& kit, web::IdentityServices& identity,
+                                           const web::Templates& templates) override {
+    return web::AddHoursRoutes(kit, identity, hours_, practice_, templates);
+  }
+
+ private:
+  practice::Practice& practice_;
+  hours::Hours hours_;
+};
+
 }  // namespace
 
 const std::vector<Module>& Modules() {
@@ -125,6 +154,8 @@ const std::vector<Module>& Modules() {
        [](const ModuleDeps& d) { return std::make_unique<PracticeModule>(d); }},
       {"schedule", &schedule::ScheduleMigrations,
        [](const ModuleDeps& d) { return std::make_unique<ScheduleModule>(d); }},
+      {"hours", &hours::HoursMigrations,
+       [](const ModuleDeps& d) { return std::make_unique<HoursModule>(d); }},
   };
   return modules;
 }
