@@ -114,7 +114,7 @@ TEST_P(ImportRoutesTest, RefusalsInWords) {
   auto res = h_->Call(a_, "POST", "/api/v1/hours/imports", kFile, "application/json");
   EXPECT_EQ(res.status, 400);
   EXPECT_NE(res.body.find("Content-Type text/csv"), std::string::npos) << res.body;
-  res = Upload(a_, "");
+  res = Upload(a_, "\r\n\r\n");
   EXPECT_EQ(res.status, 400);
   EXPECT_NE(res.body.find("The file is empty."), std::string::npos) << res.body;
   // Columns not recognised: 422 with the headers, nothing staged.

@@ -4,7 +4,7 @@
 #include "hours/csv.hpp"
 #include "web/body.hpp"
 #include "web/errors.hpp"
-#include "web/hours/import_routes.hpp"
+#include "web/hours/routes_internal.hpp"
 
 namespace alcove::web::hours_routes {
 
@@ -82,8 +82,10 @@ hours::ColumnMapping MappingOf(const std::vector<std::pair<std::string, std::str
 }
 
 void AddImportApi(RouteKit& kit, hours::Hours& h) {
+  // Refusals (no_profile; week_submitted, week_signed on confirmation) answer 409.
+  auto api = [](TherapistHandler f) { return ForTherapist(Refusing(std::move(f))); };
   kit.Add("POST", "/api/v1/hours/imports",
-          ForTherapist([&h](Request& req, const TherapistSession& who) -> Result<Response> {
+          api([&h](Request& req, const TherapistSession& who) -> Result<Response> {
             if (!IsCsv(req)) {
               return Fail(ErrorCode::kInvalidArgument, "import body not text/csv",
                           "Send the file itself as the body, with Content-Type text/csv.");
@@ -111,26 +113,19 @@ void AddImportApi(RouteKit& kit, hours::Hours& h) {
           }),
           kCsvBody);
   kit.Add("GET", "/api/v1/hours/imports/{id}",
-          ForTherapist([&h](Request& req, const TherapistSession& who) -> Result<Response> {
+          api([&h](Request& req, const TherapistSession& who) -> Result<Response> {
             ALCOVE_TRY_ASSIGN(auto preview, h.GetImport(who.scope, req.Param("id").value_or("")));
             return JsonResponse(200, PreviewJson(preview));
           }));
   kit.Add("POST", "/api/v1/hours/imports/{id}/confirm",
-          ForTherapist([&h](Request& req, const TherapistSession& who) -> Result<Response> {
-            auto n = h.ConfirmImport(who.scope, req.Param("id").value_or(""), CallerOf(req));
-            if (!n) {
-              // A week that closed since the preview: 409 with the refusal's token, as the
-              // session routes answer it.
-              if (const auto token = hours::RefusalOf(n.error())) {
-                return ErrorResponse(req, nullptr, 409, *token, n.error().public_message);
-              }
-              return std::unexpected(n.error());
-            }
-            return JsonResponse(200, json::object{{"created", *n}});
+          api([&h](Request& req, const TherapistSession& who) -> Result<Response> {
+            ALCOVE_TRY_ASSIGN(const auto n, h.ConfirmImport(who.scope, req.Param("id").value_or(""),
+                                                            CallerOf(req)));
+            return JsonResponse(200, json::object{{"created", n}});
           }),
           RouteOptions{.max_body_bytes = 1024});
   kit.Add("DELETE", "/api/v1/hours/imports/{id}",
-          ForTherapist([&h](Request& req, const TherapistSession& who) -> Result<Response> {
+          api([&h](Request& req, const TherapistSession& who) -> Result<Response> {
             ALCOVE_TRY(h.CancelImport(who.scope, req.Param("id").value_or(""), CallerOf(req)));
             return Response::Text(204, "");
           }));

@@ -8,7 +8,7 @@
 #include "hours/csv.hpp"
 #include "web/body.hpp"
 #include "web/errors.hpp"
-#include "web/hours/import_routes.hpp"
+#include "web/hours/routes_internal.hpp"
 
 namespace alcove::web::hours_routes {
 
@@ -140,6 +140,7 @@ class ImportPages {
         fields.push_back(field);
       }
       d.set("mapping", fields);
+      d.set("has_mapping", true);
       std::string words;
       for (std::size_t i = 0; i < s.missing.size(); ++i) {
         words += (i == 0 ? "" : i + 1 == s.missing.size() ? " and " : ", ") +
@@ -147,7 +148,7 @@ class ImportPages {
       }
       d.set("missing_words", words);
     }
-    return Response::Html(status, t_.RenderPage("hours_import", "Import hours", d));
+    return Response::Html(status, t_.RenderPage("hours_import", "Import hours \xC2\xB7 Alcove", d));
   }
 
   Result<Response> Preview(const TherapistSession& who, const ImportPreview& p) {
@@ -172,6 +173,7 @@ class ImportPages {
         names.push_back(TemplateData("name", n));
       }
       d.set("new_settings", names);
+      d.set("has_new_settings", true);
     }
     // Rows and errors by row number, each error next to its row.
     TemplateData lines = TemplateData::type::list;
@@ -223,7 +225,7 @@ class ImportPages {
       d.set("more", fmt::format("The first {} of {} rows are shown; all of them are imported.",
                                 kShownRows, p.rows.size()));
     }
-    return Response::Html(200, t_.RenderPage("hours_import_preview", "Check the import", d));
+    return Response::Html(200, t_.RenderPage("hours_import_preview", "Check the import \xC2\xB7 Alcove", d));
   }
 
   hours::Hours& h_;
@@ -236,8 +238,12 @@ class ImportPages {
 void AddImportPages(RouteKit& kit, hours::Hours& h, const Templates& templates,
                     const Clock& clock) {
   auto pages = std::make_shared<ImportPages>(h, templates, clock);
+  // Refusals (no profile yet, a week closed since the preview) answer 409 as a page.
+  auto page = [&templates](TherapistHandler f) {
+    return ForTherapist(Refusing(std::move(f), &templates));
+  };
   kit.Add("GET", "/hours/import",
-          ForTherapist([pages](Request& req, const TherapistSession& who) -> Result<Response> {
+          page([pages](Request& req, const TherapistSession& who) -> Result<Response> {
             UploadState s;
             if (auto n = req.QueryValue("imported"); n && !n->empty() &&
                 n->find_first_not_of("0123456789") == std::string_view::npos) {
@@ -248,7 +254,7 @@ void AddImportPages(RouteKit& kit, hours::Hours& h, const Templates& templates,
             return pages->Upload(who, s, 200);
           }));
   kit.Add("POST", "/hours/import",
-          ForTherapist([pages, &h](Request& req, const TherapistSession& who) -> Result<Response> {
+          page([pages, &h](Request& req, const TherapistSession& who) -> Result<Response> {
             ALCOVE_TRY_ASSIGN(auto fields, FormBody(req));
             req.body.clear();
             UploadState s;
@@ -287,12 +293,12 @@ void AddImportPages(RouteKit& kit, hours::Hours& h, const Templates& templates,
           }),
           kPasteBody);
   kit.Add("GET", "/hours/import/{id}",
-          ForTherapist([pages, &h](Request& req, const TherapistSession& who) -> Result<Response> {
+          page([pages, &h](Request& req, const TherapistSession& who) -> Result<Response> {
             ALCOVE_TRY_ASSIGN(auto preview, h.GetImport(who.scope, req.Param("id").value_or("")));
             return pages->Preview(who, preview);
           }));
   kit.Add("POST", "/hours/import/{id}/confirm",
-          ForTherapist([&h](Request& req, const TherapistSession& who) -> Result<Response> {
+          page([&h](Request& req, const TherapistSession& who) -> Result<Response> {
             ALCOVE_TRY_ASSIGN(const auto n,
                               h.ConfirmImport(who.scope, req.Param("id").value_or(""),
                                               CallerOf(req)));
@@ -300,7 +306,7 @@ void AddImportPages(RouteKit& kit, hours::Hours& h, const Templates& templates,
           }),
           kButtonBody);
   kit.Add("POST", "/hours/import/{id}/cancel",
-          ForTherapist([&h](Request& req, const TherapistSession& who) -> Result<Response> {
+          page([&h](Request& req, const TherapistSession& who) -> Result<Response> {
             ALCOVE_TRY(h.CancelImport(who.scope, req.Param("id").value_or(""), CallerOf(req)));
             return Response::SeeOther("/hours/import?cancelled=1");
           }),
