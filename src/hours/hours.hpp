@@ -145,6 +145,11 @@ struct ImportPreview {
   ColumnMapping mapping;             // as used
   std::vector<std::string> new_settings;  // names the file uses that do not exist yet
   Micros expires_at = 0;
+  // What the file lacks a column for: "date", "minutes" (minutes or hours), "category",
+  // and "setting" when there is no setting column, no default setting was chosen and the
+  // associate does not have exactly one. Non-empty: nothing was read or staged (`id` is
+  // empty, no row, no error, no audit event); the mapping form asks.
+  std::vector<std::string> missing;
 };
 inline constexpr Micros kImportLifetime = 15LL * 60 * kMicrosPerSecond;
 inline constexpr std::size_t kMaxImportBytes = 8u * 1024 * 1024;
@@ -165,6 +170,8 @@ struct Lookups {
   // The caller's local day ("YYYY-MM-DD") at `t` (practice::Practice::LocalDay).
   std::function<Result<std::string>(const identity::TherapistScope&, Micros t)> local_day;
 };
+
+struct StagedImport;  // hours/import_blob.hpp
 
 class Hours {
  public:
@@ -246,9 +253,13 @@ class Hours {
   // Progress against the track's rules at the associate's today.
   Result<Summary> GetSummary(const identity::TherapistScope& who);
 
-  // CSV import (C52). `csv` is the file as uploaded; nothing of it touches a disk.
-  // kFailedPrecondition without a profile; kInvalidArgument for a file that is not CSV,
-  // too big (kMaxImportBytes), or has no row. Audited (csv_import.started).
+  // CSV import (C52; docs/hours-import.md). `csv` is the file as uploaded; nothing of it
+  // touches a disk. Rows are checked as AddSession would (CheckSession, and no row in a
+  // submitted or signed week): a row that fails is an error of the preview. Rows without
+  // a setting go to `default_setting_id` (kNotFound if not the tenant's), or to the only
+  // setting there is. kFailedPrecondition without a profile; kInvalidArgument for a file
+  // that is not CSV, too big (kMaxImportBytes), or has no row. Audited
+  // (csv_import.started, with counts only) once staged; see ImportPreview::missing.
   Result<ImportPreview> StartImport(const identity::TherapistScope& who,
                                     const crypto::PhiString& csv, const ColumnMapping& mapping,
                                     std::optional<std::string> default_setting_id,
@@ -262,7 +273,8 @@ class Hours {
                                      const identity::Caller& caller);
   Status CancelImport(const identity::TherapistScope& who, std::string_view id,
                       const identity::Caller& caller);
-  // Destroys staged imports older than kImportLifetime (keys first); how many.
+  // Destroys staged imports older than kImportLifetime (keys first); how many. Also
+  // destroys import keys left without a staging row (a write or destruction that failed).
   Result<std::int64_t> SweepImports(Micros now);
 
  private:
@@ -272,6 +284,13 @@ class Hours {
   // The picked clients' aliases of `sessions` (Lookups::alias_of), before a transaction.
   Result<std::map<std::string, std::string>> PickedAliases(
       const identity::TherapistScope& who, std::span<const NewSession> sessions);
+  // imports.cpp: a staged import of the caller's, opened (kNotFound when missing or
+  // expired: an expired one is destroyed at once); its key and expiry.
+  Result<StagedImport> OpenStaged(const identity::TherapistScope& who,
+                                         std::string_view id, crypto::KeyId* key,
+                                         Micros* expires_at);
+  // Destroys the key of a staged import, then deletes its row.
+  Status DestroyStaged(store::TenantId tenant, std::string_view id, crypto::KeyId key);
 
   store::Db& db_;
   crypto::KeyRing& keys_;

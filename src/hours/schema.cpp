@@ -78,11 +78,27 @@ constexpr std::string_view kHours =
     "){strict};"
     "CREATE INDEX weekly_logs_by_week ON weekly_logs (tenant_id, week_start)";
 
+// Staged CSV imports (C52; docs/hours-import.md § Staging): everything read from the
+// file is in `sealed`, one AES-256-GCM field ciphertext under the import's own data key
+// (key_id), destroyed on confirmation, cancellation or expiry. Nothing else of the file
+// has a column.
+constexpr std::string_view kImports =
+    "CREATE TABLE hours_imports ("
+    " id TEXT PRIMARY KEY CHECK (length(id) = 32),"
+    " tenant_id {int} NOT NULL,"
+    " key_id {int} NOT NULL,"
+    " sealed {bytes} NOT NULL,"
+    " created_at {int} NOT NULL,"
+    " expires_at {int} NOT NULL CHECK (expires_at > created_at)"
+    "){strict};"
+    "CREATE INDEX hours_imports_by_expiry ON hours_imports (tenant_id, expires_at)";
+
 }  // namespace
 
 std::span<const store::Migration> HoursMigrations() {
   static const store::MigrationSet set = store::MigrationSet().Add(
-      601, "hours_logs", kHours, {"hours_profiles", "hours_settings", "session_logs", "weekly_logs"});
+      601, "hours_logs", kHours, {"hours_profiles", "hours_settings", "session_logs", "weekly_logs"})
+      .Add(602, "hours_imports", kImports, {"hours_imports"});
   return set.migrations();
 }
 

@@ -58,6 +58,25 @@ std::string Sentence(const audit::Event& e, bool by_me,
         return who + " changed " + what + " with " + alias;
     }
   }
+  if (e.object_type == "csv_import") {  // the hours import's start and end (counts only)
+    const auto& d = e.details.entries();
+    auto count = [&](const char* key) {
+      const auto it = d.find(key);
+      return it == d.end() ? std::string("0") : it->second;
+    };
+    auto sessions = [](const std::string& n) { return n + (n == "1" ? " session" : " sessions"); };
+    if (e.action == audit::Action::kCsvImportStarted) {
+      const std::string errors = count("errors");
+      return who + " uploaded a file of " + sessions(count("rows")) + " to import" +
+             (errors == "0" ? "" : " (" + errors + (errors == "1" ? " row" : " rows") +
+                                       " with errors)");
+    }
+    const auto outcome = d.find("outcome");
+    if (outcome != d.end() && outcome->second == "cancelled") {
+      return who + " cancelled an import";
+    }
+    return who + " imported " + sessions(count("created")) + " from a file";
+  }
   if (e.object_type == "schedule_settings") {
     return who + (by_me ? " changed your time zone" : " changed the time zone");
   }

@@ -39,6 +39,7 @@ std::string_view ContentTypeFor(std::string_view name) {
       {".ico", "image/x-icon"},
       {".woff2", "font/woff2"},
       {".txt", "text/plain; charset=utf-8"},
+      {".csv", "text/csv; charset=utf-8"},  // the hours import template
       {".json", "application/json"},
       {".webmanifest", "application/manifest+json"},
   };

@@ -268,10 +268,12 @@ class HoursRoutes final : public RouteSet {};
 
 }  // namespace
 
-std::unique_ptr<RouteSet> AddHoursRoutes(RouteKit& kit, IdentityServices& /*identity*/,
+std::unique_ptr<RouteSet> AddHoursRoutes(RouteKit& kit, IdentityServices& identity,
                                          hours::Hours& hours, practice::Practice& /*practice*/,
-                                         const Templates& /*templates*/) {
+                                         const Templates& templates) {
   hours_routes::AddApi(kit, hours);
+  hours_routes::AddImportApi(kit, hours);
+  hours_routes::AddImportPages(kit, hours, templates, identity.clock);
   return std::make_unique<HoursRoutes>();
 }
 

@@ -3,6 +3,11 @@
 // The hours routes' shared parts; not an interface. Each file of src/web/hours/ adds its
 // routes through one adder declared here, and AddHoursRoutes (api.cpp) calls them all.
 
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/clock.hpp"
 #include "hours/hours.hpp"
 #include "web/route_kit.hpp"
 #include "web/templates.hpp"
@@ -18,5 +23,19 @@ void AddApi(RouteKit& kit, hours::Hours& hours);
 // the message (JSON for /api/, a page with `templates` otherwise); every other error as
 // the route kit answers it.
 TherapistHandler Refusing(TherapistHandler handler, const Templates* templates = nullptr);
+
+// The CSV import (C52; docs/hours-import.md). The upload is read into a crypto::PhiString
+// straight from the request body and is never written anywhere.
+// import_api.cpp: POST /api/v1/hours/imports (text/csv; ?setting_id=,
+// ?map.<field>=<header>), GET /api/v1/hours/imports/{id}, POST .../{id}/confirm,
+// DELETE .../{id}.
+void AddImportApi(RouteKit& kit, hours::Hours& hours);
+// import_pages.cpp: GET /hours/import (the upload form: a file picker for scripts, a text
+// area without), POST /hours/import (the pasted file), GET /hours/import/{id} (the
+// preview), POST /hours/import/{id}/confirm and /cancel.
+void AddImportPages(RouteKit& kit, hours::Hours& hours, const Templates& templates,
+                    const Clock& clock);
+// The ColumnMapping of a request's `map.<field>` query parameters or form fields.
+hours::ColumnMapping MappingOf(const std::vector<std::pair<std::string, std::string>>& pairs);
 
 }  // namespace alcove::web::hours_routes
