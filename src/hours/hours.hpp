@@ -66,6 +66,8 @@ struct NewSession {
   std::optional<int> group_size;
   crypto::PhiString client_name;
   std::string client_id;
+  // Logging into a signed week is an amendment too (see SessionChange::amend).
+  bool amend = false;
 };
 
 // A change; nullopt leaves a field alone. `amend` must be true to change a session of a
@@ -80,8 +82,23 @@ struct SessionChange {
   std::optional<bool> video;
   std::optional<std::optional<int>> group_size;
   std::optional<crypto::PhiString> client_name;  // empty: no client
+  std::optional<std::string> client_id;          // a picked client (its alias is copied)
   bool amend = false;
 };
+
+// A value of a new session that is out of range, naming its field ("date", "minutes",
+// "setting_id", "group_size", "video", "client") with a message in plain words.
+struct FieldError {
+  std::string field;
+  std::string message;
+};
+
+// The refusal a kFailedPrecondition error of this service stands for, as a stable token
+// the web layer answers with 409 and as its error code: "no_profile" (the account has no
+// licensure profile yet), "week_submitted" (withdraw the week first), "week_signed" (an
+// amendment is needed), "week_not_submitted", "week_changed" (the week changed since
+// the supervisor saw it), "setting_in_use". nullopt for any other error.
+std::optional<std::string_view> RefusalOf(const Error& error);
 
 struct WeeklyLog {
   std::string id;
@@ -201,16 +218,28 @@ class Hours {
                                  const identity::Caller& caller);
   // The supervisor's side (issue #15 calls these from the signing link; inside its own
   // transaction, which also appends its audit event): submitted -> signed, recording the
-  // content hash at signing; submitted -> returned with a comment (sealed).
-  // kFailedPrecondition unless submitted and unchanged since (content_sha256 ==
-  // `expected_sha256`).
+  // content hash at signing (and clearing `amended`); submitted -> returned with a
+  // comment, sealed beforehand by SealComment. kFailedPrecondition ("week_not_submitted",
+  // "week_changed") unless submitted and unchanged since (content_sha256 ==
+  // `expected_sha256`); kNotFound for another tenant's week.
   static Status MarkSigned(store::Transaction& tx, store::TenantId tenant,
                            std::string_view week_id, std::string_view expected_sha256, Micros at);
-  Status MarkReturned(store::Transaction& tx, store::TenantId tenant, std::string_view week_id,
-                      std::string_view expected_sha256, const crypto::PhiString& comment,
-                      Micros at);
+  static Status MarkReturned(store::Transaction& tx, store::TenantId tenant,
+                             std::string_view week_id, std::string_view expected_sha256,
+                             std::span<const std::uint8_t> sealed_comment, Micros at);
+  // Seals a supervisor's comment on week `week_id` for MarkReturned, under the profile's
+  // comment key. A key-ring call: BEFORE the transaction that calls MarkReturned (never
+  // inside one). kNotFound without a profile.
+  Result<std::vector<std::uint8_t>> SealComment(store::TenantId tenant, std::string_view week_id,
+                                                const crypto::PhiString& comment);
+  // The comment a returned week came back with; kNotFound for a week without one.
   Result<crypto::PhiString> ReturnComment(const identity::TherapistScope& who,
                                           std::string_view week_id);
+
+  // The checks of AddSession on one session's own values (not its setting, client or
+  // week): for pages that show the message next to the field. `today` is the caller's
+  // local day (no session after it).
+  static std::optional<FieldError> CheckSession(const NewSession& s, Day today);
 
   // Progress against the track's rules at the associate's today.
   Result<Summary> GetSummary(const identity::TherapistScope& who);
@@ -235,6 +264,13 @@ class Hours {
   Result<std::int64_t> SweepImports(Micros now);
 
  private:
+  // The caller's local day now (Lookups::local_day; UTC without one). Never inside a
+  // transaction: the lookup reads the database.
+  Result<Day> Today(const identity::TherapistScope& who);
+  // The picked clients' aliases of `sessions` (Lookups::alias_of), before a transaction.
+  Result<std::map<std::string, std::string>> PickedAliases(
+      const identity::TherapistScope& who, std::span<const NewSession> sessions);
+
   store::Db& db_;
   crypto::KeyRing& keys_;
   identity::UnitOfWork work_;

@@ -4,6 +4,7 @@
 #include <string_view>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "audit/event.hpp"
 #include "audit/log.hpp"
@@ -31,6 +32,14 @@ struct Audited {
   AuditNote note;
 };
 
+// A value and the audit notes of a change that is several audited acts at once (a week
+// of session logs typed in one form: one event per session).
+template <typename T>
+struct AuditedEach {
+  T value;
+  std::vector<AuditNote> notes;
+};
+
 // The two shapes every domain module's data access takes (docs/adding-a-module.md):
 //
 // Write: one transaction confined to the caller's tenant (Db::BeginTenant: row-level
@@ -56,6 +65,26 @@ class UnitOfWork {
     ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(who.tenant()));
     ALCOVE_TRY_ASSIGN(auto done, std::forward<Work>(work)(*tx));
     ALCOVE_TRY(log_.Append(*tx, EventOf(who, caller, done.note)));
+    ALCOVE_TRY(tx->Commit());
+    return std::move(done.value);
+  }
+
+  // As Write, for work that returns Result<AuditedEach<T>>: every note becomes one event,
+  // appended in order in the same transaction before its one commit, so the events exist
+  // exactly when the change does. A change with no note is refused (kInternal, nothing
+  // committed): every change is audited.
+  // REQUIRES: the calling thread holds no transaction.
+  template <Role kRole, typename Work>
+  auto WriteEach(const Scope<kRole>& who, const Caller& caller, Work&& work)
+      -> Result<decltype(std::declval<Work>()(std::declval<store::Transaction&>())->value)> {
+    ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(who.tenant()));
+    ALCOVE_TRY_ASSIGN(auto done, std::forward<Work>(work)(*tx));
+    if (done.notes.empty()) {
+      return Fail(ErrorCode::kInternal, "a change without an audit note was not committed");
+    }
+    for (const AuditNote& note : done.notes) {
+      ALCOVE_TRY(log_.Append(*tx, EventOf(who, caller, note)));
+    }
     ALCOVE_TRY(tx->Commit());
     return std::move(done.value);
   }

@@ -1,0 +1,89 @@
+// The hours schema (versions 601-699): tenant tables, row-level security on PostgreSQL.
+// docs/hours.md § Data describes every column.
+#include "store/schema.hpp"
+
+#include "hours/hours.hpp"
+
+namespace alcove::hours {
+namespace {
+
+// No column holds a name or free text of a client (C50, C51): a session log is a date,
+// a length, a category, its setting, the phase, three flags, a group size and the
+// client's alias (initials). The supervisor's comment on a returned week is sealed under
+// the profile's comment key. Setting names are workplaces ("Valley Clinic"), the
+// registration number the Board's. The CHECKs are the second wall behind the service's
+// own checks (src/hours/sessions.cpp), so a bug cannot store a name where initials
+// belong: an alias is empty or a few characters ending in "." (or "J.D. · 2", the
+// practice's alias of a second client with the same initials), with no space before
+// its last ".".
+constexpr std::string_view kHours =
+    "CREATE TABLE hours_profiles ("
+    " tenant_id {int} PRIMARY KEY,"
+    " track TEXT NOT NULL CHECK (track IN ('amft', 'apcc', 'asw')),"
+    " degree_date TEXT NOT NULL CHECK (length(degree_date) = 10),"
+    " registration_date TEXT CHECK (registration_date IS NULL OR length(registration_date) = 10),"
+    " registration_number TEXT NOT NULL CHECK (length(registration_number) <= 32),"
+    " application_date TEXT CHECK (application_date IS NULL OR length(application_date) = 10),"
+    " comment_key_id {int} NOT NULL,"
+    " created_at {int} NOT NULL,"
+    " updated_at {int} NOT NULL"
+    "){strict};"
+    "CREATE TABLE hours_settings ("
+    " id TEXT PRIMARY KEY CHECK (length(id) = 32),"
+    " tenant_id {int} NOT NULL,"
+    " name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 120),"
+    " exempt {int} NOT NULL CHECK (exempt IN (0, 1)),"
+    " supervisor_license TEXT NOT NULL CHECK (supervisor_license IN ('unknown', 'lmft', "
+    "'lcsw', 'lpcc', 'psychologist', 'psychiatrist', 'lep')),"
+    " created_at {int} NOT NULL,"
+    " updated_at {int} NOT NULL,"
+    " UNIQUE (tenant_id, name)"
+    "){strict};"
+    "CREATE TABLE session_logs ("
+    " id TEXT PRIMARY KEY CHECK (length(id) = 32),"
+    " tenant_id {int} NOT NULL,"
+    " setting_id TEXT NOT NULL REFERENCES hours_settings (id),"
+    " date TEXT NOT NULL CHECK (length(date) = 10),"
+    " minutes {int} NOT NULL CHECK (minutes BETWEEN 1 AND 1440),"
+    " category TEXT NOT NULL CHECK (category IN ('individual', 'couples_family_children', "
+    "'group', 'supervision_individual', 'supervision_triadic', 'supervision_group', 'testing', "
+    "'notes_reports', 'advocacy', 'workshop', 'other_nonclinical')),"
+    " video {int} NOT NULL CHECK (video IN (0, 1)),"
+    " group_size {int} CHECK (group_size IS NULL OR group_size BETWEEN 1 AND 99),"
+    " telehealth {int} NOT NULL CHECK (telehealth IN (0, 1)),"
+    " pre_degree {int} NOT NULL CHECK (pre_degree IN (0, 1)),"
+    " alias TEXT NOT NULL CHECK (alias = '' OR (length(alias) BETWEEN 2 AND 12 AND"
+    " alias NOT LIKE '% %.%' AND (alias LIKE '%.' OR alias LIKE '%. \xC2\xB7 %'))),"
+    " created_at {int} NOT NULL,"
+    " updated_at {int} NOT NULL"
+    "){strict};"
+    "CREATE INDEX session_logs_by_date ON session_logs (tenant_id, date);"
+    "CREATE INDEX session_logs_by_setting ON session_logs (tenant_id, setting_id, date);"
+    "CREATE TABLE weekly_logs ("
+    " id TEXT PRIMARY KEY CHECK (length(id) = 32),"
+    " tenant_id {int} NOT NULL,"
+    " setting_id TEXT NOT NULL REFERENCES hours_settings (id),"
+    " week_start TEXT NOT NULL CHECK (length(week_start) = 10),"
+    " status TEXT NOT NULL CHECK (status IN ('draft', 'submitted', 'signed', 'returned')),"
+    " submitted_at {int},"
+    " supervisor_id TEXT CHECK (supervisor_id IS NULL OR length(supervisor_id) = 32),"
+    " signed_at {int},"
+    " signed_sha256 TEXT CHECK (signed_sha256 IS NULL OR length(signed_sha256) = 64),"
+    " amended {int} NOT NULL CHECK (amended IN (0, 1)),"
+    " comment {bytes},"
+    " returned_at {int},"
+    " created_at {int} NOT NULL,"
+    " updated_at {int} NOT NULL,"
+    " UNIQUE (tenant_id, setting_id, week_start)"
+    "){strict};"
+    "CREATE INDEX weekly_logs_by_week ON weekly_logs (tenant_id, week_start)";
+
+}  // namespace
+
+std::span<const store::Migration> HoursMigrations() {
+  static const store::MigrationSet set = store::MigrationSet().Add(
+      601, "hours_logs", kHours, {"hours_profiles", "hours_settings", "session_logs", "weekly_logs"});
+  return set.migrations();
+}
+
+}  // namespace alcove::hours
