@@ -19,6 +19,20 @@ using hours::WeekStatus;
 
 namespace {
 
+// The field of the session form a hours::FieldError names.
+std::string FormFieldOf(std::string_view field) {
+  if (field == "minutes") {
+    return "length";
+  }
+  if (field == "client") {
+    return "client_name";
+  }
+  if (field == "video") {
+    return "category";  // video goes with supervision: the kind of work is what is wrong
+  }
+  return std::string(field);
+}
+
 // Lengths as typed: "minutes" or "hours" (the unit select next to the field).
 std::optional<std::int64_t> LengthFromForm(const FormFields& f) {
   const std::string v = FormValue(f, "length");
@@ -82,7 +96,13 @@ std::optional<hours::NewSession> SessionFromForm(FormState& form, const Associat
   } else if (phase == "post") {
     s.pre_degree = false;
   }
+  s.amend = FormValue(f, "amend") == "yes";
   if (!form.errors.empty()) {
+    return std::nullopt;
+  }
+  // The service's own checks of these values, next to their field.
+  if (auto e = hours::Hours::CheckSession(s, a.today)) {
+    form.errors[FormFieldOf(e->field)] = e->message;
     return std::nullopt;
   }
   return s;
@@ -282,7 +302,15 @@ Result<Response> HoursPages::SessionsPage(Request& req, const TherapistSession& 
   d.set("has_clients", !clients.is_empty_list());
   d.set("clients", clients);
   d.set("pick", true);
+  d.set("max_date", hours::DayText(a.today));
   d.set("degree", DateWords(a.profile.degree_date));
+  if (FormValue(shown.values, "amend") == "yes") {
+    d.set("amend_checked", true);
+    d.set("show_amend", true);
+  }
+  if (shown.errors.contains("amend")) {
+    d.set("show_amend", true);
+  }
   d.set("session_fields", t_.Render("hours_session_fields", d));
   return Page(status, "hours_sessions", "Sessions, week of " + DateWords(monday), "/hours/sessions",
               d);
@@ -298,6 +326,9 @@ Result<Response> HoursPages::SessionEditPage(const TherapistSession& who, const 
   d.set("week", hours::DayText(hours::WeekStart(s.date)));
   d.set("summary_day", DayLong(s.date));
   SetWeekState(d, week);
+  if ((week && week->status == WeekStatus::kSigned) || form.errors.contains("amend")) {
+    d.set("show_amend", true);
+  }
   FormState shown = form;
   if (shown.values.empty()) {
     shown.values = ValuesOf(s, a.profile);
@@ -308,6 +339,11 @@ Result<Response> HoursPages::SessionEditPage(const TherapistSession& who, const 
     d.set("amend_checked", true);
   }
   d.set("settings", SettingOptions(a, FormValue(shown.values, "setting_id")));
+  d.set("pick", true);
+  ALCOVE_TRY_ASSIGN(auto clients, ClientOptions(who, FormValue(shown.values, "client_id")));
+  d.set("has_clients", !clients.is_empty_list());
+  d.set("clients", clients);
+  d.set("max_date", hours::DayText(std::max(a.today, s.date)));
   d.set("degree", DateWords(a.profile.degree_date));
   d.set("session_fields", t_.Render("hours_session_fields", d));
   return Page(status, "hours_session_edit", "Edit session", "/hours/sessions", d);
@@ -346,6 +382,8 @@ void HoursPages::AddSessionPages(RouteKit& kit) {
               const ErrorCode code = made.error().code;
               if (code == ErrorCode::kNotFound) {
                 form.error = "That work setting or client is not there any more. Choose again.";
+              } else if (hours::RefusalOf(made.error()) == "week_signed") {
+                form.errors["amend"] = made.error().public_message;  // the box shows now
               } else if (code == ErrorCode::kInvalidArgument ||
                          code == ErrorCode::kFailedPrecondition) {
                 form.error = made.error().public_message;
@@ -372,8 +410,11 @@ void HoursPages::AddSessionPages(RouteKit& kit) {
             ALCOVE_TRY_ASSIGN(auto current, h_.GetSession(who.scope, req.Param("id").value_or("")));
             ALCOVE_TRY_ASSIGN(auto fields, FormBody(req));
             FormState form{.values = fields, .errors = {}, .error = {}};
-            fields["client_id"] = "";  // the edit form offers typing only
-            form.values["client_id"] = "";
+            // The alias shown in the field comes back unchanged: the client stays.
+            const bool same_client = FormValue(fields, "client_name") == current.alias;
+            if (same_client && !FormValue(fields, "client_id").empty()) {
+              form.values["client_name"] = "";  // a pick replaces the alias shown
+            }
             ALCOVE_TRY_ASSIGN(auto week, WeekOf(who, current));
             const bool amend = FormValue(fields, "amend") == "yes";
             if (week && week->status == WeekStatus::kSigned && !amend) {
@@ -386,16 +427,15 @@ void HoursPages::AddSessionPages(RouteKit& kit) {
               change.minutes = parsed->minutes;
               change.category = parsed->category;
               change.setting_id = parsed->setting_id;
-              // "Worked out from the degree date" on the (new) date: nullopt would keep
-              // the old phase.
-              change.pre_degree =
-                  parsed->pre_degree.value_or(DerivedPreDegree(parsed->date, a.profile));
+              // nullopt with a date: the phase is worked out from it anew.
+              change.pre_degree = parsed->pre_degree;
               change.telehealth = parsed->telehealth;
               change.video = parsed->video;
               change.group_size = parsed->group_size;
-              // The alias shown in the field comes back unchanged: the client stays.
-              if (FormValue(fields, "client_name") != current.alias) {
-                change.client_name = parsed->client_name.Clone();
+              if (!parsed->client_id.empty()) {
+                change.client_id = parsed->client_id;
+              } else if (!same_client) {
+                change.client_name = parsed->client_name.Clone();  // empty: no client
               }
               change.amend = amend;
               auto saved = h_.UpdateSession(who.scope, current.id, change, CallerOf(req));
@@ -405,7 +445,10 @@ void HoursPages::AddSessionPages(RouteKit& kit) {
                     "session_saved");
               }
               const ErrorCode code = saved.error().code;
-              if (code == ErrorCode::kInvalidArgument || code == ErrorCode::kFailedPrecondition) {
+              if (hours::RefusalOf(saved.error()) == "week_signed") {
+                form.errors["amend"] = saved.error().public_message;  // the box shows now
+              } else if (code == ErrorCode::kInvalidArgument ||
+                         code == ErrorCode::kFailedPrecondition) {
                 form.error = saved.error().public_message;
               } else if (code == ErrorCode::kNotFound) {
                 form.error = "That work setting is not there any more. Choose again.";

@@ -15,8 +15,9 @@ namespace {
 
 constexpr hours::Track kTracks[] = {hours::Track::kAmft, hours::Track::kApcc, hours::Track::kAsw};
 
+// As the service accepts it (may be empty).
 bool RegistrationNumberOk(std::string_view s) {
-  if (s.empty() || s.size() > hours::kMaxRegistrationNumber) {
+  if (s.size() > hours::kMaxRegistrationNumber) {
     return false;
   }
   for (const char c : s) {
@@ -42,9 +43,9 @@ std::optional<Day> OptionalDay(FormState& form, const std::string& field) {
   return day;
 }
 
-// The profile the form describes, or the errors of its fields (`today` for the checks
-// the service makes too, so that they show next to their field).
-std::optional<hours::Profile> ProfileFromForm(FormState& form, Day today) {
+// The profile the form describes, or the errors of its fields. The service checks how
+// the dates relate (ProfileField puts its refusal next to its field).
+std::optional<hours::Profile> ProfileFromForm(FormState& form) {
   hours::Profile p;
   const auto track = hours::TrackFromName(FormValue(form.values, "track"));
   if (!track) {
@@ -55,29 +56,40 @@ std::optional<hours::Profile> ProfileFromForm(FormState& form, Day today) {
   const auto degree = hours::ParseDay(FormValue(form.values, "degree_date"));
   if (!degree) {
     form.errors["degree_date"] = "Enter the day your degree was granted, like 2025-06-15.";
-  } else if (*degree > today) {
-    form.errors["degree_date"] = "The degree date cannot be in the future.";
   } else {
     p.degree_date = *degree;
   }
   p.registration_date = OptionalDay(form, "registration_date");
-  if (p.registration_date && degree && *p.registration_date < *degree) {
-    form.errors["registration_date"] = "The registration cannot come before the degree.";
-  }
   p.registration_number = FormValue(form.values, "registration_number");
-  if (!p.registration_number.empty() && !RegistrationNumberOk(p.registration_number)) {
+  if (!RegistrationNumberOk(p.registration_number)) {
     form.errors["registration_number"] =
         "Type the number as the Board printed it: letters, digits, spaces and dashes, up to "
         "32 of them.";
   }
   p.application_date = OptionalDay(form, "application_date");
-  if (p.application_date && degree && *p.application_date < *degree) {
-    form.errors["application_date"] = "The application comes after the degree.";
-  }
   if (!form.errors.empty()) {
     return std::nullopt;
   }
   return p;
+}
+
+// The field a refusal of Hours::SetProfile is about, from its internal message
+// (hours/profile.cpp; never client content); "" for none.
+std::string ProfileField(const Error& e) {
+  const std::string_view m = e.internal;
+  if (m.starts_with("degree date")) {
+    return "degree_date";
+  }
+  if (m.starts_with("registration number")) {
+    return "registration_number";
+  }
+  if (m.starts_with("registration")) {
+    return "registration_date";
+  }
+  if (m.starts_with("application")) {
+    return "application_date";
+  }
+  return "";
 }
 
 // The setting the form describes, or the errors of its fields.
@@ -234,12 +246,7 @@ void HoursPages::AddSetupPages(RouteKit& kit) {
           ForTherapist([this](Request& req, const TherapistSession& who) -> Result<Response> {
             ALCOVE_TRY_ASSIGN(auto fields, FormBody(req));
             FormState form{.values = fields, .errors = {}, .error = {}};
-            ALCOVE_TRY_ASSIGN(const std::string local, p_.LocalDay(who.scope, id_.clock.Now()));
-            const auto today = hours::ParseDay(local);
-            if (!today) {
-              return Fail(ErrorCode::kInternal, "internal: local day not a day");
-            }
-            const auto profile = ProfileFromForm(form, *today);
+            const auto profile = ProfileFromForm(form);
             if (profile) {
               auto st = h_.SetProfile(who.scope, *profile, CallerOf(req));
               if (st) {  // back here: the work settings are the next step
@@ -248,7 +255,11 @@ void HoursPages::AddSetupPages(RouteKit& kit) {
               if (st.error().code != ErrorCode::kInvalidArgument) {
                 return std::unexpected(st.error());
               }
-              form.error = st.error().public_message;
+              if (const std::string field = ProfileField(st.error()); !field.empty()) {
+                form.errors[field] = st.error().public_message;
+              } else {
+                form.error = st.error().public_message;
+              }
             }
             return SetupPage(req, who, form, {}, 400);
           }),

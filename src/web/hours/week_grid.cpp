@@ -38,7 +38,7 @@ std::string CellWords(Category c, int day) {
 
 // The sessions the grid describes (the errors of its cells in `form`).
 std::vector<hours::NewSession> SessionsFromGrid(FormState& form, Day monday,
-                                                const std::string& setting_id) {
+                                                const std::string& setting_id, Day today) {
   std::vector<hours::NewSession> out;
   const FormFields& f = form.values;
   for (const Category c : kCategoryOrder) {
@@ -71,6 +71,10 @@ std::vector<hours::NewSession> SessionsFromGrid(FormState& form, Day monday,
       if (*minutes == 0) {
         continue;
       }
+      if (monday + std::chrono::days(day) > today) {
+        form.errors[name] = fmt::format("{}: that day has not come yet.", CellWords(c, day));
+        continue;
+      }
       row_has_hours = true;
       hours::NewSession s;
       s.date = monday + std::chrono::days(day);
@@ -80,6 +84,12 @@ std::vector<hours::NewSession> SessionsFromGrid(FormState& form, Day monday,
       s.telehealth = IsDirect(c) && FormValue(f, "telehealth_" + cat) == "yes";
       s.video = hours::IsSupervision(c) && FormValue(f, "video_" + cat) == "yes";
       s.group_size = group_size;
+      s.amend = FormValue(f, "amend") == "yes";
+      // The service's own checks, named by the cell.
+      if (auto e = hours::Hours::CheckSession(s, today)) {
+        form.errors[name] = fmt::format("{}: {}", CellWords(c, day), Lowered(e->message));
+        continue;
+      }
       out.push_back(std::move(s));
     }
     if (c == Category::kSupervisionGroup && row_has_hours && !group_size) {
@@ -134,6 +144,9 @@ Result<Response> HoursPages::GridPage(const TherapistSession& who, const Associa
       cell.set("label", CellWords(c, day));
       cell.set("day", std::string(WeekdayName(day).substr(0, 3)));
       cell.set("value", FormValue(form.values, name));
+      if (monday + std::chrono::days(day) > a.today) {
+        cell.set("future", true);  // no hours yet: the service takes none after today
+      }
       if (const auto e = form.errors.find(name); e != form.errors.end()) {
         cell.set("error", e->second);
         TemplateData p;
@@ -191,6 +204,9 @@ Result<Response> HoursPages::GridPage(const TherapistSession& who, const Associa
         d.set("closed_submitted", true);
       } else if (w.setting_id == setting_id && w.status == hours::WeekStatus::kSigned) {
         d.set("closed_signed", true);
+        if (FormValue(form.values, "amend") == "yes") {
+          d.set("amend_checked", true);
+        }
       }
     }
   }
@@ -216,7 +232,7 @@ void HoursPages::AddGridPages(RouteKit& kit) {
               form.error = "Choose the work setting of these hours.";
               return GridPage(who, a, monday, setting_id, form, 400);
             }
-            auto sessions = SessionsFromGrid(form, monday, setting_id);
+            auto sessions = SessionsFromGrid(form, monday, setting_id, a.today);
             if (form.errors.empty() && sessions.empty()) {
               form.error = "Type the hours of at least one day.";
             }

@@ -70,6 +70,7 @@ Result<Response> HoursPages::WeeksPage(Request& req, const TherapistSession& who
   int drafts = 0;
   int waiting = 0;
   int returned = 0;
+  int changed = 0;
   std::vector<TemplateData> rows;
   for (const auto& w : weeks) {
     TemplateData r;
@@ -102,6 +103,11 @@ Result<Response> HoursPages::WeeksPage(Request& req, const TherapistSession& who
         r.set("can_withdraw", true);
         break;
       case WeekStatus::kSigned:
+        // Changed after signing: it goes to the supervisor again.
+        if (w.amended) {
+          ++changed;
+          r.set("can_submit", true);
+        }
         break;
     }
     if (w.status == WeekStatus::kReturned && w.has_comment) {
@@ -127,6 +133,9 @@ Result<Response> HoursPages::WeeksPage(Request& req, const TherapistSession& who
   }
   if (returned > 0) {
     counts.push_back(fmt::format("{} returned with a comment", returned));
+  }
+  if (changed > 0) {
+    counts.push_back(fmt::format("{} changed after signing", changed));
   }
   if (waiting > 0) {
     counts.push_back(fmt::format("{} waiting for a signature", waiting));
