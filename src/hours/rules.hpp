@@ -53,6 +53,10 @@ struct Rules {
   RuleNumber min_weeks;                // 104 supervised weeks
   RuleNumber min_individual_triadic_weeks;  // 52
   std::optional<RuleNumber> min_license_weeks;  // ASW: 13 individual/triadic weeks under an LCSW
+  SupervisorLicense license_weeks_license = SupervisorLicense::kUnknown;  // ASW: kLcsw
+  // How a week is cut: value 1 (ISO weekday of its first day, Monday), the only cut the
+  // engine knows; the source and the flag say the Board's definition is unconfirmed.
+  RuleNumber week_definition;
   // Per week and setting.
   RuleNumber units_per_week;            // 1 unit of supervision in each week with hours
   RuleNumber extra_unit_above_direct;   // more than 10 direct hours: one more unit
@@ -64,6 +68,7 @@ struct Rules {
   RuleNumber max_hours_7_days;          // 40 hours in any 7 consecutive days
   RuleNumber max_supervision_per_week;  // 6 hours of supervision credited per week
   bool workshop_weeks_without_supervision = true;
+  RuleNumber workshop_weeks_basis;      // its source and flag (value 1: true, 0: false)
   // Pre-degree (AMFT only; zero elsewhere).
   RuleNumber pre_degree_max;             // 1,300
   RuleNumber pre_degree_direct_max;      // 750 counseling + direct supervisor contact
@@ -71,15 +76,25 @@ struct Rules {
   // The window.
   RuleNumber window_years;                    // 6
   std::optional<RuleNumber> window_exempt_pre_degree;  // AMFT: 500 practicum hours exempt
-  // Nonclinical categories (supervision counts as nonclinical).
+  // The direct categories; every other category is nonclinical (supervision included).
   std::vector<Category> direct_categories;
 };
 
 // Parses one rules file. kInvalidArgument, naming the key and the file, for anything
 // missing, of the wrong type or out of range.
 Result<Rules> ParseRules(std::string_view toml_text, std::string_view file_name);
-// The rules of a track as built into the binary.
+// The rules of a track as built into the binary (rules/ca-bbs/<track>.toml), parsed once.
+// A built-in file that does not parse is a build defect (tests/hours/rules_test.cpp parses
+// every one): the process stops with the parser's message instead of guessing rules.
 const Rules& RulesFor(Track track);
+
+// The rules files embedded at build time (cmake/embed_rules.cmake), by path under rules/
+// ("ca-bbs/amft.toml"), sorted by path.
+struct RulesFile {
+  std::string_view path;
+  std::string_view text;
+};
+std::span<const RulesFile> BuiltInRulesFiles();
 
 // A setting as the engine needs it.
 struct SettingRef {
