@@ -153,24 +153,6 @@ std::string_view StatusWords(WeekStatus s) {
   return "";
 }
 
-std::string HoursNumber(std::int64_t minutes) {
-  const bool negative = minutes < 0;
-  const std::int64_t m = negative ? -minutes : minutes;
-  const std::int64_t whole = m / 60;
-  // Hundredths of an hour, rounded: 50 minutes -> 0.83, 20 -> 0.33.
-  std::int64_t cents = ((m % 60) * 100 + 30) / 60;
-  std::int64_t h = whole;
-  if (cents == 100) {
-    h += 1;
-    cents = 0;
-  }
-  std::string out = Grouped(h);
-  if (cents != 0) {
-    out += cents % 10 == 0 ? fmt::format(".{}", cents / 10) : fmt::format(".{:02}", cents);
-  }
-  return (negative ? "-" : "") + out;
-}
-
 std::string LengthWords(std::int64_t minutes) {
   const std::int64_t h = minutes / 60;
   const std::int64_t m = minutes % 60;

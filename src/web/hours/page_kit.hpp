@@ -11,6 +11,7 @@
 
 #include "hours/rules.hpp"
 #include "hours/types.hpp"
+#include "hours/words.hpp"
 
 namespace alcove::web::hours_pages {
 
@@ -49,8 +50,8 @@ inline constexpr hours::SupervisorLicense kLicenseOrder[] = {
 std::string_view StatusWords(hours::WeekStatus s);
 
 // Minutes as a number of hours, as people write it: 90 -> "1.5", 50 -> "0.83",
-// 105000 -> "1,750", 0 -> "0".
-std::string HoursNumber(std::int64_t minutes);
+// 105000 -> "1,750" (the rules engine's words, hours/words.hpp).
+using hours::HoursNumber;
 // Minutes as a length in words: "50 minutes", "1 hour", "1 hour 30 minutes", "12 hours".
 std::string LengthWords(std::int64_t minutes);
 

@@ -89,26 +89,6 @@ std::vector<Check> ProblemsFirst(std::vector<Check> checks) {
   return checks;
 }
 
-TemplateData WeeksRule(std::string_view id, std::string_view label, std::int64_t counted,
-                       const hours::RuleNumber& rule) {
-  TemplateData d;
-  const auto required = static_cast<std::int64_t>(rule.value);
-  d.set("id", std::string(id));
-  d.set("label", std::string(label));
-  d.set("counted", std::to_string(counted));
-  d.set("required", std::to_string(required));
-  d.set("max", std::to_string(std::max<std::int64_t>(required, 1)));
-  d.set("value", std::to_string(std::min(counted, required)));
-  d.set("source", rule.source);
-  if (rule.unconfirmed) {
-    d.set("unconfirmed", true);
-  }
-  if (counted >= required) {
-    d.set("met", true);
-  }
-  return d;
-}
-
 }  // namespace
 
 Response SeeOther(std::string location) {
@@ -247,8 +227,23 @@ Result<Response> HoursPages::ProgressPage(Request& req, const TherapistSession& 
   // The hours bars.
   std::vector<TemplateData> bars;
   bool any_unconfirmed = false;
+  std::vector<TemplateData> weeks_bars;
   for (const hours::Bar& b : pr.bars) {
-    if (IsWeeksBar(b)) {
+    if (b.unconfirmed) {
+      any_unconfirmed = true;
+    }
+    if (IsWeeksBar(b)) {  // counted in weeks
+      TemplateData bar;
+      bar.set("id", b.id);
+      bar.set("label", b.label);
+      bar.set("counted", std::to_string(b.counted_minutes));
+      bar.set("required", std::to_string(b.required_minutes));
+      bar.set("max", std::to_string(std::max<std::int64_t>(b.required_minutes, 1)));
+      bar.set("value", std::to_string(std::min(b.counted_minutes, b.required_minutes)));
+      bar.set("source", b.source);
+      bar.set("unconfirmed", b.unconfirmed);
+      bar.set("met", b.counted_minutes >= b.required_minutes);
+      weeks_bars.push_back(bar);
       continue;
     }
     TemplateData bar;
@@ -259,10 +254,7 @@ Result<Response> HoursPages::ProgressPage(Request& req, const TherapistSession& 
     bar.set("max", std::to_string(std::max<std::int64_t>(b.required_minutes, 1)));
     bar.set("value", std::to_string(std::min(b.counted_minutes, b.required_minutes)));
     bar.set("source", b.source);
-    if (b.unconfirmed) {
-      bar.set("unconfirmed", true);
-      any_unconfirmed = true;
-    }
+    bar.set("unconfirmed", b.unconfirmed);
     if (b.kind == hours::Requirement::Kind::kMinimum) {
       bar.set("minimum", true);
       if (b.counted_minutes >= b.required_minutes) {
@@ -281,20 +273,7 @@ Result<Response> HoursPages::ProgressPage(Request& req, const TherapistSession& 
   }
   d.set("bars", List(std::move(bars)));
 
-  // The weeks.
-  std::vector<TemplateData> weeks_rules = {
-      WeeksRule("weeks", "Weeks with supervision", pr.weeks_supervised, rules.min_weeks),
-      WeeksRule("individual-weeks", "Weeks with individual or triadic supervision",
-                pr.weeks_individual_triadic, rules.min_individual_triadic_weeks)};
-  if (rules.min_license_weeks) {
-    weeks_rules.push_back(WeeksRule("license-weeks",
-                                    "Weeks of individual or triadic supervision under an LCSW",
-                                    pr.weeks_under_license, *rules.min_license_weeks));
-  }
-  any_unconfirmed = any_unconfirmed || rules.min_weeks.unconfirmed ||
-                    rules.min_individual_triadic_weeks.unconfirmed ||
-                    (rules.min_license_weeks && rules.min_license_weeks->unconfirmed);
-  d.set("weeks_rules", List(std::move(weeks_rules)));
+  d.set("weeks_bars", List(std::move(weeks_bars)));
   if (any_unconfirmed) {
     d.set("any_unconfirmed", true);
   }
