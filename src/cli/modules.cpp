@@ -4,11 +4,13 @@
 
 #include "audit/log.hpp"
 #include "crypto/tokens.hpp"
+#include "hours/hours.hpp"
 #include "identity/identity.hpp"
 #include "identity/rate_limit.hpp"
 #include "identity/scope.hpp"
 #include "practice/practice.hpp"
 #include "schedule/schedule.hpp"
+#include "web/hours/pages.hpp"
 #include "web/practice/routes.hpp"
 #include "web/schedule/routes.hpp"
 
@@ -65,9 +67,8 @@ class ScheduleModule final : public ModuleInstance {
     practice_.AddExtension(practice::ClientExtension{
         .delete_rows = &schedule::Schedule::DeleteClientRows,
         .archive_rows = &schedule::Schedule::CancelFutureOfClient,
-        .next_appointments = [this](const identity::TherapistScope& who) {
-          return schedule_.NextAppointments(who);
-        },
+        .next_appointments =
+            [this](const identity::TherapistScope& who) { return schedule_.NextAppointments(who); },
         .time_words = [this](const identity::TherapistScope& who)
             -> Result<std::function<std::string(Micros)>> {
           ALCOVE_TRY_ASSIGN(auto zone, schedule_.Zone(who));
@@ -111,6 +112,37 @@ class ScheduleModule final : public ModuleInstance {
   schedule::Schedule schedule_;
 };
 
+// Supervised hours, built on practice: a picked client's alias and the therapist's
+// local day come from it.
+class HoursModule final : public ModuleInstance {
+ public:
+  explicit HoursModule(const ModuleDeps& d)
+      : practice_(dynamic_cast<PracticeModule&>(*d.earlier("practice")).practice()),
+        hours_(d.db, d.keys, d.log, d.clock,
+               hours::Lookups{
+                   .alias_of = [this](const identity::TherapistScope& who,
+                                      std::string_view client_id) -> Result<std::string> {
+                     ALCOVE_TRY_ASSIGN(auto clients, practice_.ListClients(who));
+                     for (auto& c : clients) {
+                       if (c.id == client_id) {
+                         return std::move(c.alias);
+                       }
+                     }
+                     return Fail(ErrorCode::kNotFound, "client not found", "No such client.");
+                   },
+                   .local_day = [this](const identity::TherapistScope& who,
+                                       Micros t) { return practice_.LocalDay(who, t); }}) {}
+
+  std::unique_ptr<web::RouteSet> AddRoutes(web::RouteKit& kit, web::IdentityServices& identity,
+                                           const web::Templates& templates) override {
+    return web::AddHoursPages(kit, identity, hours_, practice_, templates);
+  }
+
+ private:
+  practice::Practice& practice_;
+  hours::Hours hours_;
+};
+
 }  // namespace
 
 const std::vector<Module>& Modules() {
@@ -125,6 +157,8 @@ const std::vector<Module>& Modules() {
        [](const ModuleDeps& d) { return std::make_unique<PracticeModule>(d); }},
       {"schedule", &schedule::ScheduleMigrations,
        [](const ModuleDeps& d) { return std::make_unique<ScheduleModule>(d); }},
+      {"hours", &hours::HoursMigrations,
+       [](const ModuleDeps& d) { return std::make_unique<HoursModule>(d); }},
   };
   return modules;
 }
@@ -142,10 +176,10 @@ ModuleSet::ModuleSet(const ModuleDeps& deps) {
 std::vector<web::RouteAdder> ModuleSet::RouteAdders(web::IdentityServices& identity) {
   std::vector<web::RouteAdder> out;
   for (auto& [name, instance] : instances_) {
-    out.push_back([&identity, module = instance.get()](web::RouteKit& kit,
-                                                       const web::Templates& templates) {
-      return module->AddRoutes(kit, identity, templates);
-    });
+    out.push_back(
+        [&identity, module = instance.get()](web::RouteKit& kit, const web::Templates& templates) {
+          return module->AddRoutes(kit, identity, templates);
+        });
   }
   return out;
 }

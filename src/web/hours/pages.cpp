@@ -89,6 +89,59 @@ std::vector<Check> ProblemsFirst(std::vector<Check> checks) {
   return checks;
 }
 
+// The numbers of the track's rules that are marked unconfirmed, in words, with their
+// sources and notes: the checks rest on them as much as the bars do.
+TemplateData UnconfirmedRules(const hours::Rules& r) {
+  std::vector<TemplateData> out;
+  const auto add = [&](const hours::RuleNumber& n, std::string words) {
+    if (!n.unconfirmed) {
+      return;
+    }
+    TemplateData d;
+    d.set("words", std::move(words));
+    d.set("source", n.source);
+    d.set("note", n.note);
+    out.push_back(d);
+  };
+  const auto v = [](const hours::RuleNumber& n) { return hours::DecimalText(n.value); };
+  add(r.week_definition, "A week runs from Monday to Sunday.");
+  add(r.units_per_week, fmt::format("At least {} hour of supervision in each week with hours, "
+                                    "in each work setting.",
+                                    v(r.units_per_week)));
+  add(r.extra_unit_above_direct,
+      fmt::format("One more hour of supervision in a week with more than {} direct hours.",
+                  v(r.extra_unit_above_direct)));
+  add(r.group_unit_hours,
+      fmt::format("{} hours of group supervision count as one hour.", v(r.group_unit_hours)));
+  add(r.group_max_size,
+      fmt::format("At most {} supervisees in a supervision group.", v(r.group_max_size)));
+  add(r.group_min_segment_minutes,
+      fmt::format("A group supervision shorter than {} minutes does not count.",
+                  v(r.group_min_segment_minutes)));
+  add(r.max_hours_7_days,
+      fmt::format("At most {} hours count in any 7 days in a row.", v(r.max_hours_7_days)));
+  add(r.max_supervision_per_week, fmt::format("At most {} hours of supervision count each week.",
+                                              v(r.max_supervision_per_week)));
+  add(r.workshop_weeks_basis, "A week with only workshops or trainings needs no supervision.");
+  if (r.pre_degree_max.value > 0) {
+    add(r.pre_degree_max,
+        fmt::format("At most {} hours from before the degree count.", v(r.pre_degree_max)));
+    add(r.pre_degree_direct_max, fmt::format("Of those, at most {} of counseling and supervision.",
+                                             v(r.pre_degree_direct_max)));
+    add(r.post_degree_min,
+        fmt::format("At least {} hours after the degree.", v(r.post_degree_min)));
+  }
+  add(r.window_years, fmt::format("Hours count when gained within {} years before the "
+                                  "application.",
+                                  v(r.window_years)));
+  if (r.window_exempt_pre_degree) {
+    add(*r.window_exempt_pre_degree,
+        fmt::format("Up to {} practicum hours are exempt from that window.",
+                    v(*r.window_exempt_pre_degree)));
+  }
+  return List(std::move(out));
+}
+
 }  // namespace
 
 Response SeeOther(std::string location) {
@@ -178,10 +231,14 @@ Result<std::optional<Associate>> HoursPages::LoadAssociate(const TherapistSessio
       Associate{.profile = *profile, .settings = std::move(settings), .today = *today});
 }
 
-SessionRoute HoursPages::ForAssociate(AssociateHandler handler) {
-  return ForTherapist([this, handler = std::move(handler)](
+SessionRoute HoursPages::ForAssociate(AssociateHandler handler, bool of_one) {
+  return ForTherapist([this, of_one, handler = std::move(handler)](
                           Request& req, const TherapistSession& who) -> Result<Response> {
     ALCOVE_TRY_ASSIGN(auto associate, LoadAssociate(who));
+    if (!associate && of_one) {
+      return Fail(ErrorCode::kNotFound, "hours page of an object without a profile",
+                  "There is nothing at this address.");
+    }
     if (!associate) {
       return SeeOther("/hours/setup");
     }
@@ -274,6 +331,12 @@ Result<Response> HoursPages::ProgressPage(Request& req, const TherapistSession& 
   d.set("bars", List(std::move(bars)));
 
   d.set("weeks_bars", List(std::move(weeks_bars)));
+  const TemplateData unconfirmed = UnconfirmedRules(rules);
+  if (!unconfirmed.is_empty_list()) {
+    any_unconfirmed = true;
+    d.set("unconfirmed_rules", unconfirmed);
+    d.set("has_unconfirmed_rules", true);
+  }
   if (any_unconfirmed) {
     d.set("any_unconfirmed", true);
   }

@@ -65,8 +65,9 @@ class HoursPages final : public RouteSet {
   using AssociateHandler =
       std::function<Result<Response>(Request&, const TherapistSession&, const Associate&)>;
   // A page of an associate: a therapist without a licensure profile is sent to the
-  // setup page (303) instead.
-  SessionRoute ForAssociate(AssociateHandler handler);
+  // setup page (303) instead, or, for a page of one object (`of_one`: a session, a
+  // setting, a week by its id), answered 404 like any id that is not theirs (C20).
+  SessionRoute ForAssociate(AssociateHandler handler, bool of_one = false);
   // The profile, settings and today of `who`; nullopt without a profile.
   Result<std::optional<Associate>> LoadAssociate(const TherapistSession& who);
   // Renders an hours page with the hours tabs above it (`tab`: the current one's href).

@@ -398,97 +398,106 @@ void HoursPages::AddSessionPages(RouteKit& kit) {
           }),
           kFormBody);
   kit.Add("GET", "/hours/sessions/{id}",
-          ForAssociate([this](Request& req, const TherapistSession& who,
-                              const Associate& a) -> Result<Response> {
-            ALCOVE_TRY_ASSIGN(auto s, h_.GetSession(who.scope, req.Param("id").value_or("")));
-            return SessionEditPage(who, a, s, {}, 200);
-          }));
+          ForAssociate(
+              [this](Request& req, const TherapistSession& who,
+                     const Associate& a) -> Result<Response> {
+                ALCOVE_TRY_ASSIGN(auto s, h_.GetSession(who.scope, req.Param("id").value_or("")));
+                return SessionEditPage(who, a, s, {}, 200);
+              },
+              true));
   kit.Add("POST", "/hours/sessions/{id}",
-          ForAssociate([this](Request& req, const TherapistSession& who,
-                              const Associate& a) -> Result<Response> {
-            // 404 first: another tenant's session is not there.
-            ALCOVE_TRY_ASSIGN(auto current, h_.GetSession(who.scope, req.Param("id").value_or("")));
-            ALCOVE_TRY_ASSIGN(auto fields, FormBody(req));
-            FormState form{.values = fields, .errors = {}, .error = {}};
-            // The alias shown in the field comes back unchanged: the client stays.
-            const bool same_client = FormValue(fields, "client_name") == current.alias;
-            if (same_client && !FormValue(fields, "client_id").empty()) {
-              form.values["client_name"] = "";  // a pick replaces the alias shown
-            }
-            ALCOVE_TRY_ASSIGN(auto week, WeekOf(who, current));
-            const bool amend = FormValue(fields, "amend") == "yes";
-            if (week && week->status == WeekStatus::kSigned && !amend) {
-              form.errors["amend"] = "Tick this box to change a week your supervisor signed.";
-            }
-            const auto parsed = SessionFromForm(form, a);
-            if (parsed && form.errors.empty()) {
-              hours::SessionChange change;
-              change.date = parsed->date;
-              change.minutes = parsed->minutes;
-              change.category = parsed->category;
-              change.setting_id = parsed->setting_id;
-              // nullopt with a date: the phase is worked out from it anew.
-              change.pre_degree = parsed->pre_degree;
-              change.telehealth = parsed->telehealth;
-              change.video = parsed->video;
-              change.group_size = parsed->group_size;
-              if (!parsed->client_id.empty()) {
-                change.client_id = parsed->client_id;
-              } else if (!same_client) {
-                change.client_name = parsed->client_name.Clone();  // empty: no client
-              }
-              change.amend = amend;
-              auto saved = h_.UpdateSession(who.scope, current.id, change, CallerOf(req));
-              if (saved) {
-                return Saved(
-                    "/hours/sessions?week=" + hours::DayText(hours::WeekStart(saved->date)),
-                    "session_saved");
-              }
-              const ErrorCode code = saved.error().code;
-              if (hours::RefusalOf(saved.error()) == "week_signed") {
-                form.errors["amend"] = saved.error().public_message;  // the box shows now
-              } else if (code == ErrorCode::kInvalidArgument ||
-                         code == ErrorCode::kFailedPrecondition) {
-                form.error = saved.error().public_message;
-              } else if (code == ErrorCode::kNotFound) {
-                form.error = "That work setting is not there any more. Choose again.";
-              } else {
-                return std::unexpected(saved.error());
-              }
-            }
-            KeepOnlyInitials(form);
-            return SessionEditPage(who, a, current, form, 400);
-          }),
+          ForAssociate(
+              [this](Request& req, const TherapistSession& who,
+                     const Associate& a) -> Result<Response> {
+                // 404 first: another tenant's session is not there.
+                ALCOVE_TRY_ASSIGN(auto current,
+                                  h_.GetSession(who.scope, req.Param("id").value_or("")));
+                ALCOVE_TRY_ASSIGN(auto fields, FormBody(req));
+                FormState form{.values = fields, .errors = {}, .error = {}};
+                // The alias shown in the field comes back unchanged: the client stays.
+                const bool same_client = FormValue(fields, "client_name") == current.alias;
+                if (same_client && !FormValue(fields, "client_id").empty()) {
+                  form.values["client_name"] = "";  // a pick replaces the alias shown
+                }
+                ALCOVE_TRY_ASSIGN(auto week, WeekOf(who, current));
+                const bool amend = FormValue(fields, "amend") == "yes";
+                if (week && week->status == WeekStatus::kSigned && !amend) {
+                  form.errors["amend"] = "Tick this box to change a week your supervisor signed.";
+                }
+                const auto parsed = SessionFromForm(form, a);
+                if (parsed && form.errors.empty()) {
+                  hours::SessionChange change;
+                  change.date = parsed->date;
+                  change.minutes = parsed->minutes;
+                  change.category = parsed->category;
+                  change.setting_id = parsed->setting_id;
+                  // nullopt with a date: the phase is worked out from it anew.
+                  change.pre_degree = parsed->pre_degree;
+                  change.telehealth = parsed->telehealth;
+                  change.video = parsed->video;
+                  change.group_size = parsed->group_size;
+                  if (!parsed->client_id.empty()) {
+                    change.client_id = parsed->client_id;
+                  } else if (!same_client) {
+                    change.client_name = parsed->client_name.Clone();  // empty: no client
+                  }
+                  change.amend = amend;
+                  auto saved = h_.UpdateSession(who.scope, current.id, change, CallerOf(req));
+                  if (saved) {
+                    return Saved(
+                        "/hours/sessions?week=" + hours::DayText(hours::WeekStart(saved->date)),
+                        "session_saved");
+                  }
+                  const ErrorCode code = saved.error().code;
+                  if (hours::RefusalOf(saved.error()) == "week_signed") {
+                    form.errors["amend"] = saved.error().public_message;  // the box shows now
+                  } else if (code == ErrorCode::kInvalidArgument ||
+                             code == ErrorCode::kFailedPrecondition) {
+                    form.error = saved.error().public_message;
+                  } else if (code == ErrorCode::kNotFound) {
+                    form.error = "That work setting is not there any more. Choose again.";
+                  } else {
+                    return std::unexpected(saved.error());
+                  }
+                }
+                KeepOnlyInitials(form);
+                return SessionEditPage(who, a, current, form, 400);
+              },
+              true),
           kFormBody);
   kit.Add("GET", "/hours/sessions/{id}/delete",
-          ForAssociate([this](Request& req, const TherapistSession& who,
-                              const Associate& a) -> Result<Response> {
-            ALCOVE_TRY_ASSIGN(auto s, h_.GetSession(who.scope, req.Param("id").value_or("")));
-            return SessionDeletePage(who, a, s, {}, 200);
-          }));
+          ForAssociate(
+              [this](Request& req, const TherapistSession& who,
+                     const Associate& a) -> Result<Response> {
+                ALCOVE_TRY_ASSIGN(auto s, h_.GetSession(who.scope, req.Param("id").value_or("")));
+                return SessionDeletePage(who, a, s, {}, 200);
+              },
+              true));
   kit.Add("POST", "/hours/sessions/{id}/delete",
-          ForAssociate([this](Request& req, const TherapistSession& who,
-                              const Associate& a) -> Result<Response> {
-            ALCOVE_TRY_ASSIGN(auto s, h_.GetSession(who.scope, req.Param("id").value_or("")));
-            ALCOVE_TRY_ASSIGN(auto fields, FormBody(req));
-            FormState form{.values = fields, .errors = {}, .error = {}};
-            ALCOVE_TRY_ASSIGN(auto week, WeekOf(who, s));
-            const bool amend = FormValue(fields, "amend") == "yes";
-            if (week && week->status == WeekStatus::kSigned && !amend) {
-              form.errors["amend"] = "Tick this box to change a week your supervisor signed.";
-              return SessionDeletePage(who, a, s, form, 400);
-            }
-            auto st = h_.DeleteSession(who.scope, s.id, amend, CallerOf(req));
-            if (!st) {
-              if (st.error().code != ErrorCode::kFailedPrecondition) {
-                return std::unexpected(st.error());
-              }
-              form.error = st.error().public_message;
-              return SessionDeletePage(who, a, s, form, 409);
-            }
-            return Saved("/hours/sessions?week=" + hours::DayText(hours::WeekStart(s.date)),
-                         "session_deleted");
-          }),
+          ForAssociate(
+              [this](Request& req, const TherapistSession& who,
+                     const Associate& a) -> Result<Response> {
+                ALCOVE_TRY_ASSIGN(auto s, h_.GetSession(who.scope, req.Param("id").value_or("")));
+                ALCOVE_TRY_ASSIGN(auto fields, FormBody(req));
+                FormState form{.values = fields, .errors = {}, .error = {}};
+                ALCOVE_TRY_ASSIGN(auto week, WeekOf(who, s));
+                const bool amend = FormValue(fields, "amend") == "yes";
+                if (week && week->status == WeekStatus::kSigned && !amend) {
+                  form.errors["amend"] = "Tick this box to change a week your supervisor signed.";
+                  return SessionDeletePage(who, a, s, form, 400);
+                }
+                auto st = h_.DeleteSession(who.scope, s.id, amend, CallerOf(req));
+                if (!st) {
+                  if (st.error().code != ErrorCode::kFailedPrecondition) {
+                    return std::unexpected(st.error());
+                  }
+                  form.error = st.error().public_message;
+                  return SessionDeletePage(who, a, s, form, 409);
+                }
+                return Saved("/hours/sessions?week=" + hours::DayText(hours::WeekStart(s.date)),
+                             "session_deleted");
+              },
+              true),
           kFormBody);
 }
 

@@ -283,56 +283,60 @@ void HoursPages::AddSetupPages(RouteKit& kit) {
           }),
           kFormBody);
   kit.Add("GET", "/hours/settings/{id}",
-          ForAssociate([this](Request& req, const TherapistSession& who,
-                              const Associate& a) -> Result<Response> {
-            const std::string id(req.Param("id").value_or(""));
-            for (const auto& s : a.settings) {
-              if (s.id == id) {
-                return SettingPage(who, a, s, {}, 200);
-              }
-            }
-            return Fail(ErrorCode::kNotFound, "hours setting not found",
-                        "There is no such work setting.");
-          }));
+          ForAssociate(
+              [this](Request& req, const TherapistSession& who,
+                     const Associate& a) -> Result<Response> {
+                const std::string id(req.Param("id").value_or(""));
+                for (const auto& s : a.settings) {
+                  if (s.id == id) {
+                    return SettingPage(who, a, s, {}, 200);
+                  }
+                }
+                return Fail(ErrorCode::kNotFound, "hours setting not found",
+                            "There is no such work setting.");
+              },
+              true));
   kit.Add("POST", "/hours/settings/{id}",
-          ForAssociate([this](Request& req, const TherapistSession& who,
-                              const Associate& a) -> Result<Response> {
-            const std::string id(req.Param("id").value_or(""));
-            const hours::Setting* current = nullptr;
-            for (const auto& s : a.settings) {
-              if (s.id == id) {
-                current = &s;
-              }
-            }
-            if (current == nullptr) {  // another tenant's or a missing one: 404 alike
-              return Fail(ErrorCode::kNotFound, "hours setting not found",
-                          "There is no such work setting.");
-            }
-            ALCOVE_TRY_ASSIGN(auto fields, FormBody(req));
-            FormState form{.values = fields, .errors = {}, .error = {}};
-            if (FormValue(fields, "action") == "delete") {
-              auto st = h_.DeleteSetting(who.scope, id, CallerOf(req));
-              if (st) {
-                return Saved("/hours/setup", "setting_deleted");
-              }
-              if (st.error().code != ErrorCode::kFailedPrecondition) {
-                return std::unexpected(st.error());
-              }
-              FormState kept{.values = {}, .errors = {}, .error = st.error().public_message};
-              return SettingPage(who, a, *current, kept, 409);
-            }
-            if (const auto s = SettingFromForm(form)) {
-              auto st = h_.UpdateSetting(who.scope, id, *s, CallerOf(req));
-              if (st) {
-                return Saved("/hours/setup", "setting_saved");
-              }
-              if (st.error().code != ErrorCode::kInvalidArgument) {
-                return std::unexpected(st.error());
-              }
-              form.errors["name"] = st.error().public_message;
-            }
-            return SettingPage(who, a, *current, form, 400);
-          }),
+          ForAssociate(
+              [this](Request& req, const TherapistSession& who,
+                     const Associate& a) -> Result<Response> {
+                const std::string id(req.Param("id").value_or(""));
+                const hours::Setting* current = nullptr;
+                for (const auto& s : a.settings) {
+                  if (s.id == id) {
+                    current = &s;
+                  }
+                }
+                if (current == nullptr) {  // another tenant's or a missing one: 404 alike
+                  return Fail(ErrorCode::kNotFound, "hours setting not found",
+                              "There is no such work setting.");
+                }
+                ALCOVE_TRY_ASSIGN(auto fields, FormBody(req));
+                FormState form{.values = fields, .errors = {}, .error = {}};
+                if (FormValue(fields, "action") == "delete") {
+                  auto st = h_.DeleteSetting(who.scope, id, CallerOf(req));
+                  if (st) {
+                    return Saved("/hours/setup", "setting_deleted");
+                  }
+                  if (st.error().code != ErrorCode::kFailedPrecondition) {
+                    return std::unexpected(st.error());
+                  }
+                  FormState kept{.values = {}, .errors = {}, .error = st.error().public_message};
+                  return SettingPage(who, a, *current, kept, 409);
+                }
+                if (const auto s = SettingFromForm(form)) {
+                  auto st = h_.UpdateSetting(who.scope, id, *s, CallerOf(req));
+                  if (st) {
+                    return Saved("/hours/setup", "setting_saved");
+                  }
+                  if (st.error().code != ErrorCode::kInvalidArgument) {
+                    return std::unexpected(st.error());
+                  }
+                  form.errors["name"] = st.error().public_message;
+                }
+                return SettingPage(who, a, *current, form, 400);
+              },
+              true),
           kFormBody);
 }
 

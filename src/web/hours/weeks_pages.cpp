@@ -157,22 +157,24 @@ void HoursPages::AddWeeksPages(RouteKit& kit) {
           }));
   for (const std::string action : {"submit", "withdraw"}) {
     kit.Add("POST", "/hours/weeks/{id}/" + action,
-            ForAssociate([this, action](Request& req, const TherapistSession& who,
-                                        const Associate& a) -> Result<Response> {
-              ALCOVE_TRY_ASSIGN(auto fields, FormBody(req));
-              const std::string id(req.Param("id").value_or(""));
-              auto done = action == "submit"
-                              ? h_.SubmitWeek(who.scope, id, std::nullopt, CallerOf(req))
-                              : h_.WithdrawWeek(who.scope, id, CallerOf(req));
-              if (done) {
-                return Saved(BackTo(FormValue(fields, "before")),
-                             action == "submit" ? "week_submitted" : "week_withdrawn");
-              }
-              if (done.error().code != ErrorCode::kFailedPrecondition) {
-                return std::unexpected(done.error());  // 404 for another tenant's week
-              }
-              return WeeksPage(req, who, a, done.error().public_message, 409);
-            }),
+            ForAssociate(
+                [this, action](Request& req, const TherapistSession& who,
+                               const Associate& a) -> Result<Response> {
+                  ALCOVE_TRY_ASSIGN(auto fields, FormBody(req));
+                  const std::string id(req.Param("id").value_or(""));
+                  auto done = action == "submit"
+                                  ? h_.SubmitWeek(who.scope, id, std::nullopt, CallerOf(req))
+                                  : h_.WithdrawWeek(who.scope, id, CallerOf(req));
+                  if (done) {
+                    return Saved(BackTo(FormValue(fields, "before")),
+                                 action == "submit" ? "week_submitted" : "week_withdrawn");
+                  }
+                  if (done.error().code != ErrorCode::kFailedPrecondition) {
+                    return std::unexpected(done.error());  // 404 for another tenant's week
+                  }
+                  return WeeksPage(req, who, a, done.error().public_message, 409);
+                },
+                true),
             kFormBody);
   }
 }
