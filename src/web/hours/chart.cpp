@@ -13,8 +13,8 @@ namespace {
 constexpr double kWidth = 640;
 constexpr double kHeight = 280;
 constexpr double kLeft = 44;
-constexpr double kRight = 12;
-constexpr double kTop = 16;
+constexpr double kRight = 24;
+constexpr double kTop = 28;
 constexpr double kBottom = 36;
 constexpr double kPlotWidth = kWidth - kLeft - kRight;
 constexpr double kPlotHeight = kHeight - kTop - kBottom;

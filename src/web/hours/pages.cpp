@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <utility>
 
 #include "web/errors.hpp"
@@ -43,6 +44,8 @@ constexpr std::pair<std::string_view, std::string_view> kTabs[] = {
     {"/hours/import", "Import"},  {"/hours/setup", "Profile and settings"},
 };
 
+// The engine's pace is over this many of the latest weeks with hours (engine.cpp).
+constexpr std::size_t kPaceWeeks = 12;
 // How many weeks the chart shows, ending with the current one.
 constexpr int kChartWeeks = 26;
 
@@ -346,7 +349,17 @@ Result<Response> HoursPages::ProgressPage(Request& req, const TherapistSession& 
     d.set("complete", true);
   } else if (pr.projected_completion) {
     d.set("projected", DateWords(*pr.projected_completion));
-    d.set("pace", fmt::format("{:.1f}", pr.recent_hours_per_week));
+    d.set("pace", hours::DecimalText(pr.recent_hours_per_week));
+    // The pace is over the last weeks with hours, at most kPaceWeeks of them.
+    std::set<Day> with_hours;
+    for (const hours::WeekResult& w : pr.weeks) {
+      if (w.totals.total > 0 && w.week_start <= a.today) {
+        with_hours.insert(w.week_start);
+      }
+    }
+    const std::size_t n = std::min<std::size_t>(with_hours.size(), kPaceWeeks);
+    d.set("pace_weeks", n == 1 ? std::string("the one week you logged")
+                               : fmt::format("your last {} weeks with hours", n));
   } else {
     d.set("no_pace", true);
   }

@@ -174,7 +174,8 @@ FormFields ValuesOf(const SessionLog& s, const hours::Profile& p) {
 TemplateData Item(const SessionLog& s, const Associate& a) {
   TemplateData d;
   d.set("id", s.id);
-  d.set("day", DayLong(s.date));
+  d.set("day", DayShort(s.date));
+  d.set("day_long", DayLong(s.date));
   d.set("length", LengthWords(s.minutes));
   d.set("category", std::string(CategoryWords(s.category)));
   d.set("setting", SettingName(a, s.setting_id));
