@@ -104,7 +104,7 @@ std::optional<hours::NewSetting> SettingFromForm(FormState& form) {
   s.exempt = FormValue(form.values, "exempt") == "yes";
   const auto license = hours::LicenseFromName(FormValue(form.values, "supervisor_license"));
   if (!license) {
-    form.errors["supervisor_license"] = "Choose the licence your supervisor there holds.";
+    form.errors["supervisor_license"] = "Choose the license your supervisor there holds.";
   } else {
     s.supervisor_license = *license;
   }
