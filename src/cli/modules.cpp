@@ -10,7 +10,7 @@
 #include "identity/scope.hpp"
 #include "practice/practice.hpp"
 #include "schedule/schedule.hpp"
-#include "web/hours/pages.hpp"
+#include "web/hours/routes.hpp"
 #include "web/practice/routes.hpp"
 #include "web/schedule/routes.hpp"
 
@@ -67,8 +67,9 @@ class ScheduleModule final : public ModuleInstance {
     practice_.AddExtension(practice::ClientExtension{
         .delete_rows = &schedule::Schedule::DeleteClientRows,
         .archive_rows = &schedule::Schedule::CancelFutureOfClient,
-        .next_appointments =
-            [this](const identity::TherapistScope& who) { return schedule_.NextAppointments(who); },
+        .next_appointments = [this](const identity::TherapistScope& who) {
+          return schedule_.NextAppointments(who);
+        },
         .time_words = [this](const identity::TherapistScope& who)
             -> Result<std::function<std::string(Micros)>> {
           ALCOVE_TRY_ASSIGN(auto zone, schedule_.Zone(who));
@@ -120,22 +121,18 @@ class HoursModule final : public ModuleInstance {
       : practice_(dynamic_cast<PracticeModule&>(*d.earlier("practice")).practice()),
         hours_(d.db, d.keys, d.log, d.clock,
                hours::Lookups{
+                   // The alias only (no content, so not a read of the record).
                    .alias_of = [this](const identity::TherapistScope& who,
                                       std::string_view client_id) -> Result<std::string> {
-                     ALCOVE_TRY_ASSIGN(auto clients, practice_.ListClients(who));
-                     for (auto& c : clients) {
-                       if (c.id == client_id) {
-                         return std::move(c.alias);
-                       }
-                     }
-                     return Fail(ErrorCode::kNotFound, "client not found", "No such client.");
+                     ALCOVE_TRY_ASSIGN(auto client, practice_.GetClientInfo(who, client_id));
+                     return std::move(client.alias);
                    },
                    .local_day = [this](const identity::TherapistScope& who,
                                        Micros t) { return practice_.LocalDay(who, t); }}) {}
 
   std::unique_ptr<web::RouteSet> AddRoutes(web::RouteKit& kit, web::IdentityServices& identity,
                                            const web::Templates& templates) override {
-    return web::AddHoursPages(kit, identity, hours_, practice_, templates);
+    return web::AddHoursRoutes(kit, identity, hours_, practice_, templates);
   }
 
  private:
@@ -176,10 +173,10 @@ ModuleSet::ModuleSet(const ModuleDeps& deps) {
 std::vector<web::RouteAdder> ModuleSet::RouteAdders(web::IdentityServices& identity) {
   std::vector<web::RouteAdder> out;
   for (auto& [name, instance] : instances_) {
-    out.push_back(
-        [&identity, module = instance.get()](web::RouteKit& kit, const web::Templates& templates) {
-          return module->AddRoutes(kit, identity, templates);
-        });
+    out.push_back([&identity, module = instance.get()](web::RouteKit& kit,
+                                                       const web::Templates& templates) {
+      return module->AddRoutes(kit, identity, templates);
+    });
   }
   return out;
 }

@@ -471,7 +471,11 @@ void PaceAndCompletion(Run& run) {
   if (p.complete || credited <= 0) {
     return;
   }
-  const std::size_t hour_bars = p.bars.size() - (run.rules.min_license_weeks ? 3 : 2);
+  // Hours bars come first, the weeks bars (from "weeks" on) last (Totals).
+  std::size_t hour_bars = 0;
+  while (hour_bars < p.bars.size() && p.bars[hour_bars].id != "weeks") {
+    ++hour_bars;
+  }
   std::int64_t days = 0;
   for (std::size_t i = 0; i < p.bars.size(); ++i) {
     const Bar& b = p.bars[i];

@@ -180,6 +180,8 @@ class Hours {
                     const identity::Caller& caller);
 
   Result<std::vector<Setting>> ListSettings(const identity::TherapistScope& who);
+  // One setting; kNotFound for another tenant's (and for any id without a profile).
+  Result<Setting> GetSetting(const identity::TherapistScope& who, std::string_view id);
   Result<std::string> AddSetting(const identity::TherapistScope& who, const NewSetting& s,
                                  const identity::Caller& caller);
   Status UpdateSetting(const identity::TherapistScope& who, std::string_view id,

@@ -225,6 +225,10 @@ Result<Requirement> ReadRequirement(const toml::table& t, std::string path,
       return r.Bad("id", "must be lower-case letters, digits and _");
     }
   }
+  if (q.id == "post_degree" || q.id == "weeks" || q.id == "individual_triadic_weeks" ||
+      q.id == "license_weeks") {
+    return r.Bad("id", "is the name of a bar the engine adds itself");
+  }
   ALCOVE_TRY_ASSIGN(q.label, r.String("label"));
   ALCOVE_TRY_ASSIGN(auto kind, r.String("kind"));
   if (kind == "minimum") {

@@ -134,7 +134,7 @@ struct WeekResult {
   WeekTotals totals;
   bool supervised = false;     // counts toward the 104 weeks
   bool individual_triadic = false;  // counts toward the 52
-  std::vector<Check> checks;
+  std::vector<Check> checks;   // this week at this setting, and the week-wide ones
 };
 
 struct Bar {
@@ -157,7 +157,9 @@ struct Progress {
   std::int64_t logged_minutes = 0;
   std::int64_t credited_minutes = 0;
   std::vector<WeekResult> weeks;  // by week, then setting
-  std::vector<Check> checks;      // across everything (windows, pre-degree, totals)
+  // Across everything (window, pre-degree, maximums), then those about one whole calendar
+  // week (supervision cap, 40 hours, 7-day windows), which the week's results repeat.
+  std::vector<Check> checks;
   double recent_hours_per_week = 0;       // credited, over the last 12 weeks with hours
   std::optional<Day> projected_completion;  // nullopt: no recent pace, or done
   bool complete = false;

@@ -129,6 +129,15 @@ Result<std::vector<Setting>> Hours::ListSettings(const TherapistScope& who) {
   return internal::LoadSettings(*tx, who.tenant());
 }
 
+Result<Setting> Hours::GetSetting(const TherapistScope& who, std::string_view id) {
+  ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(who.tenant()));
+  ALCOVE_TRY_ASSIGN(auto found, internal::LoadSetting(*tx, who.tenant(), id));
+  if (!found) {
+    return NotFound("work setting");
+  }
+  return std::move(*found);
+}
+
 Result<std::string> Hours::AddSetting(const TherapistScope& who, const NewSetting& s,
                                       const Caller& caller) {
   ALCOVE_TRY(CheckName(s.name));

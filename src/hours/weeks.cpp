@@ -4,6 +4,8 @@
 // amendment, after which its signature no longer matches its content hash.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "core/encoding.hpp"
 #include "crypto/field_cipher.hpp"
 #include "crypto/sha.hpp"
@@ -217,17 +219,20 @@ WeeklyLog AssembleWeek(const WeekRow& row, std::string_view setting_name,
               .signed_at = row.signed_at,
               .supervisor_id = row.supervisor_id,
               .has_comment = row.has_comment};
+  // The results of both phases of the week; each repeats the week-wide checks (the 40
+  // hours in 7 days, the supervision credited per week), which are kept once.
   for (const WeekResult& r : progress.weeks) {
-    if (r.week_start == row.week_start && r.setting_id == row.setting_id) {
-      Add(w.totals, r.totals);
-      w.checks.insert(w.checks.end(), r.checks.begin(), r.checks.end());
+    if (r.week_start != row.week_start || r.setting_id != row.setting_id) {
+      continue;
     }
-  }
-  // Checks across settings that are about this week (the 40 hours in 7 days, the
-  // supervision credited per week).
-  for (const Check& c : progress.checks) {
-    if (c.week == row.week_start && (!c.setting_id || *c.setting_id == row.setting_id)) {
-      w.checks.push_back(c);
+    Add(w.totals, r.totals);
+    for (const Check& c : r.checks) {
+      const bool seen = std::any_of(w.checks.begin(), w.checks.end(), [&](const Check& k) {
+        return k.id == c.id && k.words == c.words;
+      });
+      if (!seen) {
+        w.checks.push_back(c);
+      }
     }
   }
   return w;

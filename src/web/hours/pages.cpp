@@ -2,8 +2,6 @@
 // associate's profile), the links on the other pages (navigation, Settings, Today), and
 // the progress page. Everything works without JavaScript; URLs and titles hold ids and
 // dates only.
-#include "web/hours/pages.hpp"
-
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -15,6 +13,7 @@
 #include "web/hours/chart.hpp"
 #include "web/hours/page_kit.hpp"
 #include "web/hours/pages_internal.hpp"
+#include "web/hours/routes_internal.hpp"
 
 namespace alcove::web::hours_pages {
 
@@ -484,14 +483,13 @@ void HoursPages::AddPages(RouteKit& kit) {
 
 }  // namespace alcove::web::hours_pages
 
-namespace alcove::web {
+namespace alcove::web::hours_routes {
 
-std::unique_ptr<RouteSet> AddHoursPages(RouteKit& kit, IdentityServices& identity,
-                                        hours::Hours& hours, practice::Practice& practice,
-                                        const Templates& templates) {
+std::unique_ptr<RouteSet> AddPages(RouteKit& kit, IdentityServices& identity, hours::Hours& hours,
+                                   practice::Practice& practice, const Templates& templates) {
   auto pages = std::make_unique<hours_pages::HoursPages>(identity, hours, practice, templates);
   pages->AddPages(kit);
   return pages;
 }
 
-}  // namespace alcove::web
+}  // namespace alcove::web::hours_routes

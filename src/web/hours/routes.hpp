@@ -1,0 +1,24 @@
+#pragma once
+
+#include <memory>
+
+#include "hours/hours.hpp"
+#include "practice/practice.hpp"
+#include "web/route_kit.hpp"
+#include "web/router.hpp"
+#include "web/session_auth.hpp"
+
+namespace alcove::web {
+
+class Templates;
+
+// Supervised hours (API.md § Supervised hours; docs/hours.md): the JSON API of the
+// profile, work settings, session logs, weekly logs and the summary (api.cpp), and the
+// pages and the CSV import, each from its own file (routes_internal.hpp). Every route is
+// the therapist's alone (C31); a therapist without a licensure profile gets 409
+// no_profile everywhere but the profile, and 404 for any id (it has none, C20).
+std::unique_ptr<RouteSet> AddHoursRoutes(RouteKit& kit, IdentityServices& identity,
+                                         hours::Hours& hours, practice::Practice& practice,
+                                         const Templates& templates);
+
+}  // namespace alcove::web
