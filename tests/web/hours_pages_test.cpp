@@ -187,6 +187,10 @@ TEST_P(HoursPagesTest, TheSetupShowsErrorsNextToTheirFieldsAndKeepsWhatWasTyped)
   res = h_->Call(a_, "GET", "/hours/setup");
   EXPECT_TRUE(Has(res.body, "Hillside School"));
   EXPECT_TRUE(Has(res.body, ">Exempt<"));
+  res = h_->Call(a_, "GET", "/");
+  EXPECT_TRUE(
+      Has(res.body, R"(Supervised hours: <a href="/hours/week">type this week’s hours</a>)"));
+  EXPECT_FALSE(Has(res.body, "Set up hours tracking"));
   res = h_->Call(a_, "GET", "/settings");
   EXPECT_TRUE(Has(res.body, "You track supervised hours as an AMFT."));
   EXPECT_FALSE(Has(res.body, "Set up hours tracking"));

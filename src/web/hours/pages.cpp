@@ -469,6 +469,10 @@ void HoursPages::AddPages(RouteKit& kit) {
           .lead = fmt::format("You track supervised hours as an {}.", TrackShort(profile->track)),
           .href = "/hours/setup",
           .label = "Your licensure profile and work settings"});
+      links.today.push_back(PageEntry{.heading = "",
+                                      .lead = "Supervised hours:",
+                                      .href = "/hours/week",
+                                      .label = "type this week’s hours"});
     } else {
       const PageEntry entry{.heading = "Hours toward licensure",
                             .lead = "Gathering hours toward licensure?",
