@@ -2,9 +2,9 @@
 // supervised hours, as issue #14 asks — signs up, finds "Set up hours tracking" on the
 // Today page, sets up an AMFT profile and a work setting, types a past week into the
 // week grid (a cell that is not a number is named in words, and nothing is logged until
-// it is fixed), logs one session with a client's full name and sees only the initials
-// (C50), reads the progress page (bars, the weekly chart and its table) and submits the
-// week on the weekly logs. Every step ends with screenshots at 1280 and 390 px
+// it is fixed; a profile error shows by its field), logs one session with a client's full name and
+// sees only the initials (C50), reads the progress page (bars, the weekly chart and its table) and
+// submits the week on the weekly logs. Every step ends with screenshots at 1280 and 390 px
 // (<build>/e2e-screenshots/hours-walk/) and axe-core at WCAG 2.2 AA, which must find
 // nothing (C60); the client's name is in no page, title or address.
 
@@ -64,9 +64,16 @@ TEST(BrowserEndToEnd, C50_C60_AssociateHoursWalkInChromium) {
   ASSERT_TRUE(walk.WaitForPage("Set up hours tracking", "Associate Marriage and Family Therapist"));
   ASSERT_TRUE(walk.ClickCss("input[name='track'][value='amft']"));
   set_value("degree_date", "2024-06-15");
-  set_value("registration_date", "2024-08-01");
+  set_value("registration_date", "2024-01-08");  // before the degree: refused
   ASSERT_TRUE(walk.Fill("input#registration_number", "AMFT 123456"));
   walk.EndStep("setup-profile");
+  ASSERT_TRUE(walk.ClickCss("form[action='/hours/setup'] button[type='submit']"));
+  ASSERT_TRUE(walk.WaitForPage("Set up hours tracking",
+                               "The registration date cannot be before the degree date."));
+  EXPECT_EQ(walk.TextOf("p#registration_date-error"),
+            "The registration date cannot be before the degree date.");
+  walk.EndStep("setup-error-by-its-field");
+  set_value("registration_date", "2024-08-01");
   ASSERT_TRUE(walk.ClickCss("form[action='/hours/setup'] button[type='submit']"));
   ASSERT_TRUE(walk.WaitForPage("Licensure profile", "Your licensure profile is saved."));
   ASSERT_TRUE(browser.Css("nav.site-nav a[href='/hours']").has_value()) << "Hours in the menu";
@@ -80,6 +87,9 @@ TEST(BrowserEndToEnd, C50_C60_AssociateHoursWalkInChromium) {
   ASSERT_TRUE(walk.WaitForPage("Licensure profile", "Work setting added."));
   EXPECT_NE(walk.TextOf("main").find("Valley Clinic"), std::string::npos);
   walk.EndStep("setting-added");
+  ASSERT_TRUE(walk.ClickCss("main a[href^='/hours/settings/']"));
+  ASSERT_TRUE(walk.WaitForPage("Work setting", "Edit Valley Clinic"));
+  walk.EndStep("setting-page");
 
   // 4. The week grid: a cell that is not a number is named in words; nothing is logged.
   ASSERT_TRUE(walk.Go(origin + "/hours/week?start=" + week));
@@ -123,6 +133,18 @@ TEST(BrowserEndToEnd, C50_C60_AssociateHoursWalkInChromium) {
   EXPECT_NE(walk.TextOf("main table").find("M.Q."), std::string::npos) << walk.TextOf("main");
   no_name("sessions after logging with a name");
   walk.EndStep("session-logged");
+  // Its edit page shows the initials only; its delete page asks first.
+  ASSERT_TRUE(walk.Click("xpath",
+                         "//tr[td[normalize-space()='M.Q.']]//a[starts-with(normalize-"
+                         "space(), 'Edit')]"));
+  ASSERT_TRUE(walk.WaitForPage("Edit session", "Only the initials are kept"));
+  no_name("edit session");
+  walk.EndStep("session-edit");
+  ASSERT_TRUE(walk.Click("link text", "Delete this session"));
+  ASSERT_TRUE(walk.WaitForPage("Delete this session?", "M.Q."));
+  walk.EndStep("session-delete-asks");
+  ASSERT_TRUE(walk.Click("link text", "Back to the week"));
+  ASSERT_TRUE(walk.WaitForPage(sessions));
 
   // 6. The progress page: bars, the chart and its table, the weeks with their checks.
   ASSERT_TRUE(walk.Go(origin + "/hours"));
