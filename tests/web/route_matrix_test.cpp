@@ -58,6 +58,22 @@ class RouteHarnessTest : public testing::EngineTest {
         R"({"client_id":")" + client_ + R"(","starts_at":"2026-12-01T17:00:00Z","minutes":50})");
     ASSERT_EQ(res.status, 201) << res.body;
     appointment_ = JsonMember(res.body, "id");
+    // Supervised hours: a profile, a work setting, a session log and its weekly log.
+    res = h_->Call(a_, "PUT", "/api/v1/hours/profile",
+                   R"({"track":"amft","degree_date":"2025-06-01"})");
+    ASSERT_EQ(res.status, 200) << res.body;
+    res = h_->Call(a_, "POST", "/api/v1/hours/settings", R"({"name":"Valley Clinic"})");
+    ASSERT_EQ(res.status, 201) << res.body;
+    hours_setting_ = JsonMember(res.body, "id");
+    res = h_->Call(a_, "POST", "/api/v1/hours/sessions",
+                   R"({"date":"2026-11-24","minutes":50,"category":"individual","setting_id":")" +
+                       hours_setting_ + R"(","client":"Quentin Marker"})");
+    ASSERT_EQ(res.status, 201) << res.body;
+    hours_session_ = JsonMember(res.body, "id");
+    res = h_->Call(a_, "GET", "/api/v1/hours/weeks?from=2026-11-23&to=2026-11-23");
+    ASSERT_EQ(res.status, 200) << res.body;
+    hours_week_ = JsonMember(res.body, "id");
+    ASSERT_FALSE(hours_setting_.empty() || hours_session_.empty() || hours_week_.empty());
     res = h_->Call(a_, "GET", "/api/v1/sessions");
     ASSERT_EQ(res.status, 200);
     session_ = JsonMember(res.body, "id");
@@ -72,6 +88,8 @@ class RouteHarnessTest : public testing::EngineTest {
   std::string TargetFor(const Route& route) const {
     std::string out;
     std::string previous;
+    const bool hours =
+        route.pattern.starts_with("/api/v1/hours/") || route.pattern.starts_with("/hours/");
     for (const auto& seg : route.segments) {
       out += "/";
       if (seg.kind == Route::Kind::kLiteral) {
@@ -79,7 +97,13 @@ class RouteHarnessTest : public testing::EngineTest {
         previous = seg.text;
         continue;
       }
-      if (previous == "clients") {
+      if (hours && previous == "settings") {
+        out += hours_setting_;
+      } else if (hours && previous == "sessions") {
+        out += hours_session_;
+      } else if (hours && previous == "weeks") {
+        out += hours_week_;
+      } else if (previous == "clients") {
         out += client_;
       } else if (previous == "notes") {
         out += note_;
@@ -135,7 +159,8 @@ class RouteHarnessTest : public testing::EngineTest {
     for (const std::string table :
          {"clients", "notes", "note_versions", "note_addenda", "drafts", "summaries",
           "conceptualizations", "accounts", "sessions", "data_keys", "audit_events",
-          "appointments", "schedule_settings"}) {
+          "appointments", "schedule_settings", "hours_profiles", "hours_settings",
+          "session_logs", "weekly_logs"}) {
       auto rows = (*tx)->Query("SELECT COUNT(*) FROM " + table, {});
       EXPECT_TRUE(rows) << table;
       out[table] = rows ? rows->front().Int(0) : -1;
@@ -146,6 +171,7 @@ class RouteHarnessTest : public testing::EngineTest {
   std::unique_ptr<AppHarness> h_;
   AppBrowser a_;
   std::string client_, note_, summary_, session_, event_, appointment_;
+  std::string hours_setting_, hours_session_, hours_week_;
 };
 
 // Every route has an audience, and the open ones (public or for a token holder) are
@@ -274,7 +300,8 @@ TEST_P(RouteHarnessTest, C31RoleMatrixFromTheRouteTable) {
         // Their own thing (e.g. their sessions): allowed, but a supervisor or client of
         // A's practice must see nothing of A's records or log in it.
         const Response res = h_->Call(*c.browser, "GET", TargetFor(route));
-        for (const std::string& id : {client_, note_, summary_, event_, appointment_}) {
+        for (const std::string& id : {client_, note_, summary_, event_, appointment_,
+                                      hours_setting_, hours_session_, hours_week_}) {
           EXPECT_EQ(res.body.find(id), std::string::npos)
               << c.name << " GET " << route.pattern << " shows A's object " << id;
         }
