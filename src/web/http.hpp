@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,9 +36,17 @@ struct Routing;
 
 // Who a page is shown to, for the layout's navigation (web/page_nav.hpp). Set by the
 // route facade once it knows the session; `role` empty: a visitor who is not signed in.
+struct ViewerLink {
+  std::string href;     // "/hours"
+  std::string label;    // "Hours"
+  std::string section;  // a path whose pages belong to the item ("/hours"); may be empty
+};
 struct Viewer {
   std::string role;        // "therapist", "supervisor", "client"
   std::string csrf_token;  // for the sign-out form
+  // The items modules add to a therapist's navigation (IdentityServices::therapist_links),
+  // asked only when a page is rendered; empty: none.
+  std::function<std::vector<ViewerLink>()> more_items;
 };
 
 struct Request {

@@ -87,7 +87,7 @@ Response IdentityRoutes::Home(Request& req) {
     return Page(t_, "index", "Alcove", data);
   }
   // Noted here, so the facade does not look the session up a second time.
-  NoteViewer(req, identity::RoleName((*session)->principal.role), (*session)->csrf_token);
+  NoteSignedInViewer(req, &s_, (*session)->principal, (*session)->csrf_token);
   if (s_.therapist_home) {
     if (auto scope = identity::TherapistScope::From((*session)->principal)) {
       auto home = s_.therapist_home(req, TherapistSession{*scope, (*session)->csrf_token});
@@ -270,6 +270,19 @@ Response IdentityRoutes::SettingsPage(const Request& req, const SignedIn& who,
   data.set("sessions", list);
   if (sessions->size() > 1) {
     data.set("has_others", true);
+  }
+  // What modules offer here (hours: its setup, or the profile once set).
+  if (auto scope = identity::TherapistScope::From(who.principal)) {
+    TemplateData entries{TemplateData::type::list};
+    for (const PageEntry& e : LinksFor(s_, *scope).settings) {
+      TemplateData item;
+      item.set("heading", e.heading);
+      item.set("lead", e.lead);
+      item.set("href", e.href);
+      item.set("label", e.label);
+      entries.push_back(item);
+    }
+    data.set("entries", entries);
   }
   return Page(t_, "settings", "Settings · Alcove", data, status);
 }

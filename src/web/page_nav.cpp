@@ -4,6 +4,7 @@
 
 #include <array>
 #include <span>
+#include <vector>
 
 #include "web/cookies.hpp"
 #include "web/session_auth.hpp"
@@ -28,6 +29,8 @@ constexpr NavItem kTherapist[] = {
     {"/audit", "Audit log", {"/audit"}},
     {"/settings", "Settings", {"/settings"}},
 };
+// Where a therapist's navigation takes the items modules add.
+constexpr std::string_view kModuleItemsAfter = "/schedule";
 constexpr NavItem kOtherRole[] = {
     {"/", "Home", {}},
     {"/settings", "Settings", {"/settings"}},
@@ -70,6 +73,19 @@ void NoteViewer(Request& request, std::string_view role, std::string csrf_token)
   request.viewer = Viewer{.role = std::string(role), .csrf_token = std::move(csrf_token)};
 }
 
+void NoteSignedInViewer(Request& request, const IdentityServices* services,
+                        const identity::Principal& who, std::string csrf_token) {
+  NoteViewer(request, identity::RoleName(who.role), std::move(csrf_token));
+  if (services == nullptr || services->therapist_links.empty()) {
+    return;
+  }
+  if (auto scope = identity::TherapistScope::From(who)) {
+    request.viewer->more_items = [services, scope = *scope] {
+      return LinksFor(*services, scope).nav;
+    };
+  }
+}
+
 std::string NavigationFor(const Templates& templates, const Request& request) {
   const bool signed_in = request.viewer && !request.viewer->role.empty();
   std::span<const NavItem> items = kSignedOut;
@@ -79,8 +95,13 @@ std::string NavigationFor(const Templates& templates, const Request& request) {
   } else if (!request.viewer && GetCookie(request, kSessionCookie)) {
     items = kUnknown;
   }
+  // A module's items (only a therapist's viewer has them) come after Schedule.
+  std::vector<ViewerLink> more;
+  if (signed_in && request.viewer->more_items) {
+    more = request.viewer->more_items();
+  }
   TemplateData list{TemplateData::type::list};
-  for (const NavItem& item : items) {
+  const auto add = [&](const NavItem& item) {
     TemplateData entry;
     entry.set("href", std::string(item.href));
     entry.set("label", std::string(item.label));
@@ -88,6 +109,14 @@ std::string NavigationFor(const Templates& templates, const Request& request) {
       entry.set("current", std::string(current));
     }
     list.push_back(entry);
+  };
+  for (const NavItem& item : items) {
+    add(item);
+    if (item.href == kModuleItemsAfter) {
+      for (const ViewerLink& link : more) {
+        add(NavItem{link.href, link.label, {link.section}});
+      }
+    }
   }
   TemplateData data;
   data.set("items", list);

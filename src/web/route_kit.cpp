@@ -34,8 +34,8 @@ Response Finish(Request& req, const Templates* templates, Result<Response> resul
   return std::move(*result);
 }
 
-void NoteSignedIn(Request& req, const SignedIn& who) {
-  NoteViewer(req, identity::RoleName(who.principal.role), who.csrf_token);
+void NoteSignedIn(Request& req, const IdentityServices* services, const SignedIn& who) {
+  NoteSignedInViewer(req, services, who.principal, who.csrf_token);
 }
 
 // The viewer of a page of an open route, for its navigation (page_nav.hpp), unless the
@@ -49,7 +49,7 @@ void NoteOpenViewer(IdentityServices* services, Request& req, const Response& re
   }
   auto session = SessionOf(*services, req);
   if (session && *session) {
-    NoteSignedIn(req, **session);
+    NoteSignedIn(req, services, **session);
   } else {
     NoteViewer(req, "", "");
   }
@@ -118,7 +118,7 @@ void RouteKit::Add(std::string method, std::string pattern, SessionRoute route,
       return res;
     }
     const SignedIn& who = **session;
-    NoteSignedIn(req, who);
+    NoteSignedIn(req, services, who);
     // 2. Role.
     if (!audience.Allows(who.principal.role)) {
       return ErrorResponse(req, templates, 403, "forbidden",

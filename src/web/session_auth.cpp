@@ -174,4 +174,20 @@ Result<std::function<std::string(Micros)>> PageTimeWords(const IdentityServices&
       [now = services.clock.Now()](Micros t) { return TimeInWords(t, now); });
 }
 
+TherapistLinks LinksFor(const IdentityServices& services, const identity::TherapistScope& who) {
+  TherapistLinks out;
+  for (const auto& links : services.therapist_links) {
+    auto got = links(who);
+    if (!got) {
+      spdlog::warn("a module's page links for a therapist failed: {}", got.error().internal);
+      continue;
+    }
+    const TherapistLinks& more = *got;
+    out.nav.insert(out.nav.end(), more.nav.begin(), more.nav.end());
+    out.settings.insert(out.settings.end(), more.settings.begin(), more.settings.end());
+    out.today.insert(out.today.end(), more.today.begin(), more.today.end());
+  }
+  return out;
+}
+
 }  // namespace alcove::web

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "crypto/secret.hpp"
 #include "identity/identity.hpp"
@@ -27,6 +28,23 @@ inline constexpr std::string_view kCsrfField = "csrf_token";
 class Templates;
 struct TherapistSession;  // route_kit.hpp
 
+// What a module offers a therapist on pages that are not its own: items of the
+// navigation (after Schedule), and entries on the Settings and Today pages, each a
+// sentence and a link (hours: "Gathering hours toward licensure? Set up hours
+// tracking"). Fixed words: never client content.
+struct PageEntry {
+  std::string heading;  // on Settings, the entry's heading: "Hours toward licensure"
+  std::string lead;     // "Gathering hours toward licensure?"; may be empty
+  std::string href;     // "/hours/setup"
+  std::string label;    // "Set up hours tracking"
+};
+struct TherapistLinks {
+  std::vector<ViewerLink> nav;
+  std::vector<PageEntry> settings;
+  std::vector<PageEntry> today;
+};
+using TherapistLinksFn = std::function<Result<TherapistLinks>(const identity::TherapistScope&)>;
+
 // What the identity routes need. Borrowed; must outlive the routes.
 struct IdentityServices {
   identity::Identity& identity;
@@ -40,7 +58,14 @@ struct IdentityServices {
   // (practice: Practice::TimeWords); set while routes are added, before serving.
   std::function<Result<std::function<std::string(Micros)>>(const identity::TherapistScope&)>
       therapist_time_words;
+  // What modules add to a therapist's pages (TherapistLinks), in module order; added
+  // while routes are added, before serving.
+  std::vector<TherapistLinksFn> therapist_links;
 };
+
+// Everything `therapist_links` offers `who`. A module whose lookup fails is left out and
+// logged (the page still shows, without its links).
+TherapistLinks LinksFor(const IdentityServices& services, const identity::TherapistScope& who);
 
 // How the pages of `who` word a time: a therapist's in their time zone (through
 // `therapist_time_words`), everyone else's as TimeInWords in UTC, the zone named.

@@ -82,6 +82,10 @@ class AppHarness {
   // its own), for tests that call it directly.
   practice::Practice& practice() { return *practice_; }
   identity::Identity& identity() { return *identity_; }
+  // The key ring and audit log the app's modules use (for tests that make a service of
+  // their own on the same parts, e.g. a supervisor's side that is not built yet).
+  crypto::KeyRing& keys() { return *ring_; }
+  const audit::Log& log() { return *log_; }
   const std::filesystem::path& sqlite_path() const { return db_.sqlite_path; }
 
  private:

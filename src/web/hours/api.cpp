@@ -3,6 +3,8 @@
 // naming an id looks the object up before it reads a body, so another tenant's id (or
 // any id, to a therapist without a profile) is 404 whatever was sent (C20).
 #include <boost/json.hpp>
+#include <memory>
+#include <vector>
 
 #include "web/body.hpp"
 #include "web/errors.hpp"
@@ -54,8 +56,8 @@ Result<bool> AmendParam(const Request& req) {
 }  // namespace
 
 TherapistHandler Refusing(TherapistHandler handler, const Templates* templates) {
-  return [handler = std::move(handler), templates](Request& req,
-                                                   const TherapistSession& who) -> Result<Response> {
+  return [handler = std::move(handler), templates](
+             Request& req, const TherapistSession& who) -> Result<Response> {
     auto res = handler(req, who);
     if (!res) {
       if (const auto token = hours::RefusalOf(res.error())) {
@@ -95,11 +97,11 @@ void AddApi(RouteKit& kit, hours::Hours& h) {
             ALCOVE_TRY_ASSIGN(auto body, JsonObjectBody(req));
             ALCOVE_TRY_ASSIGN(auto s, SettingFromJson(body, false, {}));
             ALCOVE_TRY_ASSIGN(auto id, h.AddSetting(who.scope, s, CallerOf(req)));
-            return JsonResponse(201, SettingJson(hours::Setting{.id = id,
-                                                                .name = s.name,
-                                                                .exempt = s.exempt,
-                                                                .supervisor_license =
-                                                                    s.supervisor_license}));
+            return JsonResponse(
+                201, SettingJson(hours::Setting{.id = id,
+                                                .name = s.name,
+                                                .exempt = s.exempt,
+                                                .supervisor_license = s.supervisor_license}));
           }),
           kSmallBody);
   kit.Add("GET", "/api/v1/hours/settings",
@@ -115,12 +117,12 @@ void AddApi(RouteKit& kit, hours::Hours& h) {
           api([&h](Request& req, const TherapistSession& who) -> Result<Response> {
             ALCOVE_TRY_ASSIGN(const auto before, h.GetSetting(who.scope, Id(req)));
             ALCOVE_TRY_ASSIGN(auto body, JsonObjectBody(req));
-            ALCOVE_TRY_ASSIGN(auto s,
-                              SettingFromJson(body, true,
-                                              hours::NewSetting{
-                                                  .name = before.name,
-                                                  .exempt = before.exempt,
-                                                  .supervisor_license = before.supervisor_license}));
+            ALCOVE_TRY_ASSIGN(
+                auto s, SettingFromJson(
+                            body, true,
+                            hours::NewSetting{.name = before.name,
+                                              .exempt = before.exempt,
+                                              .supervisor_license = before.supervisor_license}));
             ALCOVE_TRY(h.UpdateSetting(who.scope, before.id, s, CallerOf(req)));
             ALCOVE_TRY_ASSIGN(auto after, h.GetSetting(who.scope, before.id));
             return JsonResponse(200, SettingJson(after));
@@ -238,8 +240,8 @@ void AddApi(RouteKit& kit, hours::Hours& h) {
               }
             }
             ALCOVE_TRY_ASSIGN(auto supervisor, OptionalString(body, "supervisor_id"));
-            ALCOVE_TRY_ASSIGN(auto w,
-                              h.SubmitWeek(who.scope, week.id, std::move(supervisor), CallerOf(req)));
+            ALCOVE_TRY_ASSIGN(
+                auto w, h.SubmitWeek(who.scope, week.id, std::move(supervisor), CallerOf(req)));
             return JsonResponse(200, WeekJson(w));
           }),
           kSmallBody);
@@ -264,17 +266,23 @@ namespace alcove::web {
 namespace {
 
 // The API's handlers hold references to the service only; nothing else to keep.
-class HoursRoutes final : public RouteSet {};
+// What the hours routes' handlers use, each file's part.
+class HoursRoutes final : public RouteSet {
+ public:
+  std::vector<std::unique_ptr<RouteSet>> parts;
+};
 
 }  // namespace
 
 std::unique_ptr<RouteSet> AddHoursRoutes(RouteKit& kit, IdentityServices& identity,
-                                         hours::Hours& hours, practice::Practice& /*practice*/,
+                                         hours::Hours& hours, practice::Practice& practice,
                                          const Templates& templates) {
   hours_routes::AddApi(kit, hours);
   hours_routes::AddImportApi(kit, hours);
   hours_routes::AddImportPages(kit, hours, templates, identity.clock);
-  return std::make_unique<HoursRoutes>();
+  auto routes = std::make_unique<HoursRoutes>();
+  routes->parts.push_back(hours_routes::AddPages(kit, identity, hours, practice, templates));
+  return routes;
 }
 
 }  // namespace alcove::web

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <array>
-#include <span>
 #include <initializer_list>
+#include <span>
 
 #include "core/clock.hpp"
 #include "web/body.hpp"
@@ -82,9 +82,10 @@ Result<std::optional<Day>> OptionalDay(const json::object& o, std::string_view k
 Result<hours::Category> CategoryOf(const std::string& name) {
   const auto c = hours::CategoryFromName(name);
   if (!c) {
-    return Bad("`category` must be one of individual, couples_family_children, group, "
-               "supervision_individual, supervision_triadic, supervision_group, testing, "
-               "notes_reports, advocacy, workshop, other_nonclinical.");
+    return Bad(
+        "`category` must be one of individual, couples_family_children, group, "
+        "supervision_individual, supervision_triadic, supervision_group, testing, "
+        "notes_reports, advocacy, workshop, other_nonclinical.");
   }
   return *c;
 }
@@ -210,15 +211,15 @@ json::object SummaryJson(const hours::Summary& s) {
   }
   json::array bars;
   for (const auto& b : p.bars) {
-    bars.push_back(json::object{
-        {"id", b.id},
-        {"label", b.label},
-        {"kind", b.kind == hours::Requirement::Kind::kMinimum ? "minimum" : "maximum"},
-        {"required", b.required_minutes},
-        {"counted", b.counted_minutes},
-        {"unit", b.id.find("weeks") != std::string::npos ? "weeks" : "minutes"},
-        {"source", b.source},
-        {"unconfirmed", b.unconfirmed}});
+    bars.push_back(
+        json::object{{"id", b.id},
+                     {"label", b.label},
+                     {"kind", b.kind == hours::Requirement::Kind::kMinimum ? "minimum" : "maximum"},
+                     {"required", b.required_minutes},
+                     {"counted", b.counted_minutes},
+                     {"unit", b.id.find("weeks") != std::string::npos ? "weeks" : "minutes"},
+                     {"source", b.source},
+                     {"unconfirmed", b.unconfirmed}});
   }
   json::array weeks;
   for (const auto& w : p.weeks) {
@@ -230,26 +231,25 @@ json::object SummaryJson(const hours::Summary& s) {
                                  {"individual_triadic", w.individual_triadic},
                                  {"checks", Checks(w.checks)}});
   }
-  return json::object{
-      {"profile", ProfileJson(s.profile)},
-      {"settings", std::move(settings)},
-      {"rules", json::object{{"id", p.rules_id}, {"version", p.rules_version}}},
-      {"bars", std::move(bars)},
-      {"weeks_supervised", p.weeks_supervised},
-      {"weeks_individual_triadic", p.weeks_individual_triadic},
-      {"weeks_under_license", p.weeks_under_license},
-      {"logged_minutes", p.logged_minutes},
-      {"credited_minutes", p.credited_minutes},
-      {"recent_hours_per_week", p.recent_hours_per_week},
-      {"projected_completion", DayOrNull(p.projected_completion)},
-      {"complete", p.complete},
-      {"checks", Checks(p.checks)},
-      {"weeks", std::move(weeks)}};
+  return json::object{{"profile", ProfileJson(s.profile)},
+                      {"settings", std::move(settings)},
+                      {"rules", json::object{{"id", p.rules_id}, {"version", p.rules_version}}},
+                      {"bars", std::move(bars)},
+                      {"weeks_supervised", p.weeks_supervised},
+                      {"weeks_individual_triadic", p.weeks_individual_triadic},
+                      {"weeks_under_license", p.weeks_under_license},
+                      {"logged_minutes", p.logged_minutes},
+                      {"credited_minutes", p.credited_minutes},
+                      {"recent_hours_per_week", p.recent_hours_per_week},
+                      {"projected_completion", DayOrNull(p.projected_completion)},
+                      {"complete", p.complete},
+                      {"checks", Checks(p.checks)},
+                      {"weeks", std::move(weeks)}};
 }
 
 Result<hours::Profile> ProfileFromJson(const json::object& o) {
-  ALCOVE_TRY(OnlyMembers(o, {"track", "degree_date", "registration_date", "registration_number",
-                             "application_date"}));
+  ALCOVE_TRY(OnlyMembers(
+      o, {"track", "degree_date", "registration_date", "registration_number", "application_date"}));
   hours::Profile p;
   ALCOVE_TRY_ASSIGN(auto track, OptionalString(o, "track"));
   const auto t = track ? hours::TrackFromName(*track) : std::nullopt;
@@ -287,8 +287,9 @@ Result<hours::NewSetting> SettingFromJson(const json::object& o, bool partial,
   if (license) {
     const auto l = hours::LicenseFromName(*license);
     if (!l) {
-      return Bad("`supervisor_license` must be one of unknown, lmft, lcsw, lpcc, psychologist, "
-                 "psychiatrist, lep.");
+      return Bad(
+          "`supervisor_license` must be one of unknown, lmft, lcsw, lpcc, psychologist, "
+          "psychiatrist, lep.");
     }
     s.supervisor_license = *l;
   }
@@ -379,8 +380,9 @@ Result<hours::SessionChange> ChangeFromJson(const json::object& o) {
   any = any || c.date || c.minutes || c.category || c.setting_id || c.client_id || c.video ||
         c.telehealth || c.pre_degree;
   if (!any) {
-    return Bad("Nothing to change: send `date`, `minutes`, `category`, `setting_id`, `client`, "
-               "`client_id`, `video`, `group_size`, `telehealth` or `pre_degree`.");
+    return Bad(
+        "Nothing to change: send `date`, `minutes`, `category`, `setting_id`, `client`, "
+        "`client_id`, `video`, `group_size`, `telehealth` or `pre_degree`.");
   }
   return c;
 }

@@ -136,6 +136,17 @@ Result<Response> ScheduleRoutes::TodayPage(Request&, const TherapistSession& who
   }
   d.set("summaries", List(summaries));
   d.set("has_summaries", !summaries.empty());
+  // A calm line from each module that offers one (hours: "Gathering hours toward
+  // licensure? Set up hours tracking").
+  TemplateData more{TemplateData::type::list};
+  for (const PageEntry& e : LinksFor(id_, who.scope).today) {
+    TemplateData item;
+    item.set("lead", e.lead);
+    item.set("href", e.href);
+    item.set("label", e.label);
+    more.push_back(item);
+  }
+  d.set("more", more);
   if (!view.has_clients || !view.time_zone_set || !view.has_appointments) {
     d.set("first_steps", true);
     d.set("step_client", view.has_clients);
