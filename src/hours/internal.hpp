@@ -9,7 +9,10 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "core/error.hpp"
 #include "crypto/key_ring.hpp"
@@ -53,6 +56,33 @@ Result<std::vector<Setting>> LoadSettings(store::Transaction& tx, store::TenantI
 Result<std::optional<Setting>> LoadSetting(store::Transaction& tx, store::TenantId tenant,
                                            std::string_view id);
 std::vector<SettingRef> RefsOf(std::span<const Setting> settings);
+
+// The rows of `table` of `tenant` that match `where` (placeholders from $2 on, for
+// `params`), ordered by `order`, each made by `from`: the one shape of the service's
+// list queries, with the tenant always the first condition (C20).
+template <typename From>
+auto SelectOfTenant(store::Transaction& tx, store::TenantId tenant, std::string_view columns,
+                    std::string_view table, std::string_view where, std::string_view order,
+                    std::vector<store::Value> params, From from)
+    -> Result<std::vector<decltype(from(std::declval<const store::Row&>()))>> {
+  std::vector<store::Value> all;
+  all.reserve(params.size() + 1);
+  all.emplace_back(std::in_place_type<std::int64_t>, tenant);
+  for (auto& v : params) {
+    all.push_back(std::move(v));
+  }
+  ALCOVE_TRY_ASSIGN(auto rows,
+                    tx.Query(fmt::format("SELECT {} FROM {} WHERE tenant_id = $1 AND ({}) "
+                                         "ORDER BY {}",
+                                         columns, table, where, order),
+                             all));
+  std::vector<decltype(from(std::declval<const store::Row&>()))> out;
+  out.reserve(rows.size());
+  for (const auto& r : rows) {
+    out.push_back(from(r));
+  }
+  return out;
+}
 
 // The columns of session_logs SessionFrom reads, in order.
 inline constexpr std::string_view kSessionColumns =

@@ -142,23 +142,8 @@ SessionLog SessionFrom(const store::Row& r) {
 Result<std::vector<SessionLog>> LoadSessions(store::Transaction& tx, store::TenantId tenant,
                                              std::string_view where,
                                              std::vector<store::Value> params) {
-  std::vector<store::Value> all;
-  all.reserve(params.size() + 1);
-  all.emplace_back(std::in_place_type<std::int64_t>, tenant);
-  for (auto& v : params) {
-    all.push_back(std::move(v));
-  }
-  ALCOVE_TRY_ASSIGN(auto rows,
-                    tx.Query(fmt::format("SELECT {} FROM session_logs WHERE tenant_id = $1 AND "
-                                         "({}) ORDER BY date, id",
-                                         kSessionColumns, where),
-                             all));
-  std::vector<SessionLog> out;
-  out.reserve(rows.size());
-  for (const auto& r : rows) {
-    out.push_back(SessionFrom(r));
-  }
-  return out;
+  return SelectOfTenant(tx, tenant, kSessionColumns, "session_logs", where, "date, id",
+                        std::move(params), SessionFrom);
 }
 
 Result<std::vector<SessionLog>> WeekSessions(store::Transaction& tx, store::TenantId tenant,

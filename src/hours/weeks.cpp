@@ -85,23 +85,8 @@ Result<std::optional<WeekRow>> LoadWeekById(store::Transaction& tx, store::Tenan
 
 Result<std::vector<WeekRow>> LoadWeeks(store::Transaction& tx, store::TenantId tenant,
                                        std::string_view where, std::vector<store::Value> params) {
-  std::vector<store::Value> all;
-  all.reserve(params.size() + 1);
-  all.emplace_back(std::in_place_type<std::int64_t>, tenant);
-  for (auto& v : params) {
-    all.push_back(std::move(v));
-  }
-  ALCOVE_TRY_ASSIGN(auto rows,
-                    tx.Query(fmt::format("SELECT {} FROM weekly_logs WHERE tenant_id = $1 AND "
-                                         "({}) ORDER BY week_start, id",
-                                         kWeekColumns, where),
-                             all));
-  std::vector<WeekRow> out;
-  out.reserve(rows.size());
-  for (const auto& r : rows) {
-    out.push_back(WeekFrom(r));
-  }
-  return out;
+  return SelectOfTenant(tx, tenant, kWeekColumns, "weekly_logs", where, "week_start, id",
+                        std::move(params), WeekFrom);
 }
 
 std::string ContentText(std::string_view setting_id, Day week,

@@ -14,6 +14,7 @@
 #include "web/hours/page_kit.hpp"
 #include "web/hours/pages_internal.hpp"
 #include "web/hours/routes_internal.hpp"
+#include "web/page_flash.hpp"
 
 namespace alcove::web::hours_pages {
 
@@ -146,29 +147,13 @@ TemplateData UnconfirmedRules(const hours::Rules& r) {
 
 }  // namespace
 
-Response SeeOther(std::string location) {
-  Response res = Response::Text(303, "See " + location + "\n");
-  res.headers.Set("Location", std::move(location));
-  return res;
-}
+Response SeeOther(std::string location) { return Response::SeeOther(std::move(location)); }
 
 Response Saved(std::string location, std::string_view code) {
-  location += location.find('?') == std::string::npos ? "?done=" : "&done=";
-  location += code;
-  return SeeOther(std::move(location));
+  return SavedRedirect(std::move(location), code);
 }
 
-void Flash(const Request& req, TemplateData& data) {
-  const auto code = req.QueryValue("done");
-  if (!code) {
-    return;
-  }
-  for (const auto& [c, words] : kDone) {
-    if (c == *code) {
-      data.set("flash", std::string(words));
-    }
-  }
-}
+void Flash(const Request& req, TemplateData& data) { SetFlash(req, data, kDone); }
 
 void SetForm(TemplateData& data, const FormState& form) {
   for (const auto& [k, v] : form.values) {

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "core/clock.hpp"
+#include "web/page_flash.hpp"
 #include "web/practice/routes_internal.hpp"
 
 namespace alcove::web::practice_routes {
@@ -31,29 +32,13 @@ constexpr std::pair<std::string_view, std::string_view> kDone[] = {
 
 }  // namespace
 
-Response SeeOther(std::string location) {
-  Response res = Response::Text(303, "See " + location + "\n");
-  res.headers.Set("Location", std::move(location));
-  return res;
-}
+Response SeeOther(std::string location) { return Response::SeeOther(std::move(location)); }
 
 Response Saved(std::string location, std::string_view code) {
-  location += location.find('?') == std::string::npos ? "?done=" : "&done=";
-  location += code;
-  return SeeOther(std::move(location));
+  return SavedRedirect(std::move(location), code);
 }
 
-void Flash(const Request& req, TemplateData& data) {
-  const auto code = req.QueryValue("done");
-  if (!code) {
-    return;
-  }
-  for (const auto& [c, words] : kDone) {
-    if (c == *code) {
-      data.set("flash", std::string(words));
-    }
-  }
-}
+void Flash(const Request& req, TemplateData& data) { SetFlash(req, data, kDone); }
 
 std::string Title(std::string_view alias, std::string_view what) {
   return std::string(alias) + (what.empty() ? "" : " · " + std::string(what)) + " · Alcove";
