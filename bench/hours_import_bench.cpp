@@ -6,19 +6,13 @@
 // docs/performance.md § Hours import has the numbers and the peak memory.
 #include <benchmark/benchmark.h>
 
+#include <chrono>
 #include <cstdio>
-#include <cstdlib>
-#include <filesystem>
-#include <memory>
 #include <string>
 
-#include "audit/log.hpp"
-#include "cli/database.hpp"
-#include "crypto/key_ring.hpp"
-#include "crypto/master_key_file.hpp"
 #include "hours/csv.hpp"
 #include "hours/hours.hpp"
-#include "store/sqlite/sqlite_db.hpp"
+#include "hours_bench_db.hpp"
 
 namespace {
 
@@ -26,26 +20,20 @@ using namespace alcove;
 
 constexpr int kRows = 10'000;
 
-[[noreturn]] void Die(const std::string& what) {
-  std::fprintf(stderr, "hours_import_bench: %s\n", what.c_str());
-  std::exit(1);
-}
-
 // 10,000 rows over two years (2024-2025) in two settings, with names to turn into
 // initials, in the column names of a tracker export.
 const std::string& File() {
   static const std::string file = [] {
-    static constexpr const char* kKinds[] = {"Individual", "Couples/Family", "Group",
-                                             "Individual Supervision", "Group Supervision",
-                                             "Progress Notes", "Workshop"};
+    static constexpr const char* kKinds[] = {
+        "Individual",        "Couples/Family", "Group",   "Individual Supervision",
+        "Group Supervision", "Progress Notes", "Workshop"};
     static constexpr const char* kNames[] = {"Ana Lima", "Bo Chen", "Cara Diaz", "Dev Patel"};
     std::string out = "Session Date,Duration (min),Type,Client,Site,Group Size\r\n";
     for (int i = 0; i < kRows; ++i) {
       const int day = i * 730 / kRows;  // two years, ~14 rows a day
-      const auto date =
-          std::chrono::year_month_day(std::chrono::sys_days(std::chrono::year(2024) /
-                                                            std::chrono::January / 1) +
-                                      std::chrono::days(day));
+      const auto date = std::chrono::year_month_day(
+          std::chrono::sys_days(std::chrono::year(2024) / std::chrono::January / 1) +
+          std::chrono::days(day));
       const char* kind = kKinds[i % 7];
       char line[160];
       std::snprintf(line, sizeof line, "%u/%u/%d,%d,%s,%s,%s,%s\r\n",
@@ -60,72 +48,10 @@ const std::string& File() {
   return file;
 }
 
-struct Target {
-  std::filesystem::path dir;
-  std::unique_ptr<store::Db> db;
-  std::unique_ptr<crypto::KeyRing> ring;
-  std::unique_ptr<audit::Log> log;
-  std::unique_ptr<hours::Hours> hours;
-  identity::TherapistScope who = *identity::TherapistScope::From(identity::Principal{
-      .account_id = "bench", .tenant = 1, .role = identity::Role::kTherapist, .session_id = "s"});
-};
-
-Target& Sqlite() {
-  static Target t = [] {
-    Target x;
-    std::string tmpl =
-        (std::filesystem::temp_directory_path() / "alcove-hours-bench-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr) {
-      Die("mkdtemp failed");
-    }
-    x.dir = tmpl;
-    static const std::filesystem::path dir = x.dir;
-    std::atexit([] {
-      std::error_code ec;
-      std::filesystem::remove_all(dir, ec);
-    });
-    auto db = store::OpenSqlite(x.dir / store::kSqliteFileName);
-    if (!db) {
-      Die(db.error().internal);
-    }
-    x.db = std::move(*db);
-    auto all = cli::AllMigrations();
-    if (std::none_of(all.begin(), all.end(), [](const auto& m) { return m.version == 601; })) {
-      for (const auto& m : hours::HoursMigrations()) {
-        all.push_back(m);
-      }
-    }
-    if (auto st = store::ApplyMigrations(*x.db, all); !st) {
-      Die(st.error().internal);
-    }
-    const auto key_file = x.dir / "master.key";
-    if (!crypto::CreateMasterKeyFile(key_file)) {
-      Die("cannot create the master key file");
-    }
-    auto ring = crypto::KeyRing::OpenWithKeyFile(*x.db, key_file, SystemClock::Instance());
-    if (!ring) {
-      Die(ring.error().internal);
-    }
-    x.ring = std::move(*ring);
-    x.log = std::make_unique<audit::Log>(x.db->engine());
-    x.hours = std::make_unique<hours::Hours>(*x.db, *x.ring, *x.log, SystemClock::Instance(),
-                                             hours::Lookups{});
-    auto tx = x.db->Begin();
-    const store::Value p[] = {std::int64_t{1}, SystemClock::Instance().Now()};
-    if (!tx || !(*tx)->Execute("INSERT INTO tenants (id, created_at) VALUES ($1, $2)", p) ||
-        !(*tx)->Commit()) {
-      Die("cannot create the tenant");
-    }
-    const identity::Caller caller{.ip = "127.0.0.1", .user_agent = "bench"};
-    if (!x.hours->SetProfile(x.who,
-                             hours::Profile{.track = hours::Track::kAmft,
-                                            .degree_date = std::chrono::sys_days(
-                                                std::chrono::year(2023) / 6 / 1)},
-                             caller)) {
-      Die("cannot set the profile");
-    }
-    return x;
-  }();
+bench::HoursBenchDb& Sqlite() {
+  static bench::HoursBenchDb t = bench::OpenHoursBenchDb(
+      "hours-import-bench", std::chrono::sys_days(std::chrono::year(2023) / 6 / 1),
+      identity::Caller{.ip = "127.0.0.1", .user_agent = "bench"});
   return t;
 }
 
@@ -145,7 +71,7 @@ BENCHMARK(BM_HoursImportParse10k)->Unit(benchmark::kMillisecond);
 
 // One iteration is one whole import of 10,000 sessions (each iteration adds them again).
 void BM_HoursImportStageConfirm10k(benchmark::State& state) {
-  Target& t = Sqlite();
+  bench::HoursBenchDb& t = Sqlite();
   const identity::Caller caller{.ip = "127.0.0.1", .user_agent = "bench"};
   for (auto _ : state) {
     auto preview = t.hours->StartImport(t.who, crypto::PhiString(std::string(File())), {},
