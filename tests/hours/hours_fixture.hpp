@@ -1,10 +1,11 @@
 #pragma once
 
 // The hours service on both engines (SQLite, and PostgreSQL as the app role): the fixture
-// of tests/hours/hours_test.cpp and hours_weeks_test.cpp. Two tenants with practice
+// of tests/hours/hours_test.cpp, hours_weeks_test.cpp and import_test.cpp. Two tenants with practice
 // (for picked clients) and the hours service wired as cli's HoursModule wires them.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -53,9 +54,9 @@ class HoursFixture : public testing::EngineTest {
     auto db = testing::OpenTestDb(GetParam(), cli::AllMigrations(), pg_urls());
     ASSERT_TRUE(db) << db.error().internal;
     db_ = std::move(*db);
-    const auto key_file = keys_dir_.path() / "master.key";
-    ASSERT_TRUE(crypto::CreateMasterKeyFile(key_file));
-    auto ring = crypto::KeyRing::OpenWithKeyFile(*db_.db, key_file, clock_);
+    key_file_ = keys_dir_.path() / "master.key";
+    ASSERT_TRUE(crypto::CreateMasterKeyFile(key_file_));
+    auto ring = crypto::KeyRing::OpenWithKeyFile(*db_.db, key_file_, clock_);
     ASSERT_TRUE(ring) << ring.error().internal;
     ring_ = std::move(*ring);
     log_ = std::make_unique<audit::Log>(db_.db->engine());
@@ -132,16 +133,17 @@ class HoursFixture : public testing::EngineTest {
   }
 
   // Newest first.
-  std::vector<audit::Event> Events(store::TenantId tenant) {
+  std::vector<audit::StoredEvent> StoredEvents(store::TenantId tenant) {
     auto tx = db_.db->Begin();
     EXPECT_TRUE(tx);
     auto events = audit::ListEvents(**tx, tenant, std::nullopt, 500);
     EXPECT_TRUE(events);
+    return events ? std::move(*events) : std::vector<audit::StoredEvent>{};
+  }
+  std::vector<audit::Event> Events(store::TenantId tenant) {
     std::vector<audit::Event> out;
-    if (events) {
-      for (auto& e : *events) {
-        out.push_back(std::move(e.logged.event));
-      }
+    for (auto& e : StoredEvents(tenant)) {
+      out.push_back(std::move(e.logged.event));
     }
     return out;
   }
@@ -178,6 +180,7 @@ class HoursFixture : public testing::EngineTest {
 
   testing::TestDb db_;
   testing::TempDir keys_dir_;
+  std::filesystem::path key_file_;
   FakeClock clock_{kNow};
   std::unique_ptr<crypto::KeyRing> ring_;
   std::unique_ptr<audit::Log> log_;

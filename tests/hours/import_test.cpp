@@ -7,15 +7,11 @@
 
 #include <filesystem>
 
-#include "audit/log.hpp"
-#include "cli/database.hpp"
-#include "core/time_text.hpp"
 #include "crypto/key_ring.hpp"
 #include "crypto/master_key_file.hpp"
 #include "hours/hours.hpp"
+#include "hours_fixture.hpp"
 #include "store/sqlite/sqlite_db.hpp"
-#include "support/temp_dir.hpp"
-#include "support/test_db.hpp"
 
 namespace alcove::hours {
 namespace {
@@ -29,30 +25,7 @@ using testing::TestEngine;
 const Caller kCaller{.ip = "192.0.2.30", .user_agent = "ImportTest/1.0"};
 constexpr Micros kMinute = 60 * kMicrosPerSecond;
 
-TherapistScope Therapist(store::TenantId tenant, const char* account) {
-  return *TherapistScope::From(Principal{.account_id = account,
-                                         .tenant = tenant,
-                                         .role = identity::Role::kTherapist,
-                                         .session_id = "s"});
-}
-
-Day D(int y, unsigned m, unsigned d) {
-  return Day(std::chrono::year_month_day(std::chrono::year(y), std::chrono::month(m),
-                                         std::chrono::day(d)));
-}
-
-// Every migration of the app, with the hours module's even before cli lists it.
-std::vector<store::Migration> Migrations() {
-  auto all = cli::AllMigrations();
-  const bool has_hours = std::any_of(all.begin(), all.end(),
-                                     [](const store::Migration& m) { return m.version == 601; });
-  if (!has_hours) {
-    for (const auto& m : HoursMigrations()) {
-      all.push_back(m);
-    }
-  }
-  return all;
-}
+Day D(int y, unsigned m, unsigned d) { return Ymd(y, m, d); }
 
 // Two clients' names, a new work setting, and days found nowhere else in the database.
 const std::string kFile =
@@ -61,38 +34,16 @@ const std::string kFile =
     "03/03/2026,1:30,Group Supervision,,Quarzwerk Clinic\r\n"
     "2026-03-04,45,Couples/Family,\"Wurzelbaum, Yolanda\",\r\n";
 
-class ImportTest : public testing::EngineTest {
+class ImportTest : public HoursFixture {
  protected:
   void SetUp() override {
-    EngineTest::SetUp();
+    HoursFixture::SetUp();
     if (IsSkipped() || HasFailure()) {
       return;
     }
-    auto db = testing::OpenTestDb(GetParam(), Migrations(), pg_urls());
-    ASSERT_TRUE(db) << db.error().internal;
-    db_ = std::move(*db);
-    key_file_ = keys_dir_.path() / "master.key";
-    ASSERT_TRUE(crypto::CreateMasterKeyFile(key_file_));
-    auto ring = crypto::KeyRing::OpenWithKeyFile(*db_.db, key_file_, clock_);
-    ASSERT_TRUE(ring) << ring.error().internal;
-    ring_ = std::move(*ring);
-    log_ = std::make_unique<audit::Log>(db_.db->engine());
-    hours_ = std::make_unique<Hours>(*db_.db, *ring_, *log_, clock_, Lookups{});
-    for (const store::TenantId tenant : {a_.tenant(), b_.tenant()}) {
-      auto tx = db_.db->Begin();
-      ASSERT_TRUE(tx);
-      const store::Value p[] = {tenant, clock_.Now()};
-      ASSERT_TRUE((*tx)->Execute("INSERT INTO tenants (id, created_at) VALUES ($1, $2)", p));
-      ASSERT_TRUE((*tx)->Commit());
-    }
-    for (const auto* who : {&a_, &b_}) {
-      ASSERT_TRUE(hours_->SetProfile(*who, Profile{.track = Track::kAmft,
-                                                   .degree_date = D(2025, 6, 1)},
-                                     kCaller));
-    }
-    auto valley = hours_->AddSetting(a_, NewSetting{.name = "Valley Clinic"}, kCaller);
-    ASSERT_TRUE(valley) << valley.error().internal;
-    valley_ = *valley;
+    valley_ = Associate(a_);
+    ASSERT_TRUE(hours_->SetProfile(
+        b_, Profile{.track = Track::kAmft, .degree_date = Ymd(2025, 6, 1)}, kCaller));
   }
 
   ImportPreview Start(const std::string& csv, const ColumnMapping& mapping = {},
@@ -104,14 +55,6 @@ class ImportTest : public testing::EngineTest {
     return p ? std::move(*p) : ImportPreview{};
   }
 
-  std::int64_t Count(const std::string& sql, store::TenantId tenant) {
-    auto tx = db_.db->BeginTenant(tenant);
-    EXPECT_TRUE(tx);
-    const store::Value p[] = {tenant};
-    auto rows = (*tx)->Query(sql, p);
-    EXPECT_TRUE(rows) << (rows ? "" : rows.error().internal);
-    return rows ? rows->front().Int(0) : -1;
-  }
   std::int64_t Staged(store::TenantId tenant) {
     return Count("SELECT COUNT(*) FROM hours_imports WHERE tenant_id = $1", tenant);
   }
@@ -120,20 +63,10 @@ class ImportTest : public testing::EngineTest {
                  "'hours-import'",
                  tenant);
   }
-  std::int64_t Sessions(store::TenantId tenant) {
-    return Count("SELECT COUNT(*) FROM session_logs WHERE tenant_id = $1", tenant);
-  }
 
-  std::vector<audit::StoredEvent> Events(store::TenantId tenant) {
-    auto tx = db_.db->Begin();
-    EXPECT_TRUE(tx);
-    auto events = audit::ListEvents(**tx, tenant, std::nullopt, 500);
-    EXPECT_TRUE(events);
-    return events ? std::move(*events) : std::vector<audit::StoredEvent>{};
-  }
   std::vector<audit::Event> EventsOf(store::TenantId tenant, audit::Action action) {
     std::vector<audit::Event> out;
-    for (const auto& e : Events(tenant)) {
+    for (const auto& e : StoredEvents(tenant)) {
       if (e.logged.event.action == action) {
         out.push_back(e.logged.event);
       }
@@ -141,15 +74,6 @@ class ImportTest : public testing::EngineTest {
     return out;
   }
 
-  testing::TestDb db_;
-  testing::TempDir keys_dir_;
-  std::filesystem::path key_file_;
-  FakeClock clock_{*ParseUtcTime("2026-06-01T12:00:00Z")};
-  std::unique_ptr<crypto::KeyRing> ring_;
-  std::unique_ptr<audit::Log> log_;
-  std::unique_ptr<Hours> hours_;
-  TherapistScope a_ = Therapist(71, "acct-a");
-  TherapistScope b_ = Therapist(72, "acct-b");
   std::string valley_;
 };
 
@@ -389,7 +313,7 @@ TEST_P(ImportTest, AFailingRowRefusesAllAndNothingIsHalfWritten) {
 TEST_P(ImportTest, RowsTheServiceWouldRefuseAreErrorsOfThePreview) {
   const ImportPreview p = Start(
       "date,minutes,category,group_size,setting\n"
-      "2026-06-02,50,individual,,\n"       // after today (1 June 2026)
+      "2026-12-03,50,individual,,\n"       // after today (2 December 2026)
       "1999-12-31,50,individual,,\n"       // before 2000
       "2026-05-01,50,individual,,Valley Clinic\n"
       "2026-05-01,50,individual,,valley clinic\n",  // the same setting, by its name
@@ -478,7 +402,7 @@ TEST_P(ImportTest, C20AnotherTenantsImportIsNotFound) {
 }
 
 TEST_P(ImportTest, WithoutAProfileThereIsNoImport) {
-  const TherapistScope c = Therapist(73, "acct-c");
+  const TherapistScope c = HoursTherapist(3003, "00000000000000000000000000000ccc");
   {
     auto tx = db_.db->Begin();
     ASSERT_TRUE(tx);
