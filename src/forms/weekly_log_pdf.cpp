@@ -63,8 +63,8 @@ constexpr Column kMftColumns[] = {
 };
 // 37A-638; the meaning of its column C is unconfirmed, so it is not printed.
 constexpr Column kAswColumns[] = {
-    {"S1", "Supervision: individual or triadic", "Supervision, individual or triadic", IndividualTriadic},
-    {"S2", "Supervision: group", "Supervision, group", GroupSupervision},
+    {"S1", "Individual or triadic supervision", "Supervision, individual or triadic", IndividualTriadic},
+    {"S2", "Group supervision", "Supervision, group", GroupSupervision},
     {"A", "Clinical", "Clinical psychosocial diagnosis, assessment and treatment", Direct},
     {"A1", "Psycho\u00adtherapy", "of A, individual or group psychotherapy", Psychotherapy},
     {"B", "Other", "Client-centered advocacy, consultation, evaluation, research, supervision and other nonclinical experience", Nonclinical},
