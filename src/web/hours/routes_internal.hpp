@@ -49,6 +49,10 @@ void AddImportApi(RouteKit& kit, hours::Hours& hours);
 // preview), POST /hours/import/{id}/confirm and /cancel.
 void AddImportPages(RouteKit& kit, hours::Hours& hours, const Templates& templates,
                     const Clock& clock);
+// pdf_routes.cpp (issue #15; docs/hours-forms.md): GET /api/v1/hours/weeks/{id}/pdf and
+// GET /api/v1/hours/weeks/pdf?from=&to=&setting_id= — weekly logs in the layout of the
+// Board's form, rendered on the worker pool.
+void AddPdfRoutes(RouteKit& kit, IdentityServices& identity, hours::Hours& hours);
 // The ColumnMapping of a request's `map.<field>` query parameters or form fields.
 hours::ColumnMapping MappingOf(const std::vector<std::pair<std::string, std::string>>& pairs);
 
