@@ -2,6 +2,9 @@
 
 #include <boost/json.hpp>
 #include <charconv>
+#include <map>
+#include <optional>
+#include <string>
 
 #include "audit/log.hpp"
 #include "audit/query.hpp"
@@ -29,6 +32,57 @@ std::optional<std::uint64_t> ParseUnsigned(std::string_view text) {
     return std::nullopt;
   }
   return v;
+}
+
+// Supervised hours' events (issue #14): the licensure profile, work settings, session
+// logs and weekly logs. They name no client (a session log's alias is not looked up:
+// the audit holds ids only, and the hours pages show the sessions).
+std::optional<std::string> HoursSentence(const audit::Event& e, const std::string& who) {
+  const auto& d = e.details.entries();
+  if (e.object_type == "hours_profile") {
+    return who + (e.action == audit::Action::kRecordCreated ? " set up hours tracking"
+                                                            : " changed the licensure profile");
+  }
+  if (e.object_type == "hours_setting") {
+    switch (e.action) {
+      case audit::Action::kRecordCreated:
+        return who + " added a work setting";
+      case audit::Action::kRecordDeleted:
+        return who + " deleted a work setting";
+      default:
+        return who + " changed a work setting";
+    }
+  }
+  switch (e.action) {
+    case audit::Action::kSessionLogCreated:
+      return who + " logged the hours of a session";
+    case audit::Action::kSessionLogEdited:
+      return who + " changed a logged session";
+    case audit::Action::kSessionLogDeleted:
+      return who + " deleted a logged session";
+    case audit::Action::kWeeklyLogStatusChanged: {
+      const auto to = d.find("to");
+      const std::string status = to == d.end() ? "" : to->second;
+      if (status == "submitted") {
+        return who + " submitted a weekly log to the supervisor";
+      }
+      if (status == "draft") {
+        return who + " took back a submitted weekly log";
+      }
+      if (status == "amended") {
+        return who + " amended a signed weekly log (its signature no longer matches)";
+      }
+      if (status == "signed") {
+        return who + " signed a weekly log";
+      }
+      if (status == "returned") {
+        return who + " returned a weekly log with a comment";
+      }
+      return who + " changed a weekly log's status";
+    }
+    default:
+      return std::nullopt;
+  }
 }
 
 // "You signed in", "You viewed J.D.'s record": the page's wording. Client aliases are
@@ -79,6 +133,9 @@ std::string Sentence(const audit::Event& e, bool by_me,
   }
   if (e.object_type == "schedule_settings") {
     return who + (by_me ? " changed your time zone" : " changed the time zone");
+  }
+  if (const auto hours = HoursSentence(e, who)) {
+    return *hours;
   }
   switch (e.action) {
     case audit::Action::kLoginSucceeded:

@@ -341,6 +341,33 @@ TEST_P(HoursApiTest, BadRequestsGetA400NamingTheMemberInWords) {
   EXPECT_EQ(res.body.find("12345"), std::string::npos) << "the refusal never repeats the name";
 }
 
+// C40: the audit page tells the associate what each hours event was, in words, and no
+// client (the events hold ids only).
+TEST_P(HoursApiTest, C40TheAuditPageWordsHoursEvents) {
+  const std::string valley = Associate(a_);
+  auto res = LogSession(a_, valley, "2026-11-24", R"(,"client":"Johanna Doeberg")");
+  ASSERT_EQ(res.status, 201) << res.body;
+  const std::string session = JsonMember(res.body, "id");
+  ASSERT_EQ(h_->Call(a_, "PATCH", "/api/v1/hours/sessions/" + session, R"({"minutes":45})").status,
+            200);
+  const std::string week(Week(a_, "2026-11-24").at("id").as_string());
+  ASSERT_EQ(h_->Call(a_, "POST", "/api/v1/hours/weeks/" + week + "/submit").status, 200);
+  ASSERT_EQ(h_->Call(a_, "POST", "/api/v1/hours/weeks/" + week + "/withdraw").status, 200);
+  ASSERT_EQ(h_->Call(a_, "DELETE", "/api/v1/hours/sessions/" + session).status, 204);
+  const Response page = h_->Call(a_, "GET", "/audit");
+  ASSERT_EQ(page.status, 200) << page.body;
+  for (const char* words :
+       {"You set up hours tracking", "You added a work setting", "You logged the hours of a session",
+        "You changed a logged session", "You submitted a weekly log to the supervisor",
+        "You took back a submitted weekly log", "You deleted a logged session"}) {
+    EXPECT_NE(page.body.find(words), std::string::npos) << words;
+  }
+  EXPECT_EQ(page.body.find("deleted client"), std::string::npos);
+  EXPECT_EQ(page.body.find("hours_setting"), std::string::npos);
+  EXPECT_EQ(page.body.find("J.D."), std::string::npos);
+  EXPECT_EQ(page.body.find("Doeberg"), std::string::npos);
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, HoursApiTest,
                          ::testing::Values(TestEngine::kSqlite, TestEngine::kPostgres),
                          [](const auto& p) {
