@@ -230,6 +230,15 @@ TEST_P(ImportRoutesTest, C50ThePagesWithoutScriptPasteMapPreviewAndConfirm) {
   EXPECT_EQ(h_->Call(a_, "GET", preview).status, 404);
 }
 
+// The import page is one of the hours pages: their tabs, with Import marked as shown.
+TEST_P(ImportRoutesTest, TheImportPageCarriesTheHoursTabs) {
+  const auto res = h_->Call(a_, "GET", "/hours/import");
+  ASSERT_EQ(res.status, 200) << res.body;
+  EXPECT_NE(res.body.find("<nav class=\"tabs\" aria-label=\"Hours\">"), std::string::npos);
+  EXPECT_NE(res.body.find("href=\"/hours/import\" aria-current=\"page\""), std::string::npos);
+  EXPECT_NE(res.body.find("href=\"/hours/weeks\""), std::string::npos);
+}
+
 TEST_P(ImportRoutesTest, TheTemplateFileIsServedAndImportsCleanly) {
   auto res = h_->Call(a_, "GET", "/static/hours-template.csv");
   ASSERT_EQ(res.status, 200);

@@ -148,6 +148,7 @@ class ImportPages {
       }
       d.set("missing_words", words);
     }
+    d.set("hours_tabs", HoursTabs(t_, "/hours/import"));
     return Response::Html(status, t_.RenderPage("hours_import", "Import hours \xC2\xB7 Alcove", d));
   }
 
@@ -225,6 +226,7 @@ class ImportPages {
       d.set("more", fmt::format("The first {} of {} rows are shown; all of them are imported.",
                                 kShownRows, p.rows.size()));
     }
+    d.set("hours_tabs", HoursTabs(t_, "/hours/import"));
     return Response::Html(200, t_.RenderPage("hours_import_preview", "Check the import \xC2\xB7 Alcove", d));
   }
 

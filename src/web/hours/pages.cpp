@@ -233,21 +233,33 @@ SessionRoute HoursPages::ForAssociate(AssociateHandler handler, bool of_one) {
   });
 }
 
-Response HoursPages::Page(int status, std::string_view name, std::string_view title,
-                          std::string_view tab, TemplateData data) const {
+}  // namespace alcove::web::hours_pages
+
+namespace alcove::web::hours_routes {
+
+std::string HoursTabs(const Templates& templates, std::string_view current) {
   std::vector<TemplateData> tabs;
-  for (const auto& [href, label] : kTabs) {
+  for (const auto& [href, label] : hours_pages::kTabs) {
     TemplateData t;
     t.set("href", std::string(href));
     t.set("label", std::string(label));
-    if (href == tab) {
+    if (href == current) {
       t.set("current", true);
     }
     tabs.push_back(t);
   }
   TemplateData strip;
-  strip.set("tabs", List(std::move(tabs)));
-  data.set("hours_tabs", t_.Render("hours_tabs", strip));
+  strip.set("tabs", hours_pages::List(std::move(tabs)));
+  return templates.Render("hours_tabs", strip);
+}
+
+}  // namespace alcove::web::hours_routes
+
+namespace alcove::web::hours_pages {
+
+Response HoursPages::Page(int status, std::string_view name, std::string_view title,
+                          std::string_view tab, TemplateData data) const {
+  data.set("hours_tabs", hours_routes::HoursTabs(t_, tab));
   return Response::Html(status, t_.RenderPage(name, std::string(title) + " · Alcove", data));
 }
 

@@ -53,6 +53,9 @@ void AddImportPages(RouteKit& kit, hours::Hours& hours, const Templates& templat
 // GET /api/v1/hours/weeks/pdf?from=&to=&setting_id= — weekly logs in the layout of the
 // Board's form, rendered on the worker pool.
 void AddPdfRoutes(RouteKit& kit, IdentityServices& identity, hours::Hours& hours);
+// The hours pages' tabs (Progress, Sessions, Week grid, Weekly logs, Import, Profile and
+// settings) as HTML, `current` (an href) marked as the page shown.
+std::string HoursTabs(const Templates& templates, std::string_view current);
 // The ColumnMapping of a request's `map.<field>` query parameters or form fields.
 hours::ColumnMapping MappingOf(const std::vector<std::pair<std::string, std::string>>& pairs);
 
