@@ -22,7 +22,7 @@ namespace {
 constexpr double kPageWidth = 792;
 constexpr double kPageHeight = 612;
 constexpr double kMargin = 36;
-constexpr double kRowHeight = 56;
+constexpr double kRowHeight = 66;
 constexpr double kHeadRowHeight = 40;  // the table's column heads
 constexpr double kFooterHeight = 40;   // the columns' legend and the page number
 constexpr double kQrSize = 40;
@@ -173,11 +173,11 @@ bool DrawQr(cairo_t* cr, double x, double y, double size, const std::string& url
     return false;
   }
   const int n = qr->width;
-  const double cell = size / (n + 2);  // a quiet zone of one module on each side
+  const double cell = size / (n + 8);  // the standard's quiet zone: four modules a side
   for (int row = 0; row < n; ++row) {
     for (int col = 0; col < n; ++col) {
       if ((qr->data[row * n + col] & 1) != 0) {
-        cairo_rectangle(cr, x + (col + 1) * cell, y + (row + 1) * cell, cell, cell);
+        cairo_rectangle(cr, x + (col + 4) * cell, y + (row + 4) * cell, cell, cell);
       }
     }
   }
@@ -298,14 +298,16 @@ Result<std::string> RenderWeeklyLog(const WeeklyLogForm& form) {
               "Signed electronically by {} on {}.\n{}",
               s.signer.empty() ? "the supervisor" : s.signer, SignedAtWords(*s.signed_at),
               s.matches ? "The log is unchanged since it was signed."
-                        : "Changed after signing: this signature no longer matches the log.");
+                        : "Changed after signing: the signature no longer matches.");
           const double h = pen.Text(sign_x + 4, ty + 3, text_width, words, 5.8, !s.matches);
-          pen.Text(sign_x + 4, ty + 4 + h, text_width, "SHA-256 signed: " + s.signed_sha256, 4.4,
-                   false, true);
+          pen.Text(sign_x + 4, ty + 4 + h, text_width,
+                   "Content SHA-256, signed:\n" + s.signed_sha256 +
+                       (s.matches ? std::string() : "\nnow:\n" + s.content_sha256),
+                   4.4, false, true);
           if (!s.verify_url.empty() &&
               DrawQr(cr, sign_x + sign_width - kQrSize - 4, ty + 1, kQrSize, s.verify_url)) {
             pen.Text(sign_x + sign_width - kQrSize - 10, ty + kQrSize, kQrSize + 10,
-                     s.verify_url, 3.4);
+                     s.verify_url, 4);
           }
         } else {
           pen.Text(sign_x + 4, ty + 4, sign_width - 8, StatusWords(week.status), 7.5);

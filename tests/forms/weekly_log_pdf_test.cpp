@@ -127,6 +127,8 @@ TEST(WeeklyLogPdf, TheAmftLogHoldsTheLayoutTheColumnsTheTotalsAndAUnicodeNameExa
   EXPECT_TRUE(Has(text, "The log is unchanged since it was signed.")) << text;
   EXPECT_TRUE(Has(text, "Changed after signing")) << text;
   EXPECT_TRUE(Has(text, "aaaaaaaaaaaaaaaa")) << text;  // the signed content hash
+  EXPECT_TRUE(Has(text, "now:")) << text;  // and, amended, the content's now
+  EXPECT_TRUE(Has(text, "b000000000000000")) << text;
   EXPECT_TRUE(Has(text, "waiting for the supervisor's signature")) << text;
   EXPECT_TRUE(Has(text, "Not signed yet")) << text;
   EXPECT_TRUE(Has(text, "Page 2 of 2")) << text;  // eight weeks a page
