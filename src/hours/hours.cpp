@@ -49,7 +49,8 @@ std::optional<std::string_view> RefusalOf(const Error& error) {
 
 Hours::Hours(store::Db& db, crypto::KeyRing& keys, const audit::Log& log, const Clock& clock,
              Lookups lookups)
-    : db_(db), keys_(keys), work_(db, log, clock), clock_(clock), lookups_(std::move(lookups)) {}
+    : db_(db), keys_(keys), work_(db, log, clock), clock_(clock), lookups_(std::move(lookups)),
+      log_(log) {}
 
 Result<Day> Hours::Today(const identity::TherapistScope& who) {
   const Micros now = clock_.Now();

@@ -117,6 +117,21 @@ struct WeeklyLog {
   bool has_comment = false;    // returned with a comment (ReturnComment reads it)
 };
 
+// A supervisor's signature of a weekly log (issue #15, C42; docs/signing.md): who signed,
+// from which IP (as the connection saw it), when, and the SHA-256 of the week's canonical
+// content at signing. `event_id` is its signature.made audit event, whose receipt
+// (audit::ProofFor) proves it offline. `matches`: the week's content now is the signed
+// content and it was not amended since.
+struct Signature {
+  std::string week_id;
+  std::string supervisor_id;
+  std::string ip;
+  Micros signed_at = 0;
+  std::string content_sha256;
+  std::string event_id;
+  bool matches = false;
+};
+
 // A staged CSV import (C52): parsed in memory, rows sealed under a key of its own that is
 // destroyed on confirmation, cancellation or at 15 minutes.
 struct ImportRow {
@@ -236,6 +251,17 @@ class Hours {
   static Status MarkReturned(store::Transaction& tx, store::TenantId tenant,
                              std::string_view week_id, std::string_view expected_sha256,
                              std::span<const std::uint8_t> sealed_comment, Micros at);
+  // The signing itself (C42): MarkSigned, the signature record (supervisor, caller.ip,
+  // time, `expected_sha256`) and its signature.made audit event (details: the week, the
+  // supervisor, the content digest; ids only), in one transaction, one commit. Errors as
+  // MarkSigned; kInvalidArgument for a supervisor id that is not an id.
+  Result<Signature> RecordSignature(store::TenantId tenant, std::string_view week_id,
+                                    std::string_view supervisor_id,
+                                    std::string_view expected_sha256,
+                                    const identity::Caller& caller);
+  // The latest signature of the caller's week; kNotFound for a week never signed and for
+  // another tenant's week (C20).
+  Result<Signature> GetSignature(const identity::TherapistScope& who, std::string_view week_id);
   // Seals a supervisor's comment on week `week_id` for MarkReturned, under the profile's
   // comment key. A key-ring call: BEFORE the transaction that calls MarkReturned (never
   // inside one). kNotFound without a profile.
@@ -297,6 +323,7 @@ class Hours {
   identity::UnitOfWork work_;
   const Clock& clock_;
   Lookups lookups_;
+  const audit::Log& log_;
 };
 
 }  // namespace alcove::hours

@@ -93,12 +93,31 @@ constexpr std::string_view kImports =
     "){strict};"
     "CREATE INDEX hours_imports_by_expiry ON hours_imports (tenant_id, expires_at)";
 
+// Signatures of weekly logs (issue #15, C42; docs/signing.md): one row per signing, kept
+// when the week is amended (the evidence of what was signed stays; `matches` compares it
+// with the week now). The IP is the connection's, as identity::Caller saw it; event_id
+// names the signature.made audit event whose receipt proves the row's statement.
+constexpr std::string_view kSignatures =
+    "CREATE TABLE weekly_log_signatures ("
+    " id TEXT PRIMARY KEY CHECK (length(id) = 32),"
+    " tenant_id {int} NOT NULL,"
+    " weekly_log_id TEXT NOT NULL REFERENCES weekly_logs (id),"
+    " supervisor_id TEXT NOT NULL CHECK (length(supervisor_id) = 32),"
+    " ip TEXT NOT NULL CHECK (length(ip) <= 64),"
+    " signed_at {int} NOT NULL,"
+    " content_sha256 TEXT NOT NULL CHECK (length(content_sha256) = 64),"
+    " event_id TEXT NOT NULL CHECK (length(event_id) = 32)"
+    "){strict};"
+    "CREATE INDEX weekly_log_signatures_by_week ON weekly_log_signatures "
+    "(tenant_id, weekly_log_id, signed_at)";
+
 }  // namespace
 
 std::span<const store::Migration> HoursMigrations() {
   static const store::MigrationSet set = store::MigrationSet().Add(
       601, "hours_logs", kHours, {"hours_profiles", "hours_settings", "session_logs", "weekly_logs"})
-      .Add(602, "hours_imports", kImports, {"hours_imports"});
+      .Add(602, "hours_imports", kImports, {"hours_imports"})
+      .Add(603, "hours_signatures", kSignatures, {"weekly_log_signatures"});
   return set.migrations();
 }
 
