@@ -171,8 +171,8 @@ const std::vector<Module>& Modules() {
 }
 
 ModuleSet::ModuleSet(const ModuleDeps& deps) {
-  const ModuleDeps with_earlier{deps.db, deps.keys, deps.log, deps.clock,
-                                [this](std::string_view name) { return Find(name); }};
+  ModuleDeps with_earlier = deps;
+  with_earlier.earlier = [this](std::string_view name) { return Find(name); };
   for (const Module& m : Modules()) {
     if (m.make) {
       instances_.emplace_back(m.name, m.make(with_earlier));

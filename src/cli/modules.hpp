@@ -8,11 +8,15 @@
 #include <string_view>
 #include <vector>
 
+#include "audit/checkpoint.hpp"
 #include "audit/log.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "crypto/key_ring.hpp"
+#include "crypto/password_hasher.hpp"
+#include "identity/identity.hpp"
 #include "identity/principal.hpp"
+#include "mail/queue.hpp"
 #include "store/db.hpp"
 #include "store/migrations.hpp"
 #include "web/app.hpp"
@@ -27,6 +31,16 @@ struct ModuleDeps {
   crypto::KeyRing& keys;
   const audit::Log& log;
   const Clock& clock;
+  // Accounts (supervisors are accounts of their own tenant), argon2id (PINs, C25), mail
+  // (links only, C53) and the origin links in mail are on.
+  identity::Identity& identity;
+  crypto::PasswordHasher& hasher;
+  mail::Queue& mail;
+  std::string public_origin;
+  // The latest signed audit checkpoint, signing one first if it does not cover `covering`
+  // events (receipts, C42); nullopt when none can be had. And the checkpoints' verifier key.
+  std::function<std::optional<audit::SignedCheckpoint>(std::uint64_t covering)> checkpoint;
+  std::string verifier_key;
   // A module made earlier in the list, by name, or null (set by ModuleSet: a module
   // built on another, as schedule on practice, finds it here).
   std::function<ModuleInstance*(std::string_view)> earlier;

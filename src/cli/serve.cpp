@@ -201,7 +201,17 @@ int Serve(const Config& config) {
       .verifier_key = (*audit)->VerifierKey(),
   };
   // The domain modules (cli/modules.hpp): services, routes, housekeeping.
-  ModuleSet modules(ModuleDeps{.db = **db, .keys = **keys, .log = (*audit)->log(), .clock = clock});
+  ModuleSet modules(ModuleDeps{.db = **db,
+                               .keys = **keys,
+                               .log = (*audit)->log(),
+                               .clock = clock,
+                               .identity = identity,
+                               .hasher = **hasher,
+                               .mail = mail_queue,
+                               .public_origin = origin,
+                               .checkpoint = audit_services.checkpoint,
+                               .verifier_key = audit_services.verifier_key,
+                               .earlier = {}});
   audit_services.client_aliases = [&modules](const identity::Principal& who) {
     return modules.Aliases(who);
   };

@@ -130,7 +130,35 @@ const KindText& TextOf(MailKind kind) {
       "A weekly log is waiting for your signature as supervisor on Alcove.\r\n"
       "Open this link to review and sign it:\r\n",
       "If you did not expect this message, you can ignore it.\r\n"};
+  static const KindText kInvitation{
+      "supervisor invitation", "You are invited to supervise on Alcove",
+      "An associate on Alcove asks you to be their supervisor and sign their weekly\r\n"
+      "logs of supervised hours. Open this link to accept (it works for 7 days):\r\n",
+      "If you did not expect this message, you can ignore it.\r\n"};
+  static const KindText kPinReset{
+      "signing PIN reset", "Set a new signing PIN on Alcove",
+      "You asked to set a new signing PIN on Alcove.\r\n"
+      "Open this link to choose one (it works for 30 minutes):\r\n",
+      "If you did not ask for this, ignore this message: your PIN stays as it is.\r\n"};
+  static const KindText kHoursReminder{
+      "hours reminder", "Weekly logs to submit on Alcove",
+      "Some of your past weeks of supervised hours are not yet submitted to a\r\n"
+      "supervisor. Open this link to review them:\r\n",
+      "You can switch these reminders off on the same page.\r\n"};
+  static const KindText kSigningReminder{
+      "signing reminder", "Weekly logs waiting for your signature on Alcove",
+      "Weekly logs of your associates are waiting for your signature on Alcove.\r\n"
+      "Open this link to see them (the signing links are in the mails you had):\r\n",
+      "You can switch these reminders off on the same page.\r\n"};
   switch (kind) {
+    case MailKind::kSupervisorInvitation:
+      return kInvitation;
+    case MailKind::kSupervisorPinReset:
+      return kPinReset;
+    case MailKind::kHoursReminder:
+      return kHoursReminder;
+    case MailKind::kSigningReminder:
+      return kSigningReminder;
     case MailKind::kSignInLink:
       return kSignIn;
     case MailKind::kSignUpConfirmation:

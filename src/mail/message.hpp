@@ -25,6 +25,10 @@ enum class MailKind {
   kPortalInvitation,       // a therapist invites a client to the portal
   kQuestionnaireLink,      // a client is asked to fill in a questionnaire
   kSupervisorSigningLink,  // a supervisor is asked to sign a weekly log
+  kSupervisorInvitation,   // an associate invites a supervisor
+  kSupervisorPinReset,     // a supervisor who forgot their signing PIN sets a new one
+  kHoursReminder,          // an associate has past weeks not yet submitted
+  kSigningReminder,        // a supervisor has weekly logs waiting for a signature
 };
 
 // "sign-in link", "sign-up confirmation", ... (for the console line and logs).

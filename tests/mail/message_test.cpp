@@ -19,7 +19,9 @@ constexpr std::string_view kTo = "therapist@example.org";
 
 constexpr MailKind kAllKinds[] = {MailKind::kSignInLink, MailKind::kSignUpConfirmation,
                                   MailKind::kPortalInvitation, MailKind::kQuestionnaireLink,
-                                  MailKind::kSupervisorSigningLink};
+                                  MailKind::kSupervisorSigningLink,
+                                  MailKind::kSupervisorInvitation, MailKind::kSupervisorPinReset,
+                                  MailKind::kHoursReminder, MailKind::kSigningReminder};
 
 template <typename To, typename Link>
 concept CanMake = requires(To to, Link link) {
@@ -98,7 +100,9 @@ TEST(MessageC53, TheSignInCodeIsTheOnlyExtraAndHoldsNothingElse) {
     EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
   }
   for (const MailKind kind : {MailKind::kPortalInvitation, MailKind::kQuestionnaireLink,
-                              MailKind::kSupervisorSigningLink}) {
+                              MailKind::kSupervisorSigningLink, MailKind::kSupervisorInvitation,
+                              MailKind::kSupervisorPinReset, MailKind::kHoursReminder,
+                              MailKind::kSigningReminder}) {
     EXPECT_FALSE(Message::Make(kind, kTo, kLink, kOrigin, "ABCD2345")) << MailKindName(kind);
   }
   EXPECT_TRUE(IsSignInCode("23456789"));

@@ -75,8 +75,18 @@ Result<std::unique_ptr<AppHarness>> AppHarness::Create(TestEngine engine, const 
                               .security_txt_days = 180};
   ao.identity = h->identity_services_.get();
   ao.audit = h->audit_services_.get();
-  h->modules_ = std::make_unique<cli::ModuleSet>(cli::ModuleDeps{
-      .db = *h->faults_, .keys = *h->ring_, .log = *h->log_, .clock = SystemClock::Instance()});
+  h->modules_ = std::make_unique<cli::ModuleSet>(
+      cli::ModuleDeps{.db = *h->faults_,
+                      .keys = *h->ring_,
+                      .log = *h->log_,
+                      .clock = SystemClock::Instance(),
+                      .identity = *h->identity_,
+                      .hasher = *h->hasher_,
+                      .mail = *h->queue_,
+                      .public_origin = origin,
+                      .checkpoint = h->audit_services_->checkpoint,
+                      .verifier_key = h->audit_services_->verifier_key,
+                      .earlier = {}});
   ao.modules = h->modules_->RouteAdders(*h->identity_services_);
   ALCOVE_TRY_ASSIGN(h->app_, web::App::Create(ao, SystemClock::Instance()));
   return h;
