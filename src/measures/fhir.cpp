@@ -62,9 +62,9 @@ Result<crypto::PhiString> QuestionnaireResponseJson(const Instrument& instrument
     if (!option->loinc.empty()) {
       coding = {{"system", kLoincSystem}, {"code", option->loinc}};
     } else {
-      coding = {{"system", fmt::format("urn:alcove:questionnaire:{}:{}", instrument.id,
-                                       item.option_set)},
-                {"code", std::to_string(option->value)}};
+      coding = {
+          {"system", fmt::format("urn:alcove:questionnaire:{}:{}", instrument.id, item.option_set)},
+          {"code", std::to_string(option->value)}};
     }
     coding["display"] = option->label;
     items.push_back(boost::json::object{
@@ -110,11 +110,11 @@ Result<std::vector<crypto::PhiString>> ObservationsJson(const Instrument& instru
         {"status", "final"},
         {"category",
          boost::json::array{boost::json::object{
-             {"coding", boost::json::array{boost::json::object{
-                            {"system",
-                             "http://terminology.hl7.org/CodeSystem/observation-category"},
-                            {"code", "survey"},
-                            {"display", "Survey"}}}}}}},
+             {"coding",
+              boost::json::array{boost::json::object{
+                  {"system", "http://terminology.hl7.org/CodeSystem/observation-category"},
+                  {"code", "survey"},
+                  {"display", "Survey"}}}}}}},
         {"code", std::move(code)},
         {"subject", Reference(context.subject)},
         {"effectiveDateTime", FormatRfc3339(context.authored)},
@@ -125,8 +125,8 @@ Result<std::vector<crypto::PhiString>> ObservationsJson(const Instrument& instru
     if (i == 0 && !score.flags.empty()) {
       boost::json::array notes;
       for (const RaisedFlag& f : score.flags) {
-        notes.push_back(boost::json::object{
-            {"text", fmt::format("Flag: {} (item {})", f.words, f.item)}});
+        notes.push_back(
+            boost::json::object{{"text", fmt::format("Flag: {} (item {})", f.words, f.item)}});
       }
       obs["note"] = std::move(notes);
     }

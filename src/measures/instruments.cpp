@@ -1,6 +1,7 @@
 #include "measures/instruments.hpp"
 
 #include <fmt/format.h>
+#include <toml++/toml.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -9,7 +10,6 @@
 #include <optional>
 #include <set>
 #include <string>
-#include <toml++/toml.h>
 #include <vector>
 
 namespace alcove::measures {
@@ -276,8 +276,8 @@ Status CheckBands(Reader& r, const std::string& key, const Scale& scale) {
       return r.BadAt(where, fmt::format("runs backwards ({} to {})", b.min, b.max));
     }
     if (b.min < next) {
-      return r.BadAt(where, fmt::format("overlaps the band before it (starts at {}, not {})",
-                                        b.min, next));
+      return r.BadAt(
+          where, fmt::format("overlaps the band before it (starts at {}, not {})", b.min, next));
     }
     if (b.min > next) {
       return r.BadAt(where, fmt::format("leaves a gap: {} to {} is in no band", next, b.min - 1));
@@ -285,8 +285,8 @@ Status CheckBands(Reader& r, const std::string& key, const Scale& scale) {
     next = b.max + 1;
   }
   if (next - 1 != scale.max) {
-    return r.BadAt(key, fmt::format("must end at the scale's maximum {}, not {}", scale.max,
-                                    next - 1));
+    return r.BadAt(key,
+                   fmt::format("must end at the scale's maximum {}, not {}", scale.max, next - 1));
   }
   return {};
 }
@@ -406,8 +406,8 @@ Result<Instrument> Parse(const toml::table& root, std::string_view file) {
     Item item;
     ALCOVE_TRY_ASSIGN(item.number, ir.Integer("number", 1, kMaxItems));
     if (item.number != static_cast<int>(i) + 1) {
-      return ir.Bad("number", fmt::format("must be {}: items are numbered 1, 2, ... in order",
-                                          i + 1));
+      return ir.Bad("number",
+                    fmt::format("must be {}: items are numbered 1, 2, ... in order", i + 1));
     }
     ALCOVE_TRY_ASSIGN(item.text, ir.String("text"));
     ALCOVE_TRY_ASSIGN(item.loinc, OptionalLoinc(ir, "loinc"));
@@ -531,9 +531,9 @@ Status CheckBuiltInInstruments() {
     const std::string file = "src/measures/instruments/" + std::string(f.path);
     ALCOVE_TRY_ASSIGN(const Instrument in, ParseInstrument(f.text, file));
     if (in.id + ".toml" != f.path) {
-      return Fail(ErrorCode::kInvalidArgument,
-                  fmt::format("instrument file {}: id \"{}\" must match the file's name", file,
-                              in.id));
+      return Fail(
+          ErrorCode::kInvalidArgument,
+          fmt::format("instrument file {}: id \"{}\" must match the file's name", file, in.id));
     }
   }
   return {};

@@ -24,8 +24,7 @@ const Band* BandOf(const Scale& scale, int value) {
 }
 
 Status SameInstrument(const Instrument& instrument, const Score& score) {
-  if (score.instrument_id != instrument.id ||
-      score.instrument_version != instrument.version ||
+  if (score.instrument_id != instrument.id || score.instrument_version != instrument.version ||
       score.scales.size() != instrument.scales.size()) {
     return Fail(ErrorCode::kInvalidArgument,
                 fmt::format("comparing a {} v{} score with {} v{}", score.instrument_id,
@@ -85,12 +84,11 @@ Result<Score> ScoreAnswers(const Instrument& instrument, const Answers& answers)
     const int value = sum * scale.multiplier;
     const Band* band = BandOf(scale, value);
     if (band == nullptr) {  // the loader proved the bands cover min..max
-      return Fail(ErrorCode::kInternal,
-                  fmt::format("{} scale {}: no band holds a score in range", instrument.id,
-                              scale.id));
+      return Fail(ErrorCode::kInternal, fmt::format("{} scale {}: no band holds a score in range",
+                                                    instrument.id, scale.id));
     }
-    score.scales.push_back(ScaleScore{.scale_id = scale.id, .label = scale.label,
-                                      .value = value, .band = band->words});
+    score.scales.push_back(ScaleScore{
+        .scale_id = scale.id, .label = scale.label, .value = value, .band = band->words});
   }
   for (const FlagRule& flag : instrument.flags) {
     const std::uint8_t v = values[static_cast<std::size_t>(flag.item - 1)];

@@ -45,9 +45,9 @@ struct Band {
 
 // A total over some items: the PHQ-9's one total, the DASS-21's three scales.
 struct Scale {
-  std::string id;     // "total", "depression", ...
-  std::string label;  // "PHQ-9 total score"
-  std::string loinc;  // LOINC code of the score; "" where none is known
+  std::string id;          // "total", "depression", ...
+  std::string label;       // "PHQ-9 total score"
+  std::string loinc;       // LOINC code of the score; "" where none is known
   std::vector<int> items;  // item numbers, ascending
   int multiplier = 1;      // DASS-21: 2
   int min = 0;             // from the items' options and the multiplier
@@ -61,7 +61,7 @@ struct FlagRule {
   std::string id;     // "self_harm"
   std::string words;  // "self-harm thoughts"
   int item = 0;
-  int at_least = 1;   // raised when the item's value is this or more
+  int at_least = 1;  // raised when the item's value is this or more
   std::string source;
 };
 

@@ -2,9 +2,10 @@
 // validation against HL7's R4 JSON Schema (../shared/testvectors/fhir/fhir.schema.json,
 // read where it lies) by tests/measures/fhir_validate.py with Debian's python3-jsonschema.
 
-#include <gtest/gtest.h>
+#include "measures/fhir.hpp"
 
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 
 #include <boost/json.hpp>
@@ -17,7 +18,6 @@
 #include <string>
 
 #include "core/time_text.hpp"
-#include "measures/fhir.hpp"
 #include "measures/measures_test_util.hpp"
 #include "support/temp_dir.hpp"
 
@@ -132,8 +132,7 @@ TEST(MeasuresFhir, BadContextsAndAnswersAreRefused) {
             ErrorCode::kInvalidArgument);
   FhirContext c = Context();
   c.subject = "Patient/ 1";
-  EXPECT_EQ(QuestionnaireResponseJson(in, A({0, 0}), c).error().code,
-            ErrorCode::kInvalidArgument);
+  EXPECT_EQ(QuestionnaireResponseJson(in, A({0, 0}), c).error().code, ErrorCode::kInvalidArgument);
   auto missing = QuestionnaireResponseJson(in, A({0, -1}), Context());
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().public_message, "Item 2 needs an answer.");

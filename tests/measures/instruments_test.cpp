@@ -2,21 +2,21 @@
 // (src/measures/instruments.cpp): every built-in file loads and says what
 // ../shared/domain/measures.md says; broken files are refused with the key at fault.
 
+#include "measures/instruments.hpp"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
 #include <sstream>
 #include <string>
 
-#include "measures/instruments.hpp"
-
 namespace alcove::measures {
 namespace {
 
 std::string ReadSource(std::string_view name) {
-  std::ifstream in(std::string(ALCOVE_SOURCE_DIR) + "/src/measures/instruments/" +
-                       std::string(name),
-                   std::ios::binary);
+  std::ifstream in(
+      std::string(ALCOVE_SOURCE_DIR) + "/src/measures/instruments/" + std::string(name),
+      std::ios::binary);
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
@@ -45,8 +45,8 @@ TEST(MeasuresInstruments, EveryFileLoadsAndTheBinaryEmbedsItsCurrentText) {
   for (const Instrument& in : BuiltInInstruments()) {
     ids.push_back(in.id);
   }
-  EXPECT_EQ(ids, (std::vector<std::string>{"audit", "audit-c", "dass-21", "gad-2", "gad-7",
-                                           "pcl-5", "phq-2", "phq-9"}));
+  EXPECT_EQ(ids, (std::vector<std::string>{"audit", "audit-c", "dass-21", "gad-2", "gad-7", "pcl-5",
+                                           "phq-2", "phq-9"}));
   EXPECT_EQ(FindInstrument("beck"), nullptr);
 }
 
@@ -211,8 +211,8 @@ TEST(MeasuresInstruments, BrokenFilesAreRefusedNamingTheKey) {
       {"not TOML", "version = 1", "version = = 1", "tiny.toml:2"},
       {"missing id", "id = \"tiny\"\n", "", "id is missing"},
       {"unknown key", "version = 1", "version = 1\nscroed = true", "scroed is not a known key"},
-      {"options not contiguous", "{ label = \"Yes\", value = 1 }",
-       "{ label = \"Yes\", value = 2 }", "option_sets[0].options[1].value must be 1"},
+      {"options not contiguous", "{ label = \"Yes\", value = 1 }", "{ label = \"Yes\", value = 2 }",
+       "option_sets[0].options[1].value must be 1"},
       {"options out of order", "{ label = \"No\", value = 0 }", "{ label = \"No\", value = 1 }",
        "option_sets[0].options[0].value must be 0"},
       {"a repeated label", "{ label = \"Yes\", value = 1 }", "{ label = \"No\", value = 1 }",
@@ -237,7 +237,8 @@ TEST(MeasuresInstruments, BrokenFilesAreRefusedNamingTheKey) {
       {"an unknown option set", "text = \"Two?\"\noptions = \"yesno\"",
        "text = \"Two?\"\noptions = \"maybe\"", "names \"maybe\""},
       {"a scored item in no scale",
-       "items = [1, 2]\nbands = [\n  { min = 0, max = 0, words = \"none\" },\n  { min = 1, max = 2,",
+       "items = [1, 2]\nbands = [\n  { min = 0, max = 0, words = \"none\" },\n  { min = 1, max = "
+       "2,",
        "items = [1]\nbands = [\n  { min = 0, max = 0, words = \"none\" },\n  { min = 1, max = 1,",
        "(item 2) is scored but in no scale"},
       {"a scale naming a missing item", "items = [1, 2]", "items = [1, 2, 3]",

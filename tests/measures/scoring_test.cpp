@@ -1,13 +1,15 @@
 // Scoring (src/measures/scoring.cpp) against cases computed by hand from the instruments'
 // sources (docs/measures.md): totals, every band's edges, flags, refused answers, change.
 
+#include "measures/scoring.hpp"
+
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
 #include "measures/measures_test_util.hpp"
-#include "measures/scoring.hpp"
 
 namespace alcove::measures {
 namespace {
@@ -31,6 +33,10 @@ void ExpectBands(std::string_view id, std::size_t scale, const std::vector<Edge>
     EXPECT_EQ(s->scales[scale].band, e.band) << id << " at " << e.score;
   }
 }
+
+// Answers are client content (C01): they cannot be formatted, so no log line can hold them.
+static_assert(crypto::IsPhi<Answers>);
+static_assert(!fmt::is_formattable<Answers>::value);
 
 // ---- Hand-computed totals, one or more per instrument ---------------------------------
 
@@ -92,8 +98,8 @@ TEST(MeasuresScoring, Phq2AndGad2ScreenAtThree) {
 
 TEST(MeasuresScoring, Pcl5SumsTwentyItems) {
   // Items 1-5 at 4 (20), 6-10 at 2 (10), 11-13 at 1 (3), the rest 0: 33, the cut-point.
-  auto s = ScoreAnswers(Get("pcl-5"),
-                        A({4, 4, 4, 4, 4, 2, 2, 2, 2, 2, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0}));
+  auto s =
+      ScoreAnswers(Get("pcl-5"), A({4, 4, 4, 4, 4, 2, 2, 2, 2, 2, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0}));
   ASSERT_TRUE(s) << s.error().internal;
   EXPECT_EQ(s->scales[0].value, 33);
   EXPECT_EQ(s->scales[0].band, "at or above the provisional PTSD cut-point (probable PTSD)");
@@ -127,7 +133,7 @@ TEST(MeasuresScoring, AuditCNamesBothCutOffsAtThree) {
 }
 
 TEST(MeasuresScoring, Dass21ScoresThreeScalesTimesTwo) {
-  // Items:          1  2  3  4  5  6  7  8  9 10 11 12 13 14 15 16 17 18 19 20 21
+  // Items:                1  2  3  4  5  6  7  8  9 10 11 12 13 14 15 16 17 18 19 20 21
   auto s = ScoreAnswers(Get("dass-21"),
                         A({1, 2, 3, 0, 2, 1, 1, 0, 2, 1, 3, 2, 1, 0, 1, 0, 2, 1, 0, 3, 1}));
   ASSERT_TRUE(s) << s.error().internal;
@@ -150,15 +156,28 @@ TEST(MeasuresScoring, Dass21ScoresThreeScalesTimesTwo) {
 
 TEST(MeasuresScoring, BandEdgesPhq9) {
   ExpectBands("phq-9", 0,
-              {{0, "none to minimal"}, {4, "none to minimal"}, {5, "mild"}, {9, "mild"},
-               {10, "moderate"}, {14, "moderate"}, {15, "moderately severe"},
-               {19, "moderately severe"}, {20, "severe"}, {27, "severe"}});
+              {{0, "none to minimal"},
+               {4, "none to minimal"},
+               {5, "mild"},
+               {9, "mild"},
+               {10, "moderate"},
+               {14, "moderate"},
+               {15, "moderately severe"},
+               {19, "moderately severe"},
+               {20, "severe"},
+               {27, "severe"}});
 }
 
 TEST(MeasuresScoring, BandEdgesGad7) {
   ExpectBands("gad-7", 0,
-              {{0, "minimal"}, {4, "minimal"}, {5, "mild"}, {9, "mild"}, {10, "moderate"},
-               {14, "moderate"}, {15, "severe"}, {21, "severe"}});
+              {{0, "minimal"},
+               {4, "minimal"},
+               {5, "mild"},
+               {9, "mild"},
+               {10, "moderate"},
+               {14, "moderate"},
+               {15, "severe"},
+               {21, "severe"}});
 }
 
 TEST(MeasuresScoring, BandEdgesPhq2AndGad2) {
@@ -166,7 +185,9 @@ TEST(MeasuresScoring, BandEdgesPhq2AndGad2) {
     const std::string positive =
         std::string("positive screen: follow with the ") + (id[0] == 'p' ? "PHQ-9" : "GAD-7");
     ExpectBands(id, 0,
-                {{0, "negative screen"}, {2, "negative screen"}, {3, positive.c_str()},
+                {{0, "negative screen"},
+                 {2, "negative screen"},
+                 {3, positive.c_str()},
                  {6, positive.c_str()}});
   }
 }
@@ -181,33 +202,60 @@ TEST(MeasuresScoring, BandEdgesPcl5) {
 
 TEST(MeasuresScoring, BandEdgesAudit) {
   ExpectBands("audit", 0,
-              {{0, "low risk (zone I)"}, {7, "low risk (zone I)"},
-               {8, "hazardous drinking (zone II)"}, {15, "hazardous drinking (zone II)"},
-               {16, "harmful drinking (zone III)"}, {19, "harmful drinking (zone III)"},
-               {20, "possible dependence (zone IV)"}, {33, "possible dependence (zone IV)"},
+              {{0, "low risk (zone I)"},
+               {7, "low risk (zone I)"},
+               {8, "hazardous drinking (zone II)"},
+               {15, "hazardous drinking (zone II)"},
+               {16, "harmful drinking (zone III)"},
+               {19, "harmful drinking (zone III)"},
+               {20, "possible dependence (zone IV)"},
+               {33, "possible dependence (zone IV)"},
                {40, "possible dependence (zone IV)"}});
 }
 
 TEST(MeasuresScoring, BandEdgesAuditC) {
   const char* three = "positive screen for women (3 or more); negative for men (4 or more)";
   ExpectBands("audit-c", 0,
-              {{0, "negative screen"}, {2, "negative screen"}, {3, three}, {4, "positive screen"},
+              {{0, "negative screen"},
+               {2, "negative screen"},
+               {3, three},
+               {4, "positive screen"},
                {12, "positive screen"}});
 }
 
 TEST(MeasuresScoring, BandEdgesDass21) {
   // Scores are even (sums x 2): each edge is the even score nearest the band's bound.
   ExpectBands("dass-21", 0,
-              {{0, "normal"}, {8, "normal"}, {10, "mild"}, {12, "mild"}, {14, "moderate"},
-               {20, "moderate"}, {22, "severe"}, {26, "severe"}, {28, "extremely severe"},
+              {{0, "normal"},
+               {8, "normal"},
+               {10, "mild"},
+               {12, "mild"},
+               {14, "moderate"},
+               {20, "moderate"},
+               {22, "severe"},
+               {26, "severe"},
+               {28, "extremely severe"},
                {42, "extremely severe"}});
   ExpectBands("dass-21", 1,
-              {{0, "normal"}, {6, "normal"}, {8, "mild"}, {10, "moderate"}, {14, "moderate"},
-               {16, "severe"}, {18, "severe"}, {20, "extremely severe"},
+              {{0, "normal"},
+               {6, "normal"},
+               {8, "mild"},
+               {10, "moderate"},
+               {14, "moderate"},
+               {16, "severe"},
+               {18, "severe"},
+               {20, "extremely severe"},
                {42, "extremely severe"}});
   ExpectBands("dass-21", 2,
-              {{0, "normal"}, {14, "normal"}, {16, "mild"}, {18, "mild"}, {20, "moderate"},
-               {24, "moderate"}, {26, "severe"}, {32, "severe"}, {34, "extremely severe"},
+              {{0, "normal"},
+               {14, "normal"},
+               {16, "mild"},
+               {18, "mild"},
+               {20, "moderate"},
+               {24, "moderate"},
+               {26, "severe"},
+               {32, "severe"},
+               {34, "extremely severe"},
                {42, "extremely severe"}});
 }
 
@@ -236,8 +284,8 @@ TEST(MeasuresScoring, AValueOutsideTheOptionsIsRefused) {
   auto d = ScoreAnswers(Get("phq-9"), A({0, 0, 0, 0, 0, 0, 0, 0, 0, 4}));
   ASSERT_FALSE(d);
   EXPECT_EQ(d.error().public_message, "Item 10 has an answer that is not one of its options.");
-  auto p = ScoreAnswers(Get("pcl-5"),
-                        A({5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}));
+  auto p =
+      ScoreAnswers(Get("pcl-5"), A({5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}));
   ASSERT_FALSE(p);
   EXPECT_EQ(p.error().public_message, "Item 1 has an answer that is not one of its options.");
 }
