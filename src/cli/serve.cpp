@@ -20,6 +20,7 @@
 #include "identity/rate_limit.hpp"
 #include "mail/mailer.hpp"
 #include "mail/queue.hpp"
+#include "measures/instruments.hpp"
 #include "cli/modules.hpp"
 #include "web/app.hpp"
 #include "web/audit_routes.hpp"
@@ -107,6 +108,12 @@ void SetUpLogging(const std::string& level) {
 
 int Serve(const Config& config) {
   if (auto st = CheckDataDir(config); !st) {
+    fmt::print(stderr, "alcove serve: {}\n", st.error().internal);
+    return 2;
+  }
+  // The built-in questionnaires (src/measures/instruments/*.toml) load, or nothing starts:
+  // a defective instrument file must not score a client's answers.
+  if (auto st = measures::CheckBuiltInInstruments(); !st) {
     fmt::print(stderr, "alcove serve: {}\n", st.error().internal);
     return 2;
   }
