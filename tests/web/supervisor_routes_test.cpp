@@ -97,6 +97,12 @@ TEST_P(SupervisorRoutesTest, C27InviteAcceptOnceThenTheSameRefusal) {
   ASSERT_EQ(list.status, 200);
   EXPECT_NE(list.body.find("\"status\":\"active\""), std::string::npos) << list.body;
   EXPECT_NE(list.body.find("sam@alcove.test"), std::string::npos);
+  // The associate's audit page words the invitation and the acceptance (C40, ids only).
+  auto audit = h_->Call(a_, "GET", "/audit");
+  ASSERT_EQ(audit.status, 200);
+  EXPECT_NE(audit.body.find("invited a supervisor"), std::string::npos);
+  EXPECT_NE(audit.body.find("A supervisor accepted your invitation"), std::string::npos);
+  EXPECT_EQ(audit.body.find("sam@alcove.test"), std::string::npos);
   // A bad address is a 400 in words.
   auto bad = h_->Call(a_, "POST", "/api/v1/hours/supervisors",
                       R"({"email":"nope","name":"X"})");

@@ -224,6 +224,7 @@ Result<Response> SupervisionRoutes::AssociatePage(Request& req, const TherapistS
     r.set("email", l.email);
     r.set("status", std::string(LinkStatusWords(l.status)));
     r.set("setting", l.setting_name.empty() ? std::string("Every work setting") : l.setting_name);
+    r.set("setting_id", l.setting_id);
     if (l.status == hours::LinkStatus::kPending) {
       r.set("pending", true);
     }
