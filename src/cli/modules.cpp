@@ -5,6 +5,7 @@
 #include "audit/log.hpp"
 #include "crypto/tokens.hpp"
 #include "hours/hours.hpp"
+#include "hours/supervision.hpp"
 #include "identity/identity.hpp"
 #include "identity/rate_limit.hpp"
 #include "identity/scope.hpp"
@@ -128,12 +129,20 @@ class HoursModule final : public ModuleInstance {
                      return std::move(client.alias);
                    },
                    .local_day = [this](const identity::TherapistScope& who,
-                                       Micros t) { return practice_.LocalDay(who, t); }}) {}
+                                       Micros t) { return practice_.LocalDay(who, t); }}),
+        supervision_(d.db, d.identity, d.hasher, d.log, d.mail, d.clock, d.public_origin) {}
 
   std::unique_ptr<web::RouteSet> AddRoutes(web::RouteKit& kit, web::IdentityServices& identity,
                                            const web::Templates& templates) override {
-    return web::AddHoursRoutes(kit, identity, hours_, practice_, templates);
+    auto routes = std::make_unique<Parts>();
+    routes->parts.push_back(web::AddHoursRoutes(kit, identity, hours_, practice_, templates));
+    routes->parts.push_back(
+        web::AddSupervisionRoutes(kit, identity, supervision_, hours_, templates));
+    return routes;
   }
+
+  // What signing and the forms borrow of the supervisors (hours/supervisor_directory.hpp).
+  hours::SupervisorDirectory Directory() { return supervision_.Directory(); }
 
   // Staged CSV imports older than 15 minutes go, keys first (C52); the read-time check
   // covers the minute in between.
@@ -146,8 +155,14 @@ class HoursModule final : public ModuleInstance {
   }
 
  private:
+  // The route sets of the module's parts, kept together.
+  struct Parts final : web::RouteSet {
+    std::vector<std::unique_ptr<web::RouteSet>> parts;
+  };
+
   practice::Practice& practice_;
   hours::Hours hours_;
+  hours::Supervision supervision_;
 };
 
 }  // namespace
