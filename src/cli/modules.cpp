@@ -5,6 +5,7 @@
 #include "audit/log.hpp"
 #include "crypto/tokens.hpp"
 #include "hours/hours.hpp"
+#include "hours/reminders.hpp"
 #include "identity/identity.hpp"
 #include "identity/rate_limit.hpp"
 #include "identity/scope.hpp"
@@ -113,8 +114,24 @@ class ScheduleModule final : public ModuleInstance {
   schedule::Schedule schedule_;
 };
 
+// Until the supervision side is part of the module, an associate has no supervisor
+// links: every link is unknown, the list is empty.
+hours::SupervisorDirectory NoSupervisors() {
+  return hours::SupervisorDirectory{
+      .active = [](store::TenantId, std::string_view) -> Result<hours::ActiveSupervisor> {
+        return Fail(ErrorCode::kNotFound, "supervisor link not found", "No such supervisor.");
+      },
+      .list = [](const identity::TherapistScope&)
+          -> Result<std::vector<hours::ActiveSupervisor>> {
+        return std::vector<hours::ActiveSupervisor>();
+      },
+      .verify_pin = [](std::string_view, const crypto::SecretString&) -> Result<hours::PinCheck> {
+        return Fail(ErrorCode::kNotFound, "supervisor account not found", "No such supervisor.");
+      }};
+}
+
 // Supervised hours, built on practice: a picked client's alias and the therapist's
-// local day come from it.
+// local day come from it. Reminders (issue #15) run from its housekeeping.
 class HoursModule final : public ModuleInstance {
  public:
   explicit HoursModule(const ModuleDeps& d)
@@ -128,26 +145,45 @@ class HoursModule final : public ModuleInstance {
                      return std::move(client.alias);
                    },
                    .local_day = [this](const identity::TherapistScope& who,
-                                       Micros t) { return practice_.LocalDay(who, t); }}) {}
+                                       Micros t) { return practice_.LocalDay(who, t); }}),
+        directory_(d.supervisor_directory != nullptr ? *d.supervisor_directory : NoSupervisors()),
+        reminders_(hours::ReminderDeps{
+            .db = d.db,
+            .mail = d.mail,
+            .log = d.log,
+            .clock = d.clock,
+            .public_origin = d.public_origin,
+            .supervisors = directory_,
+            .local_day = [this](const identity::TherapistScope& who,
+                                Micros t) { return practice_.LocalDay(who, t); },
+            .email_of = [&identity = d.identity](const identity::Principal& who)
+                -> Result<std::string> {
+              ALCOVE_TRY_ASSIGN(auto profile, identity.GetProfile(who));
+              return std::move(profile.email);
+            }}) {}
 
   std::unique_ptr<web::RouteSet> AddRoutes(web::RouteKit& kit, web::IdentityServices& identity,
                                            const web::Templates& templates) override {
-    return web::AddHoursRoutes(kit, identity, hours_, practice_, templates);
+    return web::AddHoursRoutes(kit, identity, hours_, practice_, templates,
+                               web::HoursExtras{.supervisors = directory_, .reminders = reminders_});
   }
 
   // Staged CSV imports older than 15 minutes go, keys first (C52); the read-time check
-  // covers the minute in between.
+  // covers the minute in between. Reminders: a pass at most hourly.
   void Housekeeping(Micros now) override {
     if (auto n = hours_.SweepImports(now); !n) {
       spdlog::warn("sweeping expired hours imports failed: {}", n.error().internal);
     } else if (*n > 0) {
       spdlog::info("destroyed {} expired hours import(s)", *n);
     }
+    reminders_.Housekeeping(now);
   }
 
  private:
   practice::Practice& practice_;
   hours::Hours hours_;
+  hours::SupervisorDirectory directory_;
+  hours::Reminders reminders_;
 };
 
 }  // namespace

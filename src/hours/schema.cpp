@@ -111,13 +111,27 @@ constexpr std::string_view kSignatures =
     "CREATE INDEX weekly_log_signatures_by_week ON weekly_log_signatures "
     "(tenant_id, weekly_log_id, signed_at)";
 
+// Reminders (issue #15; docs/hours.md § Reminders): per account, in the account's own
+// tenant (an associate's, or a supervisor's), whether reminders are on and when the last
+// one was mailed. Ids and times only.
+constexpr std::string_view kReminders =
+    "CREATE TABLE hours_reminders ("
+    " tenant_id {int} NOT NULL,"
+    " account_id TEXT NOT NULL CHECK (length(account_id) = 32),"
+    " enabled {int} NOT NULL CHECK (enabled IN (0, 1)),"
+    " last_sent_at {int},"
+    " updated_at {int} NOT NULL,"
+    " PRIMARY KEY (tenant_id, account_id)"
+    "){strict}";
+
 }  // namespace
 
 std::span<const store::Migration> HoursMigrations() {
   static const store::MigrationSet set = store::MigrationSet().Add(
       601, "hours_logs", kHours, {"hours_profiles", "hours_settings", "session_logs", "weekly_logs"})
       .Add(602, "hours_imports", kImports, {"hours_imports"})
-      .Add(603, "hours_signatures", kSignatures, {"weekly_log_signatures"});
+      .Add(603, "hours_signatures", kSignatures, {"weekly_log_signatures"})
+      .Add(608, "hours_reminders", kReminders, {"hours_reminders"});
   return set.migrations();
 }
 
