@@ -6,6 +6,7 @@
 #include "crypto/tokens.hpp"
 #include "hours/hours.hpp"
 #include "hours/reminders.hpp"
+#include "hours/supervision.hpp"
 #include "identity/identity.hpp"
 #include "identity/rate_limit.hpp"
 #include "identity/scope.hpp"
@@ -114,22 +115,6 @@ class ScheduleModule final : public ModuleInstance {
   schedule::Schedule schedule_;
 };
 
-// Until the supervision side is part of the module, an associate has no supervisor
-// links: every link is unknown, the list is empty.
-hours::SupervisorDirectory NoSupervisors() {
-  return hours::SupervisorDirectory{
-      .active = [](store::TenantId, std::string_view) -> Result<hours::ActiveSupervisor> {
-        return Fail(ErrorCode::kNotFound, "supervisor link not found", "No such supervisor.");
-      },
-      .list = [](const identity::TherapistScope&)
-          -> Result<std::vector<hours::ActiveSupervisor>> {
-        return std::vector<hours::ActiveSupervisor>();
-      },
-      .verify_pin = [](std::string_view, const crypto::SecretString&) -> Result<hours::PinCheck> {
-        return Fail(ErrorCode::kNotFound, "supervisor account not found", "No such supervisor.");
-      }};
-}
-
 // Supervised hours, built on practice: a picked client's alias and the therapist's
 // local day come from it. Reminders (issue #15) run from its housekeeping.
 class HoursModule final : public ModuleInstance {
@@ -146,7 +131,9 @@ class HoursModule final : public ModuleInstance {
                    },
                    .local_day = [this](const identity::TherapistScope& who,
                                        Micros t) { return practice_.LocalDay(who, t); }}),
-        directory_(d.supervisor_directory != nullptr ? *d.supervisor_directory : NoSupervisors()),
+        supervision_(d.db, d.identity, d.hasher, d.log, d.mail, d.clock, d.public_origin),
+        directory_(d.supervisor_directory != nullptr ? *d.supervisor_directory
+                                                     : supervision_.Directory()),
         reminders_(hours::ReminderDeps{
             .db = d.db,
             .mail = d.mail,
@@ -164,9 +151,17 @@ class HoursModule final : public ModuleInstance {
 
   std::unique_ptr<web::RouteSet> AddRoutes(web::RouteKit& kit, web::IdentityServices& identity,
                                            const web::Templates& templates) override {
-    return web::AddHoursRoutes(kit, identity, hours_, practice_, templates,
-                               web::HoursExtras{.supervisors = directory_, .reminders = reminders_});
+    auto routes = std::make_unique<Parts>();
+    routes->parts.push_back(web::AddHoursRoutes(
+        kit, identity, hours_, practice_, templates,
+        web::HoursExtras{.supervisors = directory_, .reminders = reminders_}));
+    routes->parts.push_back(
+        web::AddSupervisionRoutes(kit, identity, supervision_, hours_, templates));
+    return routes;
   }
+
+  // What signing and the forms borrow of the supervisors (hours/supervisor_directory.hpp).
+  hours::SupervisorDirectory Directory() { return supervision_.Directory(); }
 
   // Staged CSV imports older than 15 minutes go, keys first (C52); the read-time check
   // covers the minute in between. Reminders: a pass at most hourly.
@@ -180,9 +175,15 @@ class HoursModule final : public ModuleInstance {
   }
 
  private:
+  // The route sets of the module's parts, kept together.
+  struct Parts final : web::RouteSet {
+    std::vector<std::unique_ptr<web::RouteSet>> parts;
+  };
+
   practice::Practice& practice_;
   hours::Hours hours_;
-  hours::SupervisorDirectory directory_;
+  hours::Supervision supervision_;
+  hours::SupervisorDirectory directory_;  // supervision_'s, or the tests' fake
   hours::Reminders reminders_;
 };
 

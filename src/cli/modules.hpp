@@ -46,7 +46,7 @@ struct ModuleDeps {
   // built on another, as schedule on practice, finds it here).
   std::function<ModuleInstance*(std::string_view)> earlier;
   // The associates' supervisors as hours sees them (hours/supervisor_directory.hpp), when
-  // given (the tests' fake); null: the hours module's own.
+  // given (a test's fake); null: the hours module's own (hours::Supervision::Directory).
   const hours::SupervisorDirectory* supervisor_directory = nullptr;
 };
 

@@ -124,6 +124,45 @@ constexpr std::string_view kReminders =
     " PRIMARY KEY (tenant_id, account_id)"
     "){strict}";
 
+
+// Supervisors (issue #15; docs/supervisors.md). Not tenant tables: a supervisor's side
+// reads its links by its own account before any associate's tenant is known, so every
+// query names the account or the associate's tenant itself (src/hours/supervision.cpp).
+// A link joins an associate (tenant and account) and a supervisor's account (and its own
+// tenant), optionally for one work setting; invite_hash is the SHA-256 of its newest
+// invitation token (crypto/tokens.hpp), cleared when accepted or ended. No name, address
+// or content: those stay sealed in accounts.
+constexpr std::string_view kSupervisionLinks =
+    "CREATE TABLE supervision_links ("
+    " id TEXT PRIMARY KEY CHECK (length(id) = 32),"
+    " associate_tenant {int} NOT NULL REFERENCES tenants (id),"
+    " associate_account TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,"
+    " supervisor_account TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,"
+    " supervisor_tenant {int} NOT NULL REFERENCES tenants (id),"
+    " setting_id TEXT CHECK (setting_id IS NULL OR length(setting_id) = 32),"
+    " status TEXT NOT NULL CHECK (status IN ('pending', 'active', 'ended')),"
+    " invite_hash {bytes} CHECK (invite_hash IS NULL OR {bytelen}(invite_hash) = 32),"
+    " invited_at {int} NOT NULL,"
+    " accepted_at {int},"
+    " ended_at {int},"
+    " ended_by TEXT CHECK (ended_by IS NULL OR ended_by IN ('associate', 'supervisor')),"
+    " created_at {int} NOT NULL,"
+    " CHECK (associate_tenant <> supervisor_tenant)"
+    "){strict};"
+    "CREATE INDEX supervision_links_by_supervisor ON supervision_links (supervisor_account, "
+    "status);"
+    "CREATE INDEX supervision_links_by_associate ON supervision_links (associate_tenant, status)";
+
+// A supervisor's signing PIN (C25): its argon2id string (crypto::PasswordHasher), and the
+// hash of the newest PIN reset token.
+constexpr std::string_view kSupervisorPins =
+    "CREATE TABLE supervisor_pins ("
+    " account_id TEXT PRIMARY KEY REFERENCES accounts (id) ON DELETE CASCADE,"
+    " pin_hash TEXT CHECK (pin_hash IS NULL OR pin_hash LIKE '$argon2id$%'),"
+    " pin_set_at {int},"
+    " reset_hash {bytes} CHECK (reset_hash IS NULL OR {bytelen}(reset_hash) = 32),"
+    " updated_at {int} NOT NULL"
+    "){strict}";
 }  // namespace
 
 std::span<const store::Migration> HoursMigrations() {
@@ -131,6 +170,8 @@ std::span<const store::Migration> HoursMigrations() {
       601, "hours_logs", kHours, {"hours_profiles", "hours_settings", "session_logs", "weekly_logs"})
       .Add(602, "hours_imports", kImports, {"hours_imports"})
       .Add(603, "hours_signatures", kSignatures, {"weekly_log_signatures"})
+      .Add(604, "hours_supervision_links", kSupervisionLinks)
+      .Add(605, "hours_supervisor_pins", kSupervisorPins)
       .Add(608, "hours_reminders", kReminders, {"hours_reminders"});
   return set.migrations();
 }

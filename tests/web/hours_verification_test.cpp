@@ -236,6 +236,25 @@ TEST_P(HoursVerificationTest, RemindersSwitchThroughTheApiAndTheSetupPageForm) {
             403);
 }
 
+TEST_P(HoursVerificationTest, ASupervisorSwitchesTheirRemindersThroughTheApiAndTheForm) {
+  AppBrowser sup =
+      h_->AddMember(a_, identity::Role::kSupervisor, "ines@supervisors.test", "192.0.2.74");
+  Response r = h_->Call(sup, "GET", "/api/v1/supervisor/reminders");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.body, R"({"enabled":true})");
+  r = h_->Call(sup, "PUT", "/api/v1/supervisor/reminders", R"({"enabled":false})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(h_->Call(sup, "GET", "/api/v1/supervisor/reminders").body, R"({"enabled":false})");
+  r = h_->Call(sup, "POST", "/supervisor/reminders", "csrf_token=" + sup.csrf + "&enabled=on",
+               "application/x-www-form-urlencoded");
+  EXPECT_EQ(r.status, 303) << r.body;
+  EXPECT_EQ(r.headers.Get("Location"), "/supervisor");
+  EXPECT_EQ(h_->Call(sup, "GET", "/api/v1/supervisor/reminders").body, R"({"enabled":true})");
+  // The associate's switch is not the supervisor's, and stays on.
+  EXPECT_EQ(h_->Call(sup, "GET", "/api/v1/hours/reminders").status, 403);
+  EXPECT_EQ(h_->Call(a_, "GET", "/api/v1/hours/reminders").body, R"({"enabled":true})");
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, HoursVerificationTest,
                          ::testing::Values(testing::TestEngine::kSqlite,
                                            testing::TestEngine::kPostgres),

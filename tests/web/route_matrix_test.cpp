@@ -199,6 +199,9 @@ TEST_P(RouteHarnessTest, C31EveryRouteDeclaresItsAudienceAndOpenRoutesAreListed)
       "POST /api/v1/auth/password",
       "POST /api/v1/auth/code",
       "POST /api/v1/auth/resend",
+      "GET /supervisor/accept",
+      "POST /supervisor/accept",
+      "POST /api/v1/supervisor/accept",
   };
   std::set<std::string> found;
   for (const auto& route : h_->app().router().routes()) {
