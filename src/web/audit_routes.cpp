@@ -134,6 +134,22 @@ std::string Sentence(const audit::Event& e, bool by_me,
   if (e.object_type == "schedule_settings") {
     return who + (by_me ? " changed your time zone" : " changed the time zone");
   }
+  if (e.object_type == "supervision_link") {  // docs/supervisors.md
+    const auto& entries = e.details.entries();
+    const auto by = entries.find("by");
+    switch (e.action) {
+      case audit::Action::kMagicLinkIssued:
+        return who + " invited a supervisor";
+      case audit::Action::kSharingGranted:
+        return "A supervisor accepted your invitation and sees your hours in aggregate";
+      case audit::Action::kSharingRevoked:
+        return by != entries.end() && by->second == "supervisor"
+                   ? std::string("A supervisor ended the supervision")
+                   : who + " ended a supervision";
+      default:
+        break;
+    }
+  }
   if (const auto hours = HoursSentence(e, who)) {
     return *hours;
   }

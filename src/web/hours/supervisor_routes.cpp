@@ -66,6 +66,16 @@ SessionRoute ForSupervisor(SupervisorHandler handler) {
                   });
 }
 
+// PIN changes share the "password" budget (C30); like a password sign-in, a change that
+// went through gives its charge back, so only refused tries count.
+void RefundOnSuccess(IdentityServices& s, const Status& st, const identity::SupervisorScope& who) {
+  if (st) {
+    if (auto r = s.limiter.Refund("password", "pin:" + who.account_id()); !r) {
+      spdlog::warn("PIN budget not refunded: {}", r.error().internal);
+    }
+  }
+}
+
 // ---- JSON shapes (C29: what a supervisor may see, no more) ----
 
 json::object LinkJson(const hours::SupervisorLink& l) {
@@ -214,6 +224,7 @@ Result<Response> SupervisionRoutes::AssociatePage(Request& req, const TherapistS
     r.set("email", l.email);
     r.set("status", std::string(LinkStatusWords(l.status)));
     r.set("setting", l.setting_name.empty() ? std::string("Every work setting") : l.setting_name);
+    r.set("setting_id", l.setting_id);
     if (l.status == hours::LinkStatus::kPending) {
       r.set("pending", true);
     }
@@ -358,6 +369,10 @@ void SupervisionRoutes::Add(RouteKit& kit) {
             ALCOVE_TRY_ASSIGN(auto body, JsonObjectBody(req));
             ALCOVE_TRY_ASSIGN(auto pin, RequiredString(body, "pin"));
             ALCOVE_TRY_ASSIGN(auto reset, OptionalString(body, "reset_token"));
+            if (!hours::IsValidPin(pin)) {  // refused before any budget or hashing is spent
+              return ErrorResponse(req, t, 400, "invalid_argument",
+                                   "A PIN is 6 to 12 digits (0-9), nothing else.");
+            }
             if (auto limited = Throttle(s, t, req, "password", "pin:" + who.account_id())) {
               return *limited;
             }
@@ -366,6 +381,7 @@ void SupervisionRoutes::Add(RouteKit& kit) {
               token.emplace(std::move(*reset));
             }
             auto st = sv.SetPin(who, SecretString(std::move(pin)), token, CallerOf(req));
+            RefundOnSuccess(s, st, who);
             if (!st) {
               if (hours::IsFreshSignInRefusal(st.error())) {
                 return ErrorResponse(req, t, 403, "fresh_sign_in_required",
@@ -538,19 +554,24 @@ void SupervisionRoutes::Add(RouteKit& kit) {
           ForSupervisor([this, &s](Request& req, const identity::SupervisorScope& who,
                                    const SignedIn& signed_in) -> Result<Response> {
             ALCOVE_TRY_ASSIGN(auto form, FormBody(req));
-            if (auto limited = Throttle(s, &t_, req, "password", "pin:" + who.account_id())) {
-              return *limited;
-            }
             const std::string pin = FormValue(form, "pin");
             if (pin != FormValue(form, "pin_again")) {
               return PinPage(req, who, signed_in, "The two PINs are not the same. Type it twice.",
                              400);
+            }
+            if (!hours::IsValidPin(pin)) {
+              return PinPage(req, who, signed_in, "A PIN is 6 to 12 digits (0-9), nothing else.",
+                             400);
+            }
+            if (auto limited = Throttle(s, &t_, req, "password", "pin:" + who.account_id())) {
+              return *limited;
             }
             std::optional<SecretString> token;
             if (const std::string reset = FormValue(form, "reset_token"); !reset.empty()) {
               token.emplace(reset);
             }
             auto st = sv_.SetPin(who, SecretString(pin), token, CallerOf(req));
+            RefundOnSuccess(s, st, who);
             if (!st) {
               if (hours::IsFreshSignInRefusal(st.error())) {
                 return PinPage(req, who, signed_in, st.error().public_message, 403);
