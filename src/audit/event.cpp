@@ -45,6 +45,7 @@ constexpr ActionEntry kActions[] = {
     {Action::kRecordUpdated, "record.updated"},
     {Action::kRecordDeleted, "record.deleted"},
     {Action::kSummaryReviewed, "summary.reviewed"},
+    {Action::kReminderSent, "reminder.sent"},
 };
 
 constexpr auto kActionList = [] {

@@ -50,6 +50,7 @@ enum class Action : std::uint8_t {
   kRecordUpdated,           // "record.updated"
   kRecordDeleted,           // "record.deleted" (a client: its data key is destroyed too)
   kSummaryReviewed,         // "summary.reviewed"
+  kReminderSent,            // "reminder.sent" (hours: a reminder mail, ids only)
 };
 
 // Every action, in declaration order (for tests and documentation).

@@ -5,6 +5,7 @@
 #include "audit/log.hpp"
 #include "crypto/tokens.hpp"
 #include "hours/hours.hpp"
+#include "hours/reminders.hpp"
 #include "hours/supervision.hpp"
 #include "identity/identity.hpp"
 #include "identity/rate_limit.hpp"
@@ -115,7 +116,7 @@ class ScheduleModule final : public ModuleInstance {
 };
 
 // Supervised hours, built on practice: a picked client's alias and the therapist's
-// local day come from it.
+// local day come from it. Reminders (issue #15) run from its housekeeping.
 class HoursModule final : public ModuleInstance {
  public:
   explicit HoursModule(const ModuleDeps& d)
@@ -130,12 +131,30 @@ class HoursModule final : public ModuleInstance {
                    },
                    .local_day = [this](const identity::TherapistScope& who,
                                        Micros t) { return practice_.LocalDay(who, t); }}),
-        supervision_(d.db, d.identity, d.hasher, d.log, d.mail, d.clock, d.public_origin) {}
+        supervision_(d.db, d.identity, d.hasher, d.log, d.mail, d.clock, d.public_origin),
+        directory_(d.supervisor_directory != nullptr ? *d.supervisor_directory
+                                                     : supervision_.Directory()),
+        reminders_(hours::ReminderDeps{
+            .db = d.db,
+            .mail = d.mail,
+            .log = d.log,
+            .clock = d.clock,
+            .public_origin = d.public_origin,
+            .supervisors = directory_,
+            .local_day = [this](const identity::TherapistScope& who,
+                                Micros t) { return practice_.LocalDay(who, t); },
+            .email_of = [&identity = d.identity](const identity::Principal& who)
+                -> Result<std::string> {
+              ALCOVE_TRY_ASSIGN(auto profile, identity.GetProfile(who));
+              return std::move(profile.email);
+            }}) {}
 
   std::unique_ptr<web::RouteSet> AddRoutes(web::RouteKit& kit, web::IdentityServices& identity,
                                            const web::Templates& templates) override {
     auto routes = std::make_unique<Parts>();
-    routes->parts.push_back(web::AddHoursRoutes(kit, identity, hours_, practice_, templates));
+    routes->parts.push_back(web::AddHoursRoutes(
+        kit, identity, hours_, practice_, templates,
+        web::HoursExtras{.supervisors = directory_, .reminders = reminders_}));
     routes->parts.push_back(
         web::AddSupervisionRoutes(kit, identity, supervision_, hours_, templates));
     return routes;
@@ -145,13 +164,14 @@ class HoursModule final : public ModuleInstance {
   hours::SupervisorDirectory Directory() { return supervision_.Directory(); }
 
   // Staged CSV imports older than 15 minutes go, keys first (C52); the read-time check
-  // covers the minute in between.
+  // covers the minute in between. Reminders: a pass at most hourly.
   void Housekeeping(Micros now) override {
     if (auto n = hours_.SweepImports(now); !n) {
       spdlog::warn("sweeping expired hours imports failed: {}", n.error().internal);
     } else if (*n > 0) {
       spdlog::info("destroyed {} expired hours import(s)", *n);
     }
+    reminders_.Housekeeping(now);
   }
 
  private:
@@ -163,6 +183,8 @@ class HoursModule final : public ModuleInstance {
   practice::Practice& practice_;
   hours::Hours hours_;
   hours::Supervision supervision_;
+  hours::SupervisorDirectory directory_;  // supervision_'s, or the tests' fake
+  hours::Reminders reminders_;
 };
 
 }  // namespace

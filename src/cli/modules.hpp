@@ -14,6 +14,7 @@
 #include "core/error.hpp"
 #include "crypto/key_ring.hpp"
 #include "crypto/password_hasher.hpp"
+#include "hours/supervisor_directory.hpp"
 #include "identity/identity.hpp"
 #include "identity/principal.hpp"
 #include "mail/queue.hpp"
@@ -44,6 +45,9 @@ struct ModuleDeps {
   // A module made earlier in the list, by name, or null (set by ModuleSet: a module
   // built on another, as schedule on practice, finds it here).
   std::function<ModuleInstance*(std::string_view)> earlier;
+  // The associates' supervisors as hours sees them (hours/supervisor_directory.hpp), when
+  // given (a test's fake); null: the hours module's own (hours::Supervision::Directory).
+  const hours::SupervisorDirectory* supervisor_directory = nullptr;
 };
 
 // A running domain module: its service and what the server asks of it.

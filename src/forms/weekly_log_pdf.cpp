@@ -1,10 +1,6 @@
 #include "forms/weekly_log_pdf.hpp"
 
-#include <cairo-pdf.h>
-#include <cairo.h>
 #include <fmt/format.h>
-#include <pango/pangocairo.h>
-#include <qrencode.h>
 
 #include <chrono>
 #include <algorithm>
@@ -12,11 +8,17 @@
 #include <vector>
 #include <string_view>
 
-#include "core/time_text.hpp"
+#include "forms/pdf_kit.hpp"
 #include "hours/words.hpp"
 
 namespace alcove::forms {
 namespace {
+
+using pdf_kit::DrawQr;
+using pdf_kit::Line;
+using pdf_kit::Pen;
+using pdf_kit::SignedAtWords;
+using pdf_kit::TrackTitle;
 
 // US Letter, landscape: the weeks are rows, the columns the form's.
 constexpr double kPageWidth = 792;
@@ -78,18 +80,6 @@ std::span<const Column> ColumnsOf(hours::Track track) {
   return kMftColumns;
 }
 
-std::string TrackTitle(hours::Track track) {
-  switch (track) {
-    case hours::Track::kAmft:
-      return "Associate Marriage and Family Therapist (AMFT)";
-    case hours::Track::kApcc:
-      return "Associate Professional Clinical Counselor (APCC)";
-    case hours::Track::kAsw:
-      return "Associate Clinical Social Worker (ASW)";
-  }
-  return "";
-}
-
 std::string StatusWords(hours::WeekStatus s) {
   switch (s) {
     case hours::WeekStatus::kDraft:
@@ -102,92 +92,6 @@ std::string StatusWords(hours::WeekStatus s) {
       return "Signed.";
   }
   return "";
-}
-
-// "3 Nov 2025 at 14:05 UTC (2025-11-03T14:05:00Z)".
-std::string SignedAtWords(Micros t) {
-  const auto tp = std::chrono::sys_time<std::chrono::microseconds>(std::chrono::microseconds(t));
-  const auto day = std::chrono::floor<std::chrono::days>(tp);
-  const std::chrono::hh_mm_ss hms(std::chrono::floor<std::chrono::seconds>(tp - day));
-  const std::string iso = FormatRfc3339Micros(t).substr(0, 19) + "Z";
-  return fmt::format("{} at {:02}:{:02} UTC ({})", hours::DayWords(day), hms.hours().count(),
-                     hms.minutes().count(), iso);
-}
-
-struct CairoDeleter {
-  void operator()(cairo_t* c) const { cairo_destroy(c); }
-  void operator()(cairo_surface_t* s) const { cairo_surface_destroy(s); }
-};
-struct GObjectDeleter {
-  void operator()(void* p) const { g_object_unref(p); }
-};
-struct FontDeleter {
-  void operator()(PangoFontDescription* f) const { pango_font_description_free(f); }
-};
-struct QrDeleter {
-  void operator()(QRcode* q) const { QRcode_free(q); }
-};
-
-// Draws text: `width` wraps it (0: one line), `size` in points; returns its height.
-class Pen {
- public:
-  explicit Pen(cairo_t* cr) : cr_(cr), layout_(pango_cairo_create_layout(cr)) {}
-
-  double Text(double x, double y, double width, std::string_view text, double size,
-              bool bold = false, bool mono = false) {
-    std::unique_ptr<PangoFontDescription, FontDeleter> font(pango_font_description_from_string(
-        fmt::format("{} {}{}", mono ? "DejaVu Sans Mono" : "DejaVu Sans", bold ? "Bold " : "",
-                    size)
-            .c_str()));
-    auto* layout = static_cast<PangoLayout*>(layout_.get());
-    pango_layout_set_font_description(layout, font.get());
-    pango_layout_set_width(layout, width > 0 ? static_cast<int>(width * PANGO_SCALE) : -1);
-    pango_layout_set_wrap(layout, PANGO_WRAP_WORD_CHAR);
-    pango_layout_set_text(layout, text.data(), static_cast<int>(text.size()));
-    cairo_move_to(cr_, x, y);
-    pango_cairo_show_layout(cr_, layout);
-    int w = 0;
-    int h = 0;
-    pango_layout_get_size(layout, &w, &h);
-    return static_cast<double>(h) / PANGO_SCALE;
-  }
-
- private:
-  cairo_t* cr_;
-  std::unique_ptr<void, GObjectDeleter> layout_;
-};
-
-void Line(cairo_t* cr, double x0, double y0, double x1, double y1, double width = 0.6) {
-  cairo_set_line_width(cr, width);
-  cairo_move_to(cr, x0, y0);
-  cairo_line_to(cr, x1, y1);
-  cairo_stroke(cr);
-}
-
-// The QR code of `url` as filled squares in a `size` square at (x, y). False when the
-// URL does not fit a QR code.
-bool DrawQr(cairo_t* cr, double x, double y, double size, const std::string& url) {
-  std::unique_ptr<QRcode, QrDeleter> qr(
-      QRcode_encodeString8bit(url.c_str(), 0, QR_ECLEVEL_M));
-  if (!qr) {
-    return false;
-  }
-  const int n = qr->width;
-  const double cell = size / (n + 8);  // the standard's quiet zone: four modules a side
-  for (int row = 0; row < n; ++row) {
-    for (int col = 0; col < n; ++col) {
-      if ((qr->data[row * n + col] & 1) != 0) {
-        cairo_rectangle(cr, x + (col + 4) * cell, y + (row + 4) * cell, cell, cell);
-      }
-    }
-  }
-  cairo_fill(cr);
-  return true;
-}
-
-cairo_status_t Append(void* closure, const unsigned char* data, unsigned int length) {
-  static_cast<std::string*>(closure)->append(reinterpret_cast<const char*>(data), length);
-  return CAIRO_STATUS_SUCCESS;
 }
 
 }  // namespace
@@ -205,14 +109,9 @@ Result<std::string> RenderWeeklyLog(const WeeklyLogForm& form) {
     return Fail(ErrorCode::kInvalidArgument, "weekly log pdf: too many weeks",
                 "A document holds at most five years of weeks; choose a shorter range.");
   }
-  std::string out;
-  std::unique_ptr<cairo_surface_t, CairoDeleter> surface(
-      cairo_pdf_surface_create_for_stream(Append, &out, kPageWidth, kPageHeight));
-  cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_TITLE,
-                                 "Weekly log of experience hours");
-  cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_CREATOR, "Alcove");
-  std::unique_ptr<cairo_t, CairoDeleter> owner(cairo_create(surface.get()));
-  cairo_t* cr = owner.get();
+  pdf_kit::Document doc;
+  pdf_kit::Open(doc, kPageWidth, kPageHeight, "Weekly log of experience hours");
+  cairo_t* cr = doc.cr.get();
   Pen pen(cr);
 
   const auto columns = ColumnsOf(form.track);
@@ -335,13 +234,8 @@ Result<std::string> RenderWeeklyLog(const WeeklyLogForm& form) {
     }
     pages = page;
   }
-  owner.reset();
-  cairo_surface_finish(surface.get());
-  if (const cairo_status_t st = cairo_surface_status(surface.get()); st != CAIRO_STATUS_SUCCESS) {
-    return Fail(ErrorCode::kInternal,
-                fmt::format("weekly log pdf: cairo failed: {}", cairo_status_to_string(st)));
-  }
-  return out;
+  ALCOVE_TRY(pdf_kit::Finish(doc, "weekly log pdf"));
+  return std::move(doc.bytes);
 }
 
 }  // namespace alcove::forms

@@ -111,6 +111,19 @@ constexpr std::string_view kSignatures =
     "CREATE INDEX weekly_log_signatures_by_week ON weekly_log_signatures "
     "(tenant_id, weekly_log_id, signed_at)";
 
+// Reminders (issue #15; docs/hours.md § Reminders): per account, in the account's own
+// tenant (an associate's, or a supervisor's), whether reminders are on and when the last
+// one was mailed. Ids and times only.
+constexpr std::string_view kReminders =
+    "CREATE TABLE hours_reminders ("
+    " tenant_id {int} NOT NULL,"
+    " account_id TEXT NOT NULL CHECK (length(account_id) = 32),"
+    " enabled {int} NOT NULL CHECK (enabled IN (0, 1)),"
+    " last_sent_at {int},"
+    " updated_at {int} NOT NULL,"
+    " PRIMARY KEY (tenant_id, account_id)"
+    "){strict}";
+
 
 // Supervisors (issue #15; docs/supervisors.md). Not tenant tables: a supervisor's side
 // reads its links by its own account before any associate's tenant is known, so every
@@ -158,7 +171,8 @@ std::span<const store::Migration> HoursMigrations() {
       .Add(602, "hours_imports", kImports, {"hours_imports"})
       .Add(603, "hours_signatures", kSignatures, {"weekly_log_signatures"})
       .Add(604, "hours_supervision_links", kSupervisionLinks)
-      .Add(605, "hours_supervisor_pins", kSupervisorPins);
+      .Add(605, "hours_supervisor_pins", kSupervisorPins)
+      .Add(608, "hours_reminders", kReminders, {"hours_reminders"});
   return set.migrations();
 }
 

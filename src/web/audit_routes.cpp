@@ -201,6 +201,8 @@ std::string Sentence(const audit::Event& e, bool by_me,
                     : who + " deleted a " + e.object_type + " of " + alias;
     case audit::Action::kSummaryReviewed:
       return who + " reviewed a summary of " + alias;
+    case audit::Action::kReminderSent:
+      return "A reminder about weekly logs was mailed to you";
     default:
       return who + ": " + std::string(audit::ActionName(e.action));
   }

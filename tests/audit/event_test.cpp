@@ -100,7 +100,7 @@ TEST(AuditEvent, EveryActionHasADistinctNameThatParsesBack) {
     names.insert(name);
   }
   EXPECT_EQ(names.size(), AllActions().size());
-  EXPECT_EQ(AllActions().size(), 29u);
+  EXPECT_EQ(AllActions().size(), 30u);
   for (const char* required :
        {"auth.login.succeeded", "auth.magic_link.issued", "auth.magic_link.used",
         "auth.session.revoked", "record.accessed", "record.exported", "sharing.granted",
@@ -108,7 +108,7 @@ TEST(AuditEvent, EveryActionHasADistinctNameThatParsesBack) {
         "session_log.deleted", "weekly_log.status_changed", "signature.made", "csv_import.started",
         "csv_import.completed", "key.rotated", "auth.magic_link.refused",
         "auth.session.device_mismatch", "auth.password.changed", "auth.account.created",
-        "record.created", "record.updated", "record.deleted", "summary.reviewed"}) {
+        "record.created", "record.updated", "record.deleted", "summary.reviewed", "reminder.sent"}) {
     EXPECT_TRUE(ActionFromName(required)) << required;
   }
 }

@@ -37,7 +37,8 @@ std::vector<mail::Message> RecordingMailer::sent() const {
   return sent_;
 }
 
-Result<std::unique_ptr<AppHarness>> AppHarness::Create(TestEngine engine, const PgUrls* urls) {
+Result<std::unique_ptr<AppHarness>> AppHarness::Create(TestEngine engine, const PgUrls* urls,
+                                                       const hours::SupervisorDirectory* supervisors) {
   auto h = std::unique_ptr<AppHarness>(new AppHarness());
   const auto migrations = cli::AllMigrations();
   ALCOVE_TRY_ASSIGN(h->db_, OpenTestDb(engine, migrations, urls));
@@ -86,7 +87,8 @@ Result<std::unique_ptr<AppHarness>> AppHarness::Create(TestEngine engine, const 
                       .public_origin = origin,
                       .checkpoint = h->audit_services_->checkpoint,
                       .verifier_key = h->audit_services_->verifier_key,
-                      .earlier = {}});
+                      .earlier = {},
+                      .supervisor_directory = supervisors});
   ao.modules = h->modules_->RouteAdders(*h->identity_services_);
   ALCOVE_TRY_ASSIGN(h->app_, web::App::Create(ao, SystemClock::Instance()));
   return h;

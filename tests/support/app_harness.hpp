@@ -57,7 +57,11 @@ struct AppBrowser {
 class AppHarness {
  public:
   // For PostgreSQL, `urls` must be set.
-  static Result<std::unique_ptr<AppHarness>> Create(TestEngine engine, const PgUrls* urls);
+  // `supervisors`, when given, is the hours module's directory of supervisors (a fake of
+  // the supervision side); it must outlive the harness.
+  static Result<std::unique_ptr<AppHarness>> Create(
+      TestEngine engine, const PgUrls* urls,
+      const hours::SupervisorDirectory* supervisors = nullptr);
   ~AppHarness();
 
   // One request as `browser`: its cookies go along, the answer's Set-Cookie lines update

@@ -276,13 +276,14 @@ class HoursRoutes final : public RouteSet {
 
 std::unique_ptr<RouteSet> AddHoursRoutes(RouteKit& kit, IdentityServices& identity,
                                          hours::Hours& hours, practice::Practice& practice,
-                                         const Templates& templates) {
+                                         const Templates& templates, const HoursExtras& extras) {
   hours_routes::AddApi(kit, hours);
   hours_routes::AddImportApi(kit, hours);
   hours_routes::AddImportPages(kit, hours, templates, identity.clock);
-  hours_routes::AddPdfRoutes(kit, identity, hours);
+  hours_routes::AddPdfRoutes(kit, identity, hours, extras.supervisors);
+  hours_routes::AddReminderRoutes(kit, hours, extras.reminders);
   auto routes = std::make_unique<HoursRoutes>();
-  routes->parts.push_back(hours_routes::AddPages(kit, identity, hours, practice, templates));
+  routes->parts.push_back(hours_routes::AddPages(kit, identity, hours, practice, templates, extras));
   return routes;
 }
 

@@ -35,6 +35,8 @@ constexpr std::pair<std::string_view, std::string_view> kDone[] = {
     {"week_logged", "The week’s hours are logged."},
     {"week_submitted", "Week submitted for your supervisor’s signature."},
     {"week_withdrawn", "Week taken back: it is a draft again, and you can change it."},
+    {"reminders_on", "Reminders are on: a weekly mail when past weeks are not submitted."},
+    {"reminders_off", "Reminders are off."},
 };
 
 // The tabs of the hours pages.
@@ -441,6 +443,17 @@ Result<Response> HoursPages::ProgressPage(Request& req, const TherapistSession& 
   d.set("has_weeks", !week_rows.empty());
   d.set("weeks", List(std::move(week_rows)));
   d.set("this_week", hours::DayText(last));
+  // One experience-verification summary per supervisor (docs/hours-forms.md).
+  ALCOVE_TRY_ASSIGN(const auto supervisors, x_.supervisors.list(who.scope));
+  std::vector<TemplateData> verifications;
+  for (const auto& s : supervisors) {
+    TemplateData v;
+    v.set("name", s.name);
+    v.set("link_id", s.link_id);
+    verifications.push_back(v);
+  }
+  d.set("has_supervisors", !verifications.empty());
+  d.set("verifications", List(std::move(verifications)));
   return Page(200, "hours_progress", "Hours", "/hours", d);
 }
 
@@ -488,8 +501,10 @@ void HoursPages::AddPages(RouteKit& kit) {
 namespace alcove::web::hours_routes {
 
 std::unique_ptr<RouteSet> AddPages(RouteKit& kit, IdentityServices& identity, hours::Hours& hours,
-                                   practice::Practice& practice, const Templates& templates) {
-  auto pages = std::make_unique<hours_pages::HoursPages>(identity, hours, practice, templates);
+                                   practice::Practice& practice, const Templates& templates,
+                                   const HoursExtras& extras) {
+  auto pages =
+      std::make_unique<hours_pages::HoursPages>(identity, hours, practice, templates, extras);
   pages->AddPages(kit);
   return pages;
 }

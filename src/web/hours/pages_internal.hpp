@@ -12,6 +12,7 @@
 
 #include "hours/hours.hpp"
 #include "practice/practice.hpp"
+#include "web/hours/routes.hpp"
 #include "web/body.hpp"
 #include "web/route_kit.hpp"
 #include "web/router.hpp"
@@ -54,8 +55,8 @@ TemplateData SettingOptions(const Associate& a, std::string_view chosen);
 class HoursPages final : public RouteSet {
  public:
   HoursPages(IdentityServices& identity, hours::Hours& hours, practice::Practice& practice,
-             const Templates& templates)
-      : id_(identity), h_(hours), p_(practice), t_(templates) {}
+             const Templates& templates, const HoursExtras& extras)
+      : id_(identity), h_(hours), p_(practice), t_(templates), x_(extras) {}
 
   // Every page's route (pages.cpp calls the others) and the links of the navigation,
   // Settings and Today (IdentityServices::therapist_links).
@@ -108,6 +109,7 @@ class HoursPages final : public RouteSet {
   hours::Hours& h_;
   practice::Practice& p_;
   const Templates& t_;
+  HoursExtras x_;
 };
 
 }  // namespace alcove::web::hours_pages

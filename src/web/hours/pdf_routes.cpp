@@ -4,9 +4,12 @@
 
 #include <chrono>
 
+#include "forms/verification_pdf.hpp"
 #include "forms/weekly_log_pdf.hpp"
+#include "store/ids.hpp"
 #include "web/hours/json.hpp"
 #include "web/hours/routes_internal.hpp"
+#include "web/hours/verification.hpp"
 
 namespace alcove::web::hours_routes {
 namespace {
@@ -46,7 +49,8 @@ Response PdfResponse(std::string bytes, const std::string& file_name) {
 
 }  // namespace
 
-void AddPdfRoutes(RouteKit& kit, IdentityServices& identity, hours::Hours& h) {
+void AddPdfRoutes(RouteKit& kit, IdentityServices& identity, hours::Hours& h,
+                  const hours::SupervisorDirectory& supervisors) {
   const std::string verify_url = identity.identity.options().public_origin + "/verify";
   auto form_of = [&identity, &h](const TherapistSession& who,
                                  const hours::WeeklyLog& first) -> Result<forms::WeeklyLogForm> {
@@ -105,6 +109,44 @@ void AddPdfRoutes(RouteKit& kit, IdentityServices& identity, hours::Hours& h) {
             return PdfResponse(std::move(pdf), fmt::format("weekly-logs-{}-to-{}.pdf",
                                                            hours::DayText(hours::WeekStart(from)),
                                                            hours::DayText(to)));
+          })),
+          kPdfRoute);
+
+  // The experience-verification summary of one supervisor link (docs/hours-forms.md).
+  kit.Add("GET", "/api/v1/hours/verification/pdf",
+          ForTherapist(Refusing([&h, &identity, &supervisors, verify_url](
+                                    Request& req, const TherapistSession& who)
+                                    -> Result<Response> {
+            const std::string link(req.QueryValue("supervisor_id").value_or(""));
+            VerificationRequest request{.verify_url = verify_url};
+            for (const auto& [key, out] : {std::pair{"from", &request.from},
+                                           std::pair{"to", &request.to}}) {
+              if (const auto text = req.QueryValue(key); text && !text->empty()) {
+                ALCOVE_TRY_ASSIGN(*out, hours_json::DayParam(text, key));
+              }
+            }
+            ALCOVE_TRY(h.ListSettings(who.scope));  // no profile: 409 no_profile
+            if (link.empty()) {
+              return Bad("Say which supervisor: `supervisor_id`, the link's id.");
+            }
+            if (!store::IsValidId(link)) {
+              return Fail(ErrorCode::kNotFound, "verification: not an id", "No such supervisor.");
+            }
+            ALCOVE_TRY_ASSIGN(const auto supervisor, supervisors.active(who.scope.tenant(), link));
+            ALCOVE_TRY_ASSIGN(const auto account, identity.identity.GetProfile(who.scope.principal()));
+            request.associate_name = account.name;
+            request.now = identity.clock.Now();
+            // The upper end of the default period: the UTC day (a week more or less at the
+            // end of a period changes nothing: no week starts after today).
+            request.today = std::chrono::floor<std::chrono::days>(
+                std::chrono::sys_time<std::chrono::microseconds>(
+                    std::chrono::microseconds(request.now)));
+            ALCOVE_TRY_ASSIGN(const auto form, BuildVerification(h, who.scope, supervisor, request));
+            ALCOVE_TRY_ASSIGN(auto pdf, forms::RenderVerification(form));
+            return PdfResponse(std::move(pdf),
+                               fmt::format("experience-verification-{}-to-{}.pdf",
+                                           hours::DayText(form.first_week),
+                                           hours::DayText(form.last_week)));
           })),
           kPdfRoute);
 }

@@ -3,6 +3,8 @@
 #include <memory>
 
 #include "hours/hours.hpp"
+#include "hours/reminders.hpp"
+#include "hours/supervisor_directory.hpp"
 #include "hours/supervision.hpp"
 #include "practice/practice.hpp"
 #include "web/route_kit.hpp"
@@ -18,9 +20,16 @@ class Templates;
 // pages and the CSV import, each from its own file (routes_internal.hpp). Every route is
 // the therapist's alone (C31); a therapist without a licensure profile gets 409
 // no_profile everywhere but the profile, and 404 for any id (it has none, C20).
+// What the hours routes borrow of issue #15's parts: the associates' supervisors and
+// the reminders (both outlive the routes).
+struct HoursExtras {
+  const hours::SupervisorDirectory& supervisors;
+  hours::Reminders& reminders;
+};
+
 std::unique_ptr<RouteSet> AddHoursRoutes(RouteKit& kit, IdentityServices& identity,
                                          hours::Hours& hours, practice::Practice& practice,
-                                         const Templates& templates);
+                                         const Templates& templates, const HoursExtras& extras);
 
 // Supervisors (issue #15; API.md § Supervisors; docs/supervisors.md; supervisor_routes.cpp):
 // the associate's invitations and links (/api/v1/hours/supervisors, /hours/supervisors),

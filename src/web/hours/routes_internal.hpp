@@ -11,6 +11,7 @@
 #include "core/clock.hpp"
 #include "hours/hours.hpp"
 #include "practice/practice.hpp"
+#include "web/hours/routes.hpp"
 #include "web/route_kit.hpp"
 #include "web/router.hpp"
 #include "web/session_auth.hpp"
@@ -30,7 +31,8 @@ void AddApi(RouteKit& kit, hours::Hours& hours);
 // therapist_links): "Hours" in the navigation of a therapist with a profile, the entry
 // points on Settings and Today for one without. The RouteSet holds what the handlers use.
 std::unique_ptr<RouteSet> AddPages(RouteKit& kit, IdentityServices& identity, hours::Hours& hours,
-                                   practice::Practice& practice, const Templates& templates);
+                                   practice::Practice& practice, const Templates& templates,
+                                   const HoursExtras& extras);
 
 // A handler whose refusals (hours::RefusalOf: no_profile, week_submitted, week_signed,
 // ...) answer 409 with the refusal's token as the error code and the service's words as
@@ -52,7 +54,19 @@ void AddImportPages(RouteKit& kit, hours::Hours& hours, const Templates& templat
 // pdf_routes.cpp (issue #15; docs/hours-forms.md): GET /api/v1/hours/weeks/{id}/pdf and
 // GET /api/v1/hours/weeks/pdf?from=&to=&setting_id= — weekly logs in the layout of the
 // Board's form, rendered on the worker pool.
-void AddPdfRoutes(RouteKit& kit, IdentityServices& identity, hours::Hours& hours);
+// Also GET /api/v1/hours/verification/pdf?supervisor_id=&from=&to= — the experience-
+// verification summary of one supervisor link (forms/verification_pdf.hpp).
+void AddPdfRoutes(RouteKit& kit, IdentityServices& identity, hours::Hours& hours,
+                  const hours::SupervisorDirectory& supervisors);
+// reminder_routes.cpp (issue #15; docs/hours.md § Reminders): GET and PUT
+// /api/v1/hours/reminders (the associate's) and /api/v1/supervisor/reminders (a
+// supervisor's), {"enabled": bool}; POST /supervisor/reminders, the supervisor's form
+// (SupervisorReminderForm). The associate's form is on the setup page (setup_pages.cpp).
+void AddReminderRoutes(RouteKit& kit, hours::Hours& hours, hours::Reminders& reminders);
+// The supervisor's reminders switch as an HTML form (for the supervisor's page): a checkbox
+// posting to /supervisor/reminders, which answers 303 back to /supervisor.
+std::string SupervisorReminderForm(const Templates& templates, bool enabled,
+                                   std::string_view csrf_token);
 // The hours pages' tabs (Progress, Sessions, Week grid, Weekly logs, Import, Profile and
 // settings) as HTML, `current` (an href) marked as the page shown.
 std::string HoursTabs(const Templates& templates, std::string_view current);

@@ -207,6 +207,16 @@ Result<Response> HoursPages::SetupPage(Request& req, const TherapistSession& who
     d.set("has_settings", !settings.empty());
     d.set("settings", List(std::move(settings)));
     d.set("this_week", hours::DayText(hours::WeekStart(associate->today)));
+    ALCOVE_TRY_ASSIGN(const bool reminders, x_.reminders.Enabled(who.scope));
+    TemplateData r;
+    r.set("csrf_token", who.csrf_token);
+    r.set("action", std::string("/hours/reminders"));
+    r.set("label", std::string("Mail me once a week when past weeks are not yet submitted to a "
+                               "supervisor"));
+    if (reminders) {
+      r.set("checked", true);
+    }
+    d.set("reminders_form", t_.Render("hours_reminders_form", r));
     return Page(status, "hours_setup", "Licensure profile", "/hours/setup", d);
   }
   // No tabs yet: the other hours pages open once the profile is saved.
@@ -262,6 +272,15 @@ void HoursPages::AddSetupPages(RouteKit& kit) {
               }
             }
             return SetupPage(req, who, form, {}, 400);
+          }),
+          kFormBody);
+  kit.Add("POST", "/hours/reminders",
+          ForAssociate([this](Request& req, const TherapistSession& who,
+                              const Associate&) -> Result<Response> {
+            ALCOVE_TRY_ASSIGN(auto fields, FormBody(req));
+            const bool on = FormValue(fields, "enabled") == "on";
+            ALCOVE_TRY(x_.reminders.SetEnabled(who.scope, on));
+            return Saved("/hours/setup", on ? "reminders_on" : "reminders_off");
           }),
           kFormBody);
   kit.Add("POST", "/hours/settings",
