@@ -5,6 +5,7 @@
 #include "audit/log.hpp"
 #include "crypto/tokens.hpp"
 #include "hours/hours.hpp"
+#include "hours/signing.hpp"
 #include "identity/identity.hpp"
 #include "identity/rate_limit.hpp"
 #include "identity/scope.hpp"
@@ -128,12 +129,29 @@ class HoursModule final : public ModuleInstance {
                      return std::move(client.alias);
                    },
                    .local_day = [this](const identity::TherapistScope& who,
-                                       Micros t) { return practice_.LocalDay(who, t); }}) {}
+                                       Micros t) { return practice_.LocalDay(who, t); }}),
+        signing_(hours_, SupervisorsOf(d),
+                 hours::SigningDeps{
+                     .db = d.db,
+                     .log = d.log,
+                     .clock = d.clock,
+                     .mail = d.mail,
+                     .public_origin = d.public_origin,
+                     .checkpoint = d.checkpoint,
+                     .verifier_key = d.verifier_key,
+                     .associate_name = [&identity = d.identity](
+                                           const identity::TherapistScope& who)
+                         -> Result<std::string> {
+                       ALCOVE_TRY_ASSIGN(auto profile, identity.GetProfile(who.principal()));
+                       return std::move(profile.name);
+                     }}) {}
 
   std::unique_ptr<web::RouteSet> AddRoutes(web::RouteKit& kit, web::IdentityServices& identity,
                                            const web::Templates& templates) override {
-    return web::AddHoursRoutes(kit, identity, hours_, practice_, templates);
+    return web::AddHoursRoutes(kit, identity, hours_, signing_, practice_, templates);
   }
+
+  hours::Signing& signing() { return signing_; }
 
   // Staged CSV imports older than 15 minutes go, keys first (C52); the read-time check
   // covers the minute in between.
@@ -146,8 +164,25 @@ class HoursModule final : public ModuleInstance {
   }
 
  private:
+  // The associate's supervisors. Supervisor accounts and their links to associates are
+  // hours::Supervision's (branch hours-supervision); until it is part of the module, an
+  // associate has none, so weeks are submitted without a signing link.
+  static hours::SupervisorDirectory SupervisorsOf(const ModuleDeps&) {
+    return hours::SupervisorDirectory{
+        .active = [](store::TenantId, std::string_view) -> Result<hours::ActiveSupervisor> {
+          return Fail(ErrorCode::kNotFound, "no supervisor links");
+        },
+        .list = [](const identity::TherapistScope&)
+            -> Result<std::vector<hours::ActiveSupervisor>> {
+          return std::vector<hours::ActiveSupervisor>{};
+        },
+        .verify_pin = [](std::string_view, const crypto::SecretString&)
+            -> Result<hours::PinCheck> { return hours::PinCheck::kNotSet; }};
+  }
+
   practice::Practice& practice_;
   hours::Hours hours_;
+  hours::Signing signing_;
 };
 
 }  // namespace

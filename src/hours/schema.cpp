@@ -111,13 +111,40 @@ constexpr std::string_view kSignatures =
     "CREATE INDEX weekly_log_signatures_by_week ON weekly_log_signatures "
     "(tenant_id, weekly_log_id, signed_at)";
 
+// Signing links (issue #15, C27 C28; docs/signing.md § Signing links): the token is a
+// row of `tokens` (its SHA-256 only) whose subject is this row's id. The row binds the
+// link to the weekly log, the content hash at submission and the supervisor (the
+// associate's link to them and their account), counts wrong PINs, and says whether the
+// link was used, ended (a newer submission, a withdrawal) or locked (5 wrong PINs). The
+// names are what the signing page and the signature show: the associate's and the
+// supervisor's display names, never a client's.
+constexpr std::string_view kSigningLinks =
+    "CREATE TABLE signing_links ("
+    " id TEXT PRIMARY KEY CHECK (length(id) = 32),"
+    " tenant_id {int} NOT NULL,"
+    " weekly_log_id TEXT NOT NULL REFERENCES weekly_logs (id),"
+    " content_sha256 TEXT NOT NULL CHECK (length(content_sha256) = 64),"
+    " supervisor_link_id TEXT NOT NULL CHECK (length(supervisor_link_id) = 32),"
+    " supervisor_account_id TEXT NOT NULL CHECK (length(supervisor_account_id) = 32),"
+    " supervisor_name TEXT NOT NULL CHECK (length(supervisor_name) <= 400),"
+    " associate_name TEXT NOT NULL CHECK (length(associate_name) <= 400),"
+    " wrong_pins {int} NOT NULL CHECK (wrong_pins BETWEEN 0 AND 5),"
+    " created_at {int} NOT NULL,"
+    " expires_at {int} NOT NULL CHECK (expires_at > created_at),"
+    " used_at {int},"
+    " ended_at {int},"
+    " locked_at {int}"
+    "){strict};"
+    "CREATE INDEX signing_links_by_week ON signing_links (tenant_id, weekly_log_id)";
+
 }  // namespace
 
 std::span<const store::Migration> HoursMigrations() {
   static const store::MigrationSet set = store::MigrationSet().Add(
       601, "hours_logs", kHours, {"hours_profiles", "hours_settings", "session_logs", "weekly_logs"})
       .Add(602, "hours_imports", kImports, {"hours_imports"})
-      .Add(603, "hours_signatures", kSignatures, {"weekly_log_signatures"});
+      .Add(603, "hours_signatures", kSignatures, {"weekly_log_signatures"})
+      .Add(606, "hours_signing_links", kSigningLinks, {"signing_links"});
   return set.migrations();
 }
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "cli/database.hpp"
+#include "audit/checkpoint_signer.hpp"
 #include "crypto/master_key_file.hpp"
 #include "web/cookies.hpp"
 
@@ -37,7 +38,8 @@ std::vector<mail::Message> RecordingMailer::sent() const {
   return sent_;
 }
 
-Result<std::unique_ptr<AppHarness>> AppHarness::Create(TestEngine engine, const PgUrls* urls) {
+Result<std::unique_ptr<AppHarness>> AppHarness::Create(TestEngine engine, const PgUrls* urls,
+                                                       bool sign_checkpoints) {
   auto h = std::unique_ptr<AppHarness>(new AppHarness());
   const auto migrations = cli::AllMigrations();
   ALCOVE_TRY_ASSIGN(h->db_, OpenTestDb(engine, migrations, urls));
@@ -67,6 +69,30 @@ Result<std::unique_ptr<AppHarness>> AppHarness::Create(TestEngine engine, const 
       .verifier_key = "",
       .client_aliases = {},
   });
+  if (sign_checkpoints) {
+    ALCOVE_TRY(crypto::CreateSigningKeyFile(h->keys_dir_ / "checkpoint.key"));
+    ALCOVE_TRY_ASSIGN(h->checkpoint_key_, crypto::SigningKey::Load(h->keys_dir_ / "checkpoint.key"));
+    h->audit_services_->verifier_key =
+        audit::VerifierKey(audit::kCheckpointKeyName, h->checkpoint_key_->public_key());
+    h->audit_services_->checkpoint =
+        [db = h->db_.db.get(),
+         key = h->checkpoint_key_.get()](std::uint64_t) -> std::optional<audit::SignedCheckpoint> {
+      auto tx = db->Begin();
+      if (!tx) {
+        return std::nullopt;
+      }
+      auto head = audit::ReadHead(**tx);
+      if (!head) {
+        return std::nullopt;
+      }
+      const audit::Checkpoint cp{audit::LogOrigin(key->public_key()), head->size(), head->root()};
+      auto note = audit::ParseSignedCheckpoint(audit::SignCheckpoint(*key, cp));
+      if (!note) {
+        return std::nullopt;
+      }
+      return std::move(*note);
+    };
+  }
   web::AppOptions ao;
   ao.web_dir = std::filesystem::path(ALCOVE_SOURCE_DIR) / "web";
   ao.site = web::SiteSettings{.public_origin = origin,
@@ -90,6 +116,11 @@ Result<std::unique_ptr<AppHarness>> AppHarness::Create(TestEngine engine, const 
   ao.modules = h->modules_->RouteAdders(*h->identity_services_);
   ALCOVE_TRY_ASSIGN(h->app_, web::App::Create(ao, SystemClock::Instance()));
   return h;
+}
+
+std::vector<mail::Message> AppHarness::Mail() {
+  queue_->WaitIdle();
+  return mailer_.sent();
 }
 
 AppHarness::~AppHarness() {

@@ -11,6 +11,7 @@
 #include "core/clock.hpp"
 #include "crypto/key_ring.hpp"
 #include "crypto/password_hasher.hpp"
+#include "crypto/signing_key.hpp"
 #include "identity/identity.hpp"
 #include "identity/rate_limit.hpp"
 #include "mail/mailer.hpp"
@@ -56,8 +57,11 @@ struct AppBrowser {
 // database directly.
 class AppHarness {
  public:
-  // For PostgreSQL, `urls` must be set.
-  static Result<std::unique_ptr<AppHarness>> Create(TestEngine engine, const PgUrls* urls);
+  // For PostgreSQL, `urls` must be set. With `sign_checkpoints`, the audit log's
+  // checkpoints are signed on demand by a key of the harness (receipts, C42), as the
+  // server's Checkpointer signs them; without, none can be had.
+  static Result<std::unique_ptr<AppHarness>> Create(TestEngine engine, const PgUrls* urls,
+                                                    bool sign_checkpoints = false);
   ~AppHarness();
 
   // One request as `browser`: its cookies go along, the answer's Set-Cookie lines update
@@ -87,6 +91,10 @@ class AppHarness {
   crypto::KeyRing& keys() { return *ring_; }
   const audit::Log& log() { return *log_; }
   const std::filesystem::path& sqlite_path() const { return db_.sqlite_path; }
+  // The checkpoints' verifier key ("" without sign_checkpoints).
+  const std::string& verifier_key() const { return audit_services_->verifier_key; }
+  // The mail sent so far (after the queue is idle).
+  std::vector<mail::Message> Mail();
 
  private:
   AppHarness() = default;
@@ -100,6 +108,7 @@ class AppHarness {
   std::unique_ptr<store::FaultInjectingDb> faults_;
   std::unique_ptr<crypto::KeyRing> ring_;
   std::unique_ptr<crypto::PasswordHasher> hasher_;
+  std::unique_ptr<crypto::SigningKey> checkpoint_key_;
   std::unique_ptr<audit::Log> log_;
   RecordingMailer mailer_;
   std::unique_ptr<mail::Queue> queue_;

@@ -199,6 +199,12 @@ TEST_P(RouteHarnessTest, C31EveryRouteDeclaresItsAudienceAndOpenRoutesAreListed)
       "POST /api/v1/auth/password",
       "POST /api/v1/auth/code",
       "POST /api/v1/auth/resend",
+      "GET /sign",
+      "POST /sign",
+      "POST /api/v1/sign",
+      "GET /verify",
+      "POST /verify",
+      "POST /api/v1/verify",
   };
   std::set<std::string> found;
   for (const auto& route : h_->app().router().routes()) {

@@ -487,8 +487,10 @@ void HoursPages::AddPages(RouteKit& kit) {
 namespace alcove::web::hours_routes {
 
 std::unique_ptr<RouteSet> AddPages(RouteKit& kit, IdentityServices& identity, hours::Hours& hours,
-                                   practice::Practice& practice, const Templates& templates) {
-  auto pages = std::make_unique<hours_pages::HoursPages>(identity, hours, practice, templates);
+                                   hours::Signing& signing, practice::Practice& practice,
+                                   const Templates& templates) {
+  auto pages =
+      std::make_unique<hours_pages::HoursPages>(identity, hours, signing, practice, templates);
   pages->AddPages(kit);
   return pages;
 }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "hours/hours.hpp"
+#include "hours/signing.hpp"
 #include "practice/practice.hpp"
 #include "web/body.hpp"
 #include "web/route_kit.hpp"
@@ -53,9 +54,9 @@ TemplateData SettingOptions(const Associate& a, std::string_view chosen);
 
 class HoursPages final : public RouteSet {
  public:
-  HoursPages(IdentityServices& identity, hours::Hours& hours, practice::Practice& practice,
-             const Templates& templates)
-      : id_(identity), h_(hours), p_(practice), t_(templates) {}
+  HoursPages(IdentityServices& identity, hours::Hours& hours, hours::Signing& signing,
+             practice::Practice& practice, const Templates& templates)
+      : id_(identity), h_(hours), s_(signing), p_(practice), t_(templates) {}
 
   // Every page's route (pages.cpp calls the others) and the links of the navigation,
   // Settings and Today (IdentityServices::therapist_links).
@@ -106,6 +107,7 @@ class HoursPages final : public RouteSet {
 
   IdentityServices& id_;
   hours::Hours& h_;
+  hours::Signing& s_;  // submitting to a supervisor, signatures (weeks_pages.cpp)
   practice::Practice& p_;
   const Templates& t_;
 };

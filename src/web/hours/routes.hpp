@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "hours/hours.hpp"
+#include "hours/signing.hpp"
 #include "practice/practice.hpp"
 #include "web/route_kit.hpp"
 #include "web/router.hpp"
@@ -17,8 +18,10 @@ class Templates;
 // pages and the CSV import, each from its own file (routes_internal.hpp). Every route is
 // the therapist's alone (C31); a therapist without a licensure profile gets 409
 // no_profile everywhere but the profile, and 404 for any id (it has none, C20).
+// Submitting to a supervisor, signing and receipts go through `signing`.
 std::unique_ptr<RouteSet> AddHoursRoutes(RouteKit& kit, IdentityServices& identity,
-                                         hours::Hours& hours, practice::Practice& practice,
+                                         hours::Hours& hours, hours::Signing& signing,
+                                         practice::Practice& practice,
                                          const Templates& templates);
 
 }  // namespace alcove::web
