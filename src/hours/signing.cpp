@@ -263,8 +263,8 @@ Result<SignOutcome> Signing::Sign(const crypto::SecretString& token, const SignR
   const Micros now = deps_.clock.Now();
   if (check == PinCheck::kNotSet) {
     return Refusal(ErrorCode::kFailedPrecondition, kPinNotSet, "supervisor has no PIN",
-                   fmt::format("You have not set your signing PIN yet. Sign in at {}/supervisor "
-                               "and set it there, then open this link again.",
+                   fmt::format("You have not set your signing PIN yet. Sign in at "
+                               "{}/supervisor/pin and set it there, then open this link again.",
                                deps_.public_origin));
   }
   if (check == PinCheck::kMismatch) {

@@ -342,7 +342,7 @@ TEST_P(SigningTest, C28ASupervisorWithoutAPinIsToldToSetOne) {
   directory_->pin_set = false;
   auto r = SignWith(token, "246810");
   EXPECT_EQ(Refusal(r), "pin_not_set");
-  EXPECT_NE(r.error().public_message.find("/supervisor"), std::string::npos);
+  EXPECT_NE(r.error().public_message.find("/supervisor/pin"), std::string::npos);
   directory_->pin_set = true;
   EXPECT_TRUE(SignWith(token, "246810"));
 }
