@@ -6,6 +6,7 @@
 #include "crypto/tokens.hpp"
 #include "hours/hours.hpp"
 #include "hours/signing.hpp"
+#include "hours/supervision.hpp"
 #include "identity/identity.hpp"
 #include "identity/rate_limit.hpp"
 #include "identity/scope.hpp"
@@ -130,7 +131,8 @@ class HoursModule final : public ModuleInstance {
                    },
                    .local_day = [this](const identity::TherapistScope& who,
                                        Micros t) { return practice_.LocalDay(who, t); }}),
-        signing_(hours_, SupervisorsOf(d),
+        supervision_(d.db, d.identity, d.hasher, d.log, d.mail, d.clock, d.public_origin),
+        signing_(hours_, supervision_.Directory(),
                  hours::SigningDeps{
                      .db = d.db,
                      .log = d.log,
@@ -139,18 +141,24 @@ class HoursModule final : public ModuleInstance {
                      .public_origin = d.public_origin,
                      .checkpoint = d.checkpoint,
                      .verifier_key = d.verifier_key,
-                     .associate_name = [&identity = d.identity](
-                                           const identity::TherapistScope& who)
+                     .account_name = [&identity = d.identity](std::string_view account_id)
                          -> Result<std::string> {
-                       ALCOVE_TRY_ASSIGN(auto profile, identity.GetProfile(who.principal()));
+                       ALCOVE_TRY_ASSIGN(auto profile, identity.AccountById(account_id));
                        return std::move(profile.name);
                      }}) {}
 
   std::unique_ptr<web::RouteSet> AddRoutes(web::RouteKit& kit, web::IdentityServices& identity,
                                            const web::Templates& templates) override {
-    return web::AddHoursRoutes(kit, identity, hours_, signing_, practice_, templates);
+    auto routes = std::make_unique<Parts>();
+    routes->parts.push_back(
+        web::AddHoursRoutes(kit, identity, hours_, signing_, practice_, templates));
+    routes->parts.push_back(
+        web::AddSupervisionRoutes(kit, identity, supervision_, hours_, templates));
+    return routes;
   }
 
+  // What signing and the forms borrow of the supervisors (hours/supervisor_directory.hpp).
+  hours::SupervisorDirectory Directory() { return supervision_.Directory(); }
   hours::Signing& signing() { return signing_; }
 
   // Staged CSV imports older than 15 minutes go, keys first (C52); the read-time check
@@ -164,24 +172,14 @@ class HoursModule final : public ModuleInstance {
   }
 
  private:
-  // The associate's supervisors. Supervisor accounts and their links to associates are
-  // hours::Supervision's (branch hours-supervision); until it is part of the module, an
-  // associate has none, so weeks are submitted without a signing link.
-  static hours::SupervisorDirectory SupervisorsOf(const ModuleDeps&) {
-    return hours::SupervisorDirectory{
-        .active = [](store::TenantId, std::string_view) -> Result<hours::ActiveSupervisor> {
-          return Fail(ErrorCode::kNotFound, "no supervisor links");
-        },
-        .list = [](const identity::TherapistScope&)
-            -> Result<std::vector<hours::ActiveSupervisor>> {
-          return std::vector<hours::ActiveSupervisor>{};
-        },
-        .verify_pin = [](std::string_view, const crypto::SecretString&)
-            -> Result<hours::PinCheck> { return hours::PinCheck::kNotSet; }};
-  }
+  // The route sets of the module's parts, kept together.
+  struct Parts final : web::RouteSet {
+    std::vector<std::unique_ptr<web::RouteSet>> parts;
+  };
 
   practice::Practice& practice_;
   hours::Hours hours_;
+  hours::Supervision supervision_;  // before signing_, which borrows its directory
   hours::Signing signing_;
 };
 

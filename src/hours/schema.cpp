@@ -115,9 +115,9 @@ constexpr std::string_view kSignatures =
 // row of `tokens` (its SHA-256 only) whose subject is this row's id. The row binds the
 // link to the weekly log, the content hash at submission and the supervisor (the
 // associate's link to them and their account), counts wrong PINs, and says whether the
-// link was used, ended (a newer submission, a withdrawal) or locked (5 wrong PINs). The
-// names are what the signing page and the signature show: the associate's and the
-// supervisor's display names, never a client's.
+// link was used, ended (a newer submission, a withdrawal) or locked (5 wrong PINs). No
+// name: the associate's and the supervisor's stay sealed in their accounts, read when
+// the page shows them.
 constexpr std::string_view kSigningLinks =
     "CREATE TABLE signing_links ("
     " id TEXT PRIMARY KEY CHECK (length(id) = 32),"
@@ -126,8 +126,7 @@ constexpr std::string_view kSigningLinks =
     " content_sha256 TEXT NOT NULL CHECK (length(content_sha256) = 64),"
     " supervisor_link_id TEXT NOT NULL CHECK (length(supervisor_link_id) = 32),"
     " supervisor_account_id TEXT NOT NULL CHECK (length(supervisor_account_id) = 32),"
-    " supervisor_name TEXT NOT NULL CHECK (length(supervisor_name) <= 400),"
-    " associate_name TEXT NOT NULL CHECK (length(associate_name) <= 400),"
+    " associate_account_id TEXT NOT NULL CHECK (length(associate_account_id) = 32),"
     " wrong_pins {int} NOT NULL CHECK (wrong_pins BETWEEN 0 AND 5),"
     " created_at {int} NOT NULL,"
     " expires_at {int} NOT NULL CHECK (expires_at > created_at),"
@@ -137,6 +136,45 @@ constexpr std::string_view kSigningLinks =
     "){strict};"
     "CREATE INDEX signing_links_by_week ON signing_links (tenant_id, weekly_log_id)";
 
+
+// Supervisors (issue #15; docs/supervisors.md). Not tenant tables: a supervisor's side
+// reads its links by its own account before any associate's tenant is known, so every
+// query names the account or the associate's tenant itself (src/hours/supervision.cpp).
+// A link joins an associate (tenant and account) and a supervisor's account (and its own
+// tenant), optionally for one work setting; invite_hash is the SHA-256 of its newest
+// invitation token (crypto/tokens.hpp), cleared when accepted or ended. No name, address
+// or content: those stay sealed in accounts.
+constexpr std::string_view kSupervisionLinks =
+    "CREATE TABLE supervision_links ("
+    " id TEXT PRIMARY KEY CHECK (length(id) = 32),"
+    " associate_tenant {int} NOT NULL REFERENCES tenants (id),"
+    " associate_account TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,"
+    " supervisor_account TEXT NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,"
+    " supervisor_tenant {int} NOT NULL REFERENCES tenants (id),"
+    " setting_id TEXT CHECK (setting_id IS NULL OR length(setting_id) = 32),"
+    " status TEXT NOT NULL CHECK (status IN ('pending', 'active', 'ended')),"
+    " invite_hash {bytes} CHECK (invite_hash IS NULL OR {bytelen}(invite_hash) = 32),"
+    " invited_at {int} NOT NULL,"
+    " accepted_at {int},"
+    " ended_at {int},"
+    " ended_by TEXT CHECK (ended_by IS NULL OR ended_by IN ('associate', 'supervisor')),"
+    " created_at {int} NOT NULL,"
+    " CHECK (associate_tenant <> supervisor_tenant)"
+    "){strict};"
+    "CREATE INDEX supervision_links_by_supervisor ON supervision_links (supervisor_account, "
+    "status);"
+    "CREATE INDEX supervision_links_by_associate ON supervision_links (associate_tenant, status)";
+
+// A supervisor's signing PIN (C25): its argon2id string (crypto::PasswordHasher), and the
+// hash of the newest PIN reset token.
+constexpr std::string_view kSupervisorPins =
+    "CREATE TABLE supervisor_pins ("
+    " account_id TEXT PRIMARY KEY REFERENCES accounts (id) ON DELETE CASCADE,"
+    " pin_hash TEXT CHECK (pin_hash IS NULL OR pin_hash LIKE '$argon2id$%'),"
+    " pin_set_at {int},"
+    " reset_hash {bytes} CHECK (reset_hash IS NULL OR {bytelen}(reset_hash) = 32),"
+    " updated_at {int} NOT NULL"
+    "){strict}";
 }  // namespace
 
 std::span<const store::Migration> HoursMigrations() {
@@ -144,6 +182,8 @@ std::span<const store::Migration> HoursMigrations() {
       601, "hours_logs", kHours, {"hours_profiles", "hours_settings", "session_logs", "weekly_logs"})
       .Add(602, "hours_imports", kImports, {"hours_imports"})
       .Add(603, "hours_signatures", kSignatures, {"weekly_log_signatures"})
+      .Add(604, "hours_supervision_links", kSupervisionLinks)
+      .Add(605, "hours_supervisor_pins", kSupervisorPins)
       .Add(606, "hours_signing_links", kSigningLinks, {"signing_links"});
   return set.migrations();
 }

@@ -51,7 +51,7 @@ std::unexpected<Error> WeekChanged() {
 
 constexpr std::string_view kLinkColumns =
     "id, weekly_log_id, content_sha256, supervisor_link_id, supervisor_account_id, "
-    "supervisor_name, associate_name, wrong_pins, expires_at, used_at, ended_at, locked_at";
+    "associate_account_id, wrong_pins, expires_at, used_at, ended_at, locked_at";
 
 }  // namespace
 
@@ -77,8 +77,7 @@ struct Signing::Link {
   std::string content_sha256;
   std::string supervisor_link_id;
   std::string supervisor_account_id;
-  std::string supervisor_name;
-  std::string associate_name;
+  std::string associate_account_id;
   int wrong_pins = 0;
   Micros expires_at = 0;
 };
@@ -120,7 +119,6 @@ Result<WeeklyLog> Signing::Submit(const identity::TherapistScope& who, std::stri
     }
     return std::unexpected(supervisor.error());
   }
-  ALCOVE_TRY_ASSIGN(std::string associate, deps_.associate_name(who));
   ALCOVE_TRY_ASSIGN(WeeklyLog week,
                     hours_.SubmitWeek(who, week_id, supervisor->link_id, caller));
   const Micros now = deps_.clock.Now();
@@ -135,14 +133,13 @@ Result<WeeklyLog> Signing::Submit(const identity::TherapistScope& who, std::stri
                               week.content_sha256,
                               supervisor->link_id,
                               supervisor->account_id,
-                              supervisor->name,
-                              associate,
+                              who.account_id(),
                               now,
                               now + kSigningLinkLifetime};
     ALCOVE_TRY(tx->Execute(
         "INSERT INTO signing_links (id, tenant_id, weekly_log_id, content_sha256, "
-        "supervisor_link_id, supervisor_account_id, supervisor_name, associate_name, "
-        "wrong_pins, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $10)",
+        "supervisor_link_id, supervisor_account_id, associate_account_id, wrong_pins, "
+        "created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9)",
         p));
     ALCOVE_TRY_ASSIGN(token, tokens_.Issue(*tx, kSigningPurpose, kSigningLinkLifetime,
                                            crypto::TokenUse::kSingle, link_id, who.tenant()));
@@ -200,16 +197,16 @@ Result<Signing::Link> Signing::UsableLink(const crypto::SecretString& token) {
     return Gone("link row missing");
   }
   const store::Row& r = rows.front();
-  if (!r.IsNull(9)) {
+  if (!r.IsNull(8)) {
     return Gone("link used");
   }
-  if (!r.IsNull(10)) {
+  if (!r.IsNull(9)) {
     return Gone("link ended");
   }
-  if (now >= r.Int(8)) {
+  if (now >= r.Int(7)) {
     return Gone("link expired");
   }
-  if (!r.IsNull(11)) {
+  if (!r.IsNull(10)) {
     return Locked();
   }
   return Link{.id = r.Text(0),
@@ -218,10 +215,9 @@ Result<Signing::Link> Signing::UsableLink(const crypto::SecretString& token) {
               .content_sha256 = r.Text(2),
               .supervisor_link_id = r.Text(3),
               .supervisor_account_id = r.Text(4),
-              .supervisor_name = r.Text(5),
-              .associate_name = r.Text(6),
-              .wrong_pins = static_cast<int>(r.Int(7)),
-              .expires_at = r.Int(8)};
+              .associate_account_id = r.Text(5),
+              .wrong_pins = static_cast<int>(r.Int(6)),
+              .expires_at = r.Int(7)};
 }
 
 Result<SigningView> Signing::View(const crypto::SecretString& token) {
@@ -236,12 +232,14 @@ Result<SigningView> Signing::View(const crypto::SecretString& token) {
   if (week->status != WeekStatus::kSubmitted || week->content_sha256 != link.content_sha256) {
     return WeekChanged();
   }
+  ALCOVE_TRY_ASSIGN(std::string associate, deps_.account_name(link.associate_account_id));
+  ALCOVE_TRY_ASSIGN(std::string supervisor, deps_.account_name(link.supervisor_account_id));
   return SigningView{.week_id = week->id,
                      .week_start = week->week_start,
                      .setting_name = week->setting_name,
                      .totals = week->totals,
-                     .associate_name = link.associate_name,
-                     .supervisor_name = link.supervisor_name,
+                     .associate_name = std::move(associate),
+                     .supervisor_name = std::move(supervisor),
                      .expires_at = link.expires_at,
                      .tries_left = kMaxWrongPins - link.wrong_pins};
 }
@@ -390,18 +388,12 @@ Result<std::optional<std::string>> Signing::ReceiptOf(store::TenantId tenant,
 Result<SignatureShown> Signing::GetSignature(const identity::TherapistScope& who,
                                              std::string_view week_id, bool with_receipt) {
   ALCOVE_TRY_ASSIGN(Signature sig, hours_.GetSignature(who, week_id));
+  // The signer's name as their account has it now; "" for an account that is gone.
   std::string name;
-  {
-    ALCOVE_TRY_ASSIGN(auto tx, deps_.db.BeginTenant(who.tenant()));
-    const store::Value p[] = {who.tenant(), sig.week_id, sig.supervisor_id};
-    ALCOVE_TRY_ASSIGN(auto rows,
-                      tx->Query("SELECT supervisor_name FROM signing_links WHERE tenant_id = $1 "
-                                "AND weekly_log_id = $2 AND supervisor_account_id = $3 AND "
-                                "used_at IS NOT NULL ORDER BY used_at DESC, id LIMIT 1",
-                                p));
-    if (!rows.empty()) {
-      name = rows.front().Text(0);
-    }
+  if (auto n = deps_.account_name(sig.supervisor_id)) {
+    name = std::move(*n);
+  } else if (n.error().code != ErrorCode::kNotFound) {
+    return std::unexpected(n.error());
   }
   std::optional<std::string> receipt;
   if (with_receipt) {

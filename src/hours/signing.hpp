@@ -117,8 +117,9 @@ struct SigningDeps {
   // The latest signed checkpoint covering `covering` events, or nullopt (ModuleDeps).
   std::function<std::optional<audit::SignedCheckpoint>(std::uint64_t covering)> checkpoint;
   std::string verifier_key;
-  // The associate's display name, for the signing page (identity's profile).
-  std::function<Result<std::string>(const identity::TherapistScope&)> associate_name;
+  // An account's display name (identity keeps names sealed), for the signing page and
+  // the signature: the associate's and the supervisor's.
+  std::function<Result<std::string>(std::string_view account_id)> account_name;
 };
 
 class Signing {

@@ -53,6 +53,89 @@ Result<std::string> Identity::AddMember(const TherapistScope& owner, Role role,
   return a.id;
 }
 
+Result<Identity::Member> Identity::FindOrCreateSupervisor(std::string_view email,
+                                                          std::string_view name,
+                                                          std::string_view inviter_account,
+                                                          const Caller& caller) {
+  ALCOVE_TRY_ASSIGN(const std::string normalized, NormalizeEmail(email));
+  ALCOVE_TRY_ASSIGN(const std::string display, NormalizeName(name));
+  auto of_role = [](const AccountRow& a) -> Result<Member> {
+    if (a.role != Role::kSupervisor) {
+      return Fail(ErrorCode::kFailedPrecondition, "supervisor address has an account of another role",
+                  "That address already has an Alcove account of another kind (a therapist's "
+                  "or a client's), so it cannot be a supervisor's. Ask your supervisor for "
+                  "another address.");
+    }
+    return Member{.account_id = a.id, .tenant = a.tenant};
+  };
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    ALCOVE_TRY_ASSIGN(const auto existing, FindAccountByEmail(normalized));
+    if (existing) {
+      return of_role(*existing);
+    }
+    auto created = CreateAccount(NewTenantId(), true, Role::kSupervisor, normalized, display,
+                                 std::string(inviter_account), caller);
+    if (created) {
+      return Member{.account_id = created->id, .tenant = created->tenant};
+    }
+    if (created.error().code != ErrorCode::kConflict) {
+      return std::unexpected(created.error());
+    }
+    // The address got an account between the lookup and the insert: take that one.
+  }
+  return Fail(ErrorCode::kUnavailable, "supervisor account creation raced twice");
+}
+
+Result<NewSession> Identity::SignInInvited(
+    std::string_view account_id, const std::function<Result<bool>(store::Transaction&)>& consume,
+    const Caller& caller) {
+  std::optional<AccountRow> before;
+  {
+    ALCOVE_TRY_ASSIGN(auto read, db_.Begin());
+    ALCOVE_TRY_ASSIGN(before, FindAccountById(*read, account_id));
+  }
+  if (!before || before->role != Role::kSupervisor) {
+    return Unauthenticated("invitation for an account that is gone or not a supervisor's",
+                           "this link is invalid or has expired");
+  }
+  ALCOVE_TRY_ASSIGN(const std::string email, AccountEmail(*before));
+  ALCOVE_TRY_ASSIGN(auto known_browser, KnownBrowserCookie(email, caller));
+  ALCOVE_TRY_ASSIGN(auto tx, db_.Begin());
+  ALCOVE_TRY_ASSIGN(const bool owned, consume(*tx));
+  if (!owned) {
+    return Unauthenticated("invitation used concurrently", "this link is invalid or has expired");
+  }
+  ALCOVE_TRY_ASSIGN(auto account, FindAccountById(*tx, account_id));
+  if (!account || account->role != Role::kSupervisor) {
+    return Unauthenticated("invitation for an account that is gone",
+                           "this link is invalid or has expired");
+  }
+  return FinishLinkSignIn(std::move(tx), std::move(*account), "invitation", false,
+                          std::move(known_browser), caller);
+}
+
+Result<Profile> Identity::AccountById(std::string_view account_id) {
+  std::optional<AccountRow> a;
+  {
+    ALCOVE_TRY_ASSIGN(auto tx, db_.Begin());
+    ALCOVE_TRY_ASSIGN(a, FindAccountById(*tx, account_id));
+  }
+  if (!a) {
+    return Fail(ErrorCode::kNotFound, "no such account", "No such account.");
+  }
+  const crypto::FieldCipher cipher(keys_, a->key_id);
+  auto email = cipher.Open(a->email, {a->tenant, "accounts", "email", a->id});
+  auto name = cipher.Open(a->name, {a->tenant, "accounts", "name", a->id});
+  if (!email || !name) {
+    return std::unexpected(!email ? email.error() : name.error());
+  }
+  return Profile{.id = a->id,
+                 .email = email->reveal(),
+                 .name = name->reveal(),
+                 .role = a->role,
+                 .has_password = a->password_hash.has_value()};
+}
+
 void Identity::DiscardAccountKey(store::TenantId tenant, crypto::KeyId key) {
   // The key sealed nothing that was stored; a failure leaves an unused wrapped key.
   if (auto st = keys_.DestroyDek(tenant, key); !st) {

@@ -254,6 +254,34 @@ class Identity {
   Result<std::string> AddMember(const TherapistScope& owner, Role role, std::string_view email,
                                 std::string_view name, const Caller& caller);
 
+  // Supervisors (issue #15; docs/supervisors.md): one account per address, of role
+  // supervisor, in a tenant of its own, whatever the number of associates it supervises.
+  struct Member {
+    std::string account_id;
+    store::TenantId tenant = 0;
+  };
+  // The supervisor account of `email`: the existing one, or a new one named `name` with a
+  // tenant of its own, its address unverified until an invitation or a magic link is used,
+  // audited (auth.account.created) in the new tenant as made by `inviter_account`.
+  // Nothing is mailed here. kInvalidArgument for a bad address or name;
+  // kFailedPrecondition when the address has an account of another role (a therapist's
+  // or a client's address cannot also be a supervisor's).
+  Result<Member> FindOrCreateSupervisor(std::string_view email, std::string_view name,
+                                        std::string_view inviter_account, const Caller& caller);
+  // Signs in the supervisor `account_id` whose invitation link was just used, as a magic
+  // link would (session and device cookies, the known-browser cookie; the address counts
+  // as verified). `consume` uses the invitation up inside the sign-in's transaction and
+  // may write there (the link's acceptance and its audit event); false: it was used
+  // meanwhile. Audited as auth.magic_link.used (kind "invitation") and auth.login.succeeded
+  // (method "invitation"). kUnauthenticated when the account is gone or not a supervisor's.
+  Result<NewSession> SignInInvited(std::string_view account_id,
+                                   const std::function<Result<bool>(store::Transaction&)>& consume,
+                                   const Caller& caller);
+  // The address, name and role of the account `account_id` (for the pages and mail of those
+  // it works with: a supervisor's associates, an associate's supervisors). kNotFound for
+  // an unknown id. Never inside a transaction (the key ring opens the sealed fields).
+  Result<Profile> AccountById(std::string_view account_id);
+
   // Deletes expired sessions and tokens; returns how many rows went.
   Result<std::int64_t> SweepExpired();
 

@@ -280,7 +280,7 @@ Result<NewSession> Identity::FinishLinkSignIn(std::unique_ptr<store::Transaction
   session.known_browser = std::move(known_browser);
   audit::Event in = EventFor(clock_.Now(), audit::Action::kLoginSucceeded, a.tenant, a.id, caller,
                              "session", session.principal.session_id);
-  (void)in.details.SetToken("method", "magic_link");
+  (void)in.details.SetToken("method", kind == "invitation" ? "invitation" : "magic_link");
   ALCOVE_TRY(log_.Append(*tx, in));
   ALCOVE_TRY(tx->Commit());
   return session;

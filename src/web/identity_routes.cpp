@@ -104,6 +104,9 @@ Response IdentityRoutes::Home(Request& req) {
   if (profile->role == identity::Role::kTherapist) {
     data.set("therapist", true);
   }
+  if (profile->role == identity::Role::kSupervisor) {
+    data.set("supervisor", true);  // the supervisor's pages (hours, docs/supervisors.md)
+  }
   data.set("role", std::string(identity::RoleName(profile->role)));
   return Page(t_, "home", "Alcove", data);
 }

@@ -99,8 +99,14 @@ class SigningTest : public HoursFixture {
                     .public_origin = "https://alcove.test",
                     .checkpoint = [this](std::uint64_t) { return CheckpointNow(); },
                     .verifier_key = verifier_key_,
-                    .associate_name = [](const TherapistScope&) -> Result<std::string> {
-                      return std::string("Sam Associate");
+                    .account_name = [this](std::string_view id) -> Result<std::string> {
+                      if (id == a_.account_id()) {
+                        return std::string("Sam Associate");
+                      }
+                      if (id == kAccount) {
+                        return std::string("Dr Ada Supervisor");
+                      }
+                      return Fail(ErrorCode::kNotFound, "no such account");
                     }});
   }
   void TearDown() override {
@@ -255,6 +261,7 @@ TEST_P(SigningTest, C28TheLinkShowsItsWeeksTotalsAndSignsOnce) {
   EXPECT_EQ(view->week_start, Ymd(2026, 11, 23));
   EXPECT_EQ(view->setting_name, "Valley Clinic");
   EXPECT_EQ(view->associate_name, "Sam Associate");
+  EXPECT_EQ(view->supervisor_name, "Dr Ada Supervisor");
   EXPECT_EQ(view->totals.total, w.totals.total);
   EXPECT_EQ(view->tries_left, kMaxWrongPins);
 

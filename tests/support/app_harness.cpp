@@ -118,11 +118,6 @@ Result<std::unique_ptr<AppHarness>> AppHarness::Create(TestEngine engine, const 
   return h;
 }
 
-std::vector<mail::Message> AppHarness::Mail() {
-  queue_->WaitIdle();
-  return mailer_.sent();
-}
-
 AppHarness::~AppHarness() {
   app_.reset();
   if (identity_) {
@@ -208,6 +203,24 @@ AppBrowser AppHarness::SignUpTherapist(const std::string& email, const std::stri
 
 AppBrowser AppHarness::AddMember(const AppBrowser& owner, identity::Role role,
                                  const std::string& email, const std::string& ip) {
+  if (role == identity::Role::kSupervisor) {
+    // A real supervisor (docs/supervisors.md): invited by the owner, in a tenant of its
+    // own, signed in by accepting the invitation.
+    AppBrowser inviter = owner;
+    const std::size_t before = mailer_.sent().size();
+    auto res = Call(inviter, "POST", "/api/v1/hours/supervisors",
+                    R"({"email":")" + email + R"(","name":"Member Person"})");
+    EXPECT_EQ(res.status, 201) << res.body;
+    AppBrowser b{.ip = ip, .cookies = {}, .csrf = {}};
+    const std::string token = LinkTokenFor(email, before);
+    EXPECT_FALSE(token.empty()) << "no invitation mailed to " << email;
+    res = Call(b, "POST", "/api/v1/supervisor/accept", R"({"token":")" + token + R"("})");
+    EXPECT_EQ(res.status, 200) << res.body;
+    res = Call(b, "GET", "/api/v1/me");
+    EXPECT_EQ(res.status, 200) << res.body;
+    b.csrf = JsonMember(res.body, "csrf_token");
+    return b;
+  }
   auto scope = identity::TherapistScope::From(PrincipalOf(owner));
   EXPECT_TRUE(scope);
   auto id = identity_->AddMember(*scope, role, email, "Member Person",
@@ -219,6 +232,12 @@ AppBrowser AppHarness::AddMember(const AppBrowser& owner, identity::Role role,
   EXPECT_EQ(res.status, 202) << res.body;
   UseLink(b, email, before);
   return b;
+}
+
+std::vector<mail::Message> AppHarness::Sent() {
+  identity_->WaitIdle();
+  queue_->WaitIdle();
+  return mailer_.sent();
 }
 
 identity::Principal AppHarness::PrincipalOf(const AppBrowser& browser) {

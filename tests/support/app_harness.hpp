@@ -73,7 +73,9 @@ class AppHarness {
 
   // Signs up a therapist through the API and its confirmation link: a signed-in browser.
   AppBrowser SignUpTherapist(const std::string& email, const std::string& ip);
-  // Adds an account of `role` to `owner`'s tenant and signs it in by magic link.
+  // Adds an account of `role` to `owner`'s tenant and signs it in by magic link; a
+  // supervisor is invited by `owner` instead (POST /api/v1/hours/supervisors), gets an
+  // account in a tenant of its own and signs in by accepting the invitation.
   AppBrowser AddMember(const AppBrowser& owner, identity::Role role, const std::string& email,
                        const std::string& ip);
   // The principal of a signed-in browser.
@@ -86,6 +88,8 @@ class AppHarness {
   // its own), for tests that call it directly.
   practice::Practice& practice() { return *practice_; }
   identity::Identity& identity() { return *identity_; }
+  // Every message mailed so far (after the background work and the queue are idle).
+  std::vector<mail::Message> Sent();
   // The key ring and audit log the app's modules use (for tests that make a service of
   // their own on the same parts, e.g. a supervisor's side that is not built yet).
   crypto::KeyRing& keys() { return *ring_; }
@@ -93,8 +97,6 @@ class AppHarness {
   const std::filesystem::path& sqlite_path() const { return db_.sqlite_path; }
   // The checkpoints' verifier key ("" without sign_checkpoints).
   const std::string& verifier_key() const { return audit_services_->verifier_key; }
-  // The mail sent so far (after the queue is idle).
-  std::vector<mail::Message> Mail();
 
  private:
   AppHarness() = default;

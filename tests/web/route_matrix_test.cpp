@@ -205,6 +205,9 @@ TEST_P(RouteHarnessTest, C31EveryRouteDeclaresItsAudienceAndOpenRoutesAreListed)
       "GET /verify",
       "POST /verify",
       "POST /api/v1/verify",
+      "GET /supervisor/accept",
+      "POST /supervisor/accept",
+      "POST /api/v1/supervisor/accept",
   };
   std::set<std::string> found;
   for (const auto& route : h_->app().router().routes()) {

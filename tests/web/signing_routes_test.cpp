@@ -237,6 +237,69 @@ TEST_P(SigningRoutesTest, SubmittingToAnUnknownSupervisorIsNotFoundInWords) {
   EXPECT_NE(res.body.find("No such supervisor"), npos) << res.body;
 }
 
+// The whole flow with a real supervisor (hours::Supervision): invited, accepted, PIN set;
+// the week submitted to them; the mailed link opened on /sign, a wrong PIN, then signed.
+TEST_P(SigningRoutesTest, C28C42C53ASupervisorSignsFromTheMailedLinkWithTheirPin) {
+  AppBrowser sup = h_->AddMember(a_, identity::Role::kSupervisor, "supervisor@alcove.test",
+                                 "198.51.100.20");
+  auto res = h_->Call(sup, "PUT", "/api/v1/supervisor/pin", R"({"pin":"246810"})");
+  ASSERT_EQ(res.status, 204) << res.body;
+  res = h_->Call(a_, "GET", "/api/v1/hours/supervisors");
+  ASSERT_EQ(res.status, 200) << res.body;
+  const std::string link(Parse(res).as_array().at(0).at("id").as_string());
+
+  const std::string id = SubmittedWeek();  // marked submitted without a supervisor
+  res = h_->Call(a_, "POST", "/api/v1/hours/weeks/" + id + "/withdraw", "");
+  ASSERT_EQ(res.status, 200) << res.body;
+  const std::size_t before = h_->Sent().size();
+  res = h_->Call(a_, "POST", "/api/v1/hours/weeks/" + id + "/submit",
+                 R"({"supervisor_id":")" + link + R"("})");
+  ASSERT_EQ(res.status, 200) << res.body;
+  const auto sent = h_->Sent();
+  ASSERT_EQ(sent.size(), before + 1);
+  EXPECT_EQ(sent.back().kind(), mail::MailKind::kSupervisorSigningLink);
+  EXPECT_EQ(sent.back().to(), "supervisor@alcove.test");
+  const std::string mailed = sent.back().link();
+  ASSERT_EQ(mailed.rfind("https://alcove.test/sign#token=", 0), 0u) << mailed;
+  const std::string token = mailed.substr(mailed.find("#token=") + 7);
+  EXPECT_EQ(sent.back().Body().find("J.D."), npos);  // C53: the link only
+
+  // The page: the week's totals, the associate, no alias or session (C29).
+  AppBrowser phone{.ip = "198.51.100.21"};
+  auto page = h_->Call(phone, "POST", "/sign", "token=" + token,
+                       "application/x-www-form-urlencoded");
+  ASSERT_EQ(page.status, 200) << page.body;
+  EXPECT_NE(page.body.find("Dr Test Person"), npos);
+  EXPECT_NE(page.body.find("Individual"), npos);
+  EXPECT_NE(page.body.find("Valley Clinic"), npos);
+  EXPECT_EQ(page.body.find("J.D."), npos);
+  EXPECT_EQ(page.body.find(session_), npos);
+  EXPECT_EQ(page.body.find("24 November"), npos);  // no date finer than the week
+
+  res = h_->Call(phone, "POST", "/api/v1/sign",
+                 R"({"token":")" + token + R"(","pin":"111111","decision":"sign"})");
+  EXPECT_EQ(res.status, 401) << res.body;
+  EXPECT_EQ(ErrorCodeOf(res), "wrong_pin");
+  EXPECT_EQ(Parse(res).at("tries_left").as_int64(), 4);
+  page = h_->Call(phone, "POST", "/sign",
+                  "token=" + token + "&week_id=" + id + "&pin=246810&decision=sign",
+                  "application/x-www-form-urlencoded");
+  ASSERT_EQ(page.status, 200) << page.body;
+  EXPECT_NE(page.body.find("You signed"), npos);
+
+  res = h_->Call(a_, "GET", "/api/v1/hours/weeks/" + id + "/signature");
+  ASSERT_EQ(res.status, 200) << res.body;
+  EXPECT_EQ(Parse(res).at("ip").as_string(), "198.51.100.21");
+  EXPECT_TRUE(Parse(res).at("matches").as_bool());
+  EXPECT_EQ(Parse(res).at("supervisor").at("name").as_string(), "Member Person");
+  // Used: the same link again is gone.
+  res = h_->Call(phone, "POST", "/api/v1/sign",
+                 R"({"token":")" + token + R"(","pin":"246810","decision":"sign"})");
+  EXPECT_EQ(res.status, 410) << res.body;
+  page = h_->Call(phone, "POST", "/sign", "token=" + token, "application/x-www-form-urlencoded");
+  EXPECT_EQ(page.status, 410);
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, SigningRoutesTest,
                          ::testing::Values(TestEngine::kSqlite, TestEngine::kPostgres),
                          [](const auto& p) {

@@ -41,7 +41,8 @@ constexpr std::pair<std::string_view, std::string_view> kDone[] = {
 constexpr std::pair<std::string_view, std::string_view> kTabs[] = {
     {"/hours", "Progress"},       {"/hours/sessions", "Sessions"},
     {"/hours/week", "Week grid"}, {"/hours/weeks", "Weekly logs"},
-    {"/hours/import", "Import"},  {"/hours/setup", "Profile and settings"},
+    {"/hours/import", "Import"},  {"/hours/supervisors", "Supervisors"},
+    {"/hours/setup", "Profile and settings"},
 };
 
 // The engine's pace is over this many of the latest weeks with hours (engine.cpp).

@@ -4,6 +4,7 @@
 
 #include "hours/hours.hpp"
 #include "hours/signing.hpp"
+#include "hours/supervision.hpp"
 #include "practice/practice.hpp"
 #include "web/route_kit.hpp"
 #include "web/router.hpp"
@@ -23,5 +24,15 @@ std::unique_ptr<RouteSet> AddHoursRoutes(RouteKit& kit, IdentityServices& identi
                                          hours::Hours& hours, hours::Signing& signing,
                                          practice::Practice& practice,
                                          const Templates& templates);
+
+// Supervisors (issue #15; API.md § Supervisors; docs/supervisors.md; supervisor_routes.cpp):
+// the associate's invitations and links (/api/v1/hours/supervisors, /hours/supervisors),
+// accepting an invitation (/supervisor/accept and POST /api/v1/supervisor/accept, for the
+// holder of its token), and the supervisor's own routes, for role supervisor only
+// (/api/v1/supervisor/associates, /api/v1/supervisor/pin, /supervisor...), which return
+// what hours::Supervision's summary types hold and nothing else (C29).
+std::unique_ptr<RouteSet> AddSupervisionRoutes(RouteKit& kit, IdentityServices& identity,
+                                               hours::Supervision& supervision,
+                                               hours::Hours& hours, const Templates& templates);
 
 }  // namespace alcove::web
