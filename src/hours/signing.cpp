@@ -109,7 +109,8 @@ Status EndLinks(store::Transaction& tx, store::TenantId tenant, std::string_view
 Result<WeeklyLog> Signing::Submit(const identity::TherapistScope& who, std::string_view week_id,
                                   std::string_view supervisor_link_id,
                                   const identity::Caller& caller) {
-  ALCOVE_TRY(hours_.GetWeek(who, week_id));  // 404 for another tenant's week first (C20)
+  // 404 for another tenant's week first (C20).
+  ALCOVE_TRY_ASSIGN(const WeeklyLog current, hours_.GetWeek(who, week_id));
   auto supervisor = directory_.active(who.tenant(), supervisor_link_id);
   if (!supervisor) {
     if (supervisor.error().code == ErrorCode::kNotFound) {
@@ -118,6 +119,12 @@ Result<WeeklyLog> Signing::Submit(const identity::TherapistScope& who, std::stri
                   "link to them was ended. Pick one of your supervisors.");
     }
     return std::unexpected(supervisor.error());
+  }
+  // A link for one work setting takes that setting's weeks only.
+  if (!supervisor->setting_id.empty() && supervisor->setting_id != current.setting_id) {
+    return Fail(ErrorCode::kNotFound, "supervisor link of another setting",
+                "This supervisor supervises you at another work setting: pick the supervisor "
+                "of this week's setting.");
   }
   ALCOVE_TRY_ASSIGN(WeeklyLog week,
                     hours_.SubmitWeek(who, week_id, supervisor->link_id, caller));

@@ -131,7 +131,8 @@ class Signing {
   Result<std::vector<ActiveSupervisor>> Supervisors(const identity::TherapistScope& who);
 
   // Submits the week to the associate's active supervisor link `supervisor_link_id`
-  // (kNotFound "supervisor" for an unknown, ended or another tenant's link), issues a
+  // (kNotFound "supervisor" for an unknown, ended or another tenant's link, and for a
+  // link of another work setting than the week's), issues a
   // signing link for its content now, ends the week's older links and mails the new one
   // (MailKind::kSupervisorSigningLink, https://ORIGIN/sign#token=T: the link only, C53).
   // Errors as Hours::SubmitWeek; a mail that cannot be queued is kUnavailable after the

@@ -23,6 +23,9 @@ namespace {
 constexpr std::string_view kLinkA = "1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a";
 constexpr std::string_view kAccount = "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a";
 constexpr std::string_view kEndedLink = "2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b";
+// A link for one work setting, not the setting of the tests' weeks.
+constexpr std::string_view kOtherSettingLink = "3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c";
+constexpr std::string_view kOtherSetting = "4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d";
 const identity::Caller kSupervisorCaller{.ip = "198.51.100.7", .user_agent = "Supervisor/1.0"};
 
 // A directory of one supervisor (link kLinkA of tenant 1001, PIN "246810", argon2id) as
@@ -38,6 +41,12 @@ class FakeDirectory {
                          std::string_view link) -> Result<ActiveSupervisor> {
           if (tenant == 1001 && link == kLinkA) {
             return Supervisor();
+          }
+          if (tenant == 1001 && link == kOtherSettingLink) {
+            ActiveSupervisor s = Supervisor();
+            s.link_id = std::string(kOtherSettingLink);
+            s.setting_id = std::string(kOtherSetting);
+            return s;
           }
           return Fail(ErrorCode::kNotFound, "no such link");
         },
@@ -395,6 +404,8 @@ TEST_P(SigningTest, UnknownOrEndedSupervisorLinksAreNotFound) {
             ErrorCode::kNotFound);
   EXPECT_EQ(signing_->Submit(a_, w.id, "not an id", kHoursCaller).error().code,
             ErrorCode::kNotFound);
+  EXPECT_EQ(signing_->Submit(a_, w.id, kOtherSettingLink, kHoursCaller).error().code,
+            ErrorCode::kNotFound);  // the supervisor of another work setting
   EXPECT_EQ(hours_->GetWeek(a_, w.id)->status, WeekStatus::kDraft);
   EXPECT_TRUE(Sent().empty());
   // Another tenant's week is not found, whatever the link.

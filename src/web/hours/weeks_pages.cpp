@@ -70,14 +70,21 @@ Result<Response> HoursPages::WeeksPage(Request& req, const TherapistSession& who
   }
   // The supervisors a week can go to; without one the page says where to invite one.
   ALCOVE_TRY_ASSIGN(const auto supervisors, s_.Supervisors(who.scope));
-  std::vector<TemplateData> options;
-  for (const auto& sv : supervisors) {
-    TemplateData o;
-    o.set("id", sv.link_id);
-    o.set("name", sv.name);
-    options.push_back(o);
-  }
-  const bool has_supervisors = !options.empty();
+  // A week goes to a supervisor of every setting or of the week's own.
+  const auto options_for = [&supervisors](const std::string& setting_id) {
+    std::vector<TemplateData> options;
+    for (const auto& sv : supervisors) {
+      if (!sv.setting_id.empty() && sv.setting_id != setting_id) {
+        continue;
+      }
+      TemplateData o;
+      o.set("id", sv.link_id);
+      o.set("name", sv.name);
+      options.push_back(o);
+    }
+    return options;
+  };
+  const bool has_supervisors = !supervisors.empty();
   d.set("has_supervisors", has_supervisors);
   d.set("no_supervisors", !has_supervisors);
   int drafts = 0;
@@ -123,8 +130,9 @@ Result<Response> HoursPages::WeeksPage(Request& req, const TherapistSession& who
         }
         break;
     }
-    r.set("has_supervisors", has_supervisors);
-    r.set("supervisors", List(options));
+    auto options = options_for(w.setting_id);
+    r.set("has_supervisors", !options.empty());
+    r.set("supervisors", List(std::move(options)));
     // The signature (C42): who, when, and whether the week still matches what was signed.
     if (w.signed_sha256) {
       auto shown = s_.GetSignature(who.scope, w.id, false);
