@@ -6,6 +6,7 @@
 #include "crypto/tokens.hpp"
 #include "hours/hours.hpp"
 #include "hours/reminders.hpp"
+#include "hours/signing.hpp"
 #include "hours/supervision.hpp"
 #include "identity/identity.hpp"
 #include "identity/rate_limit.hpp"
@@ -147,14 +148,28 @@ class HoursModule final : public ModuleInstance {
                 -> Result<std::string> {
               ALCOVE_TRY_ASSIGN(auto profile, identity.GetProfile(who));
               return std::move(profile.email);
-            }}) {}
+            }}),
+        signing_(hours_, directory_,
+                 hours::SigningDeps{
+                     .db = d.db,
+                     .log = d.log,
+                     .clock = d.clock,
+                     .mail = d.mail,
+                     .public_origin = d.public_origin,
+                     .checkpoint = d.checkpoint,
+                     .verifier_key = d.verifier_key,
+                     .account_name = [&identity = d.identity](std::string_view account_id)
+                         -> Result<std::string> {
+                       ALCOVE_TRY_ASSIGN(auto profile, identity.AccountById(account_id));
+                       return std::move(profile.name);
+                     }}) {}
 
   std::unique_ptr<web::RouteSet> AddRoutes(web::RouteKit& kit, web::IdentityServices& identity,
                                            const web::Templates& templates) override {
     auto routes = std::make_unique<Parts>();
     routes->parts.push_back(web::AddHoursRoutes(
         kit, identity, hours_, practice_, templates,
-        web::HoursExtras{.supervisors = directory_, .reminders = reminders_}));
+        web::HoursExtras{.supervisors = directory_, .reminders = reminders_, .signing = signing_}));
     routes->parts.push_back(
         web::AddSupervisionRoutes(kit, identity, supervision_, hours_, templates));
     return routes;
@@ -162,6 +177,7 @@ class HoursModule final : public ModuleInstance {
 
   // What signing and the forms borrow of the supervisors (hours/supervisor_directory.hpp).
   hours::SupervisorDirectory Directory() { return supervision_.Directory(); }
+  hours::Signing& signing() { return signing_; }
 
   // Staged CSV imports older than 15 minutes go, keys first (C52); the read-time check
   // covers the minute in between. Reminders: a pass at most hourly.
@@ -185,6 +201,7 @@ class HoursModule final : public ModuleInstance {
   hours::Supervision supervision_;
   hours::SupervisorDirectory directory_;  // supervision_'s, or the tests' fake
   hours::Reminders reminders_;
+  hours::Signing signing_;
 };
 
 }  // namespace

@@ -259,6 +259,16 @@ class Hours {
                                     std::string_view supervisor_id,
                                     std::string_view expected_sha256,
                                     const identity::Caller& caller);
+  // The same inside the caller's transaction `tx` of Db::BeginTenant(tenant), which the
+  // caller commits (hours::Signing consumes the signing link in it too).
+  Result<Signature> RecordSignature(store::Transaction& tx, store::TenantId tenant,
+                                    std::string_view week_id, std::string_view supervisor_id,
+                                    std::string_view expected_sha256,
+                                    const identity::Caller& caller);
+  // Week `id` of `tenant` for the holder of a signing link (hours::Signing, which checked
+  // the link: the caller has no scope of this tenant). Its checks are those of the UTC
+  // day. kNotFound as GetWeek.
+  Result<WeeklyLog> WeekForSigning(store::TenantId tenant, std::string_view id);
   // The latest signature of the caller's week; kNotFound for a week never signed and for
   // another tenant's week (C20).
   Result<Signature> GetSignature(const identity::TherapistScope& who, std::string_view week_id);

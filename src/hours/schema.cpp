@@ -124,6 +124,31 @@ constexpr std::string_view kReminders =
     " PRIMARY KEY (tenant_id, account_id)"
     "){strict}";
 
+// Signing links (issue #15, C27 C28; docs/signing.md § Signing links): the token is a
+// row of `tokens` (its SHA-256 only) whose subject is this row's id. The row binds the
+// link to the weekly log, the content hash at submission and the supervisor (the
+// associate's link to them and their account), counts wrong PINs, and says whether the
+// link was used, ended (a newer submission, a withdrawal) or locked (5 wrong PINs). No
+// name: the associate's and the supervisor's stay sealed in their accounts, read when
+// the page shows them.
+constexpr std::string_view kSigningLinks =
+    "CREATE TABLE signing_links ("
+    " id TEXT PRIMARY KEY CHECK (length(id) = 32),"
+    " tenant_id {int} NOT NULL,"
+    " weekly_log_id TEXT NOT NULL REFERENCES weekly_logs (id),"
+    " content_sha256 TEXT NOT NULL CHECK (length(content_sha256) = 64),"
+    " supervisor_link_id TEXT NOT NULL CHECK (length(supervisor_link_id) = 32),"
+    " supervisor_account_id TEXT NOT NULL CHECK (length(supervisor_account_id) = 32),"
+    " associate_account_id TEXT NOT NULL CHECK (length(associate_account_id) = 32),"
+    " wrong_pins {int} NOT NULL CHECK (wrong_pins BETWEEN 0 AND 5),"
+    " created_at {int} NOT NULL,"
+    " expires_at {int} NOT NULL CHECK (expires_at > created_at),"
+    " used_at {int},"
+    " ended_at {int},"
+    " locked_at {int}"
+    "){strict};"
+    "CREATE INDEX signing_links_by_week ON signing_links (tenant_id, weekly_log_id)";
+
 
 // Supervisors (issue #15; docs/supervisors.md). Not tenant tables: a supervisor's side
 // reads its links by its own account before any associate's tenant is known, so every
@@ -172,6 +197,7 @@ std::span<const store::Migration> HoursMigrations() {
       .Add(603, "hours_signatures", kSignatures, {"weekly_log_signatures"})
       .Add(604, "hours_supervision_links", kSupervisionLinks)
       .Add(605, "hours_supervisor_pins", kSupervisorPins)
+      .Add(606, "hours_signing_links", kSigningLinks, {"signing_links"})
       .Add(608, "hours_reminders", kReminders, {"hours_reminders"});
   return set.migrations();
 }

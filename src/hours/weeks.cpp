@@ -284,6 +284,18 @@ Result<WeeklyLog> Hours::GetWeek(const TherapistScope& who, std::string_view id)
   return std::move(weeks.front());
 }
 
+Result<WeeklyLog> Hours::WeekForSigning(store::TenantId tenant, std::string_view id) {
+  const Day today = std::chrono::floor<std::chrono::days>(
+      std::chrono::sys_time<std::chrono::microseconds>(std::chrono::microseconds(clock_.Now())));
+  ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(tenant));
+  ALCOVE_TRY_ASSIGN(auto row, internal::LoadWeekById(*tx, tenant, id));
+  if (!row) {
+    return NotFound("weekly log");
+  }
+  ALCOVE_TRY_ASSIGN(auto weeks, Assemble(*tx, tenant, {*row}, today));
+  return std::move(weeks.front());
+}
+
 Result<WeeklyLog> Hours::SubmitWeek(const TherapistScope& who, std::string_view id,
                                     std::optional<std::string> supervisor_id,
                                     const Caller& caller) {

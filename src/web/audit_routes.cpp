@@ -165,6 +165,9 @@ std::string Sentence(const audit::Event& e, bool by_me,
     case audit::Action::kMagicLinkUsed:
       return who + " used a sign-in link";
     case audit::Action::kMagicLinkRefused:
+      if (e.object_type == "signing_link") {
+        return "A signing link for a weekly log was locked after 5 wrong PINs";
+      }
       return "A sign-in link was refused";
     case audit::Action::kSessionRevoked:
       return who + " ended a session";

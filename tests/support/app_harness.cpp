@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "cli/database.hpp"
+#include "audit/checkpoint_signer.hpp"
 #include "crypto/master_key_file.hpp"
 #include "web/cookies.hpp"
 
@@ -38,7 +39,8 @@ std::vector<mail::Message> RecordingMailer::sent() const {
 }
 
 Result<std::unique_ptr<AppHarness>> AppHarness::Create(TestEngine engine, const PgUrls* urls,
-                                                       const hours::SupervisorDirectory* supervisors) {
+                                                       const hours::SupervisorDirectory* supervisors,
+                                                       bool sign_checkpoints) {
   auto h = std::unique_ptr<AppHarness>(new AppHarness());
   const auto migrations = cli::AllMigrations();
   ALCOVE_TRY_ASSIGN(h->db_, OpenTestDb(engine, migrations, urls));
@@ -68,6 +70,30 @@ Result<std::unique_ptr<AppHarness>> AppHarness::Create(TestEngine engine, const 
       .verifier_key = "",
       .client_aliases = {},
   });
+  if (sign_checkpoints) {
+    ALCOVE_TRY(crypto::CreateSigningKeyFile(h->keys_dir_ / "checkpoint.key"));
+    ALCOVE_TRY_ASSIGN(h->checkpoint_key_, crypto::SigningKey::Load(h->keys_dir_ / "checkpoint.key"));
+    h->audit_services_->verifier_key =
+        audit::VerifierKey(audit::kCheckpointKeyName, h->checkpoint_key_->public_key());
+    h->audit_services_->checkpoint =
+        [db = h->db_.db.get(),
+         key = h->checkpoint_key_.get()](std::uint64_t) -> std::optional<audit::SignedCheckpoint> {
+      auto tx = db->Begin();
+      if (!tx) {
+        return std::nullopt;
+      }
+      auto head = audit::ReadHead(**tx);
+      if (!head) {
+        return std::nullopt;
+      }
+      const audit::Checkpoint cp{audit::LogOrigin(key->public_key()), head->size(), head->root()};
+      auto note = audit::ParseSignedCheckpoint(audit::SignCheckpoint(*key, cp));
+      if (!note) {
+        return std::nullopt;
+      }
+      return std::move(*note);
+    };
+  }
   web::AppOptions ao;
   ao.web_dir = std::filesystem::path(ALCOVE_SOURCE_DIR) / "web";
   ao.site = web::SiteSettings{.public_origin = origin,

@@ -11,6 +11,7 @@
 #include "core/clock.hpp"
 #include "crypto/key_ring.hpp"
 #include "crypto/password_hasher.hpp"
+#include "crypto/signing_key.hpp"
 #include "identity/identity.hpp"
 #include "identity/rate_limit.hpp"
 #include "mail/mailer.hpp"
@@ -58,10 +59,12 @@ class AppHarness {
  public:
   // For PostgreSQL, `urls` must be set.
   // `supervisors`, when given, is the hours module's directory of supervisors (a fake of
-  // the supervision side); it must outlive the harness.
+  // the supervision side); it must outlive the harness. With `sign_checkpoints`, the audit
+  // log's checkpoints are signed on demand by a key of the harness (receipts, C42), as the
+  // server's Checkpointer signs them; without, none can be had.
   static Result<std::unique_ptr<AppHarness>> Create(
       TestEngine engine, const PgUrls* urls,
-      const hours::SupervisorDirectory* supervisors = nullptr);
+      const hours::SupervisorDirectory* supervisors = nullptr, bool sign_checkpoints = false);
   ~AppHarness();
 
   // One request as `browser`: its cookies go along, the answer's Set-Cookie lines update
@@ -95,6 +98,8 @@ class AppHarness {
   crypto::KeyRing& keys() { return *ring_; }
   const audit::Log& log() { return *log_; }
   const std::filesystem::path& sqlite_path() const { return db_.sqlite_path; }
+  // The checkpoints' verifier key ("" without sign_checkpoints).
+  const std::string& verifier_key() const { return audit_services_->verifier_key; }
 
  private:
   AppHarness() = default;
@@ -108,6 +113,7 @@ class AppHarness {
   std::unique_ptr<store::FaultInjectingDb> faults_;
   std::unique_ptr<crypto::KeyRing> ring_;
   std::unique_ptr<crypto::PasswordHasher> hasher_;
+  std::unique_ptr<crypto::SigningKey> checkpoint_key_;
   std::unique_ptr<audit::Log> log_;
   RecordingMailer mailer_;
   std::unique_ptr<mail::Queue> queue_;

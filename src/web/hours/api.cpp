@@ -68,7 +68,7 @@ TherapistHandler Refusing(TherapistHandler handler, const Templates* templates) 
   };
 }
 
-void AddApi(RouteKit& kit, hours::Hours& h) {
+void AddApi(RouteKit& kit, hours::Hours& h, hours::Signing& signing) {
   auto api = [](TherapistHandler f) { return ForTherapist(Refusing(std::move(f))); };
 
   // The licensure profile.
@@ -231,7 +231,7 @@ void AddApi(RouteKit& kit, hours::Hours& h) {
             return JsonResponse(200, WeekJson(w));
           }));
   kit.Add("POST", "/api/v1/hours/weeks/{id}/submit",
-          api([&h](Request& req, const TherapistSession& who) -> Result<Response> {
+          api([&h, &signing](Request& req, const TherapistSession& who) -> Result<Response> {
             ALCOVE_TRY_ASSIGN(const auto week, h.GetWeek(who.scope, Id(req)));
             ALCOVE_TRY_ASSIGN(auto body, OptionalObjectBody(req));
             for (const auto& [key, value] : body) {
@@ -240,14 +240,21 @@ void AddApi(RouteKit& kit, hours::Hours& h) {
               }
             }
             ALCOVE_TRY_ASSIGN(auto supervisor, OptionalString(body, "supervisor_id"));
-            ALCOVE_TRY_ASSIGN(
-                auto w, h.SubmitWeek(who.scope, week.id, std::move(supervisor), CallerOf(req)));
+            // To a supervisor: a signing link is mailed to them. Without one, the week is
+            // only marked submitted (a supervisor who signs on paper).
+            if (!supervisor) {
+              ALCOVE_TRY_ASSIGN(auto w,
+                                h.SubmitWeek(who.scope, week.id, std::nullopt, CallerOf(req)));
+              return JsonResponse(200, WeekJson(w));
+            }
+            ALCOVE_TRY_ASSIGN(auto w,
+                              signing.Submit(who.scope, week.id, *supervisor, CallerOf(req)));
             return JsonResponse(200, WeekJson(w));
           }),
           kSmallBody);
   kit.Add("POST", "/api/v1/hours/weeks/{id}/withdraw",
-          api([&h](Request& req, const TherapistSession& who) -> Result<Response> {
-            ALCOVE_TRY_ASSIGN(auto w, h.WithdrawWeek(who.scope, Id(req), CallerOf(req)));
+          api([&signing](Request& req, const TherapistSession& who) -> Result<Response> {
+            ALCOVE_TRY_ASSIGN(auto w, signing.Withdraw(who.scope, Id(req), CallerOf(req)));
             return JsonResponse(200, WeekJson(w));
           }),
           kSmallBody);
@@ -277,13 +284,14 @@ class HoursRoutes final : public RouteSet {
 std::unique_ptr<RouteSet> AddHoursRoutes(RouteKit& kit, IdentityServices& identity,
                                          hours::Hours& hours, practice::Practice& practice,
                                          const Templates& templates, const HoursExtras& extras) {
-  hours_routes::AddApi(kit, hours);
+  hours_routes::AddApi(kit, hours, extras.signing);
   hours_routes::AddImportApi(kit, hours);
   hours_routes::AddImportPages(kit, hours, templates, identity.clock);
   hours_routes::AddPdfRoutes(kit, identity, hours, extras.supervisors);
   hours_routes::AddReminderRoutes(kit, hours, extras.reminders);
   auto routes = std::make_unique<HoursRoutes>();
   routes->parts.push_back(hours_routes::AddPages(kit, identity, hours, practice, templates, extras));
+  routes->parts.push_back(hours_routes::AddSigningRoutes(kit, extras.signing, templates));
   return routes;
 }
 

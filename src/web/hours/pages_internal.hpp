@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "hours/hours.hpp"
+#include "hours/signing.hpp"
 #include "practice/practice.hpp"
 #include "web/hours/routes.hpp"
 #include "web/body.hpp"
@@ -56,7 +57,7 @@ class HoursPages final : public RouteSet {
  public:
   HoursPages(IdentityServices& identity, hours::Hours& hours, practice::Practice& practice,
              const Templates& templates, const HoursExtras& extras)
-      : id_(identity), h_(hours), p_(practice), t_(templates), x_(extras) {}
+      : id_(identity), h_(hours), s_(extras.signing), p_(practice), t_(templates), x_(extras) {}
 
   // Every page's route (pages.cpp calls the others) and the links of the navigation,
   // Settings and Today (IdentityServices::therapist_links).
@@ -107,6 +108,7 @@ class HoursPages final : public RouteSet {
 
   IdentityServices& id_;
   hours::Hours& h_;
+  hours::Signing& s_;  // submitting to a supervisor, signatures (weeks_pages.cpp)
   practice::Practice& p_;
   const Templates& t_;
   HoursExtras x_;

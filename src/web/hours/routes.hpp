@@ -5,6 +5,7 @@
 #include "hours/hours.hpp"
 #include "hours/reminders.hpp"
 #include "hours/supervisor_directory.hpp"
+#include "hours/signing.hpp"
 #include "hours/supervision.hpp"
 #include "practice/practice.hpp"
 #include "web/route_kit.hpp"
@@ -25,6 +26,8 @@ class Templates;
 struct HoursExtras {
   const hours::SupervisorDirectory& supervisors;
   hours::Reminders& reminders;
+  // Submitting to a supervisor, signing and receipts.
+  hours::Signing& signing;
 };
 
 std::unique_ptr<RouteSet> AddHoursRoutes(RouteKit& kit, IdentityServices& identity,

@@ -10,6 +10,7 @@
 
 #include "core/clock.hpp"
 #include "hours/hours.hpp"
+#include "hours/signing.hpp"
 #include "practice/practice.hpp"
 #include "web/hours/routes.hpp"
 #include "web/route_kit.hpp"
@@ -20,8 +21,16 @@
 namespace alcove::web::hours_routes {
 
 // API.md § Supervised hours, all but supervisors, imports, PDFs and signatures (api.cpp):
-// /api/v1/hours/profile, /settings, /sessions, /weeks, /summary.
-void AddApi(RouteKit& kit, hours::Hours& hours);
+// /api/v1/hours/profile, /settings, /sessions, /weeks, /summary. A week is submitted to
+// a supervisor and withdrawn through `signing` (the signing link, docs/signing.md).
+void AddApi(RouteKit& kit, hours::Hours& hours, hours::Signing& signing);
+
+// signing_routes.cpp (issue #15; docs/signing.md): POST /api/v1/sign, GET and POST /sign
+// (the supervisor's signing page, token in the fragment), GET
+// /api/v1/hours/weeks/{id}/signature and .../signature/receipt (the associate's), GET and
+// POST /verify and POST /api/v1/verify (public receipt checks).
+std::unique_ptr<RouteSet> AddSigningRoutes(RouteKit& kit, hours::Signing& signing,
+                                           const Templates& templates);
 
 // The associate's pages (pages.cpp with setup_pages.cpp, session_pages.cpp,
 // week_grid.cpp and weeks_pages.cpp; docs/hours.md § Pages): /hours (progress),

@@ -9,6 +9,7 @@
 #include "web/errors.hpp"
 #include "web/hours/page_kit.hpp"
 #include "web/hours/pages_internal.hpp"
+#include "web/page_words.hpp"
 
 namespace alcove::web::hours_pages {
 
@@ -67,6 +68,25 @@ Result<Response> HoursPages::WeeksPage(Request& req, const TherapistSession& who
                        : "/hours/weeks?before=" + hours::DayText(later_before));
     d.set("before", hours::DayText(*before));
   }
+  // The supervisors a week can go to; without one the page says where to invite one.
+  ALCOVE_TRY_ASSIGN(const auto supervisors, s_.Supervisors(who.scope));
+  // A week goes to a supervisor of every setting or of the week's own.
+  const auto options_for = [&supervisors](const std::string& setting_id) {
+    std::vector<TemplateData> options;
+    for (const auto& sv : supervisors) {
+      if (!sv.setting_id.empty() && sv.setting_id != setting_id) {
+        continue;
+      }
+      TemplateData o;
+      o.set("id", sv.link_id);
+      o.set("name", sv.name);
+      options.push_back(o);
+    }
+    return options;
+  };
+  const bool has_supervisors = !supervisors.empty();
+  d.set("has_supervisors", has_supervisors);
+  d.set("no_supervisors", !has_supervisors);
   int drafts = 0;
   int waiting = 0;
   int returned = 0;
@@ -109,6 +129,24 @@ Result<Response> HoursPages::WeeksPage(Request& req, const TherapistSession& who
           r.set("can_submit", true);
         }
         break;
+    }
+    auto options = options_for(w.setting_id);
+    r.set("has_supervisors", !options.empty());
+    r.set("supervisors", List(std::move(options)));
+    // The signature (C42): who, when, and whether the week still matches what was signed.
+    if (w.signed_sha256) {
+      auto shown = s_.GetSignature(who.scope, w.id, false);
+      if (shown) {
+        TemplateData sig;
+        sig.set("by", shown->supervisor_name.empty() ? std::string("your supervisor")
+                                                     : shown->supervisor_name);
+        sig.set("when", FullTimeInWords(shown->signature.signed_at));
+        sig.set("matches", shown->signature.matches);
+        sig.set("sha", shown->signature.content_sha256);
+        r.set("signature", sig);
+      } else if (shown.error().code != ErrorCode::kNotFound) {
+        return std::unexpected(shown.error());
+      }
     }
     if (w.status == WeekStatus::kReturned && w.has_comment) {
       ALCOVE_TRY_ASSIGN(auto comment, h_.ReturnComment(who.scope, w.id));
@@ -162,9 +200,14 @@ void HoursPages::AddWeeksPages(RouteKit& kit) {
                                const Associate& a) -> Result<Response> {
                   ALCOVE_TRY_ASSIGN(auto fields, FormBody(req));
                   const std::string id(req.Param("id").value_or(""));
-                  auto done = action == "submit"
+                  // To the supervisor picked (a signing link is mailed), or, for an
+                  // associate with none yet, only marked submitted.
+                  const std::string supervisor = FormValue(fields, "supervisor_id");
+                  auto done = action == "withdraw"
+                                  ? s_.Withdraw(who.scope, id, CallerOf(req))
+                              : supervisor.empty()
                                   ? h_.SubmitWeek(who.scope, id, std::nullopt, CallerOf(req))
-                                  : h_.WithdrawWeek(who.scope, id, CallerOf(req));
+                                  : s_.Submit(who.scope, id, supervisor, CallerOf(req));
                   if (done) {
                     return Saved(BackTo(FormValue(fields, "before")),
                                  action == "submit" ? "week_submitted" : "week_withdrawn");
