@@ -171,7 +171,7 @@ class HoursModule final : public ModuleInstance {
         kit, identity, hours_, practice_, templates,
         web::HoursExtras{.supervisors = directory_, .reminders = reminders_, .signing = signing_}));
     routes->parts.push_back(
-        web::AddSupervisionRoutes(kit, identity, supervision_, hours_, templates));
+        web::AddSupervisionRoutes(kit, identity, supervision_, hours_, reminders_, templates));
     return routes;
   }
 

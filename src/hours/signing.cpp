@@ -418,7 +418,16 @@ ReceiptFacts Signing::CheckReceiptText(std::string_view text) const {
         "receipt with `alcove audit check` and the practice's verifier key instead.";
     return facts;
   }
-  auto parsed = audit::ParseReceipt(text);
+  // A receipt pasted into a form comes back with CRLF line breaks (HTML forms normalise a
+  // textarea's newlines so), or from a file saved on Windows: the lines are the same.
+  std::string lines;
+  lines.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (!(text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n')) {
+      lines.push_back(text[i]);
+    }
+  }
+  auto parsed = audit::ParseReceipt(lines);
   if (!parsed) {
     facts.problem = "This is not a receipt of this kind: " + parsed.error().public_message;
     return facts;

@@ -245,11 +245,18 @@ TEST_P(HoursVerificationTest, ASupervisorSwitchesTheirRemindersThroughTheApiAndT
   r = h_->Call(sup, "PUT", "/api/v1/supervisor/reminders", R"({"enabled":false})");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(h_->Call(sup, "GET", "/api/v1/supervisor/reminders").body, R"({"enabled":false})");
+  // The supervisor's home page carries the switch, unchecked now, posting to its route.
+  r = h_->Call(sup, "GET", "/supervisor");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find(R"(action="/supervisor/reminders")"), std::string::npos);
+  EXPECT_EQ(r.body.find(R"(value="on" checked)"), std::string::npos);
   r = h_->Call(sup, "POST", "/supervisor/reminders", "csrf_token=" + sup.csrf + "&enabled=on",
                "application/x-www-form-urlencoded");
   EXPECT_EQ(r.status, 303) << r.body;
   EXPECT_EQ(r.headers.Get("Location"), "/supervisor");
   EXPECT_EQ(h_->Call(sup, "GET", "/api/v1/supervisor/reminders").body, R"({"enabled":true})");
+  EXPECT_NE(h_->Call(sup, "GET", "/supervisor").body.find(R"(value="on" checked)"),
+            std::string::npos);
   // The associate's switch is not the supervisor's, and stays on.
   EXPECT_EQ(h_->Call(sup, "GET", "/api/v1/hours/reminders").status, 403);
   EXPECT_EQ(h_->Call(a_, "GET", "/api/v1/hours/reminders").body, R"({"enabled":true})");

@@ -73,7 +73,8 @@ class SigningRoutesTest : public testing::EngineTest {
     if (IsSkipped() || HasFailure()) {
       return;
     }
-    auto h = AppHarness::Create(GetParam(), pg_urls(), /*sign_checkpoints=*/true);
+    auto h = AppHarness::Create(GetParam(), pg_urls(), /*supervisors=*/nullptr,
+                                /*sign_checkpoints=*/true);
     ASSERT_TRUE(h) << h.error().internal;
     h_ = std::move(*h);
     a_ = h_->SignUpTherapist("associate@alcove.test", "192.0.2.51");
@@ -136,7 +137,9 @@ TEST_P(SigningRoutesTest, C42TheSignatureShowsIpTimeHashAndMatchesUntilAnAmendme
   EXPECT_EQ(v.at("signed_at").as_string(), FormatRfc3339(sig.signed_at));
   EXPECT_TRUE(v.at("matches").as_bool());
   EXPECT_TRUE(v.at("supervisor").is_object());
-  EXPECT_FALSE(v.at("receipt").as_string().empty());
+  EXPECT_EQ(v.at("receipt").at("format").as_string(), "alcove-audit-receipt v1");
+  EXPECT_EQ(v.at("receipt").at("event_id").as_string(), sig.event_id);
+  EXPECT_TRUE(v.at("receipt").at("text").as_string().starts_with("alcove-audit-receipt v1"));
   auto page = h_->Call(a_, "GET", "/hours/weeks?before=2026-12-07");
   ASSERT_EQ(page.status, 200);
   EXPECT_NE(page.body.find("Matches the week"), npos);
@@ -190,6 +193,18 @@ TEST_P(SigningRoutesTest, C42TheReceiptPassesAlcoveAuditCheckAndFailsWhenOneByte
   EXPECT_NE(page.body.find(id), npos);
   EXPECT_NE(page.body.find(sig.content_sha256), npos);
   EXPECT_NE(page.body.find(std::string(kSupervisorAccount)), npos);
+  // Pasted into the form, the receipt comes back with CRLF line breaks: still valid.
+  std::string crlf;
+  for (char c : receipt) {
+    if (c == '\n') {
+      crlf += '\r';
+    }
+    crlf += c;
+  }
+  page = h_->Call(anyone, "POST", "/verify", "receipt=" + FormEncode(crlf),
+                  "application/x-www-form-urlencoded");
+  EXPECT_EQ(page.status, 200) << page.body;
+  EXPECT_NE(page.body.find("The receipt is valid"), npos);
   page = h_->Call(anyone, "POST", "/verify", "receipt=" + FormEncode(Tampered(receipt)),
                   "application/x-www-form-urlencoded");
   EXPECT_EQ(page.status, 422);

@@ -42,6 +42,7 @@ std::unique_ptr<RouteSet> AddHoursRoutes(RouteKit& kit, IdentityServices& identi
 // what hours::Supervision's summary types hold and nothing else (C29).
 std::unique_ptr<RouteSet> AddSupervisionRoutes(RouteKit& kit, IdentityServices& identity,
                                                hours::Supervision& supervision,
-                                               hours::Hours& hours, const Templates& templates);
+                                               hours::Hours& hours, hours::Reminders& reminders,
+                                               const Templates& templates);
 
 }  // namespace alcove::web

@@ -39,6 +39,13 @@ int StatusOf(std::string_view refusal) {
   return 409;  // week_changed, other_week, pin_not_set
 }
 
+// A receipt in the JSON answers (API.md: "receipt":{...}): its text exactly as
+// `alcove audit check` and /verify read it, and the event it proves.
+json::object ReceiptJson(const std::string& text, const std::string& event_id) {
+  return json::object{{"format", "alcove-audit-receipt v1"}, {"event_id", event_id},
+                      {"text", text}};
+}
+
 // A refusal of the signing service as its answer, or nullopt for any other error.
 std::optional<Response> RefusalResponse(const Request& req, const Templates* t, const Error& e) {
   const auto refusal = hours::SigningRefusalOf(e);
@@ -191,7 +198,8 @@ class SigningRoutes final : public RouteSet {
         break;
     }
     ALCOVE_TRY_ASSIGN(auto receipt, s_.ReceiptOf(out.tenant, out.signature->event_id));
-    json::value r = receipt ? json::value(*receipt) : json::value(nullptr);
+    json::value r = receipt ? json::value(ReceiptJson(*receipt, out.signature->event_id))
+                            : json::value(nullptr);
     return JsonResponse(200, json::object{{"status", "signed"}, {"receipt", std::move(r)}});
   }
 
@@ -307,7 +315,7 @@ class SigningRoutes final : public RouteSet {
                                     {"content_sha256", sig.content_sha256},
                                     {"matches", sig.matches},
                                     {"supervisor", json::object{{"name", shown.supervisor_name}}},
-                                    {"receipt", *shown.receipt}});
+                                    {"receipt", ReceiptJson(*shown.receipt, sig.event_id)}});
             })));
     // The receipt as a file, for the weekly logs page's download link.
     kit.Add("GET", "/api/v1/hours/weeks/{id}/signature/receipt",

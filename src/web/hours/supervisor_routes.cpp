@@ -152,8 +152,8 @@ json::object AssociateJson(const hours::AssociateSummary& a) {
 class SupervisionRoutes final : public RouteSet {
  public:
   SupervisionRoutes(IdentityServices& identity, Supervision& supervision, hours::Hours& hours,
-                    const Templates& templates)
-      : s_(identity), sv_(supervision), h_(hours), t_(templates) {}
+                    hours::Reminders& reminders, const Templates& templates)
+      : s_(identity), sv_(supervision), h_(hours), r_(reminders), t_(templates) {}
 
   void Add(RouteKit& kit);
 
@@ -173,6 +173,7 @@ class SupervisionRoutes final : public RouteSet {
   IdentityServices& s_;
   Supervision& sv_;
   hours::Hours& h_;
+  hours::Reminders& r_;  // the supervisor's reminder switch on /supervisor
   const Templates& t_;
 };
 
@@ -447,8 +448,11 @@ void SupervisionRoutes::Add(RouteKit& kit) {
                                const SignedIn& signed_in) -> Result<Response> {
             ALCOVE_TRY_ASSIGN(const auto list, sv_.ListAssociates(who));
             ALCOVE_TRY_ASSIGN(const bool has_pin, sv_.HasPin(who));
+            ALCOVE_TRY_ASSIGN(const bool reminders_on, r_.Enabled(who));
             TemplateData d;
             d.set("csrf_token", signed_in.csrf_token);
+            d.set("reminders_form", hours_routes::SupervisorReminderForm(t_, reminders_on,
+                                                                         signed_in.csrf_token));
             SetFlash(req, d, kFlashWords);
             d.set("has_pin", has_pin);
             std::vector<TemplateData> rows;
@@ -603,8 +607,10 @@ void SupervisionRoutes::Add(RouteKit& kit) {
 
 std::unique_ptr<RouteSet> AddSupervisionRoutes(RouteKit& kit, IdentityServices& identity,
                                                hours::Supervision& supervision,
-                                               hours::Hours& hours, const Templates& templates) {
-  auto routes = std::make_unique<SupervisionRoutes>(identity, supervision, hours, templates);
+                                               hours::Hours& hours, hours::Reminders& reminders,
+                                               const Templates& templates) {
+  auto routes =
+      std::make_unique<SupervisionRoutes>(identity, supervision, hours, reminders, templates);
   routes->Add(kit);
   return routes;
 }
