@@ -391,8 +391,11 @@ Result<std::string> Measures::Submit(const SecretString& token, const Answers& a
   ALCOVE_TRY_ASSIGN(auto sealed_scores, sealer->Seal("scores", id, EncodeScore(score).reveal()));
 
   ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(link.tenant));
-  if (!tokens_.Consume(*tx, kLinkPurpose, token)) {
-    return LinkUnusable("used concurrently");
+  if (auto used = tokens_.Consume(*tx, kLinkPurpose, token); !used) {
+    if (used.error().code == ErrorCode::kUnauthenticated) {
+      return LinkUnusable("used concurrently");
+    }
+    return std::unexpected(used.error());
   }
   const Micros now = clock_.Now();
   const store::Value mark[] = {now, link.id, link.tenant};

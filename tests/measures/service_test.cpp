@@ -8,8 +8,10 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <atomic>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "audit/log.hpp"
@@ -249,6 +251,34 @@ TEST_P(MeasuresTest, C27LinkIsSingleUseAndStoredOnlyAsItsHash) {
   ASSERT_TRUE(list);
   ASSERT_EQ(list->size(), 1u);
   EXPECT_EQ((*list)[0].status, AssignmentStatus::kUsed);
+}
+
+// claim: C27 — of concurrent submissions with one link exactly one is stored.
+TEST_P(MeasuresTest, C27ConcurrentSubmissionsStoreExactlyOneResult) {
+  const std::string c = NewClient(*alice_, "Quentin Zeller");
+  const NewAssignment a = Assign(*alice_, c, "phq-2");
+  std::atomic<int> stored{0}, refused{0}, other{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&] {
+      auto r = m_->Submit(TokenOf(a), A({1, 1}), kCaller);
+      if (r) {
+        ++stored;
+      } else if (r.error().code == ErrorCode::kUnauthenticated) {
+        ++refused;
+      } else {
+        ++other;
+      }
+    });
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  EXPECT_EQ(stored.load(), 1);
+  EXPECT_EQ(refused.load() + other.load(), 7);
+  auto results = m_->ListResults(*alice_, c, kCaller);
+  ASSERT_TRUE(results);
+  EXPECT_EQ(results->size(), 1u);
 }
 
 // claim: C27 — expiry 1 hour to 30 days; an expired link refuses (fake clock).
