@@ -1,6 +1,7 @@
 // The measures schema (versions 701-799): tenant tables, row-level security on PostgreSQL.
-#include "measures/service.hpp"
 #include "store/schema.hpp"
+
+#include "measures/service.hpp"
 
 namespace alcove::measures {
 namespace {
@@ -41,8 +42,7 @@ constexpr std::string_view kTables =
 
 std::span<const store::Migration> MeasuresMigrations() {
   static const store::MigrationSet set = store::MigrationSet().Add(
-      701, "measures_assignments_results", kTables,
-      {"measure_assignments", "measure_results"});
+      701, "measures_assignments_results", kTables, {"measure_assignments", "measure_results"});
   return set.migrations();
 }
 

@@ -46,9 +46,7 @@ PhiString EncodeScore(const Score& score) {
 Result<Score> DecodeScore(const Instrument& in, int version, const PhiString& text) {
   Score out{.instrument_id = in.id, .instrument_version = version, .scales = {}, .flags = {}};
   std::string_view rest = text.reveal();
-  auto corrupt = [] {
-    return Fail(ErrorCode::kInternal, "stored measure scores do not decode");
-  };
+  auto corrupt = [] { return Fail(ErrorCode::kInternal, "stored measure scores do not decode"); };
   while (!rest.empty()) {
     const auto nl = rest.find('\n');
     if (nl == std::string_view::npos) {
@@ -164,27 +162,27 @@ Result<NewAssignment> Measures::Assign(const TherapistScope& who, std::string_vi
   const std::string id = store::NewId();
   return work_.Write(who, caller, [&](store::Transaction& tx) -> Result<Audited<NewAssignment>> {
     const Micros now = clock_.Now();
-    const store::Value params[] = {id,          who.tenant(), client.id, instrument->id,
-                                   who.account_id(), now,       now + ttl};
+    const store::Value params[] = {id,  who.tenant(), client.id, instrument->id, who.account_id(),
+                                   now, now + ttl};
     // The client row must still be there (deleted meanwhile: the foreign key refuses).
     const store::Value check[] = {client.id, who.tenant()};
-    ALCOVE_TRY_ASSIGN(auto rows, tx.Query("SELECT 1 FROM clients WHERE id = $1 AND tenant_id = $2",
-                                          check));
+    ALCOVE_TRY_ASSIGN(auto rows,
+                      tx.Query("SELECT 1 FROM clients WHERE id = $1 AND tenant_id = $2", check));
     if (rows.empty()) {
       return NotFound("client");
     }
-    ALCOVE_TRY(tx.Execute("INSERT INTO measure_assignments (id, tenant_id, client_id, "
-                          "instrument_id, assigned_by, created_at, expires_at) VALUES ($1, $2, "
-                          "$3, $4, $5, $6, $7)",
-                          params));
+    ALCOVE_TRY(
+        tx.Execute("INSERT INTO measure_assignments (id, tenant_id, client_id, "
+                   "instrument_id, assigned_by, created_at, expires_at) VALUES ($1, $2, "
+                   "$3, $4, $5, $6, $7)",
+                   params));
     ALCOVE_TRY_ASSIGN(auto token, tokens_.Issue(tx, kLinkPurpose, ttl, crypto::TokenUse::kSingle,
                                                 id, who.tenant()));
-    NewAssignment out{.id = id,
-                      .link = SecretString("/q/" + token.reveal()),
-                      .expires_at = now + ttl};
-    return Audited<NewAssignment>{
-        std::move(out), AuditNote{audit::Action::kRecordCreated, "measure_assignment", id,
-                                  identity::ClientDetails(client.id)}};
+    NewAssignment out{
+        .id = id, .link = SecretString("/q/" + token.reveal()), .expires_at = now + ttl};
+    return Audited<NewAssignment>{std::move(out),
+                                  AuditNote{audit::Action::kRecordCreated, "measure_assignment", id,
+                                            identity::ClientDetails(client.id)}};
   });
 }
 
@@ -219,38 +217,40 @@ Status Measures::Cancel(const TherapistScope& who, std::string_view assignment_i
   if (!store::IsValidId(assignment_id)) {
     return NotFound("questionnaire assignment");
   }
-  ALCOVE_TRY(work_.Write(who, caller, [&](store::Transaction& tx) -> Result<Audited<std::monostate>> {
-    const store::Value params[] = {std::string(assignment_id), who.tenant()};
-    ALCOVE_TRY_ASSIGN(auto rows,
-                      tx.Query("SELECT client_id, used_at, cancelled_at FROM measure_assignments "
-                               "WHERE id = $1 AND tenant_id = $2",
-                               params));
-    if (rows.empty()) {
-      return NotFound("questionnaire assignment");
-    }
-    const store::Row& r = rows.front();
-    if (!r.IsNull(1)) {
-      return Fail(ErrorCode::kFailedPrecondition, "assignment used",
-                  "This questionnaire was filled in already.");
-    }
-    if (!r.IsNull(2)) {
-      return Fail(ErrorCode::kFailedPrecondition, "assignment cancelled",
-                  "This questionnaire was cancelled already.");
-    }
-    const store::Value set[] = {clock_.Now(), std::string(assignment_id), who.tenant()};
-    ALCOVE_TRY_ASSIGN(const auto n,
-                      tx.Execute("UPDATE measure_assignments SET cancelled_at = $1 WHERE id = $2 "
-                                 "AND tenant_id = $3 AND used_at IS NULL AND cancelled_at IS NULL",
-                                 set));
-    if (n != 1) {
-      return Fail(ErrorCode::kFailedPrecondition, "assignment changed meanwhile",
-                  "This questionnaire was filled in or cancelled meanwhile.");
-    }
-    AuditNote note{audit::Action::kRecordUpdated, "measure_assignment",
-                   std::string(assignment_id), identity::ClientDetails(r.Text(0))};
-    ALCOVE_TRY(note.details.SetToken("change", "cancelled"));
-    return Audited<std::monostate>{{}, std::move(note)};
-  }));
+  ALCOVE_TRY(
+      work_.Write(who, caller, [&](store::Transaction& tx) -> Result<Audited<std::monostate>> {
+        const store::Value params[] = {std::string(assignment_id), who.tenant()};
+        ALCOVE_TRY_ASSIGN(
+            auto rows, tx.Query("SELECT client_id, used_at, cancelled_at FROM measure_assignments "
+                                "WHERE id = $1 AND tenant_id = $2",
+                                params));
+        if (rows.empty()) {
+          return NotFound("questionnaire assignment");
+        }
+        const store::Row& r = rows.front();
+        if (!r.IsNull(1)) {
+          return Fail(ErrorCode::kFailedPrecondition, "assignment used",
+                      "This questionnaire was filled in already.");
+        }
+        if (!r.IsNull(2)) {
+          return Fail(ErrorCode::kFailedPrecondition, "assignment cancelled",
+                      "This questionnaire was cancelled already.");
+        }
+        const store::Value set[] = {clock_.Now(), std::string(assignment_id), who.tenant()};
+        ALCOVE_TRY_ASSIGN(
+            const auto n,
+            tx.Execute("UPDATE measure_assignments SET cancelled_at = $1 WHERE id = $2 "
+                       "AND tenant_id = $3 AND used_at IS NULL AND cancelled_at IS NULL",
+                       set));
+        if (n != 1) {
+          return Fail(ErrorCode::kFailedPrecondition, "assignment changed meanwhile",
+                      "This questionnaire was filled in or cancelled meanwhile.");
+        }
+        AuditNote note{audit::Action::kRecordUpdated, "measure_assignment",
+                       std::string(assignment_id), identity::ClientDetails(r.Text(0))};
+        ALCOVE_TRY(note.details.SetToken("change", "cancelled"));
+        return Audited<std::monostate>{{}, std::move(note)};
+      }));
   return {};
 }
 
@@ -287,7 +287,8 @@ Result<std::vector<MeasureResult>> Measures::ListResults(const TherapistScope& w
       return Fail(ErrorCode::kInternal, "a stored result names an instrument no longer built in");
     }
     ALCOVE_TRY_ASSIGN(auto answers, sealer.Open("answers", m.id, r.Blob(5)));
-    m.answers = Answers(std::vector<std::uint8_t>(answers.reveal().begin(), answers.reveal().end()));
+    m.answers =
+        Answers(std::vector<std::uint8_t>(answers.reveal().begin(), answers.reveal().end()));
     ALCOVE_TRY_ASSIGN(auto scores, sealer.Open("scores", m.id, r.Blob(6)));
     ALCOVE_TRY_ASSIGN(m.score, DecodeScore(*in, m.instrument_version, scores));
     if (auto it = seen.find(m.instrument_id); it != seen.end()) {
@@ -384,10 +385,10 @@ Result<std::string> Measures::Submit(const SecretString& token, const Answers& a
   }
   const std::string id = store::NewId();
   const auto& bytes = answers.reveal();
-  ALCOVE_TRY_ASSIGN(auto sealed_answers,
-                    sealer->Seal("answers", id,
-                                 std::string_view(reinterpret_cast<const char*>(bytes.data()),
-                                                  bytes.size())));
+  ALCOVE_TRY_ASSIGN(
+      auto sealed_answers,
+      sealer->Seal("answers", id,
+                   std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size())));
   ALCOVE_TRY_ASSIGN(auto sealed_scores, sealer->Seal("scores", id, EncodeScore(score).reveal()));
 
   ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(link.tenant));
@@ -415,12 +416,13 @@ Result<std::string> Measures::Submit(const SecretString& token, const Answers& a
                               now,
                               std::move(sealed_answers),
                               std::move(sealed_scores)};
-  ALCOVE_TRY(tx->Execute("INSERT INTO measure_results (id, tenant_id, client_id, assignment_id, "
-                         "instrument_id, instrument_version, submitted_at, answers, scores) "
-                         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                         row));
-  audit::Event e = identity::EventFor(now, audit::Action::kRecordCreated, link.tenant,
-                                      std::nullopt, caller, "measure_result", id);
+  ALCOVE_TRY(
+      tx->Execute("INSERT INTO measure_results (id, tenant_id, client_id, assignment_id, "
+                  "instrument_id, instrument_version, submitted_at, answers, scores) "
+                  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                  row));
+  audit::Event e = identity::EventFor(now, audit::Action::kRecordCreated, link.tenant, std::nullopt,
+                                      caller, "measure_result", id);
   e.details = identity::ClientDetails(link.client_id);
   ALCOVE_TRY(e.details.SetToken("assignment", link.id));
   ALCOVE_TRY(log_.Append(*tx, e));
@@ -434,8 +436,8 @@ Result<std::string> Measures::Submit(const SecretString& token, const Answers& a
 Status Measures::DeleteClientRows(store::Transaction& tx, store::TenantId tenant,
                                   std::string_view client_id) {
   const store::Value params[] = {std::string(client_id), tenant};
-  ALCOVE_TRY(tx.Execute("DELETE FROM measure_results WHERE client_id = $1 AND tenant_id = $2",
-                        params));
+  ALCOVE_TRY(
+      tx.Execute("DELETE FROM measure_results WHERE client_id = $1 AND tenant_id = $2", params));
   ALCOVE_TRY(tx.Execute("DELETE FROM measure_assignments WHERE client_id = $1 AND tenant_id = $2",
                         params));
   return {};

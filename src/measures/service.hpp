@@ -34,8 +34,8 @@ namespace alcove::measures {
 //   kLinkPurpose, the assignment's id as subject, its tenant), valid 1 hour to 30 days
 //   (default 7 days), stored only as its SHA-256 hash. The path `/q/TOKEN` is returned
 //   once, by Assign. OpenLink and Submit refuse an unknown, used, expired or cancelled
-//   link, or one whose client is gone or discharged, with one same error (LinkUnusable: kUnauthenticated,
-//   "This link is invalid or has expired."): nothing tells them apart.
+//   link, or one whose client is gone or discharged, with one same error (LinkUnusable:
+//   kUnauthenticated, "This link is invalid or has expired."): nothing tells them apart.
 // - The public side (OpenLink, Submit) needs no account: the token is the authority, and
 //   names the tenant. OpenLink shows the instrument and the practice's name, nothing of
 //   the client. The web layer rate-limits these per address (C30) before calling them.

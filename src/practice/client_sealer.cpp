@@ -13,7 +13,7 @@ namespace {
 
 // Practice's own tables (schema.cpp): no sealer is made for them.
 constexpr std::array<std::string_view, 8> kOwnTables = {
-    "clients",           "notes",    "note_versions", "summaries", "conceptualizations",
+    "clients",           "notes",        "note_versions", "summaries", "conceptualizations",
     "practice_settings", "note_addenda", "drafts"};
 
 }  // namespace
@@ -43,9 +43,8 @@ Result<ClientSealer> Practice::SealerFor(store::TenantId tenant, std::string_vie
   }
   ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(tenant));
   const store::Value params[] = {std::string(client_id), tenant};
-  ALCOVE_TRY_ASSIGN(auto rows,
-                    tx->Query("SELECT key_id FROM clients WHERE id = $1 AND tenant_id = $2",
-                              params));
+  ALCOVE_TRY_ASSIGN(
+      auto rows, tx->Query("SELECT key_id FROM clients WHERE id = $1 AND tenant_id = $2", params));
   if (rows.empty()) {
     return NotFound("client");
   }

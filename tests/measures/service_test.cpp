@@ -2,13 +2,15 @@
 // links (C27), answers and scores sealed with the client's key (C01), audit events with
 // ids only (C40), another tenant's ids (C20), results with their change and the PHQ-9
 // item-9 flag. Real therapist accounts (identity) around practice and the service.
+#include "measures/service.hpp"
+
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
-#include <atomic>
 #include <optional>
 #include <string>
 #include <thread>
@@ -23,7 +25,6 @@
 #include "crypto/tokens.hpp"
 #include "identity/identity.hpp"
 #include "mail/queue.hpp"
-#include "measures/service.hpp"
 #include "measures_test_util.hpp"
 #include "practice/practice.hpp"
 #include "store/postgres/postgres_db.hpp"
@@ -39,8 +40,8 @@ using crypto::PhiString;
 using crypto::SecretString;
 using identity::Caller;
 using identity::TherapistScope;
-using testing::TestEngine;
 using test::A;
+using testing::TestEngine;
 
 const Caller kCaller{.ip = "192.0.2.70", .user_agent = "MeasuresTest/1.0"};
 constexpr Micros kHour = 3600LL * kMicrosPerSecond;
@@ -52,9 +53,7 @@ std::string TokenIn(const mail::Message& m) {
 }
 
 // The token of a link "/q/TOKEN".
-SecretString TokenOf(const NewAssignment& a) {
-  return SecretString(a.link.reveal().substr(3));
-}
+SecretString TokenOf(const NewAssignment& a) { return SecretString(a.link.reveal().substr(3)); }
 
 class MeasuresTest : public testing::EngineTest {
  protected:
@@ -152,8 +151,9 @@ class MeasuresTest : public testing::EngineTest {
       EXPECT_GE(testing::LiftForcedRowSecurity(**tx), 2);
       EXPECT_TRUE((*tx)->Commit());
     }
-    const std::string cmd = "/usr/lib/postgresql/15/bin/pg_dump --no-owner --schema=" +
-                            db_.schema->name() + " '" + pg_urls()->owner + "' 2>&1";
+    const std::string cmd =
+        "/usr/lib/postgresql/15/bin/pg_dump --no-owner --schema=" + db_.schema->name() + " '" +
+        pg_urls()->owner + "' 2>&1";
     FILE* p = popen(cmd.c_str(), "r");
     EXPECT_NE(p, nullptr);
     char buf[65536];
@@ -225,8 +225,7 @@ TEST_P(MeasuresTest, C27LinkIsSingleUseAndStoredOnlyAsItsHash) {
     auto tx = db_.db->Begin();
     ASSERT_TRUE(tx);
     const store::Value p[] = {store::Bytes(h.begin(), h.end()), a.id};
-    auto rows =
-        (*tx)->Query("SELECT COUNT(*) FROM tokens WHERE hash = $1 AND subject = $2", p);
+    auto rows = (*tx)->Query("SELECT COUNT(*) FROM tokens WHERE hash = $1 AND subject = $2", p);
     ASSERT_TRUE(rows) << rows.error().internal;
     EXPECT_EQ(rows->front().Int(0), 1);
   }
@@ -325,8 +324,8 @@ TEST_P(MeasuresTest, C27UnknownUsedExpiredAndCancelledLinksLookTheSame) {
   ASSERT_TRUE(m_->Cancel(*alice_, cancelled.id, kCaller));
   const std::string d = NewClient(*alice_, "Dora Discharged");
   const NewAssignment discharged = Assign(*alice_, d, "phq-2");
-  ASSERT_TRUE(practice_->UpdateClient(*alice_, d, nullptr, {}, practice::ClientStatus::kArchived,
-                                      kCaller));
+  ASSERT_TRUE(
+      practice_->UpdateClient(*alice_, d, nullptr, {}, practice::ClientStatus::kArchived, kCaller));
   clock_.Advance(kHour);
   const std::pair<const char*, std::string> links[] = {
       {"used", TokenOf(used).reveal()},
@@ -439,9 +438,10 @@ TEST_P(MeasuresTest, C01AnswersAndScoresAreSealedWithTheClientsKey) {
   auto tx = db_.db->BeginTenant(alice_->tenant());
   ASSERT_TRUE(tx);
   const store::Value p[] = {c};
-  auto left = (*tx)->Query("SELECT (SELECT COUNT(*) FROM measure_results WHERE client_id = $1) + "
-                           "(SELECT COUNT(*) FROM measure_assignments WHERE client_id = $1)",
-                           p);
+  auto left = (*tx)->Query(
+      "SELECT (SELECT COUNT(*) FROM measure_results WHERE client_id = $1) + "
+      "(SELECT COUNT(*) FROM measure_assignments WHERE client_id = $1)",
+      p);
   ASSERT_TRUE(left);
   EXPECT_EQ(left->front().Int(0), 0);
 }
@@ -473,8 +473,8 @@ TEST_P(MeasuresTest, C40EventsCarryIdsOnly) {
   EXPECT_EQ(assigned->actor.text(), "account:" + alice_->account_id());
   EXPECT_EQ(submitted->actor.text(), "system") << "the link's holder has no account";
   EXPECT_EQ(submitted->client_ip, kCaller.ip);
-  const std::map<std::string, std::string, std::less<>> submitted_details = {
-      {"assignment", a.id}, {"client", c}};
+  const std::map<std::string, std::string, std::less<>> submitted_details = {{"assignment", a.id},
+                                                                             {"client", c}};
   EXPECT_EQ(submitted->details.entries(), submitted_details);
   EXPECT_EQ(assigned->details.entries().size(), 1u);
   EXPECT_EQ(assigned->details.entries().at("client"), c);
