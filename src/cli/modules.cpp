@@ -11,6 +11,7 @@
 #include "identity/identity.hpp"
 #include "identity/rate_limit.hpp"
 #include "identity/scope.hpp"
+#include "measures/service.hpp"
 #include "practice/practice.hpp"
 #include "schedule/schedule.hpp"
 #include "web/hours/routes.hpp"
@@ -204,6 +205,36 @@ class HoursModule final : public ModuleInstance {
   hours::Signing signing_;
 };
 
+// Standard measures, built on practice: assignments of a practice's clients, their links
+// and the results, sealed with the client's key; a client's deletion removes its rows. No routes yet: the service only.
+class MeasuresModule final : public ModuleInstance {
+ public:
+  explicit MeasuresModule(const ModuleDeps& d)
+      : measures_(d.db, dynamic_cast<PracticeModule&>(*d.earlier("practice")).practice(),
+                  d.identity, d.log, d.clock) {
+    dynamic_cast<PracticeModule&>(*d.earlier("practice"))
+        .practice()
+        .AddExtension(practice::ClientExtension{
+            .delete_rows = &measures::Measures::DeleteClientRows,
+            .archive_rows = {},  // a discharged client's links refuse by themselves
+            .next_appointments = {},
+            .time_words = {},
+            .local_day = {},
+            .session_of = {}});
+  }
+
+  std::unique_ptr<web::RouteSet> AddRoutes(web::RouteKit& /*kit*/,
+                                           web::IdentityServices& /*identity*/,
+                                           const web::Templates& /*templates*/) override {
+    return std::make_unique<web::RouteSet>();
+  }
+
+  measures::Measures& measures() { return measures_; }
+
+ private:
+  measures::Measures measures_;
+};
+
 }  // namespace
 
 const std::vector<Module>& Modules() {
@@ -220,6 +251,8 @@ const std::vector<Module>& Modules() {
        [](const ModuleDeps& d) { return std::make_unique<ScheduleModule>(d); }},
       {"hours", &hours::HoursMigrations,
        [](const ModuleDeps& d) { return std::make_unique<HoursModule>(d); }},
+      {"measures", &measures::MeasuresMigrations,
+       [](const ModuleDeps& d) { return std::make_unique<MeasuresModule>(d); }},
   };
   return modules;
 }

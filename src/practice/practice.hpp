@@ -77,6 +77,33 @@ struct ClientExtension {
       session_of;
 };
 
+// Seals and opens content that a module built on practice keeps under one client (the
+// measures' answers and scores) with that client's data key (C01; deleting the client
+// destroys the key, C06), for places in one table of that module: the place is (the
+// client's tenant, `table`, column, row id), so a ciphertext moved to another row, column
+// or client does not open (C02). Made only by Practice::SealerFor. No key bytes: it holds
+// the key's id and calls crypto::FieldCipher. Sealing may reserve seals in the database:
+// never call it inside a transaction. Thread-safety: const, any thread; borrows the key
+// ring (the practice service must outlive it).
+class ClientSealer {
+ public:
+  Result<std::vector<std::uint8_t>> Seal(std::string_view column, std::string_view row_id,
+                                         std::string_view plaintext) const;
+  // DecryptionFailedError() for anything that is not this client's ciphertext of this place.
+  Result<crypto::PhiString> Open(std::string_view column, std::string_view row_id,
+                                 std::span<const std::uint8_t> ciphertext) const;
+
+ private:
+  friend class Practice;
+  ClientSealer(crypto::KeyRing& keys, crypto::KeyId key, store::TenantId tenant,
+               std::string table)
+      : keys_(&keys), key_(key), tenant_(tenant), table_(std::move(table)) {}
+  crypto::KeyRing* keys_;
+  crypto::KeyId key_;
+  store::TenantId tenant_;
+  std::string table_;
+};
+
 class Practice {
  public:
   // Borrows everything; all must outlive the service.
@@ -96,6 +123,15 @@ class Practice {
   Result<std::optional<SessionTime>> SessionOfAppointment(const identity::TherapistScope& who,
                                                           std::string_view client_id,
                                                           std::string_view appointment_id);
+
+  // A sealer for client `client_id` of `tenant` and the table `table` of the calling
+  // module. `tenant` is the caller's scope's, or the one a verified link token names
+  // (crypto::TokenRecord::tenant: the questionnaire form has no account). kNotFound for
+  // a client that is not of `tenant` (C20); kInvalidArgument for a table of practice's
+  // own (no other module opens a note or a profile) or a malformed name. Reads the
+  // client in a transaction of its own: never inside one.
+  Result<ClientSealer> SealerFor(store::TenantId tenant, std::string_view client_id,
+                                 std::string_view table);
 
   // Clients.
   Result<ClientListItem> CreateClient(const identity::TherapistScope& who,

@@ -1,0 +1,49 @@
+// The measures schema (versions 701-799): tenant tables, row-level security on PostgreSQL.
+#include "store/schema.hpp"
+
+#include "measures/service.hpp"
+
+namespace alcove::measures {
+namespace {
+
+// measure_assignments holds no client content: ids, the instrument, times. The link's
+// token is in `tokens`, as its hash only (crypto/tokens.hpp). measure_results holds the
+// answers and the scores (flags included) only as field ciphertexts under the client's
+// data key (C01).
+constexpr std::string_view kTables =
+    "CREATE TABLE measure_assignments ("
+    " id TEXT PRIMARY KEY CHECK (length(id) = 32),"
+    " tenant_id {int} NOT NULL,"
+    " client_id TEXT NOT NULL REFERENCES clients (id) ON DELETE CASCADE,"
+    " instrument_id TEXT NOT NULL CHECK (length(instrument_id) BETWEEN 1 AND 64),"
+    " assigned_by TEXT NOT NULL,"
+    " created_at {int} NOT NULL,"
+    " expires_at {int} NOT NULL,"
+    " used_at {int},"
+    " cancelled_at {int}"
+    "){strict};"
+    "CREATE INDEX measure_assignments_by_client ON measure_assignments "
+    "(tenant_id, client_id, created_at);"
+    "CREATE TABLE measure_results ("
+    " id TEXT PRIMARY KEY CHECK (length(id) = 32),"
+    " tenant_id {int} NOT NULL,"
+    " client_id TEXT NOT NULL REFERENCES clients (id) ON DELETE CASCADE,"
+    " assignment_id TEXT UNIQUE,"
+    " instrument_id TEXT NOT NULL CHECK (length(instrument_id) BETWEEN 1 AND 64),"
+    " instrument_version {int} NOT NULL,"
+    " submitted_at {int} NOT NULL,"
+    " answers {bytes} NOT NULL,"
+    " scores {bytes} NOT NULL"
+    "){strict};"
+    "CREATE INDEX measure_results_by_client ON measure_results "
+    "(tenant_id, client_id, submitted_at)";
+
+}  // namespace
+
+std::span<const store::Migration> MeasuresMigrations() {
+  static const store::MigrationSet set = store::MigrationSet().Add(
+      701, "measures_assignments_results", kTables, {"measure_assignments", "measure_results"});
+  return set.migrations();
+}
+
+}  // namespace alcove::measures
