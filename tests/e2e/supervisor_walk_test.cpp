@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "core/clock.hpp"
+#include "e2e/associate_walk.hpp"
 #include "e2e/walk.hpp"
 #include "hours/types.hpp"
 
@@ -23,44 +24,14 @@ TEST(BrowserEndToEnd, C25_C27_C29_SupervisorAcceptsAndSeesAggregatesOnly) {
   const std::string origin = server.origin();
   const std::string email = "ana.associate@example.org";
   const std::string supervisor = "sam.supervisor@example.org";
-  const auto set_value = [&](const std::string& id, const std::string& value) {
-    auto r = browser.ExecuteAsync(
-        "const done = arguments[arguments.length - 1];"
-        "document.getElementById('" +
-        id + "').value = '" + value + "'; done('ok');");
-    ASSERT_TRUE(r.has_value()) << r.error();
-  };
+
   const auto today = hours::ParseDay(FormatRfc3339(SystemClock::Instance().Now()).substr(0, 10));
   ASSERT_TRUE(today);
   const hours::Day monday = hours::WeekStart(*today) - std::chrono::days(14);
   const hours::Day session_day = monday + std::chrono::days(2);
 
   // 1. The associate: sign up, a profile and a setting, one session with a client.
-  ASSERT_TRUE(walk.Go(origin + "/signup"));
-  ASSERT_TRUE(walk.SignUp("Ana Associate", email));
-  const auto code = SignInCodeFor(server, email);
-  ASSERT_TRUE(code.has_value()) << server.Stdout();
-  ASSERT_TRUE(walk.Fill("input#signin-code", *code));
-  ASSERT_TRUE(walk.ClickCss("button#signin-code-submit"));
-  ASSERT_TRUE(walk.WaitForPage("Welcome, Ana Associate"));
-  ASSERT_TRUE(walk.Go(origin + "/hours/setup"));
-  ASSERT_TRUE(walk.WaitForPage("Set up hours tracking"));
-  ASSERT_TRUE(walk.ClickCss("input[name='track'][value='amft']"));
-  set_value("degree_date", "2024-06-15");
-  ASSERT_TRUE(walk.ClickCss("form[action='/hours/setup'] button[type='submit']"));
-  ASSERT_TRUE(walk.WaitForPage("Licensure profile", "Your licensure profile is saved."));
-  ASSERT_TRUE(walk.Fill("input#new-setting-name", "Valley Clinic"));
-  ASSERT_TRUE(walk.ClickCss("form[action='/hours/settings'] button[type='submit']"));
-  ASSERT_TRUE(walk.WaitForPage("Licensure profile", "Work setting added."));
-  ASSERT_TRUE(walk.Go(origin + "/hours/sessions?week=" + hours::DayText(monday)));
-  ASSERT_TRUE(WaitUntil([&] { return browser.Css("input#client_name").has_value(); }));
-  set_value("date", hours::DayText(session_day));
-  set_value("length", "");
-  ASSERT_TRUE(walk.Fill("input#length", "50"));
-  ASSERT_TRUE(walk.Fill("input#client_name", "Mara Quinlan"));
-  ASSERT_TRUE(walk.ClickCss("form[action='/hours/sessions'] button[type='submit']"));
-  ASSERT_TRUE(WaitUntil([&] { return walk.TextOf("main").find("Session logged.") !=
-                                     std::string::npos; }));
+  ASSERT_NO_FATAL_FAILURE(StartAssociateWithASession(walk, browser, server, email, session_day));
   walk.EndStep("associate-logged-a-session");
   ASSERT_TRUE(walk.Go(origin + "/hours/weeks"));
   ASSERT_TRUE(walk.WaitForPage("Weekly logs", "Draft"));
