@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "support/app_harness.hpp"
+#include "support/pdf_text.hpp"
 #include "support/temp_dir.hpp"
 
 namespace alcove::web {
@@ -20,23 +21,7 @@ using testing::AppBrowser;
 using testing::AppHarness;
 using testing::JsonMember;
 
-std::string PdfText(const std::string& pdf) {
-  testing::TempDir dir;
-  const auto file = dir.path() / "log.pdf";
-  std::ofstream(file, std::ios::binary) << pdf;
-  std::string out;
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(
-      ::popen(("pdftotext -layout '" + file.string() + "' -").c_str(), "r"), ::pclose);
-  std::array<char, 4096> buf{};
-  while (pipe && !std::feof(pipe.get())) {
-    const std::size_t n = std::fread(buf.data(), 1, buf.size(), pipe.get());
-    out.append(buf.data(), n);
-    if (n == 0) {
-      break;
-    }
-  }
-  return out;
-}
+using testing::PdfText;
 
 class HoursPdfTest : public testing::EngineTest {
  protected:

@@ -14,6 +14,7 @@
 
 #include "hours/hours.hpp"
 #include "support/app_harness.hpp"
+#include "support/pdf_text.hpp"
 #include "support/temp_dir.hpp"
 
 namespace alcove::web {
@@ -25,26 +26,13 @@ using testing::JsonMember;
 
 const std::string kLink = "1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b";
 
+// The summary's text; the PDF is kept under the build directory to look at.
 std::string PdfText(const std::string& pdf) {
-  testing::TempDir dir;
-  const auto file = dir.path() / "summary.pdf";
-  std::ofstream(file, std::ios::binary) << pdf;
   std::filesystem::create_directories("pdf-screenshots");
   std::ofstream(std::filesystem::path("pdf-screenshots") / "verification-route.pdf",
                 std::ios::binary)
       << pdf;
-  std::string out;
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(
-      ::popen(("pdftotext -layout '" + file.string() + "' -").c_str(), "r"), ::pclose);
-  std::array<char, 4096> buf{};
-  while (pipe) {
-    const std::size_t n = std::fread(buf.data(), 1, buf.size(), pipe.get());
-    if (n == 0) {
-      break;
-    }
-    out.append(buf.data(), n);
-  }
-  return out;
+  return testing::PdfText(pdf);
 }
 
 class HoursVerificationTest : public testing::EngineTest {

@@ -13,6 +13,7 @@
 #include "core/encoding.hpp"
 #include "hours/hours.hpp"
 #include "support/app_harness.hpp"
+#include "support/pdf_text.hpp"
 #include "support/pg_test_env.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
@@ -307,6 +308,12 @@ TEST_P(SigningRoutesTest, C28C42C53ASupervisorSignsFromTheMailedLinkWithTheirPin
   EXPECT_EQ(Parse(res).at("ip").as_string(), "198.51.100.21");
   EXPECT_TRUE(Parse(res).at("matches").as_bool());
   EXPECT_EQ(Parse(res).at("supervisor").at("name").as_string(), "Member Person");
+  // The week's PDF carries the signature block with the supervisor's name.
+  res = h_->Call(a_, "GET", "/api/v1/hours/weeks/" + id + "/pdf");
+  ASSERT_EQ(res.status, 200) << res.body;
+  const std::string pdf_text = testing::PdfText(res.body);
+  ASSERT_FALSE(pdf_text.empty()) << "pdftotext (poppler-utils) is needed";
+  EXPECT_NE(pdf_text.find("Member Person"), npos) << pdf_text;
   // Used: the same link again is gone.
   res = h_->Call(phone, "POST", "/api/v1/sign",
                  R"({"token":")" + token + R"(","pin":"246810","decision":"sign"})");

@@ -50,7 +50,21 @@ Response PdfResponse(std::string bytes, const std::string& file_name) {
 }  // namespace
 
 void AddPdfRoutes(RouteKit& kit, IdentityServices& identity, hours::Hours& h,
-                  const hours::SupervisorDirectory& supervisors) {
+                  const hours::SupervisorDirectory& supervisors, hours::Signing& signing) {
+  // A signed week's line names who signed it (the latest signature's supervisor), and
+  // the form names the supervisor of its last signed week.
+  auto signed_line = [&signing](const TherapistSession& who, const hours::WeeklyLog& w,
+                                const std::string& verify_url,
+                                forms::WeeklyLogForm& form) -> Status {
+    forms::WeekLine line = LineOf(w, verify_url);
+    if (line.signature.signed_) {
+      ALCOVE_TRY_ASSIGN(auto shown, signing.GetSignature(who.scope, w.id, /*with_receipt=*/false));
+      line.signature.signer = shown.supervisor_name;
+      form.supervisor_name = shown.supervisor_name;
+    }
+    form.weeks.push_back(std::move(line));
+    return {};
+  };
   const std::string verify_url = identity.identity.options().public_origin + "/verify";
   auto form_of = [&identity, &h](const TherapistSession& who,
                                  const hours::WeeklyLog& first) -> Result<forms::WeeklyLogForm> {
@@ -67,12 +81,12 @@ void AddPdfRoutes(RouteKit& kit, IdentityServices& identity, hours::Hours& h,
   };
 
   kit.Add("GET", "/api/v1/hours/weeks/{id}/pdf",
-          ForTherapist(Refusing([&h, form_of, verify_url](Request& req, const TherapistSession& who)
-                                    -> Result<Response> {
+          ForTherapist(Refusing([&h, form_of, signed_line, verify_url](
+                                    Request& req, const TherapistSession& who) -> Result<Response> {
             ALCOVE_TRY_ASSIGN(auto week,
                               h.GetWeek(who.scope, std::string(req.Param("id").value_or(""))));
             ALCOVE_TRY_ASSIGN(auto form, form_of(who, week));
-            form.weeks.push_back(LineOf(week, verify_url));
+            ALCOVE_TRY(signed_line(who, week, verify_url, form));
             ALCOVE_TRY_ASSIGN(auto pdf, forms::RenderWeeklyLog(form));
             return PdfResponse(std::move(pdf),
                                "weekly-log-" + hours::DayText(week.week_start) + ".pdf");
@@ -80,8 +94,8 @@ void AddPdfRoutes(RouteKit& kit, IdentityServices& identity, hours::Hours& h,
           kPdfRoute);
 
   kit.Add("GET", "/api/v1/hours/weeks/pdf",
-          ForTherapist(Refusing([&h, form_of, verify_url](Request& req, const TherapistSession& who)
-                                    -> Result<Response> {
+          ForTherapist(Refusing([&h, form_of, signed_line, verify_url](
+                                    Request& req, const TherapistSession& who) -> Result<Response> {
             ALCOVE_TRY_ASSIGN(auto from, hours_json::DayParam(req.QueryValue("from"), "from"));
             ALCOVE_TRY_ASSIGN(auto to, hours_json::DayParam(req.QueryValue("to"), "to"));
             const std::string setting(req.QueryValue("setting_id").value_or(""));
@@ -103,7 +117,7 @@ void AddPdfRoutes(RouteKit& kit, IdentityServices& identity, hours::Hours& h,
             }
             ALCOVE_TRY_ASSIGN(auto form, form_of(who, weeks.front()));
             for (const auto& w : weeks) {
-              form.weeks.push_back(LineOf(w, verify_url));
+              ALCOVE_TRY(signed_line(who, w, verify_url, form));
             }
             ALCOVE_TRY_ASSIGN(auto pdf, forms::RenderWeeklyLog(form));
             return PdfResponse(std::move(pdf), fmt::format("weekly-logs-{}-to-{}.pdf",

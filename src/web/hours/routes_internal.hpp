@@ -66,7 +66,7 @@ void AddImportPages(RouteKit& kit, hours::Hours& hours, const Templates& templat
 // Also GET /api/v1/hours/verification/pdf?supervisor_id=&from=&to= — the experience-
 // verification summary of one supervisor link (forms/verification_pdf.hpp).
 void AddPdfRoutes(RouteKit& kit, IdentityServices& identity, hours::Hours& hours,
-                  const hours::SupervisorDirectory& supervisors);
+                  const hours::SupervisorDirectory& supervisors, hours::Signing& signing);
 // reminder_routes.cpp (issue #15; docs/hours.md § Reminders): GET and PUT
 // /api/v1/hours/reminders (the associate's) and /api/v1/supervisor/reminders (a
 // supervisor's), {"enabled": bool}; POST /supervisor/reminders, the supervisor's form
