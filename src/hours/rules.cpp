@@ -9,66 +9,21 @@
 #include <set>
 #include <toml++/toml.h>
 
+#include "core/toml_table.hpp"
+
 namespace alcove::hours {
 namespace {
+
+constexpr TomlFileKind kRulesFile{.name = "rules file", .max_text = 2000,
+                                   .too_long_words = "must be a string of 1 to 2,000 characters"};
 
 // Reads one table of a rules file, remembering which keys it read so that anything else
 // (a misspelt `unconfimed`, a key from another version) is refused instead of ignored.
 // Every error names the file and the dotted key.
-class TableReader {
+class TableReader : public StrictTomlTable {
  public:
   TableReader(const toml::table& table, std::string path, std::string_view file)
-      : table_(table), path_(std::move(path)), file_(file) {}
-
-  std::string Key(std::string_view key) const {
-    return path_.empty() ? std::string(key) : fmt::format("{}.{}", path_, key);
-  }
-
-  std::unexpected<Error> Bad(std::string_view key, std::string_view what) const {
-    const std::string words = fmt::format("{}: {} {}", file_, Key(key), what);
-    return Fail(ErrorCode::kInvalidArgument, "rules file " + words,
-                "The rules file is not valid: " + words + ".");
-  }
-
-  const toml::node* Find(std::string_view key) {
-    seen_.insert(std::string(key));
-    return table_.get(key);
-  }
-
-  Result<std::string> String(std::string_view key) {
-    ALCOVE_TRY_ASSIGN(auto s, OptionalString(key));
-    if (!s) {
-      return Bad(key, "is missing");
-    }
-    return *s;
-  }
-
-  Result<std::optional<std::string>> OptionalString(std::string_view key) {
-    const toml::node* n = Find(key);
-    if (n == nullptr) {
-      return std::optional<std::string>();
-    }
-    const auto* s = n->as_string();
-    if (s == nullptr) {
-      return Bad(key, "must be a string");
-    }
-    if (s->get().empty() || s->get().size() > 2000) {
-      return Bad(key, "must be a string of 1 to 2,000 characters");
-    }
-    return std::optional<std::string>(s->get());
-  }
-
-  Result<bool> OptionalBool(std::string_view key, bool fallback) {
-    const toml::node* n = Find(key);
-    if (n == nullptr) {
-      return fallback;
-    }
-    const auto* b = n->as_boolean();
-    if (b == nullptr) {
-      return Bad(key, "must be true or false");
-    }
-    return b->get();
-  }
+      : StrictTomlTable(table, std::move(path), file, kRulesFile) {}
 
   // A number (integer or decimal) from `min` to `max`; whole numbers only if `whole`.
   Result<double> Number(std::string_view key, double min, double max, bool whole) {
@@ -94,18 +49,6 @@ class TableReader {
     ALCOVE_TRY_ASSIGN(const toml::table* t, OptionalTable(key));
     if (t == nullptr) {
       return Bad(key, "is missing");
-    }
-    return t;
-  }
-
-  Result<const toml::table*> OptionalTable(std::string_view key) {
-    const toml::node* n = Find(key);
-    if (n == nullptr) {
-      return static_cast<const toml::table*>(nullptr);
-    }
-    const auto* t = n->as_table();
-    if (t == nullptr) {
-      return Bad(key, "must be a table");
     }
     return t;
   }
@@ -141,23 +84,6 @@ class TableReader {
     }
     return std::optional<std::vector<Category>>(std::move(out));
   }
-
-  Status NoOtherKeys() const {
-    for (const auto& [k, v] : table_) {
-      if (!seen_.contains(std::string(k.str()))) {
-        return Bad(k.str(), "is not a known key");
-      }
-    }
-    return {};
-  }
-
-  std::string_view file() const { return file_; }
-
- private:
-  const toml::table& table_;
-  std::string path_;
-  std::string_view file_;
-  std::set<std::string> seen_;
 };
 
 Status CheckSource(TableReader& r, std::string_view key, const std::string& source) {

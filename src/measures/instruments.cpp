@@ -12,72 +12,25 @@
 #include <string>
 #include <vector>
 
+#include "core/toml_table.hpp"
+
 namespace alcove::measures {
 namespace {
 
 constexpr std::size_t kMaxText = 2000;
 constexpr std::int64_t kMaxItems = 100;
 
+constexpr TomlFileKind kInstrumentFile{
+    .name = "instrument file", .max_text = kMaxText,
+    .too_long_words = "must be a string of 1 to 2000 bytes"};
+
 // Reads one table of an instrument file, remembering which keys it read so that anything
 // else (a misspelt `scroed`) is refused instead of ignored. Errors name the file and the
 // dotted key ("phq-9.toml: items[9].loinc must be ...").
-class Reader {
+class Reader : public StrictTomlTable {
  public:
   Reader(const toml::table& table, std::string path, std::string_view file)
-      : table_(table), path_(std::move(path)), file_(file) {}
-
-  std::string Key(std::string_view key) const {
-    return path_.empty() ? std::string(key) : fmt::format("{}.{}", path_, key);
-  }
-
-  std::unexpected<Error> Bad(std::string_view key, std::string_view what) const {
-    return BadAt(Key(key), what);
-  }
-  std::unexpected<Error> BadAt(std::string_view where, std::string_view what) const {
-    const std::string words = fmt::format("{}: {} {}", file_, where, what);
-    return Fail(ErrorCode::kInvalidArgument, "instrument file " + words,
-                "The instrument file is not valid: " + words + ".");
-  }
-
-  const toml::node* Find(std::string_view key) {
-    seen_.insert(std::string(key));
-    return table_.get(key);
-  }
-
-  Result<std::string> String(std::string_view key) {
-    ALCOVE_TRY_ASSIGN(auto s, OptionalString(key));
-    if (!s) {
-      return Bad(key, "is missing");
-    }
-    return *s;
-  }
-
-  Result<std::optional<std::string>> OptionalString(std::string_view key) {
-    const toml::node* n = Find(key);
-    if (n == nullptr) {
-      return std::optional<std::string>();
-    }
-    const auto* s = n->as_string();
-    if (s == nullptr) {
-      return Bad(key, "must be a string");
-    }
-    if (s->get().empty() || s->get().size() > kMaxText) {
-      return Bad(key, fmt::format("must be a string of 1 to {} bytes", kMaxText));
-    }
-    return std::optional<std::string>(s->get());
-  }
-
-  Result<bool> OptionalBool(std::string_view key, bool fallback) {
-    const toml::node* n = Find(key);
-    if (n == nullptr) {
-      return fallback;
-    }
-    const auto* b = n->as_boolean();
-    if (b == nullptr) {
-      return Bad(key, "must be true or false");
-    }
-    return b->get();
-  }
+      : StrictTomlTable(table, std::move(path), file, kInstrumentFile) {}
 
   Result<int> Integer(std::string_view key, std::int64_t min, std::int64_t max) {
     ALCOVE_TRY_ASSIGN(auto v, OptionalInteger(key, min, max));
@@ -127,18 +80,6 @@ class Reader {
     return out;
   }
 
-  Result<const toml::table*> OptionalTable(std::string_view key) {
-    const toml::node* n = Find(key);
-    if (n == nullptr) {
-      return static_cast<const toml::table*>(nullptr);
-    }
-    const auto* t = n->as_table();
-    if (t == nullptr) {
-      return Bad(key, "must be a table");
-    }
-    return t;
-  }
-
   // A non-empty list of whole numbers.
   Result<std::vector<int>> Integers(std::string_view key) {
     const toml::node* n = Find(key);
@@ -159,23 +100,6 @@ class Reader {
     }
     return out;
   }
-
-  Status NoOtherKeys() const {
-    for (const auto& [k, v] : table_) {
-      if (!seen_.contains(std::string(k.str()))) {
-        return Bad(k.str(), "is not a known key");
-      }
-    }
-    return {};
-  }
-
-  std::string_view file() const { return file_; }
-
- private:
-  const toml::table& table_;
-  std::string path_;
-  std::string_view file_;
-  std::set<std::string> seen_;
 };
 
 bool AllDigits(std::string_view s) {
