@@ -15,6 +15,7 @@
 #include "practice/practice.hpp"
 #include "schedule/schedule.hpp"
 #include "web/hours/routes.hpp"
+#include "web/measures/routes.hpp"
 #include "web/practice/routes.hpp"
 #include "web/schedule/routes.hpp"
 
@@ -206,12 +207,16 @@ class HoursModule final : public ModuleInstance {
 };
 
 // Standard measures, built on practice: assignments of a practice's clients, their links
-// and the results, sealed with the client's key; a client's deletion removes its rows. No routes yet: the service only.
+// and the results, sealed with the client's key; a client's deletion removes its rows; the
+// questionnaires' routes (web/measures).
 class MeasuresModule final : public ModuleInstance {
  public:
   explicit MeasuresModule(const ModuleDeps& d)
       : measures_(d.db, dynamic_cast<PracticeModule&>(*d.earlier("practice")).practice(),
-                  d.identity, d.log, d.clock) {
+                  d.identity, d.log, d.clock),
+        practice_(dynamic_cast<PracticeModule&>(*d.earlier("practice")).practice()),
+        mail_(d.mail),
+        public_origin_(d.public_origin) {
     dynamic_cast<PracticeModule&>(*d.earlier("practice"))
         .practice()
         .AddExtension(practice::ClientExtension{
@@ -223,16 +228,20 @@ class MeasuresModule final : public ModuleInstance {
             .session_of = {}});
   }
 
-  std::unique_ptr<web::RouteSet> AddRoutes(web::RouteKit& /*kit*/,
-                                           web::IdentityServices& /*identity*/,
-                                           const web::Templates& /*templates*/) override {
-    return std::make_unique<web::RouteSet>();
+  std::unique_ptr<web::RouteSet> AddRoutes(web::RouteKit& kit, web::IdentityServices& identity,
+                                           const web::Templates& templates) override {
+    return web::AddMeasuresRoutes(
+        kit, identity, measures_, practice_, templates,
+        web::MeasuresExtras{.mail = mail_, .public_origin = public_origin_});
   }
 
   measures::Measures& measures() { return measures_; }
 
  private:
   measures::Measures measures_;
+  practice::Practice& practice_;
+  mail::Queue& mail_;
+  std::string public_origin_;
 };
 
 }  // namespace

@@ -1,0 +1,7 @@
+#include "web/measures/routes_internal.hpp"
+
+namespace alcove::web::measures_routes {
+
+void MeasuresRoutes::AddApi(RouteKit& /*kit*/) {}
+
+}  // namespace alcove::web::measures_routes
