@@ -7,6 +7,7 @@
 #include "hours/hours.hpp"
 #include "hours/reminders.hpp"
 #include "hours/signing.hpp"
+#include "hours/summary_signing.hpp"
 #include "hours/supervision.hpp"
 #include "identity/identity.hpp"
 #include "identity/rate_limit.hpp"
@@ -146,32 +147,40 @@ class HoursModule final : public ModuleInstance {
             .supervisors = directory_,
             .local_day = [this](const identity::TherapistScope& who,
                                 Micros t) { return practice_.LocalDay(who, t); },
-            .email_of = [&identity = d.identity](const identity::Principal& who)
-                -> Result<std::string> {
+            .email_of = [&identity =
+                             d.identity](const identity::Principal& who) -> Result<std::string> {
               ALCOVE_TRY_ASSIGN(auto profile, identity.GetProfile(who));
               return std::move(profile.email);
             }}),
-        signing_(hours_, directory_,
-                 hours::SigningDeps{
-                     .db = d.db,
-                     .log = d.log,
-                     .clock = d.clock,
-                     .mail = d.mail,
-                     .public_origin = d.public_origin,
-                     .checkpoint = d.checkpoint,
-                     .verifier_key = d.verifier_key,
-                     .account_name = [&identity = d.identity](std::string_view account_id)
-                         -> Result<std::string> {
-                       ALCOVE_TRY_ASSIGN(auto profile, identity.AccountById(account_id));
-                       return std::move(profile.name);
-                     }}) {}
+        signing_(hours_, directory_, SigningDepsOf(d)),
+        summary_signing_(directory_, SigningDepsOf(d)) {}
+
+  // What signing weeks and summaries borrow.
+  static hours::SigningDeps SigningDepsOf(const ModuleDeps& d) {
+    return hours::SigningDeps{
+        .db = d.db,
+        .log = d.log,
+        .clock = d.clock,
+        .mail = d.mail,
+        .public_origin = d.public_origin,
+        .checkpoint = d.checkpoint,
+        .verifier_key = d.verifier_key,
+        .account_name = [&identity =
+                             d.identity](std::string_view account_id) -> Result<std::string> {
+          ALCOVE_TRY_ASSIGN(auto profile, identity.AccountById(account_id));
+          return std::move(profile.name);
+        }};
+  }
 
   std::unique_ptr<web::RouteSet> AddRoutes(web::RouteKit& kit, web::IdentityServices& identity,
                                            const web::Templates& templates) override {
     auto routes = std::make_unique<Parts>();
-    routes->parts.push_back(web::AddHoursRoutes(
-        kit, identity, hours_, practice_, templates,
-        web::HoursExtras{.supervisors = directory_, .reminders = reminders_, .signing = signing_}));
+    routes->parts.push_back(
+        web::AddHoursRoutes(kit, identity, hours_, practice_, templates,
+                            web::HoursExtras{.supervisors = directory_,
+                                             .reminders = reminders_,
+                                             .signing = signing_,
+                                             .summary_signing = summary_signing_}));
     routes->parts.push_back(
         web::AddSupervisionRoutes(kit, identity, supervision_, hours_, reminders_, templates));
     return routes;
@@ -204,6 +213,7 @@ class HoursModule final : public ModuleInstance {
   hours::SupervisorDirectory directory_;  // supervision_'s, or the tests' fake
   hours::Reminders reminders_;
   hours::Signing signing_;
+  hours::SummarySigning summary_signing_;
 };
 
 // Standard measures, built on practice: assignments of a practice's clients, their links

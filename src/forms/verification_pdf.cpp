@@ -236,6 +236,11 @@ Result<std::string> RenderVerification(const VerificationForm& f) {
           : fmt::format("Not signed yet: to be signed electronically by {}, the supervisor (the "
                         "associate may not sign for the supervisor).",
                         Dash(f.supervisor_name));
+  if (!f.signed_at && f.stale_signed_at) {
+    who += fmt::format(" The signature of {} no longer matches: the hours changed after it was "
+                       "signed.",
+                       pdf_kit::SignedAtWords(*f.stale_signed_at));
+  }
   double y = top;
   y += pen.Text(kMargin, y, text_width, who, 8.5, true) + 3;
   y += pen.Text(kMargin, y, text_width,
@@ -243,9 +248,14 @@ Result<std::string> RenderVerification(const VerificationForm& f) {
                 8) + 3;
   y += pen.Text(kMargin, y, text_width, "Content SHA-256 of this summary:", 8) + 1;
   y += pen.Text(kMargin, y, text_width, sha, 7.5, false, true) + 3;
+  if (!f.signature_event_id.empty()) {
+    y += pen.Text(kMargin, y, text_width,
+                  fmt::format("The signature is audit event {}; its receipt proves it.",
+                              f.signature_event_id),
+                  7.5) + 2;
+  }
   y += pen.Text(kMargin, y, text_width,
-                "Each weekly log's signature, with its receipt, is checked at the verify page:",
-                7.5);
+                "Each signature, with its receipt, is checked at the verify page:", 7.5);
   if (!f.verify_url.empty()) {
     y += pen.Text(kMargin, y, 0, f.verify_url, 7.5, false, true);
     pdf_kit::DrawQr(doc.cr.get(), kMargin + kWidth - kQrSize, top, kQrSize, f.verify_url);

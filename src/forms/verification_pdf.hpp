@@ -60,8 +60,13 @@ struct VerificationForm {
   std::int64_t signed_logs = 0;        // of which signed
   std::int64_t signed_changed = 0;     // of the signed, changed since (no longer matching)
   Micros prepared_at = 0;
-  // The supervisor's signature of this summary, once given; nullopt: not signed yet.
+  // The supervisor's signature of this summary (hours::SummarySigning), when one signed
+  // exactly this content: when, and its audit event (the receipt proves it). Else, when a
+  // signature of an earlier content of the same supervisor's summary exists, its time:
+  // it no longer matches.
   std::optional<Micros> signed_at;
+  std::string signature_event_id;
+  std::optional<Micros> stale_signed_at;
   std::string verify_url;              // https://ORIGIN/verify
 };
 

@@ -149,6 +149,32 @@ constexpr std::string_view kSigningLinks =
     "){strict};"
     "CREATE INDEX signing_links_by_week ON signing_links (tenant_id, weekly_log_id)";
 
+// Requests to sign an experience-verification summary (hours/summary_signing.hpp): each
+// bound to a supervisor link, a period and the summary's content hash when asked for;
+// once signed, when, the signer's IP address and the signature.made event.
+constexpr std::string_view kSummarySigningLinks =
+    "CREATE TABLE summary_signing_links ("
+    " id TEXT PRIMARY KEY CHECK (length(id) = 32),"
+    " tenant_id {int} NOT NULL,"
+    " supervisor_link_id TEXT NOT NULL CHECK (length(supervisor_link_id) = 32),"
+    " supervisor_account_id TEXT NOT NULL CHECK (length(supervisor_account_id) = 32),"
+    " associate_account_id TEXT NOT NULL CHECK (length(associate_account_id) = 32),"
+    " period_from TEXT NOT NULL CHECK (length(period_from) = 10),"
+    " period_to TEXT NOT NULL CHECK (length(period_to) = 10),"
+    " content_sha256 TEXT NOT NULL CHECK (length(content_sha256) = 64),"
+    " wrong_pins {int} NOT NULL CHECK (wrong_pins BETWEEN 0 AND 5),"
+    " created_at {int} NOT NULL,"
+    " expires_at {int} NOT NULL CHECK (expires_at > created_at),"
+    " used_at {int},"
+    " ended_at {int},"
+    " locked_at {int},"
+    " signed_at {int},"
+    " ip TEXT CHECK (ip IS NULL OR length(ip) <= 64),"
+    " event_id TEXT CHECK (event_id IS NULL OR length(event_id) = 32),"
+    " CHECK ((signed_at IS NULL) = (event_id IS NULL))"
+    "){strict};"
+    "CREATE INDEX summary_signing_links_by_link ON summary_signing_links (tenant_id, "
+    "supervisor_link_id, created_at)";
 
 // Supervisors (issue #15; docs/supervisors.md). Not tenant tables: a supervisor's side
 // reads its links by its own account before any associate's tenant is known, so every
@@ -198,7 +224,8 @@ std::span<const store::Migration> HoursMigrations() {
       .Add(604, "hours_supervision_links", kSupervisionLinks)
       .Add(605, "hours_supervisor_pins", kSupervisorPins)
       .Add(606, "hours_signing_links", kSigningLinks, {"signing_links"})
-      .Add(608, "hours_reminders", kReminders, {"hours_reminders"});
+      .Add(608, "hours_reminders", kReminders, {"hours_reminders"})
+      .Add(609, "hours_summary_signing_links", kSummarySigningLinks, {"summary_signing_links"});
   return set.migrations();
 }
 

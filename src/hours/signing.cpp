@@ -56,8 +56,10 @@ constexpr std::string_view kLinkColumns =
 }  // namespace
 
 std::optional<std::string_view> SigningRefusalOf(const Error& error) {
-  static constexpr std::array<std::string_view, 6> kTokens = {
-      kLinkGone, kLinkLocked, kOtherWeek, kWrongPin, kPinNotSet, kLinkWeekChanged};
+  // summary_changed: hours::SummarySigning's (summary_signing.hpp).
+  static constexpr std::array<std::string_view, 7> kTokens = {
+      kLinkGone, kLinkLocked, kOtherWeek, kWrongPin, kPinNotSet, kLinkWeekChanged,
+      "summary_changed"};
   if (error.code != ErrorCode::kFailedPrecondition) {
     return std::nullopt;
   }
@@ -462,6 +464,19 @@ ReceiptFacts Signing::CheckReceiptText(std::string_view text) const {
     }
     if (auto it = d.find("content_sha256"); it != d.end()) {
       facts.content_sha256 = it->second;
+    }
+  }
+  // A verification summary's (hours::SummarySigning).
+  if (event->event.action == audit::Action::kSignatureMade &&
+      event->event.object_type == "verification_summary") {
+    facts.summary_id = event->event.object_id;
+    for (auto [key, out] : {std::pair{"supervisor", &facts.supervisor_id},
+                            std::pair{"content_sha256", &facts.content_sha256},
+                            std::pair{"from", &facts.period_from},
+                            std::pair{"to", &facts.period_to}}) {
+      if (auto it = d.find(key); it != d.end()) {
+        *out = it->second;
+      }
     }
   }
   return facts;

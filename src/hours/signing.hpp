@@ -102,8 +102,12 @@ struct ReceiptFacts {
   std::int64_t time = 0;
   std::uint64_t tree_size = 0;
   std::uint64_t seq = 0;
-  // For a signature.made event.
+  // For a signature.made event: of a weekly log (week_id) or of an experience-verification
+  // summary (summary_id, with the period's days).
   std::string week_id;
+  std::string summary_id;
+  std::string period_from;
+  std::string period_to;
   std::string supervisor_id;
   std::string content_sha256;
 };

@@ -150,7 +150,15 @@ const KindText& TextOf(MailKind kind) {
       "Weekly logs of your associates are waiting for your signature on Alcove.\r\n"
       "Open this link to see them (the signing links are in the mails you had):\r\n",
       "You can switch these reminders off on the same page.\r\n"};
+  static const KindText kSummarySigning{
+      "summary signing link", "An experience verification is waiting for your signature",
+      "An associate on Alcove asks you, as their supervisor, to sign the summary of\r\n"
+      "the hours they gained under you. Open this link to review and sign it\r\n"
+      "(it works for 7 days):\r\n",
+      "If you did not expect this message, you can ignore it.\r\n"};
   switch (kind) {
+    case MailKind::kSummarySigningLink:
+      return kSummarySigning;
     case MailKind::kSupervisorInvitation:
       return kInvitation;
     case MailKind::kSupervisorPinReset:

@@ -29,6 +29,7 @@ enum class MailKind {
   kSupervisorPinReset,     // a supervisor who forgot their signing PIN sets a new one
   kHoursReminder,          // an associate has past weeks not yet submitted
   kSigningReminder,        // a supervisor has weekly logs waiting for a signature
+  kSummarySigningLink,     // a supervisor is asked to sign an experience-verification summary
 };
 
 // "sign-in link", "sign-up confirmation", ... (for the console line and logs).

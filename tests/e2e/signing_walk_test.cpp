@@ -5,7 +5,8 @@
 // signs with the right one (C28); the associate sees the week signed and matching, and
 // the receipt of the signature checks on /verify (C42). Every step ends with screenshots
 // at 1280 and 390 px (<build>/e2e-screenshots/signing-walk/) and axe-core at WCAG 2.2 AA,
-// which must find nothing (C60).
+// which must find nothing (C60). Then the supervisor signs the experience-verification
+// summary the associate asks for, from the mail, with the PIN.
 
 #include <gtest/gtest.h>
 
@@ -16,6 +17,9 @@
 
 namespace alcove::testing {
 namespace {
+
+// The main heading of the associate's progress page (/hours).
+const std::string kProgressHeading = "Hours toward licensure";
 
 TEST(BrowserEndToEnd, C28_C42_C53_ASupervisorSignsAWeekFromTheMailWithTheirPin) {
   BrowserRig rig("signing-walk");
@@ -155,6 +159,39 @@ TEST(BrowserEndToEnd, C28_C42_C53_ASupervisorSignsAWeekFromTheMailWithTheirPin) 
   ASSERT_TRUE(walk.WaitForPage("Check a signature receipt", "The receipt is valid."));
   EXPECT_NE(walk.TextOf("main").find("signature.made"), std::string::npos);
   walk.EndStep("receipt-valid");
+
+  // 6. The experience-verification summary: the associate asks the supervisor to sign
+  // it; the supervisor signs it from the mail with the PIN; the progress page says so.
+  ASSERT_TRUE(walk.Go(origin + "/hours"));
+  ASSERT_TRUE(walk.WaitForPage(kProgressHeading, "Ask Sam Supervisor to sign the summary"));
+  ASSERT_TRUE(walk.ClickCss("form[action='/hours/verification/ask'] button[type='submit']"));
+  ASSERT_TRUE(walk.WaitForPage(kProgressHeading, "they get a link by email"));
+  walk.EndStep("summary-asked");
+  sign_out();
+  const auto summary_mail = MailFor(server, supervisor, 2);
+  ASSERT_TRUE(summary_mail.has_value()) << server.Stdout();
+  ASSERT_TRUE(summary_mail->link.starts_with(origin + "/sign/summary#token="))
+      << summary_mail->link;
+  const std::string summary_body = Slurp(summary_mail->file);
+  for (const std::string& secret : {std::string("Ana"), std::string("M.Q."), std::string("Mara")}) {
+    EXPECT_EQ(summary_body.find(secret), std::string::npos) << "the link only: " << secret;
+  }
+  ASSERT_TRUE(walk.Go(summary_mail->link));
+  ASSERT_TRUE(walk.WaitForPage("Sign an experience verification", "asks you to sign the summary"));
+  for (const std::string& secret : {std::string("M.Q."), std::string("Mara"),
+                                    hours::DayText(session_day)}) {
+    walk.ExpectNotShown(secret, false, "the summary signing page (C29)");
+  }
+  walk.EndStep("summary-signing-page");
+  ASSERT_TRUE(walk.Fill("input#sign-pin", "246810"));
+  ASSERT_TRUE(walk.ClickCss("button[name='decision'][value='sign']"));
+  ASSERT_TRUE(walk.WaitForPage("Sign an experience verification",
+                               "You signed the experience-verification summary of Ana Associate"));
+  walk.EndStep("summary-signed");
+  sign_in_again(3);
+  ASSERT_TRUE(walk.Go(origin + "/hours"));
+  ASSERT_TRUE(walk.WaitForPage(kProgressHeading, "Signed by Sam Supervisor"));
+  walk.EndStep("associate-sees-summary-signed");
 }
 
 }  // namespace

@@ -287,11 +287,14 @@ std::unique_ptr<RouteSet> AddHoursRoutes(RouteKit& kit, IdentityServices& identi
   hours_routes::AddApi(kit, hours, extras.signing);
   hours_routes::AddImportApi(kit, hours);
   hours_routes::AddImportPages(kit, hours, templates, identity.clock);
-  hours_routes::AddPdfRoutes(kit, identity, hours, extras.supervisors, extras.signing);
+  hours_routes::AddPdfRoutes(kit, identity, hours, extras.supervisors, extras.signing,
+                             extras.summary_signing);
   hours_routes::AddReminderRoutes(kit, hours, extras.reminders);
   auto routes = std::make_unique<HoursRoutes>();
   routes->parts.push_back(hours_routes::AddPages(kit, identity, hours, practice, templates, extras));
   routes->parts.push_back(hours_routes::AddSigningRoutes(kit, extras.signing, templates));
+  routes->parts.push_back(
+      hours_routes::AddSummarySigningRoutes(kit, identity, hours, extras, templates));
   return routes;
 }
 

@@ -14,6 +14,7 @@
 #include "web/hours/page_kit.hpp"
 #include "web/hours/pages_internal.hpp"
 #include "web/hours/routes_internal.hpp"
+#include "web/hours/verification.hpp"
 #include "web/page_flash.hpp"
 
 namespace alcove::web::hours_pages {
@@ -37,6 +38,10 @@ constexpr std::pair<std::string_view, std::string_view> kDone[] = {
     {"week_withdrawn", "Week taken back: it is a draft again, and you can change it."},
     {"reminders_on", "Reminders are on: a weekly mail when past weeks are not submitted."},
     {"reminders_off", "Reminders are off."},
+    {"summary_asked", "Your supervisor is asked to sign the summary: they get a link by email."},
+    {"summary_no_weeks", "There are no weekly logs of this supervisor yet, so there is nothing "
+                         "for them to sign."},
+    {"summary_not_asked", "That supervisor cannot be asked now: they may have ended the link."},
 };
 
 // The tabs of the hours pages.
@@ -273,6 +278,7 @@ Result<Response> HoursPages::ProgressPage(Request& req, const TherapistSession& 
   const hours::Rules& rules = hours::RulesFor(summary.profile.track);
   TemplateData d;
   Flash(req, d);
+  d.set("csrf_token", who.csrf_token);
   d.set("track", std::string(TrackShort(summary.profile.track)));
   d.set("track_full", std::string(TrackFull(summary.profile.track)));
   d.set("rules_title", rules.title);
@@ -443,13 +449,50 @@ Result<Response> HoursPages::ProgressPage(Request& req, const TherapistSession& 
   d.set("has_weeks", !week_rows.empty());
   d.set("weeks", List(std::move(week_rows)));
   d.set("this_week", hours::DayText(last));
-  // One experience-verification summary per supervisor (docs/hours-forms.md).
+  // One experience-verification summary per supervisor (docs/hours-forms.md), and where
+  // its signature stands (docs/signing.md § The verification summary).
   ALCOVE_TRY_ASSIGN(const auto supervisors, x_.supervisors.list(who.scope));
+  ALCOVE_TRY_ASSIGN(const auto when, PageTimeWords(id_, who.scope.principal()));
+  const std::string verify_url = id_.identity.options().public_origin + "/verify";
   std::vector<TemplateData> verifications;
   for (const auto& s : supervisors) {
     TemplateData v;
     v.set("name", s.name);
     v.set("link_id", s.link_id);
+    ALCOVE_TRY_ASSIGN(const auto requests, x_.summary_signing.List(who.scope, s.link_id));
+    if (!requests.empty()) {
+      const hours::SummaryRequest& r = requests.front();  // the newest
+      switch (r.status) {
+        case hours::SummaryLinkStatus::kSigned: {
+          auto now = hours_routes::BuildSummary(h_, id_.identity, who.scope, s, r.period.from,
+                                                r.period.to, id_.clock.Now(), verify_url);
+          if (!now && now.error().code != ErrorCode::kNotFound) {
+            return std::unexpected(now.error());
+          }
+          const bool matches = now && now->content_sha256 == r.content_sha256;
+          v.set("summary_state",
+                fmt::format("Signed by {} {}{}", s.name, when(*r.signed_at),
+                            matches ? "." : ", but your hours changed since: it no longer "
+                                            "matches. Ask again for a new signature."));
+          v.set("receipt_href",
+                "/api/v1/hours/verification/signatures/" + r.id + "/receipt");
+          break;
+        }
+        case hours::SummaryLinkStatus::kWaiting:
+          v.set("summary_state", fmt::format("Asked {}; waiting for the signature (the link "
+                                             "works until {}).",
+                                             when(r.asked_at), when(r.expires_at)));
+          break;
+        case hours::SummaryLinkStatus::kExpired:
+        case hours::SummaryLinkStatus::kEnded:
+          v.set("summary_state", "The last request was not signed and its link no longer "
+                                 "works. Ask again.");
+          break;
+        case hours::SummaryLinkStatus::kLocked:
+          v.set("summary_state", "The last request’s link locked after 5 wrong PINs. Ask again.");
+          break;
+      }
+    }
     verifications.push_back(v);
   }
   d.set("has_supervisors", !verifications.empty());

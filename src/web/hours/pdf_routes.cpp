@@ -50,7 +50,8 @@ Response PdfResponse(std::string bytes, const std::string& file_name) {
 }  // namespace
 
 void AddPdfRoutes(RouteKit& kit, IdentityServices& identity, hours::Hours& h,
-                  const hours::SupervisorDirectory& supervisors, hours::Signing& signing) {
+                  const hours::SupervisorDirectory& supervisors, hours::Signing& signing,
+                  hours::SummarySigning& summaries) {
   // A signed week's line names who signed it (the latest signature's supervisor), and
   // the form names the supervisor of its last signed week.
   auto signed_line = [&signing](const TherapistSession& who, const hours::WeeklyLog& w,
@@ -126,15 +127,16 @@ void AddPdfRoutes(RouteKit& kit, IdentityServices& identity, hours::Hours& h,
           })),
           kPdfRoute);
 
-  // The experience-verification summary of one supervisor link (docs/hours-forms.md).
+  // The experience-verification summary of one supervisor link (docs/hours-forms.md),
+  // with the supervisor's signature when one signed exactly this content.
   kit.Add("GET", "/api/v1/hours/verification/pdf",
-          ForTherapist(Refusing([&h, &identity, &supervisors, verify_url](
+          ForTherapist(Refusing([&h, &identity, &supervisors, &summaries, verify_url](
                                     Request& req, const TherapistSession& who)
                                     -> Result<Response> {
             const std::string link(req.QueryValue("supervisor_id").value_or(""));
-            VerificationRequest request{.verify_url = verify_url};
-            for (const auto& [key, out] : {std::pair{"from", &request.from},
-                                           std::pair{"to", &request.to}}) {
+            std::optional<hours::Day> from;
+            std::optional<hours::Day> to;
+            for (const auto& [key, out] : {std::pair{"from", &from}, std::pair{"to", &to}}) {
               if (const auto text = req.QueryValue(key); text && !text->empty()) {
                 ALCOVE_TRY_ASSIGN(*out, hours_json::DayParam(text, key));
               }
@@ -147,20 +149,15 @@ void AddPdfRoutes(RouteKit& kit, IdentityServices& identity, hours::Hours& h,
               return Fail(ErrorCode::kNotFound, "verification: not an id", "No such supervisor.");
             }
             ALCOVE_TRY_ASSIGN(const auto supervisor, supervisors.active(who.scope.tenant(), link));
-            ALCOVE_TRY_ASSIGN(const auto account, identity.identity.GetProfile(who.scope.principal()));
-            request.associate_name = account.name;
-            request.now = identity.clock.Now();
-            // The upper end of the default period: the UTC day (a week more or less at the
-            // end of a period changes nothing: no week starts after today).
-            request.today = std::chrono::floor<std::chrono::days>(
-                std::chrono::sys_time<std::chrono::microseconds>(
-                    std::chrono::microseconds(request.now)));
-            ALCOVE_TRY_ASSIGN(const auto form, BuildVerification(h, who.scope, supervisor, request));
-            ALCOVE_TRY_ASSIGN(auto pdf, forms::RenderVerification(form));
+            ALCOVE_TRY_ASSIGN(auto summary,
+                              BuildSummary(h, identity.identity, who.scope, supervisor, from, to,
+                                           identity.clock.Now(), verify_url));
+            ALCOVE_TRY(NoteSignature(summary, summaries, who.scope, supervisor.link_id));
+            ALCOVE_TRY_ASSIGN(auto pdf, forms::RenderVerification(summary.form));
             return PdfResponse(std::move(pdf),
                                fmt::format("experience-verification-{}-to-{}.pdf",
-                                           hours::DayText(form.first_week),
-                                           hours::DayText(form.last_week)));
+                                           hours::DayText(summary.form.first_week),
+                                           hours::DayText(summary.form.last_week)));
           })),
           kPdfRoute);
 }

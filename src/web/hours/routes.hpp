@@ -6,6 +6,7 @@
 #include "hours/reminders.hpp"
 #include "hours/supervisor_directory.hpp"
 #include "hours/signing.hpp"
+#include "hours/summary_signing.hpp"
 #include "hours/supervision.hpp"
 #include "practice/practice.hpp"
 #include "web/route_kit.hpp"
@@ -28,6 +29,8 @@ struct HoursExtras {
   hours::Reminders& reminders;
   // Submitting to a supervisor, signing and receipts.
   hours::Signing& signing;
+  // Signing experience-verification summaries.
+  hours::SummarySigning& summary_signing;
 };
 
 std::unique_ptr<RouteSet> AddHoursRoutes(RouteKit& kit, IdentityServices& identity,

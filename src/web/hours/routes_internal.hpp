@@ -11,6 +11,7 @@
 #include "core/clock.hpp"
 #include "hours/hours.hpp"
 #include "hours/signing.hpp"
+#include "hours/summary_signing.hpp"
 #include "practice/practice.hpp"
 #include "web/hours/routes.hpp"
 #include "web/route_kit.hpp"
@@ -31,6 +32,17 @@ void AddApi(RouteKit& kit, hours::Hours& hours, hours::Signing& signing);
 // POST /verify and POST /api/v1/verify (public receipt checks).
 std::unique_ptr<RouteSet> AddSigningRoutes(RouteKit& kit, hours::Signing& signing,
                                            const Templates& templates);
+
+// summary_signing_routes.cpp (issue #15; docs/signing.md § The verification summary): the
+// associate asks a supervisor to sign their experience-verification summary (POST
+// /api/v1/hours/verification/signing-requests, and the form POST /hours/verification/ask),
+// sees the requests and signatures (GET /api/v1/hours/verification/signatures, a
+// signature's .../receipt); the supervisor opens and signs it (GET and POST
+// /sign/summary, token in the fragment; POST /api/v1/sign/summary).
+std::unique_ptr<RouteSet> AddSummarySigningRoutes(RouteKit& kit, IdentityServices& identity,
+                                                  hours::Hours& hours,
+                                                  const HoursExtras& extras,
+                                                  const Templates& templates);
 
 // The associate's pages (pages.cpp with setup_pages.cpp, session_pages.cpp,
 // week_grid.cpp and weeks_pages.cpp; docs/hours.md § Pages): /hours (progress),
@@ -65,8 +77,10 @@ void AddImportPages(RouteKit& kit, hours::Hours& hours, const Templates& templat
 // Board's form, rendered on the worker pool.
 // Also GET /api/v1/hours/verification/pdf?supervisor_id=&from=&to= — the experience-
 // verification summary of one supervisor link (forms/verification_pdf.hpp).
+// The summary carries the supervisor's signature when one signed exactly its content.
 void AddPdfRoutes(RouteKit& kit, IdentityServices& identity, hours::Hours& hours,
-                  const hours::SupervisorDirectory& supervisors, hours::Signing& signing);
+                  const hours::SupervisorDirectory& supervisors, hours::Signing& signing,
+                  hours::SummarySigning& summaries);
 // reminder_routes.cpp (issue #15; docs/hours.md § Reminders): GET and PUT
 // /api/v1/hours/reminders (the associate's) and /api/v1/supervisor/reminders (a
 // supervisor's), {"enabled": bool}; POST /supervisor/reminders, the supervisor's form

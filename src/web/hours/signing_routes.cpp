@@ -89,6 +89,13 @@ json::object ReceiptFactsJson(const hours::ReceiptFacts& f) {
     event["supervisor_id"] = f.supervisor_id;
     event["content_sha256"] = f.content_sha256;
   }
+  if (!f.summary_id.empty()) {  // an experience-verification summary's signature
+    event["summary_id"] = f.summary_id;
+    event["supervisor_id"] = f.supervisor_id;
+    event["content_sha256"] = f.content_sha256;
+    event["from"] = f.period_from;
+    event["to"] = f.period_to;
+  }
   out["event"] = std::move(event);
   out["checkpoint"] = json::object{{"tree_size", f.tree_size}};
   return out;
@@ -352,6 +359,13 @@ class SigningRoutes final : public RouteSet {
         if (!facts->week_id.empty()) {
           d.set("signature", true);
           d.set("week_id", facts->week_id);
+          d.set("supervisor_id", facts->supervisor_id);
+          d.set("content_sha256", facts->content_sha256);
+        }
+        if (!facts->summary_id.empty()) {
+          d.set("summary_signature", true);
+          d.set("summary_id", facts->summary_id);
+          d.set("period", facts->period_from + " to " + facts->period_to);
           d.set("supervisor_id", facts->supervisor_id);
           d.set("content_sha256", facts->content_sha256);
         }

@@ -145,4 +145,49 @@ Result<forms::VerificationForm> BuildVerification(hours::Hours& h,
   return form;
 }
 
+Result<BuiltSummary> BuildSummary(hours::Hours& h, identity::Identity& identity,
+                                  const identity::TherapistScope& who,
+                                  const hours::ActiveSupervisor& supervisor,
+                                  std::optional<hours::Day> from, std::optional<hours::Day> to,
+                                  Micros now, std::string verify_url) {
+  ALCOVE_TRY(h.ListSettings(who));  // no_profile first
+  ALCOVE_TRY_ASSIGN(const auto stored, h.GetProfile(who));
+  if (!stored) {
+    return Fail(ErrorCode::kNotFound, "verification: no profile", "No such supervisor.");
+  }
+  const hours::Day today = std::chrono::floor<std::chrono::days>(
+      std::chrono::sys_time<std::chrono::microseconds>(std::chrono::microseconds(now)));
+  VerificationRequest request{.today = today, .now = now, .verify_url = std::move(verify_url)};
+  request.from = hours::WeekStart(
+      from.value_or(stored->registration_date.value_or(stored->degree_date)));
+  request.to = to.value_or(today);
+  ALCOVE_TRY_ASSIGN(const auto account, identity.AccountById(who.account_id()));
+  request.associate_name = account.name;
+  ALCOVE_TRY_ASSIGN(auto form, BuildVerification(h, who, supervisor, request));
+  std::string sha = forms::ContentSha256(form);
+  return BuiltSummary{.form = std::move(form),
+                      .content_sha256 = std::move(sha),
+                      .period = {.from = *request.from, .to = *request.to}};
+}
+
+Status NoteSignature(BuiltSummary& summary, hours::SummarySigning& signing,
+                     const identity::TherapistScope& who, std::string_view supervisor_link_id) {
+  ALCOVE_TRY_ASSIGN(const auto requests, signing.List(who, supervisor_link_id));
+  for (const auto& r : requests) {  // newest first
+    if (!r.signed_at) {
+      continue;
+    }
+    if (r.content_sha256 == summary.content_sha256) {
+      summary.form.signed_at = r.signed_at;
+      summary.form.signature_event_id = r.event_id;
+      summary.form.stale_signed_at.reset();
+      return {};
+    }
+    if (!summary.form.stale_signed_at) {
+      summary.form.stale_signed_at = r.signed_at;
+    }
+  }
+  return {};
+}
+
 }  // namespace alcove::web::hours_routes

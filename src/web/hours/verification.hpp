@@ -12,7 +12,9 @@
 #include "core/error.hpp"
 #include "forms/verification_pdf.hpp"
 #include "hours/hours.hpp"
+#include "hours/summary_signing.hpp"
 #include "hours/supervisor_directory.hpp"
+#include "identity/identity.hpp"
 
 namespace alcove::web::hours_routes {
 
@@ -37,5 +39,28 @@ Result<forms::VerificationForm> BuildVerification(hours::Hours& hours,
                                                   const identity::TherapistScope& who,
                                                   const hours::ActiveSupervisor& supervisor,
                                                   const VerificationRequest& request);
+
+// A summary with what signing binds: its content hash and its period resolved (from: the
+// Monday of the asked or default first day; to: the asked day or `today`).
+struct BuiltSummary {
+  forms::VerificationForm form;
+  std::string content_sha256;  // forms::ContentSha256(form)
+  hours::SummaryPeriod period;
+};
+
+// BuildVerification for the associate `who` (named as their account is now) and
+// `supervisor`, with the period resolved first (so that the same period gives the same
+// summary again); `now` is the time prepared, and its UTC day `today`.
+Result<BuiltSummary> BuildSummary(hours::Hours& hours, identity::Identity& identity,
+                                  const identity::TherapistScope& who,
+                                  const hours::ActiveSupervisor& supervisor,
+                                  std::optional<hours::Day> from, std::optional<hours::Day> to,
+                                  Micros now, std::string verify_url);
+
+// The supervisor's signature on the summary (signed_at and the event) when one of the
+// link's signed requests bound exactly this content; else the time of the latest signed
+// one, which no longer matches (stale_signed_at).
+Status NoteSignature(BuiltSummary& summary, hours::SummarySigning& signing,
+                     const identity::TherapistScope& who, std::string_view supervisor_link_id);
 
 }  // namespace alcove::web::hours_routes
