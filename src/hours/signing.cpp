@@ -8,6 +8,7 @@
 #include "audit/query.hpp"
 #include "audit/receipt.hpp"
 #include "hours/internal.hpp"
+#include "hours/signing_internal.hpp"
 #include "identity/unit_of_work.hpp"
 #include "mail/message.hpp"
 #include "store/ids.hpp"
@@ -269,52 +270,30 @@ Result<SignOutcome> Signing::Sign(const crypto::SecretString& token, const SignR
                     directory_.verify_pin(link.supervisor_account_id, request.pin));
   const Micros now = deps_.clock.Now();
   if (check == PinCheck::kNotSet) {
-    return Refusal(ErrorCode::kFailedPrecondition, kPinNotSet, "supervisor has no PIN",
-                   fmt::format("You have not set your signing PIN yet. Sign in at "
-                               "{}/supervisor/pin and set it there, then open this link again.",
-                               deps_.public_origin));
+    return signing_internal::PinNotSet(deps_.public_origin);
   }
   if (check == PinCheck::kMismatch) {
-    ALCOVE_TRY_ASSIGN(auto tx, deps_.db.BeginTenant(link.tenant));
-    const store::Value p[] = {link.tenant, link.id, std::int64_t{kMaxWrongPins}};
-    ALCOVE_TRY_ASSIGN(const auto n,
-                      tx->Execute("UPDATE signing_links SET wrong_pins = wrong_pins + 1 WHERE "
-                                  "tenant_id = $1 AND id = $2 AND used_at IS NULL AND ended_at "
-                                  "IS NULL AND locked_at IS NULL AND wrong_pins < $3",
-                                  p));
-    if (n != 1) {
-      return Gone("link changed meanwhile");
+    const std::pair<std::string_view, std::string_view> week[] = {{"week", link.week_id}};
+    auto wrong = signing_internal::CountWrongPin(deps_.db, deps_.log, now, caller,
+                                                 {.table = "signing_links",
+                                                  .object_type = "signing_link",
+                                                  .tenant = link.tenant,
+                                                  .link_id = link.id,
+                                                  .supervisor_account = link.supervisor_account_id,
+                                                  .details = week});
+    if (!wrong) {
+      return wrong.error().code == ErrorCode::kConflict ? Gone("link changed meanwhile")
+                                                        : std::unexpected(wrong.error());
     }
-    const store::Value q[] = {link.tenant, link.id};
-    ALCOVE_TRY_ASSIGN(auto rows, tx->Query("SELECT wrong_pins FROM signing_links WHERE "
-                                           "tenant_id = $1 AND id = $2",
-                                           q));
-    const int wrong = rows.empty() ? kMaxWrongPins : static_cast<int>(rows.front().Int(0));
-    if (wrong >= kMaxWrongPins) {
-      const store::Value l[] = {link.tenant, link.id, now};
-      ALCOVE_TRY(tx->Execute(
-          "UPDATE signing_links SET locked_at = $3 WHERE tenant_id = $1 AND id = $2", l));
-      // A link refused for good: auth.magic_link.refused of object signing_link.
-      audit::Event e =
-          identity::EventFor(now, audit::Action::kMagicLinkRefused, link.tenant,
-                             link.supervisor_account_id, caller, "signing_link", link.id);
-      ALCOVE_TRY(e.details.SetToken("reason", "locked"));
-      ALCOVE_TRY(e.details.SetToken("week", link.week_id));
-      ALCOVE_TRY(e.details.SetToken("supervisor", link.supervisor_account_id));
-      ALCOVE_TRY(deps_.log.Append(*tx, e));
-      ALCOVE_TRY(tx->Commit());
+    if (wrong->locked) {
       return Locked();
     }
-    ALCOVE_TRY(tx->Commit());
-    const int left = kMaxWrongPins - wrong;
     return SignOutcome{.kind = SignOutcome::Kind::kWrongPin,
                        .decision = request.decision,
                        .tenant = link.tenant,
                        .week_id = link.week_id,
-                       .tries_left = left,
-                       .words = fmt::format("That PIN is not right. {} {} left before this link "
-                                            "locks.",
-                                            left, left == 1 ? "try" : "tries")};
+                       .tries_left = wrong->tries_left,
+                       .words = std::move(wrong->words)};
   }
 
   std::vector<std::uint8_t> sealed;

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "hours/internal.hpp"
+#include "hours/signing_internal.hpp"
 #include "identity/unit_of_work.hpp"
 #include "mail/message.hpp"
 #include "store/ids.hpp"
@@ -15,11 +16,7 @@ namespace {
 
 constexpr Micros kLinkLifetime = kSigningLinkLifetime;  // 7 days, as a week's
 
-std::unexpected<Error> Refusal(std::string_view token, std::string_view internal,
-                               std::string words) {
-  return Fail(ErrorCode::kFailedPrecondition, fmt::format("{}: {}", token, internal),
-              std::move(words));
-}
+using signing_internal::Refusal;
 
 // One same answer for a used, expired, ended or unknown link.
 std::unexpected<Error> Gone(std::string_view why) {
@@ -282,48 +279,27 @@ Result<SummarySignOutcome> SummarySigning::Sign(const crypto::SecretString& toke
   ALCOVE_TRY_ASSIGN(const PinCheck check, directory_.verify_pin(link.supervisor_account_id, pin));
   const Micros now = deps_.clock.Now();
   if (check == PinCheck::kNotSet) {
-    return Refusal("pin_not_set", "supervisor has no PIN",
-                   fmt::format("You have not set your signing PIN yet. Sign in at "
-                               "{}/supervisor/pin and set it there, then open this link again.",
-                               deps_.public_origin));
+    return signing_internal::PinNotSet(deps_.public_origin);
   }
   if (check == PinCheck::kMismatch) {
-    ALCOVE_TRY_ASSIGN(auto tx, deps_.db.BeginTenant(link.tenant));
-    const store::Value p[] = {link.tenant, link.id, std::int64_t{kMaxWrongPins}};
-    ALCOVE_TRY_ASSIGN(const auto n,
-                      tx->Execute("UPDATE summary_signing_links SET wrong_pins = wrong_pins + 1 "
-                                  "WHERE tenant_id = $1 AND id = $2 AND used_at IS NULL AND "
-                                  "ended_at IS NULL AND locked_at IS NULL AND wrong_pins < $3",
-                                  p));
-    if (n != 1) {
-      return Gone("link changed meanwhile");
+    auto wrong = signing_internal::CountWrongPin(
+        deps_.db, deps_.log, now, caller,
+        {.table = "summary_signing_links",
+         .object_type = "summary_signing_link",
+         .tenant = link.tenant,
+         .link_id = link.id,
+         .supervisor_account = link.supervisor_account_id});
+    if (!wrong) {
+      return wrong.error().code == ErrorCode::kConflict ? Gone("link changed meanwhile")
+                                                        : std::unexpected(wrong.error());
     }
-    const store::Value q[] = {link.tenant, link.id};
-    ALCOVE_TRY_ASSIGN(auto rows, tx->Query("SELECT wrong_pins FROM summary_signing_links WHERE "
-                                           "tenant_id = $1 AND id = $2",
-                                           q));
-    const int wrong = rows.empty() ? kMaxWrongPins : static_cast<int>(rows.front().Int(0));
-    if (wrong >= kMaxWrongPins) {
-      const store::Value l[] = {link.tenant, link.id, now};
-      ALCOVE_TRY(tx->Execute(
-          "UPDATE summary_signing_links SET locked_at = $3 WHERE tenant_id = $1 AND id = $2", l));
-      audit::Event e =
-          identity::EventFor(now, audit::Action::kMagicLinkRefused, link.tenant,
-                             link.supervisor_account_id, caller, "summary_signing_link", link.id);
-      ALCOVE_TRY(e.details.SetToken("reason", "locked"));
-      ALCOVE_TRY(e.details.SetToken("supervisor", link.supervisor_account_id));
-      ALCOVE_TRY(deps_.log.Append(*tx, e));
-      ALCOVE_TRY(tx->Commit());
+    if (wrong->locked) {
       return Locked();
     }
-    ALCOVE_TRY(tx->Commit());
-    const int left = kMaxWrongPins - wrong;
-    return SummarySignOutcome{
-        .wrong_pin = true,
-        .tries_left = left,
-        .words = fmt::format("That PIN is not right. {} {} left before this link locks.", left,
-                             left == 1 ? "try" : "tries"),
-        .tenant = link.tenant};
+    return SummarySignOutcome{.wrong_pin = true,
+                              .tries_left = wrong->tries_left,
+                              .words = std::move(wrong->words),
+                              .tenant = link.tenant};
   }
 
   ALCOVE_TRY_ASSIGN(auto tx, deps_.db.BeginTenant(link.tenant));

@@ -27,6 +27,21 @@ std::string JsonMember(const std::string& body, const std::string& key) {
   return body.substr(start, body.find('"', start) - start);
 }
 
+boost::json::value ParseJson(const web::Response& response) {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(response.body, ec);
+  EXPECT_FALSE(ec) << response.body;
+  return ec ? boost::json::value() : v;
+}
+
+std::string ErrorCodeOf(const web::Response& response) {
+  const auto v = ParseJson(response);
+  if (!v.is_object() || !v.as_object().contains("error")) {
+    return "";
+  }
+  return std::string(v.at("error").at("code").as_string());
+}
+
 Status RecordingMailer::Send(const mail::Message& message) {
   std::lock_guard lock(mu_);
   sent_.push_back(message);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <boost/json.hpp>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -41,6 +42,10 @@ class RecordingMailer final : public mail::Mailer {
 // The JSON string member `key` of a flat object body ("" when absent): enough to pick
 // ids and the CSRF token out of answers.
 std::string JsonMember(const std::string& body, const std::string& key);
+// The answer's body as JSON (a failed expectation and null when it is not JSON), and the
+// code of its {"error":{"code"}} ("" without one).
+boost::json::value ParseJson(const web::Response& response);
+std::string ErrorCodeOf(const web::Response& response);
 
 // A browser for the in-process app: its address, its cookies, and the CSRF token of its
 // session once signed in.

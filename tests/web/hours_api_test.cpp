@@ -19,20 +19,9 @@ using testing::AppHarness;
 using testing::JsonMember;
 using testing::TestEngine;
 
-json::value Parse(const Response& res) {
-  boost::system::error_code ec;
-  auto v = json::parse(res.body, ec);
-  EXPECT_FALSE(ec) << res.body;
-  return ec ? json::value() : v;
-}
-
-std::string ErrorCodeOf(const Response& res) {
-  const auto v = Parse(res);
-  if (!v.is_object() || !v.as_object().contains("error")) {
-    return "";
-  }
-  return std::string(v.at("error").at("code").as_string());
-}
+using testing::ErrorCodeOf;
+// The answer as JSON (testing::ParseJson).
+json::value Parse(const Response& res) { return testing::ParseJson(res); }
 
 class HoursApiTest : public testing::EngineTest {
  protected:

@@ -30,20 +30,9 @@ using testing::TestEngine;
 constexpr std::string_view kSupervisorAccount = "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a";
 constexpr std::size_t npos = std::string::npos;
 
-json::value Parse(const Response& res) {
-  boost::system::error_code ec;
-  auto v = json::parse(res.body, ec);
-  EXPECT_FALSE(ec) << res.body;
-  return ec ? json::value() : v;
-}
-
-std::string ErrorCodeOf(const Response& res) {
-  const auto v = Parse(res);
-  if (!v.is_object() || !v.as_object().contains("error")) {
-    return "";
-  }
-  return std::string(v.at("error").at("code").as_string());
-}
+using testing::ErrorCodeOf;
+// The answer as JSON (testing::ParseJson).
+json::value Parse(const Response& res) { return testing::ParseJson(res); }
 
 // A receipt with one byte of its event (the signed statement) flipped.
 std::string Tampered(const std::string& receipt) {

@@ -3,8 +3,10 @@
 // The hours routes' shared parts; not an interface. Each file of src/web/hours/ adds its
 // routes through one adder declared here, and AddHoursRoutes (api.cpp) calls them all.
 
+#include <boost/json.hpp>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -14,6 +16,7 @@
 #include "hours/summary_signing.hpp"
 #include "practice/practice.hpp"
 #include "web/hours/routes.hpp"
+#include "web/body.hpp"
 #include "web/route_kit.hpp"
 #include "web/router.hpp"
 #include "web/session_auth.hpp"
@@ -32,6 +35,14 @@ void AddApi(RouteKit& kit, hours::Hours& hours, hours::Signing& signing);
 // POST /verify and POST /api/v1/verify (public receipt checks).
 std::unique_ptr<RouteSet> AddSigningRoutes(RouteKit& kit, hours::Signing& signing,
                                            const Templates& templates);
+
+// What both signing pages share (signing_routes.cpp): the status of a refusal
+// (hours::SigningRefusalOf: link_gone 410, link_locked 423, wrong_pin 401, any other 409);
+// a receipt in JSON ({"format","event_id","text"}, API.md); the token of a signing form
+// (the field, or the whole link pasted into it).
+int SigningRefusalStatus(std::string_view refusal);
+boost::json::object ReceiptJson(const std::string& text, const std::string& event_id);
+std::string SigningTokenOf(const FormFields& fields);
 
 // summary_signing_routes.cpp (issue #15; docs/signing.md § The verification summary): the
 // associate asks a supervisor to sign their experience-verification summary (POST

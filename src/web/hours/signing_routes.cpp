@@ -25,34 +25,13 @@ const RouteOptions kVerifyBody{.max_body_bytes = 64 * 1024, .rate_class = "publi
 const RouteOptions kOpenPage{.rate_class = "public_link"};
 constexpr std::size_t kMaxCommentBytes = 4000;
 
-// The status of a signing refusal.
-int StatusOf(std::string_view refusal) {
-  if (refusal == "link_gone") {
-    return 410;
-  }
-  if (refusal == "link_locked") {
-    return 423;
-  }
-  if (refusal == "wrong_pin") {
-    return 401;
-  }
-  return 409;  // week_changed, other_week, pin_not_set
-}
-
-// A receipt in the JSON answers (API.md: "receipt":{...}): its text exactly as
-// `alcove audit check` and /verify read it, and the event it proves.
-json::object ReceiptJson(const std::string& text, const std::string& event_id) {
-  return json::object{{"format", "alcove-audit-receipt v1"}, {"event_id", event_id},
-                      {"text", text}};
-}
-
 // A refusal of the signing service as its answer, or nullopt for any other error.
 std::optional<Response> RefusalResponse(const Request& req, const Templates* t, const Error& e) {
   const auto refusal = hours::SigningRefusalOf(e);
   if (!refusal) {
     return std::nullopt;
   }
-  return ErrorResponse(req, t, StatusOf(*refusal), *refusal, e.public_message);
+  return ErrorResponse(req, t, SigningRefusalStatus(*refusal), *refusal, e.public_message);
 }
 
 Result<hours::Decision> DecisionOf(std::string_view text) {
@@ -230,25 +209,12 @@ class SigningRoutes final : public RouteSet {
             kSignBody);
   }
 
-  // The token of a form: the field, or a whole link pasted into it.
-  static std::string TokenOf(const FormFields& fields) {
-    std::string token = FormValue(fields, "token");
-    if (const auto at = token.find("#token="); at != std::string::npos) {
-      token = token.substr(at + 7);
-    }
-    while (!token.empty() && (token.back() == ' ' || token.back() == '\n' ||
-                              token.back() == '\r')) {
-      token.pop_back();
-    }
-    return token;
-  }
-
   Result<Response> SignForm(Request& req, const FormFields& fields) {
-    const std::string token = TokenOf(fields);
+    const std::string token = SigningTokenOf(fields);
     auto view = s_.View(crypto::SecretString(std::string(token)));
     if (!view) {
       if (const auto refusal = hours::SigningRefusalOf(view.error())) {
-        return Refused(StatusOf(*refusal), view.error().public_message);
+        return Refused(SigningRefusalStatus(*refusal), view.error().public_message);
       }
       return std::unexpected(view.error());
     }
@@ -279,7 +245,7 @@ class SigningRoutes final : public RouteSet {
         return SignPage(400, d);
       }
       if (const auto refusal = hours::SigningRefusalOf(out.error())) {
-        return Refused(StatusOf(*refusal), out.error().public_message);
+        return Refused(SigningRefusalStatus(*refusal), out.error().public_message);
       }
       return std::unexpected(out.error());
     }
@@ -402,6 +368,36 @@ class SigningRoutes final : public RouteSet {
 };
 
 }  // namespace
+
+int SigningRefusalStatus(std::string_view refusal) {
+  if (refusal == "link_gone") {
+    return 410;
+  }
+  if (refusal == "link_locked") {
+    return 423;
+  }
+  if (refusal == "wrong_pin") {
+    return 401;
+  }
+  return 409;  // week_changed, other_week, summary_changed, pin_not_set
+}
+
+json::object ReceiptJson(const std::string& text, const std::string& event_id) {
+  return json::object{{"format", "alcove-audit-receipt v1"}, {"event_id", event_id},
+                      {"text", text}};
+}
+
+std::string SigningTokenOf(const FormFields& fields) {
+  std::string token = FormValue(fields, "token");
+  if (const auto at = token.find("#token="); at != std::string::npos) {
+    token = token.substr(at + 7);
+  }
+  while (!token.empty() && (token.back() == ' ' || token.back() == '\n' ||
+                            token.back() == '\r')) {
+    token.pop_back();
+  }
+  return token;
+}
 
 std::unique_ptr<RouteSet> AddSigningRoutes(RouteKit& kit, hours::Signing& signing,
                                            const Templates& templates) {

@@ -30,24 +30,6 @@ std::unexpected<Error> Bad(std::string message) {
   return Fail(ErrorCode::kInvalidArgument, "summary signing request malformed", std::move(message));
 }
 
-int StatusOf(std::string_view refusal) {
-  if (refusal == "link_gone") {
-    return 410;
-  }
-  if (refusal == "link_locked") {
-    return 423;
-  }
-  if (refusal == "wrong_pin") {
-    return 401;
-  }
-  return 409;  // summary_changed, pin_not_set
-}
-
-json::object ReceiptJson(const std::string& text, const std::string& event_id) {
-  return json::object{
-      {"format", "alcove-audit-receipt v1"}, {"event_id", event_id}, {"text", text}};
-}
-
 // The associate of a link as the therapist scope of their tenant (the holder of the link
 // has no session: the link is the authority, as for weeks).
 Result<identity::TherapistScope> AssociateOf(const hours::SummaryLinkView& v) {
@@ -310,24 +292,12 @@ class SummarySigningRoutes final : public RouteSet {
     return Opened{.view = std::move(view), .summary = std::move(*summary)};
   }
 
-  static std::string TokenOf(const FormFields& fields) {
-    std::string token = FormValue(fields, "token");
-    if (const auto at = token.find("#token="); at != std::string::npos) {
-      token = token.substr(at + 7);
-    }
-    while (!token.empty() &&
-           (token.back() == ' ' || token.back() == '\n' || token.back() == '\r')) {
-      token.pop_back();
-    }
-    return token;
-  }
-
   Result<Response> SignForm(Request& req, const FormFields& fields) {
-    const std::string token = TokenOf(fields);
+    const std::string token = SigningTokenOf(fields);
     auto opened = Open(token);
     if (!opened) {
       if (const auto refusal = hours::SigningRefusalOf(opened.error())) {
-        return Refused(StatusOf(*refusal), opened.error().public_message);
+        return Refused(SigningRefusalStatus(*refusal), opened.error().public_message);
       }
       return std::unexpected(opened.error());
     }
@@ -344,7 +314,7 @@ class SummarySigningRoutes final : public RouteSet {
         return Page(400, d);
       }
       if (const auto refusal = hours::SigningRefusalOf(out.error())) {
-        return Refused(StatusOf(*refusal), out.error().public_message);
+        return Refused(SigningRefusalStatus(*refusal), out.error().public_message);
       }
       return std::unexpected(out.error());
     }
@@ -416,7 +386,7 @@ class SummarySigningRoutes final : public RouteSet {
                   }();
                   if (!answer) {
                     if (const auto refusal = hours::SigningRefusalOf(answer.error())) {
-                      return ErrorResponse(req, nullptr, StatusOf(*refusal), *refusal,
+                      return ErrorResponse(req, nullptr, SigningRefusalStatus(*refusal), *refusal,
                                            answer.error().public_message);
                     }
                   }
