@@ -150,7 +150,16 @@ const KindText& TextOf(MailKind kind) {
       "Weekly logs of your associates are waiting for your signature on Alcove.\r\n"
       "Open this link to see them (the signing links are in the mails you had):\r\n",
       "You can switch these reminders off on the same page.\r\n"};
+  // Says only that an answer needs attention: which client, instrument or answer is
+  // behind the link (the client's questionnaires page, after sign-in).
+  static const KindText kMeasureFlag{
+      "questionnaire flag", "A questionnaire answer needs your attention on Alcove",
+      "A questionnaire answer on Alcove needs your attention.\r\n"
+      "Sign in and open this link to see it:\r\n",
+      "You get this message whenever an answer raises a safety flag.\r\n"};
   switch (kind) {
+    case MailKind::kMeasureFlag:
+      return kMeasureFlag;
     case MailKind::kSupervisorInvitation:
       return kInvitation;
     case MailKind::kSupervisorPinReset:

@@ -29,6 +29,8 @@ enum class MailKind {
   kSupervisorPinReset,     // a supervisor who forgot their signing PIN sets a new one
   kHoursReminder,          // an associate has past weeks not yet submitted
   kSigningReminder,        // a supervisor has weekly logs waiting for a signature
+  // Questionnaires (issue #16, part "api"):
+  kMeasureFlag,  // a questionnaire answer needs the therapist's attention (a safety flag)
 };
 
 // "sign-in link", "sign-up confirmation", ... (for the console line and logs).
