@@ -77,6 +77,18 @@ Result<const measures::Instrument*> InstrumentNamed(std::string_view id) {
   return in;
 }
 
+// The required member "instrument": a known instrument's id.
+Result<const measures::Instrument*> InstrumentMember(const json::object& body) {
+  const auto* v = body.if_contains("instrument");
+  if (v == nullptr || v->is_null()) {
+    return Bad("`instrument` is required: the id of a questionnaire (GET /api/v1/instruments).");
+  }
+  if (!v->is_string()) {
+    return Bad("`instrument` must be the id of a questionnaire, as a string.");
+  }
+  return InstrumentNamed(std::string_view(v->as_string()));
+}
+
 json::object AssignmentJson(const measures::Assignment& a) {
   json::object o{{"id", a.id},
                  {"client_id", a.client_id},
@@ -174,11 +186,7 @@ json::object ScheduleJson(const measures::MeasureSchedule& s) {
 
 Result<measures::ScheduleSpec> ScheduleSpecFrom(const json::object& body) {
   measures::ScheduleSpec spec;
-  ALCOVE_TRY_ASSIGN(auto name, OptionalString(body, "instrument"));
-  if (!name) {
-    return Bad("`instrument` is required: the id of a questionnaire (GET /api/v1/instruments).");
-  }
-  ALCOVE_TRY_ASSIGN(const auto* in, InstrumentNamed(*name));
+  ALCOVE_TRY_ASSIGN(const auto* in, InstrumentMember(body));
   spec.instrument_id = in->id;
   ALCOVE_TRY_ASSIGN(auto kind, OptionalString(body, "kind"));
   const auto k = kind ? measures::ScheduleKindFromName(*kind) : std::nullopt;
@@ -236,13 +244,11 @@ void MeasuresRoutes::AddApi(RouteKit& kit) {
       "POST", "/api/v1/clients/{id}/assignments",
       ForTherapist([this](Request& req, const TherapistSession& who) -> Result<Response> {
         const std::string client(req.Param("id").value_or(""));
+        // Another tenant's client is 404 whatever the body says, before any budget is spent.
+        ALCOVE_TRY(p_.GetClientInfo(who.scope, client));
         ALCOVE_TRY_ASSIGN(auto body, JsonObjectBody(req));
         ALCOVE_TRY(OnlyMembers(body, {"instrument", "expires_in_hours", "send_email"}));
-        ALCOVE_TRY_ASSIGN(auto name, OptionalString(body, "instrument"));
-        if (!name) {
-          return Bad("`instrument` is required: the id of a questionnaire (GET /api/v1/instruments).");
-        }
-        ALCOVE_TRY_ASSIGN(const auto* in, InstrumentNamed(*name));
+        ALCOVE_TRY_ASSIGN(const auto* in, InstrumentMember(body));
         ALCOVE_TRY_ASSIGN(auto hours,
                           OptionalInt(body, "expires_in_hours", "a number of hours (1 to 720)"));
         if (hours && (*hours < 1 || *hours > 720)) {
@@ -258,8 +264,6 @@ void MeasuresRoutes::AddApi(RouteKit& kit) {
           if (x_.measure_mail == nullptr) {
             return Unavailable();
           }
-          // Another tenant's client is 404 before any budget is spent.
-          ALCOVE_TRY(p_.GetClientInfo(who.scope, client));
           if (auto limited = ThrottleMail(req, who.scope)) {
             return *limited;
           }
@@ -355,12 +359,12 @@ void MeasuresRoutes::AddApi(RouteKit& kit) {
           return Unavailable();
         }
         const std::string client(req.Param("id").value_or(""));
+        ALCOVE_TRY(p_.GetClientInfo(who.scope, client));  // 404 whatever the body says
         ALCOVE_TRY_ASSIGN(auto body, JsonObjectBody(req));
         ALCOVE_TRY(
             OnlyMembers(body, {"instrument", "kind", "every_days", "hours_before", "send_email"}));
         ALCOVE_TRY_ASSIGN(auto spec, ScheduleSpecFrom(body));
         if (spec.send_email) {
-          ALCOVE_TRY(p_.GetClientInfo(who.scope, client));
           if (auto limited = ThrottleMail(req, who.scope)) {
             return *limited;
           }
