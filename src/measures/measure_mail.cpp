@@ -40,16 +40,15 @@ void MeasureMail::NotifyFlag(store::TenantId tenant, std::string_view assigned_b
       return Fail(ErrorCode::kInternal, "flag notice: not a client id");
     }
     ALCOVE_TRY_ASSIGN(const auto account, identity_.AccountById(assigned_by));
-    ALCOVE_TRY_ASSIGN(
-        auto message,
-        mail::Message::Make(mail::MailKind::kMeasureFlag, account.email,
-                            public_origin_ + "/clients/" + std::string(client_id) + "/measures",
-                            public_origin_));
+    ALCOVE_TRY_ASSIGN(auto message, mail::Message::Make(mail::MailKind::kMeasureFlag, account.email,
+                                                        public_origin_ + "/clients/" +
+                                                            std::string(client_id) + "/measures",
+                                                        public_origin_));
     return mail_.Enqueue(std::move(message));
   };
   if (auto st = send(); !st) {
-    spdlog::warn("questionnaire flag notice for account {} of tenant {} not sent: {}",
-                 assigned_by, tenant, st.error().internal);
+    spdlog::warn("questionnaire flag notice for account {} of tenant {} not sent: {}", assigned_by,
+                 tenant, st.error().internal);
   }
 }
 

@@ -36,14 +36,13 @@ class MeasureMail {
   // The email address in the client's record, opened through practice (an audited read
   // of the record, C40). kNotFound as GetClient; kFailedPrecondition when the record
   // holds no address, or none that mail can go to (the words say so, not the address).
-  Result<std::string> ClientAddress(const identity::TherapistScope& who,
-                                    std::string_view client_id, const identity::Caller& caller);
+  Result<std::string> ClientAddress(const identity::TherapistScope& who, std::string_view client_id,
+                                    const identity::Caller& caller);
   // Queues the questionnaire link `link` ("/q/TOKEN") to `address`.
   Status SendLink(std::string_view address, const crypto::SecretString& link);
   // Queues the flag notice to the account `assigned_by` (its sign-in address), linking to
   // `/clients/{client_id}/measures`. Failures are logged with ids only.
-  void NotifyFlag(store::TenantId tenant, std::string_view assigned_by,
-                  std::string_view client_id);
+  void NotifyFlag(store::TenantId tenant, std::string_view assigned_by, std::string_view client_id);
   // NotifyFlag as Measures::SetFlagNotice takes it.
   Measures::FlagNotice FlagNotice();
 

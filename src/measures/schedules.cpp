@@ -132,13 +132,14 @@ Result<MeasureSchedule> Schedules::Create(const TherapistScope& who, std::string
         std::int64_t{s.send_email ? 1 : 0},
         who.account_id(),
         s.created_at};
-    ALCOVE_TRY_ASSIGN(const auto n,
-                      tx.Execute("INSERT INTO measure_schedules (id, tenant_id, client_id, "
-                          "instrument_id, kind, every_days, hours_before, send_email, "
-                          "created_by, created_at) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, "
-                          "$10 WHERE EXISTS (SELECT 1 FROM clients WHERE id = $3 AND "
-                          "tenant_id = $2)",
-                          params));
+    ALCOVE_TRY_ASSIGN(
+        const auto n,
+        tx.Execute("INSERT INTO measure_schedules (id, tenant_id, client_id, "
+                   "instrument_id, kind, every_days, hours_before, send_email, "
+                   "created_by, created_at) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, "
+                   "$10 WHERE EXISTS (SELECT 1 FROM clients WHERE id = $3 AND "
+                   "tenant_id = $2)",
+                   params));
     if (n != 1) {
       return Fail(ErrorCode::kNotFound, "client deleted meanwhile", "There is no such client.");
     }
@@ -204,9 +205,9 @@ Result<bool> Schedules::MakeDue(const TherapistScope& who, const MeasureSchedule
     if (rows.empty()) {
       return false;
     }
-    ALCOVE_TRY_ASSIGN(auto a, measures_.InsertAssignment(*tx, who.tenant(), s.client_id,
-                                                         s.instrument_id, who.account_id(),
-                                                         lifetime));
+    ALCOVE_TRY_ASSIGN(auto a,
+                      measures_.InsertAssignment(*tx, who.tenant(), s.client_id, s.instrument_id,
+                                                 who.account_id(), lifetime));
     const Micros now = clock_.Now();
     const store::Value key[] = {s.id, period, who.tenant(), s.client_id, a.id, now};
     ALCOVE_TRY_ASSIGN(const auto n,
@@ -318,8 +319,8 @@ void Schedules::Housekeeping(Micros now) {
 Status Schedules::DeleteClientRows(store::Transaction& tx, store::TenantId tenant,
                                    std::string_view client_id) {
   const store::Value params[] = {std::string(client_id), tenant};
-  ALCOVE_TRY(tx.Execute(
-      "DELETE FROM measure_schedule_runs WHERE client_id = $1 AND tenant_id = $2", params));
+  ALCOVE_TRY(tx.Execute("DELETE FROM measure_schedule_runs WHERE client_id = $1 AND tenant_id = $2",
+                        params));
   ALCOVE_TRY(
       tx.Execute("DELETE FROM measure_schedules WHERE client_id = $1 AND tenant_id = $2", params));
   return {};

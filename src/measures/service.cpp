@@ -197,15 +197,16 @@ Result<NewAssignment> Measures::InsertAssignment(store::Transaction& tx, store::
   }
   const std::string id = store::NewId();
   const Micros now = clock_.Now();
-  const store::Value params[] = {id,  tenant, std::string(client_id), instrument->id,
-                                 std::string(assigned_by), now, now + lifetime};
+  const store::Value params[] = {
+      id,  tenant,        std::string(client_id), instrument->id, std::string(assigned_by),
+      now, now + lifetime};
   ALCOVE_TRY(
       tx.Execute("INSERT INTO measure_assignments (id, tenant_id, client_id, "
                  "instrument_id, assigned_by, created_at, expires_at) VALUES ($1, $2, "
                  "$3, $4, $5, $6, $7)",
                  params));
-  ALCOVE_TRY_ASSIGN(auto token, tokens_.Issue(tx, kLinkPurpose, lifetime,
-                                              crypto::TokenUse::kSingle, id, tenant));
+  ALCOVE_TRY_ASSIGN(
+      auto token, tokens_.Issue(tx, kLinkPurpose, lifetime, crypto::TokenUse::kSingle, id, tenant));
   return NewAssignment{
       .id = id, .link = SecretString("/q/" + token.reveal()), .expires_at = now + lifetime};
 }

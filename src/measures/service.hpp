@@ -151,12 +151,12 @@ class Measures {
   // One result, decrypted, without `change` (ListResults has it); audited record.accessed
   // (object measure_result, details client) before it is returned. kNotFound for a result
   // not of the caller's tenant (C20) or a malformed id.
-  Result<MeasureResult> GetResult(const identity::TherapistScope& who,
-                                  std::string_view result_id, const identity::Caller& caller);
+  Result<MeasureResult> GetResult(const identity::TherapistScope& who, std::string_view result_id,
+                                  const identity::Caller& caller);
   // Called by Submit after its commit when the answers raised a flag (Score::flags not
   // empty), with ids only: the tenant, the assigning therapist's account and the client.
-  // It must not block (measure_mail.hpp's FlagNotifier queues a mail). Set at start-up,
-  // before any Submit (cli's MeasuresModule); none set: no notice.
+  // It must not block (measure_mail.hpp's MeasureMail::FlagNotice queues a mail). Set at
+  // start-up, before any Submit (cli's MeasuresModule); none set: no notice.
   using FlagNotice = std::function<void(store::TenantId tenant, std::string_view assigned_by,
                                         std::string_view client_id)>;
   void SetFlagNotice(FlagNotice notice) { flag_notice_ = std::move(notice); }
@@ -165,8 +165,7 @@ class Measures {
   // (the caller audits): Assign's core, and what a schedule (schedules.hpp) makes.
   // kInvalidArgument for an unknown instrument or a lifetime out of range.
   Result<NewAssignment> InsertAssignment(store::Transaction& tx, store::TenantId tenant,
-                                         std::string_view client_id,
-                                         std::string_view instrument_id,
+                                         std::string_view client_id, std::string_view instrument_id,
                                          std::string_view assigned_by, Micros lifetime);
 
  private:

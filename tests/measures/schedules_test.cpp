@@ -71,9 +71,9 @@ class MeasureSchedulesTest : public testing::EngineTest {
     ASSERT_TRUE(hasher);
     hasher_ = std::move(*hasher);
     queue_ = std::make_unique<mail::Queue>(mailer_);
-    identity_ = std::make_unique<identity::Identity>(
-        *db_.db, *ring_, *hasher_, *log_, *queue_, clock_,
-        identity::IdentityOptions{.public_origin = kOrigin});
+    identity_ =
+        std::make_unique<identity::Identity>(*db_.db, *ring_, *hasher_, *log_, *queue_, clock_,
+                                             identity::IdentityOptions{.public_origin = kOrigin});
     practice_ = std::make_unique<practice::Practice>(*db_.db, *ring_, *log_, clock_);
     for (auto rows : {&Measures::DeleteClientRows, &Schedules::DeleteClientRows}) {
       practice_->AddExtension(practice::ClientExtension{.delete_rows = rows,
@@ -103,8 +103,8 @@ class MeasureSchedulesTest : public testing::EngineTest {
   std::unique_ptr<Schedules> MakeSchedules() {
     return std::make_unique<Schedules>(
         *db_.db, *m_, *practice_, *mail_, *log_, clock_,
-        [this](const TherapistScope&, std::string_view client, Micros from, Micros to)
-            -> Result<std::vector<UpcomingAppointment>> {
+        [this](const TherapistScope&, std::string_view client, Micros from,
+               Micros to) -> Result<std::vector<UpcomingAppointment>> {
           std::vector<UpcomingAppointment> out;
           for (const auto& a : appointments_) {
             if (a.client_id == client && !a.cancelled && a.starts_at >= from && a.starts_at < to) {
@@ -133,8 +133,8 @@ class MeasureSchedulesTest : public testing::EngineTest {
     if (*email != '\0') {
       profile.email = PhiString(std::string(email));
     }
-    auto c = practice_->CreateClient(who, PhiString(std::string(name)), std::move(profile),
-                                     kCaller);
+    auto c =
+        practice_->CreateClient(who, PhiString(std::string(name)), std::move(profile), kCaller);
     EXPECT_TRUE(c) << (c ? "" : c.error().internal);
     return c ? c->id : "";
   }
@@ -248,7 +248,9 @@ TEST_P(MeasureSchedulesTest, BeforeAppointmentsIsDueInItsWindowOncePerAppointmen
   const std::string d = NewClient(*alice_, "Dora Else");
   appointments_ = {{.id = std::string(32, 'a'), .client_id = c, .starts_at = kNow + 30 * kHour},
                    {.id = std::string(32, 'b'), .client_id = d, .starts_at = kNow + 2 * kHour},
-                   {.id = std::string(32, 'c'), .client_id = c, .starts_at = kNow + 3 * kHour,
+                   {.id = std::string(32, 'c'),
+                    .client_id = c,
+                    .starts_at = kNow + 3 * kHour,
                     .cancelled = true}};
   Create(*alice_, c,
          ScheduleSpec{.instrument_id = "gad-7",
@@ -278,8 +280,8 @@ TEST_P(MeasureSchedulesTest, BeforeAppointmentsIsDueInItsWindowOncePerAppointmen
 TEST_P(MeasureSchedulesTest, DischargedClientGetsNothingAndDeletionRemovesSchedules) {
   const std::string c = NewClient(*alice_, "Quentin Zeller");
   Create(*alice_, c, kWeekly);
-  ASSERT_TRUE(practice_->UpdateClient(*alice_, c, nullptr, {}, practice::ClientStatus::kArchived,
-                                      kCaller));
+  ASSERT_TRUE(
+      practice_->UpdateClient(*alice_, c, nullptr, {}, practice::ClientStatus::kArchived, kCaller));
   EXPECT_EQ(Run(), 0);
   EXPECT_TRUE(Assignments(*alice_, c).empty());
   auto again = s_->Create(*alice_, c, kWeekly, kCaller);
@@ -293,9 +295,10 @@ TEST_P(MeasureSchedulesTest, DischargedClientGetsNothingAndDeletionRemovesSchedu
   auto tx = db_.db->BeginTenant(alice_->tenant());
   ASSERT_TRUE(tx);
   const store::Value p[] = {d};
-  auto rows = (*tx)->Query("SELECT (SELECT count(*) FROM measure_schedules WHERE client_id = $1) "
-                           "+ (SELECT count(*) FROM measure_schedule_runs WHERE client_id = $1)",
-                           p);
+  auto rows = (*tx)->Query(
+      "SELECT (SELECT count(*) FROM measure_schedules WHERE client_id = $1) "
+      "+ (SELECT count(*) FROM measure_schedule_runs WHERE client_id = $1)",
+      p);
   ASSERT_TRUE(rows) << rows.error().internal;
   EXPECT_EQ(rows->front().Int(0), 0);
 }
@@ -428,8 +431,8 @@ TEST_P(MeasureSchedulesTest, GetResultIsOneResultOfTheCallersTenantAudited) {
   const std::string c = NewClient(*alice_, "Quentin Zeller");
   auto a = m_->Assign(*alice_, c, "gad-7", std::nullopt, kCaller);
   ASSERT_TRUE(a);
-  auto id = m_->Submit(SecretString(a->link.reveal().substr(3)), A({1, 2, 3, 0, 1, 2, 3, -1}),
-                       kCaller);
+  auto id =
+      m_->Submit(SecretString(a->link.reveal().substr(3)), A({1, 2, 3, 0, 1, 2, 3, -1}), kCaller);
   ASSERT_TRUE(id);
   auto r = m_->GetResult(*alice_, *id, kCaller);
   ASSERT_TRUE(r) << r.error().internal;

@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
-
 #include <cstdio>
 #include <fstream>
 #include <regex>
@@ -59,8 +58,9 @@ class MeasuresApiTest : public testing::EngineTest {
   std::string Submit(const std::string& link, std::vector<std::uint8_t> answers) {
     auto* m = cli::MeasuresOf(h_->modules());
     EXPECT_NE(m, nullptr);
-    auto id = m->Submit(crypto::SecretString(link.substr(3)), measures::Answers(std::move(answers)),
-                        identity::Caller{.ip = "198.51.100.7", .user_agent = "t", .known_browser = ""});
+    auto id =
+        m->Submit(crypto::SecretString(link.substr(3)), measures::Answers(std::move(answers)),
+                  identity::Caller{.ip = "198.51.100.7", .user_agent = "t", .known_browser = ""});
     EXPECT_TRUE(id) << (id ? "" : id.error().internal);
     return id ? *id : "";
   }
@@ -165,14 +165,17 @@ TEST_P(MeasuresApiTest, C20AnotherTherapistsIdsAreNotFound) {
                  R"({"instrument":"phq-9","kind":"every_n_days","every_days":7})");
   ASSERT_EQ(res.status, 201) << res.body;
   const std::string schedule = JsonMember(res.body, "id");
-  for (const auto& [method, target, body] : std::vector<std::tuple<std::string, std::string, std::string>>{
-           {"POST", "/api/v1/clients/" + c + "/assignments", R"({"instrument":"phq-9","send_email":true})"},
+  for (const auto& [method, target, body] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"POST", "/api/v1/clients/" + c + "/assignments",
+            R"({"instrument":"phq-9","send_email":true})"},
            {"GET", "/api/v1/clients/" + c + "/assignments", ""},
            {"DELETE", "/api/v1/assignments/" + assignment, ""},
            {"GET", "/api/v1/clients/" + c + "/results", ""},
            {"GET", "/api/v1/results/" + result + "/fhir", ""},
            {"GET", "/api/v1/results/" + result + "/fhir/observations", ""},
-           {"POST", "/api/v1/clients/" + c + "/measure-schedules", R"({"instrument":"phq-9","kind":"every_n_days","every_days":7})"},
+           {"POST", "/api/v1/clients/" + c + "/measure-schedules",
+            R"({"instrument":"phq-9","kind":"every_n_days","every_days":7})"},
            {"GET", "/api/v1/clients/" + c + "/measure-schedules", ""},
            {"DELETE", "/api/v1/measure-schedules/" + schedule, ""}}) {
     res = h_->Call(b_, method, target, body);
@@ -275,7 +278,8 @@ TEST_P(MeasuresApiTest, FhirFromTheRoutesValidatesAgainstTheR4Schema) {
   std::vector<std::string> files;
   for (const auto& [instrument, answers] :
        std::vector<std::pair<std::string, std::vector<std::uint8_t>>>{
-           {"phq-9", {1, 2, 3, 0, 1, 2, 3, 0, 1, 2}}, {"dass-21", std::vector<std::uint8_t>(21, 2)}}) {
+           {"phq-9", {1, 2, 3, 0, 1, 2, 3, 0, 1, 2}},
+           {"dass-21", std::vector<std::uint8_t>(21, 2)}}) {
     auto res = Assign(a_, c, R"({"instrument":")" + instrument + R"("})");
     ASSERT_EQ(res.status, 201) << res.body;
     const std::string id = Submit(JsonMember(res.body, "link"), answers);
@@ -372,10 +376,13 @@ TEST_P(MeasuresApiTest, SchedulesApiAndHousekeepingWithRealAppointments) {
            {R"({"instrument":"phq-9","kind":"every_n_days"})", "every_days"},
            {R"({"instrument":"phq-9","kind":"every_n_days","every_days":0})", "1 to 365"},
            {R"({"instrument":"phq-9","kind":"every_n_days","every_days":366})", "1 to 365"},
-           {R"({"instrument":"phq-9","kind":"before_appointments","hours_before":337})", "1 to 336"},
-           {R"({"instrument":"phq-9","kind":"before_appointments","every_days":3})", "hours_before"},
+           {R"({"instrument":"phq-9","kind":"before_appointments","hours_before":337})",
+            "1 to 336"},
+           {R"({"instrument":"phq-9","kind":"before_appointments","every_days":3})",
+            "hours_before"},
            {R"({"instrument":"nope","kind":"every_n_days","every_days":3})", "must be one of"},
-           {R"({"instrument":"phq-9","kind":"every_n_days","every_days":3,"x":1})", "Unknown member"}}) {
+           {R"({"instrument":"phq-9","kind":"every_n_days","every_days":3,"x":1})",
+            "Unknown member"}}) {
     auto res = h_->Call(a_, "POST", base, body);
     EXPECT_EQ(res.status, 400) << body << ": " << res.body;
     EXPECT_NE(res.body.find(words), std::string::npos) << body << ": " << res.body;
@@ -385,18 +392,20 @@ TEST_P(MeasuresApiTest, SchedulesApiAndHousekeepingWithRealAppointments) {
   // An appointment in 20 hours, one cancelled in 10: a 24-hour schedule assigns once.
   const Micros now = SystemClock::Instance().Now();
   auto book = [&](Micros at) {
-    auto res = h_->Call(a_, "POST", "/api/v1/appointments",
-                        R"({"client_id":")" + c + R"(","starts_at":")" + FormatRfc3339(at) +
-                            R"(","minutes":50})");
+    auto res = h_->Call(
+        a_, "POST", "/api/v1/appointments",
+        R"({"client_id":")" + c + R"(","starts_at":")" + FormatRfc3339(at) + R"(","minutes":50})");
     EXPECT_EQ(res.status, 201) << res.body;
     return JsonMember(res.body, "id");
   };
   book(now + 20 * 3600 * kMicrosPerSecond);
   const std::string cancelled = book(now + 10 * 3600 * kMicrosPerSecond);
-  ASSERT_EQ(h_->Call(a_, "PATCH", "/api/v1/appointments/" + cancelled,
-                     R"({"status":"cancelled"})").status, 200);
-  auto res = h_->Call(a_, "POST", base,
-                      R"({"instrument":"gad-7","kind":"before_appointments","hours_before":24,"send_email":true})");
+  ASSERT_EQ(h_->Call(a_, "PATCH", "/api/v1/appointments/" + cancelled, R"({"status":"cancelled"})")
+                .status,
+            200);
+  auto res = h_->Call(
+      a_, "POST", base,
+      R"({"instrument":"gad-7","kind":"before_appointments","hours_before":24,"send_email":true})");
   ASSERT_EQ(res.status, 201) << res.body;
   const auto s = Parse(res.body).as_object();
   EXPECT_EQ(s.at("kind"), "before_appointments");
@@ -422,8 +431,9 @@ TEST_P(MeasuresApiTest, SchedulesApiAndHousekeepingWithRealAppointments) {
   EXPECT_EQ(h_->Call(a_, "GET", base).body, "[]");
   // send_email for a record without an address: 422, nothing made.
   const std::string quiet = NewClient(a_, "Nora Nomail");
-  res = h_->Call(a_, "POST", "/api/v1/clients/" + quiet + "/measure-schedules",
-                 R"({"instrument":"phq-9","kind":"every_n_days","every_days":7,"send_email":true})");
+  res =
+      h_->Call(a_, "POST", "/api/v1/clients/" + quiet + "/measure-schedules",
+               R"({"instrument":"phq-9","kind":"every_n_days","every_days":7,"send_email":true})");
   EXPECT_EQ(res.status, 422) << res.body;
   EXPECT_EQ(h_->Call(a_, "GET", "/api/v1/clients/" + quiet + "/measure-schedules").body, "[]");
 }

@@ -1,10 +1,10 @@
 // The questionnaires' JSON API (API.md § Questionnaires; docs/api.md; docs/measures.md
 // § API): instruments, assignments (with the link mailed on request), results, their
 // FHIR R4 export, and the assignment schedules.
-#include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <boost/json.hpp>
 
 #include "core/clock.hpp"
 #include "measures/fhir.hpp"
@@ -195,8 +195,7 @@ Result<measures::ScheduleSpec> ScheduleSpecFrom(const json::object& body) {
   }
   spec.kind = *k;
   ALCOVE_TRY_ASSIGN(auto days, OptionalInt(body, "every_days", "a number of days (1 to 365)"));
-  ALCOVE_TRY_ASSIGN(auto hours,
-                    OptionalInt(body, "hours_before", "a number of hours (1 to 336)"));
+  ALCOVE_TRY_ASSIGN(auto hours, OptionalInt(body, "hours_before", "a number of hours (1 to 336)"));
   if (spec.kind == measures::ScheduleKind::kEveryNDays) {
     if (!days || hours) {
       return Bad("An every_n_days schedule needs `every_days` (1 to 365) and no `hours_before`.");
@@ -240,53 +239,53 @@ void MeasuresRoutes::AddApi(RouteKit& kit) {
             return JsonResponse(200, out);
           }));
 
-  kit.Add(
-      "POST", "/api/v1/clients/{id}/assignments",
-      ForTherapist([this](Request& req, const TherapistSession& who) -> Result<Response> {
-        const std::string client(req.Param("id").value_or(""));
-        // Another tenant's client is 404 whatever the body says, before any budget is spent.
-        ALCOVE_TRY(p_.GetClientInfo(who.scope, client));
-        ALCOVE_TRY_ASSIGN(auto body, JsonObjectBody(req));
-        ALCOVE_TRY(OnlyMembers(body, {"instrument", "expires_in_hours", "send_email"}));
-        ALCOVE_TRY_ASSIGN(const auto* in, InstrumentMember(body));
-        ALCOVE_TRY_ASSIGN(auto hours,
-                          OptionalInt(body, "expires_in_hours", "a number of hours (1 to 720)"));
-        if (hours && (*hours < 1 || *hours > 720)) {
-          return Bad("`expires_in_hours` must be from 1 to 720 (30 days).");
-        }
-        ALCOVE_TRY_ASSIGN(const bool send, OptionalBool(body, "send_email"));
-        std::optional<Micros> lifetime;
-        if (hours) {
-          lifetime = *hours * 3600 * kMicrosPerSecond;
-        }
-        std::string address;
-        if (send) {
-          if (x_.measure_mail == nullptr) {
-            return Unavailable();
-          }
-          if (auto limited = ThrottleMail(req, who.scope)) {
-            return *limited;
-          }
-          // No address: nothing is made (C53: the mail carries the link only).
-          ALCOVE_TRY_ASSIGN(address,
-                            x_.measure_mail->ClientAddress(who.scope, client, CallerOf(req)));
-        }
-        ALCOVE_TRY_ASSIGN(auto a, m_.Assign(who.scope, client, in->id, lifetime, CallerOf(req)));
-        bool emailed = false;
-        if (send) {
-          if (auto sent = x_.measure_mail->SendLink(address, a.link); !sent) {
-            spdlog::warn("questionnaire link of assignment {} not mailed: {}", a.id,
-                         sent.error().internal);
-          } else {
-            emailed = true;
-          }
-        }
-        return JsonResponse(201, json::object{{"id", a.id},
-                                              {"link", a.link.reveal()},
-                                              {"expires_at", FormatRfc3339(a.expires_at)},
-                                              {"emailed", emailed}});
-      }),
-      kSmallBody);
+  kit.Add("POST", "/api/v1/clients/{id}/assignments",
+          ForTherapist([this](Request& req, const TherapistSession& who) -> Result<Response> {
+            const std::string client(req.Param("id").value_or(""));
+            // Another tenant's client is 404 whatever the body says, before any budget is spent.
+            ALCOVE_TRY(p_.GetClientInfo(who.scope, client));
+            ALCOVE_TRY_ASSIGN(auto body, JsonObjectBody(req));
+            ALCOVE_TRY(OnlyMembers(body, {"instrument", "expires_in_hours", "send_email"}));
+            ALCOVE_TRY_ASSIGN(const auto* in, InstrumentMember(body));
+            ALCOVE_TRY_ASSIGN(
+                auto hours, OptionalInt(body, "expires_in_hours", "a number of hours (1 to 720)"));
+            if (hours && (*hours < 1 || *hours > 720)) {
+              return Bad("`expires_in_hours` must be from 1 to 720 (30 days).");
+            }
+            ALCOVE_TRY_ASSIGN(const bool send, OptionalBool(body, "send_email"));
+            std::optional<Micros> lifetime;
+            if (hours) {
+              lifetime = *hours * 3600 * kMicrosPerSecond;
+            }
+            std::string address;
+            if (send) {
+              if (x_.measure_mail == nullptr) {
+                return Unavailable();
+              }
+              if (auto limited = ThrottleMail(req, who.scope)) {
+                return *limited;
+              }
+              // No address: nothing is made (C53: the mail carries the link only).
+              ALCOVE_TRY_ASSIGN(address,
+                                x_.measure_mail->ClientAddress(who.scope, client, CallerOf(req)));
+            }
+            ALCOVE_TRY_ASSIGN(auto a,
+                              m_.Assign(who.scope, client, in->id, lifetime, CallerOf(req)));
+            bool emailed = false;
+            if (send) {
+              if (auto sent = x_.measure_mail->SendLink(address, a.link); !sent) {
+                spdlog::warn("questionnaire link of assignment {} not mailed: {}", a.id,
+                             sent.error().internal);
+              } else {
+                emailed = true;
+              }
+            }
+            return JsonResponse(201, json::object{{"id", a.id},
+                                                  {"link", a.link.reveal()},
+                                                  {"expires_at", FormatRfc3339(a.expires_at)},
+                                                  {"emailed", emailed}});
+          }),
+          kSmallBody);
 
   kit.Add("GET", "/api/v1/clients/{id}/assignments",
           ForTherapist([this](Request& req, const TherapistSession& who) -> Result<Response> {
@@ -311,9 +310,8 @@ void MeasuresRoutes::AddApi(RouteKit& kit) {
             if (!only.empty()) {
               ALCOVE_TRY(InstrumentNamed(only));
             }
-            ALCOVE_TRY_ASSIGN(auto list,
-                              m_.ListResults(who.scope, req.Param("id").value_or(""),
-                                             CallerOf(req)));
+            ALCOVE_TRY_ASSIGN(
+                auto list, m_.ListResults(who.scope, req.Param("id").value_or(""), CallerOf(req)));
             json::array out;
             for (const auto& m : list) {
               if (only.empty() || m.instrument_id == only) {
@@ -352,27 +350,26 @@ void MeasuresRoutes::AddApi(RouteKit& kit) {
           }));
 
   // ---- Assignment schedules (schedules.hpp) ----
-  kit.Add(
-      "POST", "/api/v1/clients/{id}/measure-schedules",
-      ForTherapist([this](Request& req, const TherapistSession& who) -> Result<Response> {
-        if (x_.schedules == nullptr) {
-          return Unavailable();
-        }
-        const std::string client(req.Param("id").value_or(""));
-        ALCOVE_TRY(p_.GetClientInfo(who.scope, client));  // 404 whatever the body says
-        ALCOVE_TRY_ASSIGN(auto body, JsonObjectBody(req));
-        ALCOVE_TRY(
-            OnlyMembers(body, {"instrument", "kind", "every_days", "hours_before", "send_email"}));
-        ALCOVE_TRY_ASSIGN(auto spec, ScheduleSpecFrom(body));
-        if (spec.send_email) {
-          if (auto limited = ThrottleMail(req, who.scope)) {
-            return *limited;
-          }
-        }
-        ALCOVE_TRY_ASSIGN(auto s, x_.schedules->Create(who.scope, client, spec, CallerOf(req)));
-        return JsonResponse(201, ScheduleJson(s));
-      }),
-      kSmallBody);
+  kit.Add("POST", "/api/v1/clients/{id}/measure-schedules",
+          ForTherapist([this](Request& req, const TherapistSession& who) -> Result<Response> {
+            if (x_.schedules == nullptr) {
+              return Unavailable();
+            }
+            const std::string client(req.Param("id").value_or(""));
+            ALCOVE_TRY(p_.GetClientInfo(who.scope, client));  // 404 whatever the body says
+            ALCOVE_TRY_ASSIGN(auto body, JsonObjectBody(req));
+            ALCOVE_TRY(OnlyMembers(
+                body, {"instrument", "kind", "every_days", "hours_before", "send_email"}));
+            ALCOVE_TRY_ASSIGN(auto spec, ScheduleSpecFrom(body));
+            if (spec.send_email) {
+              if (auto limited = ThrottleMail(req, who.scope)) {
+                return *limited;
+              }
+            }
+            ALCOVE_TRY_ASSIGN(auto s, x_.schedules->Create(who.scope, client, spec, CallerOf(req)));
+            return JsonResponse(201, ScheduleJson(s));
+          }),
+          kSmallBody);
 
   kit.Add("GET", "/api/v1/clients/{id}/measure-schedules",
           ForTherapist([this](Request& req, const TherapistSession& who) -> Result<Response> {

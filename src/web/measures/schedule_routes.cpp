@@ -64,10 +64,10 @@ Result<Response> MeasuresRoutes::SchedulesPage(const TherapistSession& who,
     r.set("client_id", client.id);
     r.set("csrf_token", who.csrf_token);
     r.set("instrument", in != nullptr ? in->short_title : s.instrument_id);
-    r.set("when", s.kind == measures::ScheduleKind::kEveryNDays
-                      ? "Every " + std::to_string(s.every_days.value_or(0)) + " days"
-                      : std::to_string(s.hours_before.value_or(0)) +
-                            " hours before each appointment");
+    r.set("when",
+          s.kind == measures::ScheduleKind::kEveryNDays
+              ? "Every " + std::to_string(s.every_days.value_or(0)) + " days"
+              : std::to_string(s.hours_before.value_or(0)) + " hours before each appointment");
     r.set("send_email", s.send_email);
     r.set("last", s.last_assigned_at ? words(*s.last_assigned_at) : std::string("Not yet"));
     rows.push_back(std::move(r));
@@ -115,8 +115,8 @@ void MeasuresRoutes::AddSchedules(RouteKit& kit) {
           return SchedulesPage(who, client, form, "Choose when the questionnaire goes out.", 400);
         }
         spec.kind = *kind;
-        const auto n = Number(form[*kind == measures::ScheduleKind::kEveryNDays ? "every_days"
-                                                                                  : "hours_before"]);
+        const auto n = Number(
+            form[*kind == measures::ScheduleKind::kEveryNDays ? "every_days" : "hours_before"]);
         if (!n) {
           return SchedulesPage(who, client, form,
                                *kind == measures::ScheduleKind::kEveryNDays
@@ -127,14 +127,14 @@ void MeasuresRoutes::AddSchedules(RouteKit& kit) {
         }
         (*kind == measures::ScheduleKind::kEveryNDays ? spec.every_days : spec.hours_before) = *n;
         spec.send_email = !form["send_email"].empty();
+        if (x_.schedules == nullptr) {
+          return Fail(ErrorCode::kUnavailable, "measures schedules not wired",
+                      "Questionnaire schedules are not available.");
+        }
         if (spec.send_email) {
           if (auto limited = ThrottleMail(req, who.scope)) {
             return *limited;
           }
-        }
-        if (x_.schedules == nullptr) {
-          return Fail(ErrorCode::kUnavailable, "measures schedules not wired",
-                      "Questionnaire schedules are not available.");
         }
         auto made = x_.schedules->Create(who.scope, client, spec, CallerOf(req));
         if (!made) {
@@ -152,11 +152,12 @@ void MeasuresRoutes::AddSchedules(RouteKit& kit) {
           ForTherapist([this](Request& req, const TherapistSession& who) -> Result<Response> {
             const std::string client(req.Param("id").value_or(""));
             ALCOVE_TRY(p_.GetClientInfo(who.scope, client));
+            if (x_.schedules == nullptr) {
+              return Fail(ErrorCode::kUnavailable, "measures schedules not wired",
+                          "Questionnaire schedules are not available.");
+            }
             // A schedule of another client of the caller's is refused as a missing one.
-            ALCOVE_TRY_ASSIGN(const auto list, x_.schedules == nullptr
-                                                   ? Result<std::vector<measures::MeasureSchedule>>(
-                                                         std::vector<measures::MeasureSchedule>{})
-                                                   : x_.schedules->List(who.scope, client));
+            ALCOVE_TRY_ASSIGN(const auto list, x_.schedules->List(who.scope, client));
             const std::string sid(req.Param("sid").value_or(""));
             const bool ours = std::ranges::any_of(
                 list, [&](const measures::MeasureSchedule& s) { return s.id == sid; });
