@@ -12,6 +12,8 @@
 #include "identity/identity.hpp"
 #include "identity/rate_limit.hpp"
 #include "identity/scope.hpp"
+#include "measures/measure_mail.hpp"
+#include "measures/schedules.hpp"
 #include "measures/service.hpp"
 #include "practice/practice.hpp"
 #include "schedule/schedule.hpp"
@@ -113,6 +115,9 @@ class ScheduleModule final : public ModuleInstance {
                                            const web::Templates& templates) override {
     return web::AddScheduleRoutes(kit, identity, schedule_, practice_, templates);
   }
+
+  // For modules built on the schedule (measures' before-appointment schedules).
+  schedule::Schedule& schedule() { return schedule_; }
 
  private:
   practice::Practice& practice_;
@@ -226,7 +231,10 @@ class MeasuresModule final : public ModuleInstance {
                   d.identity, d.log, d.clock),
         practice_(dynamic_cast<PracticeModule&>(*d.earlier("practice")).practice()),
         mail_(d.mail),
-        public_origin_(d.public_origin) {
+        public_origin_(d.public_origin),
+        measure_mail_(practice_, d.identity, d.mail, d.public_origin),
+        schedules_(d.db, measures_, practice_, measure_mail_, d.log, d.clock,
+                   UpcomingOf(d.earlier("schedule"))) {
     dynamic_cast<PracticeModule&>(*d.earlier("practice"))
         .practice()
         .AddExtension(practice::ClientExtension{
@@ -236,22 +244,61 @@ class MeasuresModule final : public ModuleInstance {
             .time_words = {},
             .local_day = {},
             .session_of = {}});
+    // Part "api": the schedules' rows go with the client; a raised flag mails the
+    // therapist (measure_mail.hpp), right after Submit's commit.
+    practice_.AddExtension(practice::ClientExtension{
+        .delete_rows = &measures::Schedules::DeleteClientRows,
+        .archive_rows = {},  // a discharged client's schedules make nothing
+        .next_appointments = {},
+        .time_words = {},
+        .local_day = {},
+        .session_of = {}});
+    measures_.SetFlagNotice(measure_mail_.FlagNotice());
   }
 
   std::unique_ptr<web::RouteSet> AddRoutes(web::RouteKit& kit, web::IdentityServices& identity,
                                            const web::Templates& templates) override {
-    return web::AddMeasuresRoutes(
-        kit, identity, measures_, practice_, templates,
-        web::MeasuresExtras{.mail = mail_, .public_origin = public_origin_});
+    return web::AddMeasuresRoutes(kit, identity, measures_, practice_, templates,
+                                  web::MeasuresExtras{.mail = mail_,
+                                                      .public_origin = public_origin_,
+                                                      .schedules = &schedules_,
+                                                      .measure_mail = &measure_mail_});
   }
+
+  // Scheduled assignments due (idempotent: schedules.hpp).
+  void Housekeeping(Micros now) override { schedules_.Housekeeping(now); }
 
   measures::Measures& measures() { return measures_; }
 
  private:
+  // The client's scheduled appointments in [from, to) from the schedule module, when
+  // there is one (schedules.hpp § UpcomingAppointments).
+  static measures::UpcomingAppointments UpcomingOf(ModuleInstance* module) {
+    auto* sm = dynamic_cast<ScheduleModule*>(module);
+    if (sm == nullptr) {
+      return {};
+    }
+    return [&s = sm->schedule()](const identity::TherapistScope& who, std::string_view client_id,
+                                 Micros from, Micros to)
+               -> Result<std::vector<measures::UpcomingAppointment>> {
+      ALCOVE_TRY_ASSIGN(auto list, s.List(who, from, to));
+      std::vector<measures::UpcomingAppointment> out;
+      for (const auto& a : list) {
+        if (a.client_id == client_id && a.status == schedule::AppointmentStatus::kScheduled &&
+            a.starts_at >= from && a.starts_at < to) {
+          out.push_back(measures::UpcomingAppointment{.id = a.id, .starts_at = a.starts_at});
+        }
+      }
+      return out;
+    };
+  }
+
   measures::Measures measures_;
   practice::Practice& practice_;
   mail::Queue& mail_;
   std::string public_origin_;
+  measures::MeasureMail measure_mail_;  // part "api"
+  measures::Schedules schedules_;       // part "api"
 };
 
 }  // namespace
@@ -309,6 +356,11 @@ std::map<std::string, std::string> ModuleSet::Aliases(const identity::Principal&
     instance->AddAliases(who, out);
   }
   return out;
+}
+
+measures::Measures* MeasuresOf(ModuleSet& set) {
+  auto* m = dynamic_cast<MeasuresModule*>(set.Find("measures"));
+  return m == nullptr ? nullptr : &m->measures();
 }
 
 ModuleInstance* ModuleSet::Find(std::string_view name) {

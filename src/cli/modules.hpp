@@ -22,6 +22,10 @@
 #include "store/migrations.hpp"
 #include "web/app.hpp"
 
+namespace alcove::measures {
+class Measures;
+}  // namespace alcove::measures
+
 namespace alcove::cli {
 
 // What a domain module's service may borrow; made once by `alcove serve` (and by the
@@ -94,5 +98,9 @@ class ModuleSet {
  private:
   std::vector<std::pair<std::string_view, std::unique_ptr<ModuleInstance>>> instances_;
 };
+
+// Part "api" of the measures (tests): the measures module's service in `set` (the one the
+// routes use, with its flag notice), or null.
+measures::Measures* MeasuresOf(ModuleSet& set);
 
 }  // namespace alcove::cli

@@ -156,9 +156,18 @@ const KindText& TextOf(MailKind kind) {
       "the hours they gained under you. Open this link to review and sign it\r\n"
       "(it works for 7 days):\r\n",
       "If you did not expect this message, you can ignore it.\r\n"};
+  // Says only that an answer needs attention: which client, instrument or answer is
+  // behind the link (the client's questionnaires page, after sign-in).
+  static const KindText kMeasureFlag{
+      "questionnaire flag", "A questionnaire answer needs your attention on Alcove",
+      "A questionnaire answer on Alcove needs your attention.\r\n"
+      "Sign in and open this link to see it:\r\n",
+      "You get this message whenever an answer raises a safety flag.\r\n"};
   switch (kind) {
     case MailKind::kSummarySigningLink:
       return kSummarySigning;
+    case MailKind::kMeasureFlag:
+      return kMeasureFlag;
     case MailKind::kSupervisorInvitation:
       return kInvitation;
     case MailKind::kSupervisorPinReset:

@@ -30,6 +30,8 @@ enum class MailKind {
   kHoursReminder,          // an associate has past weeks not yet submitted
   kSigningReminder,        // a supervisor has weekly logs waiting for a signature
   kSummarySigningLink,     // a supervisor is asked to sign an experience-verification summary
+  // Questionnaires (issue #16, part "api"):
+  kMeasureFlag,  // a questionnaire answer needs the therapist's attention (a safety flag)
 };
 
 // "sign-in link", "sign-up confirmation", ... (for the console line and logs).

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "measures/instruments.hpp"
+#include "measures/score_codec.hpp"
 #include "measures/scoring.hpp"
 #include "store/ids.hpp"
 
@@ -29,8 +30,11 @@ std::unexpected<Error> NotFound(std::string_view what) {
               fmt::format("There is no such {}.", what));
 }
 
-// The scores as sealed: one line per scale, "<scale id> <value>", then one per raised
-// flag, "!<flag id>". Ids come from the instrument files ([a-z0-9_-]), values are numbers.
+}  // namespace
+
+// The scores as sealed (score_codec.hpp): one line per scale, "<scale id> <value>", then
+// one per raised flag, "!<flag id>". Ids come from the instrument files ([a-z0-9_-]),
+// values are numbers.
 PhiString EncodeScore(const Score& score) {
   std::string out;
   for (const ScaleScore& s : score.scales) {
@@ -86,6 +90,8 @@ Result<Score> DecodeScore(const Instrument& in, int version, const PhiString& te
   }
   return out;
 }
+
+namespace {
 
 AssignmentStatus StatusOf(const store::Row& r, std::size_t used, std::size_t cancelled,
                           Micros expires_at, Micros now) {
@@ -159,11 +165,7 @@ Result<NewAssignment> Measures::Assign(const TherapistScope& who, std::string_vi
     return Fail(ErrorCode::kFailedPrecondition, "client discharged",
                 "This client is discharged: questionnaires go to current clients only.");
   }
-  const std::string id = store::NewId();
   return work_.Write(who, caller, [&](store::Transaction& tx) -> Result<Audited<NewAssignment>> {
-    const Micros now = clock_.Now();
-    const store::Value params[] = {id,  who.tenant(), client.id, instrument->id, who.account_id(),
-                                   now, now + ttl};
     // The client row must still be there (deleted meanwhile: the foreign key refuses).
     const store::Value check[] = {client.id, who.tenant()};
     ALCOVE_TRY_ASSIGN(auto rows,
@@ -171,19 +173,42 @@ Result<NewAssignment> Measures::Assign(const TherapistScope& who, std::string_vi
     if (rows.empty()) {
       return NotFound("client");
     }
-    ALCOVE_TRY(
-        tx.Execute("INSERT INTO measure_assignments (id, tenant_id, client_id, "
-                   "instrument_id, assigned_by, created_at, expires_at) VALUES ($1, $2, "
-                   "$3, $4, $5, $6, $7)",
-                   params));
-    ALCOVE_TRY_ASSIGN(auto token, tokens_.Issue(tx, kLinkPurpose, ttl, crypto::TokenUse::kSingle,
-                                                id, who.tenant()));
-    NewAssignment out{
-        .id = id, .link = SecretString("/q/" + token.reveal()), .expires_at = now + ttl};
+    ALCOVE_TRY_ASSIGN(NewAssignment out, InsertAssignment(tx, who.tenant(), client.id,
+                                                          instrument->id, who.account_id(), ttl));
+    std::string id = out.id;
     return Audited<NewAssignment>{std::move(out),
-                                  AuditNote{audit::Action::kRecordCreated, "measure_assignment", id,
-                                            identity::ClientDetails(client.id)}};
+                                  AuditNote{audit::Action::kRecordCreated, "measure_assignment",
+                                            std::move(id), identity::ClientDetails(client.id)}};
   });
+}
+
+Result<NewAssignment> Measures::InsertAssignment(store::Transaction& tx, store::TenantId tenant,
+                                                 std::string_view client_id,
+                                                 std::string_view instrument_id,
+                                                 std::string_view assigned_by, Micros lifetime) {
+  const Instrument* instrument = FindInstrument(instrument_id);
+  if (instrument == nullptr) {
+    return Fail(ErrorCode::kInvalidArgument, "unknown instrument",
+                "Choose one of the questionnaires offered.");
+  }
+  if (lifetime < kMinLinkLifetime || lifetime > kMaxLinkLifetime) {
+    return Fail(ErrorCode::kInvalidArgument, "link lifetime out of range",
+                "A link may last from 1 hour to 30 days.");
+  }
+  const std::string id = store::NewId();
+  const Micros now = clock_.Now();
+  const store::Value params[] = {
+      id,  tenant,        std::string(client_id), instrument->id, std::string(assigned_by),
+      now, now + lifetime};
+  ALCOVE_TRY(
+      tx.Execute("INSERT INTO measure_assignments (id, tenant_id, client_id, "
+                 "instrument_id, assigned_by, created_at, expires_at) VALUES ($1, $2, "
+                 "$3, $4, $5, $6, $7)",
+                 params));
+  ALCOVE_TRY_ASSIGN(
+      auto token, tokens_.Issue(tx, kLinkPurpose, lifetime, crypto::TokenUse::kSingle, id, tenant));
+  return NewAssignment{
+      .id = id, .link = SecretString("/q/" + token.reveal()), .expires_at = now + lifetime};
 }
 
 Result<std::vector<Assignment>> Measures::ListAssignments(const TherapistScope& who,
@@ -427,6 +452,9 @@ Result<std::string> Measures::Submit(const SecretString& token, const Answers& a
   ALCOVE_TRY(e.details.SetToken("assignment", link.id));
   ALCOVE_TRY(log_.Append(*tx, e));
   ALCOVE_TRY(tx->Commit());
+  if (!score.flags.empty() && flag_notice_) {
+    flag_notice_(link.tenant, link.assigned_by, link.client_id);  // part "api": ids only
+  }
   return id;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -145,6 +146,28 @@ class Measures {
   static Status DeleteClientRows(store::Transaction& tx, store::TenantId tenant,
                                  std::string_view client_id);
 
+  // ---- Part "api" (results_api.cpp): one result, the safety flag's notice, and the
+  // assignment a schedule makes ----
+  // One result, decrypted, without `change` (ListResults has it); audited record.accessed
+  // (object measure_result, details client) before it is returned. kNotFound for a result
+  // not of the caller's tenant (C20) or a malformed id.
+  Result<MeasureResult> GetResult(const identity::TherapistScope& who, std::string_view result_id,
+                                  const identity::Caller& caller);
+  // Called by Submit after its commit when the answers raised a flag (Score::flags not
+  // empty), with ids only: the tenant, the assigning therapist's account and the client.
+  // It must not block (measure_mail.hpp's MeasureMail::FlagNotice queues a mail). Set at
+  // start-up, before any Submit (cli's MeasuresModule); none set: no notice.
+  using FlagNotice = std::function<void(store::TenantId tenant, std::string_view assigned_by,
+                                        std::string_view client_id)>;
+  void SetFlagNotice(FlagNotice notice) { flag_notice_ = std::move(notice); }
+  // Inserts a pending assignment of `client_id` (which the caller checked is of `tenant`
+  // and active) and issues its link, inside the caller's transaction `tx`, not audited
+  // (the caller audits): Assign's core, and what a schedule (schedules.hpp) makes.
+  // kInvalidArgument for an unknown instrument or a lifetime out of range.
+  Result<NewAssignment> InsertAssignment(store::Transaction& tx, store::TenantId tenant,
+                                         std::string_view client_id, std::string_view instrument_id,
+                                         std::string_view assigned_by, Micros lifetime);
+
  private:
   struct LinkRow;
   // The assignment a token stands for, still pending; LinkUnusable otherwise.
@@ -157,6 +180,7 @@ class Measures {
   identity::UnitOfWork work_;
   const audit::Log& log_;
   const Clock& clock_;
+  FlagNotice flag_notice_;  // part "api"
 };
 
 }  // namespace alcove::measures

@@ -21,7 +21,8 @@ constexpr MailKind kAllKinds[] = {MailKind::kSignInLink, MailKind::kSignUpConfir
                                   MailKind::kPortalInvitation, MailKind::kQuestionnaireLink,
                                   MailKind::kSupervisorSigningLink,
                                   MailKind::kSupervisorInvitation, MailKind::kSupervisorPinReset,
-                                  MailKind::kHoursReminder, MailKind::kSigningReminder};
+                                  MailKind::kHoursReminder, MailKind::kSigningReminder,
+                                  MailKind::kMeasureFlag, MailKind::kSummarySigningLink};
 
 template <typename To, typename Link>
 concept CanMake = requires(To to, Link link) {
@@ -102,7 +103,8 @@ TEST(MessageC53, TheSignInCodeIsTheOnlyExtraAndHoldsNothingElse) {
   for (const MailKind kind : {MailKind::kPortalInvitation, MailKind::kQuestionnaireLink,
                               MailKind::kSupervisorSigningLink, MailKind::kSupervisorInvitation,
                               MailKind::kSupervisorPinReset, MailKind::kHoursReminder,
-                              MailKind::kSigningReminder}) {
+                              MailKind::kSigningReminder, MailKind::kMeasureFlag,
+                              MailKind::kSummarySigningLink}) {
     EXPECT_FALSE(Message::Make(kind, kTo, kLink, kOrigin, "ABCD2345")) << MailKindName(kind);
   }
   EXPECT_TRUE(IsSignInCode("23456789"));

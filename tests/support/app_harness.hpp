@@ -103,6 +103,8 @@ class AppHarness {
   crypto::KeyRing& keys() { return *ring_; }
   const audit::Log& log() { return *log_; }
   const std::filesystem::path& sqlite_path() const { return db_.sqlite_path; }
+  // The app's module instances (their housekeeping, cli::MeasuresOf).
+  cli::ModuleSet& modules() { return *modules_; }
   // The checkpoints' verifier key ("" without sign_checkpoints).
   const std::string& verifier_key() const { return audit_services_->verifier_key; }
 

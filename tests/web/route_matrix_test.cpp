@@ -9,6 +9,8 @@
 #include <sstream>
 #include <string>
 
+#include "cli/modules.hpp"
+#include "measures/service.hpp"
 #include "practice/practice.hpp"
 #include "store/db.hpp"
 #include "support/app_harness.hpp"
@@ -82,6 +84,26 @@ class RouteHarnessTest : public testing::EngineTest {
     event_ = JsonMember(res.body, "id");
     ASSERT_FALSE(client_.empty() || note_.empty() || summary_.empty() || session_.empty() ||
                  event_.empty() || appointment_.empty());
+    // Questionnaires (part "api"): an assignment, a result of another one, a schedule.
+    res = h_->Call(a_, "POST", "/api/v1/clients/" + client_ + "/assignments",
+                   R"({"instrument":"phq-9"})");
+    ASSERT_EQ(res.status, 201) << res.body;
+    assignment_ = JsonMember(res.body, "id");
+    res = h_->Call(a_, "POST", "/api/v1/clients/" + client_ + "/assignments",
+                   R"({"instrument":"gad-7"})");
+    ASSERT_EQ(res.status, 201) << res.body;
+    auto* measures = cli::MeasuresOf(h_->modules());
+    ASSERT_NE(measures, nullptr);
+    auto result = measures->Submit(crypto::SecretString(JsonMember(res.body, "link").substr(3)),
+                                   measures::Answers({0, 1, 2, 3, 0, 1, 2, 0xFF}),
+                                   identity::Caller{});
+    ASSERT_TRUE(result) << result.error().internal;
+    result_ = *result;
+    res = h_->Call(a_, "POST", "/api/v1/clients/" + client_ + "/measure-schedules",
+                   R"({"instrument":"phq-9","kind":"every_n_days","every_days":14})");
+    ASSERT_EQ(res.status, 201) << res.body;
+    measure_schedule_ = JsonMember(res.body, "id");
+    ASSERT_FALSE(assignment_.empty() || result_.empty() || measure_schedule_.empty());
   }
 
   // The route's pattern with A's object of the right kind for each parameter.
@@ -115,6 +137,12 @@ class RouteHarnessTest : public testing::EngineTest {
         out += event_;
       } else if (previous == "appointments") {
         out += appointment_;
+      } else if (previous == "assignments") {
+        out += assignment_;
+      } else if (previous == "results") {
+        out += result_;
+      } else if (previous == "measure-schedules" || previous == "schedules") {
+        out += measure_schedule_;
       } else {
         out += "x";
       }
@@ -160,7 +188,8 @@ class RouteHarnessTest : public testing::EngineTest {
          {"clients", "notes", "note_versions", "note_addenda", "drafts", "summaries",
           "conceptualizations", "accounts", "sessions", "data_keys", "audit_events",
           "appointments", "schedule_settings", "hours_profiles", "hours_settings",
-          "session_logs", "weekly_logs"}) {
+          "session_logs", "weekly_logs", "measure_assignments", "measure_results",
+          "measure_schedules", "measure_schedule_runs"}) {
       auto rows = (*tx)->Query("SELECT COUNT(*) FROM " + table, {});
       EXPECT_TRUE(rows) << table;
       out[table] = rows ? rows->front().Int(0) : -1;
@@ -172,6 +201,7 @@ class RouteHarnessTest : public testing::EngineTest {
   AppBrowser a_;
   std::string client_, note_, summary_, session_, event_, appointment_;
   std::string hours_setting_, hours_session_, hours_week_;
+  std::string assignment_, result_, measure_schedule_;  // questionnaires (part "api")
 };
 
 // Every route has an audience, and the open ones (public or for a token holder) are
@@ -313,7 +343,8 @@ TEST_P(RouteHarnessTest, C31RoleMatrixFromTheRouteTable) {
         // A's practice must see nothing of A's records or log in it.
         const Response res = h_->Call(*c.browser, "GET", TargetFor(route));
         for (const std::string& id : {client_, note_, summary_, event_, appointment_,
-                                      hours_setting_, hours_session_, hours_week_}) {
+                                      hours_setting_, hours_session_, hours_week_, assignment_,
+                                      result_, measure_schedule_}) {
           EXPECT_EQ(res.body.find(id), std::string::npos)
               << c.name << " GET " << route.pattern << " shows A's object " << id;
         }

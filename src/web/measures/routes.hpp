@@ -4,6 +4,8 @@
 #include <string>
 
 #include "mail/queue.hpp"
+#include "measures/measure_mail.hpp"
+#include "measures/schedules.hpp"
 #include "measures/service.hpp"
 #include "practice/practice.hpp"
 #include "web/route_kit.hpp"
@@ -18,6 +20,10 @@ class Templates;
 struct MeasuresExtras {
   mail::Queue& mail;          // a link mailed to the client, the safety flag to the therapist
   std::string public_origin;  // the origin links in mail are on
+  // Part "api": the assignment schedules and the measures' mail (null: their routes
+  // answer 503).
+  measures::Schedules* schedules = nullptr;
+  measures::MeasureMail* measure_mail = nullptr;
 };
 
 // The questionnaires (issue #16; API.md § Questionnaires; docs/measures.md): the JSON API,

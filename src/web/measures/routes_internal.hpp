@@ -1,5 +1,9 @@
 #pragma once
 
+#include <map>
+#include <optional>
+#include <string>
+
 // The measures routes' shared parts; not an interface. Each file of src/web/measures/
 // adds its routes through one member of MeasuresRoutes, and AddMeasuresRoutes
 // (routes.cpp) calls them all.
@@ -32,6 +36,14 @@ class MeasuresRoutes final : public RouteSet {
   void AddSchedules(RouteKit& kit);
 
  private:
+  // Part "api": the per-therapist budget of questionnaire mail to clients (C30), or the
+  // 429 answer when it is spent.
+  std::optional<Response> ThrottleMail(const Request& req, const identity::TherapistScope& who);
+  // The schedules page of a client, with the add form's `form` values and `error` (words).
+  Result<Response> SchedulesPage(const TherapistSession& who, std::string_view client_id,
+                                 const std::map<std::string, std::string>& form,
+                                 const std::string& error, int status);
+
   IdentityServices& id_;
   measures::Measures& m_;
   practice::Practice& p_;
