@@ -82,6 +82,17 @@ Result<std::vector<NewResult>> Measures::ListUnreviewed(const TherapistScope& wh
   return out;
 }
 
+Result<std::int64_t> Measures::CountResults(const TherapistScope& who,
+                                            std::string_view client_id) {
+  ALCOVE_TRY_ASSIGN(const auto client, practice_.GetClientInfo(who, client_id));
+  ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(who.tenant()));
+  const store::Value params[] = {client.id, who.tenant()};
+  ALCOVE_TRY_ASSIGN(auto rows, tx->Query("SELECT COUNT(*) FROM measure_results WHERE client_id = "
+                                         "$1 AND tenant_id = $2",
+                                         params));
+  return rows.front().Int(0);
+}
+
 Result<std::vector<std::string>> Measures::UnreviewedIds(const TherapistScope& who,
                                                          std::string_view client_id) {
   ALCOVE_TRY_ASSIGN(const auto client, practice_.GetClientInfo(who, client_id));

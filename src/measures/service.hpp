@@ -162,6 +162,9 @@ class Measures {
   Result<std::vector<NewResult>> ListUnreviewed(const identity::TherapistScope& who,
                                                 const identity::Caller& caller,
                                                 std::size_t limit = 100);
+  // How many results the client has (no content, not audited).
+  Result<std::int64_t> CountResults(const identity::TherapistScope& who,
+                                    std::string_view client_id);
   // The ids of the client's results not yet reviewed (no content, not audited).
   Result<std::vector<std::string>> UnreviewedIds(const identity::TherapistScope& who,
                                                  std::string_view client_id);

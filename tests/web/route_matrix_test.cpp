@@ -9,6 +9,7 @@
 #include <sstream>
 #include <string>
 
+#include "measures/service.hpp"
 #include "practice/practice.hpp"
 #include "store/db.hpp"
 #include "support/app_harness.hpp"
@@ -82,6 +83,27 @@ class RouteHarnessTest : public testing::EngineTest {
     event_ = JsonMember(res.body, "id");
     ASSERT_FALSE(client_.empty() || note_.empty() || summary_.empty() || session_.empty() ||
                  event_.empty() || appointment_.empty());
+    SeedMeasures();
+  }
+
+  // Questionnaires (part "pages"): a waiting assignment and a result of A's client, the
+  // result submitted as its link's holder would (the public form is another part's).
+  void SeedMeasures() {
+    measures::Measures m(h_->db(), h_->practice(), h_->identity(), h_->log(),
+                         SystemClock::Instance());
+    const auto who = identity::TherapistScope::From(h_->PrincipalOf(a_));
+    ASSERT_TRUE(who);
+    const identity::Caller caller{.ip = "192.0.2.1", .user_agent = "RouteMatrix/1.0"};
+    auto used = m.Assign(*who, client_, "phq-9", std::nullopt, caller);
+    ASSERT_TRUE(used) << used.error().internal;
+    auto result = m.Submit(crypto::SecretString(std::string(used->link.reveal()).substr(3)),
+                           measures::Answers(std::vector<std::uint8_t>{0, 0, 0, 0, 0, 0, 0, 0, 1, 0}),
+                           caller);
+    ASSERT_TRUE(result) << result.error().internal;
+    measure_result_ = *result;
+    auto waiting = m.Assign(*who, client_, "gad-7", std::nullopt, caller);
+    ASSERT_TRUE(waiting) << waiting.error().internal;
+    measure_assignment_ = waiting->id;
   }
 
   // The route's pattern with A's object of the right kind for each parameter.
@@ -115,6 +137,10 @@ class RouteHarnessTest : public testing::EngineTest {
         out += event_;
       } else if (previous == "appointments") {
         out += appointment_;
+      } else if (previous == "assignments") {
+        out += measure_assignment_;
+      } else if (previous == "results") {
+        out += measure_result_;
       } else {
         out += "x";
       }
@@ -160,7 +186,8 @@ class RouteHarnessTest : public testing::EngineTest {
          {"clients", "notes", "note_versions", "note_addenda", "drafts", "summaries",
           "conceptualizations", "accounts", "sessions", "data_keys", "audit_events",
           "appointments", "schedule_settings", "hours_profiles", "hours_settings",
-          "session_logs", "weekly_logs"}) {
+          "session_logs", "weekly_logs", "measure_assignments", "measure_results",
+          "measure_reviews"}) {
       auto rows = (*tx)->Query("SELECT COUNT(*) FROM " + table, {});
       EXPECT_TRUE(rows) << table;
       out[table] = rows ? rows->front().Int(0) : -1;
@@ -172,6 +199,7 @@ class RouteHarnessTest : public testing::EngineTest {
   AppBrowser a_;
   std::string client_, note_, summary_, session_, event_, appointment_;
   std::string hours_setting_, hours_session_, hours_week_;
+  std::string measure_assignment_, measure_result_;
 };
 
 // Every route has an audience, and the open ones (public or for a token holder) are
@@ -310,7 +338,8 @@ TEST_P(RouteHarnessTest, C31RoleMatrixFromTheRouteTable) {
         // A's practice must see nothing of A's records or log in it.
         const Response res = h_->Call(*c.browser, "GET", TargetFor(route));
         for (const std::string& id : {client_, note_, summary_, event_, appointment_,
-                                      hours_setting_, hours_session_, hours_week_}) {
+                                      hours_setting_, hours_session_, hours_week_,
+                                      measure_assignment_, measure_result_}) {
           EXPECT_EQ(res.body.find(id), std::string::npos)
               << c.name << " GET " << route.pattern << " shows A's object " << id;
         }

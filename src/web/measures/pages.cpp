@@ -378,6 +378,11 @@ void MeasuresRoutes::AddPages(RouteKit& kit) {
   id_.client_page.push_back(
       [this](const identity::TherapistScope& who, std::string_view client_id,
              const identity::Caller& caller) -> Result<ClientPageAddition> {
+        // Without results nothing is read (and nothing audited): the tab and a word.
+        ALCOVE_TRY_ASSIGN(const auto count, m_.CountResults(who, client_id));
+        if (count == 0) {
+          return ClientPageLines(std::string(client_id), {}, {}, {});
+        }
         ALCOVE_TRY_ASSIGN(const auto results, m_.ListResults(who, client_id, caller));
         ALCOVE_TRY_ASSIGN(const auto unreviewed, m_.UnreviewedIds(who, client_id));
         ALCOVE_TRY_ASSIGN(const auto when, p_.TimeWords(who));
