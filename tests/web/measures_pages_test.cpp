@@ -298,6 +298,30 @@ TEST_P(MeasuresPagesTest, C20AnotherTherapistsClientAndResultAreNotFound) {
   EXPECT_NE(today.body.find("raised a flag"), std::string::npos);
 }
 
+TEST_P(MeasuresPagesTest, TheLatestTwentyResultsShowTheirAnswersAndTheTablesHaveEveryOne) {
+  for (int i = 0; i < 22; ++i) {
+    SubmitPhq9({static_cast<std::uint8_t>(i % 4), 0, 0, 0, 0, 0, 0, 0, 0, 0});
+  }
+  // Reviewed, so that only the latest twenty are listed with their answers.
+  auto scope = identity::TherapistScope::From(h_->PrincipalOf(a_));
+  ASSERT_TRUE(scope);
+  auto ids = measures_->UnreviewedIds(*scope, client_);
+  ASSERT_TRUE(ids);
+  ASSERT_EQ(ids->size(), 22u);
+  for (const auto& id : *ids) {
+    ASSERT_TRUE(measures_->MarkReviewed(*scope, id, kCaller));
+  }
+  std::string page = Page();
+  EXPECT_EQ(Count(page, R"(<td data-label="Score">)"), 22u);
+  EXPECT_EQ(Count(page, R"(<circle class="trend-point")"), 22u);
+  EXPECT_EQ(Count(page, R"(<ol class="answers">)"), 20u);
+  EXPECT_NE(page.find("2 older ones are in the tables above."), std::string::npos);
+  auto all = h_->Call(a_, "GET", "/clients/" + client_ + "/measures?all=1");
+  ASSERT_EQ(all.status, 200);
+  EXPECT_EQ(Count(all.body, R"(<ol class="answers">)"), 22u);
+  EXPECT_EQ(all.body.find("older ones"), std::string::npos);
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, MeasuresPagesTest,
                          ::testing::Values(TestEngine::kSqlite, TestEngine::kPostgres),
                          [](const auto& p) {

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "measures/instruments.hpp"
+#include "web/measures/trend_chart.hpp"
 
 namespace alcove::web::measures_routes {
 namespace {
@@ -204,6 +205,100 @@ ClientPageAddition ClientPageLines(const std::string& client_id,
     }
   }
   return out;
+}
+
+namespace {
+TemplateData ListOf(std::vector<TemplateData>& items) {
+  TemplateData out{TemplateData::type::list};
+  for (auto& i : items) {
+    out.push_back(i);
+  }
+  return out;
+}
+}  // namespace
+
+void SetResultsData(TemplateData& d, const PageResults& view, std::size_t latest) {
+  std::vector<TemplateData> trends;
+  for (const InstrumentTrend& t : view.trends) {
+    TemplateData td;
+    td.set("instrument", t.instrument->short_title);
+    td.set("title", t.instrument->title);
+    std::vector<TemplateData> scales;
+    for (std::size_t s = 0; s < t.scales.size(); ++s) {
+      const ScaleTrend& st = t.scales[s];
+      TemplateData sd;
+      sd.set("label", st.scale->label);
+      sd.set("chart", TrendChartSvg(*st.scale, st.points,
+                                    fmt::format("trend-{}-{}", t.instrument->id, st.scale->id),
+                                    st.scale->label));
+      std::vector<TemplateData> rows;
+      for (const TrendRow& r : st.rows) {
+        TemplateData rd;
+        rd.set("date", r.date);
+        rd.set("value", std::to_string(r.value));
+        rd.set("band", r.band);
+        rd.set("change", r.change);
+        rows.push_back(rd);
+      }
+      sd.set("rows", ListOf(rows));
+      scales.push_back(sd);
+    }
+    td.set("scales", ListOf(scales));
+    td.set("summary", t.summary);
+    trends.push_back(td);
+  }
+  d.set("trends", ListOf(trends));
+
+  std::vector<TemplateData> flags;
+  std::vector<TemplateData> list;
+  std::size_t older = 0;
+  for (auto it = view.results.rbegin(); it != view.results.rend(); ++it) {  // newest first
+    const ResultView& r = *it;
+    // The latest ones and every one not yet reviewed; the others are in the tables.
+    if (list.size() >= latest && !r.is_new) {
+      ++older;
+      continue;
+    }
+    TemplateData rd;
+    rd.set("id", r.id);
+    rd.set("instrument", r.instrument->short_title);
+    rd.set("when", r.when);
+    rd.set("scores", r.scores);
+    rd.set("change", r.change);
+    if (!r.flags.empty()) {
+      rd.set("flags", r.flags);
+    }
+    if (r.is_new) {
+      rd.set("is_new", true);
+    }
+    std::vector<TemplateData> answers;
+    for (const AnswerView& a : r.answers) {
+      TemplateData ad;
+      ad.set("number", std::to_string(a.number));
+      ad.set("text", a.text);
+      ad.set("answer", a.answer);
+      ad.set("value", a.value);
+      if (a.flagged) {
+        ad.set("flagged", true);
+      }
+      answers.push_back(ad);
+    }
+    rd.set("answers", ListOf(answers));
+    if (r.is_new && !r.flags.empty()) {
+      TemplateData fd;
+      fd.set("id", r.id);
+      fd.set("text", fmt::format("The {} of {} raised a flag: {}.", r.instrument->short_title,
+                                 r.when, r.flags));
+      flags.push_back(fd);
+    }
+    list.push_back(rd);
+  }
+  d.set("flags", ListOf(flags));
+  d.set("has_flags", !flags.empty());
+  d.set("results", ListOf(list));
+  if (older > 0) {
+    d.set("older", std::to_string(older));
+  }
 }
 
 }  // namespace alcove::web::measures_routes

@@ -15,6 +15,7 @@
 #include "measures/types.hpp"
 #include "web/measures/trend_chart.hpp"
 #include "web/session_auth.hpp"
+#include "web/templates.hpp"
 
 namespace alcove::web::measures_routes {
 
@@ -73,6 +74,14 @@ struct PageResults {
 // `results` as ListResults gives them (oldest first); `is_new`: the unreviewed ids.
 PageResults ResultsView(std::span<const measures::MeasureResult> results, const IdSet& is_new,
                         const WhenFn& when);
+
+// The page's results part as template data (measures.mustache): `trends` (each with its
+// charts and tables: every result), `results` with their answers, newest first (the
+// `latest` newest and any not yet reviewed; `older` counts those left to the tables),
+// `flags` (the unreviewed flagged results) and `has_flags`.
+inline constexpr std::size_t kLatestWithAnswers = 20;
+void SetResultsData(TemplateData& d, const PageResults& view,
+                    std::size_t latest = kLatestWithAnswers);
 
 // The Today page's alerts: a raised flag urgent, any other new result a line; the alias
 // only, a link to the client's questionnaires and the "Mark as reviewed" form.

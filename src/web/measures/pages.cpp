@@ -190,80 +190,10 @@ Result<Response> MeasuresPage(const PageDeps& deps, Request& req, const Therapis
   d.set("has_past", !past.empty());
 
   // Per instrument: its chart(s), table and the summary; then every result with answers.
-  const PageResults view = ResultsView(results, is_new, when);
-  std::vector<TemplateData> trends;
-  for (const InstrumentTrend& t : view.trends) {
-    TemplateData td;
-    td.set("instrument", t.instrument->short_title);
-    td.set("title", t.instrument->title);
-    std::vector<TemplateData> scales;
-    for (std::size_t s = 0; s < t.scales.size(); ++s) {
-      const ScaleTrend& st = t.scales[s];
-      TemplateData sd;
-      sd.set("label", st.scale->label);
-      sd.set("chart", TrendChartSvg(*st.scale, st.points,
-                                    fmt::format("trend-{}-{}", t.instrument->id, st.scale->id),
-                                    st.scale->label));
-      std::vector<TemplateData> rows;
-      for (const TrendRow& r : st.rows) {
-        TemplateData rd;
-        rd.set("date", r.date);
-        rd.set("value", std::to_string(r.value));
-        rd.set("band", r.band);
-        rd.set("change", r.change);
-        rows.push_back(rd);
-      }
-      sd.set("rows", List(rows));
-      scales.push_back(sd);
-    }
-    td.set("scales", List(scales));
-    td.set("summary", t.summary);
-    trends.push_back(td);
-  }
-  d.set("trends", List(trends));
+  SetResultsData(d, ResultsView(results, is_new, when),
+                 req.QueryValue("all") == "1" ? results.size() : kLatestWithAnswers);
+  d.set("all_href", "/clients/" + client.id + "/measures?all=1#every-result");
   d.set("has_results", !results.empty());
-
-  std::vector<TemplateData> flags;
-  std::vector<TemplateData> list;
-  for (auto it = view.results.rbegin(); it != view.results.rend(); ++it) {  // newest first
-    const ResultView& r = *it;
-    TemplateData rd;
-    rd.set("id", r.id);
-    rd.set("instrument", r.instrument->short_title);
-    rd.set("when", r.when);
-    rd.set("scores", r.scores);
-    rd.set("change", r.change);
-    if (!r.flags.empty()) {
-      rd.set("flags", r.flags);
-    }
-    if (r.is_new) {
-      rd.set("is_new", true);
-    }
-    std::vector<TemplateData> answers;
-    for (const AnswerView& a : r.answers) {
-      TemplateData ad;
-      ad.set("number", std::to_string(a.number));
-      ad.set("text", a.text);
-      ad.set("answer", a.answer);
-      ad.set("value", a.value);
-      if (a.flagged) {
-        ad.set("flagged", true);
-      }
-      answers.push_back(ad);
-    }
-    rd.set("answers", List(answers));
-    if (r.is_new && !r.flags.empty()) {
-      TemplateData fd;
-      fd.set("id", r.id);
-      fd.set("text", fmt::format("The {} of {} raised a flag: {}.", r.instrument->short_title,
-                                 r.when, r.flags));
-      flags.push_back(fd);
-    }
-    list.push_back(rd);
-  }
-  d.set("flags", List(flags));
-  d.set("has_flags", !flags.empty());
-  d.set("results", List(list));
   return Response::Html(
       status, deps.t.RenderPage("measures", client.alias + " · Questionnaires · Alcove", d));
 }
