@@ -3,12 +3,11 @@
 // client, opens the client's record and its Questionnaires tab, asks for a PHQ-9 on the
 // page, takes the link shown once (the readonly field; the QR code beside it), and the
 // link is opened in a fresh browser (another profile: no cookie of the therapist's) at
-// 390 px, as the client's phone would. Every step ends with screenshots at 1280 and 390 px
+// 390 px, as the client's phone would, and filled in there with item 9 at "Several days";
+// the therapist then sees the safety flag on the Today page, on the questionnaires page
+// with the trend chart, and on the client's record, and marks it reviewed. Every step ends with screenshots at 1280 and 390 px
 // (<build>/e2e-screenshots/measures-walk/) and axe-core at WCAG 2.2 AA, which must find
 // nothing (C60); the client's name is in no page title or address (C01).
-//
-// The public form (/q/{token}) is another part's (branch measures-form); until it is
-// merged, the walk stops at the opened link (see docs/measures.md § Pages).
 
 #include <gtest/gtest.h>
 
@@ -17,7 +16,7 @@
 namespace alcove::testing {
 namespace {
 
-TEST(BrowserEndToEnd, C01_C27_C60_TherapistAssignsAPhq9AndTheLinkOpensInAFreshBrowser) {
+TEST(BrowserEndToEnd, C01_C27_C60_APhq9AssignedOnThePageFilledOnAPhoneRaisesTheFlagUntilReviewed) {
   BrowserRig rig("measures-walk");
   ALCOVE_START_BROWSER_RIG(rig);
   Walk& walk = *rig.walk;
@@ -54,6 +53,7 @@ TEST(BrowserEndToEnd, C01_C27_C60_TherapistAssignsAPhq9AndTheLinkOpensInAFreshBr
   // 3. The Questionnaires tab: the assign form, PHQ-9 and 7 days chosen already.
   ASSERT_TRUE(walk.Click("xpath", "//nav[@aria-label='Record']//a[normalize-space()='Questionnaires']"));
   ASSERT_TRUE(walk.WaitForPage("Questionnaires", "Ask for a questionnaire"));
+  const std::string client_questionnaires = browser.Url();
   walk.ExpectNotShown(last, false, "questionnaires page");
   EXPECT_NE(walk.TextOf("main").find("No results yet."), std::string::npos);
   walk.EndStep("questionnaires");
@@ -98,7 +98,64 @@ TEST(BrowserEndToEnd, C01_C27_C60_TherapistAssignsAPhq9AndTheLinkOpensInAFreshBr
   EXPECT_EQ(phone.Url().find(first), std::string::npos);
   EXPECT_EQ(client.TextOf("body").find(last), std::string::npos) << client.TextOf("body");
   EXPECT_EQ(client.TextOf("body").find(name + " · Sign out"), std::string::npos);
-  client.EndStep("link-opened");
+  ASSERT_TRUE(client.WaitForPage("Patient Health Questionnaire-9 (PHQ-9)", "Send my answers"))
+      << client.TextOf("body");
+  client.EndStep("form-opened");
+
+  // 7. Filled in at 390 px: nothing for items 1-8, "Several days" for item 9, the
+  // difficulty question "Somewhat difficult"; sent.
+  ASSERT_TRUE(phone.SetWindowSize(390, 844).has_value());
+  for (int item = 1; item <= 10; ++item) {
+    const int answer = item == 9 || item == 10 ? 1 : 0;
+    ASSERT_TRUE(client.ClickCss("input[name='item" + std::to_string(item) + "'][value='" +
+                                std::to_string(answer) + "']"));
+  }
+  client.EndStep("form-filled");
+  ASSERT_TRUE(phone.SetWindowSize(390, 844).has_value());
+  ASSERT_TRUE(client.ClickCss("button.q-submit"));
+  ASSERT_TRUE(client.WaitForPage("Thank you", "Your answers have been sent"));
+  EXPECT_EQ(client.TextOf("body").find("self-harm"), std::string::npos);  // no score shown
+  client.EndStep("form-sent");
+
+  // 8. The therapist's Today page: the flag at the top, by alias, until reviewed.
+  ASSERT_TRUE(walk.Go(origin + "/"));
+  ASSERT_TRUE(walk.WaitForPage("Welcome, " + name, "Needs your attention"));
+  EXPECT_NE(walk.TextOf("main").find(alias + ": the PHQ-9 of"), std::string::npos)
+      << walk.TextOf("main");
+  EXPECT_NE(walk.TextOf("main").find("raised a flag: self-harm thoughts (item 9)."),
+            std::string::npos);
+  walk.ExpectNotShown(last, false, "Today with the flag");
+  walk.EndStep("today-flag");
+
+  // 9. The client's record: the banner, the summary line, the tab.
+  ASSERT_TRUE(walk.Click("link text", "Open the questionnaires"));
+  ASSERT_TRUE(walk.WaitForPage("Questionnaires", "Safety flag."));
+  EXPECT_TRUE(browser.Css("svg.trend-chart[role='img']").has_value());
+  EXPECT_TRUE(browser.Css("li.answer-flagged").has_value());
+  EXPECT_NE(walk.TextOf("main").find("PHQ-9: 1, none to minimal, the first result"),
+            std::string::npos)
+      << walk.TextOf("main");
+  walk.ExpectNotShown(last, false, "questionnaires with the flag");
+  walk.EndStep("questionnaires-flag-and-chart");
+  ASSERT_TRUE(walk.Click("xpath", "//nav[@aria-label='Record']//a[normalize-space()='Overview']"));
+  ASSERT_TRUE(walk.WaitForPage(first + " " + last, "Safety flag."));
+  EXPECT_NE(walk.TextOf("main").find("PHQ-9: 1, none to minimal, the first result"),
+            std::string::npos)
+      << walk.TextOf("main");
+  walk.ExpectNotShown(last, true, "client record with the flag");
+  walk.EndStep("client-record-flag");
+
+  // 10. Marked as reviewed on Today: the alert is gone; the result stays.
+  ASSERT_TRUE(walk.Go(origin + "/"));
+  ASSERT_TRUE(walk.WaitForPage("Welcome, " + name, "Needs your attention"));
+  ASSERT_TRUE(walk.Click("xpath", "//button[normalize-space()='Mark as reviewed']"));
+  ASSERT_TRUE(walk.WaitForPage("Welcome, " + name));
+  EXPECT_EQ(walk.TextOf("main").find("Needs your attention"), std::string::npos);
+  walk.EndStep("today-reviewed");
+  ASSERT_TRUE(walk.Go(client_questionnaires));
+  ASSERT_TRUE(walk.WaitForPage("Questionnaires", "Flag: self-harm thoughts (item 9)."));
+  EXPECT_EQ(walk.TextOf("main").find("Safety flag."), std::string::npos);
+  walk.EndStep("questionnaires-reviewed");
 }
 
 }  // namespace
