@@ -41,6 +41,8 @@ struct Lifetime {
 constexpr Lifetime kLifetimes[] = {{1, "1 hour"},   {24, "1 day"},    {72, "3 days"},
                                    {168, "7 days"}, {336, "14 days"}, {720, "30 days"}};
 constexpr int kDefaultLifetimeHours = 168;
+// At most this many new results are read for the Today page.
+constexpr std::size_t kTodayResults = 100;
 
 struct QrDeleter {
   void operator()(QRcode* q) const { QRcode_free(q); }
@@ -296,12 +298,31 @@ void MeasuresRoutes::AddPages(RouteKit& kit) {
   id_.today_alerts.push_back(
       [this](const identity::TherapistScope& who,
              const identity::Caller& caller) -> Result<std::vector<TodayAlert>> {
-        ALCOVE_TRY_ASSIGN(const auto fresh, m_.ListUnreviewed(who, caller));
+        ALCOVE_TRY_ASSIGN(auto fresh, m_.ListUnreviewed(who, caller, kTodayResults + 1));
+        const bool more = fresh.size() > kTodayResults;
+        if (more) {
+          fresh.pop_back();
+        }
         if (fresh.empty()) {
           return std::vector<TodayAlert>{};
         }
         ALCOVE_TRY_ASSIGN(const auto when, p_.TimeWords(who));
-        return TodayAlerts(fresh, when);
+        auto alerts = TodayAlerts(fresh, when);
+        // More than one read decrypts: say so, for a flag may be among the rest.
+        if (more) {
+          alerts.insert(alerts.begin(),
+                        TodayAlert{.text = fmt::format(
+                                       "There are more than {} new questionnaire results; the "
+                                       "oldest are below. Mark them as reviewed to see the "
+                                       "others, which may include a flag.",
+                                       kTodayResults),
+                                   .href = "",
+                                   .label = "",
+                                   .action = "",
+                                   .action_label = "",
+                                   .urgent = true});
+        }
+        return alerts;
       });
 
   // The client's record page: a line per instrument, the flag banner, a tab.
