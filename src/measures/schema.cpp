@@ -69,13 +69,25 @@ constexpr std::string_view kSchedules =
     "CREATE INDEX measure_schedule_runs_by_client ON measure_schedule_runs "
     "(tenant_id, client_id)";
 
+// Part "pages": which results the therapist has reviewed (the Today page shows the others,
+// a raised flag as an alert). Ids and times only: a row exists for every reviewed result,
+// flagged or not, so the table tells nothing of a result's content.
+constexpr std::string_view kReviews =
+    "CREATE TABLE measure_reviews ("
+    " result_id TEXT PRIMARY KEY REFERENCES measure_results (id) ON DELETE CASCADE,"
+    " tenant_id {int} NOT NULL,"
+    " reviewed_by TEXT NOT NULL,"
+    " reviewed_at {int} NOT NULL"
+    "){strict}";
+
 }  // namespace
 
 std::span<const store::Migration> MeasuresMigrations() {
   static const store::MigrationSet set = store::MigrationSet().Add(
       701, "measures_assignments_results", kTables, {"measure_assignments", "measure_results"})
       .Add(702, "measures_schedules", kSchedules,
-           {"measure_schedules", "measure_schedule_runs"});
+           {"measure_schedules", "measure_schedule_runs"})
+      .Add(710, "measures_reviews", kReviews, {"measure_reviews"});
   return set.migrations();
 }
 

@@ -472,3 +472,10 @@ Status Measures::DeleteClientRows(store::Transaction& tx, store::TenantId tenant
 }
 
 }  // namespace alcove::measures
+
+// For the other files of the service (stored_score.hpp).
+namespace alcove::measures {
+Result<Score> DecodeStoredScore(const Instrument& in, int version, const crypto::PhiString& text) {
+  return DecodeScore(in, version, text);
+}
+}  // namespace alcove::measures

@@ -104,6 +104,17 @@ struct MeasureResult {
   std::vector<ScaleChange> change;
 };
 
+// A result not yet reviewed, as the Today page shows it (part "pages"): the scores
+// decrypted, the answers not.
+struct NewResult {
+  std::string id;
+  std::string client_id;
+  std::string alias;
+  std::string instrument_id;
+  Micros submitted_at = 0;
+  Score score;
+};
+
 class Measures {
  public:
   // Borrows everything; all must outlive the service.
@@ -140,6 +151,29 @@ class Measures {
   // kInvalidArgument naming the item ("Item 4 needs an answer.") leaves the link usable.
   Result<std::string> Submit(const crypto::SecretString& token, const Answers& answers,
                              const identity::Caller& caller);
+
+  // ---- Reviews of results (part "pages"; docs/measures.md § The safety flag) ----
+  // Every result is new until the therapist marks it reviewed (migration 710,
+  // measure_reviews: ids and times only, so nothing there tells a flagged result from
+  // another). The Today page shows the new ones, a raised flag (PHQ-9 item 9 above zero)
+  // as an alert, until then.
+  // The caller's new results, oldest first: only these are decrypted (their scores, not
+  // their answers), with the client's alias; one record.accessed event per client
+  // (object the client, details the count) before they are returned. At most `limit`.
+  Result<std::vector<NewResult>> ListUnreviewed(const identity::TherapistScope& who,
+                                                const identity::Caller& caller,
+                                                std::size_t limit = 100);
+  // How many results the client has (no content, not audited).
+  Result<std::int64_t> CountResults(const identity::TherapistScope& who,
+                                    std::string_view client_id);
+  // The ids of the client's results not yet reviewed (no content, not audited).
+  Result<std::vector<std::string>> UnreviewedIds(const identity::TherapistScope& who,
+                                                 std::string_view client_id);
+  // Marks a result reviewed (audited: record.updated of the measure_result, change
+  // reviewed, details client). kNotFound for a result not of the caller's tenant;
+  // reviewing one twice is kFailedPrecondition.
+  Status MarkReviewed(const identity::TherapistScope& who, std::string_view result_id,
+                      const identity::Caller& caller);
 
   // For practice's ClientExtension: deletes the client's rows, inside DeleteClient's
   // transaction (the client's key is destroyed after it, C06).

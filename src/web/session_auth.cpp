@@ -190,4 +190,46 @@ TherapistLinks LinksFor(const IdentityServices& services, const identity::Therap
   return out;
 }
 
+std::vector<TodayAlert> TodayAlertsFor(const IdentityServices& services,
+                                       const identity::TherapistScope& who,
+                                       const identity::Caller& caller) {
+  std::vector<TodayAlert> out;
+  for (const auto& alerts : services.today_alerts) {
+    auto got = alerts(who, caller);
+    if (!got) {
+      spdlog::warn("a module's Today alerts failed: {}", got.error().internal);
+      out.push_back(TodayAlert{.text = "Some alerts could not be shown just now. Reload the "
+                                       "page in a moment.",
+                               .href = "",
+                               .label = "",
+                               .action = "",
+                               .action_label = "",
+                               .urgent = true});
+      continue;
+    }
+    out.insert(out.end(), got->begin(), got->end());
+  }
+  return out;
+}
+
+std::vector<ClientPageAddition> ClientPageAdditionsFor(const IdentityServices& services,
+                                                       const identity::TherapistScope& who,
+                                                       std::string_view client_id,
+                                                       const identity::Caller& caller) {
+  std::vector<ClientPageAddition> out;
+  for (const auto& add : services.client_page) {
+    auto got = add(who, client_id, caller);
+    if (!got) {
+      spdlog::warn("a module's part of a client page failed: {}", got.error().internal);
+      ClientPageAddition failed;
+      failed.alerts.push_back("Part of this page could not be shown just now. Reload the page "
+                              "in a moment.");
+      out.push_back(std::move(failed));
+      continue;
+    }
+    out.push_back(std::move(*got));
+  }
+  return out;
+}
+
 }  // namespace alcove::web

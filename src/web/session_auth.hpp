@@ -45,6 +45,33 @@ struct TherapistLinks {
 };
 using TherapistLinksFn = std::function<Result<TherapistLinks>(const identity::TherapistScope&)>;
 
+// What a module shows on pages of other modules about one client or needing attention
+// (measures: a questionnaire's safety flag). Unlike PageEntry these may carry the client's
+// alias (never more: no names, no answers).
+// An alert on the Today page: a sentence, a link to where it is dealt with, and a form
+// that settles it ("Mark as reviewed": POST `action`, with the CSRF token).
+struct TodayAlert {
+  std::string text;          // "J.D.: PHQ-9 of 2 Dec raised a flag: self-harm thoughts (item 9)."
+  std::string href;          // "/clients/<id>/measures"
+  std::string label;         // "Open the questionnaires"
+  std::string action;        // "/measures/results/<id>/review"
+  std::string action_label;  // "Mark as reviewed"
+  bool urgent = false;       // shown as an alert (role="alert"), before everything else
+};
+using TodayAlertsFn = std::function<Result<std::vector<TodayAlert>>(const identity::TherapistScope&,
+                                                                    const identity::Caller&)>;
+// What a module adds to a client's record page (practice's): alerts at the top, lines on
+// the overview, and a tab of its own (a link to the module's page of the client).
+struct ClientPageAddition {
+  std::vector<std::string> alerts;  // "A questionnaire raised a flag: ..."
+  std::vector<std::string> lines;   // "PHQ-9: 12, moderate, 5 points lower than the first — 2 Dec"
+  std::string heading;              // of the lines: "Questionnaires"
+  std::string tab_label;            // "Questionnaires"
+  std::string tab_href;             // "/clients/<id>/measures"
+};
+using ClientPageFn = std::function<Result<ClientPageAddition>(
+    const identity::TherapistScope&, std::string_view client_id, const identity::Caller&)>;
+
 // What the identity routes need. Borrowed; must outlive the routes.
 struct IdentityServices {
   identity::Identity& identity;
@@ -61,11 +88,29 @@ struct IdentityServices {
   // What modules add to a therapist's pages (TherapistLinks), in module order; added
   // while routes are added, before serving.
   std::vector<TherapistLinksFn> therapist_links;
+  // Alerts for the Today page and additions to a client's page (measures), in module
+  // order; added while routes are added, before serving. A failing one is left out and
+  // logged, as therapist_links.
+  std::vector<TodayAlertsFn> today_alerts;
+  std::vector<ClientPageFn> client_page;
 };
 
 // Everything `therapist_links` offers `who`. A module whose lookup fails is left out and
 // logged (the page still shows, without its links).
 TherapistLinks LinksFor(const IdentityServices& services, const identity::TherapistScope& who);
+
+// Everything `today_alerts` has for `who`. A module whose lookup fails is logged and
+// stands as one alert saying its alerts could not be shown (a safety flag must not
+// vanish silently).
+std::vector<TodayAlert> TodayAlertsFor(const IdentityServices& services,
+                                       const identity::TherapistScope& who,
+                                       const identity::Caller& caller);
+// Everything `client_page` adds to the page of client `client_id`; as TodayAlertsFor, a
+// failing module stands as an alert.
+std::vector<ClientPageAddition> ClientPageAdditionsFor(const IdentityServices& services,
+                                                       const identity::TherapistScope& who,
+                                                       std::string_view client_id,
+                                                       const identity::Caller& caller);
 
 // How the pages of `who` word a time: a therapist's in their time zone (through
 // `therapist_time_words`), everyone else's as TimeInWords in UTC, the zone named.

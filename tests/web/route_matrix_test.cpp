@@ -241,6 +241,9 @@ TEST_P(RouteHarnessTest, C31EveryRouteDeclaresItsAudienceAndOpenRoutesAreListed)
       "GET /supervisor/accept",
       "POST /supervisor/accept",
       "POST /api/v1/supervisor/accept",
+      // The public questionnaire form (issue #16, docs/measures.md § The public form).
+      "GET /q/{token}",
+      "POST /q/{token}",
   };
   std::set<std::string> found;
   for (const auto& route : h_->app().router().routes()) {

@@ -127,11 +127,45 @@ Result<Response> PracticeRoutes::ClientPage(Request& req, const TherapistSession
     TemplateData item;
     item.set("name", std::string(t));
     item.set("label", Capitalized(t));
+    item.set("href", "/clients/" + record.client.id + "?tab=" + std::string(t));
     if (t == tab) {
       item.set("current", true);
     }
     tabs.push_back(item);
   }
+  // What modules add (measures: the questionnaires' lines, a raised flag, their tab).
+  TemplateData module_alerts{TemplateData::type::list};
+  TemplateData module_parts{TemplateData::type::list};
+  for (const ClientPageAddition& a :
+       ClientPageAdditionsFor(id_, who.scope, record.client.id, CallerOf(req))) {
+    for (const std::string& text : a.alerts) {
+      TemplateData item;
+      item.set("text", text);
+      item.set("href", a.tab_href);
+      module_alerts.push_back(item);
+    }
+    if (!a.tab_href.empty()) {
+      TemplateData item;
+      item.set("label", a.tab_label);
+      item.set("href", a.tab_href);
+      tabs.push_back(item);
+    }
+    if (!a.heading.empty()) {
+      TemplateData part;
+      part.set("heading", a.heading);
+      part.set("href", a.tab_href);
+      part.set("label", a.tab_label);
+      TemplateData lines{TemplateData::type::list};
+      for (const std::string& line : a.lines) {
+        lines.push_back(TemplateData(line));
+      }
+      part.set("lines", lines);
+      part.set("empty", a.lines.empty());
+      module_parts.push_back(part);
+    }
+  }
+  data.set("module_alerts", module_alerts);
+  data.set("module_parts", module_parts);
   data.set("tabs", tabs);
   data.set("tab_" + std::string(tab), true);
   data.set("profile", ProfileList(record.profile));

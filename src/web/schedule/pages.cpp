@@ -103,7 +103,7 @@ std::string FormField(const std::string& field) { return field == "starts_at" ? 
 
 }  // namespace
 
-Result<Response> ScheduleRoutes::TodayPage(Request&, const TherapistSession& who) {
+Result<Response> ScheduleRoutes::TodayPage(Request& req, const TherapistSession& who) {
   ALCOVE_TRY_ASSIGN(auto view, s_.Today(who.scope));
   ALCOVE_TRY_ASSIGN(auto zone, s_.Zone(who.scope));
   const TimeZone& tz = zone.first;
@@ -147,6 +147,22 @@ Result<Response> ScheduleRoutes::TodayPage(Request&, const TherapistSession& who
     more.push_back(item);
   }
   d.set("more", more);
+  // What needs attention first (measures: a questionnaire's raised flag, new results).
+  TemplateData alerts{TemplateData::type::list};
+  TemplateData notices{TemplateData::type::list};
+  for (const TodayAlert& a : TodayAlertsFor(id_, who.scope, CallerOf(req))) {
+    TemplateData item;
+    item.set("text", a.text);
+    item.set("href", a.href);
+    item.set("label", a.label);
+    item.set("action", a.action);
+    item.set("action_label", a.action_label);
+    (a.urgent ? alerts : notices).push_back(item);
+  }
+  d.set("has_alerts", !alerts.is_empty_list());
+  d.set("alerts", alerts);
+  d.set("has_notices", !notices.is_empty_list());
+  d.set("notices", notices);
   if (!view.has_clients || !view.time_zone_set || !view.has_appointments) {
     d.set("first_steps", true);
     d.set("step_client", view.has_clients);
