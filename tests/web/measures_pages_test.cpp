@@ -135,6 +135,45 @@ TEST_P(MeasuresPagesTest, C27AssigningShowsTheLinkOnceWithItsQrCodeAndAReloadDoe
   EXPECT_NE(page.find("/cancel"), std::string::npos);
 }
 
+// claim: C53 — the page's "Also email the link" mails the link alone to the record's
+// address; a record without one says so and nothing is made.
+TEST_P(MeasuresPagesTest, C53ThePageMailsTheLinkOnlyWhenAskedAndNeedsAnAddress) {
+  const std::size_t before = h_->Sent().size();
+  auto res = Form(a_, "/clients/" + client_ + "/measures",
+                  "instrument=phq-9&lifetime_hours=168&send_email=on");
+  EXPECT_EQ(res.status, 422) << res.body;
+  EXPECT_NE(res.body.find("no email address"), std::string::npos) << res.body;
+  EXPECT_EQ(res.body.find("shown-link-url"), std::string::npos);
+  EXPECT_EQ(h_->Sent().size(), before);
+  auto none = measures_->ListAssignments(*identity::TherapistScope::From(h_->PrincipalOf(a_)),
+                                         client_);
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->empty());
+
+  auto made = h_->Call(a_, "POST", "/api/v1/clients",
+                       R"({"name":"Zorblatt Quixotic","email":"zq@example.net"})");
+  ASSERT_EQ(made.status, 201) << made.body;
+  const std::string mailed_client = JsonMember(made.body, "id");
+  res = Form(a_, "/clients/" + mailed_client + "/measures",
+             "instrument=gad-7&lifetime_hours=24&send_email=on");
+  ASSERT_EQ(res.status, 200) << res.body;
+  EXPECT_NE(res.body.find("also emailed to the client"), std::string::npos);
+  const auto sent = h_->Sent();
+  ASSERT_EQ(sent.size(), before + 1);
+  EXPECT_EQ(sent.back().kind(), mail::MailKind::kQuestionnaireLink);
+  EXPECT_EQ(sent.back().to(), "zq@example.net");
+  EXPECT_NE(res.body.find(R"(value=")" + sent.back().link() + R"(")"), std::string::npos);
+  const std::string text = sent.back().Body() + std::string(sent.back().subject());
+  for (const char* content : {"Zorblatt", "Z.Q.", "GAD", "gad"}) {
+    EXPECT_EQ(text.find(content), std::string::npos) << content;
+  }
+  // Without the box, no mail.
+  res = Form(a_, "/clients/" + mailed_client + "/measures", "instrument=phq-9&lifetime_hours=24");
+  ASSERT_EQ(res.status, 200) << res.body;
+  EXPECT_EQ(h_->Sent().size(), before + 1);
+  EXPECT_EQ(res.body.find("also emailed to the client"), std::string::npos);
+}
+
 TEST_P(MeasuresPagesTest, RefusedFormsSayWhyInWords) {
   auto res = Form(a_, "/clients/" + client_ + "/measures", "instrument=bdi-ii&lifetime_hours=168");
   EXPECT_EQ(res.status, 400);

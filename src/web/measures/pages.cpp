@@ -4,6 +4,7 @@
 // and the client's record page show of them. No JavaScript needed; URLs and titles carry
 // ids and the alias only.
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <qrencode.h>
 
 #include <map>
@@ -100,6 +101,7 @@ struct ShownLink {
   std::string url;         // the whole link (origin and /q/TOKEN)
   std::string path;        // /q/TOKEN
   std::string expires;     // in words
+  bool emailed = false;    // also mailed to the client's address (the link only, C53)
 };
 
 // What the page is made from (the routes' members).
@@ -138,6 +140,9 @@ Result<Response> MeasuresPage(const PageDeps& deps, Request& req, const Therapis
     s.set("url", shown->url);
     s.set("path", shown->path);
     s.set("expires", shown->expires);
+    if (shown->emailed) {
+      s.set("emailed", true);
+    }
     s.set("qr", QrSvg(shown->url));
     d.set("shown", s);
   }
@@ -227,6 +232,27 @@ void MeasuresRoutes::AddPages(RouteKit& kit) {
           return MeasuresPage(PageDeps{m_, p_, t_}, req, who, client.id, std::nullopt, &fields,
                               "Choose how long the link lasts.", 400);
         }
+        // "Also email it to the client": the address in the record, or the page says why
+        // not and nothing is made (C53: the mail carries the link only; C30: a budget).
+        const bool send = FormValue(fields, "send_email") == "on";
+        std::string address;
+        if (send) {
+          if (x_.measure_mail == nullptr) {
+            return Fail(ErrorCode::kUnavailable, "measures: no mail", "Mail is not available.");
+          }
+          if (auto limited = ThrottleMail(req, who.scope)) {
+            return *limited;
+          }
+          auto to = x_.measure_mail->ClientAddress(who.scope, client.id, CallerOf(req));
+          if (!to) {
+            if (to.error().code != ErrorCode::kFailedPrecondition) {
+              return std::unexpected(to.error());
+            }
+            return MeasuresPage(PageDeps{m_, p_, t_}, req, who, client.id, std::nullopt, &fields,
+                                to.error().public_message, 422);
+          }
+          address = std::move(*to);
+        }
         auto made = m_.Assign(who.scope, client.id, FormValue(fields, "instrument"), lifetime,
                               CallerOf(req));
         if (!made) {
@@ -241,11 +267,21 @@ void MeasuresRoutes::AddPages(RouteKit& kit) {
         ALCOVE_TRY_ASSIGN(const auto when, p_.TimeWords(who.scope));
         const Instrument* in = measures::FindInstrument(FormValue(fields, "instrument"));
         const std::string path(made->link.reveal());
+        bool emailed = false;
+        if (send) {
+          if (auto sent = x_.measure_mail->SendLink(address, made->link); !sent) {
+            spdlog::warn("questionnaire link of assignment {} not mailed: {}", made->id,
+                         sent.error().internal);
+          } else {
+            emailed = true;
+          }
+        }
         return MeasuresPage(PageDeps{m_, p_, t_}, req, who, client.id,
                             ShownLink{.instrument = in != nullptr ? in->short_title : "",
                                       .url = x_.public_origin + path,
                                       .path = path,
-                                      .expires = when(made->expires_at)},
+                                      .expires = when(made->expires_at),
+                                      .emailed = emailed},
                             nullptr, "", 200);
       }),
       kFormBody);
