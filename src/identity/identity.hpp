@@ -268,12 +268,13 @@ class Identity {
   // or a client's address cannot also be a supervisor's).
   Result<Member> FindOrCreateSupervisor(std::string_view email, std::string_view name,
                                         std::string_view inviter_account, const Caller& caller);
-  // Signs in the supervisor `account_id` whose invitation link was just used, as a magic
-  // link would (session and device cookies, the known-browser cookie; the address counts
+  // Signs in the supervisor or client `account_id` whose invitation link was just used, as
+  // a magic link would (session and device cookies, the known-browser cookie; the address counts
   // as verified). `consume` uses the invitation up inside the sign-in's transaction and
   // may write there (the link's acceptance and its audit event); false: it was used
   // meanwhile. Audited as auth.magic_link.used (kind "invitation") and auth.login.succeeded
-  // (method "invitation"). kUnauthenticated when the account is gone or not a supervisor's.
+  // (method "invitation"). kUnauthenticated when the account is gone or neither a
+  // supervisor's nor a client's.
   Result<NewSession> SignInInvited(std::string_view account_id,
                                    const std::function<Result<bool>(store::Transaction&)>& consume,
                                    const Caller& caller);
@@ -281,6 +282,21 @@ class Identity {
   // it works with: a supervisor's associates, an associate's supervisors). kNotFound for
   // an unknown id. Never inside a transaction (the key ring opens the sealed fields).
   Result<Profile> AccountById(std::string_view account_id);
+
+  // Client accounts (the portal, docs/portal.md). SignInInvited above also signs in a
+  // client account whose portal invitation was just used.
+  // Deletes the client account `account_id` of `tenant` inside the caller's transaction
+  // `tx`: its sessions (dead on their next request, C23), sign-in links and codes go with
+  // it. Returns the account's data key for DestroyAccountKey after the commit, nullopt
+  // when there was no such client account. Audited by the caller.
+  Result<std::optional<crypto::KeyId>> DeleteClientAccount(store::Transaction& tx,
+                                                           store::TenantId tenant,
+                                                           std::string_view account_id);
+  // Destroys a deleted account's data key (a failure is logged: the key sealed only that
+  // account's address and name, whose rows are gone).
+  void DestroyAccountKey(store::TenantId tenant, crypto::KeyId key) {
+    DiscardAccountKey(tenant, key);
+  }
 
   // Deletes expired sessions and tokens; returns how many rows went.
   Result<std::int64_t> SweepExpired();

@@ -202,6 +202,24 @@ class Measures {
                                          std::string_view client_id, std::string_view instrument_id,
                                          std::string_view assigned_by, Micros lifetime);
 
+  // ---- For the client portal (src/portal/): the portal has found the client record the
+  // signed-in client is tied to; these never decide that themselves ----
+  // The client's results, oldest first, decrypted, each with its change (as ListResults),
+  // NOT audited: the caller audits what it shows. kNotFound for a client not of `tenant`.
+  Result<std::vector<MeasureResult>> LoadClientResults(store::TenantId tenant,
+                                                       std::string_view client_id);
+  // The client's pending, unexpired assignments, oldest first (no content, not audited).
+  Result<std::vector<Assignment>> PendingAssignments(store::TenantId tenant,
+                                                     std::string_view client_id);
+  // Submits a pending assignment of `client_id` as the signed-in client `who` (its link is
+  // then unusable too): the same scoring, sealing, flag notice and record.created event as
+  // Submit, with the client's account as actor. REQUIRES: `client_id` is the record `who`
+  // is tied to (the portal's check). kNotFound unless the assignment is that client's and
+  // pending in who's tenant; kInvalidArgument naming the item as Submit.
+  Result<std::string> SubmitSignedIn(const identity::ClientScope& who, std::string_view client_id,
+                                     std::string_view assignment_id, const Answers& answers,
+                                     const identity::Caller& caller);
+
  private:
   struct LinkRow;
   // The assignment a token stands for, still pending; LinkUnusable otherwise.
