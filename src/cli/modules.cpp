@@ -15,10 +15,12 @@
 #include "measures/measure_mail.hpp"
 #include "measures/schedules.hpp"
 #include "measures/service.hpp"
+#include "portal/portal.hpp"
 #include "practice/practice.hpp"
 #include "schedule/schedule.hpp"
 #include "web/hours/routes.hpp"
 #include "web/measures/routes.hpp"
+#include "web/portal/routes.hpp"
 #include "web/practice/routes.hpp"
 #include "web/schedule/routes.hpp"
 
@@ -301,6 +303,42 @@ class MeasuresModule final : public ModuleInstance {
   measures::Schedules schedules_;       // part "api"
 };
 
+// The client portal (docs/portal.md): built on practice and measures. A client's portal
+// rows and account go with the client record (practice's deletion).
+class PortalModule final : public ModuleInstance {
+ public:
+  explicit PortalModule(const ModuleDeps& d)
+      : practice_(dynamic_cast<PracticeModule&>(*d.earlier("practice")).practice()),
+        measures_(dynamic_cast<MeasuresModule&>(*d.earlier("measures")).measures()),
+        portal_(d.db, d.identity, practice_, measures_, d.log, d.mail, d.clock, d.public_origin) {
+    practice_.AddExtension(practice::ClientExtension{
+        .delete_rows = [this](store::Transaction& tx, store::TenantId tenant,
+                              std::string_view client_id) {
+          return portal_.DeleteClientRows(tx, tenant, client_id);
+        },
+        .archive_rows = {},  // a discharged client's portal stays readable; no new invitation
+        .next_appointments = {},
+        .time_words = {},
+        .local_day = {},
+        .session_of = {}});
+  }
+
+  std::unique_ptr<web::RouteSet> AddRoutes(web::RouteKit& kit, web::IdentityServices& identity,
+                                           const web::Templates& templates) override {
+    return web::AddPortalRoutes(kit, identity, portal_, practice_, measures_, templates);
+  }
+
+  // Data keys of client accounts deleted with their client record.
+  void Housekeeping(Micros) override { portal_.Housekeeping(); }
+
+  portal::Portal& portal() { return portal_; }
+
+ private:
+  practice::Practice& practice_;
+  measures::Measures& measures_;
+  portal::Portal portal_;
+};
+
 }  // namespace
 
 const std::vector<Module>& Modules() {
@@ -319,6 +357,8 @@ const std::vector<Module>& Modules() {
        [](const ModuleDeps& d) { return std::make_unique<HoursModule>(d); }},
       {"measures", &measures::MeasuresMigrations,
        [](const ModuleDeps& d) { return std::make_unique<MeasuresModule>(d); }},
+      {"portal", &portal::PortalMigrations,
+       [](const ModuleDeps& d) { return std::make_unique<PortalModule>(d); }},
   };
   return modules;
 }

@@ -78,7 +78,7 @@ struct Module {
 };
 
 // Every module, bottom layer first (version ranges: store 1-99, key ring 100-149, tokens
-// 150-199, audit 200-299, identity 300-399, practice 400-499, schedule 500-599, hours 600-699, measures 700-799, ...). Adding a domain
+// 150-199, audit 200-299, identity 300-399, practice 400-499, schedule 500-599, hours 600-699, measures 700-799, portal 800-899, ...). Adding a domain
 // module is its folder and one line here (docs/adding-a-module.md). `alcove init` and
 // `alcove serve` apply the migrations of all of them; serve makes each instance, adds
 // its routes and runs its housekeeping; the tests walk the same list.

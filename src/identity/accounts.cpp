@@ -89,29 +89,58 @@ Result<Identity::Member> Identity::FindOrCreateSupervisor(std::string_view email
 Result<NewSession> Identity::SignInInvited(
     std::string_view account_id, const std::function<Result<bool>(store::Transaction&)>& consume,
     const Caller& caller) {
+  // Supervisors accept supervision links, clients portal invitations (docs/portal.md).
+  auto invitable = [](const AccountRow& a) {
+    return a.role == Role::kSupervisor || a.role == Role::kClient;
+  };
   std::optional<AccountRow> before;
   {
     ALCOVE_TRY_ASSIGN(auto read, db_.Begin());
     ALCOVE_TRY_ASSIGN(before, FindAccountById(*read, account_id));
   }
-  if (!before || before->role != Role::kSupervisor) {
-    return Unauthenticated("invitation for an account that is gone or not a supervisor's",
+  if (!before || !invitable(*before)) {
+    return Unauthenticated("invitation for an account that is gone or not a member's",
                            "this link is invalid or has expired");
   }
   ALCOVE_TRY_ASSIGN(const std::string email, AccountEmail(*before));
   ALCOVE_TRY_ASSIGN(auto known_browser, KnownBrowserCookie(email, caller));
-  ALCOVE_TRY_ASSIGN(auto tx, db_.Begin());
+  // A client's invitation lives in the therapist's tenant tables (row-level security).
+  ALCOVE_TRY_ASSIGN(auto tx, before->role == Role::kClient ? db_.BeginTenant(before->tenant)
+                                                           : db_.Begin());
   ALCOVE_TRY_ASSIGN(const bool owned, consume(*tx));
   if (!owned) {
     return Unauthenticated("invitation used concurrently", "this link is invalid or has expired");
   }
   ALCOVE_TRY_ASSIGN(auto account, FindAccountById(*tx, account_id));
-  if (!account || account->role != Role::kSupervisor) {
+  if (!account || account->role != before->role) {
     return Unauthenticated("invitation for an account that is gone",
                            "this link is invalid or has expired");
   }
   return FinishLinkSignIn(std::move(tx), std::move(*account), "invitation", false,
                           std::move(known_browser), caller);
+}
+
+Result<std::optional<crypto::KeyId>> Identity::DeleteClientAccount(store::Transaction& tx,
+                                                                   store::TenantId tenant,
+                                                                   std::string_view account_id) {
+  const store::Value params[] = {std::string(account_id), tenant};
+  ALCOVE_TRY_ASSIGN(auto rows, tx.Query("SELECT key_id FROM accounts WHERE id = $1 AND "
+                                        "tenant_id = $2 AND role = 'client'",
+                                        params));
+  if (rows.empty()) {
+    return std::nullopt;
+  }
+  const auto key = static_cast<crypto::KeyId>(rows.front().Int(0));
+  const std::string id(account_id);
+  const store::Value one[] = {id};
+  // Its sessions first (dead on their next request, C23), then its links and the account
+  // (sign-in codes go with it: ON DELETE CASCADE).
+  ALCOVE_TRY(tx.Execute("DELETE FROM sessions WHERE account_id = $1", one));
+  ALCOVE_TRY(EndSignInLinks(tx, id));
+  ALCOVE_TRY(tx.Execute("DELETE FROM accounts WHERE id = $1 AND tenant_id = $2 AND role = "
+                        "'client'",
+                        params));
+  return key;
 }
 
 Result<Profile> Identity::AccountById(std::string_view account_id) {

@@ -283,10 +283,20 @@ Result<std::vector<MeasureResult>> Measures::ListResults(const TherapistScope& w
                                                          std::string_view client_id,
                                                          const Caller& caller) {
   ALCOVE_TRY_ASSIGN(const auto client, practice_.GetClientInfo(who, client_id));
+  ALCOVE_TRY_ASSIGN(auto out, LoadClientResults(who.tenant(), client.id));
+  AuditNote note{audit::Action::kRecordAccessed, "measure_results", client.id,
+                 identity::ClientDetails(client.id)};
+  ALCOVE_TRY(note.details.SetInt("count", static_cast<std::int64_t>(out.size())));
+  ALCOVE_TRY(work_.Read(who, caller, note));
+  return out;
+}
+
+Result<std::vector<MeasureResult>> Measures::LoadClientResults(store::TenantId tenant,
+                                                               std::string_view client_id) {
   std::vector<store::Row> rows;
   {
-    ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(who.tenant()));
-    const store::Value params[] = {client.id, who.tenant()};
+    ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(tenant));
+    const store::Value params[] = {std::string(client_id), tenant};
     ALCOVE_TRY_ASSIGN(rows, tx->Query("SELECT id, assignment_id, instrument_id, "
                                       "instrument_version, submitted_at, answers, scores FROM "
                                       "measure_results WHERE client_id = $1 AND tenant_id = $2 "
@@ -294,7 +304,7 @@ Result<std::vector<MeasureResult>> Measures::ListResults(const TherapistScope& w
                                       params));
   }
   // Opened after the transaction (the key ring may read the database itself).
-  ALCOVE_TRY_ASSIGN(const auto sealer, practice_.SealerFor(who.tenant(), client.id, kResultsTable));
+  ALCOVE_TRY_ASSIGN(const auto sealer, practice_.SealerFor(tenant, client_id, kResultsTable));
   std::vector<MeasureResult> out;
   out.reserve(rows.size());
   // Per instrument, the index in `out` of its first and latest result so far.
@@ -302,7 +312,7 @@ Result<std::vector<MeasureResult>> Measures::ListResults(const TherapistScope& w
   for (const store::Row& r : rows) {
     MeasureResult m;
     m.id = r.Text(0);
-    m.client_id = client.id;
+    m.client_id = std::string(client_id);
     m.assignment_id = r.OptionalText(1).value_or("");
     m.instrument_id = r.Text(2);
     m.instrument_version = static_cast<int>(r.Int(3));
@@ -329,10 +339,6 @@ Result<std::vector<MeasureResult>> Measures::ListResults(const TherapistScope& w
     }
     out.push_back(std::move(m));
   }
-  AuditNote note{audit::Action::kRecordAccessed, "measure_results", client.id,
-                 identity::ClientDetails(client.id)};
-  ALCOVE_TRY(note.details.SetInt("count", static_cast<std::int64_t>(out.size())));
-  ALCOVE_TRY(work_.Read(who, caller, note));
   return out;
 }
 
@@ -351,15 +357,21 @@ Result<Measures::LinkRow> Measures::UsableLink(const SecretString& token) {
   if (!record->tenant || *record->tenant <= 0) {
     return LinkUnusable("token without a tenant");
   }
-  const store::TenantId tenant = *record->tenant;
+  return PendingAssignment(*record->tenant, record->subject, std::nullopt);
+}
+
+Result<Measures::LinkRow> Measures::PendingAssignment(store::TenantId tenant,
+                                                      std::string_view assignment_id,
+                                                      std::optional<std::string_view> client_id) {
   ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(tenant));
-  const store::Value params[] = {record->subject, tenant};
+  const store::Value params[] = {std::string(assignment_id), tenant,
+                                 std::string(client_id.value_or(""))};
   ALCOVE_TRY_ASSIGN(auto rows,
                     tx->Query("SELECT a.id, a.client_id, a.instrument_id, a.assigned_by, "
                               "a.expires_at FROM measure_assignments a JOIN clients c ON c.id = "
                               "a.client_id AND c.tenant_id = a.tenant_id WHERE a.id = $1 AND "
                               "a.tenant_id = $2 AND a.used_at IS NULL AND a.cancelled_at IS NULL "
-                              "AND c.status = 'active'",
+                              "AND c.status = 'active' AND ($3 = '' OR a.client_id = $3)",
                               params));
   if (rows.empty()) {
     return LinkUnusable("assignment used, cancelled or gone, or its client discharged");
@@ -395,6 +407,33 @@ Result<LinkView> Measures::OpenLink(const SecretString& token) {
 Result<std::string> Measures::Submit(const SecretString& token, const Answers& answers,
                                      const Caller& caller) {
   ALCOVE_TRY_ASSIGN(const LinkRow link, UsableLink(token));
+  return RecordSubmission(link, answers, &token, std::nullopt, caller);
+}
+
+Result<std::string> Measures::SubmitSignedIn(const identity::ClientScope& who,
+                                             std::string_view client_id,
+                                             std::string_view assignment_id,
+                                             const Answers& answers, const Caller& caller) {
+  auto not_found = [] { return NotFound("questionnaire"); };
+  if (!store::IsValidId(assignment_id)) {
+    return not_found();
+  }
+  auto link = PendingAssignment(who.tenant(), assignment_id, client_id);
+  if (!link) {
+    return link.error().code == ErrorCode::kUnauthenticated ? not_found()
+                                                            : std::unexpected(link.error());
+  }
+  auto id = RecordSubmission(*link, answers, nullptr, who.account_id(), caller);
+  if (!id && id.error().code == ErrorCode::kUnauthenticated) {
+    return not_found();  // used or cancelled meanwhile
+  }
+  return id;
+}
+
+Result<std::string> Measures::RecordSubmission(const LinkRow& link, const Answers& answers,
+                                               const SecretString* token,
+                                               std::optional<std::string_view> actor,
+                                               const Caller& caller) {
   const Instrument* in = FindInstrument(link.instrument_id);
   if (in == nullptr) {
     return LinkUnusable("instrument no longer built in");
@@ -417,11 +456,15 @@ Result<std::string> Measures::Submit(const SecretString& token, const Answers& a
   ALCOVE_TRY_ASSIGN(auto sealed_scores, sealer->Seal("scores", id, EncodeScore(score).reveal()));
 
   ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(link.tenant));
-  if (auto used = tokens_.Consume(*tx, kLinkPurpose, token); !used) {
-    if (used.error().code == ErrorCode::kUnauthenticated) {
-      return LinkUnusable("used concurrently");
+  // The link's token is used up with the form; signed in, marking the assignment used below
+  // makes its link unusable too (UsableLink needs it pending).
+  if (token != nullptr) {
+    if (auto used = tokens_.Consume(*tx, kLinkPurpose, *token); !used) {
+      if (used.error().code == ErrorCode::kUnauthenticated) {
+        return LinkUnusable("used concurrently");
+      }
+      return std::unexpected(used.error());
     }
-    return std::unexpected(used.error());
   }
   const Micros now = clock_.Now();
   const store::Value mark[] = {now, link.id, link.tenant};
@@ -446,7 +489,7 @@ Result<std::string> Measures::Submit(const SecretString& token, const Answers& a
                   "instrument_id, instrument_version, submitted_at, answers, scores) "
                   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                   row));
-  audit::Event e = identity::EventFor(now, audit::Action::kRecordCreated, link.tenant, std::nullopt,
+  audit::Event e = identity::EventFor(now, audit::Action::kRecordCreated, link.tenant, actor,
                                       caller, "measure_result", id);
   e.details = identity::ClientDetails(link.client_id);
   ALCOVE_TRY(e.details.SetToken("assignment", link.id));
@@ -456,6 +499,33 @@ Result<std::string> Measures::Submit(const SecretString& token, const Answers& a
     flag_notice_(link.tenant, link.assigned_by, link.client_id);  // part "api": ids only
   }
   return id;
+}
+
+Result<std::vector<Assignment>> Measures::PendingAssignments(store::TenantId tenant,
+                                                             std::string_view client_id) {
+  ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(tenant));
+  const store::Value params[] = {std::string(client_id), tenant, clock_.Now()};
+  ALCOVE_TRY_ASSIGN(auto rows,
+                    tx->Query("SELECT a.id, a.instrument_id, a.created_at, a.expires_at FROM "
+                              "measure_assignments a JOIN clients c ON c.id = a.client_id AND "
+                              "c.tenant_id = a.tenant_id WHERE a.client_id = $1 AND a.tenant_id "
+                              "= $2 AND a.used_at IS NULL AND a.cancelled_at IS NULL AND "
+                              "a.expires_at > $3 AND c.status = 'active' ORDER BY a.created_at, "
+                              "a.id",
+                              params));
+  std::vector<Assignment> out;
+  out.reserve(rows.size());
+  for (const store::Row& r : rows) {
+    out.push_back(Assignment{.id = r.Text(0),
+                             .client_id = std::string(client_id),
+                             .instrument_id = r.Text(1),
+                             .status = AssignmentStatus::kPending,
+                             .created_at = r.Int(2),
+                             .expires_at = r.Int(3),
+                             .used_at = std::nullopt,
+                             .cancelled_at = std::nullopt});
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------

@@ -224,6 +224,17 @@ class Measures {
   struct LinkRow;
   // The assignment a token stands for, still pending; LinkUnusable otherwise.
   Result<LinkRow> UsableLink(const crypto::SecretString& token);
+  // Assignment `assignment_id` of `tenant` (and of `client_id`, when given), pending, its
+  // client active; LinkUnusable otherwise.
+  Result<LinkRow> PendingAssignment(store::TenantId tenant, std::string_view assignment_id,
+                                    std::optional<std::string_view> client_id);
+  // Submit's core: scores, seals and stores the answers and uses the assignment up (and
+  // `token`, when the form came by link), with its event by `actor` (nullopt: the link's
+  // holder) in one transaction; then the flag notice.
+  Result<std::string> RecordSubmission(const LinkRow& link, const Answers& answers,
+                                       const crypto::SecretString* token,
+                                       std::optional<std::string_view> actor,
+                                       const identity::Caller& caller);
 
   store::Db& db_;
   practice::Practice& practice_;

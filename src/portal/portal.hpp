@@ -1,8 +1,11 @@
 #pragma once
 
+#include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "audit/log.hpp"
@@ -15,6 +18,7 @@
 #include "identity/scope.hpp"
 #include "identity/unit_of_work.hpp"
 #include "mail/queue.hpp"
+#include "measures/measure_mail.hpp"
 #include "measures/service.hpp"
 #include "portal/types.hpp"
 #include "practice/practice.hpp"
@@ -59,6 +63,10 @@ std::span<const store::Migration> PortalMigrations();
 inline constexpr Micros kInvitationLifetime = 7LL * 24 * 3600 * kMicrosPerSecond;
 inline constexpr std::string_view kInvitationPurpose = "portal.invite";
 
+namespace internal {
+struct AccessRow;
+}  // namespace internal
+
 class Portal {
  public:
   // Borrows everything; all must outlive the service. `public_origin` is
@@ -94,8 +102,8 @@ class Portal {
   // ---- The therapist's side: shares (C21, C22) ----
   // Shares one item of the client: kSummary (a reviewed summary; kFailedPrecondition for
   // a draft), kResult (a questionnaire result) or kTrend (`item_id` an instrument id with
-  // at least one result). kNotFound for a client or item not of the caller's practice or
-  // not of this client; kAlreadyExists when the same item is shared and not revoked.
+  // at least one result, else kFailedPrecondition). kNotFound for a client or item not of
+  // the caller's practice or not of this client; kAlreadyExists when the same item is shared and not revoked.
   // Returns the share's id. Audited sharing.granted.
   Result<std::string> Share(const identity::TherapistScope& who, std::string_view client_id,
                             ShareKind kind, std::string_view item_id,
@@ -139,18 +147,37 @@ class Portal {
                                           const measures::Answers& answers,
                                           const identity::Caller& caller);
 
-  // For practice's ClientExtension: deletes the client's portal rows inside DeleteClient's
-  // transaction and returns the client account to delete with them (none: nullopt); the
-  // caller deletes it (identity::Identity::DeleteClientAccount) in that transaction.
-  static Result<std::optional<std::string>> DeleteClientRows(store::Transaction& tx,
-                                                              store::TenantId tenant,
-                                                              std::string_view client_id);
+  // For practice's ClientExtension: deletes the client's portal rows and the client's
+  // account (its sessions with it) inside DeleteClient's transaction. The account's data
+  // key is destroyed by the next Housekeeping (it cannot be inside a transaction).
+  Status DeleteClientRows(store::Transaction& tx, store::TenantId tenant,
+                          std::string_view client_id);
+  // Destroys the data keys of client accounts deleted with their client record (run once
+  // a minute by the module; failures are logged and retried).
+  void Housekeeping();
 
  private:
-  struct AccessRow;
+  // A share about to be recorded: the Shareable (C22: nothing else can be recorded) and
+  // what the row keeps besides it.
+  struct NewShare {
+    std::optional<Shareable> item;
+    std::optional<store::Bytes> content;  // a summary's text, sealed
+    std::optional<Micros> reviewed_at;
+    std::string instrument_id;
+  };
+  Result<std::string> Record(const identity::TherapistScope& who, const std::string& share_id,
+                             const NewShare& share, const identity::Caller& caller);
   // The caller's active access row (kPermissionDenied without one).
-  Result<AccessRow> ActiveAccess(const identity::ClientScope& who);
-  Result<PortalView> ViewOf(store::TenantId tenant, std::string_view client_id);
+  Result<internal::AccessRow> ActiveAccess(const identity::ClientScope& who);
+  // The client's current (invited or active) access row in `tx`, if any.
+  Result<std::optional<internal::AccessRow>> CurrentAccess(store::Transaction& tx,
+                                                           store::TenantId tenant,
+                                                           std::string_view client_id);
+  // The view of client `client_id` of `tenant`, whose therapist is `therapist_account`:
+  // the one code both Home and PortalViewFor use.
+  Result<PortalView> ViewOf(store::TenantId tenant, std::string_view client_id,
+                            std::string_view therapist_account);
+  // One live share of the client with its content (not audited, nothing marked).
   Result<PortalItem> ItemOf(store::TenantId tenant, std::string_view client_id,
                             std::string_view share_id);
 
@@ -164,6 +191,14 @@ class Portal {
   std::string origin_;
   crypto::TokenIssuer tokens_;
   identity::UnitOfWork work_;
+  measures::MeasureMail address_;  // the address in the client's record
+  std::mutex keys_mu_;
+  struct PendingKey {
+    store::TenantId tenant = 0;
+    std::string account_id;
+    crypto::KeyId key = 0;
+  };
+  std::vector<PendingKey> keys_to_destroy_;  // guarded by keys_mu_
 };
 
 }  // namespace alcove::portal
