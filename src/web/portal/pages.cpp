@@ -2,8 +2,6 @@
 // and the alias only; the client's own pages name nothing of theirs in a title (a shared
 // phone's history). The client's home and the therapist's "What this client sees now" are
 // rendered by one function (HomeBody) from the one view struct the service makes for both.
-#include "web/portal/pages.hpp"
-
 #include <fmt/format.h>
 
 #include <map>
@@ -15,13 +13,13 @@
 #include "web/measures/form_view.hpp"
 #include "web/page_flash.hpp"
 #include "web/portal/page_data.hpp"
+#include "web/portal/routes_internal.hpp"
 
-namespace alcove::web {
+namespace alcove::web::portal_routes {
 namespace {
 
 using portal::AccessStatus;
 using portal::ShareKind;
-using portal_routes::WhenFn;
 
 const RouteOptions kFormBody{.max_body_bytes = 16 * 1024, .runs_inline = false};
 const RouteOptions kAcceptBody{
@@ -29,10 +27,6 @@ const RouteOptions kAcceptBody{
 // The questionnaire form: item1..itemN of a few bytes each.
 const RouteOptions kQuestionnaireBody{.max_body_bytes = 8 * 1024, .runs_inline = false};
 
-// The invitation's route purpose (the route facade's name for a token route).
-constexpr std::string_view kAcceptPurpose = "portal_invitation";
-// The rate class of invitations (C30), per therapist.
-constexpr std::string_view kInviteClass = "portal_invite";
 
 // Titles: the client's pages name nothing of theirs; the therapist's carry the alias.
 constexpr std::string_view kHomeTitle = "Your portal · Alcove";
@@ -88,34 +82,19 @@ std::pair<std::string, std::string> AccessWords(const portal::Access& a, const W
   return {"", ""};
 }
 
-// A signed-in client's handler, given the scope the service takes.
-using ClientHandler =
-    std::function<Result<Response>(Request&, const identity::ClientScope&, const SignedIn&)>;
-SessionRoute ForClient(ClientHandler handler) {
-  return ForRoles({identity::Role::kClient},
-                  [handler = std::move(handler)](Request& req,
-                                                 const SignedIn& who) -> Result<Response> {
-                    ALCOVE_TRY_ASSIGN(auto scope, identity::ClientScope::From(who.principal));
-                    return handler(req, scope, who);
-                  });
-}
-
-class PortalPages final : public RouteSet {
+// The pages' parts, made for one request from the routes' members.
+class Pages {
  public:
-  explicit PortalPages(const PortalPageDeps& deps)
-      : id_(deps.identity), po_(deps.portal), p_(deps.practice), m_(deps.measures),
-        t_(deps.templates) {}
+  explicit Pages(PortalRoutes& r)
+      : id_(r.id_), portal_(r.portal_), p_(r.p_), m_(r.m_), t_(r.t_) {}
 
-  void Add(RouteKit& kit);
-
- private:
-  WhenFn When() const { return portal_routes::PortalTimeWords(id_.clock.Now()); }
+  WhenFn When() const { return PortalTimeWords(id_.clock.Now()); }
   // The home's body, for the client and for the preview alike.
-  std::string HomeBody(const portal::PortalView& view, const portal_routes::HomeLinks& links) const {
-    return t_.Render("portal_home_body", portal_routes::HomeBodyData(view, When(), links));
+  std::string HomeBody(const portal::PortalView& view, const HomeLinks& links) const {
+    return t_.Render("portal_home_body", HomeBodyData(view, When(), links));
   }
   std::string ItemBody(const portal::PortalItem& item) const {
-    return t_.Render("portal_item_body", portal_routes::ItemBodyData(item, When()));
+    return t_.Render("portal_item_body", ItemBodyData(item, When()));
   }
 
   Result<Response> TherapistPage(Request& req, const TherapistSession& who,
@@ -126,7 +105,7 @@ class PortalPages final : public RouteSet {
   Response AcceptPage(const std::string& error, int status) const;
   // Who asks, in the form's words: the therapist's name (the portal's view has it).
   Result<std::string> PracticeName(const identity::ClientScope& who) {
-    ALCOVE_TRY_ASSIGN(const auto view, po_.Home(who, identity::Caller{}));
+    ALCOVE_TRY_ASSIGN(const auto view, portal_.Home(who, identity::Caller{}));
     return view.practice_name;
   }
   Result<Response> QuestionnairePage(const identity::ClientScope& who, const SignedIn& signed_in,
@@ -134,8 +113,9 @@ class PortalPages final : public RouteSet {
                                      const measures_routes::FormAnswers* given,
                                      const std::string& error, int status);
 
+ private:
   IdentityServices& id_;
-  portal::Portal& po_;
+  portal::Portal& portal_;
   practice::Practice& p_;
   measures::Measures& m_;
   const Templates& t_;
@@ -143,12 +123,12 @@ class PortalPages final : public RouteSet {
 
 // ---- The therapist's Portal tab of a client's record ----
 
-Result<Response> PortalPages::TherapistPage(Request& req, const TherapistSession& who,
+Result<Response> Pages::TherapistPage(Request& req, const TherapistSession& who,
                                             const std::string& client_id,
                                             const std::string& error, int status) {
   ALCOVE_TRY_ASSIGN(const auto client, p_.GetClientInfo(who.scope, client_id));  // 404 first
-  ALCOVE_TRY_ASSIGN(const auto access, po_.GetAccess(who.scope, client.id));
-  ALCOVE_TRY_ASSIGN(const auto history, po_.ShareHistory(who.scope, client.id));
+  ALCOVE_TRY_ASSIGN(const auto access, portal_.GetAccess(who.scope, client.id));
+  ALCOVE_TRY_ASSIGN(const auto history, portal_.ShareHistory(who.scope, client.id));
   ALCOVE_TRY_ASSIGN(const auto summaries, p_.ListSummaries(who.scope, client.id, CallerOf(req)));
   std::vector<measures::MeasureResult> results;
   ALCOVE_TRY_ASSIGN(const auto count, m_.CountResults(who.scope, client.id));
@@ -263,7 +243,7 @@ Result<Response> PortalPages::TherapistPage(Request& req, const TherapistSession
     TemplateData h;
     const auto name = names.find({s.kind, s.item_id});
     h.set("what", name != names.end() ? name->second
-                                      : portal_routes::KindWords(s.kind) + " (no longer in the record)");
+                                      : KindWords(s.kind) + " (no longer in the record)");
     h.set("shared_at", when(s.shared_at));
     if (s.revoked_at) {
       h.set("revoked_at", when(*s.revoked_at));
@@ -281,11 +261,11 @@ Result<Response> PortalPages::TherapistPage(Request& req, const TherapistSession
 
 // ---- "What this client sees now": the home (or one item) as the client sees it ----
 
-Result<Response> PortalPages::PreviewPage(const TherapistSession& who, const std::string& client_id,
+Result<Response> Pages::PreviewPage(const TherapistSession& who, const std::string& client_id,
                                           const Request& req, const std::string& share_id) {
   ALCOVE_TRY_ASSIGN(const auto client, p_.GetClientInfo(who.scope, client_id));  // 404 first
-  ALCOVE_TRY_ASSIGN(const auto access, po_.GetAccess(who.scope, client.id));
-  ALCOVE_TRY_ASSIGN(const auto view, po_.PortalViewFor(who.scope, client.id, CallerOf(req)));
+  ALCOVE_TRY_ASSIGN(const auto access, portal_.GetAccess(who.scope, client.id));
+  ALCOVE_TRY_ASSIGN(const auto view, portal_.PortalViewFor(who.scope, client.id, CallerOf(req)));
   TemplateData d;
   d.set("id", client.id);
   d.set("alias", client.alias);
@@ -299,11 +279,11 @@ Result<Response> PortalPages::PreviewPage(const TherapistSession& who, const std
   if (share_id.empty()) {
     d.set("frame_label", "The client’s page “Your portal”");
     d.set("frame_title", "Your portal");
-    d.set("body", HomeBody(view, portal_routes::PreviewLinks(client.id)));
+    d.set("body", HomeBody(view, PreviewLinks(client.id)));
   } else {
-    ALCOVE_TRY_ASSIGN(const auto item, po_.ItemFor(who.scope, client.id, share_id, CallerOf(req)));
+    ALCOVE_TRY_ASSIGN(const auto item, portal_.ItemFor(who.scope, client.id, share_id, CallerOf(req)));
     d.set("frame_label", "The client’s page of one shared item");
-    d.set("frame_title", item.title.empty() ? portal_routes::KindWords(item.kind) : item.title);
+    d.set("frame_title", item.title.empty() ? KindWords(item.kind) : item.title);
     d.set("back_href", "/clients/" + client.id + "/portal-view");
     d.set("body", ItemBody(item));
   }
@@ -313,7 +293,7 @@ Result<Response> PortalPages::PreviewPage(const TherapistSession& who, const std
 
 // ---- The invitation's page ----
 
-Response PortalPages::AcceptPage(const std::string& error, int status) const {
+Response Pages::AcceptPage(const std::string& error, int status) const {
   TemplateData d;
   if (!error.empty()) {
     d.set("error", error);
@@ -323,12 +303,12 @@ Response PortalPages::AcceptPage(const std::string& error, int status) const {
 
 // ---- The client's questionnaire, signed in (the public form's rendering) ----
 
-Result<Response> PortalPages::QuestionnairePage(const identity::ClientScope& who,
+Result<Response> Pages::QuestionnairePage(const identity::ClientScope& who,
                                                 const SignedIn& signed_in,
                                                 const std::string& assignment,
                                                 const measures_routes::FormAnswers* given,
                                                 const std::string& error, int status) {
-  ALCOVE_TRY_ASSIGN(const measures::Instrument* in, po_.OpenQuestionnaire(who, assignment));
+  ALCOVE_TRY_ASSIGN(const measures::Instrument* in, portal_.OpenQuestionnaire(who, assignment));
   ALCOVE_TRY_ASSIGN(const auto practice, PracticeName(who));
   TemplateData d = measures_routes::FormData(*in, practice, given, error, signed_in.csrf_token);
   d.set("back_href", "/portal");
@@ -339,13 +319,15 @@ Result<Response> PortalPages::QuestionnairePage(const identity::ClientScope& who
                                               d));
 }
 
-void PortalPages::Add(RouteKit& kit) {
+}  // namespace
+
+void PortalRoutes::AddPages(RouteKit& kit) {
   // The client's record page: the access and what is shared, in a line; the Portal tab.
   id_.client_page.push_back(
       [this](const identity::TherapistScope& who, std::string_view client_id,
              const identity::Caller&) -> Result<ClientPageAddition> {
-        ALCOVE_TRY_ASSIGN(const auto access, po_.GetAccess(who, client_id));
-        ALCOVE_TRY_ASSIGN(const auto history, po_.ShareHistory(who, client_id));
+        ALCOVE_TRY_ASSIGN(const auto access, portal_.GetAccess(who, client_id));
+        ALCOVE_TRY_ASSIGN(const auto history, portal_.ShareHistory(who, client_id));
         ALCOVE_TRY_ASSIGN(const auto when, p_.TimeWords(who));
         const auto live = std::ranges::count_if(
             history, [](const portal::ShareRecord& s) { return !s.revoked_at; });
@@ -366,7 +348,7 @@ void PortalPages::Add(RouteKit& kit) {
   // ---- The therapist's side ----
   kit.Add("GET", "/clients/{id}/portal",
           ForTherapist([this](Request& req, const TherapistSession& who) -> Result<Response> {
-            return TherapistPage(req, who, Param(req, "id"), "", 200);
+            return Pages(*this).TherapistPage(req, who, Param(req, "id"), "", 200);
           }));
 
   kit.Add(
@@ -374,15 +356,14 @@ void PortalPages::Add(RouteKit& kit) {
       ForTherapist([this](Request& req, const TherapistSession& who) -> Result<Response> {
         const std::string client_id = Param(req, "id");
         ALCOVE_TRY_ASSIGN(const auto client, p_.GetClientInfo(who.scope, client_id));  // 404
-        if (auto limited = Throttle(id_, &t_, req, kInviteClass,
-                                    "portal-invite:" + who.scope.account_id())) {
+        if (auto limited = ThrottleInvite(req, who.scope, &t_)) {
           return *limited;
         }
-        auto done = po_.Invite(who.scope, client.id, CallerOf(req));
+        auto done = portal_.Invite(who.scope, client.id, CallerOf(req));
         if (!done) {
           const ErrorCode code = done.error().code;
           if (code == ErrorCode::kFailedPrecondition || code == ErrorCode::kAlreadyExists) {
-            return TherapistPage(req, who, client.id, done.error().public_message,
+            return Pages(*this).TherapistPage(req, who, client.id, done.error().public_message,
                                  code == ErrorCode::kAlreadyExists ? 409 : 422);
           }
           return std::unexpected(done.error());
@@ -394,7 +375,7 @@ void PortalPages::Add(RouteKit& kit) {
   kit.Add("POST", "/clients/{id}/portal/end",
           ForTherapist([this](Request& req, const TherapistSession& who) -> Result<Response> {
             const std::string client_id = Param(req, "id");
-            ALCOVE_TRY(po_.EndAccess(who.scope, client_id, CallerOf(req)));
+            ALCOVE_TRY(portal_.EndAccess(who.scope, client_id, CallerOf(req)));
             return SavedRedirect("/clients/" + client_id + "/portal", "ended");
           }),
           kFormBody);
@@ -406,18 +387,18 @@ void PortalPages::Add(RouteKit& kit) {
         ALCOVE_TRY_ASSIGN(auto fields, FormBody(req));
         const auto kind = portal::ShareKindFromName(FormValue(fields, "kind"));
         if (!kind) {
-          return TherapistPage(req, who, client_id,
+          return Pages(*this).TherapistPage(req, who, client_id,
                                "Only a reviewed summary, a questionnaire result or a "
                                "questionnaire’s trend can be shared.",
                                400);
         }
-        auto shared = po_.Share(who.scope, client_id, *kind, FormValue(fields, "item_id"),
+        auto shared = portal_.Share(who.scope, client_id, *kind, FormValue(fields, "item_id"),
                                 CallerOf(req));
         // Shared meanwhile (another tab, a second click): it is shared, as asked.
         if (!shared && shared.error().code != ErrorCode::kAlreadyExists) {
           if (shared.error().code == ErrorCode::kFailedPrecondition ||
               shared.error().code == ErrorCode::kInvalidArgument) {
-            return TherapistPage(req, who, client_id, shared.error().public_message, 409);
+            return Pages(*this).TherapistPage(req, who, client_id, shared.error().public_message, 409);
           }
           return std::unexpected(shared.error());
         }
@@ -430,7 +411,7 @@ void PortalPages::Add(RouteKit& kit) {
             const std::string client_id = Param(req, "id");
             const std::string share_id = Param(req, "share");
             // The share must be one of this client's (the URL names both).
-            ALCOVE_TRY_ASSIGN(const auto history, po_.ShareHistory(who.scope, client_id));
+            ALCOVE_TRY_ASSIGN(const auto history, portal_.ShareHistory(who.scope, client_id));
             const auto it = std::ranges::find_if(
                 history, [&](const portal::ShareRecord& s) { return s.id == share_id; });
             if (it == history.end()) {
@@ -438,7 +419,7 @@ void PortalPages::Add(RouteKit& kit) {
                           "There is no such shared item.");
             }
             if (!it->revoked_at) {  // revoked meanwhile: it is revoked, as asked
-              ALCOVE_TRY(po_.Revoke(who.scope, share_id, CallerOf(req)));
+              ALCOVE_TRY(portal_.Revoke(who.scope, share_id, CallerOf(req)));
             }
             return SavedRedirect("/clients/" + client_id + "/portal", "revoked");
           }),
@@ -446,36 +427,36 @@ void PortalPages::Add(RouteKit& kit) {
 
   kit.Add("GET", "/clients/{id}/portal-view",
           ForTherapist([this](Request& req, const TherapistSession& who) -> Result<Response> {
-            return PreviewPage(who, Param(req, "id"), req, "");
+            return Pages(*this).PreviewPage(who, Param(req, "id"), req, "");
           }));
   kit.Add("GET", "/clients/{id}/portal-view/items/{share}",
           ForTherapist([this](Request& req, const TherapistSession& who) -> Result<Response> {
-            return PreviewPage(who, Param(req, "id"), req, Param(req, "share"));
+            return Pages(*this).PreviewPage(who, Param(req, "id"), req, Param(req, "share"));
           }));
 
   // ---- Accepting the invitation: open to the holder of its token (in the fragment) ----
   kit.Add("GET", "/portal/accept",
-          ForTokenHolders(std::string(kAcceptPurpose),
-                          [this](Request&) -> Result<Response> { return AcceptPage("", 200); }));
+          ForTokenHolders(std::string(kAcceptAudience),
+                          [this](Request&) -> Result<Response> { return Pages(*this).AcceptPage("", 200); }));
   kit.Add("POST", "/portal/accept",
-          ForTokenHolders(std::string(kAcceptPurpose), [this](Request& req) -> Result<Response> {
+          ForTokenHolders(std::string(kAcceptAudience), [this](Request& req) -> Result<Response> {
             auto form = FormBody(req);
             if (!form) {
-              return AcceptPage(form.error().public_message, 400);
+              return Pages(*this).AcceptPage(form.error().public_message, 400);
             }
             std::string token = FormValue(*form, "token");
             if (const auto at = token.find("#token="); at != std::string::npos) {
               token = token.substr(at + 7);  // the whole link, pasted
             }
-            auto session = po_.Accept(crypto::SecretString(std::move(token)), CallerOf(req));
+            auto session = portal_.Accept(crypto::SecretString(std::move(token)), CallerOf(req));
             if (!session) {
               if (session.error().code == ErrorCode::kUnauthenticated) {
-                return AcceptPage(session.error().public_message, 410);
+                return Pages(*this).AcceptPage(session.error().public_message, 410);
               }
               return std::unexpected(session.error());
             }
             Response res = SavedRedirect("/portal", "welcome");
-            SetSessionCookies(res, *session, id_.clock.Now());
+            SetSession(res, *session);
             return res;
           }),
           kAcceptBody);
@@ -484,23 +465,23 @@ void PortalPages::Add(RouteKit& kit) {
   kit.Add("GET", "/portal",
           ForClient([this](Request& req, const identity::ClientScope& who,
                            const SignedIn& signed_in) -> Result<Response> {
-            ALCOVE_TRY_ASSIGN(const auto view, po_.Home(who, CallerOf(req)));
+            ALCOVE_TRY_ASSIGN(const auto view, portal_.Home(who, CallerOf(req)));
             ALCOVE_TRY_ASSIGN(const auto sessions, id_.identity.ListSessions(signed_in.principal));
-            TemplateData d = portal_routes::SessionsData(sessions, When());
+            TemplateData d = SessionsData(sessions, Pages(*this).When());
             d.set("csrf_token", signed_in.csrf_token);
             d.set("practice", view.practice_name);
             SetFlash(req, d, kClientFlash);
-            d.set("body", HomeBody(view, portal_routes::ClientLinks()));
+            d.set("body", Pages(*this).HomeBody(view, ClientLinks()));
             return Response::Html(200, t_.RenderPage("portal_home", kHomeTitle, d));
           }));
 
   kit.Add("GET", "/portal/items/{id}",
           ForClient([this](Request& req, const identity::ClientScope& who,
                            const SignedIn&) -> Result<Response> {
-            ALCOVE_TRY_ASSIGN(const auto item, po_.GetItem(who, Param(req, "id"), CallerOf(req)));
+            ALCOVE_TRY_ASSIGN(const auto item, portal_.GetItem(who, Param(req, "id"), CallerOf(req)));
             TemplateData d;
-            d.set("title", item.title.empty() ? portal_routes::KindWords(item.kind) : item.title);
-            d.set("body", ItemBody(item));
+            d.set("title", item.title.empty() ? KindWords(item.kind) : item.title);
+            d.set("body", Pages(*this).ItemBody(item));
             return Response::Html(200, t_.RenderPage("portal_item", kItemTitle, d));
           }));
 
@@ -508,25 +489,25 @@ void PortalPages::Add(RouteKit& kit) {
   kit.Add("GET", "/portal/questionnaires/{id}",
           ForClient([this](Request& req, const identity::ClientScope& who,
                            const SignedIn& signed_in) -> Result<Response> {
-            return QuestionnairePage(who, signed_in, Param(req, "id"), nullptr, "", 200);
+            return Pages(*this).QuestionnairePage(who, signed_in, Param(req, "id"), nullptr, "", 200);
           }));
   kit.Add(
       "POST", "/portal/questionnaires/{id}",
       ForClient([this](Request& req, const identity::ClientScope& who,
                        const SignedIn& signed_in) -> Result<Response> {
         const std::string assignment = Param(req, "id");
-        ALCOVE_TRY_ASSIGN(const measures::Instrument* in, po_.OpenQuestionnaire(who, assignment));
+        ALCOVE_TRY_ASSIGN(const measures::Instrument* in, portal_.OpenQuestionnaire(who, assignment));
         ALCOVE_TRY_ASSIGN(auto fields, FormBody(req));
         const auto given = measures_routes::ReadAnswers(*in, fields);
         if (!given.ok) {
-          return QuestionnairePage(who, signed_in, assignment, &given, "", 422);
+          return Pages(*this).QuestionnairePage(who, signed_in, assignment, &given, "", 422);
         }
-        auto id = po_.SubmitQuestionnaire(who, assignment,
+        auto id = portal_.SubmitQuestionnaire(who, assignment,
                                           measures::Answers(std::vector<std::uint8_t>(given.values)),
                                           CallerOf(req));
         if (!id) {
           if (id.error().code == ErrorCode::kInvalidArgument) {
-            return QuestionnairePage(who, signed_in, assignment, &given,
+            return Pages(*this).QuestionnairePage(who, signed_in, assignment, &given,
                                      id.error().public_message, 422);
           }
           return std::unexpected(id.error());
@@ -536,12 +517,4 @@ void PortalPages::Add(RouteKit& kit) {
       kQuestionnaireBody);
 }
 
-}  // namespace
-
-std::unique_ptr<RouteSet> AddPortalPages(RouteKit& kit, const PortalPageDeps& deps) {
-  auto pages = std::make_unique<PortalPages>(deps);
-  pages->Add(kit);
-  return pages;
-}
-
-}  // namespace alcove::web
+}  // namespace alcove::web::portal_routes
