@@ -244,6 +244,10 @@ TEST_P(RouteHarnessTest, C31EveryRouteDeclaresItsAudienceAndOpenRoutesAreListed)
       // The public questionnaire form (issue #16, docs/measures.md § The public form).
       "GET /q/{token}",
       "POST /q/{token}",
+      // The client portal's invitation (issue #17, docs/portal.md): its page and its API.
+      "GET /portal/accept",
+      "POST /portal/accept",
+      "POST /api/v1/portal/accept",
   };
   std::set<std::string> found;
   for (const auto& route : h_->app().router().routes()) {
