@@ -146,6 +146,10 @@ TEST(BrowserEndToEnd, C21_C26_C27_InvitedClientSeesSharedItemsAndARevokedOneIsGo
   EXPECT_NE(walk.TextOf("main").find("PHQ-9 over time"), std::string::npos);
   walk.ExpectNotShown(last, false, "portal tab, shared");
   walk.EndStep("shared-two");
+  ASSERT_TRUE(browser.ExecuteAsync("const done = arguments[arguments.length - 1]; "
+                                   "document.querySelector('ul.share-list').scrollIntoView(); done(0);")
+                  .has_value());
+  walk.EndStep("share-list");
 
   // 10. The client's next page load has both, newest first, new.
   ASSERT_TRUE(client.Go(origin + "/portal"));
@@ -172,7 +176,7 @@ TEST(BrowserEndToEnd, C21_C26_C27_InvitedClientSeesSharedItemsAndARevokedOneIsGo
 
   // 11. "What this client sees now": the same home, framed as a read-only preview.
   ASSERT_TRUE(walk.Go(tab));
-  ASSERT_TRUE(walk.Click("xpath", "//main//a[normalize-space()='What this client sees now' and contains(@class,'btn')]"));
+  ASSERT_TRUE(walk.Click("xpath", "//nav[@aria-label='Record']//a[normalize-space()='What this client sees now']"));
   ASSERT_TRUE(walk.WaitForPage("What this client sees now", "A preview, read-only."));
   EXPECT_EQ(walk.TextOf("div.portal-home"), client_home);
   walk.ExpectNotShown(last, false, "preview");
@@ -185,6 +189,10 @@ TEST(BrowserEndToEnd, C21_C26_C27_InvitedClientSeesSharedItemsAndARevokedOneIsGo
   ASSERT_TRUE(walk.WaitForPage("Client portal", "No longer shared."));
   EXPECT_NE(walk.TextOf("table.share-history").find("Still shared"), std::string::npos);
   walk.EndStep("revoked");
+  ASSERT_TRUE(browser.ExecuteAsync("const done = arguments[arguments.length - 1]; "
+                                   "document.querySelector('table.share-history').scrollIntoView(); done(0);")
+                  .has_value());
+  walk.EndStep("sharing-history");
 
   // 13. The client's next page load no longer shows it; the page they had open is gone.
   ASSERT_TRUE(client.Go(origin + "/portal"));
