@@ -189,7 +189,7 @@ class RouteHarnessTest : public testing::EngineTest {
           "conceptualizations", "accounts", "sessions", "data_keys", "audit_events",
           "appointments", "schedule_settings", "hours_profiles", "hours_settings",
           "session_logs", "weekly_logs", "measure_assignments", "measure_results",
-          "measure_schedules", "measure_schedule_runs"}) {
+          "measure_schedules", "measure_schedule_runs", "portal_access", "portal_shares"}) {
       auto rows = (*tx)->Query("SELECT COUNT(*) FROM " + table, {});
       EXPECT_TRUE(rows) << table;
       out[table] = rows ? rows->front().Int(0) : -1;
@@ -244,6 +244,8 @@ TEST_P(RouteHarnessTest, C31EveryRouteDeclaresItsAudienceAndOpenRoutesAreListed)
       // The public questionnaire form (issue #16, docs/measures.md § The public form).
       "GET /q/{token}",
       "POST /q/{token}",
+      // Accepting a portal invitation (issue #17, docs/portal.md § Accepting).
+      "POST /api/v1/portal/accept",
   };
   std::set<std::string> found;
   for (const auto& route : h_->app().router().routes()) {
