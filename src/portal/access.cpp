@@ -260,8 +260,10 @@ Result<AccessRow> Portal::ActiveAccess(const ClientScope& who) {
                                                          "status = 'active'",
                                                     {who.tenant(), who.account_id()}));
   if (rows.empty()) {
-    return Fail(ErrorCode::kPermissionDenied, "client account without active portal access",
-                "Your portal access has ended. Ask your therapist if this is a mistake.");
+    // As another's object (C31): an account of role client without portal access has
+    // nothing here.
+    return Fail(ErrorCode::kNotFound, "client account without active portal access",
+                "There is no portal for this account. Ask your therapist if this is a mistake.");
   }
   return std::move(rows.front());
 }

@@ -126,7 +126,7 @@ class Portal {
 
   // ---- The client's side (ClientScope: only the caller's own client record) ----
   // The home: live shares newest first (opened ones marked), pending questionnaires.
-  // kPermissionDenied when the account has no active access. Audited once.
+  // kNotFound when the account has no active access. Audited once.
   Result<PortalView> Home(const identity::ClientScope& who, const identity::Caller& caller);
   // One live share with its content; the first read marks it opened. kNotFound for a
   // share that is not the caller's, revoked, or unknown. Audited once.
@@ -167,7 +167,7 @@ class Portal {
   };
   Result<std::string> Record(const identity::TherapistScope& who, const std::string& share_id,
                              const NewShare& share, const identity::Caller& caller);
-  // The caller's active access row (kPermissionDenied without one).
+  // The caller's active access row (kNotFound without one: no portal for this account).
   Result<internal::AccessRow> ActiveAccess(const identity::ClientScope& who);
   // The client's current (invited or active) access row in `tx`, if any.
   Result<std::optional<internal::AccessRow>> CurrentAccess(store::Transaction& tx,

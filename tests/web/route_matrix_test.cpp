@@ -189,7 +189,7 @@ class RouteHarnessTest : public testing::EngineTest {
           "conceptualizations", "accounts", "sessions", "data_keys", "audit_events",
           "appointments", "schedule_settings", "hours_profiles", "hours_settings",
           "session_logs", "weekly_logs", "measure_assignments", "measure_results",
-          "measure_schedules", "measure_schedule_runs"}) {
+          "measure_schedules", "measure_schedule_runs", "portal_access", "portal_shares"}) {
       auto rows = (*tx)->Query("SELECT COUNT(*) FROM " + table, {});
       EXPECT_TRUE(rows) << table;
       out[table] = rows ? rows->front().Int(0) : -1;
@@ -244,7 +244,8 @@ TEST_P(RouteHarnessTest, C31EveryRouteDeclaresItsAudienceAndOpenRoutesAreListed)
       // The public questionnaire form (issue #16, docs/measures.md § The public form).
       "GET /q/{token}",
       "POST /q/{token}",
-      // The client portal's invitation (issue #17, docs/portal.md): its page and its API.
+      // The client portal's invitation (issue #17, docs/portal.md § Accepting): its page
+      // and its API.
       "GET /portal/accept",
       "POST /portal/accept",
       "POST /api/v1/portal/accept",
