@@ -36,13 +36,7 @@ TEST(BrowserEndToEnd, C21_C26_C27_InvitedClientSeesSharedItemsAndARevokedOneIsGo
       "weekends.";
 
   // 1. The therapist signs up and in with the mail's one-time code.
-  ASSERT_TRUE(walk.Go(origin + "/signup"));
-  ASSERT_TRUE(walk.SignUp(name, email));
-  const auto code = SignInCodeFor(server, email);
-  ASSERT_TRUE(code.has_value()) << server.Stdout();
-  ASSERT_TRUE(walk.Fill("input#signin-code", *code));
-  ASSERT_TRUE(walk.ClickCss("button#signin-code-submit"));
-  ASSERT_TRUE(walk.WaitForPage("Welcome, " + name));
+  ASSERT_TRUE(SignUpWithCode(walk, server, name, email));
 
   // 2. A client, with the email address the invitation goes to.
   ASSERT_TRUE(walk.Go(origin + "/clients"));
@@ -92,17 +86,10 @@ TEST(BrowserEndToEnd, C21_C26_C27_InvitedClientSeesSharedItemsAndARevokedOneIsGo
   for (const std::string& secret : {first, last, std::string("O.F."), summary_text}) {
     EXPECT_EQ(mailed.find(secret), std::string::npos) << "the mail names " << secret;
   }
-  TempDir client_profile;
-  WebDriverSession phone(rig.driver->url(), *FindProgram("chromium", {"/usr/bin/chromium"}),
-                         client_profile.path());
-  ASSERT_TRUE(phone.started()) << phone.error();
-  ASSERT_TRUE(phone.SetWindowSize(390, 844).has_value());
-  const fs::path phone_shots =
-      fs::path(ALCOVE_BINARY).parent_path() / "e2e-screenshots" / "portal-walk" / "client";
-  fs::create_directories(phone_shots);
-  auto axe = AxeSource();
-  ASSERT_TRUE(axe.has_value());
-  Walk client(phone, phone_shots, *axe);
+  SecondBrowser second(rig, "portal-walk", "client");
+  ASSERT_TRUE(second.error.empty()) << second.error;
+  WebDriverSession& phone = *second.session;
+  Walk& client = *second.walk;
   ASSERT_TRUE(client.Go(mail->link));
   ASSERT_TRUE(client.WaitForPage("Your therapist’s portal"));
   ASSERT_TRUE(WaitUntil([&] {
