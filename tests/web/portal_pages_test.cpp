@@ -310,10 +310,18 @@ TEST_P(PortalPagesTest, C21WhatThisClientSeesNowIsTheClientsHomeReadOnly) {
   // The therapist's look marks nothing as opened.
   home = Get(client, "/portal");
   EXPECT_EQ(Count(home.body, "portal-opened\">Opened"), 0u);
-  auto client_item = Get(client, "/portal/items/" + s1);
+  // A result shared too: its scores with their range, on both sides alike.
+  std::smatch m;
+  const std::string tab = Get(a_, "/clients/" + client_ + "/portal").body;
+  ASSERT_TRUE(std::regex_search(tab, m, std::regex(R"re(data-kind="result" data-item="([0-9a-f]+)")re")))
+      << tab;
+  const std::string s3 = Share("result", m[1].str());
+  auto result = Get(client, "/portal/items/" + s3);
+  ASSERT_EQ(result.status, 200) << result.body;
+  EXPECT_NE(result.body.find("on a scale from 0 to 27"), std::string::npos) << result.body;
+  EXPECT_NE(result.body.find("PHQ-9 total score"), std::string::npos);
   EXPECT_EQ(HomeText(Get(a_, "/clients/" + client_ + "/portal-view").body),
             HomeText(Get(client, "/portal").body));
-  (void)client_item;
 }
 
 TEST_P(PortalPagesTest, C22OnlyReviewedSummariesResultsAndTrendsAreOffered) {
