@@ -133,9 +133,11 @@ TEST(BrowserEndToEnd, C21_C26_C27_InvitedClientSeesSharedItemsAndARevokedOneIsGo
   EXPECT_NE(walk.TextOf("main").find("PHQ-9 over time"), std::string::npos);
   walk.ExpectNotShown(last, false, "portal tab, shared");
   walk.EndStep("shared-two");
-  ASSERT_TRUE(browser.ExecuteAsync("const done = arguments[arguments.length - 1]; "
-                                   "document.querySelector('ul.share-list').scrollIntoView(); done(0);")
-                  .has_value());
+  ASSERT_TRUE(
+      browser
+          .ExecuteAsync("const done = arguments[arguments.length - 1]; "
+                        "document.querySelector('ul.share-list').scrollIntoView(); done(0);")
+          .has_value());
   walk.EndStep("share-list");
 
   // 10. The client's next page load has both, newest first, new.
@@ -163,7 +165,8 @@ TEST(BrowserEndToEnd, C21_C26_C27_InvitedClientSeesSharedItemsAndARevokedOneIsGo
 
   // 11. "What this client sees now": the same home, framed as a read-only preview.
   ASSERT_TRUE(walk.Go(tab));
-  ASSERT_TRUE(walk.Click("xpath", "//nav[@aria-label='Record']//a[normalize-space()='What this client sees now']"));
+  ASSERT_TRUE(walk.Click(
+      "xpath", "//nav[@aria-label='Record']//a[normalize-space()='What this client sees now']"));
   ASSERT_TRUE(walk.WaitForPage("What this client sees now", "A preview, read-only."));
   EXPECT_EQ(walk.TextOf("div.portal-home"), client_home);
   walk.ExpectNotShown(last, false, "preview");
@@ -176,9 +179,11 @@ TEST(BrowserEndToEnd, C21_C26_C27_InvitedClientSeesSharedItemsAndARevokedOneIsGo
   ASSERT_TRUE(walk.WaitForPage("Client portal", "No longer shared."));
   EXPECT_NE(walk.TextOf("table.share-history").find("Still shared"), std::string::npos);
   walk.EndStep("revoked");
-  ASSERT_TRUE(browser.ExecuteAsync("const done = arguments[arguments.length - 1]; "
-                                   "document.querySelector('table.share-history').scrollIntoView(); done(0);")
-                  .has_value());
+  ASSERT_TRUE(
+      browser
+          .ExecuteAsync("const done = arguments[arguments.length - 1]; "
+                        "document.querySelector('table.share-history').scrollIntoView(); done(0);")
+          .has_value());
   walk.EndStep("sharing-history");
 
   // 13. The client's next page load no longer shows it; the page they had open is gone.
@@ -189,7 +194,8 @@ TEST(BrowserEndToEnd, C21_C26_C27_InvitedClientSeesSharedItemsAndARevokedOneIsGo
   EXPECT_EQ(client.TextOf("main").find("summary from your therapist"), std::string::npos);
   client.EndStep("portal-home-after-revoke");
   ASSERT_TRUE(client.Go(summary_page));
-  ASSERT_TRUE(WaitUntil([&] { return client.TextOf("main h1") != "A summary from your therapist"; }));
+  ASSERT_TRUE(
+      WaitUntil([&] { return client.TextOf("main h1") != "A summary from your therapist"; }));
   EXPECT_EQ(client.TextOf("main").find("sleep diary"), std::string::npos) << client.TextOf("main");
   client.EndStep("revoked-summary-gone");
 

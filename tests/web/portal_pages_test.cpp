@@ -74,7 +74,8 @@ class PortalPagesTest : public testing::EngineTest {
   identity::TherapistScope Scope() { return *identity::TherapistScope::From(h_->PrincipalOf(a_)); }
 
   Response Form(AppBrowser& b, const std::string& target, const std::string& fields) {
-    return h_->Call(b, "POST", target, "csrf_token=" + b.csrf + (fields.empty() ? "" : "&" + fields),
+    return h_->Call(b, "POST", target,
+                    "csrf_token=" + b.csrf + (fields.empty() ? "" : "&" + fields),
                     "application/x-www-form-urlencoded");
   }
   Response Get(AppBrowser& b, const std::string& target) { return h_->Call(b, "GET", target); }
@@ -93,9 +94,10 @@ class PortalPagesTest : public testing::EngineTest {
     auto res = Form(a_, "/clients/" + client_ + "/measures", "instrument=phq-9&lifetime_hours=168");
     ASSERT_EQ(res.status, 200) << res.body;
     std::smatch m;
-    ASSERT_TRUE(std::regex_search(res.body, m,
-                                  std::regex(R"re(value="https://alcove\.test/q/([A-Za-z0-9_-]+)")re")));
-    auto done = measures_->Submit(crypto::SecretString(m[1].str()), measures::Answers(values), kCaller);
+    ASSERT_TRUE(std::regex_search(
+        res.body, m, std::regex(R"re(value="https://alcove\.test/q/([A-Za-z0-9_-]+)")re")));
+    auto done =
+        measures_->Submit(crypto::SecretString(m[1].str()), measures::Answers(values), kCaller);
     ASSERT_TRUE(done) << done.error().internal;
   }
 
@@ -132,7 +134,8 @@ class PortalPagesTest : public testing::EngineTest {
 
   // Shares on the tab; the share's id from the history.
   std::string Share(const std::string& kind, const std::string& item) {
-    auto res = Form(a_, "/clients/" + client_ + "/portal/shares", "kind=" + kind + "&item_id=" + item);
+    auto res =
+        Form(a_, "/clients/" + client_ + "/portal/shares", "kind=" + kind + "&item_id=" + item);
     EXPECT_EQ(res.status, 303) << res.body;
     auto list = h_->Call(a_, "GET", "/api/v1/clients/" + client_ + "/shares");
     EXPECT_EQ(list.status, 200) << list.body;
@@ -158,7 +161,8 @@ TEST_P(PortalPagesTest, C27C53TheTabInvitesByTheRecordsAddressWithALinkOnlyMail)
   auto page = Get(a_, "/clients/" + client_ + "/portal");
   ASSERT_EQ(page.status, 200) << page.body;
   EXPECT_NE(page.body.find("Not invited"), std::string::npos);
-  EXPECT_NE(page.body.find(R"(action="/clients/)" + client_ + R"(/portal/invite")"), std::string::npos);
+  EXPECT_NE(page.body.find(R"(action="/clients/)" + client_ + R"(/portal/invite")"),
+            std::string::npos);
   EXPECT_EQ(TitleOf(page.body), "Q.B. · Client portal · Alcove");
   EXPECT_EQ(page.body.find("Brumblethorn"), std::string::npos);
   // The record's page has the tab and a line.
@@ -298,7 +302,8 @@ TEST_P(PortalPagesTest, C21WhatThisClientSeesNowIsTheClientsHomeReadOnly) {
   auto home = Get(client, "/portal");
   ASSERT_EQ(home.status, 200);
   EXPECT_EQ(HomeText(preview.body), HomeText(home.body));
-  EXPECT_NE(HomeText(home.body).find("Fill in the GAD-7"), std::string::npos) << HomeText(home.body);
+  EXPECT_NE(HomeText(home.body).find("Fill in the GAD-7"), std::string::npos)
+      << HomeText(home.body);
   // Read-only: no form to fill in, links to the preview's own item pages.
   EXPECT_EQ(preview.body.find("/portal/questionnaires/"), std::string::npos);
   EXPECT_NE(preview.body.find(R"(aria-disabled="true">Fill in the GAD-7)"), std::string::npos);
@@ -313,7 +318,8 @@ TEST_P(PortalPagesTest, C21WhatThisClientSeesNowIsTheClientsHomeReadOnly) {
   // A result shared too: its scores with their range, on both sides alike.
   std::smatch m;
   const std::string tab = Get(a_, "/clients/" + client_ + "/portal").body;
-  ASSERT_TRUE(std::regex_search(tab, m, std::regex(R"re(data-kind="result" data-item="([0-9a-f]+)")re")))
+  ASSERT_TRUE(
+      std::regex_search(tab, m, std::regex(R"re(data-kind="result" data-item="([0-9a-f]+)")re")))
       << tab;
   const std::string s3 = Share("result", m[1].str());
   auto result = Get(client, "/portal/items/" + s3);
@@ -326,11 +332,12 @@ TEST_P(PortalPagesTest, C21WhatThisClientSeesNowIsTheClientsHomeReadOnly) {
 
 TEST_P(PortalPagesTest, C22OnlyReviewedSummariesResultsAndTrendsAreOffered) {
   const std::string reviewed = Reviewed("Reviewed words.");
-  auto draft = h_->practice().CreateSummary(Scope(), client_, crypto::PhiString(std::string("Draft words.")),
-                                            std::nullopt, kCaller);
+  auto draft = h_->practice().CreateSummary(
+      Scope(), client_, crypto::PhiString(std::string("Draft words.")), std::nullopt, kCaller);
   ASSERT_TRUE(draft);
-  auto note = h_->Call(a_, "POST", "/api/v1/clients/" + client_ + "/notes",
-                       R"({"session_date":"2026-11-20","format":"soap","content":{"subjective":"s"}})");
+  auto note =
+      h_->Call(a_, "POST", "/api/v1/clients/" + client_ + "/notes",
+               R"({"session_date":"2026-11-20","format":"soap","content":{"subjective":"s"}})");
   ASSERT_EQ(note.status, 201) << note.body;
   const std::string note_id = JsonMember(note.body, "id");
   auto tab = Get(a_, "/clients/" + client_ + "/portal");
@@ -338,9 +345,9 @@ TEST_P(PortalPagesTest, C22OnlyReviewedSummariesResultsAndTrendsAreOffered) {
   EXPECT_EQ(tab.body.find(draft->id), std::string::npos);
   EXPECT_NE(tab.body.find("No questionnaire results yet."), std::string::npos);
   // A draft, a note, a kind that does not exist: refused, nothing shared.
-  for (const std::string& fields : {"kind=summary&item_id=" + draft->id,
-                                   "kind=summary&item_id=" + note_id, "kind=note&item_id=" + note_id,
-                                   std::string("kind=conceptualization&item_id=x")}) {
+  for (const std::string& fields :
+       {"kind=summary&item_id=" + draft->id, "kind=summary&item_id=" + note_id,
+        "kind=note&item_id=" + note_id, std::string("kind=conceptualization&item_id=x")}) {
     auto res = Form(a_, "/clients/" + client_ + "/portal/shares", fields);
     EXPECT_GE(res.status, 400) << fields;
     EXPECT_LT(res.status, 500) << fields << res.body;
@@ -365,8 +372,9 @@ TEST_P(PortalPagesTest, C23EndingAccessSignsTheClientOutAtOnce) {
 
 TEST_P(PortalPagesTest, C31EachSideReachesOnlyItsOwnPages) {
   AppBrowser client = Accept(Invite());
-  for (const std::string& target : {"/clients/" + client_ + "/portal", "/clients/" + client_ + "/portal-view",
-                                   "/clients/" + client_, std::string("/")}) {
+  for (const std::string& target :
+       {"/clients/" + client_ + "/portal", "/clients/" + client_ + "/portal-view",
+        "/clients/" + client_, std::string("/")}) {
     auto res = Get(client, target);
     if (target == "/") {
       EXPECT_EQ(res.status, 200);
@@ -375,14 +383,16 @@ TEST_P(PortalPagesTest, C31EachSideReachesOnlyItsOwnPages) {
     }
     EXPECT_EQ(res.status, 403) << target;
   }
-  EXPECT_EQ(Form(client, "/clients/" + client_ + "/portal/shares", "kind=trend&item_id=phq-9").status,
-            403);
+  EXPECT_EQ(
+      Form(client, "/clients/" + client_ + "/portal/shares", "kind=trend&item_id=phq-9").status,
+      403);
   for (const char* target : {"/portal", "/portal/items/x"}) {
     EXPECT_EQ(Get(a_, target).status, 403) << target;
   }
   // Another therapist's client is not found on every page of the tab.
   AppBrowser b = h_->SignUpTherapist("other-portal@alcove.test", "192.0.2.75");
-  for (const std::string& target : {"/clients/" + client_ + "/portal", "/clients/" + client_ + "/portal-view"}) {
+  for (const std::string& target :
+       {"/clients/" + client_ + "/portal", "/clients/" + client_ + "/portal-view"}) {
     EXPECT_EQ(Get(b, target).status, 404) << target;
   }
   EXPECT_EQ(Form(b, "/clients/" + client_ + "/portal/invite", "").status, 404);
@@ -401,13 +411,15 @@ TEST_P(PortalPagesTest, AQuestionnaireIsFilledInSignedInWithThePublicFormsQuesti
   AppBrowser client = Accept(Invite());
   auto home = Get(client, "/portal");
   std::smatch m;
-  ASSERT_TRUE(std::regex_search(home.body, m, std::regex(R"re(href="(/portal/questionnaires/[A-Za-z0-9_-]+)")re")))
+  ASSERT_TRUE(std::regex_search(
+      home.body, m, std::regex(R"re(href="(/portal/questionnaires/[A-Za-z0-9_-]+)")re")))
       << home.body;
   const std::string form = m[1].str();
   auto page = Get(client, form);
   ASSERT_EQ(page.status, 200) << page.body;
   EXPECT_EQ(TitleOf(page.body), "Questionnaire · Alcove");
-  EXPECT_NE(page.body.find(R"(name="csrf_token" value=")" + client.csrf + R"(")"), std::string::npos);
+  EXPECT_NE(page.body.find(R"(name="csrf_token" value=")" + client.csrf + R"(")"),
+            std::string::npos);
   EXPECT_NE(page.body.find(R"(name="item9")"), std::string::npos);
   EXPECT_NE(page.body.find("Back to your portal"), std::string::npos);
   // Missing answers: the form again with what is missing.

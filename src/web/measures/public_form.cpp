@@ -41,19 +41,22 @@ void MeasuresRoutes::AddPublicForm(RouteKit& kit) {
   auto unusable = [](const Error& e) { return e.code == ErrorCode::kUnauthenticated; };
 
   kit.Add("GET", "/q/{token}",
-          ForTokenHolders(std::string(measures::kLinkPurpose),
-                          [this, gone, unusable](Request& req) -> Result<Response> {
-                            auto view = m_.OpenLink(
-                                crypto::SecretString(std::string(req.Param("token").value_or(""))));
-                            if (!view) {
-                              if (unusable(view.error())) {
-                                return gone();
-                              }
-                              return std::unexpected(view.error());
-                            }
-                            return Response::Html(
-                                200, t_.RenderPage("q_form", kTitle, FormData(*view->instrument, view->practice_name, nullptr, "")));
-                          }),
+          ForTokenHolders(
+              std::string(measures::kLinkPurpose),
+              [this, gone, unusable](Request& req) -> Result<Response> {
+                auto view =
+                    m_.OpenLink(crypto::SecretString(std::string(req.Param("token").value_or(""))));
+                if (!view) {
+                  if (unusable(view.error())) {
+                    return gone();
+                  }
+                  return std::unexpected(view.error());
+                }
+                return Response::Html(
+                    200,
+                    t_.RenderPage("q_form", kTitle,
+                                  FormData(*view->instrument, view->practice_name, nullptr, "")));
+              }),
           kFormPage);
 
   kit.Add("POST", "/q/{token}",
@@ -77,7 +80,9 @@ void MeasuresRoutes::AddPublicForm(RouteKit& kit) {
                 }
                 if (!given.ok) {
                   return Response::Html(
-                      422, t_.RenderPage("q_form", kErrorTitle, FormData(*view->instrument, view->practice_name, &given, "")));
+                      422,
+                      t_.RenderPage("q_form", kErrorTitle,
+                                    FormData(*view->instrument, view->practice_name, &given, "")));
                 }
                 const measures::Answers answers(std::vector<std::uint8_t>(given.values));
                 auto id = m_.Submit(token, answers, CallerOf(req));
@@ -88,7 +93,8 @@ void MeasuresRoutes::AddPublicForm(RouteKit& kit) {
                   if (id.error().code == ErrorCode::kInvalidArgument) {
                     return Response::Html(
                         422, t_.RenderPage("q_form", kErrorTitle,
-                                           FormData(*view->instrument, view->practice_name, &given, id.error().public_message)));
+                                           FormData(*view->instrument, view->practice_name, &given,
+                                                    id.error().public_message)));
                   }
                   return std::unexpected(id.error());
                 }

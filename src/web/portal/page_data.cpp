@@ -30,9 +30,8 @@ const measures::Scale* ScaleOf(const measures::Instrument* in, std::string_view 
   if (in == nullptr) {
     return nullptr;
   }
-  const auto it = std::ranges::find_if(in->scales, [&](const measures::Scale& s) {
-    return s.id == scale_id;
-  });
+  const auto it =
+      std::ranges::find_if(in->scales, [&](const measures::Scale& s) { return s.id == scale_id; });
   return it == in->scales.end() ? nullptr : &*it;
 }
 

@@ -31,7 +31,9 @@ struct HomeLinks {
   std::string item_base;  // "/portal/items/" or "/clients/<id>/portal-view/items/"
   bool read_only = false;
 };
-inline HomeLinks ClientLinks() { return HomeLinks{.item_base = "/portal/items/", .read_only = false}; }
+inline HomeLinks ClientLinks() {
+  return HomeLinks{.item_base = "/portal/items/", .read_only = false};
+}
 HomeLinks PreviewLinks(std::string_view client_id);
 
 // The home's body (portal_home_body.mustache, rendered alone): the shared items newest

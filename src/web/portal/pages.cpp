@@ -27,7 +27,6 @@ const RouteOptions kAcceptBody{
 // The questionnaire form: item1..itemN of a few bytes each.
 const RouteOptions kQuestionnaireBody{.max_body_bytes = 8 * 1024, .runs_inline = false};
 
-
 // Titles: the client's pages name nothing of theirs; the therapist's carry the alias.
 constexpr std::string_view kHomeTitle = "Your portal · Alcove";
 constexpr std::string_view kItemTitle = "Shared with you · Alcove";
@@ -68,12 +67,11 @@ std::pair<std::string, std::string> AccessWords(const portal::Access& a, const W
     case AccessStatus::kInvited:
       return {"Invited",
               fmt::format("Invited {}; the invitation works until {}. Not accepted yet.",
-                          a.invited_at ? when(*a.invited_at) : "", a.invitation_expires_at
-                                                                      ? when(*a.invitation_expires_at)
-                                                                      : "")};
+                          a.invited_at ? when(*a.invited_at) : "",
+                          a.invitation_expires_at ? when(*a.invitation_expires_at) : "")};
     case AccessStatus::kActive:
-      return {"Using the portal",
-              fmt::format("Accepted the invitation {}.", a.accepted_at ? when(*a.accepted_at) : "")};
+      return {"Using the portal", fmt::format("Accepted the invitation {}.",
+                                              a.accepted_at ? when(*a.accepted_at) : "")};
     case AccessStatus::kEnded:
       return {"Access ended",
               fmt::format("Access ended {}. Inviting again gives the client a new invitation.",
@@ -85,8 +83,7 @@ std::pair<std::string, std::string> AccessWords(const portal::Access& a, const W
 // The pages' parts, made for one request from the routes' members.
 class Pages {
  public:
-  explicit Pages(PortalRoutes& r)
-      : id_(r.id_), portal_(r.portal_), p_(r.p_), m_(r.m_), t_(r.t_) {}
+  explicit Pages(PortalRoutes& r) : id_(r.id_), portal_(r.portal_), p_(r.p_), m_(r.m_), t_(r.t_) {}
 
   WhenFn When() const { return PortalTimeWords(id_.clock.Now()); }
   // The home's body, for the client and for the preview alike.
@@ -124,8 +121,8 @@ class Pages {
 // ---- The therapist's Portal tab of a client's record ----
 
 Result<Response> Pages::TherapistPage(Request& req, const TherapistSession& who,
-                                            const std::string& client_id,
-                                            const std::string& error, int status) {
+                                      const std::string& client_id, const std::string& error,
+                                      int status) {
   ALCOVE_TRY_ASSIGN(const auto client, p_.GetClientInfo(who.scope, client_id));  // 404 first
   ALCOVE_TRY_ASSIGN(const auto access, portal_.GetAccess(who.scope, client.id));
   ALCOVE_TRY_ASSIGN(const auto history, portal_.ShareHistory(who.scope, client.id));
@@ -153,11 +150,11 @@ Result<Response> Pages::TherapistPage(Request& req, const TherapistSession& who,
   d.set("active", active);
   d.set("invited", invited);
   d.set("can_invite", !active);
-  d.set("invite_label", invited ? std::string("Send a new invitation")
-                                : std::string("Invite to the portal"));
+  d.set("invite_label",
+        invited ? std::string("Send a new invitation") : std::string("Invite to the portal"));
   d.set("can_end", active || invited);
-  d.set("end_label", active ? std::string("End portal access")
-                            : std::string("Cancel the invitation"));
+  d.set("end_label",
+        active ? std::string("End portal access") : std::string("Cancel the invitation"));
 
   // The live share of each item, and the words naming each item (for the history too).
   std::map<std::pair<ShareKind, std::string>, const portal::ShareRecord*> live;
@@ -211,10 +208,11 @@ Result<Response> Pages::TherapistPage(Request& req, const TherapistSession& who,
     const std::string name = in != nullptr ? in->short_title : it->instrument_id;
     std::string scores;
     for (const auto& sc : it->score.scales) {
-      scores += (scores.empty() ? "" : "; ") + fmt::format("{} {}, {}", sc.label, sc.value, sc.band);
+      scores +=
+          (scores.empty() ? "" : "; ") + fmt::format("{} {}, {}", sc.label, sc.value, sc.band);
     }
-    result_rows.push_back(row(ShareKind::kResult, it->id, name + " of " + when(it->submitted_at),
-                              scores));
+    result_rows.push_back(
+        row(ShareKind::kResult, it->id, name + " of " + when(it->submitted_at), scores));
     if (instruments_seen.insert(it->instrument_id).second) {
       const int n = per_instrument[it->instrument_id];
       trend_rows.push_back(row(ShareKind::kTrend, it->instrument_id, name + " over time",
@@ -242,8 +240,8 @@ Result<Response> Pages::TherapistPage(Request& req, const TherapistSession& who,
   for (const auto& s : history) {
     TemplateData h;
     const auto name = names.find({s.kind, s.item_id});
-    h.set("what", name != names.end() ? name->second
-                                      : KindWords(s.kind) + " (no longer in the record)");
+    h.set("what",
+          name != names.end() ? name->second : KindWords(s.kind) + " (no longer in the record)");
     h.set("shared_at", when(s.shared_at));
     if (s.revoked_at) {
       h.set("revoked_at", when(*s.revoked_at));
@@ -255,14 +253,14 @@ Result<Response> Pages::TherapistPage(Request& req, const TherapistSession& who,
   }
   d.set("has_history", !rows.empty());
   d.set("history", List(rows));
-  return Response::Html(status,
-                        t_.RenderPage("portal_client", client.alias + " · Client portal · Alcove", d));
+  return Response::Html(
+      status, t_.RenderPage("portal_client", client.alias + " · Client portal · Alcove", d));
 }
 
 // ---- "What this client sees now": the home (or one item) as the client sees it ----
 
 Result<Response> Pages::PreviewPage(const TherapistSession& who, const std::string& client_id,
-                                          const Request& req, const std::string& share_id) {
+                                    const Request& req, const std::string& share_id) {
   ALCOVE_TRY_ASSIGN(const auto client, p_.GetClientInfo(who.scope, client_id));  // 404 first
   ALCOVE_TRY_ASSIGN(const auto access, portal_.GetAccess(who.scope, client.id));
   ALCOVE_TRY_ASSIGN(const auto view, portal_.PortalViewFor(who.scope, client.id, CallerOf(req)));
@@ -281,14 +279,16 @@ Result<Response> Pages::PreviewPage(const TherapistSession& who, const std::stri
     d.set("frame_title", "Your portal");
     d.set("body", HomeBody(view, PreviewLinks(client.id)));
   } else {
-    ALCOVE_TRY_ASSIGN(const auto item, portal_.ItemFor(who.scope, client.id, share_id, CallerOf(req)));
+    ALCOVE_TRY_ASSIGN(const auto item,
+                      portal_.ItemFor(who.scope, client.id, share_id, CallerOf(req)));
     d.set("frame_label", "The client’s page of one shared item");
     d.set("frame_title", item.title.empty() ? KindWords(item.kind) : item.title);
     d.set("back_href", "/clients/" + client.id + "/portal-view");
     d.set("body", ItemBody(item));
   }
   return Response::Html(
-      200, t_.RenderPage("portal_preview", client.alias + " · What this client sees now · Alcove", d));
+      200,
+      t_.RenderPage("portal_preview", client.alias + " · What this client sees now · Alcove", d));
 }
 
 // ---- The invitation's page ----
@@ -304,46 +304,44 @@ Response Pages::AcceptPage(const std::string& error, int status) const {
 // ---- The client's questionnaire, signed in (the public form's rendering) ----
 
 Result<Response> Pages::QuestionnairePage(const identity::ClientScope& who,
-                                                const SignedIn& signed_in,
-                                                const std::string& assignment,
-                                                const measures_routes::FormAnswers* given,
-                                                const std::string& error, int status) {
+                                          const SignedIn& signed_in, const std::string& assignment,
+                                          const measures_routes::FormAnswers* given,
+                                          const std::string& error, int status) {
   ALCOVE_TRY_ASSIGN(const measures::Instrument* in, portal_.OpenQuestionnaire(who, assignment));
   ALCOVE_TRY_ASSIGN(const auto practice, PracticeName(who));
   TemplateData d = measures_routes::FormData(*in, practice, given, error, signed_in.csrf_token);
   d.set("back_href", "/portal");
-  return Response::Html(status, t_.RenderPage("q_form",
-                                              given != nullptr || !error.empty()
-                                                  ? kQuestionnaireErrorTitle
-                                                  : kQuestionnaireTitle,
-                                              d));
+  return Response::Html(
+      status,
+      t_.RenderPage(
+          "q_form",
+          given != nullptr || !error.empty() ? kQuestionnaireErrorTitle : kQuestionnaireTitle, d));
 }
 
 }  // namespace
 
 void PortalRoutes::AddPages(RouteKit& kit) {
   // The client's record page: the access and what is shared, in a line; the Portal tab.
-  id_.client_page.push_back(
-      [this](const identity::TherapistScope& who, std::string_view client_id,
-             const identity::Caller&) -> Result<ClientPageAddition> {
-        ALCOVE_TRY_ASSIGN(const auto access, portal_.GetAccess(who, client_id));
-        ALCOVE_TRY_ASSIGN(const auto history, portal_.ShareHistory(who, client_id));
-        ALCOVE_TRY_ASSIGN(const auto when, p_.TimeWords(who));
-        const auto live = std::ranges::count_if(
-            history, [](const portal::ShareRecord& s) { return !s.revoked_at; });
-        const auto [label, words] = AccessWords(access, when);
-        ClientPageAddition out{.alerts = {},
-                               .lines = {label + ". " + words},
-                               .heading = "Client portal",
-                               .tab_label = "Portal",
-                               .tab_href = "/clients/" + std::string(client_id) + "/portal"};
-        if (access.status != AccessStatus::kNone) {
-          out.lines.push_back(live == 0 ? std::string("Nothing shared now.")
-                                        : fmt::format("{} item{} shared now.", live,
-                                                      live == 1 ? "" : "s"));
-        }
-        return out;
-      });
+  id_.client_page.push_back([this](const identity::TherapistScope& who, std::string_view client_id,
+                                   const identity::Caller&) -> Result<ClientPageAddition> {
+    ALCOVE_TRY_ASSIGN(const auto access, portal_.GetAccess(who, client_id));
+    ALCOVE_TRY_ASSIGN(const auto history, portal_.ShareHistory(who, client_id));
+    ALCOVE_TRY_ASSIGN(const auto when, p_.TimeWords(who));
+    const auto live =
+        std::ranges::count_if(history, [](const portal::ShareRecord& s) { return !s.revoked_at; });
+    const auto [label, words] = AccessWords(access, when);
+    ClientPageAddition out{.alerts = {},
+                           .lines = {label + ". " + words},
+                           .heading = "Client portal",
+                           .tab_label = "Portal",
+                           .tab_href = "/clients/" + std::string(client_id) + "/portal"};
+    if (access.status != AccessStatus::kNone) {
+      out.lines.push_back(live == 0
+                              ? std::string("Nothing shared now.")
+                              : fmt::format("{} item{} shared now.", live, live == 1 ? "" : "s"));
+    }
+    return out;
+  });
 
   // ---- The therapist's side ----
   kit.Add("GET", "/clients/{id}/portal",
@@ -351,26 +349,25 @@ void PortalRoutes::AddPages(RouteKit& kit) {
             return Pages(*this).TherapistPage(req, who, Param(req, "id"), "", 200);
           }));
 
-  kit.Add(
-      "POST", "/clients/{id}/portal/invite",
-      ForTherapist([this](Request& req, const TherapistSession& who) -> Result<Response> {
-        const std::string client_id = Param(req, "id");
-        ALCOVE_TRY_ASSIGN(const auto client, p_.GetClientInfo(who.scope, client_id));  // 404
-        if (auto limited = ThrottleInvite(req, who.scope, &t_)) {
-          return *limited;
-        }
-        auto done = portal_.Invite(who.scope, client.id, CallerOf(req));
-        if (!done) {
-          const ErrorCode code = done.error().code;
-          if (code == ErrorCode::kFailedPrecondition || code == ErrorCode::kAlreadyExists) {
-            return Pages(*this).TherapistPage(req, who, client.id, done.error().public_message,
-                                 code == ErrorCode::kAlreadyExists ? 409 : 422);
-          }
-          return std::unexpected(done.error());
-        }
-        return SavedRedirect("/clients/" + client.id + "/portal", "invited");
-      }),
-      kFormBody);
+  kit.Add("POST", "/clients/{id}/portal/invite",
+          ForTherapist([this](Request& req, const TherapistSession& who) -> Result<Response> {
+            const std::string client_id = Param(req, "id");
+            ALCOVE_TRY_ASSIGN(const auto client, p_.GetClientInfo(who.scope, client_id));  // 404
+            if (auto limited = ThrottleInvite(req, who.scope, &t_)) {
+              return *limited;
+            }
+            auto done = portal_.Invite(who.scope, client.id, CallerOf(req));
+            if (!done) {
+              const ErrorCode code = done.error().code;
+              if (code == ErrorCode::kFailedPrecondition || code == ErrorCode::kAlreadyExists) {
+                return Pages(*this).TherapistPage(req, who, client.id, done.error().public_message,
+                                                  code == ErrorCode::kAlreadyExists ? 409 : 422);
+              }
+              return std::unexpected(done.error());
+            }
+            return SavedRedirect("/clients/" + client.id + "/portal", "invited");
+          }),
+          kFormBody);
 
   kit.Add("POST", "/clients/{id}/portal/end",
           ForTherapist([this](Request& req, const TherapistSession& who) -> Result<Response> {
@@ -388,17 +385,18 @@ void PortalRoutes::AddPages(RouteKit& kit) {
         const auto kind = portal::ShareKindFromName(FormValue(fields, "kind"));
         if (!kind) {
           return Pages(*this).TherapistPage(req, who, client_id,
-                               "Only a reviewed summary, a questionnaire result or a "
-                               "questionnaire’s trend can be shared.",
-                               400);
+                                            "Only a reviewed summary, a questionnaire result or a "
+                                            "questionnaire’s trend can be shared.",
+                                            400);
         }
-        auto shared = portal_.Share(who.scope, client_id, *kind, FormValue(fields, "item_id"),
-                                CallerOf(req));
+        auto shared =
+            portal_.Share(who.scope, client_id, *kind, FormValue(fields, "item_id"), CallerOf(req));
         // Shared meanwhile (another tab, a second click): it is shared, as asked.
         if (!shared && shared.error().code != ErrorCode::kAlreadyExists) {
           if (shared.error().code == ErrorCode::kFailedPrecondition ||
               shared.error().code == ErrorCode::kInvalidArgument) {
-            return Pages(*this).TherapistPage(req, who, client_id, shared.error().public_message, 409);
+            return Pages(*this).TherapistPage(req, who, client_id, shared.error().public_message,
+                                              409);
           }
           return std::unexpected(shared.error());
         }
@@ -436,29 +434,32 @@ void PortalRoutes::AddPages(RouteKit& kit) {
 
   // ---- Accepting the invitation: open to the holder of its token (in the fragment) ----
   kit.Add("GET", "/portal/accept",
-          ForTokenHolders(std::string(kAcceptAudience),
-                          [this](Request&) -> Result<Response> { return Pages(*this).AcceptPage("", 200); }));
+          ForTokenHolders(std::string(kAcceptAudience), [this](Request&) -> Result<Response> {
+            return Pages(*this).AcceptPage("", 200);
+          }));
   kit.Add("POST", "/portal/accept",
-          ForTokenHolders(std::string(kAcceptAudience), [this](Request& req) -> Result<Response> {
-            auto form = FormBody(req);
-            if (!form) {
-              return Pages(*this).AcceptPage(form.error().public_message, 400);
-            }
-            std::string token = FormValue(*form, "token");
-            if (const auto at = token.find("#token="); at != std::string::npos) {
-              token = token.substr(at + 7);  // the whole link, pasted
-            }
-            auto session = portal_.Accept(crypto::SecretString(std::move(token)), CallerOf(req));
-            if (!session) {
-              if (session.error().code == ErrorCode::kUnauthenticated) {
-                return Pages(*this).AcceptPage(session.error().public_message, 410);
-              }
-              return std::unexpected(session.error());
-            }
-            Response res = SavedRedirect("/portal", "welcome");
-            SetSession(res, *session);
-            return res;
-          }),
+          ForTokenHolders(std::string(kAcceptAudience),
+                          [this](Request& req) -> Result<Response> {
+                            auto form = FormBody(req);
+                            if (!form) {
+                              return Pages(*this).AcceptPage(form.error().public_message, 400);
+                            }
+                            std::string token = FormValue(*form, "token");
+                            if (const auto at = token.find("#token="); at != std::string::npos) {
+                              token = token.substr(at + 7);  // the whole link, pasted
+                            }
+                            auto session = portal_.Accept(crypto::SecretString(std::move(token)),
+                                                          CallerOf(req));
+                            if (!session) {
+                              if (session.error().code == ErrorCode::kUnauthenticated) {
+                                return Pages(*this).AcceptPage(session.error().public_message, 410);
+                              }
+                              return std::unexpected(session.error());
+                            }
+                            Response res = SavedRedirect("/portal", "welcome");
+                            SetSession(res, *session);
+                            return res;
+                          }),
           kAcceptBody);
 
   // ---- The client's portal ----
@@ -478,7 +479,8 @@ void PortalRoutes::AddPages(RouteKit& kit) {
   kit.Add("GET", "/portal/items/{id}",
           ForClient([this](Request& req, const identity::ClientScope& who,
                            const SignedIn&) -> Result<Response> {
-            ALCOVE_TRY_ASSIGN(const auto item, portal_.GetItem(who, Param(req, "id"), CallerOf(req)));
+            ALCOVE_TRY_ASSIGN(const auto item,
+                              portal_.GetItem(who, Param(req, "id"), CallerOf(req)));
             TemplateData d;
             d.set("title", item.title.empty() ? KindWords(item.kind) : item.title);
             d.set("body", Pages(*this).ItemBody(item));
@@ -489,32 +491,33 @@ void PortalRoutes::AddPages(RouteKit& kit) {
   kit.Add("GET", "/portal/questionnaires/{id}",
           ForClient([this](Request& req, const identity::ClientScope& who,
                            const SignedIn& signed_in) -> Result<Response> {
-            return Pages(*this).QuestionnairePage(who, signed_in, Param(req, "id"), nullptr, "", 200);
+            return Pages(*this).QuestionnairePage(who, signed_in, Param(req, "id"), nullptr, "",
+                                                  200);
           }));
-  kit.Add(
-      "POST", "/portal/questionnaires/{id}",
-      ForClient([this](Request& req, const identity::ClientScope& who,
-                       const SignedIn& signed_in) -> Result<Response> {
-        const std::string assignment = Param(req, "id");
-        ALCOVE_TRY_ASSIGN(const measures::Instrument* in, portal_.OpenQuestionnaire(who, assignment));
-        ALCOVE_TRY_ASSIGN(auto fields, FormBody(req));
-        const auto given = measures_routes::ReadAnswers(*in, fields);
-        if (!given.ok) {
-          return Pages(*this).QuestionnairePage(who, signed_in, assignment, &given, "", 422);
-        }
-        auto id = portal_.SubmitQuestionnaire(who, assignment,
-                                          measures::Answers(std::vector<std::uint8_t>(given.values)),
-                                          CallerOf(req));
-        if (!id) {
-          if (id.error().code == ErrorCode::kInvalidArgument) {
-            return Pages(*this).QuestionnairePage(who, signed_in, assignment, &given,
-                                     id.error().public_message, 422);
-          }
-          return std::unexpected(id.error());
-        }
-        return SavedRedirect("/portal", "sent");
-      }),
-      kQuestionnaireBody);
+  kit.Add("POST", "/portal/questionnaires/{id}",
+          ForClient([this](Request& req, const identity::ClientScope& who,
+                           const SignedIn& signed_in) -> Result<Response> {
+            const std::string assignment = Param(req, "id");
+            ALCOVE_TRY_ASSIGN(const measures::Instrument* in,
+                              portal_.OpenQuestionnaire(who, assignment));
+            ALCOVE_TRY_ASSIGN(auto fields, FormBody(req));
+            const auto given = measures_routes::ReadAnswers(*in, fields);
+            if (!given.ok) {
+              return Pages(*this).QuestionnairePage(who, signed_in, assignment, &given, "", 422);
+            }
+            auto id = portal_.SubmitQuestionnaire(
+                who, assignment, measures::Answers(std::vector<std::uint8_t>(given.values)),
+                CallerOf(req));
+            if (!id) {
+              if (id.error().code == ErrorCode::kInvalidArgument) {
+                return Pages(*this).QuestionnairePage(who, signed_in, assignment, &given,
+                                                      id.error().public_message, 422);
+              }
+              return std::unexpected(id.error());
+            }
+            return SavedRedirect("/portal", "sent");
+          }),
+          kQuestionnaireBody);
 }
 
 }  // namespace alcove::web::portal_routes
