@@ -15,14 +15,6 @@ namespace {
 using portal::PortalItem;
 using portal::ShareKind;
 
-TemplateData List(std::vector<TemplateData>& items) {
-  TemplateData out{TemplateData::type::list};
-  for (auto& i : items) {
-    out.push_back(i);
-  }
-  return out;
-}
-
 // "Wed 2 Dec 2026": a trend's days, as the chart and its table show them.
 std::string DayOfTime(Micros t) { return DayInWords(FormatRfc3339(t).substr(0, 10)); }
 
@@ -73,13 +65,21 @@ TemplateData SeriesData(const portal::TrendSeries& series, const measures::Instr
     d.set("chart", measures_routes::TrendChartSvg(*scale, points, fmt::format("trend-{}", index),
                                                   series.label));
   }
-  d.set("rows", List(rows));
+  d.set("rows", TemplateList(rows));
   d.set("min", std::to_string(series.min));
   d.set("max", std::to_string(series.max));
   return d;
 }
 
 }  // namespace
+
+TemplateData TemplateList(std::vector<TemplateData>& items) {
+  TemplateData out{TemplateData::type::list};
+  for (auto& i : items) {
+    out.push_back(std::move(i));
+  }
+  return out;
+}
 
 WhenFn PortalTimeWords(Micros now) {
   return [now](Micros t) { return TimeInWords(t, now); };
@@ -118,7 +118,7 @@ TemplateData HomeBodyData(const portal::PortalView& view, const WhenFn& when,
     items.push_back(i);
   }
   d.set("has_items", !items.empty());
-  d.set("items", List(items));
+  d.set("items", TemplateList(items));
   std::vector<TemplateData> waiting;
   for (const portal::PendingQuestionnaire& q : view.questionnaires) {
     TemplateData w;
@@ -132,7 +132,7 @@ TemplateData HomeBodyData(const portal::PortalView& view, const WhenFn& when,
     waiting.push_back(w);
   }
   d.set("has_questionnaires", !waiting.empty());
-  d.set("questionnaires", List(waiting));
+  d.set("questionnaires", TemplateList(waiting));
   d.set("read_only", links.read_only);
   return d;
 }
@@ -165,7 +165,7 @@ TemplateData ItemBodyData(const PortalItem& item, const WhenFn& when) {
         sc.set("band", s.band);
         scales.push_back(sc);
       }
-      d.set("scales", List(scales));
+      d.set("scales", TemplateList(scales));
       break;
     }
     case ShareKind::kTrend: {
@@ -176,7 +176,7 @@ TemplateData ItemBodyData(const PortalItem& item, const WhenFn& when) {
       for (std::size_t i = 0; i < item.trend.size(); ++i) {
         series.push_back(SeriesData(item.trend[i], in, i));
       }
-      d.set("series", List(series));
+      d.set("series", TemplateList(series));
       break;
     }
   }
@@ -193,7 +193,7 @@ TemplateData SessionsData(std::span<const identity::SessionInfo> sessions, const
     list.push_back(i);
   }
   TemplateData d;
-  d.set("sessions", List(list));
+  d.set("sessions", TemplateList(list));
   d.set("count", std::to_string(list.size()));
   d.set("several", list.size() > 1);
   return d;

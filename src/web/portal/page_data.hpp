@@ -19,6 +19,9 @@
 
 namespace alcove::web::portal_routes {
 
+// `items` as a template list (they are moved into it).
+TemplateData TemplateList(std::vector<TemplateData>& items);
+
 // How the portal words a time. The client's pages and the therapist's preview of them
 // use the same words (UTC, named: a client has no time zone setting), so the preview
 // shows exactly what the client reads.

@@ -1,5 +1,5 @@
-// The client portal's pages (pages.hpp; docs/portal.md § Pages). Titles and URLs carry ids
-// and the alias only; the client's own pages name nothing of theirs in a title (a shared
+// The client portal's pages (PortalRoutes::AddPages; docs/portal.md § Pages). Titles and URLs carry
+// ids and the alias only; the client's own pages name nothing of theirs in a title (a shared
 // phone's history). The client's home and the therapist's "What this client sees now" are
 // rendered by one function (HomeBody) from the one view struct the service makes for both.
 #include <fmt/format.h>
@@ -51,14 +51,6 @@ std::string Param(const Request& req, std::string_view name) {
   return std::string(req.Param(name).value_or(""));
 }
 
-TemplateData List(std::vector<TemplateData>& items) {
-  TemplateData out{TemplateData::type::list};
-  for (auto& i : items) {
-    out.push_back(i);
-  }
-  return out;
-}
-
 // The access in words, for the therapist: a short label and a sentence.
 std::pair<std::string, std::string> AccessWords(const portal::Access& a, const WhenFn& when) {
   switch (a.status) {
@@ -101,12 +93,13 @@ class Pages {
                                const Request& req, const std::string& share_id);
   Response AcceptPage(const std::string& error, int status) const;
   // Who asks, in the form's words: the therapist's name (the portal's view has it).
-  Result<std::string> PracticeName(const identity::ClientScope& who) {
-    ALCOVE_TRY_ASSIGN(const auto view, portal_.Home(who, identity::Caller{}));
+  Result<std::string> PracticeName(const identity::ClientScope& who,
+                                   const identity::Caller& caller) {
+    ALCOVE_TRY_ASSIGN(const auto view, portal_.Home(who, caller));
     return view.practice_name;
   }
   Result<Response> QuestionnairePage(const identity::ClientScope& who, const SignedIn& signed_in,
-                                     const std::string& assignment,
+                                     const identity::Caller& caller, const std::string& assignment,
                                      const measures_routes::FormAnswers* given,
                                      const std::string& error, int status);
 
@@ -225,7 +218,7 @@ Result<Response> Pages::TherapistPage(Request& req, const TherapistSession& who,
     g.set("heading", heading);
     g.set("empty", empty);
     g.set("has_items", !items.empty());
-    g.set("items", List(items));
+    g.set("items", TemplateList(items));
     groups.push_back(g);
   };
   group("Reviewed summaries",
@@ -234,7 +227,7 @@ Result<Response> Pages::TherapistPage(Request& req, const TherapistSession& who,
         summary_rows);
   group("Questionnaire trends", "No questionnaire results yet.", trend_rows);
   group("Questionnaire results", "No questionnaire results yet.", result_rows);
-  d.set("groups", List(groups));
+  d.set("groups", TemplateList(groups));
 
   std::vector<TemplateData> rows;
   for (const auto& s : history) {
@@ -252,7 +245,7 @@ Result<Response> Pages::TherapistPage(Request& req, const TherapistSession& who,
     rows.push_back(h);
   }
   d.set("has_history", !rows.empty());
-  d.set("history", List(rows));
+  d.set("history", TemplateList(rows));
   return Response::Html(
       status, t_.RenderPage("portal_client", client.alias + " · Client portal · Alcove", d));
 }
@@ -304,11 +297,12 @@ Response Pages::AcceptPage(const std::string& error, int status) const {
 // ---- The client's questionnaire, signed in (the public form's rendering) ----
 
 Result<Response> Pages::QuestionnairePage(const identity::ClientScope& who,
-                                          const SignedIn& signed_in, const std::string& assignment,
+                                          const SignedIn& signed_in, const identity::Caller& caller,
+                                          const std::string& assignment,
                                           const measures_routes::FormAnswers* given,
                                           const std::string& error, int status) {
   ALCOVE_TRY_ASSIGN(const measures::Instrument* in, portal_.OpenQuestionnaire(who, assignment));
-  ALCOVE_TRY_ASSIGN(const auto practice, PracticeName(who));
+  ALCOVE_TRY_ASSIGN(const auto practice, PracticeName(who, caller));
   TemplateData d = measures_routes::FormData(*in, practice, given, error, signed_in.csrf_token);
   d.set("back_href", "/portal");
   return Response::Html(
@@ -491,8 +485,8 @@ void PortalRoutes::AddPages(RouteKit& kit) {
   kit.Add("GET", "/portal/questionnaires/{id}",
           ForClient([this](Request& req, const identity::ClientScope& who,
                            const SignedIn& signed_in) -> Result<Response> {
-            return Pages(*this).QuestionnairePage(who, signed_in, Param(req, "id"), nullptr, "",
-                                                  200);
+            return Pages(*this).QuestionnairePage(who, signed_in, CallerOf(req), Param(req, "id"),
+                                                  nullptr, "", 200);
           }));
   kit.Add("POST", "/portal/questionnaires/{id}",
           ForClient([this](Request& req, const identity::ClientScope& who,
@@ -503,15 +497,16 @@ void PortalRoutes::AddPages(RouteKit& kit) {
             ALCOVE_TRY_ASSIGN(auto fields, FormBody(req));
             const auto given = measures_routes::ReadAnswers(*in, fields);
             if (!given.ok) {
-              return Pages(*this).QuestionnairePage(who, signed_in, assignment, &given, "", 422);
+              return Pages(*this).QuestionnairePage(who, signed_in, CallerOf(req), assignment,
+                                                    &given, "", 422);
             }
             auto id = portal_.SubmitQuestionnaire(
                 who, assignment, measures::Answers(std::vector<std::uint8_t>(given.values)),
                 CallerOf(req));
             if (!id) {
               if (id.error().code == ErrorCode::kInvalidArgument) {
-                return Pages(*this).QuestionnairePage(who, signed_in, assignment, &given,
-                                                      id.error().public_message, 422);
+                return Pages(*this).QuestionnairePage(who, signed_in, CallerOf(req), assignment,
+                                                      &given, id.error().public_message, 422);
               }
               return std::unexpected(id.error());
             }
