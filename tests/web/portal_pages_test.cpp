@@ -172,6 +172,14 @@ TEST_P(PortalPagesTest, C27C53TheTabInvitesByTheRecordsAddressWithALinkOnlyMail)
   EXPECT_NE(record.body.find("Not invited. The client has no access to the portal."),
             std::string::npos);
 
+  // Before any invitation the preview shows the empty home, and says the client cannot
+  // open it.
+  auto preview = Get(a_, "/clients/" + client_ + "/portal-view");
+  ASSERT_EQ(preview.status, 200) << preview.body;
+  EXPECT_NE(preview.body.find("Not invited: the client cannot open the portal now."),
+            std::string::npos);
+  EXPECT_NE(preview.body.find("Nothing is shared with you yet."), std::string::npos);
+
   const std::string token = Invite();
   ASSERT_FALSE(token.empty());
   const auto mail = h_->Sent().back();

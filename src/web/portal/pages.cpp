@@ -264,8 +264,8 @@ Result<Response> Pages::PreviewPage(const TherapistSession& who, const std::stri
   d.set("active", active);
   if (!active) {
     ALCOVE_TRY_ASSIGN(const auto when, p_.TimeWords(who.scope));
-    const auto [label, words] = AccessWords(access, when);
-    d.set("access_words", label + ": the client cannot open the portal now. " + words);
+    d.set("access_words",
+          AccessWords(access, when).first + ": the client cannot open the portal now.");
   }
   if (share_id.empty()) {
     d.set("frame_label", "The client’s page “Your portal”");
