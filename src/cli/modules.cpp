@@ -312,10 +312,10 @@ class PortalModule final : public ModuleInstance {
         measures_(dynamic_cast<MeasuresModule&>(*d.earlier("measures")).measures()),
         portal_(d.db, d.identity, practice_, measures_, d.log, d.mail, d.clock, d.public_origin) {
     practice_.AddExtension(practice::ClientExtension{
-        .delete_rows = [this](store::Transaction& tx, store::TenantId tenant,
-                              std::string_view client_id) {
-          return portal_.DeleteClientRows(tx, tenant, client_id);
-        },
+        .delete_rows =
+            [this](store::Transaction& tx, store::TenantId tenant, std::string_view client_id) {
+              return portal_.DeleteClientRows(tx, tenant, client_id);
+            },
         .archive_rows = {},  // a discharged client's portal stays readable; no new invitation
         .next_appointments = {},
         .time_words = {},

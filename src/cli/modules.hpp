@@ -78,10 +78,11 @@ struct Module {
 };
 
 // Every module, bottom layer first (version ranges: store 1-99, key ring 100-149, tokens
-// 150-199, audit 200-299, identity 300-399, practice 400-499, schedule 500-599, hours 600-699, measures 700-799, portal 800-899, ...). Adding a domain
-// module is its folder and one line here (docs/adding-a-module.md). `alcove init` and
-// `alcove serve` apply the migrations of all of them; serve makes each instance, adds
-// its routes and runs its housekeeping; the tests walk the same list.
+// 150-199, audit 200-299, identity 300-399, practice 400-499, schedule 500-599, hours 600-699,
+// measures 700-799, portal 800-899, ...). Adding a domain module is its folder and one line here
+// (docs/adding-a-module.md). `alcove init` and `alcove serve` apply the migrations of all of them;
+// serve makes each instance, adds its routes and runs its housekeeping; the tests walk the same
+// list.
 const std::vector<Module>& Modules();
 
 // The domain modules' running instances, made from Modules() in order.

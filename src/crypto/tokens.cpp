@@ -72,6 +72,16 @@ Sha256Digest TokenHash(std::string_view purpose, const Secret<std::string>& toke
   return h.Finish();
 }
 
+store::Bytes TokenHashBytes(std::string_view purpose, const Secret<std::string>& token) {
+  const Sha256Digest d = TokenHash(purpose, token);
+  return store::Bytes(d.begin(), d.end());
+}
+
+bool SameTokenHash(const std::optional<store::Bytes>& kept,
+                   std::span<const std::uint8_t> presented) {
+  return kept && kept->size() == presented.size() && ConstantTimeEquals(*kept, presented);
+}
+
 std::span<const store::Migration> TokenMigrations() { return store::TokenTableMigrations(); }
 
 Result<Secret<std::string>> TokenIssuer::Issue(std::string_view purpose, Micros ttl, TokenUse use,

@@ -57,6 +57,13 @@ struct TokenRecord {
 // SHA-256(purpose || 0x00 || token): the only form in which a token is stored.
 Sha256Digest TokenHash(std::string_view purpose, const Secret<std::string>& token);
 
+// TokenHash as the bytes a column keeps (a row that remembers its newest token's hash, so
+// that issuing another supersedes it: supervisor and portal invitations).
+store::Bytes TokenHashBytes(std::string_view purpose, const Secret<std::string>& token);
+// Whether the hash a row keeps (none: never) is `presented`, compared in constant time.
+bool SameTokenHash(const std::optional<store::Bytes>& kept,
+                   std::span<const std::uint8_t> presented);
+
 // The schema of table `tokens` (versions 150–199).
 std::span<const store::Migration> TokenMigrations();
 

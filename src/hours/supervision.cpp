@@ -44,16 +44,6 @@ store::Value OptionalText(const std::string& s) {
   return s.empty() ? store::Value(store::Null{}) : store::Value(s);
 }
 
-store::Bytes HashBytes(std::string_view purpose, const SecretString& token) {
-  const crypto::Sha256Digest d = crypto::TokenHash(purpose, token);
-  return store::Bytes(d.begin(), d.end());
-}
-
-bool SameHash(const std::optional<store::Bytes>& stored, const store::Bytes& presented) {
-  return stored && stored->size() == presented.size() &&
-         crypto::ConstantTimeEquals(*stored, presented);
-}
-
 Day TodayUtc(Micros now) {
   // The supervisor's side has no associate's time zone to ask; weeks are what it shows,
   // and a day's difference at the edge of a week is all UTC can change.
@@ -212,7 +202,7 @@ Result<std::string> Supervision::Invite(const TherapistScope& who, const NewInvi
   }
   ALCOVE_TRY_ASSIGN(auto token, tokens_.Issue(*tx, kInvitationPurpose, kInvitationLifetime,
                                               crypto::TokenUse::kSingle, link_id, who.tenant()));
-  const store::Value update[] = {HashBytes(kInvitationPurpose, token), now, link_id};
+  const store::Value update[] = {crypto::TokenHashBytes(kInvitationPurpose, token), now, link_id};
   ALCOVE_TRY(tx->Execute(
       "UPDATE supervision_links SET invite_hash = $1, invited_at = $2 WHERE id = $3", update));
   audit::Event e = EventIn(now, audit::Action::kMagicLinkIssued, who.tenant(), who.account_id(),
@@ -344,13 +334,13 @@ Result<identity::NewSession> Supervision::Accept(const SecretString& token, cons
     return InvitationUnusable("expired");
   }
   const std::string link_id = record->subject;
-  const store::Bytes hash = HashBytes(kInvitationPurpose, token);
+  const store::Bytes hash = crypto::TokenHashBytes(kInvitationPurpose, token);
   std::vector<LinkRow> rows;
   {
     ALCOVE_TRY_ASSIGN(auto tx, db_.Begin());
     ALCOVE_TRY_ASSIGN(rows, Links<LinkRow>(*tx, "id = $1 AND status = 'pending'", {link_id}));
   }
-  if (rows.empty() || !SameHash(rows.front().invite_hash, hash)) {
+  if (rows.empty() || !crypto::SameTokenHash(rows.front().invite_hash, hash)) {
     return InvitationUnusable("withdrawn, accepted or superseded");
   }
   const LinkRow link = rows.front();
@@ -567,7 +557,7 @@ Status Supervision::SetPin(const SupervisorScope& who, const SecretString& pin,
     if (record->used_at || now >= record->expires_at) {
       return ResetUnusable("used or expired");
     }
-    reset_hash = HashBytes(kPinResetPurpose, *reset_token);
+    reset_hash = crypto::TokenHashBytes(kPinResetPurpose, *reset_token);
     via = "reset";
   } else {
     ALCOVE_TRY_ASSIGN(const bool has, HasPin(who));
@@ -589,7 +579,7 @@ Status Supervision::SetPin(const SupervisorScope& who, const SecretString& pin,
     ALCOVE_TRY_ASSIGN(auto rows, tx->Query("SELECT reset_hash FROM supervisor_pins WHERE "
                                            "account_id = $1",
                                            check));
-    if (rows.empty() || !SameHash(rows.front().OptionalBlob(0), *reset_hash)) {
+    if (rows.empty() || !crypto::SameTokenHash(rows.front().OptionalBlob(0), *reset_hash)) {
       return ResetUnusable("superseded");
     }
     if (!tokens_.Consume(*tx, kPinResetPurpose, *reset_token)) {
@@ -631,7 +621,8 @@ Status Supervision::RequestPinReset(const SupervisorScope& who, const Caller& ca
   ALCOVE_TRY_ASSIGN(auto token, tokens_.Issue(*tx, kPinResetPurpose, kPinResetLifetime,
                                               crypto::TokenUse::kSingle, who.account_id(),
                                               who.tenant()));
-  const store::Value params[] = {who.account_id(), HashBytes(kPinResetPurpose, token), now};
+  const store::Value params[] = {who.account_id(), crypto::TokenHashBytes(kPinResetPurpose, token),
+                                 now};
   ALCOVE_TRY(tx->Execute("INSERT INTO supervisor_pins (account_id, reset_hash, updated_at) "
                          "VALUES ($1, $2, $3) ON CONFLICT (account_id) DO UPDATE SET "
                          "reset_hash = excluded.reset_hash, updated_at = excluded.updated_at",

@@ -105,8 +105,8 @@ Result<NewSession> Identity::SignInInvited(
   ALCOVE_TRY_ASSIGN(const std::string email, AccountEmail(*before));
   ALCOVE_TRY_ASSIGN(auto known_browser, KnownBrowserCookie(email, caller));
   // A client's invitation lives in the therapist's tenant tables (row-level security).
-  ALCOVE_TRY_ASSIGN(auto tx, before->role == Role::kClient ? db_.BeginTenant(before->tenant)
-                                                           : db_.Begin());
+  ALCOVE_TRY_ASSIGN(auto tx,
+                    before->role == Role::kClient ? db_.BeginTenant(before->tenant) : db_.Begin());
   ALCOVE_TRY_ASSIGN(const bool owned, consume(*tx));
   if (!owned) {
     return Unauthenticated("invitation used concurrently", "this link is invalid or has expired");
@@ -137,9 +137,10 @@ Result<std::optional<crypto::KeyId>> Identity::DeleteClientAccount(store::Transa
   // (sign-in codes go with it: ON DELETE CASCADE).
   ALCOVE_TRY(tx.Execute("DELETE FROM sessions WHERE account_id = $1", one));
   ALCOVE_TRY(EndSignInLinks(tx, id));
-  ALCOVE_TRY(tx.Execute("DELETE FROM accounts WHERE id = $1 AND tenant_id = $2 AND role = "
-                        "'client'",
-                        params));
+  ALCOVE_TRY(
+      tx.Execute("DELETE FROM accounts WHERE id = $1 AND tenant_id = $2 AND role = "
+                 "'client'",
+                 params));
   return key;
 }
 

@@ -412,8 +412,8 @@ Result<std::string> Measures::Submit(const SecretString& token, const Answers& a
 
 Result<std::string> Measures::SubmitSignedIn(const identity::ClientScope& who,
                                              std::string_view client_id,
-                                             std::string_view assignment_id,
-                                             const Answers& answers, const Caller& caller) {
+                                             std::string_view assignment_id, const Answers& answers,
+                                             const Caller& caller) {
   auto not_found = [] { return NotFound("questionnaire"); };
   if (!store::IsValidId(assignment_id)) {
     return not_found();

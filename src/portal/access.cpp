@@ -4,7 +4,7 @@
 
 #include <utility>
 
-#include "crypto/sha.hpp"
+#include "crypto/tokens.hpp"
 #include "mail/message.hpp"
 #include "portal/internal.hpp"
 #include "portal/portal.hpp"
@@ -30,16 +30,6 @@ std::unexpected<Error> InvitationUnusable(std::string_view why) {
               "send a new one.");
 }
 
-store::Bytes HashBytes(const SecretString& token) {
-  const crypto::Sha256Digest d = crypto::TokenHash(kInvitationPurpose, token);
-  return store::Bytes(d.begin(), d.end());
-}
-
-bool SameHash(const std::optional<store::Bytes>& stored, const store::Bytes& presented) {
-  return stored && stored->size() == presented.size() &&
-         crypto::ConstantTimeEquals(*stored, presented);
-}
-
 }  // namespace
 
 Portal::Portal(store::Db& db, identity::Identity& identity, practice::Practice& practice,
@@ -60,8 +50,9 @@ Portal::Portal(store::Db& db, identity::Identity& identity, practice::Practice& 
 Result<std::optional<AccessRow>> Portal::CurrentAccess(store::Transaction& tx,
                                                        store::TenantId tenant,
                                                        std::string_view client_id) {
-  ALCOVE_TRY_ASSIGN(auto rows, internal::AccessRows(tx, "tenant_id = $1 AND client_id = $2 AND "
-                                                        "status <> 'ended'",
+  ALCOVE_TRY_ASSIGN(auto rows, internal::AccessRows(tx,
+                                                    "tenant_id = $1 AND client_id = $2 AND "
+                                                    "status <> 'ended'",
                                                     {tenant, std::string(client_id)}));
   if (rows.empty()) {
     return std::nullopt;
@@ -69,8 +60,7 @@ Result<std::optional<AccessRow>> Portal::CurrentAccess(store::Transaction& tx,
   return std::move(rows.front());
 }
 
-Status Portal::Invite(const TherapistScope& who, std::string_view client_id,
-                      const Caller& caller) {
+Status Portal::Invite(const TherapistScope& who, std::string_view client_id, const Caller& caller) {
   ALCOVE_TRY_ASSIGN(const auto client, practice_.GetClientInfo(who, client_id));
   if (client.status != practice::ClientStatus::kActive) {
     return Fail(ErrorCode::kFailedPrecondition, "client discharged",
@@ -107,8 +97,13 @@ Status Portal::Invite(const TherapistScope& who, std::string_view client_id,
   const std::string access_id = current ? current->id : store::NewId();
   ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(who.tenant()));
   if (!current) {
-    const store::Value row[] = {access_id,        who.tenant(), client.id, account_id,
-                                who.account_id(), now,          now + kInvitationLifetime};
+    const store::Value row[] = {access_id,
+                                who.tenant(),
+                                client.id,
+                                account_id,
+                                who.account_id(),
+                                now,
+                                now + kInvitationLifetime};
     ALCOVE_TRY(tx->Execute(
         "INSERT INTO portal_access (id, tenant_id, client_id, account_id, invited_by, status, "
         "invited_at, invitation_expires_at) VALUES ($1, $2, $3, $4, $5, 'invited', $6, $7)",
@@ -116,8 +111,8 @@ Status Portal::Invite(const TherapistScope& who, std::string_view client_id,
   }
   ALCOVE_TRY_ASSIGN(auto token, tokens_.Issue(*tx, kInvitationPurpose, kInvitationLifetime,
                                               crypto::TokenUse::kSingle, access_id, who.tenant()));
-  const store::Value update[] = {HashBytes(token), now, now + kInvitationLifetime, access_id,
-                                 who.tenant()};
+  const store::Value update[] = {crypto::TokenHashBytes(kInvitationPurpose, token), now,
+                                 now + kInvitationLifetime, access_id, who.tenant()};
   ALCOVE_TRY_ASSIGN(const auto n,
                     tx->Execute("UPDATE portal_access SET invite_hash = $1, invited_at = $2, "
                                 "invitation_expires_at = $3 WHERE id = $4 AND tenant_id = $5 AND "
@@ -133,10 +128,9 @@ Status Portal::Invite(const TherapistScope& who, std::string_view client_id,
   ALCOVE_TRY(e.details.SetToken("kind", "portal_invitation"));
   ALCOVE_TRY(log_.Append(*tx, e));
   // The mail holds the link only (C53); the token is in the fragment (never in a log).
-  ALCOVE_TRY_ASSIGN(auto message,
-                    mail::Message::Make(mail::MailKind::kPortalInvitation, address,
-                                        origin_ + "/portal/accept#token=" + token.reveal(),
-                                        origin_));
+  ALCOVE_TRY_ASSIGN(auto message, mail::Message::Make(
+                                      mail::MailKind::kPortalInvitation, address,
+                                      origin_ + "/portal/accept#token=" + token.reveal(), origin_));
   ALCOVE_TRY(tx->Commit());
   return mail_.Enqueue(std::move(message));
 }
@@ -196,34 +190,30 @@ Status Portal::EndAccess(const TherapistScope& who, std::string_view client_id,
 }
 
 Result<identity::NewSession> Portal::Accept(const SecretString& token, const Caller& caller) {
-  auto record = tokens_.Find(kInvitationPurpose, token);
+  // Right purpose, not used, not expired (one refusal for all).
+  auto record = tokens_.Verify(kInvitationPurpose, token);
   if (!record) {
     if (record.error().code == ErrorCode::kUnauthenticated ||
         record.error().code == ErrorCode::kInvalidArgument) {
-      return InvitationUnusable("unknown token");
+      return InvitationUnusable(record.error().internal);
     }
     return std::unexpected(record.error());
-  }
-  const Micros now = clock_.Now();
-  if (record->used_at) {
-    return InvitationUnusable("used");
-  }
-  if (now >= record->expires_at) {
-    return InvitationUnusable("expired");
   }
   if (!record->tenant || *record->tenant <= 0) {
     return InvitationUnusable("token without a tenant");
   }
+  const Micros now = clock_.Now();
   const store::TenantId tenant = *record->tenant;
-  const store::Bytes hash = HashBytes(token);
+  const store::Bytes hash = crypto::TokenHashBytes(kInvitationPurpose, token);
   std::vector<AccessRow> rows;
   {
     ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(tenant));
-    ALCOVE_TRY_ASSIGN(rows, internal::AccessRows(*tx, "id = $1 AND tenant_id = $2 AND status = "
-                                                      "'invited'",
+    ALCOVE_TRY_ASSIGN(rows, internal::AccessRows(*tx,
+                                                 "id = $1 AND tenant_id = $2 AND status = "
+                                                 "'invited'",
                                                  {record->subject, tenant}));
   }
-  if (rows.empty() || !SameHash(rows.front().invite_hash, hash)) {
+  if (rows.empty() || !crypto::SameTokenHash(rows.front().invite_hash, hash)) {
     return InvitationUnusable("ended, accepted or superseded");
   }
   const AccessRow access = rows.front();
@@ -256,8 +246,9 @@ Result<identity::NewSession> Portal::Accept(const SecretString& token, const Cal
 
 Result<AccessRow> Portal::ActiveAccess(const ClientScope& who) {
   ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(who.tenant()));
-  ALCOVE_TRY_ASSIGN(auto rows, internal::AccessRows(*tx, "tenant_id = $1 AND account_id = $2 AND "
-                                                         "status = 'active'",
+  ALCOVE_TRY_ASSIGN(auto rows, internal::AccessRows(*tx,
+                                                    "tenant_id = $1 AND account_id = $2 AND "
+                                                    "status = 'active'",
                                                     {who.tenant(), who.account_id()}));
   if (rows.empty()) {
     // As another's object (C31): an account of role client without portal access has
@@ -270,15 +261,16 @@ Result<AccessRow> Portal::ActiveAccess(const ClientScope& who) {
 
 Status Portal::DeleteClientRows(store::Transaction& tx, store::TenantId tenant,
                                 std::string_view client_id) {
-  ALCOVE_TRY_ASSIGN(auto rows, internal::AccessRows(tx, "tenant_id = $1 AND client_id = $2 AND "
-                                                        "status <> 'ended'",
+  ALCOVE_TRY_ASSIGN(auto rows, internal::AccessRows(tx,
+                                                    "tenant_id = $1 AND client_id = $2 AND "
+                                                    "status <> 'ended'",
                                                     {tenant, std::string(client_id)}));
   for (const AccessRow& r : rows) {
     ALCOVE_TRY_ASSIGN(auto key, identity_.DeleteClientAccount(tx, tenant, r.account_id));
     if (key) {
       const std::lock_guard lock(keys_mu_);
-      keys_to_destroy_.push_back(PendingKey{.tenant = tenant, .account_id = r.account_id,
-                                            .key = *key});
+      keys_to_destroy_.push_back(
+          PendingKey{.tenant = tenant, .account_id = r.account_id, .key = *key});
     }
   }
   const store::Value params[] = {std::string(client_id), tenant};

@@ -72,8 +72,8 @@ class Portal {
   // Borrows everything; all must outlive the service. `public_origin` is
   // "https://host[:port]", the origin of the link in the invitation mail.
   Portal(store::Db& db, identity::Identity& identity, practice::Practice& practice,
-         measures::Measures& measures, const audit::Log& log, mail::Queue& mail,
-         const Clock& clock, std::string public_origin);
+         measures::Measures& measures, const audit::Log& log, mail::Queue& mail, const Clock& clock,
+         std::string public_origin);
 
   // ---- The therapist's side: access ----
   // Invites the client to the portal: makes (or, while invited, renews) the access row,
@@ -103,8 +103,8 @@ class Portal {
   // Shares one item of the client: kSummary (a reviewed summary; kFailedPrecondition for
   // a draft), kResult (a questionnaire result) or kTrend (`item_id` an instrument id with
   // at least one result, else kFailedPrecondition). kNotFound for a client or item not of
-  // the caller's practice or not of this client; kAlreadyExists when the same item is shared and not revoked.
-  // Returns the share's id. Audited sharing.granted.
+  // the caller's practice or not of this client; kAlreadyExists when the same item is shared and
+  // not revoked. Returns the share's id. Audited sharing.granted.
   Result<std::string> Share(const identity::TherapistScope& who, std::string_view client_id,
                             ShareKind kind, std::string_view item_id,
                             const identity::Caller& caller);
@@ -117,8 +117,8 @@ class Portal {
                                                 std::string_view client_id);
   // "What this client sees now": the very PortalView the client's home is made from (by
   // the same code), marked read_only, whether or not access is active. Audited once.
-  Result<PortalView> PortalViewFor(const identity::TherapistScope& who,
-                                   std::string_view client_id, const identity::Caller& caller);
+  Result<PortalView> PortalViewFor(const identity::TherapistScope& who, std::string_view client_id,
+                                   const identity::Caller& caller);
   // One live share of the client as the client sees it, without marking it opened.
   // kNotFound as GetItem. Audited once.
   Result<PortalItem> ItemFor(const identity::TherapistScope& who, std::string_view client_id,

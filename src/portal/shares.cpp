@@ -62,6 +62,14 @@ const measures::Scale* ScaleOf(const measures::Instrument& in, std::string_view 
   return s == in.scales.end() ? nullptr : &*s;
 }
 
+// The one event of a read of the client's view: the client and how many items it showed.
+Result<AuditNote> ViewRead(std::string_view client_id, const PortalView& view) {
+  AuditNote note{audit::Action::kRecordAccessed, "portal_view", std::string(client_id),
+                 identity::ClientDetails(client_id)};
+  ALCOVE_TRY(note.details.SetInt("count", static_cast<std::int64_t>(view.items.size())));
+  return note;
+}
+
 Result<std::vector<PendingQuestionnaire>> PendingOf(measures::Measures& measures,
                                                     store::TenantId tenant,
                                                     std::string_view client_id) {
@@ -153,11 +161,12 @@ Result<std::vector<ShareRow>> ShareRows(store::Transaction& tx, std::string_view
 // The therapist's side.
 
 Result<std::string> Portal::Share(const TherapistScope& who, std::string_view client_id,
-                                  ShareKind kind, std::string_view item_id,
-                                  const Caller& caller) {
+                                  ShareKind kind, std::string_view item_id, const Caller& caller) {
   ALCOVE_TRY_ASSIGN(const auto client, practice_.GetClientInfo(who, client_id));
   const std::string share_id = store::NewId();
-  NewShare share{.item = std::nullopt, .content = std::nullopt, .reviewed_at = std::nullopt,
+  NewShare share{.item = std::nullopt,
+                 .content = std::nullopt,
+                 .reviewed_at = std::nullopt,
                  .instrument_id = ""};
   switch (kind) {
     case ShareKind::kSummary: {
@@ -228,15 +237,17 @@ Result<std::string> Portal::Record(const TherapistScope& who, const std::string&
         item.client_id(),
         std::string(ShareKindName(item.kind())),
         item.item_id(),
-        share.instrument_id.empty() ? store::Value(store::Null{}) : store::Value(share.instrument_id),
+        share.instrument_id.empty() ? store::Value(store::Null{})
+                                    : store::Value(share.instrument_id),
         optional_bytes(share.content),
         share.reviewed_at ? store::Value(*share.reviewed_at) : store::Value(store::Null{}),
         clock_.Now(),
         who.account_id()};
-    ALCOVE_TRY(tx.Execute("INSERT INTO portal_shares (id, tenant_id, client_id, kind, item_id, "
-                          "instrument_id, content, reviewed_at, shared_at, shared_by) VALUES "
-                          "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                          row));
+    ALCOVE_TRY(
+        tx.Execute("INSERT INTO portal_shares (id, tenant_id, client_id, kind, item_id, "
+                   "instrument_id, content, reviewed_at, shared_at, shared_by) VALUES "
+                   "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                   row));
     AuditNote note{audit::Action::kSharingGranted, "portal_share", share_id,
                    identity::ClientDetails(item.client_id())};
     ALCOVE_TRY(note.details.SetToken("kind", ShareKindName(item.kind())));
@@ -252,8 +263,9 @@ Status Portal::Revoke(const TherapistScope& who, std::string_view share_id, cons
   ALCOVE_TRY(
       work_.Write(who, caller, [&](store::Transaction& tx) -> Result<Audited<std::monostate>> {
         ALCOVE_TRY_ASSIGN(auto rows,
-                          internal::ShareRows(tx, "id = $1 AND tenant_id = $2 AND revoked_at IS "
-                                                  "NULL",
+                          internal::ShareRows(tx,
+                                              "id = $1 AND tenant_id = $2 AND revoked_at IS "
+                                              "NULL",
                                               {std::string(share_id), who.tenant()}));
         if (rows.empty()) {
           return NotFound("shared item");
@@ -296,9 +308,7 @@ Result<PortalView> Portal::PortalViewFor(const TherapistScope& who, std::string_
   ALCOVE_TRY_ASSIGN(const auto client, practice_.GetClientInfo(who, client_id));
   ALCOVE_TRY_ASSIGN(PortalView view, ViewOf(who.tenant(), client.id, who.account_id()));
   view.read_only = true;
-  AuditNote note{audit::Action::kRecordAccessed, "portal_view", client.id,
-                 identity::ClientDetails(client.id)};
-  ALCOVE_TRY(note.details.SetInt("count", static_cast<std::int64_t>(view.items.size())));
+  ALCOVE_TRY_ASSIGN(const AuditNote note, ViewRead(client.id, view));
   ALCOVE_TRY(work_.Read(who, caller, note));
   return view;
 }
@@ -321,8 +331,9 @@ Result<PortalView> Portal::ViewOf(store::TenantId tenant, std::string_view clien
   std::vector<ShareRow> rows;
   {
     ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(tenant));
-    ALCOVE_TRY_ASSIGN(rows, internal::ShareRows(*tx, "tenant_id = $1 AND client_id = $2 AND "
-                                                     "revoked_at IS NULL",
+    ALCOVE_TRY_ASSIGN(rows, internal::ShareRows(*tx,
+                                                "tenant_id = $1 AND client_id = $2 AND "
+                                                "revoked_at IS NULL",
                                                 {tenant, std::string(client_id)}));
   }
   PortalView view;
@@ -348,10 +359,11 @@ Result<PortalItem> Portal::ItemOf(store::TenantId tenant, std::string_view clien
   std::vector<ShareRow> rows;
   {
     ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(tenant));
-    ALCOVE_TRY_ASSIGN(rows, internal::ShareRows(*tx, "id = $1 AND tenant_id = $2 AND client_id = "
-                                                     "$3 AND revoked_at IS NULL",
-                                                {std::string(share_id), tenant,
-                                                 std::string(client_id)}));
+    ALCOVE_TRY_ASSIGN(rows,
+                      internal::ShareRows(*tx,
+                                          "id = $1 AND tenant_id = $2 AND client_id = "
+                                          "$3 AND revoked_at IS NULL",
+                                          {std::string(share_id), tenant, std::string(client_id)}));
   }
   if (rows.empty()) {
     return NotFound("shared item");
@@ -417,9 +429,7 @@ Result<PortalItem> Portal::ItemOf(store::TenantId tenant, std::string_view clien
 Result<PortalView> Portal::Home(const ClientScope& who, const Caller& caller) {
   ALCOVE_TRY_ASSIGN(const auto access, ActiveAccess(who));
   ALCOVE_TRY_ASSIGN(PortalView view, ViewOf(who.tenant(), access.client_id, access.invited_by));
-  AuditNote note{audit::Action::kRecordAccessed, "portal_view", access.client_id,
-                 identity::ClientDetails(access.client_id)};
-  ALCOVE_TRY(note.details.SetInt("count", static_cast<std::int64_t>(view.items.size())));
+  ALCOVE_TRY_ASSIGN(const AuditNote note, ViewRead(access.client_id, view));
   ALCOVE_TRY(work_.Read(who, caller, note));
   return view;
 }

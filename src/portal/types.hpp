@@ -141,7 +141,7 @@ struct PendingQuestionnaire {
 // Everything a client's portal home shows, and exactly what "what this client sees now"
 // shows the therapist (the same struct from the same code).
 struct PortalView {
-  std::string practice_name;  // the therapist's display name
+  std::string practice_name;      // the therapist's display name
   std::vector<PortalItem> items;  // live shares, newest first; content fields empty
   std::vector<PendingQuestionnaire> questionnaires;  // oldest first
   bool read_only = false;  // true when made for the therapist (PortalViewFor)

@@ -51,7 +51,9 @@ std::string TokenIn(const mail::Message& m) {
 // ---- C22 as a type: only a reviewed summary, a result or a trend can be shared ----------
 
 template <typename T>
-concept ShareableFrom = requires(const T& t) { Shareable::Of(t); };
+concept ShareableFrom = requires(const T& t) {
+  Shareable::Of(t);
+};
 
 TEST(ShareableC22, NotesDraftsConceptualizationsAndBareSummariesDoNotCompile) {
   static_assert(ShareableFrom<practice::ShareableItem>);
@@ -99,8 +101,8 @@ class PortalTest : public testing::EngineTest {
         identity::IdentityOptions{.public_origin = "https://alcove.example.org"});
     practice_ = std::make_unique<practice::Practice>(*db_.db, *ring_, *log_, clock_);
     m_ = std::make_unique<measures::Measures>(*db_.db, *practice_, *identity_, *log_, clock_);
-    portal_ = std::make_unique<Portal>(*db_.db, *identity_, *practice_, *m_, *log_, *queue_,
-                                       clock_, "https://alcove.example.org");
+    portal_ = std::make_unique<Portal>(*db_.db, *identity_, *practice_, *m_, *log_, *queue_, clock_,
+                                       "https://alcove.example.org");
     // As cli's modules wire them.
     practice_->AddExtension(
         practice::ClientExtension{.delete_rows = &measures::Measures::DeleteClientRows,
@@ -110,10 +112,10 @@ class PortalTest : public testing::EngineTest {
                                   .local_day = {},
                                   .session_of = {}});
     practice_->AddExtension(practice::ClientExtension{
-        .delete_rows = [this](store::Transaction& tx, store::TenantId tenant,
-                              std::string_view client) {
-          return portal_->DeleteClientRows(tx, tenant, client);
-        },
+        .delete_rows =
+            [this](store::Transaction& tx, store::TenantId tenant, std::string_view client) {
+              return portal_->DeleteClientRows(tx, tenant, client);
+            },
         .archive_rows = {},
         .next_appointments = {},
         .time_words = {},
@@ -185,8 +187,8 @@ class PortalTest : public testing::EngineTest {
 
   std::string ReviewedSummary(const TherapistScope& who, const std::string& client,
                               const char* text) {
-    auto s = practice_->CreateSummary(who, client, PhiString(std::string(text)), std::nullopt,
-                                      kCaller);
+    auto s =
+        practice_->CreateSummary(who, client, PhiString(std::string(text)), std::nullopt, kCaller);
     EXPECT_TRUE(s);
     EXPECT_TRUE(practice_->ReviewSummary(who, s->id, kCaller));
     return s->id;
@@ -484,17 +486,16 @@ TEST_P(PortalTest, C20C31AClientSeesNothingOfAnotherClientOrAnotherTenant) {
   EXPECT_EQ(portal_->Revoke(*bob_, *ben_share, kCaller).error().code, ErrorCode::kNotFound);
   EXPECT_EQ(portal_->Invite(*bob_, ann, kCaller).error().code, ErrorCode::kNotFound);
   EXPECT_EQ(portal_->PortalViewFor(*bob_, ann, kCaller).error().code, ErrorCode::kNotFound);
-  EXPECT_EQ(portal_->ItemFor(*alice_, ann, *ben_share, kCaller).error().code,
-            ErrorCode::kNotFound);
+  EXPECT_EQ(portal_->ItemFor(*alice_, ann, *ben_share, kCaller).error().code, ErrorCode::kNotFound);
   EXPECT_EQ(portal_->Share(*bob_, cat, ShareKind::kSummary, *ben_share, kCaller).error().code,
             ErrorCode::kNotFound);
   // Another client's assignment cannot be filled in.
   auto a = m_->Assign(*alice_, ben, "phq-9", std::nullopt, kCaller);
   ASSERT_TRUE(a);
   EXPECT_EQ(portal_->OpenQuestionnaire(ann_scope, a->id).error().code, ErrorCode::kNotFound);
-  EXPECT_EQ(portal_->SubmitQuestionnaire(ann_scope, a->id,
-                                         measures::Answers(std::vector<std::uint8_t>(10, 0)),
-                                         kCaller)
+  EXPECT_EQ(portal_
+                ->SubmitQuestionnaire(ann_scope, a->id,
+                                      measures::Answers(std::vector<std::uint8_t>(10, 0)), kCaller)
                 .error()
                 .code,
             ErrorCode::kNotFound);
@@ -549,14 +550,14 @@ TEST_P(PortalTest, ASignedInClientFillsInAQuestionnaireAndItsLinkIsUsedUp) {
   EXPECT_EQ((*in)->id, "phq-9");
   std::vector<std::uint8_t> missing(10, 1);
   missing[3] = measures::kNoAnswer;
-  auto bad = portal_->SubmitQuestionnaire(who, a->id, measures::Answers(std::move(missing)),
-                                          kCaller);
+  auto bad =
+      portal_->SubmitQuestionnaire(who, a->id, measures::Answers(std::move(missing)), kCaller);
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().code, ErrorCode::kInvalidArgument);
   std::vector<std::uint8_t> answers(9, 1);
   answers.push_back(measures::kNoAnswer);
-  auto id = portal_->SubmitQuestionnaire(who, a->id, measures::Answers(std::move(answers)),
-                                         kCaller);
+  auto id =
+      portal_->SubmitQuestionnaire(who, a->id, measures::Answers(std::move(answers)), kCaller);
   ASSERT_TRUE(id) << id.error().internal;
   EXPECT_TRUE(portal_->PendingQuestionnaires(who)->empty());
   EXPECT_FALSE(m_->OpenLink(SecretString(a->link.reveal().substr(3))));
@@ -572,9 +573,9 @@ TEST_P(PortalTest, ASignedInClientFillsInAQuestionnaireAndItsLinkIsUsedUp) {
   }
   EXPECT_TRUE(by_client);
   // Used: a second submission is not found.
-  EXPECT_EQ(portal_->SubmitQuestionnaire(who, a->id,
-                                         measures::Answers(std::vector<std::uint8_t>(10, 0)),
-                                         kCaller)
+  EXPECT_EQ(portal_
+                ->SubmitQuestionnaire(who, a->id,
+                                      measures::Answers(std::vector<std::uint8_t>(10, 0)), kCaller)
                 .error()
                 .code,
             ErrorCode::kNotFound);
@@ -599,11 +600,9 @@ TEST_P(PortalTest, DeletingTheClientDeletesTheirPortalAndAccount) {
 
 TEST_P(PortalTest, InvitingNeedsAnAddressAFreeOneAndACurrentClient) {
   const std::string none = NewClient(*alice_, "No Mail", nullptr);
-  EXPECT_EQ(portal_->Invite(*alice_, none, kCaller).error().code,
-            ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(portal_->Invite(*alice_, none, kCaller).error().code, ErrorCode::kFailedPrecondition);
   const std::string taken = NewClient(*alice_, "Taken Mail", "bob@example.org");
-  EXPECT_EQ(portal_->Invite(*alice_, taken, kCaller).error().code,
-            ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(portal_->Invite(*alice_, taken, kCaller).error().code, ErrorCode::kFailedPrecondition);
   EXPECT_EQ(Count(alice_->tenant(), "SELECT COUNT(*) FROM portal_access"), 0);
   EXPECT_EQ(portal_->Invite(*alice_, "0123456789abcdef0123456789abcdef", kCaller).error().code,
             ErrorCode::kNotFound);

@@ -270,9 +270,12 @@ TEST_P(PortalApiTest, C31AClientOfATriesEveryRouteWithIdsOfOthers) {
   auto cat_share = Share(b_, cat, "summary", ReviewedSummary(b_, cat));
   ASSERT_EQ(ben_share.status, 201);
   ASSERT_EQ(cat_share.status, 201);
-  const std::vector<std::string> others = {
-      ben, cat, JsonMember(ben_share.body, "id"), JsonMember(cat_share.body, "id"),
-      Assignment(a_, ben), Assignment(b_, cat)};
+  const std::vector<std::string> others = {ben,
+                                           cat,
+                                           JsonMember(ben_share.body, "id"),
+                                           JsonMember(cat_share.body, "id"),
+                                           Assignment(a_, ben),
+                                           Assignment(b_, cat)};
   int checked = 0;
   for (const auto& route : h_->app().router().routes()) {
     if (route.options.audience.kind() != Audience::Kind::kRoles) {

@@ -184,12 +184,29 @@ class RouteHarnessTest : public testing::EngineTest {
     const auto tenant = h_->PrincipalOf(a_).tenant;
     auto tx = h_->db().BeginTenant(tenant);
     EXPECT_TRUE(tx);
-    for (const std::string table :
-         {"clients", "notes", "note_versions", "note_addenda", "drafts", "summaries",
-          "conceptualizations", "accounts", "sessions", "data_keys", "audit_events",
-          "appointments", "schedule_settings", "hours_profiles", "hours_settings",
-          "session_logs", "weekly_logs", "measure_assignments", "measure_results",
-          "measure_schedules", "measure_schedule_runs", "portal_access", "portal_shares"}) {
+    for (const std::string table : {"clients",
+                                    "notes",
+                                    "note_versions",
+                                    "note_addenda",
+                                    "drafts",
+                                    "summaries",
+                                    "conceptualizations",
+                                    "accounts",
+                                    "sessions",
+                                    "data_keys",
+                                    "audit_events",
+                                    "appointments",
+                                    "schedule_settings",
+                                    "hours_profiles",
+                                    "hours_settings",
+                                    "session_logs",
+                                    "weekly_logs",
+                                    "measure_assignments",
+                                    "measure_results",
+                                    "measure_schedules",
+                                    "measure_schedule_runs",
+                                    "portal_access",
+                                    "portal_shares"}) {
       auto rows = (*tx)->Query("SELECT COUNT(*) FROM " + table, {});
       EXPECT_TRUE(rows) << table;
       out[table] = rows ? rows->front().Int(0) : -1;

@@ -34,9 +34,10 @@ Result<portal::ShareKind> KindMember(const json::object& body) {
   ALCOVE_TRY_ASSIGN(const auto kind, OptionalString(body, "kind"));
   const auto k = kind ? portal::ShareKindFromName(*kind) : std::nullopt;
   if (!k) {
-    return Bad("`kind` must be \"summary\" (a reviewed summary), \"result\" (a questionnaire "
-               "result) or \"trend\" (a questionnaire's results over time, `item_id` the "
-               "questionnaire's id). Notes, drafts and case conceptualizations cannot be shared.");
+    return Bad(
+        "`kind` must be \"summary\" (a reviewed summary), \"result\" (a questionnaire "
+        "result) or \"trend\" (a questionnaire's results over time, `item_id` the "
+        "questionnaire's id). Notes, drafts and case conceptualizations cannot be shared.");
   }
   return *k;
 }
@@ -208,21 +209,23 @@ void PortalRoutes::AddApi(RouteKit& kit) {
 
   // ---- Accepting: open to the holder of the invitation's token ----
   kit.Add("POST", "/api/v1/portal/accept",
-          ForTokenHolders(std::string(kAcceptAudience), [this, t](Request& req) -> Result<Response> {
-            ALCOVE_TRY_ASSIGN(auto body, JsonObjectBody(req));
-            ALCOVE_TRY_ASSIGN(auto token, RequiredString(body, "token"));
-            auto session = portal_.Accept(SecretString(std::move(token)), CallerOf(req));
-            if (!session) {
-              if (session.error().code == ErrorCode::kUnauthenticated) {
-                return ErrorResponse(req, t, 410, "invitation_unusable",
-                                     session.error().public_message);
-              }
-              return std::unexpected(session.error());
-            }
-            Response res = JsonResponse(200, json::object{{"status", "signed_in"}});
-            SetSession(res, *session);
-            return res;
-          }),
+          ForTokenHolders(std::string(kAcceptAudience),
+                          [this, t](Request& req) -> Result<Response> {
+                            ALCOVE_TRY_ASSIGN(auto body, JsonObjectBody(req));
+                            ALCOVE_TRY_ASSIGN(auto token, RequiredString(body, "token"));
+                            auto session =
+                                portal_.Accept(SecretString(std::move(token)), CallerOf(req));
+                            if (!session) {
+                              if (session.error().code == ErrorCode::kUnauthenticated) {
+                                return ErrorResponse(req, t, 410, "invitation_unusable",
+                                                     session.error().public_message);
+                              }
+                              return std::unexpected(session.error());
+                            }
+                            Response res = JsonResponse(200, json::object{{"status", "signed_in"}});
+                            SetSession(res, *session);
+                            return res;
+                          }),
           kAcceptBody);
 
   // ---- The therapist: shares (C21, C22) ----
@@ -238,8 +241,7 @@ void PortalRoutes::AddApi(RouteKit& kit) {
             }
             ALCOVE_TRY_ASSIGN(const auto kind, KindMember(body));
             ALCOVE_TRY_ASSIGN(const auto item, RequiredString(body, "item_id"));
-            ALCOVE_TRY_ASSIGN(auto id,
-                              portal_.Share(who.scope, client, kind, item, CallerOf(req)));
+            ALCOVE_TRY_ASSIGN(auto id, portal_.Share(who.scope, client, kind, item, CallerOf(req)));
             return JsonResponse(201, json::object{{"id", id}});
           }),
           kSmallBody);
@@ -270,8 +272,8 @@ void PortalRoutes::AddApi(RouteKit& kit) {
 
   kit.Add("GET", "/api/v1/clients/{id}/portal-view/items/{share}",
           ForTherapist([this](Request& req, const TherapistSession& who) -> Result<Response> {
-            ALCOVE_TRY_ASSIGN(const auto item, portal_.ItemFor(who.scope, Id(req),
-                                                               Id(req, "share"), CallerOf(req)));
+            ALCOVE_TRY_ASSIGN(const auto item,
+                              portal_.ItemFor(who.scope, Id(req), Id(req, "share"), CallerOf(req)));
             return JsonResponse(200, ItemJson(item));
           }));
 

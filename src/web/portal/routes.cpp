@@ -8,13 +8,12 @@ namespace alcove::web {
 namespace portal_routes {
 
 SessionRoute ForClient(ClientHandler handler) {
-  return ForRoles({identity::Role::kClient},
-                  [handler = std::move(handler)](Request& req,
-                                                 const SignedIn& signed_in) -> Result<Response> {
-                    ALCOVE_TRY_ASSIGN(const auto who,
-                                      identity::ClientScope::From(signed_in.principal));
-                    return handler(req, who, signed_in);
-                  });
+  return ForRoles(
+      {identity::Role::kClient},
+      [handler = std::move(handler)](Request& req, const SignedIn& signed_in) -> Result<Response> {
+        ALCOVE_TRY_ASSIGN(const auto who, identity::ClientScope::From(signed_in.principal));
+        return handler(req, who, signed_in);
+      });
 }
 
 std::optional<Response> PortalRoutes::ThrottleInvite(const Request& req,
@@ -33,8 +32,8 @@ std::unique_ptr<RouteSet> AddPortalRoutes(RouteKit& kit, IdentityServices& ident
                                           portal::Portal& portal, practice::Practice& practice,
                                           measures::Measures& measures,
                                           const Templates& templates) {
-  auto routes = std::make_unique<portal_routes::PortalRoutes>(identity, portal, practice,
-                                                              measures, templates);
+  auto routes = std::make_unique<portal_routes::PortalRoutes>(identity, portal, practice, measures,
+                                                              templates);
   routes->AddApi(kit);
   routes->AddPages(kit);
   return routes;

@@ -19,7 +19,6 @@ class Templates;
 // client's ForRoles({kClient}), accepting an invitation for the holder of its token.
 std::unique_ptr<RouteSet> AddPortalRoutes(RouteKit& kit, IdentityServices& identity,
                                           portal::Portal& portal, practice::Practice& practice,
-                                          measures::Measures& measures,
-                                          const Templates& templates);
+                                          measures::Measures& measures, const Templates& templates);
 
 }  // namespace alcove::web
