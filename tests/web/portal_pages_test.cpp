@@ -352,6 +352,10 @@ TEST_P(PortalPagesTest, C22OnlyReviewedSummariesResultsAndTrendsAreOffered) {
   EXPECT_NE(tab.body.find(R"(value=")" + reviewed + R"(")"), std::string::npos);
   EXPECT_EQ(tab.body.find(draft->id), std::string::npos);
   EXPECT_NE(tab.body.find("No questionnaire results yet."), std::string::npos);
+  // The reviewed summary's page leads to the tab; the draft's does not.
+  const std::string to_tab = R"(href="/clients/)" + client_ + R"(/portal")";
+  EXPECT_NE(Get(a_, "/summaries/" + reviewed).body.find(to_tab), std::string::npos);
+  EXPECT_EQ(Get(a_, "/summaries/" + draft->id).body.find(to_tab), std::string::npos);
   // A draft, a note, a kind that does not exist: refused, nothing shared.
   for (const std::string& fields :
        {"kind=summary&item_id=" + draft->id, "kind=summary&item_id=" + note_id,
