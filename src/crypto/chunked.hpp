@@ -89,6 +89,15 @@ class ChunkedEncryptor {
   std::size_t buffered_size() const;
   std::uint64_t plaintext_size() const;
 
+  // Continues a stream whose first `next_chunk` chunks are already stored (a resumed
+  // upload, encrypted_blob.hpp): `header` is the stored salt and commitment, checked
+  // against `key` and `context` (kInvalidArgument "decryption failed" if they differ).
+  // Nothing is written until the next chunk completes. For crypto/ itself (raw key).
+  static Result<std::unique_ptr<ChunkedEncryptor>> Resume(std::span<const std::uint8_t> key,
+                                                          std::string_view context,
+                                                          std::span<const std::uint8_t> header,
+                                                          std::uint64_t next_chunk, ByteSink sink);
+
   // Only for tests that replay published vectors: a caller-chosen salt. Reusing a salt
   // with the same key and context repeats nonces; production code uses Create.
   static Result<std::unique_ptr<ChunkedEncryptor>> CreateWithSaltForTest(
