@@ -167,6 +167,10 @@ class Portal {
   };
   Result<std::string> Record(const identity::TherapistScope& who, const std::string& share_id,
                              const NewShare& share, const identity::Caller& caller);
+  // Ends the client's current access (`reason` for its audit event: "ended",
+  // "address_changed"): the account and its sessions go in the same transaction.
+  Status End(const identity::TherapistScope& who, const std::string& client_id,
+             std::string_view reason, const identity::Caller& caller);
   // The caller's active access row (kNotFound without one: no portal for this account).
   Result<internal::AccessRow> ActiveAccess(const identity::ClientScope& who);
   // The client's current (invited or active) access row in `tx`, if any.

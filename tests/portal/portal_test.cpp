@@ -304,6 +304,28 @@ TEST_P(PortalTest, C27InvitationExpiresAfterSevenDaysAndAReinviteSupersedesIt) {
   EXPECT_TRUE(portal_->Accept(SecretString(third), kCaller));
 }
 
+TEST_P(PortalTest, C27InvitingAgainAfterTheAddressChangedGoesToTheNewAddressOnly) {
+  const std::string client = NewClient(*alice_, "Ann Other", "old@example.org");
+  const std::string first = Invite(*alice_, client);
+  practice::ProfileFields change;
+  change.email = PhiString(std::string("new@example.org"));
+  ASSERT_TRUE(practice_->UpdateClient(*alice_, client, nullptr, std::move(change), std::nullopt,
+                                      kCaller));
+  const std::string second = Invite(*alice_, client);
+  EXPECT_EQ(Sent().back().to(), "new@example.org");
+  EXPECT_FALSE(portal_->Accept(SecretString(first), kCaller));
+  auto s = portal_->Accept(SecretString(second), kCaller);
+  ASSERT_TRUE(s) << s.error().internal;
+  // The account is the new address's: a magic link goes there, none to the old one.
+  const std::size_t before = Sent().size();
+  ASSERT_TRUE(identity_->RequestMagicLink("old@example.org", identity::NewLoginCookie(), kCaller));
+  EXPECT_EQ(Sent().size(), before);
+  ASSERT_TRUE(identity_->RequestMagicLink("new@example.org", identity::NewLoginCookie(), kCaller));
+  ASSERT_EQ(Sent().size(), before + 1);
+  EXPECT_EQ(Sent().back().to(), "new@example.org");
+  EXPECT_EQ(Count(alice_->tenant(), "SELECT COUNT(*) FROM accounts WHERE role = 'client'"), 1);
+}
+
 TEST_P(PortalTest, C26AfterAcceptingTheClientSignsInByMagicLinkInTheTherapistsTenant) {
   const std::string client = NewClient(*alice_, "Ann Other", "ann@example.org");
   const auto joined = Join(*alice_, client);
