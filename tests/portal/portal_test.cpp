@@ -511,6 +511,13 @@ TEST_P(PortalTest, C20C31AClientSeesNothingOfAnotherClientOrAnotherTenant) {
   EXPECT_EQ(portal_->ItemFor(*alice_, ann, *ben_share, kCaller).error().code, ErrorCode::kNotFound);
   EXPECT_EQ(portal_->Share(*bob_, cat, ShareKind::kSummary, *ben_share, kCaller).error().code,
             ErrorCode::kNotFound);
+  // The second wall: on PostgreSQL, a transaction of B's tenant sees none of A's rows even
+  // without a tenant filter in the SQL (row-level security on both tables).
+  if (GetParam() == TestEngine::kPostgres) {
+    EXPECT_EQ(Count(bob_->tenant(), "SELECT COUNT(*) FROM portal_shares"), 1);
+    EXPECT_EQ(Count(bob_->tenant(), "SELECT COUNT(*) FROM portal_access"), 0);
+    EXPECT_EQ(Count(alice_->tenant(), "SELECT COUNT(*) FROM portal_access"), 1);
+  }
   // Another client's assignment cannot be filled in.
   auto a = m_->Assign(*alice_, ben, "phq-9", std::nullopt, kCaller);
   ASSERT_TRUE(a);
