@@ -171,8 +171,8 @@ Status Portal::EndAccess(const TherapistScope& who, std::string_view client_id,
   return End(who, client.id, "ended", caller);
 }
 
-Status Portal::End(const TherapistScope& who, const std::string& client_id,
-                   std::string_view reason, const Caller& caller) {
+Status Portal::End(const TherapistScope& who, const std::string& client_id, std::string_view reason,
+                   const Caller& caller) {
   ALCOVE_TRY_ASSIGN(
       const auto key,
       work_.Write(who, caller,

@@ -309,8 +309,8 @@ TEST_P(PortalTest, C27InvitingAgainAfterTheAddressChangedGoesToTheNewAddressOnly
   const std::string first = Invite(*alice_, client);
   practice::ProfileFields change;
   change.email = PhiString(std::string("new@example.org"));
-  ASSERT_TRUE(practice_->UpdateClient(*alice_, client, nullptr, std::move(change), std::nullopt,
-                                      kCaller));
+  ASSERT_TRUE(
+      practice_->UpdateClient(*alice_, client, nullptr, std::move(change), std::nullopt, kCaller));
   const std::string second = Invite(*alice_, client);
   EXPECT_EQ(Sent().back().to(), "new@example.org");
   EXPECT_FALSE(portal_->Accept(SecretString(first), kCaller));
