@@ -155,7 +155,9 @@ std::string Sentence(const audit::Event& e, bool by_me,
     // In a therapist's tenant, an account that is not the therapist is a client.
     const bool by_client = !by_me && e.actor != audit::Actor::System();
     std::string client_first = alias;  // the sentence starts with the client
-    client_first[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(alias[0])));
+    if (!client_first.empty()) {
+      client_first[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(alias[0])));
+    }
     const auto kind = e.details.entries().find("kind");
     const std::string k = kind == e.details.entries().end() ? "" : kind->second;
     const std::string item = k == "result"  ? "a questionnaire result"
