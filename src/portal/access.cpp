@@ -284,12 +284,8 @@ Status Portal::DeleteClientRows(store::Transaction& tx, store::TenantId tenant,
                                                     "status <> 'ended'",
                                                     {tenant, std::string(client_id)}));
   for (const AccessRow& r : rows) {
-    ALCOVE_TRY_ASSIGN(auto key, identity_.DeleteClientAccount(tx, tenant, r.account_id));
-    if (key) {
-      const std::lock_guard lock(keys_mu_);
-      keys_to_destroy_.push_back(
-          PendingKey{.tenant = tenant, .account_id = r.account_id, .key = *key});
-    }
+    // Its key goes with identity's sweep of orphan account keys, after this commits.
+    ALCOVE_TRY(identity_.DeleteClientAccount(tx, tenant, r.account_id));
   }
   const store::Value params[] = {std::string(client_id), tenant};
   ALCOVE_TRY(
@@ -297,27 +293,6 @@ Status Portal::DeleteClientRows(store::Transaction& tx, store::TenantId tenant,
   ALCOVE_TRY(
       tx.Execute("DELETE FROM portal_access WHERE client_id = $1 AND tenant_id = $2", params));
   return {};
-}
-
-void Portal::Housekeeping() {
-  std::vector<PendingKey> keys;
-  {
-    const std::lock_guard lock(keys_mu_);
-    keys.swap(keys_to_destroy_);
-  }
-  for (const PendingKey& k : keys) {
-    // Only when the deletion committed: a rolled-back one left the account in place.
-    auto account = identity_.AccountById(k.account_id);
-    if (account) {
-      continue;
-    }
-    if (account.error().code != ErrorCode::kNotFound) {
-      const std::lock_guard lock(keys_mu_);
-      keys_to_destroy_.push_back(k);  // the next round tries again
-      continue;
-    }
-    identity_.DestroyAccountKey(k.tenant, k.key);
-  }
 }
 
 }  // namespace alcove::portal
