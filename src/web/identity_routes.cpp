@@ -107,6 +107,9 @@ Response IdentityRoutes::Home(Request& req) {
   if (profile->role == identity::Role::kSupervisor) {
     data.set("supervisor", true);  // the supervisor's pages (hours, docs/supervisors.md)
   }
+  if (profile->role == identity::Role::kClient) {
+    data.set("client", true);  // the client portal (docs/portal.md)
+  }
   data.set("role", std::string(identity::RoleName(profile->role)));
   return Page(t_, "home", "Alcove", data);
 }

@@ -35,6 +35,11 @@ constexpr NavItem kOtherRole[] = {
     {"/", "Home", {}},
     {"/settings", "Settings", {"/settings"}},
 };
+// A client's: their portal (docs/portal.md), which is all their routes allow.
+constexpr NavItem kClient[] = {
+    {"/portal", "Your portal", {"/portal"}},
+    {"/settings", "Settings", {"/settings"}},
+};
 constexpr NavItem kSignedOut[] = {
     {"/signin", "Sign in", {"/signin", "/auth", "/check-email"}},
     {"/signup", "Sign up", {"/signup"}},
@@ -90,8 +95,10 @@ std::string NavigationFor(const Templates& templates, const Request& request) {
   const bool signed_in = request.viewer && !request.viewer->role.empty();
   std::span<const NavItem> items = kSignedOut;
   if (signed_in) {
-    items = request.viewer->role == "therapist" ? std::span<const NavItem>(kTherapist)
-                                                : std::span<const NavItem>(kOtherRole);
+    const std::string& role = request.viewer->role;
+    items = role == "therapist" ? std::span<const NavItem>(kTherapist)
+            : role == "client"  ? std::span<const NavItem>(kClient)
+                                : std::span<const NavItem>(kOtherRole);
   } else if (!request.viewer && GetCookie(request, kSessionCookie)) {
     items = kUnknown;
   }

@@ -18,7 +18,8 @@ struct IdentityServices;
 // handler passes anything for it and every page rendered through RenderPage gets it:
 //   a signed-in therapist: Today, Clients, Schedule, (what modules add: Hours for one
 //   with a licensure profile), Audit log, Settings, Sign out;
-//   another role: Home, Settings, Sign out;
+//   a client: Your portal, Settings, Sign out (docs/portal.md);
+//   another role (a supervisor): Home, Settings, Sign out;
 //   signed out: Sign in, Sign up;
 //   not known (an answer made before routing, e.g. a 405 or 413, with a session cookie):
 //   Home only — the start page then shows the full navigation.

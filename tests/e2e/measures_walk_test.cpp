@@ -31,13 +31,7 @@ TEST(BrowserEndToEnd, C01_C27_C60_APhq9AssignedOnThePageFilledOnAPhoneRaisesTheF
   const std::string alias = "T.W.";
 
   // 1. Sign up and sign in with the mail's one-time code.
-  ASSERT_TRUE(walk.Go(origin + "/signup"));
-  ASSERT_TRUE(walk.SignUp(name, email));
-  const auto code = SignInCodeFor(server, email);
-  ASSERT_TRUE(code.has_value()) << server.Stdout();
-  ASSERT_TRUE(walk.Fill("input#signin-code", *code));
-  ASSERT_TRUE(walk.ClickCss("button#signin-code-submit"));
-  ASSERT_TRUE(walk.WaitForPage("Welcome, " + name));
+  ASSERT_TRUE(SignUpWithCode(walk, server, name, email));
   walk.EndStep("signed-in");
 
   // 2. A client; the record has the Questionnaires tab and says nothing is there yet.
@@ -82,17 +76,10 @@ TEST(BrowserEndToEnd, C01_C27_C60_APhq9AssignedOnThePageFilledOnAPhoneRaisesTheF
   walk.EndStep("link-waiting");
 
   // 6. The link in a fresh browser (another profile, no session), at a phone's width.
-  TempDir client_profile;
-  WebDriverSession phone(rig.driver->url(), *FindProgram("chromium", {"/usr/bin/chromium"}),
-                         client_profile.path());
-  ASSERT_TRUE(phone.started()) << phone.error();
-  ASSERT_TRUE(phone.SetWindowSize(390, 844).has_value());
-  const fs::path phone_shots =
-      fs::path(ALCOVE_BINARY).parent_path() / "e2e-screenshots" / "measures-walk" / "client";
-  fs::create_directories(phone_shots);
-  auto axe = AxeSource();
-  ASSERT_TRUE(axe.has_value());
-  Walk client(phone, phone_shots, *axe);
+  SecondBrowser second(rig, "measures-walk", "client");
+  ASSERT_TRUE(second.error.empty()) << second.error;
+  WebDriverSession& phone = *second.session;
+  Walk& client = *second.walk;
   ASSERT_TRUE(client.Go(link));
   ASSERT_TRUE(WaitUntil([&] { return !client.TextOf("main").empty(); }));
   EXPECT_EQ(phone.Url().find(first), std::string::npos);

@@ -309,6 +309,31 @@ inline std::optional<std::string> SignInCodeFor(const ServerProcess& server,
   return m[1].str();
 }
 
+// From the sign-up page to the Today page of a new therapist `name`: Walk::SignUp, then
+// the mail's one-time code (C26).
+inline ::testing::AssertionResult SignUpWithCode(Walk& walk, const ServerProcess& server,
+                                                 const std::string& name,
+                                                 const std::string& email) {
+  if (auto r = walk.Go(server.origin() + "/signup"); !r) {
+    return r;
+  }
+  if (auto r = walk.SignUp(name, email); !r) {
+    return r;
+  }
+  const auto code = SignInCodeFor(server, email);
+  if (!code) {
+    return ::testing::AssertionFailure() << "no sign-in code for " << email << ":\n"
+                                         << server.Stdout();
+  }
+  if (auto r = walk.Fill("input#signin-code", *code); !r) {
+    return r;
+  }
+  if (auto r = walk.ClickCss("button#signin-code-submit"); !r) {
+    return r;
+  }
+  return walk.WaitForPage("Welcome, " + name);
+}
+
 inline constexpr const char* kBrowserMissing =
     "Chromium or chromedriver not found: install Debian's `chromium` and `chromium-driver` "
     "(scripts/setup does)";
@@ -376,5 +401,36 @@ struct BrowserRig {
     }                                          \
     ASSERT_TRUE((rig).error.empty()) << (rig).error; \
   } while (false)
+
+// A second browser on a rig's chromedriver (a client's phone): a Chromium profile of its
+// own, so no cookie of the first browser's, at 390×844, with a Walk whose screenshots go
+// to <build>/e2e-screenshots/<folder>/<sub>/. `error` says why it could not start.
+struct SecondBrowser {
+  TempDir profile;
+  std::unique_ptr<WebDriverSession> session;
+  std::unique_ptr<Walk> walk;
+  std::string error;
+
+  SecondBrowser(const BrowserRig& rig, const std::string& folder, const std::string& sub) {
+    const auto chromium = FindProgram("chromium", {"/usr/bin/chromium"});
+    const auto axe = AxeSource();
+    if (!chromium || !axe || !rig.driver) {
+      error = "no Chromium, axe-core or chromedriver";
+      return;
+    }
+    session = std::make_unique<WebDriverSession>(rig.driver->url(), *chromium, profile.path());
+    if (!session->started()) {
+      error = session->error();
+      return;
+    }
+    if (auto st = session->SetWindowSize(390, 844); !st) {
+      error = st.error();
+      return;
+    }
+    const fs::path shots = fs::path(ALCOVE_BINARY).parent_path() / "e2e-screenshots" / folder / sub;
+    fs::create_directories(shots);
+    walk = std::make_unique<Walk>(*session, shots, *axe);
+  }
+};
 
 }  // namespace alcove::testing

@@ -261,7 +261,10 @@ TEST_P(RouteHarnessTest, C31EveryRouteDeclaresItsAudienceAndOpenRoutesAreListed)
       // The public questionnaire form (issue #16, docs/measures.md § The public form).
       "GET /q/{token}",
       "POST /q/{token}",
-      // Accepting a portal invitation (issue #17, docs/portal.md § Accepting).
+      // The client portal's invitation (issue #17, docs/portal.md § Accepting): its page
+      // and its API.
+      "GET /portal/accept",
+      "POST /portal/accept",
       "POST /api/v1/portal/accept",
   };
   std::set<std::string> found;

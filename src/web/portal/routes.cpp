@@ -35,6 +35,7 @@ std::unique_ptr<RouteSet> AddPortalRoutes(RouteKit& kit, IdentityServices& ident
   auto routes = std::make_unique<portal_routes::PortalRoutes>(identity, portal, practice, measures,
                                                               templates);
   routes->AddApi(kit);
+  routes->AddPages(kit);
   return routes;
 }
 
