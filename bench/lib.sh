@@ -3,6 +3,7 @@
 # it (and a background job, if any) on exit; turns wrk's latencies into milliseconds.
 #
 #   source bench/lib.sh
+#   bench_require BUILD_DIR          # alcove built, wrk installed; sets $python
 #   bench_start_server BUILD_DIR     # sets $work, $server_pid, $port
 #   bench_to_ms 1.23ms               # 1.2
 
@@ -19,6 +20,15 @@ bench_cleanup() {
 }
 trap bench_cleanup EXIT
 trap 'exit 130' INT TERM
+
+bench_require() {
+  local build=$1
+  python=/usr/bin/python3
+  [[ -x "$python" ]] || python=python3
+  [[ -x "$build/alcove" ]] || { echo "no $build/alcove: build it first"; exit 1; }
+  command -v wrk >/dev/null || scripts/setup bench >/dev/null
+  command -v wrk >/dev/null || { echo "wrk is missing (scripts/setup bench)"; exit 1; }
+}
 
 bench_start_server() {
   local build=$1

@@ -25,14 +25,8 @@ conns=${MEASURES_CONNECTIONS:-8}
 results=${MEASURES_RESULTS:-200}
 links=${MEASURES_LINKS:-3000}
 seed_max=${MEASURES_SEED_MAX_SECONDS:-900}
-python=/usr/bin/python3
-[[ -x "$python" ]] || python=python3
-
-[[ -x "$build/alcove" ]] || { echo "no $build/alcove: build it first"; exit 1; }
-command -v wrk >/dev/null || scripts/setup bench >/dev/null
-command -v wrk >/dev/null || { echo "wrk is missing (scripts/setup bench)"; exit 1; }
-
 source bench/lib.sh
+bench_require "$build"
 bench_start_server "$build"
 
 echo "questionnaires load: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)," \
@@ -69,7 +63,7 @@ run() {  # run LABEL MODE
 }
 
 run "public form" form
-run "trend page (200)" trend
+run "trend page ($results)" trend
 run "submissions" submit
 
 echo "== summary (load average now $(cut -d' ' -f1-3 /proc/loadavg); server RSS" \

@@ -24,14 +24,8 @@ conns=${SIGNING_CONNECTIONS:-8}
 weeks=${SIGNING_WEEKS:-100}
 settings=${SIGNING_SETTINGS:-4}
 seed_max=${SIGNING_SEED_MAX_SECONDS:-900}
-python=/usr/bin/python3
-[[ -x "$python" ]] || python=python3
-
-[[ -x "$build/alcove" ]] || { echo "no $build/alcove: build it first"; exit 1; }
-command -v wrk >/dev/null || scripts/setup bench >/dev/null
-command -v wrk >/dev/null || { echo "wrk is missing (scripts/setup bench)"; exit 1; }
-
 source bench/lib.sh
+bench_require "$build"
 bench_start_server "$build"
 
 echo "signing load: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)," \
