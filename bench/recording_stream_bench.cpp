@@ -18,6 +18,7 @@
 #include "crypto/chunked.hpp"
 #include "crypto/dev_certificate.hpp"
 #include "crypto/encrypted_blob.hpp"
+#include "../tests/support/proc_status.hpp"
 #include "hours_bench_db.hpp"
 #include "web/dispatcher.hpp"
 #include "web/errors.hpp"
@@ -91,17 +92,6 @@ class RecordingApp final : public web::Dispatcher {
   store::BlobStore& blobs_;
   std::string context_;
 };
-
-long StatusKb(std::string_view field) {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.starts_with(field)) {
-      return std::stol(line.substr(field.size() + 1));
-    }
-  }
-  return -1;
-}
 
 struct Rig {
   bench::HoursBenchDb base =
@@ -181,18 +171,16 @@ Rig& TheRig() {
   return rig;
 }
 
-void ResetPeak() { std::ofstream("/proc/self/clear_refs") << "5"; }
-
 void BM_RecordingUploadHttps200MB(benchmark::State& state) {
   Rig& rig = TheRig();
   long growth = 0;
   for (auto _ : state) {
-    ResetPeak();
-    const long before = StatusKb("VmRSS:");
+    alcove::testing::ResetPeakRss();
+    const long before = alcove::testing::ProcStatusKb("VmRSS:");
     const std::string previous = rig.last_blob;
     rig.last_blob = Rig::Curl(fmt::format("--cacert {} -T {} {}", (rig.base.dir / "cert.pem").string(),
                                           rig.input.string(), rig.Url("/up")));
-    growth = std::max(growth, StatusKb("VmHWM:") - before);
+    growth = std::max(growth, alcove::testing::ProcStatusKb("VmHWM:") - before);
     if (!previous.empty()) {
       (void)rig.blobs->Delete(previous);  // one 200 MB blob on disk at a time
     }
@@ -210,15 +198,15 @@ void BM_RecordingDownloadHttps200MB(benchmark::State& state) {
   }
   long growth = 0;
   for (auto _ : state) {
-    ResetPeak();
-    const long before = StatusKb("VmRSS:");
+    alcove::testing::ResetPeakRss();
+    const long before = alcove::testing::ProcStatusKb("VmRSS:");
     const std::string size = Rig::Curl(fmt::format("--cacert {} -o /dev/null -w %{{size_download}} {}",
                                                    (rig.base.dir / "cert.pem").string(),
                                                    rig.Url("/blob/" + rig.last_blob)));
     if (std::stoull(size) != kRecordingBytes) {
       bench::DieOfBench("recording_stream_bench", "short download: " + size);
     }
-    growth = std::max(growth, StatusKb("VmHWM:") - before);
+    growth = std::max(growth, alcove::testing::ProcStatusKb("VmHWM:") - before);
   }
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * kRecordingBytes));
   state.counters["server_peak_rss_growth_KiB"] = static_cast<double>(growth);

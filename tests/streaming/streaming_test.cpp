@@ -28,6 +28,7 @@
 #include "crypto/key_ring_test_env.hpp"
 #include "store/blob_store.hpp"
 #include "support/https_client.hpp"
+#include "support/proc_status.hpp"
 #include "support/temp_dir.hpp"
 #include "web/dispatcher.hpp"
 #include "web/errors.hpp"
@@ -208,17 +209,6 @@ Answer Parse(const std::string& raw) {
   return a;
 }
 
-long StatusKb(std::string_view field) {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.starts_with(field)) {
-      return std::stol(line.substr(field.size() + 1));
-    }
-  }
-  return -1;
-}
-
 class StreamingTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -315,12 +305,10 @@ class StreamingTest : public ::testing::Test {
 TEST_F(StreamingTest, C03_200MBUploadKeepsMemoryBoundedAndNothingInClear) {
   constexpr std::uint64_t kSize = 200ull * 1000 * 1000;
   const std::string id = StartUpload();
-  {
-    std::ofstream("/proc/self/clear_refs") << "5";  // resets VmHWM to the current RSS
-  }
-  const long rss_before = StatusKb("VmRSS:");
+  alcove::testing::ResetPeakRss();
+  const long rss_before = alcove::testing::ProcStatusKb("VmRSS:");
   const Answer a = Patch(id, 0, kSize, true);
-  const long peak = StatusKb("VmHWM:");
+  const long peak = alcove::testing::ProcStatusKb("VmHWM:");
   ASSERT_EQ(a.status, 200) << a.head << a.body;
   EXPECT_EQ(a.Header("Upload-Offset"), std::to_string(kSize));
   EXPECT_EQ(a.Header("Upload-Complete"), "?1");
