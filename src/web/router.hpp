@@ -63,7 +63,9 @@ struct RouteOptions {
   // over the limit still gets 413 before the handler runs. Such a body counts one piece
   // against the server's body memory budget, not its length, and body_timeout applies to
   // each wait for the client's next bytes instead of to the whole body. Not with
-  // runs_inline (Router::Add refuses it): the handler blocks on the client.
+  // runs_inline (Router::Add refuses it): the handler blocks on the client. Use it on
+  // /api/ routes: the route facade reads a page's CSRF token from a form body, which a
+  // streaming route does not have (such a page route would answer every write 403).
   bool streaming_body = false;
   // True for handlers that never block (no database, no hashing, no file I/O of
   // unbounded size): they run on the I/O thread, skipping the worker-pool hop.
