@@ -27,6 +27,7 @@
 #include "crypto/encrypted_blob.hpp"
 #include "crypto/key_ring_test_env.hpp"
 #include "store/blob_store.hpp"
+#include "support/app_harness.hpp"
 #include "support/https_client.hpp"
 #include "support/proc_status.hpp"
 #include "support/temp_dir.hpp"
@@ -630,6 +631,36 @@ TEST_F(StreamingTest, C03_ResumeKeepsOnlyWholeChunksThatAuthenticate) {
   auto gone = crypto::EncryptedBlob::Open(env_.ring(), kTenant, dek_, context, *blobs_, id);
   ASSERT_FALSE(gone);
   EXPECT_EQ(gone.error().code, ErrorCode::kNotFound);
+}
+
+// The application plans a streaming route's body as streamed, with the streaming limit
+// unless the route names one; other routes keep reading whole bodies; a streaming route
+// cannot run inline.
+TEST(StreamingPlan, AppPlansStreamingRoutesAndRouterRefusesInlineOnes) {
+  auto h = alcove::testing::AppHarness::Create(alcove::testing::TestEngine::kSqlite, nullptr);
+  ASSERT_TRUE(h) << h.error().internal;
+  Router& router = (*h)->app().router();
+  const Handler ok = [](Request&) { return Response::Text(200, "ok"); };
+  router.Add("PUT", "/api/streamed", ok,
+             {.streaming_body = true, .audience = Audience::Public()});
+  router.Add("PUT", "/api/streamed-small", ok,
+             {.max_body_bytes = 4096, .streaming_body = true, .audience = Audience::Public()});
+  router.Add("PUT", "/api/whole", ok, {.audience = Audience::Public()});
+  auto plan = [&](std::string target) {
+    Request req;
+    req.method = "PUT";
+    req.target = std::move(target);
+    return (*h)->app().PlanFor(req);
+  };
+  EXPECT_TRUE(plan("/api/streamed").streaming_body);
+  EXPECT_EQ(plan("/api/streamed").max_body_bytes, kMaxStreamedBodyBytes);
+  EXPECT_TRUE(plan("/api/streamed-small").streaming_body);
+  EXPECT_EQ(plan("/api/streamed-small").max_body_bytes, 4096u);
+  EXPECT_FALSE(plan("/api/whole").streaming_body);
+  EXPECT_THROW(router.Add("PUT", "/api/inline", ok,
+                          {.streaming_body = true, .runs_inline = true,
+                           .audience = Audience::Public()}),
+               std::invalid_argument);
 }
 
 TEST(StreamingHeaders, RangeParsing) {
