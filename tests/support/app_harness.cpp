@@ -117,6 +117,7 @@ Result<std::unique_ptr<AppHarness>> AppHarness::Create(TestEngine engine, const 
                               .security_txt_days = 180};
   ao.identity = h->identity_services_.get();
   ao.audit = h->audit_services_.get();
+  ALCOVE_TRY_ASSIGN(h->blobs_, store::OpenFileBlobStore(h->blobs_dir_.path()));
   h->modules_ = std::make_unique<cli::ModuleSet>(
       cli::ModuleDeps{.db = *h->faults_,
                       .keys = *h->ring_,
@@ -129,7 +130,8 @@ Result<std::unique_ptr<AppHarness>> AppHarness::Create(TestEngine engine, const 
                       .checkpoint = h->audit_services_->checkpoint,
                       .verifier_key = h->audit_services_->verifier_key,
                       .earlier = {},
-                      .supervisor_directory = supervisors});
+                      .supervisor_directory = supervisors,
+                      .blobs = h->blobs_.get()});
   ao.modules = h->modules_->RouteAdders(*h->identity_services_);
   ALCOVE_TRY_ASSIGN(h->app_, web::App::Create(ao, SystemClock::Instance()));
   return h;

@@ -18,6 +18,7 @@
 #include "mail/mailer.hpp"
 #include "mail/queue.hpp"
 #include "practice/practice.hpp"
+#include "store/blob_store.hpp"
 #include "store/fault_injecting_db.hpp"
 #include "support/pg_test_env.hpp"
 #include "support/temp_dir.hpp"
@@ -103,6 +104,11 @@ class AppHarness {
   crypto::KeyRing& keys() { return *ring_; }
   const audit::Log& log() { return *log_; }
   const std::filesystem::path& sqlite_path() const { return db_.sqlite_path; }
+  // The master-key file of the key ring (rotation and retirement tests).
+  std::filesystem::path key_file() const { return keys_dir_.path() / "master.key"; }
+  // The blob store of the recordings, and its directory.
+  store::BlobStore& blobs() { return *blobs_; }
+  const std::filesystem::path& blobs_dir() const { return blobs_dir_.path(); }
   // The app's module instances (their housekeeping, cli::MeasuresOf).
   cli::ModuleSet& modules() { return *modules_; }
   // The checkpoints' verifier key ("" without sign_checkpoints).
@@ -117,6 +123,8 @@ class AppHarness {
 
   TestDb db_;
   TempDir keys_dir_;
+  TempDir blobs_dir_;
+  std::unique_ptr<store::BlobStore> blobs_;
   std::unique_ptr<store::FaultInjectingDb> faults_;
   std::unique_ptr<crypto::KeyRing> ring_;
   std::unique_ptr<crypto::PasswordHasher> hasher_;
