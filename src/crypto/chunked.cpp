@@ -316,6 +316,69 @@ Result<std::unique_ptr<ChunkedEncryptor>> ChunkedEncryptor::CreateWithSaltForTes
   return std::unique_ptr<ChunkedEncryptor>(new ChunkedEncryptor(std::move(state)));
 }
 
+Result<std::unique_ptr<ChunkedEncryptor>> ChunkedEncryptor::Resume(
+    std::span<const std::uint8_t> key, std::string_view context,
+    std::span<const std::uint8_t> header, std::uint64_t next_chunk, ByteSink sink) {
+  if (auto st = CheckKeyAndContext(key, context); !st) {
+    return std::unexpected(st.error());
+  }
+  if (header.size() != kChunkedHeaderSize) {
+    return DecryptionFailed("truncated header");
+  }
+  if (!sink) {
+    return Fail(ErrorCode::kInvalidArgument, "chunked encryption needs a sink");
+  }
+  if (next_chunk >= kMaxChunks) {
+    return DecryptionFailed("more than 2^38 chunks");
+  }
+  Derived d;
+  if (auto st = Derive(key, header.first(kChunkedSaltSize), context, d); !st) {
+    return std::unexpected(st.error());
+  }
+  if (CRYPTO_memcmp(d.commitment().data(), header.data() + kChunkedSaltSize,
+                    kChunkedCommitmentSize) != 0) {
+    return DecryptionFailed("commitment mismatch (wrong key, wrong context or modified header)");
+  }
+  auto cipher = ChunkCipher::Make(d, true);
+  if (!cipher) {
+    return std::unexpected(cipher.error());
+  }
+  auto state = std::unique_ptr<State>(new State{std::move(*cipher), std::move(sink)});
+  state->next_chunk = next_chunk;
+  state->total = next_chunk * kChunkSize;
+  return std::unique_ptr<ChunkedEncryptor>(new ChunkedEncryptor(std::move(state)));
+}
+
+Result<std::uint64_t> CountWholeChunks(std::span<const std::uint8_t> key,
+                                       std::string_view context, std::uint64_t stored_size,
+                                       const ReadAtFn& read_at) {
+  if (auto st = CheckKeyAndContext(key, context); !st) {
+    return std::unexpected(st.error());
+  }
+  if (stored_size < kChunkedHeaderSize) {
+    return DecryptionFailed("truncated header");
+  }
+  std::array<std::uint8_t, kChunkedHeaderSize> header{};
+  if (auto st = read_at(0, header); !st) {
+    return std::unexpected(st.error());
+  }
+  auto cipher = OpenHeader(key, context, header);
+  if (!cipher) {
+    return std::unexpected(cipher.error());
+  }
+  WipedBuffer plain(kChunkSize);
+  std::vector<std::uint8_t> sealed(kSealedChunkSize);
+  for (std::uint64_t k = (stored_size - kChunkedHeaderSize) / kSealedChunkSize; k > 0; --k) {
+    if (auto st = read_at(kChunkedHeaderSize + (k - 1) * kSealedChunkSize, sealed); !st) {
+      return std::unexpected(st.error());
+    }
+    if (cipher->Open(k - 1, sealed, plain.data())) {
+      return k;
+    }
+  }
+  return 0;
+}
+
 Result<std::unique_ptr<ChunkedEncryptor>> ChunkedEncryptor::Create(
     std::span<const std::uint8_t> key, std::string_view context, ByteSink sink) {
   std::array<std::uint8_t, kChunkedSaltSize> salt{};
@@ -372,6 +435,20 @@ Status ChunkedEncryptor::Finish() {
   SecureZero(s.plain.data(), s.buffered);
   s.buffered = 0;
   s.finished = true;
+  return {};
+}
+
+Status ChunkedEncryptor::DropBuffered() {
+  State& s = *state_;
+  if (s.failure) {
+    return std::unexpected(*s.failure);
+  }
+  if (s.finished) {
+    return Fail(ErrorCode::kFailedPrecondition, "chunked encryption: already finished");
+  }
+  SecureZero(s.plain.data(), s.plain.capacity());
+  s.buffered = 0;
+  s.total = s.next_chunk * kChunkSize;
   return {};
 }
 

@@ -84,10 +84,23 @@ class ChunkedEncryptor {
   Status Write(std::string_view plaintext);
   // Seals and writes the final short chunk.
   Status Finish();
+  // Drops (wipes) the plaintext waiting to fill a chunk: the stream continues after the
+  // chunks already written, plaintext_size() falls back to their plaintext (a paused
+  // upload, whose client resends from there). kFailedPrecondition after Finish().
+  Status DropBuffered();
 
   // Plaintext bytes held, waiting to fill a chunk: always < kChunkSize between calls.
   std::size_t buffered_size() const;
   std::uint64_t plaintext_size() const;
+
+  // Continues a stream whose first `next_chunk` chunks are already stored (a resumed
+  // upload, encrypted_blob.hpp): `header` is the stored salt and commitment, checked
+  // against `key` and `context` (kInvalidArgument "decryption failed" if they differ).
+  // Nothing is written until the next chunk completes. For crypto/ itself (raw key).
+  static Result<std::unique_ptr<ChunkedEncryptor>> Resume(std::span<const std::uint8_t> key,
+                                                          std::string_view context,
+                                                          std::span<const std::uint8_t> header,
+                                                          std::uint64_t next_chunk, ByteSink sink);
 
   // Only for tests that replay published vectors: a caller-chosen salt. Reusing a salt
   // with the same key and context repeats nonces; production code uses Create.
@@ -136,6 +149,15 @@ class ChunkedDecryptor {
 
 // Reads `out.size()` bytes of stored ciphertext at `offset`, all of them or an error.
 using ReadAtFn = std::function<Status(std::uint64_t offset, std::span<std::uint8_t> out)>;
+
+// For an unfinished stream of `stored_size` bytes (a paused upload): checks the header's
+// commitment (kInvalidArgument "decryption failed" for another key or context), then
+// returns how many leading whole chunks to keep: up to and including the last whole
+// chunk that authenticates at its index (a torn tail after it is dropped; the chunks
+// before it are checked when they are read). For crypto/ itself (raw key).
+Result<std::uint64_t> CountWholeChunks(std::span<const std::uint8_t> key,
+                                       std::string_view context, std::uint64_t stored_size,
+                                       const ReadAtFn& read_at);
 
 // Random access to a stored ciphertext of known size (audio range requests). Open checks
 // the commitment and authenticates the final chunk at the index the size implies, so

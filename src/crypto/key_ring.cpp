@@ -575,6 +575,17 @@ Result<KeyRing::KeyHandle> KeyRing::KeyForOpen(KeyId key_id) {
   return handle;
 }
 
+Result<KeyRing::KeyHandle> KeyRing::KeyForChunked(TenantId tenant, KeyId key) {
+  auto handle = KeyForOpen(key);
+  if (!handle) {
+    return handle;
+  }
+  if (handle->tenant != tenant || tenant == kSystemTenant) {
+    return NoSuchKey();
+  }
+  return handle;
+}
+
 Result<HmacSha256Tag> KeyRing::KeyedHash(std::string_view purpose,
                                          std::span<const std::uint8_t> data) {
   if (auto st = CheckPurpose(purpose); !st) {

@@ -133,6 +133,8 @@ class KeyRing {
 
  private:
   friend class FieldCipher;
+  friend class EncryptedUpload;  // encrypted_blob.hpp: chunked encryption of recordings
+  friend class EncryptedBlob;
 
   struct CachedKey {
     KeyId key_id = 0;
@@ -158,6 +160,10 @@ class KeyRing {
   Result<KeyHandle> AcquireSealKey(TenantId tenant, KeyId family);
   // The DEK `key_id` for opening, from the cache or unwrapped from the database.
   Result<KeyHandle> KeyForOpen(KeyId key_id);
+  // The DEK `key` of `tenant` for chunked encryption (its first generation: chunked
+  // encryption derives per-blob keys from a random salt and counts no seals). kNotFound
+  // when it is another tenant's or was destroyed.
+  Result<KeyHandle> KeyForChunked(TenantId tenant, KeyId key);
 
   Result<NewDek> InsertDek(store::Transaction& tx, TenantId tenant, std::string_view purpose,
                            KeyId family, std::int64_t generation, std::int64_t seal_count);

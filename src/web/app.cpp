@@ -166,8 +166,11 @@ Dispatcher::Plan App::PlanFor(Request& request) const {
   }
   if (m.route->options.max_body_bytes != 0) {
     plan.max_body_bytes = m.route->options.max_body_bytes;
+  } else if (m.route->options.streaming_body) {
+    plan.max_body_bytes = kMaxStreamedBodyBytes;
   }
   plan.runs_inline = m.route->options.runs_inline;
+  plan.streaming_body = m.route->options.streaming_body && TakesBody(m.route->method);
   return plan;
 }
 

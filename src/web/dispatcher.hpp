@@ -16,6 +16,7 @@ class Dispatcher {
     bool read_body = true;           // false: answer right after the head, then close
     std::size_t max_body_bytes = 0;  // larger bodies get 413 without being read
     bool runs_inline = false;        // answer on the I/O thread (never blocks)
+    bool streaming_body = false;     // RouteOptions::streaming_body: read while handling
   };
 
   virtual ~Dispatcher() = default;

@@ -123,6 +123,9 @@ void Router::Add(std::string method, std::string pattern, Handler handler, Route
       options.audience.token_purpose().empty()) {
     throw std::invalid_argument("route names no token purpose: " + method + " " + pattern);
   }
+  if (options.streaming_body && options.runs_inline) {
+    throw std::invalid_argument("a streaming route cannot run inline: " + method + " " + pattern);
+  }
   for (const auto& r : routes_) {
     if (r.method == method && r.pattern == pattern) {
       throw std::invalid_argument("duplicate route: " + method + " " + pattern);

@@ -57,6 +57,14 @@ struct RouteOptions {
   // Largest body this route accepts; larger ones get 413 before being read.
   // 0 means "the server's default" (server.max_body_bytes).
   std::size_t max_body_bytes = 0;
+  // The handler reads the body itself, piece by piece, from Request::body_stream
+  // (http.hpp) while the client sends it, so a body of any size up to max_body_bytes
+  // (e.g. kMaxStreamedBodyBytes) never sits in memory whole. A declared Content-Length
+  // over the limit still gets 413 before the handler runs. Such a body counts one piece
+  // against the server's body memory budget, not its length, and body_timeout applies to
+  // each wait for the client's next bytes instead of to the whole body. Not with
+  // runs_inline (Router::Add refuses it): the handler blocks on the client.
+  bool streaming_body = false;
   // True for handlers that never block (no database, no hashing, no file I/O of
   // unbounded size): they run on the I/O thread, skipping the worker-pool hop.
   bool runs_inline = false;
@@ -66,6 +74,9 @@ struct RouteOptions {
   // (identity/rate_limit.hpp) before the handler runs: 429 with Retry-After.
   std::string rate_class;
 };
+
+// A streaming route's usual limit: a long session's recording.
+inline constexpr std::size_t kMaxStreamedBodyBytes = std::size_t{4} << 30;  // 4 GiB
 
 struct Route {
   std::string method;

@@ -4,6 +4,8 @@
 
 #include <array>
 #include <atomic>
+#include <condition_variable>
+#include <cstring>
 #include <limits>
 #include <csignal>
 #include <mutex>
@@ -118,6 +120,120 @@ class BodyReservation {
   std::size_t bytes_ = 0;
 };
 
+// Memory a streamed body holds while it is read: the piece handed to the handler and
+// what the parser buffers ahead of it.
+constexpr std::size_t kStreamReserveBytes = 2 * kStreamPieceBytes;
+
+// The body of a streaming route between the connection's coroutine (which reads the
+// socket) and the handler on a worker thread (which calls Read). The handler asks; only
+// then does the coroutine read one piece into `piece`; the handler copies it out and asks
+// again. The coroutine waits on `wake` (a timer that is only ever cancelled), which the
+// worker cancels by posting to the connection's executor, so the timer is touched on
+// that executor only.
+class StreamPipe final : public BodyStream, public std::enable_shared_from_this<StreamPipe> {
+ public:
+  StreamPipe(net::any_io_executor connection, std::optional<std::uint64_t> declared)
+      : wake(connection), connection_(connection), declared_(declared) {
+    wake.expires_at(std::chrono::steady_clock::time_point::max());
+  }
+
+  // --- the handler's side (a worker thread)
+  Result<std::size_t> Read(std::span<std::uint8_t> out) override {
+    std::unique_lock lock(mu_);
+    if (taken_ == filled_ && !failure_ && !eof_) {
+      want_ = true;
+      lock.unlock();
+      Wake();
+      lock.lock();
+      cv_.wait(lock, [&] { return taken_ < filled_ || failure_ || eof_; });
+    }
+    if (taken_ < filled_) {
+      const std::size_t n = std::min(out.size(), filled_ - taken_);
+      std::memcpy(out.data(), piece.data() + taken_, n);
+      taken_ += n;
+      read_ += n;
+      return n;
+    }
+    if (failure_) {
+      return std::unexpected(*failure_);
+    }
+    return 0;  // eof
+  }
+  std::optional<std::uint64_t> declared_length() const override { return declared_; }
+  std::uint64_t bytes_read() const override {
+    std::lock_guard lock(mu_);
+    return read_;
+  }
+
+  // Called by the worker when the handler has answered.
+  void Answered(Response res) {
+    {
+      std::lock_guard lock(mu_);
+      response_ = std::move(res);
+      answered_ = true;
+    }
+    Wake();
+  }
+
+  // --- the coroutine's side (the connection's executor)
+  enum class Next { kRead, kAnswered };
+  // What the coroutine should do now; nullopt: wait on `wake` and ask again.
+  std::optional<Next> Poll() {
+    std::lock_guard lock(mu_);
+    if (answered_) {
+      return Next::kAnswered;
+    }
+    if (want_) {
+      return Next::kRead;
+    }
+    return std::nullopt;
+  }
+  // Hands `n` bytes of `piece` (and, with `done`, the end of the body) to the handler.
+  void Deliver(std::size_t n, bool done) {
+    {
+      std::lock_guard lock(mu_);
+      taken_ = 0;
+      filled_ = n;
+      eof_ = done;
+      want_ = false;
+    }
+    cv_.notify_all();
+  }
+  void Failed(Error e) {
+    {
+      std::lock_guard lock(mu_);
+      failure_ = std::move(e);
+      want_ = false;
+    }
+    cv_.notify_all();
+  }
+  Response TakeResponse() {
+    std::lock_guard lock(mu_);
+    return std::move(response_);
+  }
+
+  std::vector<std::uint8_t> piece = std::vector<std::uint8_t>(kStreamPieceBytes);
+  net::steady_timer wake;
+
+ private:
+  void Wake() {
+    net::post(connection_, [self = shared_from_this()] { self->wake.cancel(); });
+  }
+
+  net::any_io_executor connection_;
+  const std::optional<std::uint64_t> declared_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::size_t filled_ = 0;  // bytes of `piece` delivered
+  std::size_t taken_ = 0;   // of those, copied out by the handler
+  std::uint64_t read_ = 0;
+  bool want_ = false;
+  bool eof_ = false;
+  bool answered_ = false;
+  std::optional<Error> failure_;
+  Response response_;
+};
+
 struct Server::Impl {
   ServerOptions options;
   std::vector<std::unique_ptr<net::io_context>> contexts;
@@ -138,6 +254,25 @@ struct Server::Impl {
 
   const Dispatcher* app = nullptr;
   const Dispatcher* redirect = nullptr;
+
+  // Streamed bodies being read, so that a stop past the grace period can release the
+  // handlers waiting on them (else the worker pool would never join).
+  std::mutex pipes_mu;
+  std::vector<std::weak_ptr<StreamPipe>> pipes;
+  void TrackPipe(const std::shared_ptr<StreamPipe>& pipe) {
+    std::lock_guard lock(pipes_mu);
+    std::erase_if(pipes, [](const auto& w) { return w.expired(); });
+    pipes.push_back(pipe);
+  }
+  void FailPipes() {
+    std::lock_guard lock(pipes_mu);
+    for (auto& w : pipes) {
+      if (auto p = w.lock()) {
+        p->Failed(Error::Make(ErrorCode::kUnavailable, "streamed request body: server stopping",
+                              "the server is restarting; resume the upload in a moment"));
+      }
+    }
+  }
 
   ConnectionBudget https_budget;
   ConnectionBudget http_budget;
@@ -248,6 +383,7 @@ struct Server::Impl {
       spdlog::warn("stopping: {} connections still open after the grace period; closing them",
                    connections.load());
     }
+    FailPipes();
     StopAll();
   }
 
@@ -452,9 +588,11 @@ struct Server::Impl {
         co_return false;
       }
       // Every body in flight counts against one server-wide budget (C14).
+      // A streamed body holds one piece at a time, whatever its length.
       const std::size_t reserve =
-          declared ? static_cast<std::size_t>(*declared)
-                   : (head.chunked() ? plan.max_body_bytes : std::size_t{0});
+          plan.streaming_body ? kStreamReserveBytes
+          : declared          ? static_cast<std::size_t>(*declared)
+                              : (head.chunked() ? plan.max_body_bytes : std::size_t{0});
       BodyReservation reservation(body_bytes_reserved);
       if (!reservation.Take(reserve, options.max_body_memory_bytes)) {
         if (const auto n = body_refusals.Count(std::chrono::steady_clock::now()); n > 0) {
@@ -466,6 +604,14 @@ struct Server::Impl {
         co_await Write(stream, msg);
         co_await Drain(stream);
         co_return false;
+      }
+      if (plan.streaming_body) {
+        const int outcome =
+            co_await ServeStreamed(stream, buffer, head, req, dispatcher, plan.max_body_bytes);
+        if (outcome != kKeepOpen) {
+          co_return outcome == kCloseGracefully;
+        }
+        continue;
       }
       http::request_parser<http::string_body> parser(std::move(head));
       parser.body_limit(plan.max_body_bytes);
@@ -501,16 +647,206 @@ struct Server::Impl {
       } else {
         res = co_await OnWorkers(dispatcher, req);
       }
-      auto msg = ToMessage(std::move(res), req, keep_alive, head_only);
-      const bool keep = msg.keep_alive();
-      const bool written = co_await Write(stream, msg);
-      if (!written) {
-        co_return false;
-      }
-      if (!keep) {
-        co_return true;
+      const int outcome = co_await Answer(stream, std::move(res), req, keep_alive, head_only);
+      if (outcome != kKeepOpen) {
+        co_return outcome == kCloseGracefully;
       }
     }
+  }
+
+  // What happens to a connection after an answer.
+  static constexpr int kKeepOpen = 0;         // read the next request
+  static constexpr int kCloseGracefully = 1;  // close (TLS close_notify)
+  static constexpr int kDrop = 2;             // the peer is gone or the write failed
+
+  // Writes `res` (a whole body, or a streamed one: Response::stream).
+  template <class Stream>
+  awaitable<int> Answer(Stream& stream, Response res, const Request& req, bool keep_alive,
+                        bool head_only) {
+    std::shared_ptr<BodySource> source = std::move(res.stream);
+    if (source && !head_only) {
+      co_return co_await WriteStreamed(stream, std::move(res), std::move(source), req, keep_alive);
+    }
+    const std::optional<std::uint64_t> length =
+        source ? std::optional<std::uint64_t>(source->size()) : std::nullopt;
+    auto msg = ToMessage(std::move(res), req, keep_alive, head_only);
+    if (length) {
+      msg.content_length(*length);  // HEAD of a streamed answer: its length, no body
+    }
+    const bool keep = msg.keep_alive();
+    if (!co_await Write(stream, msg)) {
+      co_return kDrop;
+    }
+    co_return keep ? kKeepOpen : kCloseGracefully;
+  }
+
+  // A streamed answer: the head, then one piece at a time, each made on the worker pool
+  // (file I/O, decryption) and written before the next is asked for.
+  template <class Stream>
+  awaitable<int> WriteStreamed(Stream& stream, Response res, std::shared_ptr<BodySource> source,
+                               const Request& req, bool keep_alive) {
+    http::response<http::buffer_body> msg{static_cast<http::status>(res.status), 11};
+    CopyHeaders(res, req, msg);
+    msg.content_length(source->size());
+    msg.keep_alive(keep_alive && !res.close && !req.early_status && !stopping.load());
+    const bool keep = msg.keep_alive();
+    msg.body().data = nullptr;
+    msg.body().more = true;
+    http::response_serializer<http::buffer_body> sr{msg};
+    auto& lowest = beast::get_lowest_layer(stream);
+    boost::system::error_code ec;
+    lowest.expires_after(options.body_timeout);
+    co_await http::async_write_header(stream, sr, net::redirect_error(net::use_awaitable, ec));
+    if (ec) {
+      co_return kDrop;
+    }
+    std::vector<std::uint8_t> piece(kStreamPieceBytes);
+    std::uint64_t sent = 0;
+    while (sent < source->size()) {
+      auto n = co_await OnPool<Result<std::size_t>>(
+          [&source, &piece] { return source->Next(std::span(piece)); });
+      if (!n || *n == 0) {
+        // The head promised more: all we can do is cut the body short.
+        spdlog::error("request id={} streamed answer failed after {} bytes: {}", req.request_id,
+                      sent, n ? std::string("source ended early") : n.error().internal);
+        co_return kDrop;
+      }
+      msg.body().data = piece.data();
+      msg.body().size = *n;
+      msg.body().more = true;
+      lowest.expires_after(options.body_timeout);
+      co_await http::async_write(stream, sr, net::redirect_error(net::use_awaitable, ec));
+      if (ec == http::error::need_buffer) {
+        ec = {};
+      }
+      if (ec) {
+        co_return kDrop;
+      }
+      sent += *n;
+    }
+    msg.body().data = nullptr;
+    msg.body().size = 0;
+    msg.body().more = false;
+    co_await http::async_write(stream, sr, net::redirect_error(net::use_awaitable, ec));
+    if (ec) {
+      co_return kDrop;
+    }
+    co_return keep ? kKeepOpen : kCloseGracefully;
+  }
+
+  // A request to a streaming route: the handler runs on the worker pool at once and reads
+  // the body through a StreamPipe; this coroutine reads one piece from the socket each
+  // time the handler asks, until the body ends, the handler answers, or the read fails.
+  template <class Stream>
+  awaitable<int> ServeStreamed(Stream& stream, beast::flat_buffer& buffer,
+                               http::request_parser<http::empty_body>& head, Request& req,
+                               const Dispatcher& dispatcher, const std::size_t& max_body) {
+    auto& lowest = beast::get_lowest_layer(stream);
+    const bool head_only = req.method == "HEAD";
+    http::request_parser<http::buffer_body> parser(std::move(head));
+    parser.body_limit(max_body);
+    const bool expect_continue =
+        beast::iequals(parser.get()[http::field::expect], "100-continue");
+    auto pipe = std::make_shared<StreamPipe>(
+        co_await net::this_coro::executor,
+        parser.content_length() ? std::optional<std::uint64_t>(*parser.content_length())
+                                : std::nullopt);
+    req.body_stream = pipe;
+    TrackPipe(pipe);
+    net::post(workers->get_executor(), [&dispatcher, &req, p = pipe]() mutable {
+      Response res = dispatcher.Handle(req);
+      p->Answered(std::move(res));
+    });
+
+    boost::system::error_code ec;
+    bool continued = false;
+    bool body_done = parser.is_done();
+    std::optional<int> failed_status;  // the body could not be read: answer this instead
+    bool peer_gone = false;
+    if (body_done) {
+      pipe->Deliver(0, true);
+    }
+    for (;;) {
+      const auto next = pipe->Poll();
+      if (!next) {
+        lowest.expires_never();  // no read is pending while the handler works
+        boost::system::error_code wait_ec;
+        co_await pipe->wake.async_wait(net::redirect_error(net::use_awaitable, wait_ec));
+        continue;
+      }
+      if (*next == StreamPipe::Next::kAnswered) {
+        break;
+      }
+      // The handler wants the next piece.
+      if (expect_continue && !continued) {
+        continued = true;
+        http::response<http::empty_body> cont{http::status::continue_, 11};
+        lowest.expires_after(options.body_timeout);
+        co_await http::async_write(stream, cont, net::redirect_error(net::use_awaitable, ec));
+        if (ec) {
+          peer_gone = true;
+          pipe->Failed(BodyError(ErrorCode::kUnavailable, "the connection closed"));
+          continue;  // wait for the handler to give up
+        }
+      }
+      std::size_t got = 0;
+      while (got == 0 && !parser.is_done()) {
+        parser.get().body().data = pipe->piece.data();
+        parser.get().body().size = pipe->piece.size();
+        ec = co_await ReadWithin(stream, options.body_timeout, [&](auto token) {
+          return http::async_read_some(stream, buffer, parser, token);
+        });
+        if (ec == http::error::need_buffer) {
+          ec = {};
+        }
+        got = pipe->piece.size() - parser.get().body().size;
+        if (ec) {
+          break;
+        }
+      }
+      if (ec) {
+        peer_gone = IsPeerGone(ec);
+        failed_status = peer_gone                          ? 400
+                        : ec == http::error::body_limit    ? 413
+                        : ec == beast::error::timeout      ? 408
+                                                           : 400;
+        pipe->Failed(*failed_status == 413
+                         ? BodyError(ErrorCode::kResourceExhausted,
+                                     "the upload is larger than this address accepts")
+                     : *failed_status == 400 && !peer_gone
+                         ? BodyError(ErrorCode::kInvalidArgument, "the request body is malformed")
+                         : BodyError(ErrorCode::kUnavailable,
+                                     "the connection ended before the whole upload arrived"));
+        continue;  // the handler sees the error; wait for its answer
+      }
+      body_done = parser.is_done();
+      pipe->Deliver(got, body_done);
+    }
+    if (peer_gone) {
+      co_return kDrop;
+    }
+    if (failed_status) {
+      // The handler's answer is discarded: the body never arrived whole.
+      req.early_status = *failed_status;
+      auto msg = ToMessage(dispatcher.Handle(req), req, false, head_only);
+      co_await Write(stream, msg);
+      co_await Drain(stream);
+      co_return kDrop;
+    }
+    const bool keep_alive = body_done && parser.keep_alive();
+    const int outcome =
+        co_await Answer(stream, pipe->TakeResponse(), req, keep_alive, head_only);
+    if (!body_done && outcome != kDrop) {
+      // Answered before the whole body was read: what is still on its way is discarded.
+      co_await Drain(stream);
+      co_return kDrop;
+    }
+    co_return outcome;
+  }
+
+  static Error BodyError(ErrorCode code, std::string_view message) {
+    return Error::Make(code, std::string("streamed request body: ") + std::string(message),
+                       std::string(message));
   }
 
   // Runs the read that `start(token)` begins, under a SoftDeadline of `limit` (so a
@@ -563,15 +899,22 @@ struct Server::Impl {
   // every answer would wait behind the whole queue of requests (head-of-line blocking
   // under load; docs/performance.md § Identity).
   awaitable<Response> OnWorkers(const Dispatcher& dispatcher, Request& req) {
+    co_return co_await OnPool<Response>([&dispatcher, &req] { return dispatcher.Handle(req); });
+  }
+
+  // Runs `work` on the worker pool and resumes on the connection's executor with its result.
+  template <class T, class Work>
+  awaitable<T> OnPool(Work work) {
     const auto connection = co_await net::this_coro::executor;
-    co_return co_await net::async_initiate<decltype(net::use_awaitable), void(Response)>(
-        [this, &dispatcher, &req, connection](auto handler) {
-          net::post(workers->get_executor(), [&dispatcher, &req, connection,
+    co_return co_await net::async_initiate<decltype(net::use_awaitable), void(T)>(
+        [this, &work, connection](auto handler) {
+          net::post(workers->get_executor(), [&work, connection,
                                               handler = std::move(handler)]() mutable {
-            Response res = dispatcher.Handle(req);
-            net::post(connection, [handler = std::move(handler), res = std::move(res)]() mutable {
-              std::move(handler)(std::move(res));
-            });
+            T result = work();
+            net::post(connection,
+                      [handler = std::move(handler), result = std::move(result)]() mutable {
+                        std::move(handler)(std::move(result));
+                      });
           });
         },
         net::use_awaitable);
@@ -607,6 +950,18 @@ struct Server::Impl {
                                               bool head_only) const {
     const bool keep = keep_alive && !res.close && !req.early_status && !stopping.load();
     http::response<http::string_body> out{static_cast<http::status>(res.status), 11};
+    CopyHeaders(res, req, out);
+    out.body() = std::move(res.body);
+    out.keep_alive(keep);
+    out.prepare_payload();
+    if (head_only) {
+      out.body().clear();
+    }
+    return out;
+  }
+
+  template <class Body>
+  static void CopyHeaders(const Response& res, const Request& req, http::response<Body>& out) {
     for (const auto& [name, value] : res.headers.all()) {
       if (HasLineBreakOrNul(name) || HasLineBreakOrNul(value)) {
         spdlog::error("request id={} dropped a response header with a line break",
@@ -615,13 +970,6 @@ struct Server::Impl {
       }
       out.insert(name, value);
     }
-    out.body() = std::move(res.body);
-    out.keep_alive(keep);
-    out.prepare_payload();
-    if (head_only) {
-      out.body().clear();
-    }
-    return out;
   }
 
   template <class Stream>
