@@ -264,14 +264,14 @@ Result<Recordings::Destroyed> Recordings::DestroyRows(store::Transaction& tx,
                         p));
   const store::Value w[] = {clock_.Now(), std::string(recording_id), tenant};
   ALCOVE_TRY_ASSIGN(const auto n,
-                    tx.Execute("UPDATE recordings SET withdrawn_at = $1, key_id = NULL, blob_id = "
+                    tx.Execute("UPDATE recordings SET withdrawn_at = $1, key_id = NULL, upload_id = NULL, blob_id = "
                                "NULL, title = NULL WHERE id = $2 AND tenant_id = $3 AND "
                                "withdrawn_at IS NULL",
                                w));
   if (n != 1) {
     return internal::Withdrawn();
   }
-  return Destroyed{.key = row.key, .blob = row.blob};
+  return Destroyed{.key = row.key, .blob = row.blob, .upload = row.upload};
 }
 
 void Recordings::DestroyKeyAndBlob(store::TenantId tenant, const Destroyed& d) {
@@ -286,6 +286,13 @@ void Recordings::DestroyKeyAndBlob(store::TenantId tenant, const Destroyed& d) {
   if (d.blob) {
     if (auto st = blobs_.Delete(*d.blob); !st && st.error().code != ErrorCode::kNotFound) {
       spdlog::error("a withdrawn recording's blob was not deleted (its key is gone): {}",
+                    st.error().internal);
+    }
+  }
+  if (d.upload) {
+    if (auto st = blobs_.DeletePartial(*d.upload); !st && st.error().code != ErrorCode::kNotFound) {
+      spdlog::error("a withdrawn recording's unfinished upload was not deleted (its key is "
+                    "gone): {}",
                     st.error().internal);
     }
   }
@@ -445,10 +452,11 @@ Status Recordings::DeleteClientRows(store::Transaction& tx, store::TenantId tena
           "DELETE FROM recordings WHERE id = $1 AND tenant_id = $2"}) {
       ALCOVE_TRY(tx.Execute(sql, p));
     }
-    if (rows[i].key || rows[i].blob) {
+    if (rows[i].key || rows[i].blob || rows[i].upload) {
       const std::lock_guard lock(pending_mu_);
-      pending_.push_back(Pending{.tenant = tenant,
-                                 .what = Destroyed{.key = rows[i].key, .blob = rows[i].blob}});
+      pending_.push_back(Pending{
+          .tenant = tenant,
+          .what = Destroyed{.key = rows[i].key, .blob = rows[i].blob, .upload = rows[i].upload}});
     }
   }
   return {};

@@ -48,9 +48,10 @@ void Recordings::Housekeeping(Micros now) {
       continue;
     }
     const store::Value q[] = {p.tenant, p.what.key ? static_cast<std::int64_t>(*p.what.key) : -1,
-                              p.what.blob.value_or("")};
+                              p.what.blob.value_or(""), p.what.upload.value_or("")};
     auto used = (*tx)->Query(
-        "SELECT count(*) FROM recordings WHERE tenant_id = $1 AND (key_id = $2 OR blob_id = $3)",
+        "SELECT count(*) FROM recordings WHERE tenant_id = $1 AND (key_id = $2 OR blob_id = $3 "
+        "OR upload_id = $4)",
         q);
     tx->reset();
     if (!used) {
@@ -133,7 +134,7 @@ Result<std::int64_t> Recordings::ApplyRetention(Micros now) {
                                        p));
       ALCOVE_TRY(tx->Commit());
       if (n == 1) {
-        DestroyKeyAndBlob(tenant, Destroyed{.key = std::nullopt, .blob = blob});
+        DestroyKeyAndBlob(tenant, Destroyed{.key = std::nullopt, .blob = blob, .upload = std::nullopt});
         ++deleted;
       }
     }

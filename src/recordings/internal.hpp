@@ -24,6 +24,7 @@ struct Row {
   std::optional<store::Bytes> title;
   std::optional<crypto::KeyId> key;
   std::optional<std::string> blob;
+  std::optional<std::string> upload;  // an in-progress upload's blob
   std::vector<std::optional<store::Bytes>> notes;
 };
 

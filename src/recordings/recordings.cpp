@@ -59,7 +59,7 @@ Result<std::vector<Recording>> Recordings::Load(store::Transaction& tx, store::T
       const auto found,
       tx.Query(fmt::format("SELECT id, client_id, title, key_id, blob_id, audio_bytes, "
                            "content_type, created_at, audio_stored_at, audio_deleted_at, "
-                           "withdrawn_at FROM recordings WHERE tenant_id = $1 AND ({}) ORDER BY "
+                           "withdrawn_at, upload_id FROM recordings WHERE tenant_id = $1 AND ({}) ORDER BY "
                            "created_at DESC, id",
                            where),
                params));
@@ -80,6 +80,7 @@ Result<std::vector<Recording>> Recordings::Load(store::Transaction& tx, store::T
           .key = f.IsNull(3) ? std::nullopt
                              : std::optional<crypto::KeyId>(static_cast<crypto::KeyId>(f.Int(3))),
           .blob = f.OptionalText(4),
+          .upload = f.OptionalText(11),
           .notes = {}});
     }
     const store::Value p[] = {r.id, tenant};

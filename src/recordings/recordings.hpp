@@ -10,6 +10,7 @@
 #include "audit/log.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "crypto/encrypted_blob.hpp"
 #include "crypto/key_ring.hpp"
 #include "identity/principal.hpp"
 #include "identity/scope.hpp"
@@ -116,6 +117,30 @@ class Recordings {
   // kFailedPrecondition for a withdrawn recording.
   Status RequireConsent(const identity::TherapistScope& who, std::string_view recording_id);
 
+  // ---- Audio (C03: docs/recordings.md § Storage and streaming) ----
+  // The upload of the recording's audio, to continue at plaintext `offset`: 0 starts it
+  // (dropping an unfinished earlier one), any other offset resumes the one in progress
+  // (the caller checks stored_offset() == offset: else 409 upload_offset_mismatch).
+  // ConsentMissing() until every participant consented (C05: nothing is stored);
+  // Withdrawn; kAlreadyExists when the audio is stored already; kNotFound.
+  Result<std::unique_ptr<crypto::EncryptedUpload>> OpenUpload(const identity::TherapistScope& who,
+                                                              std::string_view recording_id,
+                                                              std::uint64_t offset);
+  // Where the upload in progress stands (0 when none). kNotFound; Withdrawn.
+  Result<std::uint64_t> UploadOffset(const identity::TherapistScope& who,
+                                     std::string_view recording_id);
+  // Seals the last chunk and makes the upload the recording's audio (audited
+  // record.updated, object recording, details bytes). Withdrawn (and the blob deleted)
+  // when consent was withdrawn meanwhile.
+  Status CompleteUpload(const identity::TherapistScope& who, std::string_view recording_id,
+                        crypto::EncryptedUpload& upload, std::string_view content_type,
+                        const identity::Caller& caller);
+  // The stored audio for playback (Range reads) and its content type. Audited once
+  // (record.accessed, object recording_audio). kNotFound without audio; Withdrawn.
+  Result<std::pair<std::unique_ptr<crypto::EncryptedBlob>, std::string>> OpenAudio(
+      const identity::TherapistScope& who, std::string_view recording_id,
+      const identity::Caller& caller);
+
   Result<ConsentText> CurrentConsentText(const identity::TherapistScope& who);
   // A new version of the practice's consent text (1 to kMaxConsentTextBytes of UTF-8).
   Result<ConsentText> SetConsentText(const identity::TherapistScope& who, std::string_view text,
@@ -158,6 +183,9 @@ class Recordings {
                             std::string_view recording_id, internal::Row* row = nullptr);
   // The participants' aliases from the caller's client list (one read).
   Status FillAliases(const identity::TherapistScope& who, std::span<Recording> list);
+  // The recording and its row, for its audio: Withdrawn for a withdrawn one.
+  Result<std::pair<Recording, internal::Row>> Usable(const identity::TherapistScope& who,
+                                                     std::string_view recording_id);
   // The consent text of the practice in `tx` (writes version 1 when there is none yet).
   Result<ConsentText> ConsentTextIn(store::Transaction& tx, store::TenantId tenant);
   Result<std::optional<Consent>> Document(store::Transaction& tx, store::TenantId tenant,
@@ -167,6 +195,7 @@ class Recordings {
   struct Destroyed {
     std::optional<crypto::KeyId> key;
     std::optional<std::string> blob;
+    std::optional<std::string> upload;
   };
   Result<Destroyed> DestroyRows(store::Transaction& tx, store::TenantId tenant,
                                 std::string_view recording_id);

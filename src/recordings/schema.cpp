@@ -10,7 +10,8 @@ namespace {
 // recordings: one row per recording. `title` is sealed with the client's key (C01);
 // `key_id` names the recording's own data key (C03) and `blob_id` its audio, both NULL
 // once withdrawn (the row then keeps ids and times only: "withdrawn on ...") and the
-// blob NULL once retention deleted it.
+// blob NULL once retention deleted it. `upload_id` is the in-progress blob of an upload
+// not yet complete (crypto::EncryptedUpload), which becomes `blob_id` when it completes.
 // recording_participants: the therapist (client_id NULL) or a client record of the same
 // tenant; the documented consent in its columns (method, text version, when, by whom, a
 // sealed note), cleared on withdrawal. A client record deleted removes its recordings
@@ -28,6 +29,7 @@ constexpr std::string_view kTables =
     " title {bytes},"
     " key_id {int},"
     " blob_id TEXT,"
+    " upload_id TEXT,"
     " audio_bytes {int},"
     " content_type TEXT,"
     " created_at {int} NOT NULL,"
@@ -35,7 +37,8 @@ constexpr std::string_view kTables =
     " audio_stored_at {int},"
     " audio_deleted_at {int},"
     " withdrawn_at {int},"
-    " CHECK (withdrawn_at IS NULL OR (key_id IS NULL AND blob_id IS NULL AND title IS NULL))"
+    " CHECK (withdrawn_at IS NULL OR (key_id IS NULL AND blob_id IS NULL AND upload_id IS NULL "
+    "AND title IS NULL))"
     "){strict};"
     "CREATE INDEX recordings_by_client ON recordings (tenant_id, client_id, created_at);"
     "CREATE TABLE recording_participants ("

@@ -553,6 +553,109 @@ TEST_P(RecordingsTest, RetentionDeletesAudioDaysAfterTranscriptionDefaultZero) {
   EXPECT_TRUE(KeyOf(id)) << "the transcript stays readable: the key stays";
 }
 
+// Audio bytes without repeats (a linear congruential sequence's high bytes).
+std::string Audio(std::size_t n) {
+  std::string s(n, '\0');
+  std::uint32_t x = 12345;
+  for (auto& c : s) {
+    x = x * 1103515245U + 12345U;
+    c = static_cast<char>(x >> 24);
+  }
+  return s;
+}
+
+TEST_P(RecordingsTest, C05C03UploadRefusedUntilConsentedThenStoredEncryptedResumedAndPlayedWithRange) {
+  const std::string ann = NewClient(a_, "Ann Audio", "anna@alcove.test");
+  auto r = NewRecording(a_, ann);
+  const std::string id(r.at("id").as_string());
+  const std::string path = "/api/v1/recordings/" + id + "/audio";
+  const std::string audio = Audio(100000);
+  // C05: not consented: the upload (and so the recorder) is refused and nothing is stored.
+  auto res = h_->CallWith(a_, "PUT", path, audio, "audio/webm", {});
+  EXPECT_EQ(res.status, 409) << res.body;
+  EXPECT_EQ(ErrorCodeOf(res), "consent_missing");
+  EXPECT_TRUE(std::filesystem::is_empty(h_->blobs_dir())) << "nothing stored before consent";
+  ASSERT_EQ(Document(a_, id, PartId(r, 0)).status, 201);
+  res = h_->CallWith(a_, "PUT", path, audio, "audio/webm", {});
+  EXPECT_EQ(res.status, 409) << "one participant still missing: " << res.body;
+  ASSERT_EQ(Document(a_, id, PartId(r, 1), "written").status, 201);
+  // Pieces as the recorder sends them: 40000 bytes, not complete; 2 whole chunks stored.
+  res = h_->CallWith(a_, "PUT", path, audio.substr(0, 40000), "audio/webm;codecs=opus",
+                     {{"Upload-Offset", "0"}, {"Upload-Complete", "?0"}});
+  ASSERT_EQ(res.status, 200) << res.body;
+  EXPECT_EQ(res.headers.Get("Upload-Offset"), "32768");
+  res = h_->Call(a_, "GET", "/api/v1/recordings/" + id + "/upload");
+  ASSERT_EQ(res.status, 200) << res.body;
+  EXPECT_EQ(json::parse(res.body).as_object().at("offset").as_int64(), 32768);
+  // A piece at the wrong offset: 409 with where to resume.
+  res = h_->CallWith(a_, "PUT", path, audio.substr(40000), "audio/webm",
+                     {{"Upload-Offset", "40000"}, {"Upload-Complete", "?1"}});
+  EXPECT_EQ(res.status, 409) << res.body;
+  EXPECT_EQ(res.headers.Get("Upload-Offset"), "32768");
+  // The rest from there, complete.
+  res = h_->CallWith(a_, "PUT", path, audio.substr(32768), "audio/webm;codecs=opus",
+                     {{"Upload-Offset", "32768"}, {"Upload-Complete", "?1"}});
+  ASSERT_EQ(res.status, 200) << res.body;
+  EXPECT_EQ(json::parse(res.body).as_object().at("bytes").as_int64(), 100000);
+  res = h_->Call(a_, "GET", "/api/v1/recordings/" + id);
+  EXPECT_EQ(json::parse(res.body).as_object().at("status").as_string(), "recorded");
+  // Stored: one blob, ciphertext holding no run of the audio.
+  std::vector<std::filesystem::path> files;
+  for (const auto& f : std::filesystem::directory_iterator(h_->blobs_dir())) {
+    files.push_back(f.path());
+  }
+  ASSERT_EQ(files.size(), 1U);
+  std::ifstream in(files[0], std::ios::binary);
+  const std::string stored((std::istreambuf_iterator<char>(in)), {});
+  for (std::size_t at = 0; at + 32 <= audio.size(); at += 4099) {
+    ASSERT_EQ(stored.find(audio.substr(at, 32)), std::string::npos) << "plaintext at " << at;
+  }
+  // A second upload is refused.
+  res = h_->CallWith(a_, "PUT", path, "x", "audio/webm", {});
+  EXPECT_EQ(res.status, 409) << res.body;
+  // Playback: whole, and a range.
+  res = h_->Call(a_, "GET", path);
+  ASSERT_EQ(res.status, 200) << res.body;
+  EXPECT_EQ(res.headers.Get("Content-Type"), "audio/webm;codecs=opus");
+  EXPECT_EQ(AppHarness::BodyOf(res), audio);
+  res = h_->CallWith(a_, "GET", path, "", "", {{"Range", "bytes=50000-50099"}});
+  ASSERT_EQ(res.status, 206) << res.body;
+  EXPECT_EQ(res.headers.Get("Content-Range"), "bytes 50000-50099/100000");
+  EXPECT_EQ(AppHarness::BodyOf(res), audio.substr(50000, 100));
+  res = h_->CallWith(a_, "GET", path, "", "", {{"Range", "bytes=100000-"}});
+  EXPECT_EQ(res.status, 416);
+  // Another therapist: 404; a bad type: 400.
+  res = h_->Call(b_, "GET", path);
+  EXPECT_EQ(res.status, 404) << res.body;
+  // Withdrawal: the blob goes, the audio answers 410.
+  res = h_->Call(a_, "DELETE", "/api/v1/recordings/" + id + "/participants/" + PartId(r, 1) +
+                                   "/consent");
+  ASSERT_EQ(res.status, 200) << res.body;
+  EXPECT_TRUE(std::filesystem::is_empty(h_->blobs_dir()));
+  res = h_->Call(a_, "GET", path);
+  EXPECT_EQ(res.status, 410) << res.body;
+  EXPECT_EQ(ErrorCodeOf(res), "recording_withdrawn");
+}
+
+TEST_P(RecordingsTest, C04WithdrawalDuringAnUploadDeletesTheUnfinishedUpload) {
+  const std::string ann = NewClient(a_, "Ann Midway", "annm@alcove.test");
+  auto r = NewRecording(a_, ann);
+  const std::string id(r.at("id").as_string());
+  ASSERT_EQ(Document(a_, id, PartId(r, 0)).status, 201);
+  ASSERT_EQ(Document(a_, id, PartId(r, 1)).status, 201);
+  auto res = h_->CallWith(a_, "PUT", "/api/v1/recordings/" + id + "/audio", Audio(50000),
+                          "audio/webm", {{"Upload-Offset", "0"}, {"Upload-Complete", "?0"}});
+  ASSERT_EQ(res.status, 200) << res.body;
+  EXPECT_FALSE(std::filesystem::is_empty(h_->blobs_dir()));
+  res = h_->Call(a_, "DELETE", "/api/v1/recordings/" + id + "/participants/" + PartId(r, 0) +
+                                   "/consent");
+  ASSERT_EQ(res.status, 200) << res.body;
+  EXPECT_TRUE(std::filesystem::is_empty(h_->blobs_dir())) << "the unfinished upload stays";
+  res = h_->CallWith(a_, "PUT", "/api/v1/recordings/" + id + "/audio", Audio(10), "audio/webm",
+                     {{"Upload-Offset", "32768"}, {"Upload-Complete", "?1"}});
+  EXPECT_EQ(res.status, 410) << res.body;
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, RecordingsTest,
                          ::testing::Values(TestEngine::kSqlite, TestEngine::kPostgres),
                          [](const auto& p) {

@@ -79,6 +79,12 @@ class AppHarness {
   web::Response Call(AppBrowser& browser, std::string method, std::string target,
                      std::string body = "", std::string content_type = "application/json",
                      bool csrf = true);
+  // The same with extra request headers (Range, Upload-Offset, ...).
+  web::Response CallWith(AppBrowser& browser, std::string method, std::string target,
+                         std::string body, std::string content_type,
+                         const std::vector<std::pair<std::string, std::string>>& headers);
+  // A response's whole body: `body`, or what its stream makes (a range read).
+  static std::string BodyOf(const web::Response& response);
 
   // Signs up a therapist through the API and its confirmation link: a signed-in browser.
   AppBrowser SignUpTherapist(const std::string& email, const std::string& ip);
@@ -116,6 +122,9 @@ class AppHarness {
 
  private:
   AppHarness() = default;
+  web::Response Send(AppBrowser& browser, std::string method, std::string target,
+                     std::string body, std::string content_type, bool csrf,
+                     const std::vector<std::pair<std::string, std::string>>& headers);
   std::string LinkTokenFor(const std::string& email, std::size_t sent_before);
   // Uses the newest link mailed to `email` since `sent_before` in `b`, then reads its
   // CSRF token.

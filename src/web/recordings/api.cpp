@@ -7,6 +7,7 @@
 #include "core/clock.hpp"
 #include "web/body.hpp"
 #include "web/errors.hpp"
+#include "web/streaming.hpp"
 #include "web/portal/routes_internal.hpp"
 #include "web/recordings/routes_internal.hpp"
 
@@ -19,14 +20,37 @@ using recordings::ParticipantKind;
 
 namespace {
 
+std::unexpected<Error> Bad(std::string message) {
+  return Fail(ErrorCode::kInvalidArgument, "recordings request malformed", std::move(message));
+}
+
 const RouteOptions kSmallBody{.max_body_bytes = 32 * 1024, .runs_inline = false};
+const RouteOptions kAudioBody{.max_body_bytes = kMaxStreamedBodyBytes,
+                              .streaming_body = true,
+                              .runs_inline = false,
+                              .audience = {},
+                              .rate_class = {}};
+
+// The audio's media type as sent ("audio/webm;codecs=opus"), or a generic one: only the
+// common audio containers are taken.
+Result<std::string> AudioType(const Request& req) {
+  const std::string type(req.headers.Get("Content-Type").value_or("application/octet-stream"));
+  const std::string base = type.substr(0, type.find(';'));
+  if (base == "application/octet-stream") {
+    return std::string("application/octet-stream");
+  }
+  for (const char* ok : {"audio/webm", "audio/ogg", "audio/mp4", "audio/mpeg", "audio/wav",
+                         "audio/x-wav", "audio/aac", "audio/flac", "video/webm"}) {
+    if (base == ok) {
+      return type.size() > 100 ? base : type;
+    }
+  }
+  return Bad("Send the audio as audio/webm, audio/ogg, audio/mp4, audio/mpeg, audio/wav, "
+             "audio/aac or audio/flac.");
+}
 
 std::string Id(const Request& req, std::string_view name = "id") {
   return std::string(req.Param(name).value_or(""));
-}
-
-std::unexpected<Error> Bad(std::string message) {
-  return Fail(ErrorCode::kInvalidArgument, "recordings request malformed", std::move(message));
 }
 
 Status OnlyMembers(const json::object& body, std::initializer_list<std::string_view> keys,
@@ -236,6 +260,68 @@ void RecordingsRoutes::AddApi(RouteKit& kit) {
               return Refusal(req, t, st.error());
             }
             return JsonResponse(200, json::object{{"status", "withdrawn"}});
+          }));
+
+  // ---- Audio (C03): a resumable, streamed, encrypted upload, refused until every
+  // participant consented (C05); playback with Range ----
+  kit.Add("PUT", "/api/v1/recordings/{id}/audio",
+          ForTherapist([this, t](Request& req, const TherapistSession& who) -> Result<Response> {
+            ALCOVE_TRY_ASSIGN(const auto type, AudioType(req));
+            ALCOVE_TRY_ASSIGN(const auto pos, ParseUploadPosition(req));
+            auto upload = rec_.OpenUpload(who.scope, Id(req), pos.offset);
+            if (!upload) {
+              if (upload.error().code == ErrorCode::kFailedPrecondition &&
+                  !recordings::IsWithdrawn(upload.error())) {
+                return UploadOffsetMismatch(req, 0);
+              }
+              return Refusal(req, t, upload.error());
+            }
+            auto& up = **upload;
+            if (up.stored_offset() != pos.offset) {
+              return UploadOffsetMismatch(req, up.stored_offset());
+            }
+            ALCOVE_TRY(PipeBody(req, [&up](std::span<const std::uint8_t> piece) {
+              return up.Write(piece);
+            }));  // a cut connection: the upload pauses at its last whole chunk
+            if (pos.complete) {
+              if (auto st = rec_.CompleteUpload(who.scope, Id(req), up, type, CallerOf(req)); !st) {
+                return Refusal(req, t, st.error());
+              }
+            } else {
+              ALCOVE_TRY(up.Pause());
+            }
+            Response res = JsonResponse(200, json::object{{"bytes", up.offset()}});
+            SetUploadState(res, pos.complete ? up.offset() : up.stored_offset(), pos.complete);
+            return res;
+          }),
+          kAudioBody);
+
+  // Where an upload stands (also HEAD): resume from Upload-Offset.
+  kit.Add("GET", "/api/v1/recordings/{id}/upload",
+          ForTherapist([this, t](Request& req, const TherapistSession& who) -> Result<Response> {
+            auto at = rec_.UploadOffset(who.scope, Id(req));
+            if (!at) {
+              return Refusal(req, t, at.error());
+            }
+            Response res = JsonResponse(200, json::object{{"offset", *at}});
+            SetUploadState(res, *at, false);
+            return res;
+          }));
+
+  kit.Add("GET", "/api/v1/recordings/{id}/audio",
+          ForTherapist([this, t](Request& req, const TherapistSession& who) -> Result<Response> {
+            auto audio = rec_.OpenAudio(who.scope, Id(req), CallerOf(req));
+            if (!audio) {
+              return Refusal(req, t, audio.error());
+            }
+            std::shared_ptr<crypto::EncryptedBlob> blob = std::move(audio->first);
+            const std::uint64_t size = blob->plaintext_size();
+            Response res = RangedResponse(req, size, audio->second,
+                                          [blob](std::uint64_t offset, std::span<std::uint8_t> out) {
+                                            return blob->ReadAt(offset, out);
+                                          });
+            res.headers.Set("Cache-Control", "no-store");
+            return res;
           }));
 
   // Processing (C05): refused until every participant consented. No transcription
