@@ -6,7 +6,6 @@
 // Revoke: the write with its event). SQLite with the production settings, the real
 // services; the mail is dropped.
 #include <benchmark/benchmark.h>
-
 #include <fmt/format.h>
 
 #include <mutex>
@@ -81,9 +80,8 @@ struct PortalBench {
     practice = std::make_unique<practice::Practice>(*base.db, *base.ring, *base.log, clock);
     measures =
         std::make_unique<measures::Measures>(*base.db, *practice, *identity, *base.log, clock);
-    portal = std::make_unique<portal::Portal>(*base.db, *identity, *practice, *measures,
-                                              *base.log, *queue, clock,
-                                              "https://alcove.example.org");
+    portal = std::make_unique<portal::Portal>(*base.db, *identity, *practice, *measures, *base.log,
+                                              *queue, clock, "https://alcove.example.org");
     practice::ProfileFields p;
     p.email = crypto::PhiString(std::string("client@example.org"));
     client = OrDie(practice->CreateClient(base.who, crypto::PhiString(std::string("Ann Other")),
@@ -95,9 +93,9 @@ struct PortalBench {
     }
     queue->WaitIdle();
     const std::string link = mailer.last();
-    auto session = OrDie(
-        portal->Accept(crypto::SecretString(link.substr(link.find("#token=") + 7)), kCaller),
-        "accept");
+    auto session =
+        OrDie(portal->Accept(crypto::SecretString(link.substr(link.find("#token=") + 7)), kCaller),
+              "accept");
     who = *identity::ClientScope::From(session.principal);
     for (int i = 0; i < shared + summaries; ++i) {
       auto s = OrDie(practice->CreateSummary(
@@ -167,8 +165,8 @@ BENCHMARK(BM_PortalOpenItem)->Unit(benchmark::kMillisecond)->UseRealTime();
 void BM_PortalShareRevokeRoundTrip(benchmark::State& state) {
   PortalBench& b = Fixture();
   for (auto _ : state) {
-    auto id = b.portal->Share(b.base.who, b.client, portal::ShareKind::kSummary,
-                              b.unshared.front(), kCaller);
+    auto id = b.portal->Share(b.base.who, b.client, portal::ShareKind::kSummary, b.unshared.front(),
+                              kCaller);
     if (!id || !b.portal->Revoke(b.base.who, *id, kCaller)) {
       state.SkipWithError("share or revoke failed");
       return;

@@ -24,43 +24,9 @@ conns=${SIGNING_CONNECTIONS:-8}
 weeks=${SIGNING_WEEKS:-100}
 settings=${SIGNING_SETTINGS:-4}
 seed_max=${SIGNING_SEED_MAX_SECONDS:-900}
-python=/usr/bin/python3
-[[ -x "$python" ]] || python=python3
-
-[[ -x "$build/alcove" ]] || { echo "no $build/alcove: build it first"; exit 1; }
-command -v wrk >/dev/null || scripts/setup bench >/dev/null
-command -v wrk >/dev/null || { echo "wrk is missing (scripts/setup bench)"; exit 1; }
-
-work=$(mktemp -d)
-server_pid=""
-bg_pid=""
-cleanup() {
-  [[ -n "$bg_pid" ]] && kill "$bg_pid" 2>/dev/null || true
-  if [[ -n "$server_pid" ]]; then
-    kill "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-"$build/alcove" init --data-dir "$work/data" >/dev/null
-# Generous budgets for sign-in, invitations and signing links: the run measures the work,
-# not the limiter (docs/rate-limits.md has the defaults).
-for class in SIGN_IN MAGIC_LINK CONSUME PASSWORD PUBLIC_LINK PORTAL_INVITE; do
-  export "ALCOVE_RATE_LIMITS_$class=1000000 per 1s burst 1000000"
-done
-"$build/alcove" serve --data-dir "$work/data" --bind 127.0.0.1 \
-  --https-port 0 --http-port 0 >"$work/console.out" 2>"$work/server.log" &
-server_pid=$!
-for _ in $(seq 1 200); do
-  grep -q '^listening' "$work/console.out" 2>/dev/null && break
-  kill -0 "$server_pid" 2>/dev/null || break
-  sleep 0.05
-done
-port=$(sed -n 's/^listening https=\([0-9]*\).*/\1/p' "$work/console.out")
-[[ -n "$port" ]] || { echo "alcove did not start"; cat "$work/server.log"; exit 1; }
+source bench/lib.sh
+bench_require "$build"
+bench_start_server "$build"
 
 echo "signing load: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)," \
   "alcove from $build, SQLite"
@@ -73,13 +39,6 @@ export SIGNING_TOKENS="$work/seed/tokens" SIGNING_THREADS="$threads"
 SIGNING_PIN=$(cat "$work/seed/pin")
 SIGNING_COOKIE=$(cat "$work/seed/associate_cookie")
 export SIGNING_PIN SIGNING_COOKIE
-
-to_ms() {
-  awk -v v="$1" 'BEGIN {
-    n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
-    if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000
-    printf "%.1f", n }'
-}
 
 status=0
 rows=()
@@ -96,8 +55,8 @@ run() {  # run LABEL MODE CONNECTIONS
   fi
   local rps p50 p99 ok secs
   rps=$(awk '/^Requests\/sec:/ {printf "%.1f", $2}' <<<"$out")
-  p50=$(to_ms "$(awk '$1 == "50%" {print $2}' <<<"$out")")
-  p99=$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")
+  p50=$(bench_to_ms "$(awk '$1 == "50%" {print $2}' <<<"$out")")
+  p99=$(bench_to_ms "$(awk '$1 == "99%" {print $2}' <<<"$out")")
   ok=$(awk '/^answered 200:/ {print $3}' <<<"$out")
   rows+=("$(printf '%-22s %9s req/s   p50 %8s ms   p99 %8s ms   200s %s' \
     "$label" "$rps" "$p50" "$p99" "$ok")")
@@ -118,8 +77,8 @@ echo "== summary beside the signatures"
 echo "$beside"
 rows+=("$(printf '%-22s %9s req/s   p50 %8s ms   p99 %8s ms' "summary beside signing" \
   "$(awk '/^Requests\/sec:/ {printf "%.1f", $2}' <<<"$beside")" \
-  "$(to_ms "$(awk '$1 == "50%" {print $2}' <<<"$beside")")" \
-  "$(to_ms "$(awk '$1 == "99%" {print $2}' <<<"$beside")")")")
+  "$(bench_to_ms "$(awk '$1 == "50%" {print $2}' <<<"$beside")")" \
+  "$(bench_to_ms "$(awk '$1 == "99%" {print $2}' <<<"$beside")")")")
 
 echo "== summary (load average now $(cut -d' ' -f1-3 /proc/loadavg); server RSS" \
   "$(awk '/^VmRSS/ {print $2, $3}' "/proc/$server_pid/status"))"

@@ -314,6 +314,7 @@ class PortalModule final : public ModuleInstance {
   explicit PortalModule(const ModuleDeps& d)
       : practice_(dynamic_cast<PracticeModule&>(*d.earlier("practice")).practice()),
         measures_(dynamic_cast<MeasuresModule&>(*d.earlier("measures")).measures()),
+        identity_(d.identity),
         portal_(d.db, d.identity, practice_, measures_, d.log, d.mail, d.clock, d.public_origin) {
     practice_.AddExtension(practice::ClientExtension{
         .delete_rows =
@@ -332,14 +333,25 @@ class PortalModule final : public ModuleInstance {
     return web::AddPortalRoutes(kit, identity, portal_, practice_, measures_, templates);
   }
 
-  // Data keys of client accounts deleted with their client record.
-  void Housekeeping(Micros) override { portal_.Housekeeping(); }
+  // Data keys of client accounts deleted with their client record (or whose destruction
+  // failed after their access ended): identity's sweep of orphan account keys.
+  void Housekeeping(Micros now) override {
+    if (auto n = identity_.SweepOrphanAccountKeys(now - kOrphanKeyMargin); !n) {
+      spdlog::warn("sweeping orphan account keys failed: {}", n.error().internal);
+    } else if (*n > 0) {
+      spdlog::info("destroyed {} orphan account data key(s)", *n);
+    }
+  }
 
   portal::Portal& portal() { return portal_; }
 
  private:
+  // Account keys younger than this may belong to an account being created right now.
+  static constexpr Micros kOrphanKeyMargin = 10 * 60 * kMicrosPerSecond;
+
   practice::Practice& practice_;
   measures::Measures& measures_;
+  identity::Identity& identity_;
   portal::Portal portal_;
 };
 

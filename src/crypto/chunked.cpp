@@ -194,18 +194,41 @@ class ChunkCipher {
   std::array<std::uint8_t, kNonceSize> base_nonce_{};
 };
 
-// Derives the keys for `salt` and checks `commitment` in constant time.
-Result<ChunkCipher> OpenHeader(std::span<const std::uint8_t> key, std::string_view context,
-                               std::span<const std::uint8_t> header) {
-  Derived d;
+// Derives the keys for the header's salt into `d` and checks its commitment in constant
+// time.
+Status DeriveChecked(std::span<const std::uint8_t> key, std::string_view context,
+                     std::span<const std::uint8_t> header, Derived& d) {
   if (auto st = Derive(key, header.first(kChunkedSaltSize), context, d); !st) {
-    return std::unexpected(st.error());
+    return st;
   }
   if (CRYPTO_memcmp(d.commitment().data(), header.data() + kChunkedSaltSize,
                     kChunkedCommitmentSize) != 0) {
     return DecryptionFailed("commitment mismatch (wrong key, wrong context or modified header)");
   }
+  return {};
+}
+
+// The decrypting cipher of a header whose commitment checks out.
+Result<ChunkCipher> OpenHeader(std::span<const std::uint8_t> key, std::string_view context,
+                               std::span<const std::uint8_t> header) {
+  Derived d;
+  if (auto st = DeriveChecked(key, context, header, d); !st) {
+    return std::unexpected(st.error());
+  }
   return ChunkCipher::Make(d, false);
+}
+
+// Reads and checks the header of a stored ciphertext of `size` bytes.
+Result<ChunkCipher> ReadHeader(std::span<const std::uint8_t> key, std::string_view context,
+                               std::uint64_t size, const ReadAtFn& read_at) {
+  if (size < kChunkedHeaderSize) {
+    return DecryptionFailed("truncated header");
+  }
+  std::array<std::uint8_t, kChunkedHeaderSize> header{};
+  if (auto st = read_at(0, header); !st) {
+    return std::unexpected(st.error());
+  }
+  return OpenHeader(key, context, header);
 }
 
 // A heap buffer that is wiped before it is freed (it holds plaintext).
@@ -332,12 +355,8 @@ Result<std::unique_ptr<ChunkedEncryptor>> ChunkedEncryptor::Resume(
     return DecryptionFailed("more than 2^38 chunks");
   }
   Derived d;
-  if (auto st = Derive(key, header.first(kChunkedSaltSize), context, d); !st) {
+  if (auto st = DeriveChecked(key, context, header, d); !st) {
     return std::unexpected(st.error());
-  }
-  if (CRYPTO_memcmp(d.commitment().data(), header.data() + kChunkedSaltSize,
-                    kChunkedCommitmentSize) != 0) {
-    return DecryptionFailed("commitment mismatch (wrong key, wrong context or modified header)");
   }
   auto cipher = ChunkCipher::Make(d, true);
   if (!cipher) {
@@ -355,14 +374,7 @@ Result<std::uint64_t> CountWholeChunks(std::span<const std::uint8_t> key,
   if (auto st = CheckKeyAndContext(key, context); !st) {
     return std::unexpected(st.error());
   }
-  if (stored_size < kChunkedHeaderSize) {
-    return DecryptionFailed("truncated header");
-  }
-  std::array<std::uint8_t, kChunkedHeaderSize> header{};
-  if (auto st = read_at(0, header); !st) {
-    return std::unexpected(st.error());
-  }
-  auto cipher = OpenHeader(key, context, header);
+  auto cipher = ReadHeader(key, context, stored_size, read_at);
   if (!cipher) {
     return std::unexpected(cipher.error());
   }
@@ -701,14 +713,7 @@ Result<std::unique_ptr<ChunkedReader>> ChunkedReader::Open(std::span<const std::
   if (!read_at) {
     return Fail(ErrorCode::kInvalidArgument, "chunked reader needs a source");
   }
-  if (ciphertext_size < kChunkedHeaderSize) {
-    return DecryptionFailed("truncated header");
-  }
-  std::array<std::uint8_t, kChunkedHeaderSize> header{};
-  if (auto st = read_at(0, header); !st) {
-    return std::unexpected(st.error());
-  }
-  auto cipher = OpenHeader(key, context, header);
+  auto cipher = ReadHeader(key, context, ciphertext_size, read_at);
   if (!cipher) {
     return std::unexpected(cipher.error());
   }

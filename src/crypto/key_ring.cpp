@@ -350,6 +350,51 @@ Result<KeyId> KeyRing::CreateDek(TenantId tenant, std::string_view purpose) {
   }
 }
 
+Result<KeyRing::OrphanSweep> KeyRing::DestroyOrphans(std::string_view purpose,
+                                                     std::string_view owner_table,
+                                                     Micros created_before) {
+  // The tenants holding such keys: data_keys is not a row-level-security table.
+  std::vector<TenantId> tenants;
+  {
+    ALCOVE_TRY_ASSIGN(auto tx, db_.Begin());
+    const store::Value params[] = {std::string(purpose), created_before};
+    ALCOVE_TRY_ASSIGN(const auto rows,
+                      tx->Query("SELECT DISTINCT tenant_id FROM data_keys WHERE purpose = $1 AND "
+                                "tenant_id > 0 AND created_at < $2",
+                                params));
+    for (const auto& r : rows) {
+      tenants.push_back(r.Int(0));
+    }
+  }
+  const std::string sql = fmt::format(
+      "SELECT DISTINCT d.family FROM data_keys d WHERE d.tenant_id = $1 AND d.purpose = $2 AND "
+      "d.created_at < $3 AND NOT EXISTS (SELECT 1 FROM {} o WHERE o.tenant_id = $1 AND "
+      "o.key_id = d.family)",
+      owner_table);
+  OrphanSweep out;
+  for (const TenantId tenant : tenants) {
+    std::vector<KeyId> orphans;
+    {
+      ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(tenant));
+      const store::Value params[] = {tenant, std::string(purpose), created_before};
+      ALCOVE_TRY_ASSIGN(const auto rows, tx->Query(sql, params));
+      for (const auto& r : rows) {
+        orphans.push_back(static_cast<KeyId>(r.Int(0)));
+      }
+    }
+    for (const KeyId key : orphans) {
+      if (auto st = DestroyDek(tenant, key); !st && st.error().code != ErrorCode::kNotFound) {
+        if (out.failed++ == 0) {
+          out.first_error = st.error().internal;
+        }
+        continue;
+      }
+      ++out.destroyed;
+    }
+  }
+  return out;
+}
+
 Status KeyRing::DestroyDek(TenantId tenant, KeyId key) {
   if (tenant <= 0) {
     return NoSuchKey();

@@ -117,6 +117,23 @@ class KeyRing {
   // within a minute). REQUIRES: the calling thread holds no transaction.
   Status DestroyDek(TenantId tenant, KeyId key);
 
+  // The sweeper of keys whose owner is gone (C06's retry): destroys every DEK family of
+  // `purpose` created before `created_before` whose id no row of `owner_table` (a table
+  // with columns tenant_id and key_id: "clients", "accounts") names in its tenant — a key
+  // whose destruction failed after its owner's rows went, or whose owner was never made.
+  // Each tenant is checked in its own tenant transaction (row-level security shows its
+  // rows). A family whose destruction fails is counted (with the first error's internal
+  // message, for the caller's log) and left for the next sweep. Errors: the database's.
+  // REQUIRES: `purpose` and `owner_table` are lowercase identifiers of the code's own
+  // (never input); the calling thread holds no transaction.
+  struct OrphanSweep {
+    std::int64_t destroyed = 0;
+    std::int64_t failed = 0;
+    std::string first_error;  // internal message; no key material
+  };
+  Result<OrphanSweep> DestroyOrphans(std::string_view purpose, std::string_view owner_table,
+                                     Micros created_before);
+
   // HMAC-SHA256 of `data` under a key derived for `purpose` (1–200 bytes, no NUL),
   // e.g. "email-lookup": HMAC(HKDF-SHA256(root, info = "alcove/keyed-hash/v1" 0x00
   // purpose), data). The root is a system DEK in data_keys (created on first use), so

@@ -218,4 +218,13 @@ Result<std::int64_t> Identity::SweepExpired() {
   return n + p + c + t;
 }
 
+Result<std::int64_t> Identity::SweepOrphanAccountKeys(Micros created_before) {
+  ALCOVE_TRY_ASSIGN(const auto sweep, keys_.DestroyOrphans("account", "accounts", created_before));
+  if (sweep.failed > 0) {
+    spdlog::error("sweeping {} orphan account data key(s) failed (retried next time): {}",
+                  sweep.failed, sweep.first_error);
+  }
+  return sweep.destroyed;
+}
+
 }  // namespace alcove::identity

@@ -292,14 +292,20 @@ class Identity {
   Result<std::optional<crypto::KeyId>> DeleteClientAccount(store::Transaction& tx,
                                                            store::TenantId tenant,
                                                            std::string_view account_id);
-  // Destroys a deleted account's data key (a failure is logged: the key sealed only that
-  // account's address and name, whose rows are gone).
+  // Destroys a deleted account's data key (a failure is logged, and SweepOrphanAccountKeys
+  // takes the key later).
   void DestroyAccountKey(store::TenantId tenant, crypto::KeyId key) {
     DiscardAccountKey(tenant, key);
   }
 
   // Deletes expired sessions and tokens; returns how many rows went.
   Result<std::int64_t> SweepExpired();
+  // Destroys the data keys of accounts that are gone (a client account deleted with its
+  // portal access or its client record, whose key cannot be destroyed inside that
+  // transaction; a new account's key whose insert failed and whose destruction failed
+  // too) created before `created_before` (the margin keeps keys of accounts being made).
+  // Returns how many went; failures are logged and retried by the next sweep.
+  Result<std::int64_t> SweepOrphanAccountKeys(Micros created_before);
 
   // Blocks until queued background work is done (tests, shutdown).
   void WaitIdle() { background_.WaitIdle(); }

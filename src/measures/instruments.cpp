@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <limits>
 #include <optional>
+#include <ranges>
 #include <set>
 #include <string>
 #include <vector>
@@ -484,6 +485,13 @@ std::span<const Instrument> BuiltInInstruments() {
 const Instrument* FindInstrument(std::string_view id) {
   for (const Instrument& in : BuiltInInstruments()) {
     if (in.id == id) {
+      return &in;
+    }
+  }
+  // The spelling without hyphens ("phq9", "gad7": the examples of the API's design),
+  // when no id matched as written.
+  for (const Instrument& in : BuiltInInstruments()) {
+    if (std::ranges::equal(in.id | std::views::filter([](char c) { return c != '-'; }), id)) {
       return &in;
     }
   }

@@ -37,7 +37,8 @@ Status CheckBuiltInInstruments();
 // is a build defect (the tests load every one and `alcove serve` checks them first): the
 // process stops with the loader's message rather than score with a wrong instrument.
 std::span<const Instrument> BuiltInInstruments();
-// The built-in instrument with this id ("phq-9"), or null.
+// The built-in instrument with this id ("phq-9"; also spelt without its hyphens, "phq9"),
+// or null. Stored and listed ids are always the hyphenated ones.
 const Instrument* FindInstrument(std::string_view id);
 
 // True for a LOINC code of the form "44249-1" whose last digit is its mod-10 check digit.

@@ -77,9 +77,21 @@ Status Portal::Invite(const TherapistScope& who, std::string_view client_id, con
   }
   // The address in the record (an audited read of it); no address: nothing is made.
   ALCOVE_TRY_ASSIGN(const std::string address, address_.ClientAddress(who, client.id, caller));
+  if (current) {
+    // Invited before: the same account, unless the record's address changed since (the
+    // account would sign in at the old one): then that invitation and account go.
+    auto account = identity_.AccountById(current->account_id);
+    if (!account && account.error().code != ErrorCode::kNotFound) {
+      return std::unexpected(account.error());
+    }
+    if (!account || account->email != address) {
+      ALCOVE_TRY(End(who, client.id, "address_changed", caller));
+      current.reset();
+    }
+  }
   std::string account_id;
   if (current) {
-    account_id = current->account_id;  // invited again: the same account, a new link
+    account_id = current->account_id;  // a new link for the same account
   } else {
     // The account's display name is the alias: no name leaves the record (C50).
     auto made = identity_.AddMember(who, identity::Role::kClient, address, client.alias, caller);
@@ -156,11 +168,16 @@ Result<Access> Portal::GetAccess(const TherapistScope& who, std::string_view cli
 Status Portal::EndAccess(const TherapistScope& who, std::string_view client_id,
                          const Caller& caller) {
   ALCOVE_TRY_ASSIGN(const auto client, practice_.GetClientInfo(who, client_id));
+  return End(who, client.id, "ended", caller);
+}
+
+Status Portal::End(const TherapistScope& who, const std::string& client_id, std::string_view reason,
+                   const Caller& caller) {
   ALCOVE_TRY_ASSIGN(
       const auto key,
       work_.Write(who, caller,
                   [&](store::Transaction& tx) -> Result<Audited<std::optional<crypto::KeyId>>> {
-                    ALCOVE_TRY_ASSIGN(auto current, CurrentAccess(tx, who.tenant(), client.id));
+                    ALCOVE_TRY_ASSIGN(auto current, CurrentAccess(tx, who.tenant(), client_id));
                     if (!current) {
                       return NotFound("portal access");
                     }
@@ -178,9 +195,10 @@ Status Portal::EndAccess(const TherapistScope& who, std::string_view client_id,
                     ALCOVE_TRY_ASSIGN(auto account_key, identity_.DeleteClientAccount(
                                                             tx, who.tenant(), current->account_id));
                     AuditNote note{audit::Action::kSharingRevoked, "portal_access", current->id,
-                                   identity::ClientDetails(client.id)};
+                                   identity::ClientDetails(client_id)};
                     ALCOVE_TRY(note.details.SetToken("was", AccessStatusName(current->status)));
                     ALCOVE_TRY(note.details.SetToken("account", current->account_id));
+                    ALCOVE_TRY(note.details.SetToken("reason", reason));
                     return Audited<std::optional<crypto::KeyId>>{account_key, std::move(note)};
                   }));
   if (key) {
@@ -271,12 +289,8 @@ Status Portal::DeleteClientRows(store::Transaction& tx, store::TenantId tenant,
                                                     "status <> 'ended'",
                                                     {tenant, std::string(client_id)}));
   for (const AccessRow& r : rows) {
-    ALCOVE_TRY_ASSIGN(auto key, identity_.DeleteClientAccount(tx, tenant, r.account_id));
-    if (key) {
-      const std::lock_guard lock(keys_mu_);
-      keys_to_destroy_.push_back(
-          PendingKey{.tenant = tenant, .account_id = r.account_id, .key = *key});
-    }
+    // Its key goes with identity's sweep of orphan account keys, after this commits.
+    ALCOVE_TRY(identity_.DeleteClientAccount(tx, tenant, r.account_id));
   }
   const store::Value params[] = {std::string(client_id), tenant};
   ALCOVE_TRY(
@@ -284,27 +298,6 @@ Status Portal::DeleteClientRows(store::Transaction& tx, store::TenantId tenant,
   ALCOVE_TRY(
       tx.Execute("DELETE FROM portal_access WHERE client_id = $1 AND tenant_id = $2", params));
   return {};
-}
-
-void Portal::Housekeeping() {
-  std::vector<PendingKey> keys;
-  {
-    const std::lock_guard lock(keys_mu_);
-    keys.swap(keys_to_destroy_);
-  }
-  for (const PendingKey& k : keys) {
-    // Only when the deletion committed: a rolled-back one left the account in place.
-    auto account = identity_.AccountById(k.account_id);
-    if (account) {
-      continue;
-    }
-    if (account.error().code != ErrorCode::kNotFound) {
-      const std::lock_guard lock(keys_mu_);
-      keys_to_destroy_.push_back(k);  // the next round tries again
-      continue;
-    }
-    identity_.DestroyAccountKey(k.tenant, k.key);
-  }
 }
 
 }  // namespace alcove::portal

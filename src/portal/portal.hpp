@@ -1,6 +1,5 @@
 #pragma once
 
-#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -153,12 +152,10 @@ class Portal {
 
   // For practice's ClientExtension: deletes the client's portal rows and the client's
   // account (its sessions with it) inside DeleteClient's transaction. The account's data
-  // key is destroyed by the next Housekeeping (it cannot be inside a transaction).
+  // key cannot be destroyed inside a transaction: identity's SweepOrphanAccountKeys does it
+  // (the module runs it once a minute).
   Status DeleteClientRows(store::Transaction& tx, store::TenantId tenant,
                           std::string_view client_id);
-  // Destroys the data keys of client accounts deleted with their client record (run once
-  // a minute by the module; failures are logged and retried).
-  void Housekeeping();
 
  private:
   // A share about to be recorded: the Shareable (C22: nothing else can be recorded) and
@@ -171,6 +168,10 @@ class Portal {
   };
   Result<std::string> Record(const identity::TherapistScope& who, const std::string& share_id,
                              const NewShare& share, const identity::Caller& caller);
+  // Ends the client's current access (`reason` for its audit event: "ended",
+  // "address_changed"): the account and its sessions go in the same transaction.
+  Status End(const identity::TherapistScope& who, const std::string& client_id,
+             std::string_view reason, const identity::Caller& caller);
   // The caller's active access row (kNotFound without one: no portal for this account).
   Result<internal::AccessRow> ActiveAccess(const identity::ClientScope& who);
   // The client's current (invited or active) access row in `tx`, if any.
@@ -196,13 +197,6 @@ class Portal {
   crypto::TokenIssuer tokens_;
   identity::UnitOfWork work_;
   measures::MeasureMail address_;  // the address in the client's record
-  std::mutex keys_mu_;
-  struct PendingKey {
-    store::TenantId tenant = 0;
-    std::string account_id;
-    crypto::KeyId key = 0;
-  };
-  std::vector<PendingKey> keys_to_destroy_;  // guarded by keys_mu_
 };
 
 }  // namespace alcove::portal

@@ -149,47 +149,12 @@ void Practice::DiscardUnusedKey(const TherapistScope& who, crypto::KeyId key) {
 }
 
 Result<std::int64_t> Practice::SweepOrphanKeys(Micros created_before) {
-  // The tenants holding client keys: data_keys is the key ring's table, not a row-level-
-  // security table. Each tenant's check then runs in that tenant's own transaction, so
-  // on PostgreSQL the clients it compares against are visible (RLS), never all hidden.
-  std::vector<store::TenantId> tenants;
-  {
-    ALCOVE_TRY_ASSIGN(auto tx, db_.Begin());
-    const store::Value params[] = {created_before};
-    ALCOVE_TRY_ASSIGN(const auto rows,
-                      tx->Query("SELECT DISTINCT tenant_id FROM data_keys WHERE purpose = "
-                                "'client' AND tenant_id > 0 AND created_at < $1",
-                                params));
-    for (const auto& r : rows) {
-      tenants.push_back(r.Int(0));
-    }
+  ALCOVE_TRY_ASSIGN(const auto sweep, keys_.DestroyOrphans("client", "clients", created_before));
+  if (sweep.failed > 0) {
+    spdlog::error("sweeping {} orphan client data key(s) failed (retried next time): {}",
+                  sweep.failed, sweep.first_error);
   }
-  std::int64_t destroyed = 0;
-  for (const store::TenantId tenant : tenants) {
-    std::vector<crypto::KeyId> orphans;
-    {
-      ALCOVE_TRY_ASSIGN(auto tx, db_.BeginTenant(tenant));
-      const store::Value params[] = {tenant, created_before};
-      ALCOVE_TRY_ASSIGN(
-          const auto rows,
-          tx->Query("SELECT DISTINCT d.family FROM data_keys d WHERE d.tenant_id = $1 AND "
-                    "d.purpose = 'client' AND d.created_at < $2 AND NOT EXISTS (SELECT 1 FROM "
-                    "clients c WHERE c.tenant_id = $1 AND c.key_id = d.family)",
-                    params));
-      for (const auto& r : rows) {
-        orphans.push_back(static_cast<crypto::KeyId>(r.Int(0)));
-      }
-    }
-    for (const crypto::KeyId key : orphans) {
-      if (auto st = keys_.DestroyDek(tenant, key); !st && st.error().code != ErrorCode::kNotFound) {
-        spdlog::error("sweeping an orphan client data key {} failed (retried next time): {}", key,
-                      st.error().internal);
-        continue;
-      }
-      ++destroyed;
-    }
-  }
-  return destroyed;
+  return sweep.destroyed;
 }
 
 Result<std::vector<ClientListItem>> Practice::ListClients(const TherapistScope& who) {

@@ -1,6 +1,7 @@
 #include "web/audit_routes.hpp"
 
 #include <boost/json.hpp>
+#include <cctype>
 #include <charconv>
 #include <map>
 #include <optional>
@@ -148,6 +149,48 @@ std::string Sentence(const audit::Event& e, bool by_me,
                    : who + " ended a supervision";
       default:
         break;
+    }
+  }
+  if (e.object_type.starts_with("portal_")) {  // docs/portal.md
+    // In a therapist's tenant, an account that is not the therapist is a client.
+    const bool by_client = !by_me && e.actor != audit::Actor::System();
+    std::string client_first = alias;  // the sentence starts with the client
+    if (!client_first.empty()) {
+      client_first[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(alias[0])));
+    }
+    const auto kind = e.details.entries().find("kind");
+    const std::string k = kind == e.details.entries().end() ? "" : kind->second;
+    const std::string item = k == "result"  ? "a questionnaire result"
+                             : k == "trend" ? "a questionnaire trend"
+                                            : "a summary";
+    if (e.object_type == "portal_share") {
+      switch (e.action) {
+        case audit::Action::kSharingGranted:
+          return who + " shared " + item + " with " + alias;
+        case audit::Action::kSharingRevoked:
+          return who + " stopped sharing " + item + " with " + alias;
+        case audit::Action::kRecordAccessed:
+          return by_client ? client_first + " opened an item shared in their portal"
+                           : who + " looked at an item shared with " + alias;
+        default:
+          break;
+      }
+    }
+    if (e.object_type == "portal_view" && e.action == audit::Action::kRecordAccessed) {
+      return by_client ? client_first + " opened their portal"
+                       : who + " looked at " + of + " portal as they see it";
+    }
+    if (e.object_type == "portal_access") {
+      switch (e.action) {
+        case audit::Action::kMagicLinkIssued:
+          return who + " invited " + alias + " to the portal";
+        case audit::Action::kSharingGranted:
+          return client_first + " accepted the invitation to the portal";
+        case audit::Action::kSharingRevoked:
+          return who + " ended " + of + " portal access";
+        default:
+          break;
+      }
     }
   }
   if (const auto hours = HoursSentence(e, who)) {

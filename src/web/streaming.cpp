@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "core/encoding.hpp"
 #include "web/errors.hpp"
 
 namespace alcove::web {
@@ -21,16 +22,6 @@ std::optional<std::uint64_t> Digits(std::string_view s) {
     return std::nullopt;
   }
   return v;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
 }
 
 std::unexpected<Error> BadHeader(std::string_view name, std::string_view expected) {
@@ -96,7 +87,7 @@ Result<UploadPosition> ParseUploadPosition(const Request& request) {
   pos.complete = true;
   std::optional<std::uint64_t> offset;
   if (auto h = request.headers.Get(kUploadOffsetHeader)) {
-    offset = Digits(Trim(*h));
+    offset = Digits(TrimSpaces(*h));
     if (!offset) {
       return BadHeader(kUploadOffsetHeader, "a number of bytes");
     }
@@ -104,7 +95,7 @@ Result<UploadPosition> ParseUploadPosition(const Request& request) {
   }
   if (auto h = request.headers.Get("Content-Range")) {
     // bytes a-b/total | bytes a-b/*
-    std::string_view v = Trim(*h);
+    std::string_view v = TrimSpaces(*h);
     constexpr std::string_view kUnit = "bytes ";
     const auto dash = v.find('-');
     const auto slash = v.find('/');
@@ -134,7 +125,7 @@ Result<UploadPosition> ParseUploadPosition(const Request& request) {
     pos.complete = total && *last + 1 == *total;
   }
   if (auto h = request.headers.Get(kUploadCompleteHeader)) {
-    const std::string_view v = Trim(*h);
+    const std::string_view v = TrimSpaces(*h);
     if (v != "?1" && v != "?0") {
       return BadHeader(kUploadCompleteHeader, "?1 or ?0");
     }
@@ -162,7 +153,7 @@ RangeRequest ParseRange(std::optional<std::string_view> header, std::uint64_t si
   if (!header) {
     return whole;
   }
-  std::string_view v = Trim(*header);
+  std::string_view v = TrimSpaces(*header);
   constexpr std::string_view kUnit = "bytes=";
   if (!v.starts_with(kUnit) || v.find(',') != std::string_view::npos) {
     return whole;  // another unit, or several ranges: the whole representation
@@ -172,8 +163,8 @@ RangeRequest ParseRange(std::optional<std::string_view> header, std::uint64_t si
   if (dash == std::string_view::npos) {
     return whole;
   }
-  const std::string_view a = Trim(v.substr(0, dash));
-  const std::string_view b = Trim(v.substr(dash + 1));
+  const std::string_view a = TrimSpaces(v.substr(0, dash));
+  const std::string_view b = TrimSpaces(v.substr(dash + 1));
   RangeRequest out;
   out.kind = RangeRequest::Kind::kPartial;
   if (a.empty()) {  // a suffix: the last n bytes

@@ -48,6 +48,13 @@ TEST(MeasuresInstruments, EveryFileLoadsAndTheBinaryEmbedsItsCurrentText) {
   EXPECT_EQ(ids, (std::vector<std::string>{"audit", "audit-c", "dass-21", "gad-2", "gad-7", "pcl-5",
                                            "phq-2", "phq-9"}));
   EXPECT_EQ(FindInstrument("beck"), nullptr);
+  // The API's design spells the ids without hyphens; both name the same instrument.
+  EXPECT_EQ(FindInstrument("phq9"), FindInstrument("phq-9"));
+  EXPECT_EQ(FindInstrument("gad7"), FindInstrument("gad-7"));
+  EXPECT_EQ(FindInstrument("auditc"), FindInstrument("audit-c"));
+  EXPECT_NE(FindInstrument("phq9"), nullptr);
+  EXPECT_EQ(FindInstrument("phq"), nullptr);
+  EXPECT_EQ(FindInstrument("phq--9"), nullptr);
 }
 
 TEST(MeasuresInstruments, Phq9AsInTheDomainFile) {

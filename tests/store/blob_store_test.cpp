@@ -198,5 +198,62 @@ TEST(FileBlobStore, RefusesIdsThatCouldNameOtherPaths) {
   EXPECT_TRUE(std::filesystem::exists(dir / "outside"));
 }
 
+
+TEST(FileBlobStore, PartialBlobsOutliveTheirWriterUntilCommitted) {
+  TempDir dir;
+  auto store = OpenFileBlobStore(dir / "blobs");
+  ASSERT_TRUE(store);
+  const Bytes data = Pattern(100'000);
+  std::string id;
+  {
+    auto p = (*store)->CreatePartial();
+    ASSERT_TRUE(p) << p.error().internal;
+    id = (*p)->id();
+    ASSERT_TRUE((*p)->Append(std::span(data).first(60'000)));
+    ASSERT_TRUE((*p)->Sync());
+    // While it is held, no second writer; readers may look.
+    auto second = (*store)->OpenPartial(id);
+    ASSERT_FALSE(second);
+    EXPECT_EQ(second.error().code, ErrorCode::kConflict);
+    auto peek = (*store)->ReadPartial(id);
+    ASSERT_TRUE(peek);
+    EXPECT_EQ((*peek)->size(), 60'000u);
+  }
+  // Not a committed blob; reopening the store keeps it (unlike a temporary file).
+  EXPECT_EQ((*store)->Open(id).error().code, ErrorCode::kNotFound);
+  store = OpenFileBlobStore(dir / "blobs");
+  ASSERT_TRUE(store);
+  auto p = (*store)->OpenPartial(id);
+  ASSERT_TRUE(p) << p.error().internal;
+  EXPECT_EQ((*p)->size(), 60'000u);
+  ASSERT_TRUE((*p)->Truncate(50'000));
+  EXPECT_FALSE((*p)->Truncate(50'001));
+  ASSERT_TRUE((*p)->Append(std::span(data).subspan(50'000)));
+  ASSERT_TRUE((*p)->Commit());
+  EXPECT_EQ((*store)->OpenPartial(id).error().code, ErrorCode::kNotFound);
+  auto r = (*store)->Open(id);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(*(*r)->Read(0, data.size()), data);
+  EXPECT_EQ(EntriesIn(dir / "blobs"), 1u);
+  struct stat st {};
+  ASSERT_EQ(::stat((dir / "blobs" / id).c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+TEST(FileBlobStore, DeletePartialRemovesAnUploadAndSpoilsItsWriter) {
+  TempDir dir;
+  auto store = OpenFileBlobStore(dir / "blobs");
+  ASSERT_TRUE(store);
+  auto p = (*store)->CreatePartial();
+  ASSERT_TRUE(p);
+  const std::string id = (*p)->id();
+  ASSERT_TRUE((*p)->Append(Pattern(10)));
+  ASSERT_TRUE((*store)->DeletePartial(id));
+  EXPECT_FALSE((*p)->Commit());
+  EXPECT_EQ((*store)->DeletePartial(id).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(EntriesIn(dir / "blobs"), 0u);
+  EXPECT_EQ((*store)->OpenPartial("../x").error().code, ErrorCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace alcove::store

@@ -28,6 +28,7 @@
 #include "crypto/key_ring_test_env.hpp"
 #include "store/blob_store.hpp"
 #include "support/https_client.hpp"
+#include "support/proc_status.hpp"
 #include "support/temp_dir.hpp"
 #include "web/dispatcher.hpp"
 #include "web/errors.hpp"
@@ -208,17 +209,6 @@ Answer Parse(const std::string& raw) {
   return a;
 }
 
-long StatusKb(std::string_view field) {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.starts_with(field)) {
-      return std::stol(line.substr(field.size() + 1));
-    }
-  }
-  return -1;
-}
-
 class StreamingTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -315,12 +305,10 @@ class StreamingTest : public ::testing::Test {
 TEST_F(StreamingTest, C03_200MBUploadKeepsMemoryBoundedAndNothingInClear) {
   constexpr std::uint64_t kSize = 200ull * 1000 * 1000;
   const std::string id = StartUpload();
-  {
-    std::ofstream("/proc/self/clear_refs") << "5";  // resets VmHWM to the current RSS
-  }
-  const long rss_before = StatusKb("VmRSS:");
+  alcove::testing::ResetPeakRss();
+  const long rss_before = alcove::testing::ProcStatusKb("VmRSS:");
   const Answer a = Patch(id, 0, kSize, true);
-  const long peak = StatusKb("VmHWM:");
+  const long peak = alcove::testing::ProcStatusKb("VmHWM:");
   ASSERT_EQ(a.status, 200) << a.head << a.body;
   EXPECT_EQ(a.Header("Upload-Offset"), std::to_string(kSize));
   EXPECT_EQ(a.Header("Upload-Complete"), "?1");
@@ -576,6 +564,72 @@ TEST_F(StreamingTest, C03_StreamedBodyPastItsLimitGets413) {
                            "Connection: close\r\n\r\n", 0, 300000);
   EXPECT_EQ(fine.status, 200) << fine.head;
   EXPECT_EQ(fine.body, R"({"bytes":300000})");
+}
+
+// C03: a paused upload keeps only whole chunks; Resume drops a torn tail (bytes past the
+// last chunk, a last chunk that does not authenticate), refuses another key, context or
+// tenant, and a second writer; once the DEK is destroyed nothing opens.
+TEST_F(StreamingTest, C03_ResumeKeepsOnlyWholeChunksThatAuthenticate) {
+  const std::string context = crypto::RecordingContext(kTenant, "rec-1");
+  auto bytes = [](const std::string& s) {
+    return std::span(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
+  };
+  std::string id;
+  {
+    auto up = crypto::EncryptedUpload::Start(env_.ring(), kTenant, dek_, context, *blobs_);
+    ASSERT_TRUE(up);
+    id = (*up)->blob_id();
+    ASSERT_TRUE((*up)->Write(bytes(Input(0, 3 * crypto::kChunkSize + 100))));
+    EXPECT_EQ((*up)->offset(), 3 * crypto::kChunkSize + 100);
+    EXPECT_EQ((*up)->stored_offset(), 3 * crypto::kChunkSize);
+    auto busy = crypto::EncryptedUpload::Resume(env_.ring(), kTenant, dek_, context, *blobs_, id);
+    ASSERT_FALSE(busy);
+    EXPECT_EQ(busy.error().code, ErrorCode::kConflict);
+  }  // destroyed unfinished: paused at 3 whole chunks
+  const auto partial = blob_dir() / ("partial-" + id);
+  EXPECT_EQ(std::filesystem::file_size(partial),
+            crypto::kChunkedHeaderSize + 3 * crypto::kSealedChunkSize);
+  EXPECT_EQ(ReadFile(partial).find("sample 0"), std::string::npos);
+
+  // A crash mid-write: half a chunk of junk after the whole ones, and the third chunk torn.
+  {
+    std::fstream f(partial, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(crypto::kChunkedHeaderSize + 2 * crypto::kSealedChunkSize + 5));
+    f.write("torn", 4);
+    f.seekp(0, std::ios::end);
+    const std::string junk(8000, 'j');
+    f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+  }
+  auto offset = crypto::EncryptedUpload::StoredOffset(env_.ring(), kTenant, dek_, context, *blobs_, id);
+  ASSERT_TRUE(offset);
+  EXPECT_EQ(*offset, 2 * crypto::kChunkSize);
+  for (const auto& [tenant, ctx] : std::vector<std::pair<store::TenantId, std::string>>{
+           {kTenant, crypto::RecordingContext(kTenant, "rec-2")}, {kTenant + 1, context}}) {
+    auto wrong = crypto::EncryptedUpload::Resume(env_.ring(), tenant, dek_, ctx, *blobs_, id);
+    ASSERT_FALSE(wrong);
+    EXPECT_TRUE(wrong.error().code == ErrorCode::kInvalidArgument ||
+                wrong.error().code == ErrorCode::kNotFound);
+  }
+  {
+    auto up = crypto::EncryptedUpload::Resume(env_.ring(), kTenant, dek_, context, *blobs_, id);
+    ASSERT_TRUE(up) << up.error().internal;
+    EXPECT_EQ((*up)->stored_offset(), 2 * crypto::kChunkSize);
+    ASSERT_TRUE((*up)->Write(bytes(Input(2 * crypto::kChunkSize, 50'000))));
+    ASSERT_TRUE((*up)->Finish());
+    EXPECT_FALSE((*up)->Write(bytes(std::string("x"))));
+  }
+  auto blob = crypto::EncryptedBlob::Open(env_.ring(), kTenant, dek_, context, *blobs_, id);
+  ASSERT_TRUE(blob);
+  EXPECT_EQ((*blob)->plaintext_size(), 2 * crypto::kChunkSize + 50'000);
+  std::string back(static_cast<std::size_t>((*blob)->plaintext_size()), '\0');
+  auto got = (*blob)->ReadAt(0, std::span(reinterpret_cast<std::uint8_t*>(back.data()), back.size()));
+  ASSERT_TRUE(got);
+  EXPECT_TRUE(back == Input(0, back.size()));
+
+  ASSERT_TRUE(env_.ring().DestroyDek(kTenant, dek_));
+  auto gone = crypto::EncryptedBlob::Open(env_.ring(), kTenant, dek_, context, *blobs_, id);
+  ASSERT_FALSE(gone);
+  EXPECT_EQ(gone.error().code, ErrorCode::kNotFound);
 }
 
 TEST(StreamingHeaders, RangeParsing) {

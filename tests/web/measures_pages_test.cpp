@@ -403,6 +403,29 @@ TEST_P(MeasuresPagesTest, TwoHundredResultsMakeOnePageWithEveryScoreAndTheLatest
   }
 }
 
+// New results past the 20 latest are listed to be marked reviewed, without their answers
+// (a link to them), except a flagged one, whose answers are always there.
+TEST_P(MeasuresPagesTest, NewResultsPastTheLatestTwentyAreListedWithoutTheirAnswers) {
+  auto scope = identity::TherapistScope::From(h_->PrincipalOf(a_));
+  ASSERT_TRUE(scope);
+  for (int i = 0; i < 30; ++i) {
+    auto a = measures_->Assign(*scope, client_, "phq-9", std::nullopt, kCaller);
+    ASSERT_TRUE(a);
+    std::vector<std::uint8_t> v(10, 1);
+    v[8] = i == 0 ? 1 : 0;  // the oldest raises the item-9 flag
+    ASSERT_TRUE(measures_->Submit(crypto::SecretString(std::string(a->link.reveal()).substr(3)),
+                                  measures::Answers(v), kCaller));
+  }
+  const std::string page = Page();
+  // Each of the 30, and the flag box at the top for the flagged one.
+  EXPECT_EQ(Count(page, R"(>Mark as reviewed</button>)"), 31u);
+  EXPECT_EQ(Count(page, R"(<ol class="answers">)"), 21u);  // the 20 latest and the flagged one
+  EXPECT_EQ(Count(page, R"(>Show its answers</a>)"), 9u);
+  const std::string all = h_->Call(a_, "GET", "/clients/" + client_ + "/measures?all=1").body;
+  EXPECT_EQ(Count(all, R"(<ol class="answers">)"), 30u);
+  EXPECT_EQ(Count(all, R"(>Show its answers</a>)"), 0u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, MeasuresPagesTest,
                          ::testing::Values(TestEngine::kSqlite, TestEngine::kPostgres),
                          [](const auto& p) {

@@ -151,6 +151,19 @@ TEST_P(PortalApiTest, C21ShareIsVisibleOnTheNextRequestAndRevokeIs404OnTheNext) 
   EXPECT_TRUE(history[0].as_object().at("shared_at").is_string());
   EXPECT_TRUE(history[0].as_object().at("first_opened_at").is_string());
   EXPECT_EQ(h_->Call(a_, "DELETE", "/api/v1/shares/" + share).status, 404);
+  // The audit page says it in words (the harness lends no aliases to it).
+  res = h_->Call(a_, "GET", "/audit");
+  ASSERT_EQ(res.status, 200);
+  for (const char* words :
+       {"You shared a summary with a deleted client",
+        "You stopped sharing a summary with a deleted client",
+        "A deleted client opened an item shared in their portal",
+        "A deleted client opened their portal", "You invited a deleted client to the portal",
+        "A deleted client accepted the invitation to the portal"}) {
+    EXPECT_NE(res.body.find(words), std::string::npos) << words;
+  }
+  EXPECT_EQ(res.body.find("portal_"), std::string::npos);
+  EXPECT_EQ(res.body.find("Ann"), std::string::npos);
 }
 
 // claim: C22

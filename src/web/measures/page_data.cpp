@@ -271,6 +271,13 @@ void SetResultsData(TemplateData& d, const PageResults& view, std::size_t latest
     if (r.is_new) {
       rd.set("is_new", true);
     }
+    // Answers for the latest ones and any flagged one; a new result further down is listed
+    // to be marked reviewed, its answers a link away (200 new results were 1.2 MB).
+    if (list.size() >= latest && r.flags.empty()) {
+      rd.set("answers_elsewhere", true);
+      list.push_back(rd);
+      continue;
+    }
     std::vector<TemplateData> answers;
     for (const AnswerView& a : r.answers) {
       TemplateData ad;
