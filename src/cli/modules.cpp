@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <stdexcept>
+
 #include "audit/log.hpp"
 #include "crypto/tokens.hpp"
 #include "hours/hours.hpp"
@@ -17,11 +19,13 @@
 #include "measures/service.hpp"
 #include "portal/portal.hpp"
 #include "practice/practice.hpp"
+#include "recordings/recordings.hpp"
 #include "schedule/schedule.hpp"
 #include "web/hours/routes.hpp"
 #include "web/measures/routes.hpp"
 #include "web/portal/routes.hpp"
 #include "web/practice/routes.hpp"
+#include "web/recordings/routes.hpp"
 #include "web/schedule/routes.hpp"
 
 namespace alcove::cli {
@@ -351,7 +355,55 @@ class PortalModule final : public ModuleInstance {
   portal::Portal portal_;
 };
 
+// Session recordings (docs/recordings.md): built on practice and the portal (clients
+// consent there). A client's recordings go with the client record (practice's deletion);
+// their keys and blobs, orphan keys and audio past retention go in the housekeeping.
+class RecordingsModule final : public ModuleInstance {
+ public:
+  explicit RecordingsModule(const ModuleDeps& d)
+      : practice_(dynamic_cast<PracticeModule&>(*d.earlier("practice")).practice()),
+        portal_(dynamic_cast<PortalModule&>(*d.earlier("portal")).portal()),
+        recordings_(d.db, d.keys, BlobsOf(d), practice_, portal_, d.log, d.clock) {
+    practice_.AddExtension(practice::ClientExtension{
+        .delete_rows =
+            [this](store::Transaction& tx, store::TenantId tenant, std::string_view client_id) {
+              return recordings_.DeleteClientRows(tx, tenant, client_id);
+            },
+        .archive_rows = {},  // a discharged client's recordings stay until deleted or withdrawn
+        .next_appointments = {},
+        .time_words = {},
+        .local_day = {},
+        .session_of = {}});
+  }
+
+  std::unique_ptr<web::RouteSet> AddRoutes(web::RouteKit& kit, web::IdentityServices& identity,
+                                           const web::Templates& templates) override {
+    return web::AddRecordingsRoutes(kit, identity, recordings_, practice_, templates);
+  }
+
+  void Housekeeping(Micros now) override { recordings_.Housekeeping(now); }
+
+  recordings::Recordings& recordings() { return recordings_; }
+
+ private:
+  static store::BlobStore& BlobsOf(const ModuleDeps& d) {
+    if (d.blobs == nullptr) {
+      throw std::logic_error("the recordings module needs a blob store (ModuleDeps::blobs)");
+    }
+    return *d.blobs;
+  }
+
+  practice::Practice& practice_;
+  portal::Portal& portal_;
+  recordings::Recordings recordings_;
+};
+
 }  // namespace
+
+recordings::Recordings* RecordingsOf(ModuleSet& set) {
+  auto* m = dynamic_cast<RecordingsModule*>(set.Find("recordings"));
+  return m == nullptr ? nullptr : &m->recordings();
+}
 
 const std::vector<Module>& Modules() {
   static const std::vector<Module> modules = {
@@ -371,6 +423,8 @@ const std::vector<Module>& Modules() {
        [](const ModuleDeps& d) { return std::make_unique<MeasuresModule>(d); }},
       {"portal", &portal::PortalMigrations,
        [](const ModuleDeps& d) { return std::make_unique<PortalModule>(d); }},
+      {"recordings", &recordings::RecordingsMigrations,
+       [](const ModuleDeps& d) { return std::make_unique<RecordingsModule>(d); }},
   };
   return modules;
 }

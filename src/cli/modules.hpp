@@ -18,6 +18,7 @@
 #include "identity/identity.hpp"
 #include "identity/principal.hpp"
 #include "mail/queue.hpp"
+#include "store/blob_store.hpp"
 #include "store/db.hpp"
 #include "store/migrations.hpp"
 #include "web/app.hpp"
@@ -25,6 +26,9 @@
 namespace alcove::measures {
 class Measures;
 }  // namespace alcove::measures
+namespace alcove::recordings {
+class Recordings;
+}  // namespace alcove::recordings
 
 namespace alcove::cli {
 
@@ -52,6 +56,9 @@ struct ModuleDeps {
   // The associates' supervisors as hours sees them (hours/supervisor_directory.hpp), when
   // given (a test's fake); null: the hours module's own (hours::Supervision::Directory).
   const hours::SupervisorDirectory* supervisor_directory = nullptr;
+  // Where recordings' ciphertext goes (store/blob_store.hpp): the server's is
+  // DATA_DIR/blobs. Required by the recordings module.
+  store::BlobStore* blobs = nullptr;
 };
 
 // A running domain module: its service and what the server asks of it.
@@ -79,7 +86,8 @@ struct Module {
 
 // Every module, bottom layer first (version ranges: store 1-99, key ring 100-149, tokens
 // 150-199, audit 200-299, identity 300-399, practice 400-499, schedule 500-599, hours 600-699,
-// measures 700-799, portal 800-899, ...). Adding a domain module is its folder and one line here
+// measures 700-799, portal 800-899,
+// recordings 900-999, ...). Adding a domain module is its folder and one line here
 // (docs/adding-a-module.md). `alcove init` and `alcove serve` apply the migrations of all of them;
 // serve makes each instance, adds its routes and runs its housekeeping; the tests walk the same
 // list.
@@ -103,5 +111,7 @@ class ModuleSet {
 // Part "api" of the measures (tests): the measures module's service in `set` (the one the
 // routes use, with its flag notice), or null.
 measures::Measures* MeasuresOf(ModuleSet& set);
+// The recordings module's service in `set` (tests), or null.
+recordings::Recordings* RecordingsOf(ModuleSet& set);
 
 }  // namespace alcove::cli

@@ -21,6 +21,7 @@
 #include "mail/mailer.hpp"
 #include "mail/queue.hpp"
 #include "measures/instruments.hpp"
+#include "store/blob_store.hpp"
 #include "cli/modules.hpp"
 #include "web/app.hpp"
 #include "web/audit_routes.hpp"
@@ -207,6 +208,12 @@ int Serve(const Config& config) {
       .checkpoint = [rt = audit->get()](std::uint64_t size) { return rt->CheckpointCovering(size); },
       .verifier_key = (*audit)->VerifierKey(),
   };
+  // Recordings' ciphertext (docs/recordings.md): DATA_DIR/blobs, 0700.
+  auto blobs = store::OpenFileBlobStore(config.data_dir / "blobs");
+  if (!blobs) {
+    fmt::print(stderr, "alcove serve: {}\n", blobs.error().internal);
+    return 2;
+  }
   // The domain modules (cli/modules.hpp): services, routes, housekeeping.
   ModuleSet modules(ModuleDeps{.db = **db,
                                .keys = **keys,
@@ -218,7 +225,9 @@ int Serve(const Config& config) {
                                .public_origin = origin,
                                .checkpoint = audit_services.checkpoint,
                                .verifier_key = audit_services.verifier_key,
-                               .earlier = {}});
+                               .earlier = {},
+                               .supervisor_directory = nullptr,
+                               .blobs = blobs->get()});
   audit_services.client_aliases = [&modules](const identity::Principal& who) {
     return modules.Aliases(who);
   };

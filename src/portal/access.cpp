@@ -277,6 +277,11 @@ Result<AccessRow> Portal::ActiveAccess(const ClientScope& who) {
   return std::move(rows.front());
 }
 
+Result<std::string> Portal::ClientOf(const ClientScope& who) {
+  ALCOVE_TRY_ASSIGN(auto access, ActiveAccess(who));
+  return std::move(access.client_id);
+}
+
 Status Portal::DeleteClientRows(store::Transaction& tx, store::TenantId tenant,
                                 std::string_view client_id) {
   ALCOVE_TRY_ASSIGN(auto rows, internal::AccessRows(tx,

@@ -124,6 +124,10 @@ class Portal {
                              std::string_view share_id, const identity::Caller& caller);
 
   // ---- The client's side (ClientScope: only the caller's own client record) ----
+  // The id of the caller's own client record, for modules built on the portal (a
+  // recording's consent). kNotFound when the account has no active access. Not audited:
+  // an id only.
+  Result<std::string> ClientOf(const identity::ClientScope& who);
   // The home: live shares newest first (opened ones marked), pending questionnaires.
   // kNotFound when the account has no active access. Audited once.
   Result<PortalView> Home(const identity::ClientScope& who, const identity::Caller& caller);

@@ -259,6 +259,11 @@ class Practice {
                               const crypto::PhiString& text, const identity::Caller& caller);
   Result<Summary> ReviewSummary(const identity::TherapistScope& who, std::string_view summary_id,
                                 const identity::Caller& caller);
+  // For a module that made summaries (a recording's AI drafts, C04): deletes those of
+  // `ids` of `tenant` that are still drafts, inside the caller's transaction (its audit
+  // event says so); reviewed ones stay, the therapist's own record. Returns how many went.
+  static Result<std::int64_t> DeleteDraftSummaries(store::Transaction& tx, store::TenantId tenant,
+                                                   std::span<const std::string> ids);
 
   // Case conceptualizations (versioned: each save is a new version).
   Result<Conceptualization> CreateConceptualization(const identity::TherapistScope& who,

@@ -255,4 +255,17 @@ Result<Summary> Practice::ReviewSummary(const TherapistScope& who, std::string_v
   return GetSummary(who, summary_id, caller);
 }
 
+Result<std::int64_t> Practice::DeleteDraftSummaries(store::Transaction& tx, store::TenantId tenant,
+                                                   std::span<const std::string> ids) {
+  std::int64_t deleted = 0;
+  for (const std::string& id : ids) {
+    const store::Value params[] = {id, tenant};
+    ALCOVE_TRY_ASSIGN(const auto n, tx.Execute("DELETE FROM summaries WHERE id = $1 AND "
+                                               "tenant_id = $2 AND status = 'draft'",
+                                               params));
+    deleted += n;
+  }
+  return deleted;
+}
+
 }  // namespace alcove::practice

@@ -1,5 +1,8 @@
 #include "support/app_harness.hpp"
 
+#include <algorithm>
+#include <cstring>
+
 #include <gtest/gtest.h>
 
 #include "cli/database.hpp"
@@ -8,6 +11,28 @@
 #include "web/cookies.hpp"
 
 namespace alcove::testing {
+
+namespace {
+
+// The body of an in-process request as a streaming route reads it (web/http.hpp).
+class StringBodyStream final : public web::BodyStream {
+ public:
+  explicit StringBodyStream(std::string body) : body_(std::move(body)) {}
+  Result<std::size_t> Read(std::span<std::uint8_t> out) override {
+    const std::size_t n = std::min(out.size(), body_.size() - at_);
+    std::memcpy(out.data(), body_.data() + at_, n);
+    at_ += n;
+    return n;
+  }
+  std::optional<std::uint64_t> declared_length() const override { return body_.size(); }
+  std::uint64_t bytes_read() const override { return at_; }
+
+ private:
+  std::string body_;
+  std::size_t at_ = 0;
+};
+
+}  // namespace
 namespace {
 
 std::string TokenOf(const mail::Message& m) {
@@ -117,6 +142,7 @@ Result<std::unique_ptr<AppHarness>> AppHarness::Create(TestEngine engine, const 
                               .security_txt_days = 180};
   ao.identity = h->identity_services_.get();
   ao.audit = h->audit_services_.get();
+  ALCOVE_TRY_ASSIGN(h->blobs_, store::OpenFileBlobStore(h->blobs_dir_.path()));
   h->modules_ = std::make_unique<cli::ModuleSet>(
       cli::ModuleDeps{.db = *h->faults_,
                       .keys = *h->ring_,
@@ -129,7 +155,8 @@ Result<std::unique_ptr<AppHarness>> AppHarness::Create(TestEngine engine, const 
                       .checkpoint = h->audit_services_->checkpoint,
                       .verifier_key = h->audit_services_->verifier_key,
                       .earlier = {},
-                      .supervisor_directory = supervisors});
+                      .supervisor_directory = supervisors,
+                      .blobs = h->blobs_.get()});
   ao.modules = h->modules_->RouteAdders(*h->identity_services_);
   ALCOVE_TRY_ASSIGN(h->app_, web::App::Create(ao, SystemClock::Instance()));
   return h;
@@ -147,6 +174,36 @@ AppHarness::~AppHarness() {
 
 web::Response AppHarness::Call(AppBrowser& browser, std::string method, std::string target,
                                std::string body, std::string content_type, bool csrf) {
+  return Send(browser, std::move(method), std::move(target), std::move(body),
+              std::move(content_type), csrf, {});
+}
+
+web::Response AppHarness::CallWith(
+    AppBrowser& browser, std::string method, std::string target, std::string body,
+    std::string content_type, const std::vector<std::pair<std::string, std::string>>& headers) {
+  return Send(browser, std::move(method), std::move(target), std::move(body),
+              std::move(content_type), true, headers);
+}
+
+std::string AppHarness::BodyOf(const web::Response& response) {
+  if (!response.stream) {
+    return response.body;
+  }
+  std::string out;
+  std::vector<std::uint8_t> piece(web::kStreamPieceBytes);
+  for (;;) {
+    auto n = response.stream->Next(piece);
+    if (!n || *n == 0) {
+      EXPECT_TRUE(n) << "the streamed body failed";
+      return out;
+    }
+    out.append(reinterpret_cast<const char*>(piece.data()), *n);
+  }
+}
+
+web::Response AppHarness::Send(AppBrowser& browser, std::string method, std::string target,
+                               std::string body, std::string content_type, bool csrf,
+                               const std::vector<std::pair<std::string, std::string>>& headers) {
   web::Request req;
   req.method = std::move(method);
   req.target = std::move(target);
@@ -166,6 +223,11 @@ web::Response AppHarness::Call(AppBrowser& browser, std::string method, std::str
   if (csrf && !browser.csrf.empty()) {
     req.headers.Set(std::string(web::kCsrfHeader), browser.csrf);
   }
+  // A streaming route reads the same bytes from body_stream, as from a socket.
+  for (const auto& [name, value] : headers) {
+    req.headers.Set(name, value);
+  }
+  req.body_stream = std::make_shared<StringBodyStream>(body);
   req.body = std::move(body);
   web::Response res = app_->Handle(req);
   for (const auto& [name, value] : res.headers.all()) {

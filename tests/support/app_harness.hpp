@@ -18,6 +18,7 @@
 #include "mail/mailer.hpp"
 #include "mail/queue.hpp"
 #include "practice/practice.hpp"
+#include "store/blob_store.hpp"
 #include "store/fault_injecting_db.hpp"
 #include "support/pg_test_env.hpp"
 #include "support/temp_dir.hpp"
@@ -78,6 +79,12 @@ class AppHarness {
   web::Response Call(AppBrowser& browser, std::string method, std::string target,
                      std::string body = "", std::string content_type = "application/json",
                      bool csrf = true);
+  // The same with extra request headers (Range, Upload-Offset, ...).
+  web::Response CallWith(AppBrowser& browser, std::string method, std::string target,
+                         std::string body, std::string content_type,
+                         const std::vector<std::pair<std::string, std::string>>& headers);
+  // A response's whole body: `body`, or what its stream makes (a range read).
+  static std::string BodyOf(const web::Response& response);
 
   // Signs up a therapist through the API and its confirmation link: a signed-in browser.
   AppBrowser SignUpTherapist(const std::string& email, const std::string& ip);
@@ -103,6 +110,11 @@ class AppHarness {
   crypto::KeyRing& keys() { return *ring_; }
   const audit::Log& log() { return *log_; }
   const std::filesystem::path& sqlite_path() const { return db_.sqlite_path; }
+  // The master-key file of the key ring (rotation and retirement tests).
+  std::filesystem::path key_file() const { return keys_dir_.path() / "master.key"; }
+  // The blob store of the recordings, and its directory.
+  store::BlobStore& blobs() { return *blobs_; }
+  const std::filesystem::path& blobs_dir() const { return blobs_dir_.path(); }
   // The app's module instances (their housekeeping, cli::MeasuresOf).
   cli::ModuleSet& modules() { return *modules_; }
   // The checkpoints' verifier key ("" without sign_checkpoints).
@@ -110,6 +122,9 @@ class AppHarness {
 
  private:
   AppHarness() = default;
+  web::Response Send(AppBrowser& browser, std::string method, std::string target,
+                     std::string body, std::string content_type, bool csrf,
+                     const std::vector<std::pair<std::string, std::string>>& headers);
   std::string LinkTokenFor(const std::string& email, std::size_t sent_before);
   // Uses the newest link mailed to `email` since `sent_before` in `b`, then reads its
   // CSRF token.
@@ -117,6 +132,8 @@ class AppHarness {
 
   TestDb db_;
   TempDir keys_dir_;
+  TempDir blobs_dir_;
+  std::unique_ptr<store::BlobStore> blobs_;
   std::unique_ptr<store::FaultInjectingDb> faults_;
   std::unique_ptr<crypto::KeyRing> ring_;
   std::unique_ptr<crypto::PasswordHasher> hasher_;

@@ -1,0 +1,33 @@
+#pragma once
+
+// The recordings routes' shared parts; not an interface. Each file of src/web/recordings/
+// adds its routes through one member of RecordingsRoutes, and AddRecordingsRoutes
+// (routes.cpp) calls them.
+
+#include "practice/practice.hpp"
+#include "recordings/recordings.hpp"
+#include "web/recordings/routes.hpp"
+#include "web/route_kit.hpp"
+#include "web/router.hpp"
+#include "web/session_auth.hpp"
+#include "web/templates.hpp"
+
+namespace alcove::web::recordings_routes {
+
+class RecordingsRoutes final : public RouteSet {
+ public:
+  RecordingsRoutes(IdentityServices& identity, recordings::Recordings& recordings,
+                   practice::Practice& practice, const Templates& templates)
+      : id_(identity), rec_(recordings), p_(practice), t_(templates) {}
+
+  // api.cpp: API.md § Recordings (the recording routes), the consent text and retention,
+  // the client's consent in the portal.
+  void AddApi(RouteKit& kit);
+
+  IdentityServices& id_;
+  recordings::Recordings& rec_;
+  practice::Practice& p_;
+  const Templates& t_;
+};
+
+}  // namespace alcove::web::recordings_routes
