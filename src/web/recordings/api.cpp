@@ -266,8 +266,17 @@ void RecordingsRoutes::AddApi(RouteKit& kit) {
   // participant consented (C05); playback with Range ----
   kit.Add("PUT", "/api/v1/recordings/{id}/audio",
           ForTherapist([this, t](Request& req, const TherapistSession& who) -> Result<Response> {
-            ALCOVE_TRY_ASSIGN(const auto type, AudioType(req));
-            ALCOVE_TRY_ASSIGN(const auto pos, ParseUploadPosition(req));
+            auto type_or = AudioType(req);
+            auto pos_or = ParseUploadPosition(req);
+            if (!type_or || !pos_or) {
+              // Another's or a missing recording is 404 whatever the headers say (C31).
+              if (auto at = rec_.UploadOffset(who.scope, Id(req)); !at) {
+                return Refusal(req, t, at.error());
+              }
+              return std::unexpected(!type_or ? type_or.error() : pos_or.error());
+            }
+            const auto& type = *type_or;
+            const auto& pos = *pos_or;
             auto upload = rec_.OpenUpload(who.scope, Id(req), pos.offset);
             if (!upload) {
               if (upload.error().code == ErrorCode::kFailedPrecondition &&
