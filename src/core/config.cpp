@@ -92,6 +92,24 @@ const std::vector<Field>& Fields() {
       {"rate_limits", "ai", [](Config& c) -> Ref { return &c.rate_limits.ai; }},
       {"audit", "witness", [](Config& c) -> Ref { return &c.audit.witness; }},
       {"audit", "witness_ca_file", [](Config& c) -> Ref { return &c.audit.witness_ca_file; }},
+      {"ai", "transcribe", [](Config& c) -> Ref { return &c.ai.transcribe; }},
+      {"ai", "draft", [](Config& c) -> Ref { return &c.ai.draft; }},
+      {"ai", "workers", [](Config& c) -> Ref { return &c.ai.workers; }, 1, 16},
+      {"ai", "local_model_dir", [](Config& c) -> Ref { return &c.ai.local_model_dir; }},
+      {"ai", "openai_url", [](Config& c) -> Ref { return &c.ai.openai_url; }},
+      {"ai", "openai_api_key_env", [](Config& c) -> Ref { return &c.ai.openai_api_key_env; }},
+      {"ai", "openai_ca_file", [](Config& c) -> Ref { return &c.ai.openai_ca_file; }},
+      {"ai", "openai_transcribe_model",
+       [](Config& c) -> Ref { return &c.ai.openai_transcribe_model; }},
+      {"ai", "openai_draft_model", [](Config& c) -> Ref { return &c.ai.openai_draft_model; }},
+      {"ai", "openai_timeout_seconds",
+       [](Config& c) -> Ref { return &c.ai.openai_timeout_seconds; }, 1, 3600},
+      {"ai", "openai_max_retries", [](Config& c) -> Ref { return &c.ai.openai_max_retries; }, 0,
+       10},
+      {"ai", "prompts_dir", [](Config& c) -> Ref { return &c.ai.prompts_dir; }},
+      {"ai", "vendor_name", [](Config& c) -> Ref { return &c.ai.vendor_name; }},
+      {"ai", "vendor_retention", [](Config& c) -> Ref { return &c.ai.vendor_retention; }},
+      {"ai", "vendor_training", [](Config& c) -> Ref { return &c.ai.vendor_training; }},
       {"log", "level", [](Config& c) -> Ref { return &c.log.level; }},
   };
   return fields;
@@ -291,7 +309,8 @@ Status Validate(const Config& c) {
   for (const auto& [name, value] :
        {std::pair{"mail.smtp_password_env", &c.mail.smtp_password_env},
         std::pair{"database.password_env", &c.database.password_env},
-        std::pair{"database.migration_password_env", &c.database.migration_password_env}}) {
+        std::pair{"database.migration_password_env", &c.database.migration_password_env},
+        std::pair{"ai.openai_api_key_env", &c.ai.openai_api_key_env}}) {
     if (!value->empty() && !IsEnvVarName(*value)) {
       return bad(fmt::format(
           "{} names an environment variable (e.g. ALCOVE_DB_PASSWORD); put the secret in that "
@@ -311,6 +330,24 @@ Status Validate(const Config& c) {
   if (c.rate_limits.store != "memory" && c.rate_limits.store != "database") {
     return bad(fmt::format("rate_limits.store must be \"memory\" or \"database\", not `{}`",
                            c.rate_limits.store));
+  }
+  for (const auto& [name, value] :
+       {std::pair{"ai.transcribe", &c.ai.transcribe}, std::pair{"ai.draft", &c.ai.draft}}) {
+    if (*value != "local" && *value != "openai" && *value != "off") {
+      return bad(fmt::format("{} must be \"local\", \"openai\" or \"off\", not `{}`", name,
+                             *value));
+    }
+  }
+  const bool uses_openai = c.ai.transcribe == "openai" || c.ai.draft == "openai";
+  if (uses_openai && !c.ai.openai_url.starts_with("https://")) {
+    return bad("ai.transcribe or ai.draft = \"openai\" needs ai.openai_url, an https:// URL "
+               "(e.g. https://api.example.com); data is never sent without TLS");
+  }
+  if (!c.ai.openai_url.empty() && !c.ai.openai_url.starts_with("https://")) {
+    return bad("ai.openai_url must be an https:// URL");
+  }
+  if (c.ai.draft == "openai" && c.ai.openai_draft_model.empty()) {
+    return bad("ai.draft = \"openai\" needs ai.openai_draft_model (the model to draft with)");
   }
   static constexpr std::string_view kLevels[] = {"trace", "debug", "info", "warn", "error"};
   if (std::find(std::begin(kLevels), std::end(kLevels), c.log.level) == std::end(kLevels)) {
@@ -378,7 +415,7 @@ Result<Config> LoadConfig(const std::filesystem::path& data_dir, const Environme
   for (const auto& [name, value] : env) {
     if (!name.starts_with("ALCOVE_") || FindEnv(name) != nullptr || name == kMasterKeyEnv ||
         name == config.mail.smtp_password_env || name == config.database.password_env ||
-        name == config.database.migration_password_env) {
+        name == config.database.migration_password_env || name == config.ai.openai_api_key_env) {
       continue;
     }
     return Fail(ErrorCode::kInvalidArgument,
@@ -465,6 +502,17 @@ store = "memory"
 # A directory outside this one, or an https:// URL, that receives every signed checkpoint
 # of the audit log (docs/audit.md); `alcove audit verify` checks the log against it.
 witness = ""
+
+[ai]
+# Who transcribes recordings and drafts summaries: "local" (on this server; nothing
+# leaves it), "openai" (an OpenAI-compatible server over HTTPS: your own whisper.cpp,
+# llama.cpp, Ollama or vLLM, or a vendor under a business associate agreement) or "off".
+# The page /ai shows what this means for your clients (docs/ai.md).
+transcribe = "local"
+draft = "local"
+# For "openai": openai_url = "https://...", openai_api_key_env = "ALCOVE_AI_KEY" (the
+# variable holding the key), openai_draft_model = "...", and what the vendor states:
+# vendor_name, vendor_retention, vendor_training.
 
 [log]
 level = "info"

@@ -103,6 +103,34 @@ struct AuditConfig {
   std::string witness_ca_file;
 };
 
+// AI transcription and drafting (issue #19; docs/ai.md). Each job names its provider:
+// "local" (on this server, nothing leaves it), "openai" (an OpenAI-compatible server over
+// HTTPS) or "off".
+struct AiConfig {
+  std::string transcribe = "local";
+  std::string draft = "local";
+  std::uint32_t workers = 1;  // job worker threads
+  // PocketSphinx's acoustic model, dictionary and language model (Debian's
+  // pocketsphinx-en-us); empty: /usr/share/pocketsphinx/model/en-us.
+  std::string local_model_dir;
+  // The OpenAI-compatible server: its base URL (https://host[:port][/prefix]; the
+  // provider appends /v1/audio/transcriptions and /v1/chat/completions).
+  std::string openai_url;
+  std::string openai_api_key_env;  // the environment variable holding the API key; empty: none
+  std::string openai_ca_file;      // PEM CA certificates to trust instead of the system's
+  std::string openai_transcribe_model = "whisper-1";
+  std::string openai_draft_model;
+  std::uint32_t openai_timeout_seconds = 120;
+  std::uint32_t openai_max_retries = 3;
+  // The drafting prompts, files the practice can read (relative to the data directory).
+  std::string prompts_dir = "prompts";
+  // What the vendor behind openai_url states (shown on the transparency page; empty is
+  // shown as "not stated").
+  std::string vendor_name;
+  std::string vendor_retention;
+  std::string vendor_training;
+};
+
 struct LogConfig {
   std::string level = "info";  // trace, debug, info, warn, error
 };
@@ -118,6 +146,7 @@ struct Config {
   SessionsConfig sessions;
   RateLimitsConfig rate_limits;
   AuditConfig audit;
+  AiConfig ai;
   LogConfig log;
 
   // `p` if absolute, else data_dir / p.
