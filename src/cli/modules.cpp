@@ -19,12 +19,14 @@
 #include "measures/service.hpp"
 #include "portal/portal.hpp"
 #include "practice/practice.hpp"
+#include "ai/jobs.hpp"
 #include "recordings/recordings.hpp"
 #include "schedule/schedule.hpp"
 #include "web/hours/routes.hpp"
 #include "web/measures/routes.hpp"
 #include "web/portal/routes.hpp"
 #include "web/practice/routes.hpp"
+#include "web/ai/routes.hpp"
 #include "web/recordings/routes.hpp"
 #include "web/schedule/routes.hpp"
 
@@ -398,7 +400,56 @@ class RecordingsModule final : public ModuleInstance {
   recordings::Recordings recordings_;
 };
 
+// AI transcription and drafting (docs/ai.md): jobs on the recordings, with the providers
+// serve made from the configuration (none: every job is off).
+class AiModule final : public ModuleInstance {
+ public:
+  explicit AiModule(const ModuleDeps& d)
+      : recordings_(dynamic_cast<RecordingsModule&>(*d.earlier("recordings")).recordings()),
+        providers_(d.ai_providers != nullptr ? *d.ai_providers : NoProviders()),
+        jobs_(d.db, recordings_, dynamic_cast<PracticeModule&>(*d.earlier("practice")).practice(),
+              providers_, d.log, d.clock) {
+    if (d.ai_workers > 0) {
+      jobs_.Start(d.ai_workers);
+    }
+  }
+  ~AiModule() override { jobs_.Stop(); }
+
+  std::unique_ptr<web::RouteSet> AddRoutes(web::RouteKit& kit, web::IdentityServices& identity,
+                                           const web::Templates& templates) override {
+    return web::AddAiRoutes(kit, identity, jobs_, recordings_, templates);
+  }
+
+  ai::Jobs& jobs() { return jobs_; }
+
+ private:
+  static const ai::Providers& NoProviders() {
+    static const ai::Providers none = [] {
+      ai::Providers p;
+      p.transcribe = {.job = "transcribe", .provider = "off", .sends = "nothing"};
+      p.draft = {.job = "draft", .provider = "off", .sends = "nothing"};
+      return p;
+    }();
+    return none;
+  }
+
+  recordings::Recordings& recordings_;
+  const ai::Providers& providers_;
+  ai::Jobs jobs_;
+};
+
 }  // namespace
+
+ai::Jobs* AiJobsOf(ModuleSet& set) {
+  auto* m = dynamic_cast<AiModule*>(set.Find("ai"));
+  return m == nullptr ? nullptr : &m->jobs();
+}
+
+ModuleSet::~ModuleSet() {
+  while (!instances_.empty()) {
+    instances_.pop_back();
+  }
+}
 
 recordings::Recordings* RecordingsOf(ModuleSet& set) {
   auto* m = dynamic_cast<RecordingsModule*>(set.Find("recordings"));
@@ -425,6 +476,7 @@ const std::vector<Module>& Modules() {
        [](const ModuleDeps& d) { return std::make_unique<PortalModule>(d); }},
       {"recordings", &recordings::RecordingsMigrations,
        [](const ModuleDeps& d) { return std::make_unique<RecordingsModule>(d); }},
+      {"ai", &ai::AiMigrations, [](const ModuleDeps& d) { return std::make_unique<AiModule>(d); }},
   };
   return modules;
 }

@@ -29,6 +29,10 @@ class Measures;
 namespace alcove::recordings {
 class Recordings;
 }  // namespace alcove::recordings
+namespace alcove::ai {
+struct Providers;
+class Jobs;
+}  // namespace alcove::ai
 
 namespace alcove::cli {
 
@@ -59,6 +63,11 @@ struct ModuleDeps {
   // Where recordings' ciphertext goes (store/blob_store.hpp): the server's is
   // DATA_DIR/blobs. Required by the recordings module.
   store::BlobStore* blobs = nullptr;
+  // The AI providers (ai/provider.hpp), made by serve from the configuration (ai.*); null:
+  // every AI job is off (the tests' default; a test may lend fakes). `ai_workers` threads
+  // run the jobs (0: none; a test runs them with ai::Jobs::RunNext).
+  const ai::Providers* ai_providers = nullptr;
+  unsigned ai_workers = 0;
 };
 
 // A running domain module: its service and what the server asks of it.
@@ -87,7 +96,7 @@ struct Module {
 // Every module, bottom layer first (version ranges: store 1-99, key ring 100-149, tokens
 // 150-199, audit 200-299, identity 300-399, practice 400-499, schedule 500-599, hours 600-699,
 // measures 700-799, portal 800-899,
-// recordings 900-999, ...). Adding a domain module is its folder and one line here
+// recordings 900-999, ai 1000-1099). Adding a domain module is its folder and one line here
 // (docs/adding-a-module.md). `alcove init` and `alcove serve` apply the migrations of all of them;
 // serve makes each instance, adds its routes and runs its housekeeping; the tests walk the same
 // list.
@@ -103,6 +112,11 @@ class ModuleSet {
   std::map<std::string, std::string> Aliases(const identity::Principal& who);
   // The instance of `name` (tests), or null.
   ModuleInstance* Find(std::string_view name);
+  // Later modules go first: one built on another stops before it (AI workers before the
+  // recordings they read).
+  ~ModuleSet();
+  ModuleSet(const ModuleSet&) = delete;
+  ModuleSet& operator=(const ModuleSet&) = delete;
 
  private:
   std::vector<std::pair<std::string_view, std::unique_ptr<ModuleInstance>>> instances_;
@@ -113,5 +127,7 @@ class ModuleSet {
 measures::Measures* MeasuresOf(ModuleSet& set);
 // The recordings module's service in `set` (tests), or null.
 recordings::Recordings* RecordingsOf(ModuleSet& set);
+// The AI module's jobs in `set` (tests), or null.
+ai::Jobs* AiJobsOf(ModuleSet& set);
 
 }  // namespace alcove::cli

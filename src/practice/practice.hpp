@@ -259,6 +259,15 @@ class Practice {
                               const crypto::PhiString& text, const identity::Caller& caller);
   Result<Summary> ReviewSummary(const identity::TherapistScope& who, std::string_view summary_id,
                                 const identity::Caller& caller);
+  // For a module that makes summaries (a recording's AI drafts, issue #19): a draft
+  // summary of the client made like CreateSummary, except that the therapist's unsaved
+  // editor draft of a new summary stays (it is theirs, not this one), and `also` runs in
+  // the same transaction once the row is in (e.g. to link it; its error undoes both).
+  Result<Summary> CreateModuleSummary(
+      const identity::TherapistScope& who, std::string_view client_id,
+      const crypto::PhiString& text,
+      const std::function<Status(store::Transaction&, const Summary&)>& also,
+      const identity::Caller& caller);
   // For a module that made summaries (a recording's AI drafts, C04): deletes those of
   // `ids` of `tenant` that are still drafts, inside the caller's transaction (its audit
   // event says so); reviewed ones stay, the therapist's own record. Returns how many went.
@@ -315,6 +324,12 @@ class Practice {
                                               std::span<const store::Value> params);
   // Rows of summaries (with their client's key id) where `where` = id, in a transaction
   // of its own.
+  // CreateSummary and CreateModuleSummary (`also` null: the editor's draft goes).
+  Result<Summary> InsertSummary(
+      const identity::TherapistScope& who, std::string_view client_id,
+      const crypto::PhiString& text, std::optional<std::string> source_note_id,
+      const std::function<Status(store::Transaction&, const Summary&)>* also,
+      const identity::Caller& caller);
   Result<std::vector<store::Row>> SummaryRows(const identity::TherapistScope& who,
                                               std::string_view where, std::string_view id);
   Status AuditRead(const identity::TherapistScope& who, const identity::Caller& caller,

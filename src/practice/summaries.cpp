@@ -49,6 +49,19 @@ Result<Summary> Practice::CreateSummary(const TherapistScope& who, std::string_v
                                         const PhiString& text,
                                         std::optional<std::string> source_note_id,
                                         const Caller& caller) {
+  return InsertSummary(who, client_id, text, std::move(source_note_id), nullptr, caller);
+}
+
+Result<Summary> Practice::CreateModuleSummary(
+    const TherapistScope& who, std::string_view client_id, const PhiString& text,
+    const std::function<Status(store::Transaction&, const Summary&)>& also, const Caller& caller) {
+  return InsertSummary(who, client_id, text, std::nullopt, &also, caller);
+}
+
+Result<Summary> Practice::InsertSummary(
+    const TherapistScope& who, std::string_view client_id, const PhiString& text,
+    std::optional<std::string> source_note_id,
+    const std::function<Status(store::Transaction&, const Summary&)>* also, const Caller& caller) {
   if (!IsAcceptableText(text.reveal(), kMaxSectionBytes, true)) {
     return Invalid("summary text not acceptable", "The summary may be at most about 10,000 words long.");
   }
@@ -85,16 +98,21 @@ Result<Summary> Practice::CreateSummary(const TherapistScope& who, std::string_v
         tx.Execute("INSERT INTO summaries (id, tenant_id, client_id, source_note_id, status, text, "
                    "created_at, updated_at) VALUES ($1, $2, $3, $4, 'draft', $5, $6, $6)",
                    params));
-    ALCOVE_TRY(DropDraft(tx, who, client_id, "summary:new"));
-    return Audited<Summary>{Summary{.id = id,
-                                    .client_id = client.id,
-                                    .source_note_id = std::move(source_note_id),
-                                    .supersedes = std::nullopt,
-                                    .status = SummaryStatus::kDraft,
-                                    .created_at = now,
-                                    .updated_at = now,
-                                    .reviewed_at = std::nullopt,
-                                    .text = PhiString(std::string(text.reveal()))},
+    Summary made{.id = id,
+                 .client_id = client.id,
+                 .source_note_id = std::move(source_note_id),
+                 .supersedes = std::nullopt,
+                 .status = SummaryStatus::kDraft,
+                 .created_at = now,
+                 .updated_at = now,
+                 .reviewed_at = std::nullopt,
+                 .text = PhiString(std::string(text.reveal()))};
+    if (also != nullptr) {
+      ALCOVE_TRY((*also)(tx, made));
+    } else {
+      ALCOVE_TRY(DropDraft(tx, who, client_id, "summary:new"));
+    }
+    return Audited<Summary>{std::move(made),
                             AuditNote{audit::Action::kRecordCreated, "summary", std::string(id),
                                       ClientDetails(client.id)}};
   });

@@ -141,6 +141,50 @@ class Recordings {
       const identity::TherapistScope& who, std::string_view recording_id,
       const identity::Caller& caller);
 
+  // ---- Processing: the AI jobs' side (issue #19; docs/ai.md) ----
+  // Nothing is processed until every participant has consented (C05), and a withdrawal
+  // meanwhile leaves nothing (C04): each of these checks both in its own transaction.
+  struct ProcessingAudio {
+    std::unique_ptr<crypto::EncryptedBlob> blob;  // decrypts on demand (C54)
+    std::string content_type;
+    std::string client_id;
+  };
+  // The audio for a transcription: ConsentMissing(), Withdrawn, kNotFound without audio
+  // (never stored, or deleted by retention). Not audited: the job's ai.used event is.
+  Result<ProcessingAudio> OpenForProcessing(const identity::TherapistScope& who,
+                                            std::string_view recording_id);
+  // A transcription asked for: the transcript row is pending (a done one stays done until
+  // the new one is stored). ConsentMissing(); Withdrawn; kNotFound without audio.
+  Status TranscriptRequested(const identity::TherapistScope& who, std::string_view recording_id);
+  // Stores the transcript sealed with the recording's own key (C03, C54): its text and its
+  // segments (JSON), status done, audited (record.updated, object recording_transcript).
+  // Withdrawn or ConsentMissing() when that changed during the job: nothing is kept.
+  Status StoreTranscript(const identity::TherapistScope& who, std::string_view recording_id,
+                         const crypto::PhiString& text, const crypto::PhiString& segments_json,
+                         const identity::Caller& caller);
+  // The transcription failed (status failed; the text of an earlier one is dropped).
+  Status TranscriptFailed(const identity::TherapistScope& who, std::string_view recording_id);
+  // The transcript: status "none", "pending", "done" or "failed"; text and segments when
+  // done. Audited once when it holds text (record.accessed, object recording_transcript).
+  Result<TranscriptRecord> GetTranscript(const identity::TherapistScope& who,
+                                         std::string_view recording_id,
+                                         const identity::Caller& caller);
+  // The transcript's text for a drafting job: ConsentMissing(), Withdrawn,
+  // kFailedPrecondition without a finished transcript. Not audited (ai.used is).
+  Result<crypto::PhiString> TranscriptForDrafting(const identity::TherapistScope& who,
+                                                  std::string_view recording_id);
+  // An AI draft from the recording lands among its client's summaries, linked to it (so
+  // that a withdrawal deletes it while it is a draft, C04). Withdrawn or ConsentMissing()
+  // when that changed: the draft is deleted again.
+  Result<practice::Summary> AddDraftSummary(const identity::TherapistScope& who,
+                                            std::string_view recording_id,
+                                            const crypto::PhiString& text,
+                                            const identity::Caller& caller);
+  // The summaries of the client drafted from a recording: summary id -> the recording's
+  // id and the time it was made (for "AI-drafted from the recording of ...").
+  Result<std::vector<DraftOrigin>> DraftOrigins(const identity::TherapistScope& who,
+                                                std::string_view client_id);
+
   Result<ConsentText> CurrentConsentText(const identity::TherapistScope& who);
   // A new version of the practice's consent text (1 to kMaxConsentTextBytes of UTF-8).
   Result<ConsentText> SetConsentText(const identity::TherapistScope& who, std::string_view text,

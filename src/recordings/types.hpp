@@ -104,6 +104,22 @@ struct ClientRecordingView {
   std::optional<Micros> withdrawn_at;
 };
 
+// A recording's transcript (issue #19): sealed with the recording's key.
+struct TranscriptRecord {
+  std::string status = "none";  // "none", "pending", "done", "failed"
+  std::optional<crypto::PhiString> text;
+  std::optional<crypto::PhiString> segments_json;  // [{"start_ms","end_ms","text"}...]
+  std::optional<Micros> requested_at;
+  std::optional<Micros> completed_at;
+};
+
+// A summary drafted from a recording.
+struct DraftOrigin {
+  std::string summary_id;
+  std::string recording_id;
+  Micros recording_created_at = 0;
+};
+
 extern const std::string_view kDefaultConsentText;
 
 }  // namespace alcove::recordings

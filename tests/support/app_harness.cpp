@@ -1,5 +1,7 @@
 #include "support/app_harness.hpp"
 
+#include "ai/provider.hpp"
+
 #include <algorithm>
 #include <cstring>
 
@@ -80,7 +82,8 @@ std::vector<mail::Message> RecordingMailer::sent() const {
 
 Result<std::unique_ptr<AppHarness>> AppHarness::Create(TestEngine engine, const PgUrls* urls,
                                                        const hours::SupervisorDirectory* supervisors,
-                                                       bool sign_checkpoints) {
+                                                       bool sign_checkpoints,
+                                                       const ai::Providers* ai_providers) {
   auto h = std::unique_ptr<AppHarness>(new AppHarness());
   const auto migrations = cli::AllMigrations();
   ALCOVE_TRY_ASSIGN(h->db_, OpenTestDb(engine, migrations, urls));
@@ -156,7 +159,9 @@ Result<std::unique_ptr<AppHarness>> AppHarness::Create(TestEngine engine, const 
                       .verifier_key = h->audit_services_->verifier_key,
                       .earlier = {},
                       .supervisor_directory = supervisors,
-                      .blobs = h->blobs_.get()});
+                      .blobs = h->blobs_.get(),
+                      .ai_providers = ai_providers,
+                      .ai_workers = 0});
   ao.modules = h->modules_->RouteAdders(*h->identity_services_);
   ALCOVE_TRY_ASSIGN(h->app_, web::App::Create(ao, SystemClock::Instance()));
   return h;

@@ -67,10 +67,13 @@ class AppHarness {
   // `supervisors`, when given, is the hours module's directory of supervisors (a fake of
   // the supervision side); it must outlive the harness. With `sign_checkpoints`, the audit
   // log's checkpoints are signed on demand by a key of the harness (receipts, C42), as the
-  // server's Checkpointer signs them; without, none can be had.
+  // server's Checkpointer signs them; without, none can be had. `ai_providers` (which must
+  // outlive the harness) are the AI jobs' providers; null: AI is off. No AI worker runs:
+  // a test runs the jobs with cli::AiJobsOf(modules())->RunNext().
   static Result<std::unique_ptr<AppHarness>> Create(
       TestEngine engine, const PgUrls* urls,
-      const hours::SupervisorDirectory* supervisors = nullptr, bool sign_checkpoints = false);
+      const hours::SupervisorDirectory* supervisors = nullptr, bool sign_checkpoints = false,
+      const ai::Providers* ai_providers = nullptr);
   ~AppHarness();
 
   // One request as `browser`: its cookies go along, the answer's Set-Cookie lines update

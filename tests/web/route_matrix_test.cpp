@@ -228,6 +228,10 @@ TEST_P(RouteHarnessTest, C31EveryRouteDeclaresItsAudienceAndOpenRoutesAreListed)
       "GET /healthz",
       "GET /.well-known/security.txt",
       "GET /security",
+      // The AI transparency page and its JSON (C54): the running configuration, for
+      // anyone (the consent text a client reads links to it).
+      "GET /ai",
+      "GET /api/v1/ai/transparency",
       "GET /static/{*path}",
       "GET /",
       "GET /signup",

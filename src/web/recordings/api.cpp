@@ -176,6 +176,8 @@ Result<std::vector<recordings::NewParticipant>> ParticipantsMember(const json::o
 }
 
 // 409 consent_missing (C05) and 410 recording_withdrawn (C04) in their own words.
+}  // namespace
+
 Result<Response> Refusal(const Request& req, const Templates* t, const Error& e) {
   if (recordings::IsConsentMissing(e)) {
     return ErrorResponse(req, t, 409, "consent_missing", e.public_message);
@@ -185,8 +187,6 @@ Result<Response> Refusal(const Request& req, const Templates* t, const Error& e)
   }
   return std::unexpected(e);
 }
-
-}  // namespace
 
 void RecordingsRoutes::AddApi(RouteKit& kit) {
   const Templates* t = &t_;
@@ -331,19 +331,6 @@ void RecordingsRoutes::AddApi(RouteKit& kit) {
                                           });
             res.headers.Set("Cache-Control", "no-store");
             return res;
-          }));
-
-  // Processing (C05): refused until every participant consented. No transcription
-  // service is part of this server yet (issue #19): with consent complete, it says so.
-  kit.Add("POST", "/api/v1/recordings/{id}/transcribe",
-          ForTherapist([this, t](Request& req, const TherapistSession& who) -> Result<Response> {
-            if (auto st = rec_.RequireConsent(who.scope, Id(req)); !st) {
-              return Refusal(req, t, st.error());
-            }
-            return ErrorResponse(req, t, 503, "transcription_unavailable",
-                                 "Transcription is not available on this server: no "
-                                 "speech-to-text service is configured. Nothing was sent "
-                                 "anywhere.");
           }));
 
   // ---- The practice's consent text and retention ----

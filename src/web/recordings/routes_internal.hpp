@@ -14,6 +14,10 @@
 
 namespace alcove::web::recordings_routes {
 
+// The answer to a refusal of the recordings service: 409 consent_missing (C05), 410
+// recording_withdrawn (C04); any other error as itself.
+Result<Response> Refusal(const Request& req, const Templates* t, const Error& e);
+
 class RecordingsRoutes final : public RouteSet {
  public:
   RecordingsRoutes(IdentityServices& identity, recordings::Recordings& recordings,
