@@ -242,8 +242,15 @@ bool JobRunner::Run() {
   };
   const CallControl control{.progress = beat, .cancelled = &cancelled};
 
+  // A job that took its server down kMaxAttempts times is not tried again.
+  if (job.attempts >= kMaxAttempts) {
+    outcome = "too_many_attempts";
+  }
+
   // 2. The call, consent checked again right before it (C05).
-  if (job.kind == JobKind::kTranscribe) {
+  if (!outcome.empty()) {
+    spdlog::warn("AI job {}: not tried again after {} attempts", job_id, job.attempts);
+  } else if (job.kind == JobKind::kTranscribe) {
     auto audio = recordings.OpenForProcessing(who, job.recording_id);
     if (!audio) {
       outcome = OutcomeOf(audio.error());

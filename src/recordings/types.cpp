@@ -10,7 +10,7 @@ const std::string_view kDefaultConsentText =
     "Who processes it: the recording is stored encrypted, under a key of its own, on your "
     "therapist's Alcove server. Only your therapist can listen to it. If your therapist uses "
     "transcription or AI note drafting, the recording is processed only as the practice's "
-    "AI page describes, and your therapist reviews anything drafted before it becomes part "
+    "AI page (the page /ai of this server) describes, and your therapist reviews anything drafted before it becomes part "
     "of your record.\n\n"
     "How long it is kept: the audio is deleted once it has been transcribed, unless the "
     "practice keeps it for a set number of days (the AI page says how many). A transcript "

@@ -409,6 +409,25 @@ TEST_P(AiJobsTest, AJobWhoseWorkerStoppedIsClaimedAgain) {
   EXPECT_EQ(transcriber_->calls(), 1);
 }
 
+TEST_P(AiJobsTest, AJobThatKeepsKillingItsWorkerIsNotTriedAgain) {
+  Rec r = NewRecording(true, Audio(20000));
+  auto res = h_->Call(a_, "POST", "/api/v1/recordings/" + r.id + "/transcribe");
+  ASSERT_EQ(res.status, 202) << res.body;
+  const std::string job_id(json::parse(res.body).at("job").at("id").as_string());
+  {
+    auto tx = h_->db().BeginTenant(h_->PrincipalOf(a_).tenant);
+    const store::Value p[] = {job_id, kMaxAttempts};
+    ASSERT_TRUE((*tx)->Execute("UPDATE ai_jobs SET attempts = $2 WHERE id = $1", p));
+    ASSERT_TRUE((*tx)->Commit());
+  }
+  ASSERT_TRUE(jobs_->RunNext());
+  const auto job = Job(job_id);
+  EXPECT_EQ(job.at("status").as_string(), "failed");
+  EXPECT_EQ(job.at("outcome").as_string(), "too_many_attempts");
+  EXPECT_EQ(transcriber_->calls(), 0);
+  EXPECT_FALSE(jobs_->RunNext()) << "off the queue";
+}
+
 TEST_P(AiJobsTest, C20C31AnotherTherapistsRecordingAndJobsAre404) {
   Rec r = NewRecording(true, Audio(20000));
   auto res = h_->Call(a_, "POST", "/api/v1/recordings/" + r.id + "/transcribe");
