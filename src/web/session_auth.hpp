@@ -72,6 +72,19 @@ struct ClientPageAddition {
 using ClientPageFn = std::function<Result<ClientPageAddition>(
     const identity::TherapistScope&, std::string_view client_id, const identity::Caller&)>;
 
+// What a module adds to a summary's page (the AI module: a draft made from a recording says
+// so and shows the transcript beside it). Empty `label`: nothing to add.
+struct SummaryPageAddition {
+  std::string label;         // "AI-drafted from the recording of 3 December 2026"
+  std::string aside_heading;  // "Transcript"
+  std::optional<crypto::PhiString> aside_text;  // client content, on the record's own page
+  std::string link_href;      // "/recordings/<id>"
+  std::string link_label;     // "The recording"
+};
+using SummaryPageFn = std::function<Result<SummaryPageAddition>(
+    const identity::TherapistScope&, std::string_view client_id, std::string_view summary_id,
+    const identity::Caller&)>;
+
 // What the identity routes need. Borrowed; must outlive the routes.
 struct IdentityServices {
   identity::Identity& identity;
@@ -93,6 +106,7 @@ struct IdentityServices {
   // logged, as therapist_links.
   std::vector<TodayAlertsFn> today_alerts;
   std::vector<ClientPageFn> client_page;
+  std::vector<SummaryPageFn> summary_page;
 };
 
 // Everything `therapist_links` offers `who`. A module whose lookup fails is left out and

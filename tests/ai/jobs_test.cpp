@@ -333,6 +333,14 @@ TEST_P(AiJobsTest, C54TranscribedFromTheExactAudioSealedAndDraftedIntoASummaryDr
   EXPECT_NE(text.find("extractive draft"), std::string::npos);
   EXPECT_NE(text.find("Assessment\nmarker-draft assessment"), std::string::npos) << text;
 
+  // Its page says where it came from and shows the transcript beside it.
+  res = h_->Call(a_, "GET", "/summaries/" + summary);
+  ASSERT_EQ(res.status, 200) << res.body;
+  EXPECT_NE(res.body.find("id=\"summary-origin\">AI-drafted from the recording of"),
+            std::string::npos);
+  EXPECT_NE(res.body.find("id=\"summary-transcript\">marker-transcript we talked"),
+            std::string::npos);
+
   // Withdrawal afterwards: the transcript and the unreviewed draft go (C04).
   res = h_->Call(a_, "DELETE",
                  "/api/v1/recordings/" + r.id + "/participants/" + r.parts[0] + "/consent");

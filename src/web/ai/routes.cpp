@@ -273,6 +273,30 @@ std::unique_ptr<RouteSet> AddAiRoutes(RouteKit& kit, IdentityServices& identity,
                                       const Templates& templates) {
   auto routes = std::make_unique<AiRoutes>(identity, jobs, recordings, templates);
   routes->Add(kit);
+  // A summary drafted from a recording says so on its page, with the transcript beside it.
+  identity.summary_page.push_back(
+      [&recordings, &identity](const identity::TherapistScope& who, std::string_view client_id,
+                               std::string_view summary_id,
+                               const identity::Caller& caller) -> Result<SummaryPageAddition> {
+        ALCOVE_TRY_ASSIGN(const auto origins, recordings.DraftOrigins(who, client_id));
+        SummaryPageAddition add;
+        for (const auto& o : origins) {
+          if (o.summary_id != summary_id) {
+            continue;
+          }
+          ALCOVE_TRY_ASSIGN(const auto words, PageTimeWords(identity, who.principal()));
+          add.label = "AI-drafted from the recording of " + words(o.recording_created_at);
+          add.link_href = "/recordings/" + o.recording_id;
+          add.link_label = "The recording";
+          ALCOVE_TRY_ASSIGN(auto transcript, recordings.GetTranscript(who, o.recording_id, caller));
+          if (transcript.text) {
+            add.aside_heading = "Transcript";
+            add.aside_text = std::move(transcript.text);
+          }
+          break;
+        }
+        return add;
+      });
   return routes;
 }
 

@@ -1,5 +1,7 @@
 // The summary pages: review and edit (with a kept draft), "Mark as reviewed" saving the
 // edits first, new summaries from the client page.
+#include <spdlog/spdlog.h>
+
 #include "web/errors.hpp"
 #include "web/practice/routes.hpp"
 #include "web/practice/routes_internal.hpp"
@@ -23,6 +25,22 @@ Result<Response> PracticeRoutes::SummaryPage(Request& req, const TherapistSessio
   data.set("status", std::string(practice::SummaryStatusName(s.status)));
   if (s.status == practice::SummaryStatus::kDraft) {
     data.set("draft", true);
+  }
+  for (const auto& add : id_.summary_page) {
+    auto more = add(who.scope, s.client_id, s.id, CallerOf(req));
+    if (!more) {
+      spdlog::warn("a module's addition to a summary page failed: {}", more.error().internal);
+      continue;
+    }
+    if (!more->label.empty()) {
+      data.set("origin_label", more->label);
+      data.set("origin_href", more->link_href);
+      data.set("origin_link", more->link_label);
+      if (more->aside_text) {
+        data.set("aside_heading", more->aside_heading);
+        data.set("aside_text", std::string(more->aside_text->reveal()));
+      }
+    }
   }
   Flash(req, data);
   SetFieldErrors(data, errors);
