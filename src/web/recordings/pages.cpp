@@ -233,8 +233,11 @@ Result<Response> Pages::RecordingPage(Request& req, const TherapistSession& who,
     row.set("pid", p.id);
     const bool therapist = p.kind == ParticipantKind::kTherapist;
     row.set("who", therapist ? std::string("You (the therapist)") : p.alias);
-    row.set("who_short", WhoWords(p));
     row.set("form_id", therapist ? std::string("therapist") : p.id);
+    row.set("withdraw_label", therapist ? std::string("Withdraw your consent…")
+                                        : "Withdraw " + p.alias + "’s consent…");
+    row.set("document_label",
+            therapist ? std::string("Document your consent") : "Document the consent of " + p.alias);
     if (p.consent) {
       row.set("consented", true);
       row.set("consent_words",
