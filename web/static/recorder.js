@@ -325,7 +325,8 @@
       return sendFile(file, at);
     }).then(function (bytes) {
       window.removeEventListener('beforeunload', leaving);
-      uploadStatus.textContent = 'Uploaded. You can listen to it below.';
+      uploadStatus.textContent = 'Uploaded.';
+      say('Uploaded. You can listen to it below.');
       showReview(bytes);
     }).catch(function (err) {
       window.removeEventListener('beforeunload', leaving);
