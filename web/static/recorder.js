@@ -220,6 +220,12 @@
         }
       });
       recorder = new MediaRecorder(stream, { mimeType: type });
+      // The server refused (consent withdrawn meanwhile, signed out): stop recording.
+      queue.finished.catch(function () {
+        if (recorder.state !== 'inactive') {
+          recorder.stop();
+        }
+      });
       recorder.addEventListener('dataavailable', function (e) {
         if (e.data && e.data.size > 0) {
           queue.add(e.data);
