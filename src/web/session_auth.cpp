@@ -232,4 +232,23 @@ std::vector<ClientPageAddition> ClientPageAdditionsFor(const IdentityServices& s
   return out;
 }
 
+std::vector<PageEntry> ClientHomeFor(const IdentityServices& services,
+                                     const identity::ClientScope& who) {
+  std::vector<PageEntry> out;
+  for (const auto& add : services.client_home) {
+    auto got = add(who);
+    if (!got) {
+      spdlog::warn("a module's part of a client's portal home failed: {}", got.error().internal);
+      out.push_back(PageEntry{.heading = "Not shown just now",
+                              .lead = "Part of this page could not be shown just now. Reload "
+                                      "the page in a moment.",
+                              .href = "",
+                              .label = ""});
+      continue;
+    }
+    out.insert(out.end(), got->begin(), got->end());
+  }
+  return out;
+}
+
 }  // namespace alcove::web

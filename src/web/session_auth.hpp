@@ -71,6 +71,9 @@ struct ClientPageAddition {
 };
 using ClientPageFn = std::function<Result<ClientPageAddition>(
     const identity::TherapistScope&, std::string_view client_id, const identity::Caller&)>;
+// What a module adds to a client's portal home (recordings: consent asked for), each a
+// part with a heading, a sentence and a link. Fixed words only.
+using ClientHomeFn = std::function<Result<std::vector<PageEntry>>(const identity::ClientScope&)>;
 
 // What a module adds to a summary's page (the AI module: a draft made from a recording says
 // so and shows the transcript beside it). Empty `label`: nothing to add.
@@ -107,6 +110,9 @@ struct IdentityServices {
   std::vector<TodayAlertsFn> today_alerts;
   std::vector<ClientPageFn> client_page;
   std::vector<SummaryPageFn> summary_page;
+  // Parts of the client's portal home (the portal renders them), in module order; a
+  // failing one is logged and stands as a sentence saying so.
+  std::vector<ClientHomeFn> client_home;
 };
 
 // Everything `therapist_links` offers `who`. A module whose lookup fails is left out and
@@ -125,6 +131,10 @@ std::vector<ClientPageAddition> ClientPageAdditionsFor(const IdentityServices& s
                                                        const identity::TherapistScope& who,
                                                        std::string_view client_id,
                                                        const identity::Caller& caller);
+
+// Everything `client_home` adds to the portal home of `who`.
+std::vector<PageEntry> ClientHomeFor(const IdentityServices& services,
+                                     const identity::ClientScope& who);
 
 // How the pages of `who` word a time: a therapist's in their time zone (through
 // `therapist_time_words`), everyone else's as TimeInWords in UTC, the zone named.

@@ -467,6 +467,17 @@ void PortalRoutes::AddPages(RouteKit& kit) {
             d.set("practice", view.practice_name);
             SetFlash(req, d, kClientFlash);
             d.set("body", Pages(*this).HomeBody(view, ClientLinks()));
+            // What other modules ask of the client (recordings: consent), each a part.
+            std::vector<TemplateData> parts;
+            for (const PageEntry& e : ClientHomeFor(id_, who)) {
+              TemplateData part;
+              part.set("heading", e.heading);
+              part.set("lead", e.lead);
+              part.set("href", e.href);
+              part.set("label", e.label);
+              parts.push_back(part);
+            }
+            d.set("parts", TemplateList(parts));
             return Response::Html(200, t_.RenderPage("portal_home", kHomeTitle, d));
           }));
 

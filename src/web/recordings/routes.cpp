@@ -12,6 +12,7 @@ std::unique_ptr<RouteSet> AddRecordingsRoutes(RouteKit& kit, IdentityServices& i
   auto routes = std::make_unique<recordings_routes::RecordingsRoutes>(identity, recordings,
                                                                       practice, templates);
   routes->AddApi(kit);
+  routes->AddPages(kit);
   return routes;
 }
 

@@ -27,6 +27,9 @@ class RecordingsRoutes final : public RouteSet {
   // api.cpp: API.md § Recordings (the recording routes), the consent text and retention,
   // the client's consent in the portal.
   void AddApi(RouteKit& kit);
+  // pages.cpp: the therapist's Recordings tab and a recording's page (recorder, upload,
+  // playback, consent, withdrawal), the record's lines, the client's consent pages.
+  void AddPages(RouteKit& kit);
 
   IdentityServices& id_;
   recordings::Recordings& rec_;
