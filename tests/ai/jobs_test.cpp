@@ -11,6 +11,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <boost/json.hpp>
 #include <chrono>
 #include <mutex>
@@ -21,6 +24,7 @@
 #include "audit/query.hpp"
 #include "cli/modules.hpp"
 #include "support/app_harness.hpp"
+#include "support/file_trace.hpp"
 #include "support/pg_test_env.hpp"
 
 namespace alcove::ai {
@@ -497,6 +501,39 @@ TEST_P(AiJobsTest, C54TheTransparencyPageIsMadeFromTheRunningProviders) {
   res = h_->Call(anyone, "GET", "/api/v1/ai/transparency");
   ASSERT_EQ(res.status, 200) << res.body;
   EXPECT_TRUE(json::parse(res.body).at("retention").at("keep_audio_days").is_null());
+}
+
+// C54: while a job runs — the audio decrypted for the provider, the transcript sealed and
+// stored — no file is written but the database's; and no file of the database holds the
+// transcript's words afterwards (SQLite: the files are all there is).
+TEST_P(AiJobsTest, C54AJobWritesNoFileButTheDatabaseAndItHoldsNoPlaintext) {
+  if (GetParam() != TestEngine::kSqlite) {
+    GTEST_SKIP() << "the database's files are SQLite's";
+  }
+  Rec r = NewRecording(true, Audio(60000));
+  auto res = h_->Call(a_, "POST", "/api/v1/recordings/" + r.id + "/transcribe");
+  ASSERT_EQ(res.status, 202) << res.body;
+  testing::TempDir dir;
+  testing::FileWriteTrace trace;
+  ASSERT_TRUE(trace.Start(dir.path())) << "strace could not attach (ptrace not permitted?)";
+  ASSERT_TRUE(jobs_->RunNext());
+  const auto written = trace.Stop();
+  EXPECT_EQ(transcriber_->calls(), 1);
+  const std::string db = h_->sqlite_path().string();
+  int database_writes = 0;
+  for (const auto& p : written) {
+    const bool database = p.rfind(db, 0) == 0;  // the file, its -wal and -shm
+    database_writes += database ? 1 : 0;
+    EXPECT_TRUE(database) << "the job wrote " << p << "\n" << trace.log();
+  }
+  for (const auto& name : {db, db + "-wal"}) {
+    std::ifstream in(name, std::ios::binary);
+    const std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    EXPECT_EQ(bytes.find("marker-transcript"), std::string::npos) << name;
+    EXPECT_EQ(bytes.find("sleep diary"), std::string::npos) << name;
+  }
+  res = h_->Call(a_, "GET", "/api/v1/recordings/" + r.id + "/transcript");
+  EXPECT_EQ(JsonMember(res.body, "status"), "done");
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, AiJobsTest,

@@ -28,6 +28,7 @@
 #include "crypto/key_ring_test_env.hpp"
 #include "store/blob_store.hpp"
 #include "support/app_harness.hpp"
+#include "support/file_trace.hpp"
 #include "support/https_client.hpp"
 #include "support/proc_status.hpp"
 #include "support/temp_dir.hpp"
@@ -361,61 +362,15 @@ TEST_F(StreamingTest, C03_200MBUploadKeepsMemoryBoundedAndNothingInClear) {
 // blob's own (strace of this process: every open for writing, creat, rename and link).
 TEST_F(StreamingTest, C03_UploadCreatesNoFileButTheBlob) {
   const std::string id = StartUpload();
-  // Under Yama's ptrace_scope 1 a tracer must be allowed; without Yama this fails, harmlessly.
-  (void)::prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
-  const std::filesystem::path trace = dir_ / "trace.txt";
-  const std::string pid = std::to_string(::getpid());
-  const std::string out = trace.string();
-  std::vector<const char*> argv{"strace", "-f", "-qq", "-e",
-                                "trace=open,openat,openat2,creat,rename,renameat,renameat2,"
-                                "link,linkat,symlink,symlinkat,mknod,mknodat",
-                                "-o", out.c_str(), "-p", pid.c_str(), nullptr};
-  pid_t strace_pid = 0;
-  ASSERT_EQ(::posix_spawnp(&strace_pid, "strace", nullptr, nullptr,
-                           const_cast<char* const*>(argv.data()), environ),
-            0);
-  // Wait until strace sees us: a marker path shows up in its output.
-  const std::string marker = (dir_ / "strace-ready").string();
-  bool attached = false;
-  for (int i = 0; i < 200 && !attached; ++i) {
-    const int fd = ::open(marker.c_str(), O_RDONLY);
-    if (fd >= 0) {
-      ::close(fd);
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    attached = ReadFile(trace).find("strace-ready") != std::string::npos;
-  }
-  ASSERT_TRUE(attached) << "strace could not attach (ptrace not permitted?)";
+  testing::FileWriteTrace trace;
+  ASSERT_TRUE(trace.Start(dir_.path())) << "strace could not attach (ptrace not permitted?)";
 
   constexpr std::uint64_t kSize = 8 * 1024 * 1024 + 12345;
   const Answer a = Patch(id, 0, kSize, true);
   EXPECT_EQ(a.status, 200) << a.head;
-  ::kill(strace_pid, SIGINT);
-  int wstatus = 0;
-  ::waitpid(strace_pid, &wstatus, 0);
-
   // Every file opened for writing, created, renamed or linked.
-  const std::string text = ReadFile(trace);
-  std::istringstream lines(text);
-  std::string line;
-  std::vector<std::string> written;
-  const std::regex path_re("\"([^\"]*)\"");
-  while (std::getline(lines, line)) {
-    const bool writes = line.find("O_WRONLY") != std::string::npos ||
-                        line.find("O_RDWR") != std::string::npos ||
-                        line.find("O_CREAT") != std::string::npos ||
-                        line.find("creat(") != std::string::npos ||
-                        line.find("rename") != std::string::npos ||
-                        line.find("link") != std::string::npos ||
-                        line.find("mknod") != std::string::npos;
-    if (!writes || line.find("= -1") != std::string::npos) {
-      continue;
-    }
-    for (auto it = std::sregex_iterator(line.begin(), line.end(), path_re);
-         it != std::sregex_iterator(); ++it) {
-      written.push_back((*it)[1].str());
-    }
-  }
+  const std::vector<std::string> written = trace.Stop();
+  const std::string& text = trace.log();
   const std::string partial = (blob_dir() / ("partial-" + id)).string();
   const std::string blob = (blob_dir() / id).string();
   for (const std::string& p : written) {
