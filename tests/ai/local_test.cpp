@@ -58,7 +58,8 @@ double WordErrorRate(const std::string& reference, const std::string& hypothesis
   for (std::size_t i = 1; i <= r.size(); ++i) {
     cur[0] = i;
     for (std::size_t j = 1; j <= h.size(); ++j) {
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (r[i - 1] == h[j - 1] ? 0 : 1)});
+      cur[j] =
+          std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (r[i - 1] == h[j - 1] ? 0 : 1)});
     }
     std::swap(prev, cur);
   }
@@ -132,8 +133,9 @@ TEST_F(LocalProvider, SegmentsFollowAPauseInTheSpeech) {
   // The paragraph, 3 s of silence, the paragraph again.
   const auto wav = *dir_ / "speech.wav";
   const auto out = *dir_ / "pause.wav";
-  ASSERT_TRUE(RunQuietly("ffmpeg -y -i '" + wav.string() + "' -f lavfi -t 3 -i anullsrc=r=22050:cl=mono -i '" +
-                         wav.string() + "' -filter_complex concat=n=3:v=0:a=1 '" + out.string() + "'"));
+  ASSERT_TRUE(RunQuietly("ffmpeg -y -i '" + wav.string() +
+                         "' -f lavfi -t 3 -i anullsrc=r=22050:cl=mono -i '" + wav.string() +
+                         "' -filter_complex concat=n=3:v=0:a=1 '" + out.string() + "'"));
   auto first_ms = DecodedMs(Wav());
   ASSERT_TRUE(first_ms);
   MemoryAudio audio(ReadBytes(out), "audio/wav");
@@ -160,8 +162,12 @@ TEST_F(LocalProvider, EveryContainerTheFfmpegToolMakesDecodesTo16kMono) {
   ASSERT_TRUE(wav_ms) << wav_ms.error().internal;
   EXPECT_NEAR(static_cast<double>(wav_samples), static_cast<double>(*wav_ms) * 16, 16);
   const std::vector<std::pair<std::string, std::string>> formats = {
-      {"webm", "-c:a libopus"}, {"ogg", "-c:a libopus"}, {"oga", "-c:a libvorbis -f ogg"},
-      {"mp3", "-c:a libmp3lame"}, {"m4a", "-c:a aac"}, {"flac", "-c:a flac"},
+      {"webm", "-c:a libopus"},
+      {"ogg", "-c:a libopus"},
+      {"oga", "-c:a libvorbis -f ogg"},
+      {"mp3", "-c:a libmp3lame"},
+      {"m4a", "-c:a aac"},
+      {"flac", "-c:a flac"},
       {"48k.wav", "-ar 48000 -ac 2 -c:a pcm_s16le"}};
   for (const auto& [ext, args] : formats) {
     const auto out = *dir_ / ("container." + ext);
@@ -196,12 +202,13 @@ TEST_F(LocalProvider, C04ACancelledTranscriptionStopsAndKeepsNothing) {
   MemoryAudio audio(Wav(), "audio/wav");
   std::atomic<bool> cancel{false};
   double seen = 0;
-  CallControl control{.progress = [&](double f) {
-                        seen = f;
-                        if (f > 0.3) {
-                          cancel = true;
-                        }
-                      },
+  CallControl control{.progress =
+                          [&](double f) {
+                            seen = f;
+                            if (f > 0.3) {
+                              cancel = true;
+                            }
+                          },
                       .cancelled = &cancel};
   CallReport report;
   auto t = transcriber_->Transcribe(audio, control, report);
@@ -241,7 +248,8 @@ TEST(LocalTranscriber, AMissingModelFailsNamingTheSetting) {
 
 Result<Draft> DraftOf(const std::string& text, std::vector<std::string> sections) {
   crypto::PhiString source{std::string(text)};
-  DraftRequest request{.source = DraftRequest::Source::kNote, .text = &source, .sections = std::move(sections)};
+  DraftRequest request{
+      .source = DraftRequest::Source::kNote, .text = &source, .sections = std::move(sections)};
   CallReport report;
   return MakeLocalDrafter()->MakeDraft(request, CallControl{}, report);
 }

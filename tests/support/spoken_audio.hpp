@@ -22,11 +22,13 @@ inline std::vector<std::uint8_t> ReadBytes(const std::filesystem::path& file) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-// `text` spoken by espeak-ng (en-US, 120 words a minute, 40 ms between words: PocketSphinx hears it better) into the WAV file `wav`.
+// `text` spoken by espeak-ng (en-US, 120 words a minute, 40 ms between words: PocketSphinx hears it
+// better) into the WAV file `wav`.
 inline bool Speak(const std::string& text, const std::filesystem::path& wav) {
   const auto text_file = wav.string() + ".txt";
   std::ofstream(text_file) << text;
-  return RunQuietly("espeak-ng -v en-us -s 120 -g 4 -w '" + wav.string() + "' -f '" + text_file + "'");
+  return RunQuietly("espeak-ng -v en-us -s 120 -g 4 -w '" + wav.string() + "' -f '" + text_file +
+                    "'");
 }
 
 }  // namespace alcove::testing
