@@ -199,9 +199,9 @@ Status OpenResampler(Decode& d) {
     rc = swr_init(d.swr);
   }
   if (rc < 0) {
-    return Refuse(d, fmt::format("{}: cannot resample {} Hz", d.codec->codec->name,
-                                 d.codec->sample_rate),
-                  rc);
+    return Refuse(
+        d, fmt::format("{}: cannot resample {} Hz", d.codec->codec->name, d.codec->sample_rate),
+        rc);
   }
   return {};
 }
@@ -218,10 +218,9 @@ Result<std::int64_t> Emit(Decode& d, const AVFrame* frame, const PcmSink& sink) 
     d.pcm = std::vector<std::int16_t>(static_cast<std::size_t>(room));
   }
   auto* out = reinterpret_cast<std::uint8_t*>(d.pcm.data());
-  const int n = swr_convert(d.swr, &out, room,
-                            frame != nullptr ? const_cast<const std::uint8_t**>(frame->extended_data)
-                                             : nullptr,
-                            in);
+  const int n = swr_convert(
+      d.swr, &out, room,
+      frame != nullptr ? const_cast<const std::uint8_t**>(frame->extended_data) : nullptr, in);
   if (n < 0) {
     return Fail(ErrorCode::kInternal, "audio: resampler: " + AvError(n));
   }
@@ -308,8 +307,8 @@ Result<std::int64_t> DecodeToPcm16k(AudioSource& audio, const PcmSink& sink,
       }
       decoded_any = decoded_any || samples > before;
       control.Progress(duration_us > 0
-                           ? std::min(1.0, static_cast<double>(samples) * 1e6 /
-                                               kOutRate / static_cast<double>(duration_us))
+                           ? std::min(1.0, static_cast<double>(samples) * 1e6 / kOutRate /
+                                               static_cast<double>(duration_us))
                            : static_cast<double>(d.cursor.pos) / size);
     }
     av_packet_unref(d.packet);

@@ -24,26 +24,28 @@
 namespace alcove::ai {
 namespace {
 
-constexpr std::size_t kWindowWords = 20;     // an unpunctuated run is cut this often
-constexpr std::size_t kLongSentence = 40;    // words: longer "sentences" are such runs
-constexpr std::size_t kMaxPerSection = 4;    // sentences a section gets at most
-constexpr double kShare = 0.3;               // of its part's sentences
-constexpr std::size_t kMinWords = 3;         // shorter sentences ("Okay.") are not picked
+constexpr std::size_t kWindowWords = 20;   // an unpunctuated run is cut this often
+constexpr std::size_t kLongSentence = 40;  // words: longer "sentences" are such runs
+constexpr std::size_t kMaxPerSection = 4;  // sentences a section gets at most
+constexpr double kShare = 0.3;             // of its part's sentences
+constexpr std::size_t kMinWords = 3;       // shorter sentences ("Okay.") are not picked
 
 const std::unordered_set<std::string_view>& StopWords() {
   static const std::unordered_set<std::string_view> words = {
-      "a", "about", "after", "again", "all", "also", "am", "an", "and", "any", "are", "as",
-      "at", "be", "because", "been", "before", "being", "but", "by", "can", "could", "did",
-      "do", "does", "doing", "don't", "down", "each", "even", "for", "from", "get", "got",
-      "had", "has", "have", "having", "he", "her", "here", "him", "his", "how", "i", "i'm",
-      "if", "in", "into", "is", "it", "it's", "its", "just", "know", "like", "me", "more",
-      "most", "much", "my", "no", "not", "now", "of", "off", "oh", "okay", "on", "one",
-      "only", "or", "other", "our", "out", "over", "really", "right", "said", "say", "she",
-      "so", "some", "such", "than", "that", "that's", "the", "their", "them", "then",
-      "there", "these", "they", "thing", "things", "this", "those", "through", "to", "too",
-      "uh", "um", "up", "us", "very", "was", "we", "well", "were", "what", "when", "where",
-      "which", "while", "who", "why", "will", "with", "would", "yeah", "yes", "you",
-      "you're", "your"};
+      "a",     "about",  "after", "again", "all",    "also",    "am",     "an",     "and",
+      "any",   "are",    "as",    "at",    "be",     "because", "been",   "before", "being",
+      "but",   "by",     "can",   "could", "did",    "do",      "does",   "doing",  "don't",
+      "down",  "each",   "even",  "for",   "from",   "get",     "got",    "had",    "has",
+      "have",  "having", "he",    "her",   "here",   "him",     "his",    "how",    "i",
+      "i'm",   "if",     "in",    "into",  "is",     "it",      "it's",   "its",    "just",
+      "know",  "like",   "me",    "more",  "most",   "much",    "my",     "no",     "not",
+      "now",   "of",     "off",   "oh",    "okay",   "on",      "one",    "only",   "or",
+      "other", "our",    "out",   "over",  "really", "right",   "said",   "say",    "she",
+      "so",    "some",   "such",  "than",  "that",   "that's",  "the",    "their",  "them",
+      "then",  "there",  "these", "they",  "thing",  "things",  "this",   "those",  "through",
+      "to",    "too",    "uh",    "um",    "up",     "us",      "very",   "was",    "we",
+      "well",  "were",   "what",  "when",  "where",  "which",   "while",  "who",    "why",
+      "will",  "with",   "would", "yeah",  "yes",    "you",     "you're", "your"};
   return words;
 }
 
@@ -81,8 +83,8 @@ std::vector<std::string_view> WordsOf(std::string_view lower, std::size_t begin,
 
 // Adds [begin, end) trimmed, cut into runs of kWindowWords words when it is one long
 // unpunctuated stretch.
-void AddSentence(std::string_view text, std::string_view lower, std::size_t begin,
-                 std::size_t end, std::vector<Sentence>& out) {
+void AddSentence(std::string_view text, std::string_view lower, std::size_t begin, std::size_t end,
+                 std::vector<Sentence>& out) {
   while (begin < end && IsSpace(static_cast<unsigned char>(text[begin]))) {
     ++begin;
   }
@@ -100,13 +102,14 @@ void AddSentence(std::string_view text, std::string_view lower, std::size_t begi
   for (std::size_t w = 0; w < words.size(); w += kWindowWords) {
     const std::size_t last = std::min(words.size(), w + kWindowWords) - 1;
     const std::size_t b = static_cast<std::size_t>(words[w].data() - lower.data());
-    const std::size_t e = last + 1 == words.size()
-                              ? end
-                              : static_cast<std::size_t>(words[last].data() - lower.data()) +
-                                    words[last].size();
+    const std::size_t e =
+        last + 1 == words.size()
+            ? end
+            : static_cast<std::size_t>(words[last].data() - lower.data()) + words[last].size();
     out.push_back(Sentence{
-        b, e, std::vector<std::string_view>(words.begin() + static_cast<std::ptrdiff_t>(w),
-                                            words.begin() + static_cast<std::ptrdiff_t>(last + 1)),
+        b, e,
+        std::vector<std::string_view>(words.begin() + static_cast<std::ptrdiff_t>(w),
+                                      words.begin() + static_cast<std::ptrdiff_t>(last + 1)),
         0});
   }
 }
@@ -179,8 +182,7 @@ crypto::PhiString Pick(std::string_view text, const std::vector<Sentence>& sente
   }
   const std::size_t part = last - first;
   const std::size_t take = std::clamp<std::size_t>(
-      static_cast<std::size_t>(std::lround(static_cast<double>(part) * kShare)), 1,
-      kMaxPerSection);
+      static_cast<std::size_t>(std::lround(static_cast<double>(part) * kShare)), 1, kMaxPerSection);
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
     return sentences[a].score > sentences[b].score;
   });
@@ -252,8 +254,8 @@ class LocalDrafter final : public Drafter {
     for (std::size_t s = 0; s < names.size(); ++s) {
       const std::size_t first = s * n / names.size();
       const std::size_t last = (s + 1) * n / names.size();
-      draft.sections.emplace_back(names[s], first < last ? Pick(text, sentences, first, last)
-                                                         : crypto::PhiString());
+      draft.sections.emplace_back(
+          names[s], first < last ? Pick(text, sentences, first, last) : crypto::PhiString());
     }
     control.Progress(1.0);
     return draft;

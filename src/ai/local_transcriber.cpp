@@ -9,10 +9,9 @@
 // process (err_set_callback) before any decoder is made. A decoder is not thread-safe
 // and takes a while to load, so decoders are pooled: a call borrows an idle one or makes
 // one (ai.workers calls may run at once).
-#include <sphinxbase/err.h>
-#include <pocketsphinx.h>
-
 #include <fmt/format.h>
+#include <pocketsphinx.h>
+#include <sphinxbase/err.h>
 
 #include <array>
 #include <cstdarg>
@@ -49,7 +48,8 @@ Result<ModelFiles> FindModel(const AiConfig& config) {
                (dir / "cmudict-en-us.dict").string()};
   std::error_code ec;
   if (!std::filesystem::is_regular_file(dir / "en-us" / "mdef", ec) ||
-      !std::filesystem::is_regular_file(m.lm, ec) || !std::filesystem::is_regular_file(m.dict, ec)) {
+      !std::filesystem::is_regular_file(m.lm, ec) ||
+      !std::filesystem::is_regular_file(m.dict, ec)) {
     return Fail(ErrorCode::kFailedPrecondition,
                 fmt::format("ai.local_model_dir: {} holds no PocketSphinx en-US model "
                             "(en-us/mdef, en-us.lm.bin, cmudict-en-us.dict; Debian's "
@@ -170,8 +170,9 @@ class LocalTranscriber final : public Transcriber {
     cmd_ln_t* config = cmd_ln_init(nullptr, ps_args(), TRUE, "-hmm", model_.hmm.c_str(), "-lm",
                                    model_.lm.c_str(), "-dict", model_.dict.c_str(), nullptr);
     if (config == nullptr) {
-      return Fail(ErrorCode::kFailedPrecondition, "ai.local_model_dir: PocketSphinx refused its "
-                                                  "configuration");
+      return Fail(ErrorCode::kFailedPrecondition,
+                  "ai.local_model_dir: PocketSphinx refused its "
+                  "configuration");
     }
     Decoder ps(ps_init(config));
     cmd_ln_free_r(config);  // the decoder holds its own reference
@@ -292,7 +293,10 @@ class LocalTranscriber final : public Transcriber {
 
 Result<std::unique_ptr<Transcriber>> MakeLocalTranscriber(const AiConfig& config) {
   static std::once_flag quiet;
-  std::call_once(quiet, [] { err_set_callback(Quiet, nullptr); });
+  std::call_once(quiet, [] {
+    err_set_logfp(nullptr);  // the configuration dump writes to this stream directly
+    err_set_callback(Quiet, nullptr);
+  });
   ALCOVE_TRY_ASSIGN(auto model, FindModel(config));
   auto t = std::make_unique<LocalTranscriber>(std::move(model));
   ALCOVE_TRY(t->Warm());
