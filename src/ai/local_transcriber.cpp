@@ -139,14 +139,6 @@ class LocalTranscriber final : public Transcriber {
  public:
   explicit LocalTranscriber(ModelFiles model) : model_(std::move(model)) {}
 
-  // Makes the first decoder now, so a model that does not load fails at start-up.
-  Status Warm() {
-    ALCOVE_TRY_ASSIGN(auto d, NewDecoder());
-    const std::lock_guard lock(mu_);
-    idle_.push_back(std::move(d));
-    return {};
-  }
-
   ProviderDescription Describe() const override {
     return {.job = "transcribe",
             .provider = "local",
@@ -298,8 +290,10 @@ Result<std::unique_ptr<Transcriber>> MakeLocalTranscriber(const AiConfig& config
     err_set_callback(Quiet, nullptr);
   });
   ALCOVE_TRY_ASSIGN(auto model, FindModel(config));
+  // The first decoder is made by the first transcription, not here: loading the model
+  // takes a second, and a server (or a test) that never transcribes should not pay it.
+  // FindModel has checked that its files are there.
   auto t = std::make_unique<LocalTranscriber>(std::move(model));
-  ALCOVE_TRY(t->Warm());
   return std::unique_ptr<Transcriber>(std::move(t));
 }
 
