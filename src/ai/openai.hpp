@@ -12,7 +12,9 @@
 //   token (never logged), a time limit per request, retries after timeouts, 429 and 5xx
 //   with exponential backoff (Retry-After honoured), ai.openai_max_retries at most.
 
+#include <filesystem>
 #include <memory>
+#include <string_view>
 
 #include "ai/provider.hpp"
 
@@ -22,7 +24,9 @@ namespace alcove::ai {
 // the CA file cannot be read.
 Result<std::unique_ptr<Transcriber>> MakeOpenAiTranscriber(const AiConfig& config,
                                                            const Environment& env);
-Result<std::unique_ptr<Drafter>> MakeOpenAiDrafter(const AiConfig& config, const Environment& env);
+// The prompt is read once, from `prompts_dir`/draft-summary.txt when that file holds one.
+Result<std::unique_ptr<Drafter>> MakeOpenAiDrafter(const AiConfig& config, const Environment& env,
+                                                   const std::filesystem::path& prompts_dir);
 
 // The built-in drafting prompt (used when the prompts directory has none), for the
 // transparency page and `alcove init`, which writes it to DATA_DIR/prompts.

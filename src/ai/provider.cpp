@@ -36,7 +36,7 @@ Result<Providers> MakeProviders(const Config& config, const Environment& env) {
   if (ai.draft == "local") {
     out.drafter = MakeLocalDrafter();
   } else if (ai.draft == "openai") {
-    auto d = MakeOpenAiDrafter(ai, env);
+    auto d = MakeOpenAiDrafter(ai, env, config.InDataDir(ai.prompts_dir));
     if (!d) {
       return std::unexpected(d.error());
     }

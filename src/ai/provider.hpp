@@ -72,10 +72,10 @@ struct Transcript {
 struct DraftRequest {
   enum class Source { kTranscript, kNote };
   Source source = Source::kTranscript;
-  const crypto::PhiString* text = nullptr;   // the transcript's or the note's text
-  std::vector<std::string> sections;         // the note format's sections, in order
-                                             // (e.g. subjective, objective, assessment, plan);
-                                             // empty: one free-text section
+  const crypto::PhiString* text = nullptr;  // the transcript's or the note's text
+  std::vector<std::string> sections;        // the note format's sections, in order
+                                            // (e.g. subjective, objective, assessment, plan);
+                                            // empty: one free-text section
 };
 
 struct Draft {
@@ -115,8 +115,9 @@ struct ProviderDescription {
   std::string engine;    // e.g. "PocketSphinx (en-US model)", "extractive (no model)",
                          // or the configured model name ("whisper-1")
   bool leaves_server = false;
-  std::string host;      // where data goes when it leaves ("api.example.com:443"), else ""
-  std::string sends;     // "the recording's audio" / "the transcript's text" / "nothing"
+  std::string host;              // where data goes when it leaves ("api.example.com:443"), else ""
+  std::string sends;             // "the recording's audio" / "the transcript's text" / "nothing"
+  std::string vendor;            // who runs the host (ai.vendor_name); "" is "not stated"
   std::string vendor_retention;  // the operator's settings; "" is shown as "not stated"
   std::string vendor_training;
 };

@@ -1,7 +1,8 @@
-#include <filesystem>
-
 #include <fmt/format.h>
 
+#include <filesystem>
+
+#include "ai/openai.hpp"
 #include "audit/checkpoint_signer.hpp"
 #include "cli/commands.hpp"
 #include "cli/database.hpp"
@@ -24,7 +25,17 @@ Status CreateContents(const std::filesystem::path& dir) {
     return st;
   }
   if (auto st = crypto::CreateDevelopmentCertificate(dir / defaults.tls.certificate,
-                                                    dir / defaults.tls.private_key);
+                                                     dir / defaults.tls.private_key);
+      !st) {
+    return st;
+  }
+  // The drafting prompt of an OpenAI-compatible provider, a file the practice can read and
+  // change (docs/ai.md).
+  if (auto st = CreatePrivateDirectory(dir / defaults.ai.prompts_dir); !st) {
+    return st;
+  }
+  if (auto st = WriteNewFile(dir / defaults.ai.prompts_dir / "draft-summary.txt",
+                             std::string(ai::BuiltInDraftPrompt()) + "\n", 0600);
       !st) {
     return st;
   }

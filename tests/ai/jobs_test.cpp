@@ -11,11 +11,11 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <boost/json.hpp>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <boost/json.hpp>
-#include <chrono>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -81,7 +81,8 @@ class FakeTranscriber final : public Transcriber {
     Transcript t;
     t.text = crypto::PhiString(std::string(kSpoken));
     t.segments.push_back({0, 1500, crypto::PhiString(std::string("marker-transcript we talked"))});
-    t.segments.push_back({1500, 4000, crypto::PhiString(std::string("about the \"sleep\" diary."))});
+    t.segments.push_back(
+        {1500, 4000, crypto::PhiString(std::string("about the \"sleep\" diary."))});
     return t;
   }
 
@@ -293,7 +294,8 @@ TEST_P(AiJobsTest, C54TranscribedFromTheExactAudioSealedAndDraftedIntoASummaryDr
   {
     auto tx = h_->db().BeginTenant(h_->PrincipalOf(a_).tenant);
     const store::Value p[] = {r.id};
-    auto rows = (*tx)->Query("SELECT text, segments FROM recording_transcripts WHERE recording_id = $1", p);
+    auto rows =
+        (*tx)->Query("SELECT text, segments FROM recording_transcripts WHERE recording_id = $1", p);
     ASSERT_TRUE(rows);
     ASSERT_EQ(rows->size(), 1U);
     for (int c = 0; c < 2; ++c) {
@@ -320,7 +322,8 @@ TEST_P(AiJobsTest, C54TranscribedFromTheExactAudioSealedAndDraftedIntoASummaryDr
   EXPECT_EQ(used, 1);
 
   // A draft in the DAP format, from the transcript, lands among the summaries as a draft.
-  res = h_->Call(a_, "POST", "/api/v1/recordings/" + r.id + "/draft-summary", R"({"format":"dap"})");
+  res =
+      h_->Call(a_, "POST", "/api/v1/recordings/" + r.id + "/draft-summary", R"({"format":"dap"})");
   ASSERT_EQ(res.status, 202) << res.body;
   const std::string draft_job(json::parse(res.body).at("job").at("id").as_string());
   ASSERT_TRUE(jobs_->RunNext());
@@ -411,7 +414,8 @@ TEST_P(AiJobsTest, AJobWhoseWorkerStoppedIsClaimedAgain) {
   {
     auto tx = h_->db().BeginTenant(h_->PrincipalOf(a_).tenant);
     const store::Value p[] = {job_id};
-    ASSERT_TRUE((*tx)->Execute("UPDATE ai_jobs SET status = 'running', attempts = 1 WHERE id = $1", p));
+    ASSERT_TRUE(
+        (*tx)->Execute("UPDATE ai_jobs SET status = 'running', attempts = 1 WHERE id = $1", p));
     ASSERT_TRUE((*tx)->Commit());
   }
   ASSERT_TRUE(jobs_->RunNext());
@@ -552,6 +556,7 @@ TEST(AiTransparency, C54AnOutsideProviderIsNamedWithWhereDataGoes) {
                   .leaves_server = true,
                   .host = "speech.example.net:443",
                   .sends = "the recording's audio",
+                  .vendor = "Example Speech, Inc. (BAA signed)",
                   .vendor_retention = "Deleted after 30 days",
                   .vendor_training = ""};
   p.draft = {.job = "draft", .provider = "off", .engine = "", .sends = "nothing"};
@@ -563,6 +568,7 @@ TEST(AiTransparency, C54AnOutsideProviderIsNamedWithWhereDataGoes) {
   EXPECT_EQ(page.body.find("Nothing leaves this server"), std::string::npos);
   EXPECT_NE(page.body.find("speech.example.net:443"), std::string::npos);
   EXPECT_NE(page.body.find("Deleted after 30 days"), std::string::npos);
+  EXPECT_NE(page.body.find("Example Speech, Inc. (BAA signed)"), std::string::npos);
   EXPECT_NE(page.body.find("Not stated"), std::string::npos);
   EXPECT_NE(page.body.find("Turned off. Nothing is processed."), std::string::npos);
   auto res = (*h)->Call(anyone, "GET", "/api/v1/ai/transparency");
@@ -570,6 +576,7 @@ TEST(AiTransparency, C54AnOutsideProviderIsNamedWithWhereDataGoes) {
   EXPECT_TRUE(o.at("jobs").at(0).at("leaves_server").as_bool());
   EXPECT_EQ(o.at("jobs").at(0).at("host").as_string(), "speech.example.net:443");
   EXPECT_TRUE(o.at("jobs").at(0).at("vendor_training").is_null());
+  EXPECT_EQ(o.at("jobs").at(0).at("vendor").as_string(), "Example Speech, Inc. (BAA signed)");
   EXPECT_EQ(o.at("jobs").at(1).at("provider").as_string(), "off");
 }
 

@@ -340,6 +340,12 @@ inline constexpr const char* kBrowserMissing =
 inline constexpr const char* kAxeMissing =
     "axe-core not found in tests/e2e/node_modules: run scripts/setup (npm ci in tests/e2e)";
 
+// How a rig starts: the server's options, and a fake microphone for the browser that
+// plays `fake_microphone` (a WAV file) over and over, permission granted.
+struct RigOptions {
+  ServerProcess::Options server;
+  fs::path fake_microphone;
+};
 
 // What a browser walk needs: the server, chromedriver, Chromium and a Walk whose
 // screenshots go to <build>/e2e-screenshots/<folder>/. `skip` says why none could start
@@ -354,7 +360,8 @@ struct BrowserRig {
   std::unique_ptr<WebDriverSession> browser;
   std::unique_ptr<Walk> walk;
 
-  explicit BrowserRig(const std::string& folder) {
+  explicit BrowserRig(const std::string& folder, RigOptions options = {})
+      : server(std::move(options.server)) {
     const auto chromium = FindProgram("chromium", {"/usr/bin/chromium"});
     const auto chromedriver = FindProgram("chromedriver", {"/usr/bin/chromedriver"});
     if (!chromium || !chromedriver) {
@@ -380,7 +387,13 @@ struct BrowserRig {
       error = "chromedriver did not start:\n" + driver->output();
       return;
     }
-    browser = std::make_unique<WebDriverSession>(driver->url(), *chromium, temp / "profile");
+    std::vector<std::string> args;
+    if (!options.fake_microphone.empty()) {
+      args = {"--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+              "--use-file-for-fake-audio-capture=" + options.fake_microphone.string(),
+              "--autoplay-policy=no-user-gesture-required"};
+    }
+    browser = std::make_unique<WebDriverSession>(driver->url(), *chromium, temp / "profile", args);
     if (!browser->started()) {
       error = browser->error() + "\n" + driver->output();
       return;
@@ -391,14 +404,14 @@ struct BrowserRig {
 
 // Starts a BrowserRig in a test: skips (or, under CI, fails) without the browser, fails
 // when it cannot start.
-#define ALCOVE_START_BROWSER_RIG(rig)          \
-  do {                                         \
-    if (!(rig).skip.empty()) {                 \
-      if (PgRequired()) {                      \
-        FAIL() << (rig).skip;                  \
-      }                                        \
-      GTEST_SKIP() << (rig).skip;              \
-    }                                          \
+#define ALCOVE_START_BROWSER_RIG(rig)                \
+  do {                                               \
+    if (!(rig).skip.empty()) {                       \
+      if (PgRequired()) {                            \
+        FAIL() << (rig).skip;                        \
+      }                                              \
+      GTEST_SKIP() << (rig).skip;                    \
+    }                                                \
     ASSERT_TRUE((rig).error.empty()) << (rig).error; \
   } while (false)
 

@@ -41,10 +41,11 @@ using SteadyClock = std::chrono::steady_clock;
 constexpr auto kStepBound = std::chrono::seconds(20);
 constexpr auto kPollInterval = std::chrono::milliseconds(100);
 
-// Calls `ready` until it returns true or the step's bound passes; returns its last answer.
+// Calls `ready` until it returns true or `bound` (the step's, unless a longer job is
+// waited for) passes; returns its last answer.
 template <typename F>
-bool WaitUntil(F&& ready) {
-  const auto deadline = SteadyClock::now() + kStepBound;
+bool WaitUntil(F&& ready, SteadyClock::duration bound = kStepBound) {
+  const auto deadline = SteadyClock::now() + bound;
   while (true) {
     if (ready()) {
       return true;
@@ -56,7 +57,6 @@ bool WaitUntil(F&& ready) {
   }
 }
 
-
 inline std::string Slurp(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   std::stringstream ss;
@@ -65,7 +65,8 @@ inline std::string Slurp(const fs::path& p) {
 }
 
 // The first executable named `name` among `candidates`, then along PATH.
-inline std::optional<fs::path> FindProgram(std::string_view name, std::vector<fs::path> candidates) {
+inline std::optional<fs::path> FindProgram(std::string_view name,
+                                           std::vector<fs::path> candidates) {
   if (const char* path = std::getenv("PATH"); path != nullptr) {
     std::string_view rest(path);
     while (!rest.empty()) {
@@ -178,7 +179,9 @@ inline bool IsCspViolation(const LogEntry& e) {
 // by kStepBound; failures come back as text naming the command and WebDriver's error.
 class WebDriverSession {
  public:
-  WebDriverSession(std::string driver_url, const fs::path& chromium, const fs::path& profile)
+  // `extra_args`: more Chromium switches (a fake microphone, say).
+  WebDriverSession(std::string driver_url, const fs::path& chromium, const fs::path& profile,
+                   const std::vector<std::string>& extra_args = {})
       : driver_(std::move(driver_url)) {
     json::array args = {"--headless=new",
                         // The browser runs as root in CI containers, where Chromium's
@@ -188,6 +191,9 @@ class WebDriverSession {
                         "--ignore-certificate-errors", "--no-proxy-server",
                         "--disable-background-networking", "--no-first-run",
                         "--window-size=1280,1400", "--user-data-dir=" + profile.string()};
+    for (const auto& a : extra_args) {
+      args.push_back(json::value(a));
+    }
     const json::object caps = {
         {"browserName", "chrome"},
         {"acceptInsecureCerts", true},
@@ -409,8 +415,7 @@ inline constexpr const char* kWcag22AaTags[] = {"wcag2a", "wcag2aa", "wcag21a", 
 // axe.min.js of the browser tests' npm packages (tests/e2e/package.json; scripts/setup
 // installs it), read at test time; nullopt if it is not installed.
 inline std::optional<std::string> AxeSource() {
-  const fs::path file =
-      fs::path(ALCOVE_SOURCE_DIR) / "tests/e2e/node_modules/axe-core/axe.min.js";
+  const fs::path file = fs::path(ALCOVE_SOURCE_DIR) / "tests/e2e/node_modules/axe-core/axe.min.js";
   if (!fs::is_regular_file(file)) {
     return std::nullopt;
   }
@@ -442,8 +447,8 @@ window.axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['v
     return std::unexpected(r.error());
   }
   if (!r->is_string() || !r->as_string().starts_with("[")) {
-    return std::unexpected("axe: " + (r->is_string() ? std::string(r->as_string())
-                                                      : json::serialize(*r)));
+    return std::unexpected("axe: " +
+                           (r->is_string() ? std::string(r->as_string()) : json::serialize(*r)));
   }
   std::vector<AxeViolation> out;
   const json::value parsed = json::parse(r->as_string());

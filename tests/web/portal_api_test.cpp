@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -196,12 +197,20 @@ TEST_P(PortalApiTest, C22NoRouteAcceptsANoteADraftOrAConceptualization) {
   EXPECT_EQ(res.status, 400) << res.body;
   res = h_->Call(a_, "GET", "/api/v1/clients/" + client + "/shares");
   EXPECT_EQ(res.body, "[]");
-  // No route of the portal takes any of them.
+  // No route of the portal takes any of them. The portal's recording pages are
+  // the client's consent and withdrawal (C05, C04): they name a recording, and
+  // none of them serves its audio or its transcript.
+  const std::set<std::string> consent_routes = {"/portal/recordings", "/portal/recordings/{id}",
+                                                "/portal/recordings/{id}/consent",
+                                                "/portal/recordings/{id}/withdraw"};
   for (const auto& route : h_->app().router().routes()) {
     if (route.pattern.find("portal") != std::string::npos ||
         route.pattern.find("share") != std::string::npos) {
-      for (const char* word : {"notes", "drafts", "conceptualizations", "recordings"}) {
+      for (const char* word : {"notes", "drafts", "conceptualizations", "audio", "transcript"}) {
         EXPECT_EQ(route.pattern.find(word), std::string::npos) << route.pattern;
+      }
+      if (route.pattern.find("recordings") != std::string::npos) {
+        EXPECT_TRUE(consent_routes.contains(route.pattern)) << route.pattern;
       }
     }
   }

@@ -65,10 +65,11 @@ json::object ProviderJson(const ai::ProviderDescription& d) {
           {"leaves_server", d.leaves_server},
           {"host", d.host.empty() ? json::value(nullptr) : json::value(d.host)},
           {"sends", d.sends},
-          {"vendor_retention", d.vendor_retention.empty() ? json::value(nullptr)
-                                                          : json::value(d.vendor_retention)},
-          {"vendor_training", d.vendor_training.empty() ? json::value(nullptr)
-                                                        : json::value(d.vendor_training)}};
+          {"vendor", d.vendor.empty() ? json::value(nullptr) : json::value(d.vendor)},
+          {"vendor_retention",
+           d.vendor_retention.empty() ? json::value(nullptr) : json::value(d.vendor_retention)},
+          {"vendor_training",
+           d.vendor_training.empty() ? json::value(nullptr) : json::value(d.vendor_training)}};
 }
 
 std::string NotStated(const std::string& s) { return s.empty() ? "Not stated" : s; }
@@ -117,12 +118,14 @@ json::object AiRoutes::TransparencyJson(std::optional<std::int64_t> keep_days) c
   return {{"generated_from", "the running configuration"},
           {"jobs", json::array{ProviderJson(p.transcribe), ProviderJson(p.draft)}},
           {"retention",
-           {{"audio", "deleted once transcribed, unless the practice keeps it for a set number "
-                      "of days"},
+           {{"audio",
+             "deleted once transcribed, unless the practice keeps it for a set number "
+             "of days"},
             {"keep_audio_days", keep_days ? json::value(*keep_days) : json::value(nullptr)},
             {"transcripts", "kept until deleted, or until a participant withdraws consent"},
-            {"drafts", "kept among the client's summaries as drafts until the therapist "
-                       "reviews or deletes them; a withdrawal deletes unreviewed ones"}}}};
+            {"drafts",
+             "kept among the client's summaries as drafts until the therapist "
+             "reviews or deletes them; a withdrawal deletes unreviewed ones"}}}};
 }
 
 TemplateData AiRoutes::PageData(std::optional<std::int64_t> keep_days) const {
@@ -138,6 +141,7 @@ TemplateData AiRoutes::PageData(std::optional<std::int64_t> keep_days) const {
     j.set("engine", d.engine);
     j.set("host", d.host);
     j.set("sends", d.sends);
+    j.set("vendor", NotStated(d.vendor));
     j.set("vendor_retention", NotStated(d.vendor_retention));
     j.set("vendor_training", NotStated(d.vendor_training));
     return j;
@@ -165,8 +169,8 @@ void AiRoutes::Add(RouteKit& kit) {
             if (auto limited = Limited(req, who)) {
               return std::move(*limited);
             }
-            auto job = jobs_.RequestTranscription(who.scope, req.Param("id").value_or(""),
-                                                  CallerOf(req));
+            auto job =
+                jobs_.RequestTranscription(who.scope, req.Param("id").value_or(""), CallerOf(req));
             if (!job) {
               return JobRefusal(req, t, job.error(), "transcription_unavailable");
             }
@@ -199,8 +203,8 @@ void AiRoutes::Add(RouteKit& kit) {
             if (auto limited = Limited(req, who)) {
               return std::move(*limited);
             }
-            auto job = jobs_.RequestDraft(who.scope, req.Param("id").value_or(""), format,
-                                          CallerOf(req));
+            auto job =
+                jobs_.RequestDraft(who.scope, req.Param("id").value_or(""), format, CallerOf(req));
             if (!job) {
               return JobRefusal(req, t, job.error(), "drafting_unavailable");
             }
@@ -210,7 +214,8 @@ void AiRoutes::Add(RouteKit& kit) {
 
   kit.Add("GET", "/api/v1/recordings/{id}/ai-jobs",
           ForTherapist([this](Request& req, const TherapistSession& who) -> Result<Response> {
-            ALCOVE_TRY_ASSIGN(auto list, jobs_.ForRecording(who.scope, req.Param("id").value_or("")));
+            ALCOVE_TRY_ASSIGN(auto list,
+                              jobs_.ForRecording(who.scope, req.Param("id").value_or("")));
             json::array out;
             for (const auto& j : list) {
               out.push_back(JobJson(j));
@@ -237,11 +242,11 @@ void AiRoutes::Add(RouteKit& kit) {
             if (!got) {
               return recordings_routes::Refusal(req, t, got.error());
             }
-            json::object o{{"status", got->status},
-                           {"text", got->text ? json::value(got->text->reveal())
-                                              : json::value(nullptr)},
-                           {"requested_at", TimeOrNull(got->requested_at)},
-                           {"completed_at", TimeOrNull(got->completed_at)}};
+            json::object o{
+                {"status", got->status},
+                {"text", got->text ? json::value(got->text->reveal()) : json::value(nullptr)},
+                {"requested_at", TimeOrNull(got->requested_at)},
+                {"completed_at", TimeOrNull(got->completed_at)}};
             json::value segments = json::array{};
             if (got->segments_json) {
               boost::system::error_code ec;
@@ -258,8 +263,8 @@ void AiRoutes::Add(RouteKit& kit) {
 
   // ---- The transparency page (C54): from the running configuration, for anyone ----
   kit.Add("GET", "/ai", ForAnyone([this](Request& req) -> Result<Response> {
-            return Response::Html(200, t_.RenderPage("ai", "AI at this practice",
-                                                     PageData(KeepAudioDays(req))));
+            return Response::Html(
+                200, t_.RenderPage("ai", "AI at this practice", PageData(KeepAudioDays(req))));
           }));
   kit.Add("GET", "/api/v1/ai/transparency", ForAnyone([this](Request& req) -> Result<Response> {
             return JsonResponse(200, TransparencyJson(KeepAudioDays(req)));
