@@ -1,17 +1,18 @@
 // The `alcove` binary: parses the command line and calls into the library.
-#include <cstdio>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <CLI/CLI.hpp>
 #include <cstdint>
+#include <cstdio>
 #include <map>
 #include <string>
 #include <vector>
 
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
-#include <fmt/ranges.h>
-
 #include "cli/audit.hpp"
 #include "cli/backup.hpp"
 #include "cli/commands.hpp"
+#include "cli/doctor.hpp"
 #include "cli/keys.hpp"
 #include "core/config.hpp"
 #include "core/time_text.hpp"
@@ -27,12 +28,13 @@ void PrintRetirement(const alcove::crypto::RetirementPlan& plan, const std::stri
   if (plan.retire.empty()) {
     fmt::print("Nothing to retire: no master-key version was replaced before {}.\n", before);
   } else {
-    fmt::print("{} version(s) {} of the key file. Database backups taken before {} can then "
-               "no longer be restored with this key file, nor with any copy of it made from "
-               "now on; destroy older copies of the key file with those backups "
-               "(docs/backups.md).\n",
-               plan.applied ? "Retired" : "Would retire", Versions(plan.retire),
-               alcove::FormatRfc3339Micros(plan.unreadable_before));
+    fmt::print(
+        "{} version(s) {} of the key file. Database backups taken before {} can then "
+        "no longer be restored with this key file, nor with any copy of it made from "
+        "now on; destroy older copies of the key file with those backups "
+        "(docs/backups.md).\n",
+        plan.applied ? "Retired" : "Would retire", Versions(plan.retire),
+        alcove::FormatRfc3339Micros(plan.unreadable_before));
   }
   fmt::print("Kept: version {} (current{}){}.\n", plan.current,
              plan.current_created
@@ -70,18 +72,19 @@ int main(int argc, char** argv) {
 
   auto* keys = app.add_subcommand("keys", "Manage the master keys");
   keys->require_subcommand(1);
-  auto* rotate = keys->add_subcommand(
-      "rotate",
-      "Add a master key version and re-wrap every data key (old versions stay until `keys retire`)");
+  auto* rotate = keys->add_subcommand("rotate",
+                                      "Add a master key version and re-wrap every data key (old "
+                                      "versions stay until `keys retire`)");
   rotate->add_option("--data-dir", data_dir, "Data directory made by `alcove init`")->required();
   std::string before;
   bool yes = false;
   auto* retire = keys->add_subcommand(
       "retire", "Remove master key versions that no kept database backup needs (C06)");
   retire->add_option("--data-dir", data_dir, "Data directory made by `alcove init`")->required();
-  retire->add_option("--before", before,
-                     "When the oldest database backup you keep was taken (UTC: 2026-11-01 or "
-                     "2026-11-01T09:30:00Z); versions replaced before then are retired")
+  retire
+      ->add_option("--before", before,
+                   "When the oldest database backup you keep was taken (UTC: 2026-11-01 or "
+                   "2026-11-01T09:30:00Z); versions replaced before then are retired")
       ->required();
   retire->add_flag("--yes", yes, "Retire them (without it: only say what would happen)");
 
@@ -103,8 +106,8 @@ int main(int argc, char** argv) {
 
   auto* audit = app.add_subcommand("audit", "Check and prove the audit log");
   audit->require_subcommand(1);
-  auto* verify = audit->add_subcommand(
-      "verify", "Recompute the whole log and check every signed checkpoint");
+  auto* verify =
+      audit->add_subcommand("verify", "Recompute the whole log and check every signed checkpoint");
   verify->add_option("--data-dir", data_dir, "Data directory made by `alcove init`")->required();
   std::string witness;
   verify->add_option("--witness", witness,
@@ -124,7 +127,23 @@ int main(int argc, char** argv) {
   export_cmd->add_option("--data-dir", data_dir, "Data directory made by `alcove init`")
       ->required();
 
+  auto* doctor =
+      app.add_subcommand("doctor", "Check the deployment's security posture and say what to fix");
+  doctor->add_option("--data-dir", data_dir, "Data directory made by `alcove init`")->required();
+  bool web_link = false;
+  doctor->add_flag("--web-link", web_link,
+                   "Also print a link that shows the posture on the security page for an hour");
+
   CLI11_PARSE(app, argc, argv);
+
+  if (doctor->parsed()) {
+    auto config = alcove::LoadConfig(data_dir, alcove::ProcessEnvironment());
+    if (!config) {
+      fmt::print(stderr, "alcove doctor: {}\n", config.error().internal);
+      return 2;
+    }
+    return alcove::cli::Doctor(*config, web_link);
+  }
 
   if (check->parsed()) {
     return alcove::cli::AuditCheck(receipt_file, verifier_key);
@@ -149,11 +168,12 @@ int main(int argc, char** argv) {
       fmt::print(stderr, "alcove init: {}\n", st.error().internal);
       return 1;
     }
-    fmt::print("Created {}: alcove.toml, master.key (keep it secret and backed up),\n"
-               "audit/signing.key (signs the audit log's checkpoints; keep it too), the\n"
-               "database alcove.db, and a development TLS certificate for localhost in tls/.\n"
-               "Start the server with: alcove serve --data-dir {}\n",
-               data_dir, data_dir);
+    fmt::print(
+        "Created {}: alcove.toml, master.key (keep it secret and backed up),\n"
+        "audit/signing.key (signs the audit log's checkpoints; keep it too), the\n"
+        "database alcove.db, and a development TLS certificate for localhost in tls/.\n"
+        "Start the server with: alcove serve --data-dir {}\n",
+        data_dir, data_dir);
     return 0;
   }
 
@@ -168,11 +188,12 @@ int main(int argc, char** argv) {
       fmt::print(stderr, "alcove backup: {}\n", report.error().internal);
       return 1;
     }
-    fmt::print("Wrote {} ({} bytes): the database as of {}, alcove.toml, the audit signing "
-               "key{}. It holds no master key: keep master.key apart from it, and both only as "
-               "long as your backup-retention window (docs/backups.md).\n",
-               out_file, report->bytes, alcove::FormatRfc3339Micros(report->taken_at),
-               report->has_checkpoints ? " and checkpoints" : "");
+    fmt::print(
+        "Wrote {} ({} bytes): the database as of {}, alcove.toml, the audit signing "
+        "key{}. It holds no master key: keep master.key apart from it, and both only as "
+        "long as your backup-retention window (docs/backups.md).\n",
+        out_file, report->bytes, alcove::FormatRfc3339Micros(report->taken_at),
+        report->has_checkpoints ? " and checkpoints" : "");
     return 0;
   }
 
@@ -182,22 +203,24 @@ int main(int argc, char** argv) {
       fmt::print(stderr, "alcove restore: {}\n", report.error().internal);
       return 1;
     }
-    fmt::print("Restored the backup taken {} into {}; {}.\n",
-               alcove::FormatRfc3339Micros(report->backup_taken_at), data_dir,
-               report->data_keys_checked == 0
-                   ? std::string("the database holds no data key yet, so the key file could "
-                                 "not be checked against it")
-                   : fmt::format("the key file opened all {} data keys",
-                                 report->data_keys_checked));
+    fmt::print(
+        "Restored the backup taken {} into {}; {}.\n",
+        alcove::FormatRfc3339Micros(report->backup_taken_at), data_dir,
+        report->data_keys_checked == 0
+            ? std::string("the database holds no data key yet, so the key file could "
+                          "not be checked against it")
+            : fmt::format("the key file opened all {} data keys", report->data_keys_checked));
     if (report->made_development_certificate) {
-      fmt::print("TLS private keys never travel in a backup: made a self-signed development "
-                 "certificate for localhost at {}; install your real certificate and key "
-                 "there before serving the practice.\n",
-                 report->certificate.string());
+      fmt::print(
+          "TLS private keys never travel in a backup: made a self-signed development "
+          "certificate for localhost at {}; install your real certificate and key "
+          "there before serving the practice.\n",
+          report->certificate.string());
     }
-    fmt::print("Check the audit log with: alcove audit verify --data-dir {}\n"
-               "Start the server with: alcove serve --data-dir {}\n",
-               data_dir, data_dir);
+    fmt::print(
+        "Check the audit log with: alcove audit verify --data-dir {}\n"
+        "Start the server with: alcove serve --data-dir {}\n",
+        data_dir, data_dir);
     return 0;
   }
 
@@ -237,12 +260,13 @@ int main(int argc, char** argv) {
       fmt::print(stderr, "alcove keys rotate: {}\n", report.error().internal);
       return 1;
     }
-    fmt::print("{} master key version {}; re-wrapped {} data keys; older versions kept in the "
-               "key file for restoring older backups: {}.\n"
-               "Once the database backups taken before now are gone, remove them with "
-               "`alcove keys retire --before DATE` (docs/backups.md).\n",
-               report->resumed ? "Finished the interrupted rotation to" : "Rotated to",
-               report->new_version, report->rewrapped, Versions(report->replaced));
+    fmt::print(
+        "{} master key version {}; re-wrapped {} data keys; older versions kept in the "
+        "key file for restoring older backups: {}.\n"
+        "Once the database backups taken before now are gone, remove them with "
+        "`alcove keys retire --before DATE` (docs/backups.md).\n",
+        report->resumed ? "Finished the interrupted rotation to" : "Rotated to",
+        report->new_version, report->rewrapped, Versions(report->replaced));
     return 0;
   }
 

@@ -13,6 +13,7 @@
 #include "cli/commands.hpp"
 #include "cli/database.hpp"
 #include "core/files.hpp"
+#include "core/time_text.hpp"
 #include "crypto/dev_certificate.hpp"
 #include "crypto/key_ring.hpp"
 #include "crypto/master_key_file.hpp"
@@ -154,9 +155,9 @@ Status RestoreInto(const BackupReader& backup, const fs::path& dir, const fs::pa
     }
   }
   if (backup.Has(kBackupLatestCheckpointEntry)) {
-    if (auto st = backup.ExtractTo(kBackupLatestCheckpointEntry,
-                                   audit::LatestCheckpointPath(audit::CheckpointFilePath(dir)),
-                                   0600);
+    if (auto st =
+            backup.ExtractTo(kBackupLatestCheckpointEntry,
+                             audit::LatestCheckpointPath(audit::CheckpointFilePath(dir)), 0600);
         !st) {
       return st;
     }
@@ -317,6 +318,18 @@ Result<BackupReport> CreateBackup(const Config& config, const fs::path& out) {
     return std::unexpected(st.error());
   }
   report.bytes = fs::file_size(out, ec);
+  // When the last backup was taken, for `alcove doctor` (DATA_DIR/last-backup; the time
+  // only). A record that cannot be written leaves the backup as it is: the doctor then
+  // says no backup is recorded.
+  const fs::path record = config.data_dir / kLastBackupFileName;
+  fs::path record_temp = record;
+  record_temp += ".tmp-" + tag;
+  if (WriteNewFile(record_temp, FormatRfc3339Micros(report.taken_at) + "\n", 0600)) {
+    fs::rename(record_temp, record, ec);
+    if (ec) {
+      fs::remove(record_temp, ec);
+    }
+  }
   return report;
 }
 

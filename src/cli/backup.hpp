@@ -30,6 +30,9 @@ struct BackupReport {
 // pg_dump command to run instead), an unsafe data directory, or `out` inside the data
 // directory; kAlreadyExists if `out` exists; kInvalidArgument if the directory of `out`
 // does not exist; file and database errors.
+// Where CreateBackup records when the last backup was taken (in the data directory).
+inline constexpr const char* kLastBackupFileName = "last-backup";
+
 Result<BackupReport> CreateBackup(const Config& config, const std::filesystem::path& out);
 
 struct RestoreReport {

@@ -1,16 +1,19 @@
+#include <fmt/format.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <condition_variable>
 #include <cstdio>
 #include <mutex>
 #include <thread>
 
-#include <fmt/format.h>
-#include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/spdlog.h>
-
+#include "ai/provider.hpp"
 #include "cli/audit.hpp"
 #include "cli/commands.hpp"
 #include "cli/database.hpp"
+#include "cli/doctor.hpp"
+#include "cli/modules.hpp"
 #include "core/clock.hpp"
 #include "core/files.hpp"
 #include "crypto/key_ring.hpp"
@@ -22,12 +25,15 @@
 #include "mail/queue.hpp"
 #include "measures/instruments.hpp"
 #include "store/blob_store.hpp"
-#include "cli/modules.hpp"
 #include "web/app.hpp"
 #include "web/audit_routes.hpp"
+#include "web/security_page.hpp"
 #include "web/server.hpp"
 #include "web/session_auth.hpp"
 
+#if !defined(ALCOVE_DEFAULT_CLAIMS_MANIFEST) || !defined(ALCOVE_DEFAULT_TEST_RESULTS)
+#error "ALCOVE_DEFAULT_CLAIMS_MANIFEST and ALCOVE_DEFAULT_TEST_RESULTS must be defined by the build"
+#endif
 #ifndef ALCOVE_DEFAULT_WEB_DIR
 #error "ALCOVE_DEFAULT_WEB_DIR must be defined by the build"
 #endif
@@ -171,6 +177,21 @@ int Serve(const Config& config) {
                               .security_contact = config.security.contact,
                               .policy_url = config.security.policy_url,
                               .security_txt_days = config.security.security_txt_days};
+  // The security page's promises and this build's test results (docs/security.md § The
+  // security page): read once, here; a manifest that cannot be read stops the server.
+  {
+    auto report = web::LoadSecurityReport(
+        config.security.claims_manifest.empty()
+            ? std::filesystem::path(ALCOVE_DEFAULT_CLAIMS_MANIFEST)
+            : config.InDataDir(config.security.claims_manifest),
+        config.security.test_results.empty() ? std::filesystem::path(ALCOVE_DEFAULT_TEST_RESULTS)
+                                             : config.InDataDir(config.security.test_results));
+    if (!report) {
+      fmt::print(stderr, "alcove serve: {}\n", report.error().internal);
+      return 2;
+    }
+    ao.security_report = std::make_shared<const security::SecurityReport>(std::move(*report));
+  }
   const Clock& clock = SystemClock::Instance();
   // Identity: keys, password hashing, mail, rate limits, sessions.
   auto keys = crypto::KeyRing::OpenFromConfig(**db, config, ProcessEnvironment(), clock);
@@ -205,13 +226,21 @@ int Serve(const Config& config) {
   web::IdentityServices identity_services{.identity = identity, .limiter = limiter, .clock = clock};
   web::AuditServices audit_services{
       .db = **db,
-      .checkpoint = [rt = audit->get()](std::uint64_t size) { return rt->CheckpointCovering(size); },
+      .checkpoint = [rt =
+                         audit->get()](std::uint64_t size) { return rt->CheckpointCovering(size); },
       .verifier_key = (*audit)->VerifierKey(),
   };
   // Recordings' ciphertext (docs/recordings.md): DATA_DIR/blobs, 0700.
   auto blobs = store::OpenFileBlobStore(config.data_dir / "blobs");
   if (!blobs) {
     fmt::print(stderr, "alcove serve: {}\n", blobs.error().internal);
+    return 2;
+  }
+  // The AI providers of the configuration (docs/ai.md): one that cannot start (a missing
+  // model, an API key variable that is not set) stops the server with what to change.
+  auto ai_providers = ai::MakeProviders(config, ProcessEnvironment());
+  if (!ai_providers) {
+    fmt::print(stderr, "alcove serve: {}\n", ai_providers.error().internal);
     return 2;
   }
   // The domain modules (cli/modules.hpp): services, routes, housekeeping.
@@ -227,13 +256,24 @@ int Serve(const Config& config) {
                                .verifier_key = audit_services.verifier_key,
                                .earlier = {},
                                .supervisor_directory = nullptr,
-                               .blobs = blobs->get()});
+                               .blobs = blobs->get(),
+                               .ai_providers = &*ai_providers,
+                               .ai_workers = config.ai.workers});
   audit_services.client_aliases = [&modules](const identity::Principal& who) {
     return modules.Aliases(who);
   };
   ao.identity = &identity_services;
   ao.audit = &audit_services;
   ao.modules = modules.RouteAdders(identity_services);
+  // The operator's section of the security page: `alcove doctor`'s checks, for the holder
+  // of a token `alcove doctor --web-link` issued (docs/security.md § Live posture).
+  crypto::TokenIssuer operator_tokens(**db, clock);
+  ao.posture = web::PostureSource{.check =
+                                      [&config] {
+                                        return CheckPosture(config, ProcessEnvironment(),
+                                                            SystemClock::Instance().Now());
+                                      },
+                                  .tokens = &operator_tokens};
   Housekeeping housekeeping(**db, identity, **keys, *limit_store, modules, clock);
 
   auto app = web::App::Create(ao, clock);
@@ -246,7 +286,7 @@ int Serve(const Config& config) {
   fmt::print("Alcove is serving {}\n", origin);
   fmt::print("  http://{}:{} only redirects there.\n",
              config.server.bind.find(':') != std::string::npos ? "[" + config.server.bind + "]"
-                                                                 : config.server.bind,
+                                                               : config.server.bind,
              (*server)->http_port());
   if (config.tls.certificate == TlsConfig{}.certificate) {
     fmt::print(

@@ -1,13 +1,13 @@
 #include "core/config.hpp"
 
-#include <algorithm>
 #include <arpa/inet.h>
-#include <charconv>
-#include <cctype>
-#include <variant>
-
 #include <fmt/format.h>
 #include <toml++/toml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <variant>
 
 #include "core/files.hpp"
 
@@ -34,8 +34,8 @@ const std::vector<Field>& Fields() {
       {"server", "http_port", [](Config& c) -> Ref { return &c.server.http_port; }, 0, 65535},
       {"server", "public_origin", [](Config& c) -> Ref { return &c.server.public_origin; }},
       {"server", "trusted_proxies", [](Config& c) -> Ref { return &c.server.trusted_proxies; }},
-      {"server", "max_connections", [](Config& c) -> Ref { return &c.server.max_connections; },
-       1, 1'000'000},
+      {"server", "max_connections", [](Config& c) -> Ref { return &c.server.max_connections; }, 1,
+       1'000'000},
       {"server", "max_connections_per_address",
        [](Config& c) -> Ref { return &c.server.max_connections_per_address; }, 1, 1'000'000},
       {"server", "max_redirect_connections_per_address",
@@ -46,8 +46,7 @@ const std::vector<Field>& Fields() {
       {"server", "max_body_bytes", [](Config& c) -> Ref { return &c.server.max_body_bytes; }, 0,
        1024u * 1024 * 1024},
       {"server", "max_body_memory_bytes",
-       [](Config& c) -> Ref { return &c.server.max_body_memory_bytes; }, 1024,
-       0xFFFF'FFFFu},
+       [](Config& c) -> Ref { return &c.server.max_body_memory_bytes; }, 1024, 0xFFFF'FFFFu},
       {"server", "header_timeout_seconds",
        [](Config& c) -> Ref { return &c.server.header_timeout_seconds; }, 1, 3600},
       {"server", "body_timeout_seconds",
@@ -63,8 +62,12 @@ const std::vector<Field>& Fields() {
       {"tls", "certificate", [](Config& c) -> Ref { return &c.tls.certificate; }},
       {"tls", "private_key", [](Config& c) -> Ref { return &c.tls.private_key; }},
       {"keys", "master_key_file", [](Config& c) -> Ref { return &c.keys.master_key_file; }},
+      {"keys", "backup_retention_days",
+       [](Config& c) -> Ref { return &c.keys.backup_retention_days; }, 1, 3650},
       {"security", "contact", [](Config& c) -> Ref { return &c.security.contact; }},
       {"security", "policy_url", [](Config& c) -> Ref { return &c.security.policy_url; }},
+      {"security", "claims_manifest", [](Config& c) -> Ref { return &c.security.claims_manifest; }},
+      {"security", "test_results", [](Config& c) -> Ref { return &c.security.test_results; }},
       {"security", "security_txt_days",
        [](Config& c) -> Ref { return &c.security.security_txt_days; }, 1, 365},
       {"mail", "mode", [](Config& c) -> Ref { return &c.mail.mode; }},
@@ -79,8 +82,8 @@ const std::vector<Field>& Fields() {
        [](Config& c) -> Ref { return &c.database.migration_password_env; }},
       {"sessions", "idle_minutes", [](Config& c) -> Ref { return &c.sessions.idle_minutes; }, 1,
        1440},
-      {"sessions", "absolute_hours", [](Config& c) -> Ref { return &c.sessions.absolute_hours; },
-       1, 168},
+      {"sessions", "absolute_hours", [](Config& c) -> Ref { return &c.sessions.absolute_hours; }, 1,
+       168},
       {"rate_limits", "store", [](Config& c) -> Ref { return &c.rate_limits.store; }},
       {"rate_limits", "sign_in", [](Config& c) -> Ref { return &c.rate_limits.sign_in; }},
       {"rate_limits", "magic_link", [](Config& c) -> Ref { return &c.rate_limits.magic_link; }},
@@ -157,8 +160,8 @@ Status SetFromText(Config& config, const Field& f, const std::string& text,
           const auto [p, ec] = std::from_chars(text.data(), end, v);
           if (text.empty() || ec != std::errc{} || p != end || v < f.min || v > f.max) {
             return Fail(ErrorCode::kInvalidArgument,
-                        fmt::format("{}: {} must be a whole number from {} to {}", where,
-                                    Dotted(f), f.min, f.max));
+                        fmt::format("{}: {} must be a whole number from {} to {}", where, Dotted(f),
+                                    f.min, f.max));
           }
           *target = static_cast<T>(v);
           return {};
@@ -185,8 +188,8 @@ Status SetFromToml(Config& config, const Field& f, const toml::node& node,
           if (i == nullptr || i->get() < 0 || static_cast<std::uint64_t>(i->get()) < f.min ||
               static_cast<std::uint64_t>(i->get()) > f.max) {
             return Fail(ErrorCode::kInvalidArgument,
-                        fmt::format("{}: {} must be a whole number from {} to {}", where,
-                                    Dotted(f), f.min, f.max));
+                        fmt::format("{}: {} must be a whole number from {} to {}", where, Dotted(f),
+                                    f.min, f.max));
           }
           *target = static_cast<T>(i->get());
           return {};
@@ -201,8 +204,7 @@ Status ApplyToml(Config& config, const std::filesystem::path& file) {
     return Fail(ErrorCode::kFailedPrecondition,
                 fmt::format("cannot read the configuration file {}: {}; run `alcove init "
                             "--data-dir {}` to create a data directory",
-                            file.string(), text.error().internal,
-                            file.parent_path().string()));
+                            file.string(), text.error().internal, file.parent_path().string()));
   }
   toml::table root;
   try {
@@ -259,8 +261,7 @@ Status ValidateDatabaseUrl(std::string_view name, const std::string& u) {
   const auto authority_start = u.find("//") + 2;
   const auto authority = u.substr(0, u.find_first_of("/?", authority_start));
   const auto at = authority.rfind('@');
-  const bool user_password =
-      at != std::string::npos && authority.find(':', authority_start) < at;
+  const bool user_password = at != std::string::npos && authority.find(':', authority_start) < at;
   if (user_password || u.find("password=") != std::string::npos) {
     return Fail(ErrorCode::kInvalidArgument,
                 fmt::format("{} must not contain a password; name the variable that holds it "
@@ -319,7 +320,7 @@ Status Validate(const Config& c) {
     }
   }
   for (const auto& [name, url] : {std::pair{"database.url", &c.database.url},
-                                   std::pair{"database.migration_url", &c.database.migration_url}}) {
+                                  std::pair{"database.migration_url", &c.database.migration_url}}) {
     if (auto st = ValidateDatabaseUrl(name, *url); !st) {
       return st;
     }
@@ -334,14 +335,15 @@ Status Validate(const Config& c) {
   for (const auto& [name, value] :
        {std::pair{"ai.transcribe", &c.ai.transcribe}, std::pair{"ai.draft", &c.ai.draft}}) {
     if (*value != "local" && *value != "openai" && *value != "off") {
-      return bad(fmt::format("{} must be \"local\", \"openai\" or \"off\", not `{}`", name,
-                             *value));
+      return bad(
+          fmt::format("{} must be \"local\", \"openai\" or \"off\", not `{}`", name, *value));
     }
   }
   const bool uses_openai = c.ai.transcribe == "openai" || c.ai.draft == "openai";
   if (uses_openai && !c.ai.openai_url.starts_with("https://")) {
-    return bad("ai.transcribe or ai.draft = \"openai\" needs ai.openai_url, an https:// URL "
-               "(e.g. https://api.example.com); data is never sent without TLS");
+    return bad(
+        "ai.transcribe or ai.draft = \"openai\" needs ai.openai_url, an https:// URL "
+        "(e.g. https://api.example.com); data is never sent without TLS");
   }
   if (!c.ai.openai_url.empty() && !c.ai.openai_url.starts_with("https://")) {
     return bad("ai.openai_url must be an https:// URL");

@@ -30,15 +30,15 @@ struct ServerConfig {
   std::uint32_t max_connections_per_address = 64;
   std::uint32_t max_redirect_connections_per_address = 8;
   std::uint32_t max_header_bytes = 16 * 1024;
-  std::uint32_t max_body_bytes = 1024 * 1024;  // routes may set their own
+  std::uint32_t max_body_bytes = 1024 * 1024;              // routes may set their own
   std::uint32_t max_body_memory_bytes = 64 * 1024 * 1024;  // all bodies in flight together
-  std::uint32_t header_timeout_seconds = 10;    // whole request head, and the TLS handshake
+  std::uint32_t header_timeout_seconds = 10;  // whole request head, and the TLS handshake
   std::uint32_t body_timeout_seconds = 30;
-  std::uint32_t idle_timeout_seconds = 60;      // between requests on a kept-alive connection
+  std::uint32_t idle_timeout_seconds = 60;  // between requests on a kept-alive connection
   std::uint32_t shutdown_grace_seconds = 10;
-  std::uint32_t io_threads = 0;                 // 0: one per core
-  std::uint32_t worker_threads = 0;             // 0: one per core, at least 2
-  std::string web_dir;                          // templates/ and static/; empty: built-in
+  std::uint32_t io_threads = 0;      // 0: one per core
+  std::uint32_t worker_threads = 0;  // 0: one per core, at least 2
+  std::string web_dir;               // templates/ and static/; empty: built-in
   // Reverse proxies whose X-Forwarded-For is believed: comma-separated IP addresses.
   // Empty: none, the TCP peer is the client.
   std::string trusted_proxies;
@@ -51,18 +51,27 @@ struct TlsConfig {
 
 struct KeysConfig {
   std::string master_key_file = "master.key";
+  // How long backups are kept (docs/backups.md § Retention and the retire schedule): a
+  // master-key version replaced longer ago than this should be retired, so that no copy
+  // outlives a deletion by more than the window (C06). `alcove doctor` checks it.
+  std::uint32_t backup_retention_days = 35;
 };
 
 struct SecurityConfig {
   std::string contact = "mailto:security@localhost";  // security.txt Contact (a URI)
   std::string policy_url;                             // empty: <origin>/security
   std::uint32_t security_txt_days = 180;              // security.txt Expires, from now
+  // The security page's sources (docs/security.md § The security page): the promises with
+  // the tests that prove them (made by the build from CLAIMS.md and the tests), and this
+  // build's test results (CTest's JUnit file, written by `make test`). Empty: the build's.
+  std::string claims_manifest;
+  std::string test_results;
 };
 
 struct MailConfig {
   std::string mode = "outbox";  // "outbox" (development) or "smtp"
   std::string from = "Alcove <no-reply@localhost>";
-  std::string smtp_url;           // smtps://host:465 or smtp://host:587 (STARTTLS required)
+  std::string smtp_url;  // smtps://host:465 or smtp://host:587 (STARTTLS required)
   std::string smtp_username;
   std::string smtp_password_env;  // the NAME of the variable holding the password
 };

@@ -302,4 +302,14 @@ Status InstallMasterKeyFile(const std::filesystem::path& from, const std::filesy
   return WriteNewFile(to, content, 0600);
 }
 
+Result<std::vector<MasterKeyVersionDates>> DescribeMasterKeyFile(
+    const std::filesystem::path& path) {
+  ALCOVE_TRY_ASSIGN(const MasterKeys keys, MasterKeys::Load(path));
+  std::vector<MasterKeyVersionDates> out;
+  for (const std::uint32_t v : keys.versions()) {
+    out.push_back({.version = v, .created = keys.Created(v), .replaced = keys.Replaced(v)});
+  }
+  return out;
+}
+
 }  // namespace alcove::crypto

@@ -106,4 +106,13 @@ Result<std::uint32_t> AddMasterKeyVersion(const std::filesystem::path& path);
 // this function. Errors: those of Load; kAlreadyExists if `to` exists.
 Status InstallMasterKeyFile(const std::filesystem::path& from, const std::filesystem::path& to);
 
+// For `alcove doctor`: the versions of the key file with their dates, and never a key
+// byte (the keys are wiped before this returns). Errors: those of MasterKeys::Load.
+struct MasterKeyVersionDates {
+  std::uint32_t version = 0;
+  std::optional<Micros> created;
+  std::optional<Micros> replaced;
+};
+Result<std::vector<MasterKeyVersionDates>> DescribeMasterKeyFile(const std::filesystem::path& path);
+
 }  // namespace alcove::crypto

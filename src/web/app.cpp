@@ -7,6 +7,7 @@
 #include "web/identity_routes.hpp"
 #include "web/page_nav.hpp"
 #include "web/route_kit.hpp"
+#include "web/security_page.hpp"
 #include "web/session_auth.hpp"
 #include "web/target.hpp"
 
@@ -107,13 +108,11 @@ void App::AddSiteRoutes() {
               return Response::Html(200, templates_->RenderPage("index", "Alcove", data));
             }));
   }
-  kit.Add("GET", "/security", ForAnyone([this](Request&) -> Result<Response> {
-            TemplateData data;
-            data.set("contact", options_.site.security_contact);
-            data.set("origin", options_.site.public_origin);
-            return Response::Html(200,
-                                  templates_->RenderPage("security", "Security at Alcove", data));
-          }));
+  AddSecurityRoutes(kit, *templates_, options_.site,
+                    options_.security_report != nullptr
+                        ? options_.security_report
+                        : std::make_shared<const security::SecurityReport>(),
+                    options_.posture);
   router_.Add(
       "GET", "/static/{*path}",
       [this](Request& req) { return static_files_.Serve(req, req.Param("path").value_or("")); },

@@ -7,10 +7,12 @@
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "security/claims.hpp"
 #include "web/client_address.hpp"
 #include "web/dispatcher.hpp"
 #include "web/middleware.hpp"
 #include "web/router.hpp"
+#include "web/security_page.hpp"
 #include "web/static_files.hpp"
 #include "web/templates.hpp"
 
@@ -33,7 +35,7 @@ using RouteAdder =
     std::function<std::unique_ptr<RouteSet>(RouteKit& kit, const Templates& templates)>;
 
 struct AppOptions {
-  std::filesystem::path web_dir;           // holds templates/ and static/
+  std::filesystem::path web_dir;  // holds templates/ and static/
   std::size_t default_max_body_bytes = 1024 * 1024;
   SiteSettings site;
   TrustedProxies trusted_proxies;  // whose X-Forwarded-For names the client
@@ -43,6 +45,10 @@ struct AppOptions {
   AuditServices* audit = nullptr;
   // With `identity`: every domain module's routes, in the order of the module list.
   std::vector<RouteAdder> modules;
+  // What /security shows (web/security_page.hpp); null: no promises, not verified.
+  std::shared_ptr<const security::SecurityReport> security_report;
+  // The live posture for the operator's section of /security; empty: no such section.
+  PostureSource posture;
 };
 
 // The HTTPS application: the router with every route, the templates, the static

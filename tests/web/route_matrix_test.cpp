@@ -94,9 +94,9 @@ class RouteHarnessTest : public testing::EngineTest {
     ASSERT_EQ(res.status, 201) << res.body;
     auto* measures = cli::MeasuresOf(h_->modules());
     ASSERT_NE(measures, nullptr);
-    auto result = measures->Submit(crypto::SecretString(JsonMember(res.body, "link").substr(3)),
-                                   measures::Answers({0, 1, 2, 3, 0, 1, 2, 0xFF}),
-                                   identity::Caller{});
+    auto result =
+        measures->Submit(crypto::SecretString(JsonMember(res.body, "link").substr(3)),
+                         measures::Answers({0, 1, 2, 3, 0, 1, 2, 0xFF}), identity::Caller{});
     ASSERT_TRUE(result) << result.error().internal;
     result_ = *result;
     res = h_->Call(a_, "POST", "/api/v1/clients/" + client_ + "/measure-schedules",
@@ -228,6 +228,10 @@ TEST_P(RouteHarnessTest, C31EveryRouteDeclaresItsAudienceAndOpenRoutesAreListed)
       "GET /healthz",
       "GET /.well-known/security.txt",
       "GET /security",
+      // The promises with this build's results, as JSON (the page's data). The operator's
+      // posture routes (a token of their own) come only with `alcove serve`'s posture
+      // checks: tests/integration/security_page_test.cpp.
+      "GET /api/v1/security",
       // The AI transparency page and its JSON (C54): the running configuration, for
       // anyone (the consent text a client reads links to it).
       "GET /ai",
@@ -371,9 +375,9 @@ TEST_P(RouteHarnessTest, C31RoleMatrixFromTheRouteTable) {
         // Their own thing (e.g. their sessions): allowed, but a supervisor or client of
         // A's practice must see nothing of A's records or log in it.
         const Response res = h_->Call(*c.browser, "GET", TargetFor(route));
-        for (const std::string& id : {client_, note_, summary_, event_, appointment_,
-                                      hours_setting_, hours_session_, hours_week_, assignment_,
-                                      result_, measure_schedule_}) {
+        for (const std::string& id :
+             {client_, note_, summary_, event_, appointment_, hours_setting_, hours_session_,
+              hours_week_, assignment_, result_, measure_schedule_}) {
           EXPECT_EQ(res.body.find(id), std::string::npos)
               << c.name << " GET " << route.pattern << " shows A's object " << id;
         }

@@ -1,5 +1,4 @@
 #include "store/postgres/postgres_db.hpp"
-#include "store/transaction_state.hpp"
 
 #include <fmt/format.h>
 #include <libpq-fe.h>
@@ -11,6 +10,8 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "store/transaction_state.hpp"
 
 namespace alcove::store {
 namespace {
@@ -428,7 +429,7 @@ class PostgresDb final : public Db {
 
 }  // namespace
 
-Status CheckPostgresUrl(std::string_view url) {
+Result<std::string> PostgresSslMode(std::string_view url) {
   const std::string text(url);
   char* err = nullptr;
   PQconninfoOption* opts = PQconninfoParse(text.c_str(), &err);
@@ -449,6 +450,11 @@ Status CheckPostgresUrl(std::string_view url) {
     }
   }
   PQconninfoFree(opts);
+  return sslmode;
+}
+
+Status CheckPostgresUrl(std::string_view url) {
+  ALCOVE_TRY_ASSIGN(const std::string sslmode, PostgresSslMode(url));
   // claim: C13
   if (sslmode != "require" && sslmode != "verify-ca" && sslmode != "verify-full") {
     return Fail(ErrorCode::kFailedPrecondition,

@@ -52,6 +52,10 @@ struct PostgresOptions {
 // what to add (claim C13).
 Status CheckPostgresUrl(std::string_view url);
 
+// The URL's sslmode as libpq reads it ("" when it names none); kInvalidArgument when the
+// URL does not parse. For `alcove doctor`, which warns on `require` (no verification).
+Result<std::string> PostgresSslMode(std::string_view url);
+
 // Opens a pool and one first connection. kFailedPrecondition for a refused URL or an
 // unencrypted session, kUnavailable when the server cannot be reached or refuses the
 // credentials.
