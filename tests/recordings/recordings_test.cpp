@@ -17,10 +17,10 @@
 #include <vector>
 
 #include "audit/query.hpp"
+#include "cli/modules.hpp"
 #include "crypto/field_cipher.hpp"
 #include "crypto/key_ring.hpp"
 #include "store/sqlite/sqlite_db.hpp"
-#include "cli/modules.hpp"
 #include "support/app_harness.hpp"
 #include "support/pg_test_env.hpp"
 #include "support/temp_dir.hpp"
@@ -160,7 +160,9 @@ TEST_P(RecordingsTest, C05ProcessingRefusedUntilEveryParticipantConsented) {
   EXPECT_EQ(r.at("status").as_string(), "awaiting_consent");
   EXPECT_EQ(r.at("consent_missing").as_array().size(), 3U);
 
-  auto transcribe = [&] { return h_->Call(a_, "POST", "/api/v1/recordings/" + id + "/transcribe"); };
+  auto transcribe = [&] {
+    return h_->Call(a_, "POST", "/api/v1/recordings/" + id + "/transcribe");
+  };
   auto res = transcribe();
   EXPECT_EQ(res.status, 409) << res.body;
   EXPECT_EQ(ErrorCodeOf(res), "consent_missing");
@@ -195,11 +197,9 @@ TEST_P(RecordingsTest, C05ProcessingRefusedUntilEveryParticipantConsented) {
   EXPECT_EQ(text.at("version").as_int64(), 1);
   EXPECT_NE(std::string(text.at("text").as_string()).find("withdraw"), std::string::npos);
   // An outdated version is refused (the text changed while they read it).
-  res = h_->Call(ben_portal, "POST", "/api/v1/portal/consents/" + id,
-                 R"({"text_version":7})");
+  res = h_->Call(ben_portal, "POST", "/api/v1/portal/consents/" + id, R"({"text_version":7})");
   EXPECT_EQ(res.status, 409) << res.body;
-  res = h_->Call(ben_portal, "POST", "/api/v1/portal/consents/" + id,
-                 R"({"text_version":1})");
+  res = h_->Call(ben_portal, "POST", "/api/v1/portal/consents/" + id, R"({"text_version":1})");
   ASSERT_EQ(res.status, 201) << res.body;
   EXPECT_EQ(JsonMember(res.body, "method"), "portal");
 
@@ -216,8 +216,14 @@ TEST_P(RecordingsTest, C05ProcessingRefusedUntilEveryParticipantConsented) {
   const auto& ben_consent = got.at("participants").as_array().at(2).as_object().at("consent");
   EXPECT_EQ(ben_consent.as_object().at("method").as_string(), "portal");
   EXPECT_EQ(ben_consent.as_object().at("text_version").as_int64(), 1);
-  EXPECT_EQ(got.at("participants").as_array().at(1).as_object().at("consent").as_object()
-                .at("note").as_string(),
+  EXPECT_EQ(got.at("participants")
+                .as_array()
+                .at(1)
+                .as_object()
+                .at("consent")
+                .as_object()
+                .at("note")
+                .as_string(),
             "marker-note");
 }
 
@@ -225,8 +231,8 @@ TEST_P(RecordingsTest, C05ConsentIsUnderTheCurrentVersionOfThePracticesText) {
   auto res = h_->Call(a_, "GET", "/api/v1/recording-consent-text");
   ASSERT_EQ(res.status, 200) << res.body;
   EXPECT_EQ(json::parse(res.body).as_object().at("version").as_int64(), 1);
-  for (const char* words : {"What is recorded", "Who processes it", "How long it is kept",
-                            "How to withdraw"}) {
+  for (const char* words :
+       {"What is recorded", "Who processes it", "How long it is kept", "How to withdraw"}) {
     EXPECT_NE(res.body.find(words), std::string::npos) << words;
   }
   res = h_->Call(a_, "PUT", "/api/v1/recording-consent-text", R"({"text":"Our own words."})");
@@ -254,8 +260,8 @@ TEST_P(RecordingsTest, C20C31ConsentOfAnotherClientOrTherapistIsRefused) {
   // Therapist B: A's recording, its participants and its client are all 404.
   auto res = Document(b_, id, PartId(r, 1));
   EXPECT_EQ(res.status, 404) << res.body;
-  res = h_->Call(b_, "DELETE", "/api/v1/recordings/" + id + "/participants/" + PartId(r, 1) +
-                                   "/consent");
+  res = h_->Call(b_, "DELETE",
+                 "/api/v1/recordings/" + id + "/participants/" + PartId(r, 1) + "/consent");
   EXPECT_EQ(res.status, 404) << res.body;
   res = h_->Call(b_, "GET", "/api/v1/recordings/" + id);
   EXPECT_EQ(res.status, 404) << res.body;
@@ -265,9 +271,9 @@ TEST_P(RecordingsTest, C20C31ConsentOfAnotherClientOrTherapistIsRefused) {
                  R"({"participants":[{"kind":"client"}]})");
   EXPECT_EQ(res.status, 404) << res.body;
   // Therapist A cannot list B's client as a participant.
-  res = h_->Call(a_, "POST", "/api/v1/clients/" + ann + "/recordings",
-                 R"({"participants":[{"kind":"client"},{"kind":"client","client_id":")" + bobs +
-                     R"("}]})");
+  res = h_->Call(
+      a_, "POST", "/api/v1/clients/" + ann + "/recordings",
+      R"({"participants":[{"kind":"client"},{"kind":"client","client_id":")" + bobs + R"("}]})");
   EXPECT_EQ(res.status, 404) << res.body;
   // A participant of another recording is not this one's.
   auto other = NewRecording(a_, cat);
@@ -276,8 +282,7 @@ TEST_P(RecordingsTest, C20C31ConsentOfAnotherClientOrTherapistIsRefused) {
   // Cat (a client of A, not in the session) sees nothing and cannot consent or withdraw.
   res = h_->Call(cat_portal, "GET", "/api/v1/portal/consents/" + id);
   EXPECT_EQ(res.status, 404) << res.body;
-  res = h_->Call(cat_portal, "POST", "/api/v1/portal/consents/" + id,
-                 R"({"text_version":1})");
+  res = h_->Call(cat_portal, "POST", "/api/v1/portal/consents/" + id, R"({"text_version":1})");
   EXPECT_EQ(res.status, 404) << res.body;
   res = h_->Call(cat_portal, "DELETE", "/api/v1/portal/consents/" + id);
   EXPECT_EQ(res.status, 404) << res.body;
@@ -295,7 +300,8 @@ TEST_P(RecordingsTest, C20C31ConsentOfAnotherClientOrTherapistIsRefused) {
        {R"({"participants":[]})", R"({"participants":[{"kind":"therapist"}]})",
         R"({"participants":[{"kind":"client"},{"kind":"client"}]})",
         R"({"participants":[{"kind":"therapist"},{"kind":"therapist"},{"kind":"client"}]})",
-        R"({"participants":[{"kind":"robot"}]})", R"({"participants":[{"kind":"client"}],"x":1})"}) {
+        R"({"participants":[{"kind":"robot"}]})",
+        R"({"participants":[{"kind":"client"}],"x":1})"}) {
     res = h_->Call(a_, "POST", "/api/v1/clients/" + ann + "/recordings", body);
     EXPECT_EQ(res.status, 400) << body << ": " << res.body;
   }
@@ -307,10 +313,9 @@ TEST_P(RecordingsTest, C04WithdrawalDestroysKeyBlobTranscriptAndUnreviewedDrafts
   auto r = NewRecording(a_, ann);
   const std::string id(r.at("id").as_string());
   ASSERT_EQ(Document(a_, id, PartId(r, 0)).status, 201);
-  ASSERT_EQ(h_->Call(ann_portal, "POST", "/api/v1/portal/consents/" + id,
-                     R"({"text_version":1})")
-                .status,
-            201);
+  ASSERT_EQ(
+      h_->Call(ann_portal, "POST", "/api/v1/portal/consents/" + id, R"({"text_version":1})").status,
+      201);
   const auto key = KeyOf(id);
   ASSERT_TRUE(key);
   const auto tenant = Scope(a_).tenant();
@@ -322,11 +327,10 @@ TEST_P(RecordingsTest, C04WithdrawalDestroysKeyBlobTranscriptAndUnreviewedDrafts
   ASSERT_TRUE((*writer)->Append(bytes));
   ASSERT_TRUE((*writer)->Commit());
   const crypto::FieldCipher cipher(h_->keys(), static_cast<crypto::KeyId>(*key));
-  auto sealed = cipher.Seal("marker-transcript",
-                            {tenant, "recording_transcripts", "text", id});
+  auto sealed = cipher.Seal("marker-transcript", {tenant, "recording_transcripts", "text", id});
   ASSERT_TRUE(sealed);
-  auto draft = h_->Call(a_, "POST", "/api/v1/clients/" + ann + "/summaries",
-                        R"({"text":"marker-draft"})");
+  auto draft =
+      h_->Call(a_, "POST", "/api/v1/clients/" + ann + "/summaries", R"({"text":"marker-draft"})");
   auto reviewed = h_->Call(a_, "POST", "/api/v1/clients/" + ann + "/summaries",
                            R"({"text":"marker-reviewed"})");
   const std::string draft_id = JsonMember(draft.body, "id");
@@ -336,19 +340,22 @@ TEST_P(RecordingsTest, C04WithdrawalDestroysKeyBlobTranscriptAndUnreviewedDrafts
     auto tx = h_->db().BeginTenant(tenant);
     ASSERT_TRUE(tx);
     const store::Value up[] = {blob, id, tenant};
-    ASSERT_TRUE((*tx)->Execute("UPDATE recordings SET blob_id = $1, audio_bytes = 1000, "
-                               "audio_stored_at = 1 WHERE id = $2 AND tenant_id = $3",
-                               up));
+    ASSERT_TRUE(
+        (*tx)->Execute("UPDATE recordings SET blob_id = $1, audio_bytes = 1000, "
+                       "audio_stored_at = 1 WHERE id = $2 AND tenant_id = $3",
+                       up));
     const store::Value tr[] = {id, tenant, *sealed};
-    ASSERT_TRUE((*tx)->Execute("INSERT INTO recording_transcripts (recording_id, tenant_id, "
-                               "status, text, requested_at, completed_at) VALUES ($1, $2, 'done', "
-                               "$3, 1, 2)",
-                               tr));
+    ASSERT_TRUE(
+        (*tx)->Execute("INSERT INTO recording_transcripts (recording_id, tenant_id, "
+                       "status, text, requested_at, completed_at) VALUES ($1, $2, 'done', "
+                       "$3, 1, 2)",
+                       tr));
     for (const std::string& s : {draft_id, reviewed_id}) {
       const store::Value link[] = {tenant, id, s};
-      ASSERT_TRUE((*tx)->Execute("INSERT INTO recording_summaries (tenant_id, recording_id, "
-                                 "summary_id) VALUES ($1, $2, $3)",
-                                 link));
+      ASSERT_TRUE(
+          (*tx)->Execute("INSERT INTO recording_summaries (tenant_id, recording_id, "
+                         "summary_id) VALUES ($1, $2, $3)",
+                         link));
     }
     ASSERT_TRUE((*tx)->Commit());
   }
@@ -388,8 +395,8 @@ TEST_P(RecordingsTest, C04WithdrawalDestroysKeyBlobTranscriptAndUnreviewedDrafts
   EXPECT_EQ(ErrorCodeOf(res), "recording_withdrawn");
   res = h_->Call(a_, "POST", "/api/v1/recordings/" + id + "/transcribe");
   EXPECT_EQ(res.status, 410) << res.body;
-  res = h_->Call(a_, "DELETE", "/api/v1/recordings/" + id + "/participants/" + PartId(r, 0) +
-                                   "/consent");
+  res = h_->Call(a_, "DELETE",
+                 "/api/v1/recordings/" + id + "/participants/" + PartId(r, 0) + "/consent");
   EXPECT_EQ(res.status, 410) << res.body;
   res = h_->Call(ann_portal, "GET", "/api/v1/portal/consents");
   EXPECT_EQ(json::parse(res.body).as_array().at(0).as_object().at("status").as_string(),
@@ -431,8 +438,8 @@ TEST_P(RecordingsTest, C04TheTherapistRecordsAWithdrawalAndTheKeyIsGoneFromTheWa
     ASSERT_EQ(rows->size(), 1U);
     wrapped = rows->front().Blob(0);
   }
-  auto res = h_->Call(a_, "DELETE", "/api/v1/recordings/" + id + "/participants/" + PartId(r, 1) +
-                                        "/consent");
+  auto res = h_->Call(a_, "DELETE",
+                      "/api/v1/recordings/" + id + "/participants/" + PartId(r, 1) + "/consent");
   ASSERT_EQ(res.status, 200) << res.body;
   EXPECT_EQ(KeyRows(*key), 0);
   if (GetParam() == TestEngine::kSqlite) {
@@ -453,9 +460,76 @@ TEST_P(RecordingsTest, C04TheTherapistRecordsAWithdrawalAndTheKeyIsGoneFromTheWa
 // A copy of the SQLite files taken before the withdrawal: once the master key is rotated
 // and the old version retired, the copy's recording key (wrapped by the retired version)
 // does not open, so nothing sealed under it does.
+// PostgreSQL: a dump holds the key's rows of data_keys as they were; restoring it puts
+// them back. The copy is those rows, read before the withdrawal and inserted again after.
+TEST_P(RecordingsTest, C04ARestoredDumpFromBeforeWithdrawalIsUnreadableOnceOldMasterKeysRetire) {
+  const std::string ann = NewClient(a_, "Ann Dump", "anndump@alcove.test");
+  auto r = NewRecording(a_, ann);
+  const std::string id(r.at("id").as_string());
+  const auto key = static_cast<crypto::KeyId>(*KeyOf(id));
+  const auto tenant = Scope(a_).tenant();
+  const crypto::Place place{tenant, "recording_transcripts", "text", id};
+  auto sealed = crypto::FieldCipher(h_->keys(), key).Seal("marker-transcript", place);
+  ASSERT_TRUE(sealed);
+  constexpr const char* kColumns =
+      "key_id, dek_id, tenant_id, purpose, family, generation, master_version, wrapped, "
+      "seal_count, created_at";
+  std::vector<std::vector<store::Value>> dump;
+  {
+    auto tx = h_->db().Begin();
+    ASSERT_TRUE(tx);
+    const store::Value k[] = {static_cast<std::int64_t>(key)};
+    auto rows =
+        (*tx)->Query(std::string("SELECT ") + kColumns + " FROM data_keys WHERE family = $1", k);
+    ASSERT_TRUE(rows);
+    ASSERT_FALSE(rows->empty());
+    for (const auto& row : *rows) {
+      dump.push_back({row.Int(0), row.Text(1), row.Int(2), row.Text(3), row.Int(4), row.Int(5),
+                      row.Int(6), row.Blob(7), row.Int(8), row.Int(9)});
+    }
+  }
+  auto res = h_->Call(a_, "DELETE",
+                      "/api/v1/recordings/" + id + "/participants/" + PartId(r, 0) + "/consent");
+  ASSERT_EQ(res.status, 200) << res.body;
+  ASSERT_EQ(KeyRows(key), 0);
+  auto restore = [&](bool put_back) {
+    auto tx = h_->db().Begin();
+    ASSERT_TRUE(tx);
+    for (const auto& row : dump) {
+      if (put_back) {
+        auto st = (*tx)->Execute(std::string("INSERT INTO data_keys (") + kColumns +
+                                     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                                 row);
+        ASSERT_TRUE(st) << st.error().internal;
+      } else {
+        const store::Value k[] = {row[0]};
+        ASSERT_TRUE((*tx)->Execute("DELETE FROM data_keys WHERE key_id = $1", k));
+      }
+    }
+    ASSERT_TRUE((*tx)->Commit());
+  };
+  auto open_dump = [&]() -> Result<crypto::PhiString> {
+    ALCOVE_TRY_ASSIGN(auto ring, crypto::KeyRing::OpenWithKeyFile(h_->db(), h_->key_file(),
+                                                                  SystemClock::Instance()));
+    return crypto::FieldCipher(*ring, key).Open(*sealed, place);
+  };
+  restore(true);
+  ASSERT_TRUE(open_dump()) << "before retirement the restored dump still opens (the test can fail)";
+  restore(false);
+  auto report = crypto::RotateMasterKey(h_->db(), h_->key_file());
+  ASSERT_TRUE(report) << report.error().internal;
+  auto retired = crypto::RetireMasterKeys(h_->db(), h_->key_file(),
+                                          SystemClock::Instance().Now() + 1, /*apply=*/true);
+  ASSERT_TRUE(retired) << retired.error().internal;
+  ASSERT_FALSE(retired->retire.empty());
+  restore(true);
+  EXPECT_FALSE(open_dump()) << "the pre-withdrawal dump still opens the recording's key";
+  restore(false);
+}
+
 TEST_P(RecordingsTest, C04ADatabaseCopyFromBeforeWithdrawalIsUnreadableOnceOldMasterKeysRetire) {
   if (GetParam() != TestEngine::kSqlite) {
-    GTEST_SKIP() << "the copy is of the SQLite files; the live part is the test above";
+    GTEST_SKIP() << "the copy is of the SQLite files; on PostgreSQL the restored-dump test";
   }
   const std::string ann = NewClient(a_, "Ann Copy", "anncopy@alcove.test");
   auto r = NewRecording(a_, ann);
@@ -476,13 +550,13 @@ TEST_P(RecordingsTest, C04ADatabaseCopyFromBeforeWithdrawalIsUnreadableOnceOldMa
       std::filesystem::copy_file(from, to);
     }
   }
-  auto res = h_->Call(a_, "DELETE", "/api/v1/recordings/" + id + "/participants/" + PartId(r, 0) +
-                                        "/consent");
+  auto res = h_->Call(a_, "DELETE",
+                      "/api/v1/recordings/" + id + "/participants/" + PartId(r, 0) + "/consent");
   ASSERT_EQ(res.status, 200) << res.body;
   auto open_copy = [&]() -> Result<crypto::PhiString> {
     ALCOVE_TRY_ASSIGN(auto db, store::OpenSqlite(copy_path));
-    ALCOVE_TRY_ASSIGN(auto ring,
-                      crypto::KeyRing::OpenWithKeyFile(*db, h_->key_file(), SystemClock::Instance()));
+    ALCOVE_TRY_ASSIGN(
+        auto ring, crypto::KeyRing::OpenWithKeyFile(*db, h_->key_file(), SystemClock::Instance()));
     return crypto::FieldCipher(*ring, key).Open(*sealed, place);
   };
   ASSERT_TRUE(open_copy()) << "before retirement the old copy still opens (the test can fail)";
@@ -535,13 +609,15 @@ TEST_P(RecordingsTest, RetentionDeletesAudioDaysAfterTranscriptionDefaultZero) {
   {
     auto tx = h_->db().BeginTenant(tenant);
     const store::Value up[] = {blob, id, tenant};
-    ASSERT_TRUE((*tx)->Execute("UPDATE recordings SET blob_id = $1, audio_stored_at = 1 WHERE "
-                               "id = $2 AND tenant_id = $3",
-                               up));
+    ASSERT_TRUE(
+        (*tx)->Execute("UPDATE recordings SET blob_id = $1, audio_stored_at = 1 WHERE "
+                       "id = $2 AND tenant_id = $3",
+                       up));
     const store::Value tr[] = {id, tenant, now - 2 * day};
-    ASSERT_TRUE((*tx)->Execute("INSERT INTO recording_transcripts (recording_id, tenant_id, "
-                               "status, requested_at, completed_at) VALUES ($1, $2, 'done', $3, $3)",
-                               tr));
+    ASSERT_TRUE(
+        (*tx)->Execute("INSERT INTO recording_transcripts (recording_id, tenant_id, "
+                       "status, requested_at, completed_at) VALUES ($1, $2, 'done', $3, $3)",
+                       tr));
     ASSERT_TRUE((*tx)->Commit());
   }
   h_->modules().Housekeeping(now);
@@ -564,7 +640,8 @@ std::string Audio(std::size_t n) {
   return s;
 }
 
-TEST_P(RecordingsTest, C05C03UploadRefusedUntilConsentedThenStoredEncryptedResumedAndPlayedWithRange) {
+TEST_P(RecordingsTest,
+       C05C03UploadRefusedUntilConsentedThenStoredEncryptedResumedAndPlayedWithRange) {
   const std::string ann = NewClient(a_, "Ann Audio", "anna@alcove.test");
   auto r = NewRecording(a_, ann);
   const std::string id(r.at("id").as_string());
@@ -628,8 +705,8 @@ TEST_P(RecordingsTest, C05C03UploadRefusedUntilConsentedThenStoredEncryptedResum
   res = h_->Call(b_, "GET", path);
   EXPECT_EQ(res.status, 404) << res.body;
   // Withdrawal: the blob goes, the audio answers 410.
-  res = h_->Call(a_, "DELETE", "/api/v1/recordings/" + id + "/participants/" + PartId(r, 1) +
-                                   "/consent");
+  res = h_->Call(a_, "DELETE",
+                 "/api/v1/recordings/" + id + "/participants/" + PartId(r, 1) + "/consent");
   ASSERT_EQ(res.status, 200) << res.body;
   EXPECT_TRUE(std::filesystem::is_empty(h_->blobs_dir()));
   res = h_->Call(a_, "GET", path);
@@ -647,8 +724,8 @@ TEST_P(RecordingsTest, C04WithdrawalDuringAnUploadDeletesTheUnfinishedUpload) {
                           "audio/webm", {{"Upload-Offset", "0"}, {"Upload-Complete", "?0"}});
   ASSERT_EQ(res.status, 200) << res.body;
   EXPECT_FALSE(std::filesystem::is_empty(h_->blobs_dir()));
-  res = h_->Call(a_, "DELETE", "/api/v1/recordings/" + id + "/participants/" + PartId(r, 0) +
-                                   "/consent");
+  res = h_->Call(a_, "DELETE",
+                 "/api/v1/recordings/" + id + "/participants/" + PartId(r, 0) + "/consent");
   ASSERT_EQ(res.status, 200) << res.body;
   EXPECT_TRUE(std::filesystem::is_empty(h_->blobs_dir())) << "the unfinished upload stays";
   res = h_->CallWith(a_, "PUT", "/api/v1/recordings/" + id + "/audio", Audio(10), "audio/webm",
