@@ -190,10 +190,13 @@ int main(int argc, char** argv) {
     }
     fmt::print(
         "Wrote {} ({} bytes): the database as of {}, alcove.toml, the audit signing "
-        "key{}. It holds no master key: keep master.key apart from it, and both only as "
+        "key{}{}. It holds no master key: keep master.key apart from it, and both only as "
         "long as your backup-retention window (docs/backups.md).\n",
         out_file, report->bytes, alcove::FormatRfc3339Micros(report->taken_at),
-        report->has_checkpoints ? " and checkpoints" : "");
+        report->has_checkpoints ? ", checkpoints" : "",
+        report->blobs == 0
+            ? std::string()
+            : fmt::format(" and {} recording(s)' audio (ciphertext)", report->blobs));
     return 0;
   }
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -19,6 +20,7 @@
 #include "crypto/master_key_file.hpp"
 #include "crypto/random.hpp"
 #include "crypto/signing_key.hpp"
+#include "store/ids.hpp"
 #include "store/sqlite/sqlite_backup.hpp"
 #include "store/sqlite/sqlite_db.hpp"
 
@@ -145,6 +147,22 @@ Status RestoreInto(const BackupReader& backup, const fs::path& dir, const fs::pa
       return std::unexpected(signing.error());
     }
     if (auto st = crypto::InstallSigningKeyFile(*signing, audit::SigningKeyPath(dir)); !st) {
+      return st;
+    }
+  }
+  if (const auto blobs = backup.BlobEntries(); !blobs.empty()) {
+    const fs::path blob_dir = dir / "blobs";
+    if (auto st = CreatePrivateDirectory(blob_dir); !st) {
+      return st;
+    }
+    for (const auto& name : blobs) {
+      if (auto st = backup.ExtractTo(name, blob_dir / name.substr(kBackupBlobPrefix.size()), 0600);
+          !st) {
+        return st;
+      }
+    }
+    report.blobs = blobs.size();
+    if (auto st = FsyncDir(blob_dir); !st) {
       return st;
     }
   }
@@ -298,6 +316,30 @@ Result<BackupReport> CreateBackup(const Config& config, const fs::path& out) {
     }
     if (st) {
       st = (*writer)->AddFile(kBackupDatabaseEntry, temp_db);
+    }
+    // Recordings' audio, after the database: each committed blob (ciphertext under its
+    // recording's key, which the database holds wrapped); in-progress uploads are not
+    // taken. A blob deleted meanwhile (a withdrawal) is left out.
+    const fs::path blobs = config.data_dir / "blobs";
+    if (st && fs::is_directory(blobs, ec)) {
+      std::vector<std::string> ids;
+      for (const auto& entry : fs::directory_iterator(blobs, ec)) {
+        const std::string name = entry.path().filename().string();
+        if (store::IsValidId(name) && entry.is_regular_file(ec)) {
+          ids.push_back(name);
+        }
+      }
+      std::sort(ids.begin(), ids.end());
+      for (const auto& id : ids) {
+        if (!st) {
+          break;
+        }
+        if (!fs::exists(blobs / id, ec)) {
+          continue;
+        }
+        st = (*writer)->AddFile(std::string(kBackupBlobPrefix) + id, blobs / id);
+        report.blobs += st ? 1 : 0;
+      }
     }
     if (st) {
       st = (*writer)->Finish();

@@ -17,19 +17,22 @@ struct BackupReport {
   Micros taken_at = 0;           // when the database copy was started
   std::uint64_t bytes = 0;       // size of the backup file
   bool has_checkpoints = false;  // audit/checkpoints was included
+  std::size_t blobs = 0;         // recordings' audio files (ciphertext) included
 };
 
 // Writes a backup of the data directory of `config` to the new file `out`, while a
 // server may be serving: the audit checkpoints as they are (read first, so they never
 // cover more than the database copy), then a consistent copy of the SQLite database
-// (store::BackupSqliteFile), alcove.toml and the audit signing key, in the format of
+// (store::BackupSqliteFile), alcove.toml, the audit signing key and the recordings' audio
+// (the committed blobs, ciphertext; not in-progress uploads), in the format of
 // cli/backup_archive.hpp. Never a master key (C08), nor the TLS private key. The file
 // is written under a temporary name beside `out` (0600), fsynced and renamed to `out`
 // without replacing anything; on any failure nothing is left behind.
 // Errors: kFailedPrecondition for a PostgreSQL configuration (the message gives the
 // pg_dump command to run instead), an unsafe data directory, or `out` inside the data
 // directory; kAlreadyExists if `out` exists; kInvalidArgument if the directory of `out`
-// does not exist; file and database errors.
+// does not exist; file and database errors. Records the time in DATA_DIR/last-backup.
+//
 // Where CreateBackup records when the last backup was taken (in the data directory).
 inline constexpr const char* kLastBackupFileName = "last-backup";
 
@@ -39,6 +42,7 @@ struct RestoreReport {
   Micros backup_taken_at = 0;
   std::int64_t data_keys_checked = 0;  // every one unwrapped with the key file
   bool made_development_certificate = false;
+  std::size_t blobs = 0;              // recordings' audio files restored into blobs/
   std::filesystem::path certificate;  // where `serve` looks for the certificate
 };
 

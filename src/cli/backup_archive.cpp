@@ -11,6 +11,8 @@
 #include <cstring>
 #include <limits>
 
+#include "store/ids.hpp"
+
 namespace alcove::cli {
 namespace {
 
@@ -35,10 +37,26 @@ std::uint64_t GetBe(std::span<const std::uint8_t> in) {
 
 bool IsEntryName(std::string_view name) {
   return std::find(std::begin(kBackupEntryNames), std::end(kBackupEntryNames), name) !=
-         std::end(kBackupEntryNames);
+             std::end(kBackupEntryNames) ||
+         IsBackupBlobEntry(name);
 }
 
 }  // namespace
+
+bool IsBackupBlobEntry(std::string_view name) {
+  return name.starts_with(kBackupBlobPrefix) &&
+         store::IsValidId(name.substr(kBackupBlobPrefix.size()));
+}
+
+std::vector<std::string> BackupReader::BlobEntries() const {
+  std::vector<std::string> out;
+  for (const auto& e : entries_) {
+    if (IsBackupBlobEntry(e.name)) {
+      out.push_back(e.name);
+    }
+  }
+  return out;
+}
 
 // ---- Writer ----
 

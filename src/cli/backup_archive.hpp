@@ -27,7 +27,8 @@ namespace alcove::cli {
 //   entries, each:
 //     kind       1 byte    0x01 (a file)
 //     name_len   2 bytes   1..255
-//     name       name_len bytes: one of kBackupEntryNames
+//     name       name_len bytes: one of kBackupEntryNames, or "blobs/<id>" (a recording's
+//                audio, ciphertext as the blob store holds it; <id> a store id)
 //     size       8 bytes
 //     content    size bytes
 //   end          1 byte    0x00
@@ -54,6 +55,10 @@ inline constexpr std::string_view kBackupEntryNames[] = {
 // Writes a backup file. Create() makes the file (0600, O_EXCL); Add* append entries;
 // Finish() writes the end, the checksum and fsyncs. Destroying a writer that did not
 // Finish removes its file. Not thread-safe.
+// "blobs/<id>": a recording's audio (docs/backups.md § What a backup holds).
+inline constexpr std::string_view kBackupBlobPrefix = "blobs/";
+bool IsBackupBlobEntry(std::string_view name);
+
 class BackupWriter {
  public:
   static Result<std::unique_ptr<BackupWriter>> Create(const std::filesystem::path& path,
@@ -97,6 +102,8 @@ class BackupReader {
 
   Micros created_at() const { return created_at_; }
   bool Has(std::string_view name) const;
+  // The names of the "blobs/<id>" entries, in file order.
+  std::vector<std::string> BlobEntries() const;
   // Writes entry `name` to the new file `dest` (`mode`, O_EXCL), fsynced.
   Status ExtractTo(std::string_view name, const std::filesystem::path& dest, mode_t mode) const;
   // Entry `name` in memory (for small entries: the configuration, a key file).

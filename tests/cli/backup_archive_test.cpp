@@ -85,6 +85,30 @@ TEST(BackupArchive, WhatTheWriterMakesReadsBack) {
   EXPECT_TRUE(BackupReader::Open(file).has_value());
 }
 
+TEST(BackupArchive, RecordingsAudioEntriesAreNamedByAStoreIdOnly) {
+  const std::string id(32, 'a');
+  EXPECT_TRUE(IsBackupBlobEntry("blobs/" + id));
+  EXPECT_FALSE(IsBackupBlobEntry("blobs/"));
+  EXPECT_FALSE(IsBackupBlobEntry("blobs/../master.key"));
+  EXPECT_FALSE(IsBackupBlobEntry("blobs/partial-" + id));
+  EXPECT_FALSE(IsBackupBlobEntry("blobs/" + std::string(32, 'A')));
+  EXPECT_FALSE(IsBackupBlobEntry("blobs/" + id + "/x"));
+  testing::TempDir tmp;
+  const fs::path file = tmp / "b.backup";
+  {
+    auto w = BackupWriter::Create(file, 7);
+    ASSERT_TRUE(w);
+    ASSERT_TRUE((*w)->AddText("blobs/" + id, "ciphertext"));
+    EXPECT_FALSE((*w)->AddText("blobs/" + id, "twice"));
+    EXPECT_FALSE((*w)->AddText("blobs/../master.key", "never"));
+    ASSERT_TRUE((*w)->Finish());
+  }
+  auto r = BackupReader::Open(file);
+  ASSERT_TRUE(r) << r.error().internal;
+  EXPECT_EQ((*r)->BlobEntries(), std::vector<std::string>{"blobs/" + id});
+  EXPECT_EQ((*r)->ReadSmall("blobs/" + id, 100).value_or(""), "ciphertext");
+}
+
 TEST(BackupArchive, AWriterThatDoesNotFinishLeavesNoFile) {
   testing::TempDir tmp;
   {

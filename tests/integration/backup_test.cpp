@@ -114,6 +114,40 @@ std::unique_ptr<Therapist> SignedIn(const ServerProcess& server, const std::stri
   return t;
 }
 
+TEST(Backup, RecordingsAudioTravelsAsItIsStoredAndComesBackOnRestore) {
+  TempDir tmp;
+  const fs::path dir = tmp / "var";
+  ASSERT_EQ(RunAlcove({"init", "--data-dir", dir.string()}).exit_code, 0);
+  const fs::path blobs = dir / "blobs";
+  fs::create_directories(blobs);
+  const std::string id = "0123456789abcdef0123456789abcdef";
+  std::string audio(200 * 1024 + 3, '\0');
+  for (std::size_t i = 0; i < audio.size(); ++i) {
+    audio[i] = static_cast<char>((i * 7919) % 251);
+  }
+  Spit(blobs / id, audio);
+  Spit(blobs / ("partial-" + id.substr(0, 31) + "0"), "an upload in progress");
+  const fs::path out = tmp / "b.backup";
+  const auto b = Backup(dir, out);
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  EXPECT_NE(b.out.find("and 1 recording(s)' audio (ciphertext)"), std::string::npos) << b.out;
+  const fs::path restored = tmp / "restored";
+  const auto r = Restore(out, restored, dir / "master.key");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Slurp(restored / "blobs" / id), audio) << "byte for byte, as the store keeps it";
+  EXPECT_EQ(ModeOf(restored / "blobs" / id), 0600u);
+  EXPECT_EQ(ModeOf(restored / "blobs"), 0700u);
+  std::size_t files = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(restored / "blobs")) {
+    ++files;
+  }
+  EXPECT_EQ(files, 1U) << "no upload in progress travels";
+  // The doctor sees the backup.
+  const auto doctor = RunAlcove({"doctor", "--data-dir", dir.string()});
+  EXPECT_NE(doctor.out.find("ok       Backups: The last backup was taken"), std::string::npos)
+      << doctor.out;
+}
+
 // claim: C08
 TEST(Backup, C08_BackupNeverHoldsAMasterKey) {
   ServerProcess server;
