@@ -27,6 +27,7 @@
 #include "support/pg_test_env.hpp"
 #include "support/scripted_https_server.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_certificate.hpp"
 
 namespace alcove::ai {
 namespace {
@@ -42,19 +43,7 @@ using testing::TestEngine;
 
 // A self-signed certificate for 127.0.0.1 (the test's CA and the server's certificate in
 // one), and another that did not issue the server's.
-struct Certificate {
-  testing::TempDir dir;
-  fs::path cert = dir / "cert.pem";
-  fs::path key = dir / "key.pem";
-  bool ok = false;
-  Certificate() {
-    const std::string cmd =
-        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
-        "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout '" +
-        key.string() + "' -out '" + cert.string() + "' >/dev/null 2>&1";
-    ok = std::system(cmd.c_str()) == 0;
-  }
-};
+using Certificate = testing::SelfSignedCertificate;
 
 const Certificate& ServerCertificate() {
   static const Certificate kCert;

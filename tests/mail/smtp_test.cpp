@@ -18,6 +18,7 @@
 #include "core/clock.hpp"
 #include "mail/mailer.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_certificate.hpp"
 
 namespace alcove::mail {
 namespace {
@@ -88,19 +89,7 @@ std::string Slurp(const fs::path& p) {
 }
 
 // A self-signed certificate for 127.0.0.1, made once per test program.
-struct Certificate {
-  testing::TempDir dir;
-  fs::path cert = dir / "cert.pem";
-  fs::path key = dir / "key.pem";
-  bool ok = false;
-  Certificate() {
-    const std::string cmd =
-        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
-        "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout '" +
-        key.string() + "' -out '" + cert.string() + "' >/dev/null 2>&1";
-    ok = std::system(cmd.c_str()) == 0;
-  }
-};
+using Certificate = testing::SelfSignedCertificate;
 
 const Certificate& TestCertificate() {
   static const Certificate kCert;

@@ -10,6 +10,8 @@
 
 #include <cstring>
 
+#include "support/loopback_tls.hpp"
+
 namespace alcove::testing {
 namespace {
 
@@ -19,27 +21,13 @@ SSL_CTX* Ctx(void* p) { return static_cast<SSL_CTX*>(p); }
 
 HttpsWitnessServer::HttpsWitnessServer(const std::filesystem::path& certificate,
                                        const std::filesystem::path& key) {
-  SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
-  if (ctx == nullptr) {
+  LoopbackTlsListener l = OpenLoopbackTls(certificate, key);
+  ctx_ = l.ctx;
+  listener_ = l.fd;
+  if (l.port == 0) {
     return;
   }
-  ctx_ = ctx;
-  if (SSL_CTX_use_certificate_chain_file(ctx, certificate.c_str()) != 1 ||
-      SSL_CTX_use_PrivateKey_file(ctx, key.c_str(), SSL_FILETYPE_PEM) != 1) {
-    return;
-  }
-  listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof addr;
-  if (listener_ < 0 || ::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::listen(listener_, 16) != 0 ||
-      ::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    return;
-  }
-  port_ = ntohs(addr.sin_port);
+  port_ = l.port;
   thread_ = std::thread([this] { Serve(); });
 }
 
@@ -48,12 +36,8 @@ HttpsWitnessServer::~HttpsWitnessServer() {
   if (thread_.joinable()) {
     thread_.join();
   }
-  if (listener_ >= 0) {
-    ::close(listener_);
-  }
-  if (ctx_ != nullptr) {
-    SSL_CTX_free(Ctx(ctx_));
-  }
+  LoopbackTlsListener l{.ctx = ctx_, .fd = listener_, .port = port_};
+  CloseLoopbackTls(l);
 }
 
 std::optional<std::string> HttpsWitnessServer::latest() const {

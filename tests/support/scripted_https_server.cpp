@@ -12,6 +12,8 @@
 #include <cctype>
 #include <chrono>
 
+#include "support/loopback_tls.hpp"
+
 namespace alcove::testing {
 namespace {
 
@@ -59,26 +61,13 @@ ScriptedHttpsServer::ScriptedHttpsServer(const std::filesystem::path& certificat
   // A client that gave up (a timeout under test) closes its end: writing to it must fail,
   // not kill the test program.
   ::signal(SIGPIPE, SIG_IGN);
-  SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
-  if (ctx == nullptr) {
+  LoopbackTlsListener l = OpenLoopbackTls(certificate, key);
+  ctx_ = l.ctx;
+  listener_ = l.fd;
+  if (l.port == 0) {
     return;
   }
-  ctx_ = ctx;
-  if (SSL_CTX_use_certificate_chain_file(ctx, certificate.c_str()) != 1 ||
-      SSL_CTX_use_PrivateKey_file(ctx, key.c_str(), SSL_FILETYPE_PEM) != 1) {
-    return;
-  }
-  listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  if (listener_ < 0 || ::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::listen(listener_, 16) != 0 ||
-      ::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    return;
-  }
-  port_ = ntohs(addr.sin_port);
+  port_ = l.port;
   thread_ = std::thread([this] { Serve(); });
 }
 
@@ -90,12 +79,8 @@ ScriptedHttpsServer::~ScriptedHttpsServer() {
   for (auto& t : handlers_) {
     t.join();
   }
-  if (listener_ >= 0) {
-    ::close(listener_);
-  }
-  if (ctx_ != nullptr) {
-    SSL_CTX_free(Ctx(ctx_));
-  }
+  LoopbackTlsListener l{.ctx = ctx_, .fd = listener_, .port = port_};
+  CloseLoopbackTls(l);
 }
 
 void ScriptedHttpsServer::Push(Reply reply) {
