@@ -393,6 +393,22 @@ PostureItem Permissions(const Config& config) {
   return i;
 }
 
+PostureItem Contact(const Config& config) {
+  PostureItem i{.id = "security.contact", .title = "Security contact"};
+  const std::string& c = config.security.contact;
+  if (c.empty() || c.ends_with("@localhost") || c.find("example.") != std::string::npos) {
+    i.level = Level::kWarn;
+    i.detail = "/.well-known/security.txt names " + (c.empty() ? std::string("nobody") : c) +
+               " as where to report a vulnerability (C61).";
+    i.fix =
+        "Set security.contact to an address someone reads (mailto:security@your-practice "
+        "or an https:// form).";
+    return i;
+  }
+  i.detail = "/.well-known/security.txt names " + c + " (C61).";
+  return i;
+}
+
 PostureItem Proxies(const Config& config) {
   PostureItem i{.id = "server.trusted_proxies", .title = "Trusted proxies"};
   if (config.server.trusted_proxies.empty()) {
@@ -415,7 +431,7 @@ std::vector<PostureItem> CheckPosture(const Config& config, const Environment& e
   return {Certificate(config, now), Origin(config),       Database(config),
           Witness(config, now),     Backups(config, now), Retirement(config, now),
           Mail(config, env),        Ai(config, env),      Permissions(config),
-          Proxies(config)};
+          Proxies(config),          Contact(config)};
 }
 
 int Doctor(const Config& config, bool web_link) {

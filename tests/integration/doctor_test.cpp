@@ -58,6 +58,8 @@ TEST(Doctor, ADevelopmentDirectoryWarnsOfItsCertificateAndItsOutboxMail) {
             std::string::npos);
   EXPECT_NE(ItemOf(r.out, "ok", "AI providers").find("nothing leaves it"), std::string::npos);
   EXPECT_NE(r.out.find("problem(s)."), std::string::npos);
+  EXPECT_NE(ItemOf(r.out, "warning", "Security contact").find("mailto:security@localhost"),
+            std::string::npos);
 
   // Nothing of the key file is printed.
   const std::string key_file = Slurp(d / "master.key");
@@ -152,7 +154,8 @@ TEST(Doctor, ADeploymentWithEverythingInPlaceNeedsNothing) {
       {"ALCOVE_SERVER_PUBLIC_ORIGIN", "https://alcove.example.org"},
       {"ALCOVE_AUDIT_WITNESS", witness.string()},
       {"ALCOVE_MAIL_MODE", "smtp"},
-      {"ALCOVE_MAIL_SMTP_URL", "smtps://smtp.example.org:465"}};
+      {"ALCOVE_MAIL_SMTP_URL", "smtps://smtp.example.org:465"},
+      {"ALCOVE_SECURITY_CONTACT", "mailto:security@alcove-practice.org"}};
   ASSERT_EQ(
       RunAlcove({"backup", "--data-dir", d.string(), "--out", (tmp / "b.alcove").string()}, env)
           .exit_code,
