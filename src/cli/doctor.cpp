@@ -307,21 +307,27 @@ PostureItem Mail(const Config& config, const Environment& env) {
   return i;
 }
 
-PostureItem Ai(const Config& config, const Environment& env) {
+PostureItem Ai(const Config& config, const Environment& env, const ai::Providers* running) {
   PostureItem i{.id = "ai", .title = "AI providers"};
-  auto providers = ai::MakeProviders(config, env);
-  if (!providers) {
-    i.level = Level::kFail;
-    i.detail = providers.error().internal;
-    i.fix =
-        "Correct the [ai] settings (docs/configuration.md § [ai]); the server does not "
-        "start with them.";
-    return i;
+  // The server's own providers when it asks; `alcove doctor` makes them from the
+  // configuration as `serve` would.
+  Result<ai::Providers> made;
+  if (running == nullptr) {
+    made = ai::MakeProviders(config, env);
+    if (!made) {
+      i.level = Level::kFail;
+      i.detail = made.error().internal;
+      i.fix =
+          "Correct the [ai] settings (docs/configuration.md § [ai]); the server does not "
+          "start with them.";
+      return i;
+    }
+    running = &*made;
   }
   std::string detail;
   bool leaves = false;
   bool terms_missing = false;
-  for (const ai::ProviderDescription* d : {&providers->transcribe, &providers->draft}) {
+  for (const ai::ProviderDescription* d : {&running->transcribe, &running->draft}) {
     const std::string job = d->job == "transcribe" ? "Transcription" : "Drafting";
     if (d->provider == "off") {
       detail += job + ": off. ";
@@ -427,10 +433,11 @@ PostureItem Proxies(const Config& config) {
 
 }  // namespace
 
-std::vector<PostureItem> CheckPosture(const Config& config, const Environment& env, Micros now) {
-  return {Certificate(config, now), Origin(config),       Database(config),
-          Witness(config, now),     Backups(config, now), Retirement(config, now),
-          Mail(config, env),        Ai(config, env),      Permissions(config),
+std::vector<PostureItem> CheckPosture(const Config& config, const Environment& env, Micros now,
+                                      const ai::Providers* running) {
+  return {Certificate(config, now), Origin(config),           Database(config),
+          Witness(config, now),     Backups(config, now),     Retirement(config, now),
+          Mail(config, env),        Ai(config, env, running), Permissions(config),
           Proxies(config),          Contact(config)};
 }
 

@@ -6,6 +6,7 @@
 
 #include <vector>
 
+#include "ai/provider.hpp"
 #include "core/clock.hpp"
 #include "core/config.hpp"
 #include "security/posture.hpp"
@@ -13,9 +14,10 @@
 namespace alcove::cli {
 
 // Every check, in a fixed order. Reads files and the configuration only: it opens no
-// database connection and no key leaves crypto/.
+// database connection and no key leaves crypto/. `running`: the server's AI providers
+// (null: made from the configuration, as `alcove doctor` does).
 std::vector<security::PostureItem> CheckPosture(const Config& config, const Environment& env,
-                                                Micros now);
+                                                Micros now, const ai::Providers* running = nullptr);
 
 // Prints the items and returns the exit status: 0 when all are ok or notes, 1 when any
 // is a warning or a problem (2 when `web_link` was asked for and no link could be made).

@@ -268,10 +268,11 @@ int Serve(const Config& config) {
   // The operator's section of the security page: `alcove doctor`'s checks, for the holder
   // of a token `alcove doctor --web-link` issued (docs/security.md § Live posture).
   crypto::TokenIssuer operator_tokens(**db, clock);
+  const ai::Providers* running_ai = &*ai_providers;
   ao.posture = web::PostureSource{.check =
-                                      [&config] {
+                                      [&config, &clock, running_ai] {
                                         return CheckPosture(config, ProcessEnvironment(),
-                                                            SystemClock::Instance().Now());
+                                                            clock.Now(), running_ai);
                                       },
                                   .tokens = &operator_tokens};
   Housekeeping housekeeping(**db, identity, **keys, *limit_store, modules, clock);
